@@ -1,0 +1,25 @@
+/* main.c — the pandasync desktop application
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <locale.h>
+#include <glib/gi18n.h>
+
+#include "ps-application.h"
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(PsApplication) app = NULL;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  app = ps_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
+}

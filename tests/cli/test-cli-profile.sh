@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# pandasync-cli profile …, driven as an administrator would. TAP.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/tap.sh"
+cli=${PANDASYNC_CLI:?}
+src=${PANDASYNC_SOURCE_ROOT:?}
+sample="$src/tests/data/sample.conf"
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp/home"
+mkdir -p "$HOME"
+
+tap_plan 14
+expect "--version prints the version" 0 '^pandasync-cli [0-9]+\.[0-9]+' -- "$cli" --version
+expect "no arguments prints usage and exits 2" 2 'Usage: pandasync-cli' -- "$cli"
+expect "unknown command is named" 2 'unknown command “frobnicate”' -- "$cli" frobnicate
+expect "validate the shipped sample profile" 0 'Profile sample is valid' -- "$cli" profile validate --profile-file "$sample"
+expect "validate --json says valid" 0 '"valid" : true' -- "$cli" profile validate --json --profile-file "$sample"
+expect "show prints both panels" 0 'ldaps://dc1.example.com, ldaps://dc2.example.com' -- "$cli" profile show --profile-file "$sample"
+expect "show --json has the mappings" 0 '"unique_identifier" : "objectSid"' -- "$cli" profile show --json --profile-file "$sample"
+expect "list with no profiles says where it looked" 0 "No profiles in $tmp/config/pandasync/profiles" -- "$cli" profile list
+
+mkdir -p "$tmp/config/pandasync/profiles"
+sed 's/^PageSize=1000/PageSize=0/' "$sample" > "$tmp/config/pandasync/profiles/broken.conf"
+expect "a bad value names section and key" 1 '\[Directory\] PageSize: “0” is not a whole number from 1 to 1000' -- "$cli" profile validate --profile broken
+cp "$sample" "$tmp/config/pandasync/profiles/good.conf"
+expect "list shows profiles sorted" 0 '^broken$' -- "$cli" profile list
+expect "two profiles need --profile" 1 'There are 2 profiles' -- "$cli" profile show
+expect "--profile and --profile-file together are refused" 2 'not both' -- "$cli" profile show --profile good --profile-file "$sample"
+
+# A credentials file: the secret comes from stdin, never argv, and never shows.
+sed "s|^Id=sample|Id=sample\nCredentialsFile=$tmp/creds.ini|" "$sample" > "$tmp/svc.conf"
+expect "set-secret stores from stdin" 0 'Stored the Active Directory password' -- \
+  bash -c "printf 'Hunter2-Sentinel\n' | '$cli' profile set-secret bind-password --profile-file '$tmp/svc.conf'"
+expect "show reports it stored, without printing it" 0 'Active Directory password +stored' -- \
+  bash -c "'$cli' profile show --profile-file '$tmp/svc.conf' | grep -v Hunter2-Sentinel"
+tap_done

@@ -1,0 +1,149 @@
+/* ps-plan.h — what a sync will do, mapping by mapping
+ *
+ * The engine first reads both sides and computes a plan; a dry run prints or
+ * exports it, a real run applies exactly it. The plan never names an API path
+ * or a JSON shape: a field is a collection field key (or, for users, one of
+ * "email", "first_name", "last_name", "role").
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "ps-profile.h"
+
+G_BEGIN_DECLS
+
+/* A person as the directory describes them (one per member of the group). */
+typedef struct {
+  char       *anchor;         /* kept locally: objectGUID (users) or the unique identifier */
+  char       *remote_anchor;  /* written into Asset Panda: objectSid or the unique identifier */
+  char       *dn;
+  char       *name;           /* for people reading the log */
+  gboolean    enabled;        /* not disabled (UAC 0x2) and not expired */
+  GHashTable *values;         /* lower-case attribute name → value */
+} PsPerson;
+
+PsPerson   *ps_person_new       (const char *anchor, const char *dn);
+void        ps_person_free      (PsPerson *person);
+void        ps_person_set_value (PsPerson *person, const char *attribute, const char *value);
+const char *ps_person_get_value (const PsPerson *person, const char *attribute);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsPerson, ps_person_free)
+
+/* A user or a record as Asset Panda has it. */
+typedef struct {
+  char       *id;
+  char       *anchor;   /* integ_ad_sid or the unique field's value; NULL when unset */
+  char       *email;    /* users: the login email; records: NULL */
+  gboolean    active;   /* users: is active; records: not archived and status not Inactive */
+  char       *status;   /* records: the status field's label, or NULL */
+  char       *role;     /* users: role id */
+  GHashTable *values;   /* field → value; users: email, first_name, last_name */
+} PsItem;
+
+PsItem     *ps_item_new       (const char *id);
+void        ps_item_free      (PsItem *item);
+void        ps_item_set_value (PsItem *item, const char *field, const char *value);
+const char *ps_item_get_value (const PsItem *item, const char *field);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsItem, ps_item_free)
+
+typedef enum {
+  PS_ACTION_CREATE,
+  PS_ACTION_UPDATE,
+  PS_ACTION_DEACTIVATE,
+  PS_ACTION_REACTIVATE,
+  PS_ACTION_LINK,      /* first match, nothing to write: only the local link is stored */
+  PS_ACTION_SKIP,
+  PS_ACTION_N_KINDS
+} PsActionKind;
+
+const char *ps_action_kind_to_string (PsActionKind kind);
+gboolean    ps_action_kind_from_string (const char *text, PsActionKind *out);
+
+typedef struct {
+  char *field;
+  char *old_value;
+  char *new_value;
+} PsChange;
+
+typedef struct {
+  PsActionKind  kind;
+  char         *anchor;
+  char         *remote_anchor;
+  char         *target_id;    /* NULL for a create */
+  char         *name;
+  char         *dn;
+  char         *reason;       /* why: skip reasons, deactivation causes */
+  GPtrArray    *changes;      /* of PsChange*; for a create, every field written */
+  char         *values_hash;  /* hash of the mapped values after the action */
+} PsAction;
+
+PsAction *ps_action_new        (PsActionKind kind, const char *anchor, const char *target_id);
+void      ps_action_free       (PsAction *action);
+void      ps_action_add_change (PsAction *action, const char *field,
+                                const char *old_value, const char *new_value);
+const char *ps_action_get_new_value (const PsAction *action, const char *field);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsAction, ps_action_free)
+
+typedef enum {
+  PS_MAPPING_PLAN_READY,
+  PS_MAPPING_PLAN_PAUSED,   /* a safety limit holds it back; nothing will be written */
+  PS_MAPPING_PLAN_FAILED,   /* it could not be planned (read failed, config) */
+  PS_MAPPING_PLAN_DISABLED,
+} PsMappingPlanStatus;
+
+typedef struct {
+  char                *name;
+  PsMappingKind        kind;
+  PsMappingPlanStatus  status;
+  char                *message;        /* why paused or failed; guard notes */
+  guint                source_count;   /* people read from the directory */
+  guint                managed_count;  /* items PandaSync manages for it */
+  guint                threshold;      /* deactivations allowed before pausing; 0 = no limit */
+  gboolean             delta;          /* read only what changed */
+  GPtrArray           *actions;        /* of PsAction* */
+} PsMappingPlan;
+
+PsMappingPlan *ps_mapping_plan_new   (const char *name, PsMappingKind kind);
+void           ps_mapping_plan_free  (PsMappingPlan *plan);
+guint          ps_mapping_plan_count (const PsMappingPlan *plan, PsActionKind kind);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsMappingPlan, ps_mapping_plan_free)
+
+typedef struct {
+  char      *profile;
+  GDateTime *created;
+  GPtrArray *mappings;   /* of PsMappingPlan* */
+} PsPlan;
+
+PsPlan   *ps_plan_new       (const char *profile);
+void      ps_plan_free      (PsPlan *plan);
+JsonNode *ps_plan_to_json   (const PsPlan *plan);
+char     *ps_plan_to_csv    (const PsPlan *plan);
+PsPlan   *ps_plan_from_json (JsonNode *node, GError **error);
+gboolean  ps_plan_write     (const PsPlan *plan, const char *path, GError **error);
+/* The plan's writes as comparable lines ("create Employees S-1-5-…"), for
+ * checking that a run did what its preview said. */
+GPtrArray *ps_plan_summary_lines (const PsPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsPlan, ps_plan_free)
+
+/* ---------------------------------------------------------------- planning */
+
+typedef struct {
+  gboolean    allow_deactivations;  /* the explicit per-run release of the threshold */
+  gint64      last_source_count;    /* -1 when unknown */
+  gboolean    source_complete;      /* FALSE: the read failed or was partial */
+  const char *status_active;        /* labels of the status field's options */
+  const char *status_inactive;
+  const char *status_none;
+  GHashTable *claimed;              /* anchors claimed by earlier user mappings → mapping name */
+} PsPlanContext;
+
+PsMappingPlan *ps_plan_mapping (const PsMapping   *mapping,
+                                GPtrArray         *people,   /* of PsPerson* */
+                                GPtrArray         *items,    /* of PsItem* */
+                                GHashTable        *links,    /* anchor → PsLink* */
+                                const PsPlanContext *context);
+
+guint  ps_deactivation_threshold (const PsMapping *mapping, guint managed);
+char  *ps_values_hash            (GHashTable *values);
+
+G_END_DECLS

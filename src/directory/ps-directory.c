@@ -1,0 +1,2318 @@
+/* ps-directory.c — reads Active Directory (or OpenLDAP) over LDAP
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <string.h>
+#include <sys/time.h>
+#include <ldap.h>
+#include <glib/gi18n.h>
+
+#include "ps-directory.h"
+#include "ps-secret-store.h"
+
+#define AD_CAPABILITY_OID      "1.2.840.113556.1.4.800"
+#define IN_CHAIN_RULE          "1.2.840.113556.1.4.1941"
+#define SHOW_DELETED_OID       "1.2.840.113556.1.4.417"
+#define DEFAULT_MAX_ATTEMPTS   3
+#define RANGE_STEP             1000
+#define GROUPS_PER_FILTER      64
+#define POLL_INTERVAL_MS       200
+
+struct _PsDirectory
+{
+  GObject parent_instance;
+
+  /* settings (a private copy) */
+  char **uris;
+  char *domain;
+  PsTlsMode tls_mode;
+  char *ca_file;
+  gboolean allow_untrusted;
+  gboolean allow_plaintext_bind;
+  char *bind_dn;
+  char *base_dn;
+  guint page_size;
+  guint timeout;
+  PsNestedMode nested;
+  char *password;
+  guint max_attempts;
+
+  /* the connection: owned by the thread that made it */
+  LDAP *ld;
+  GThread *owner;
+  char *connected_uri;
+  PsDirectoryKind kind;
+  char *default_nc;
+  GStrv supported_controls;
+};
+
+G_DEFINE_TYPE (PsDirectory, ps_directory, G_TYPE_OBJECT)
+
+typedef struct {
+  PsDirectoryPageFunc func;
+  gpointer user_data;
+  gboolean restart_pending;
+  guint64 delivered;
+  GHashTable *seen;    /* lower-case DNs, when several searches feed one result */
+} Delivery;
+
+static const char *const default_user_attributes[] = {
+  "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName", "mail",
+  "givenName", "sn", "displayName", "userAccountControl", "accountExpires", NULL
+};
+
+static const char *const group_attributes[] = {
+  "cn", "sAMAccountName", "objectGUID", "objectSid", "description", "groupType", NULL
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static void
+free_password (char *password)
+{
+  if (password != NULL)
+    {
+      memset (password, 0, strlen (password));
+      g_free (password);
+    }
+}
+
+static gboolean
+is_ldaps (const char *uri)
+{
+  return g_ascii_strncasecmp (uri, "ldaps://", 8) == 0;
+}
+
+static char *
+get_diagnostic (LDAP *ld)
+{
+  char *msg = NULL;
+  char *copy;
+
+  if (ld == NULL || ldap_get_option (ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) != LDAP_OPT_SUCCESS)
+    return NULL;
+  copy = g_strdup (msg);
+  ldap_memfree (msg);
+  return copy;
+}
+
+static int
+get_result_code (LDAP *ld)
+{
+  int rc = LDAP_OTHER;
+
+  ldap_get_option (ld, LDAP_OPT_RESULT_CODE, &rc);
+  return rc;
+}
+
+static void
+set_ldap_error (GError      **error,
+                LDAP         *ld,
+                PsDirectoryOp op,
+                int           rc,
+                const char   *target)
+{
+  g_autofree char *diag = get_diagnostic (ld);
+
+  ps_directory_set_error_from_ldap (error, op, rc, diag, target);
+}
+
+static gboolean
+parse_uri (const char  *uri,
+           char       **host,
+           guint16     *port,
+           GError     **error)
+{
+  LDAPURLDesc *lud = NULL;
+
+  if (ldap_url_parse (uri, &lud) != LDAP_URL_SUCCESS || lud->lud_host == NULL || *lud->lud_host == '\0')
+    {
+      if (lud != NULL)
+        ldap_free_urldesc (lud);
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                   _("“%s” is not a directory address such as ldaps://dc1.example.com"), uri);
+      return FALSE;
+    }
+  *host = g_strdup (lud->lud_host);
+  if (lud->lud_port != 0)
+    *port = (guint16) lud->lud_port;
+  else
+    *port = g_ascii_strcasecmp (lud->lud_scheme, "ldaps") == 0 ? 636 : 389;
+  ldap_free_urldesc (lud);
+  return TRUE;
+}
+
+static gboolean
+check_owner (PsDirectory *self)
+{
+  if (self->ld != NULL && self->owner != g_thread_self ())
+    {
+      g_critical ("A PsDirectory connection is used by a thread that did not make it");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+join_filter (const char *a,
+             const char *b)
+{
+  if (a == NULL || *a == '\0')
+    return g_strdup (b);
+  if (b == NULL || *b == '\0')
+    return g_strdup (a);
+  return g_strdup_printf ("(&%s%s)", a, b);
+}
+
+static const char *
+person_filter (PsDirectory *self)
+{
+  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+    return "(&(objectCategory=person)(objectClass=user))";
+  return "(|(objectClass=inetOrgPerson)(objectClass=person))";
+}
+
+static const char *
+group_filter (PsDirectory *self)
+{
+  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+    return "(objectClass=group)";
+  return "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))";
+}
+
+static char *
+escape_text (const char *text)
+{
+  return ps_directory_escape_filter_value (text, strlen (text));
+}
+
+static gboolean
+looks_like_guid (const char *text)
+{
+  gsize n = strlen (text);
+
+  if (n == 38 && text[0] == '{' && text[37] == '}')
+    return TRUE;
+  return n == 36 && text[8] == '-' && text[13] == '-' && text[18] == '-' && text[23] == '-';
+}
+
+static gboolean
+looks_like_sid (const char *text)
+{
+  return (text[0] == 'S' || text[0] == 's') && text[1] == '-' && g_ascii_isdigit (text[2]);
+}
+
+static gboolean
+looks_like_dn (const char *text)
+{
+  LDAPDN dn = NULL;
+  gboolean ok;
+
+  if (strchr (text, '=') == NULL)
+    return FALSE;
+  ok = ldap_str2dn (text, &dn, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS && dn != NULL;
+  ldap_dnfree (dn);
+  return ok;
+}
+
+/* ---------------------------------------------------------------- TLS diagnosis */
+
+typedef struct {
+  GTlsCertificateFlags flags;
+  gboolean seen;
+} TlsVerdict;
+
+static gboolean
+on_accept_certificate_cb (GTlsConnection       *conn,
+                          GTlsCertificate      *peer_cert,
+                          GTlsCertificateFlags  errors,
+                          gpointer              user_data)
+{
+  TlsVerdict *verdict = user_data;
+
+  verdict->flags = errors;
+  verdict->seen = TRUE;
+  return FALSE;
+}
+
+/* LDAP ExtendedRequest for StartTLS (RFC 4511 §4.14.1), message id 1 */
+static const guint8 starttls_request[] = {
+  0x30, 0x1d, 0x02, 0x01, 0x01, 0x77, 0x18, 0x80, 0x16,
+  '1', '.', '3', '.', '6', '.', '1', '.', '4', '.', '1', '.', '1', '4', '6', '6', '.',
+  '2', '0', '0', '3', '7'
+};
+
+static gboolean
+read_ldap_message (GInputStream  *in,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  guint8 head[2];
+  guint8 buffer[512];
+  gsize got;
+  gsize length;
+
+  if (!g_input_stream_read_all (in, head, 2, &got, cancellable, error) || got != 2)
+    return FALSE;
+  length = head[1];
+  if (head[1] & 0x80)
+    {
+      guint n = head[1] & 0x7f;
+      guint8 len_bytes[4];
+
+      if (n == 0 || n > 4 || !g_input_stream_read_all (in, len_bytes, n, &got, cancellable, error) || got != n)
+        return FALSE;
+      length = 0;
+      for (guint i = 0; i < n; i++)
+        length = (length << 8) | len_bytes[i];
+    }
+  while (length > 0)
+    {
+      gsize chunk = MIN (length, sizeof buffer);
+
+      if (!g_input_stream_read_all (in, buffer, chunk, &got, cancellable, error) || got != chunk)
+        return FALSE;
+      length -= chunk;
+    }
+  return TRUE;
+}
+
+/* libldap only says "Can't contact LDAP server" when the TLS handshake fails.
+ * Repeat the handshake with GIO on the same host and port and read the
+ * certificate verdict, to tell an unknown CA from a wrong host name or an
+ * expired certificate. Always sets @error. */
+static void
+diagnose_tls (PsDirectory   *self,
+              const char    *uri,
+              gboolean       starttls,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  g_autoptr(GError) local = NULL;
+  TlsVerdict verdict = { 0, FALSE };
+
+  if (!parse_uri (uri, &host, &port, error))
+    return;
+  g_socket_client_set_timeout (client, self->timeout);
+  conn = g_socket_client_connect_to_host (client, host, port, cancellable, &local);
+  if (conn == NULL)
+    {
+      g_debug ("TLS diagnosis: %s", local->message);
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
+                   _("Cannot connect to the directory server at %s: %s"), uri, local->message);
+      return;
+    }
+  if (starttls)
+    {
+      GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+      GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+
+      if (!g_output_stream_write_all (out, starttls_request, sizeof starttls_request, NULL, cancellable, &local)
+          || !read_ldap_message (in, cancellable, &local))
+        {
+          g_debug ("TLS diagnosis: StartTLS exchange failed: %s", local != NULL ? local->message : "short read");
+          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                       _("The directory server at %s did not accept StartTLS. Choose LDAPS, or enable TLS on the server."),
+                       uri);
+          return;
+        }
+    }
+  identity = g_network_address_new (host, port);
+  tls = g_tls_client_connection_new (G_IO_STREAM (conn), identity, &local);
+  if (tls == NULL)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                   _("The secure (TLS) connection to %s failed: %s"), uri, local->message);
+      return;
+    }
+  if (self->ca_file != NULL && *self->ca_file != '\0')
+    {
+      g_autoptr(GTlsDatabase) db = g_tls_file_database_new (self->ca_file, &local);
+
+      if (db == NULL)
+        {
+          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                       _("Cannot read the CA certificate file %s: %s"), self->ca_file, local->message);
+          return;
+        }
+      g_tls_connection_set_database (G_TLS_CONNECTION (tls), db);
+    }
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (on_accept_certificate_cb), &verdict);
+  if (g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable, &local))
+    {
+      g_io_stream_close (tls, NULL, NULL);
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                   _("The secure (TLS) connection to %s failed, although its certificate is valid. "
+                     "Check the server’s TLS settings."), uri);
+      return;
+    }
+  g_debug ("TLS diagnosis for %s: %s (flags 0x%x)", uri, local->message, verdict.flags);
+  if (verdict.seen && (verdict.flags & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED)))
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS_EXPIRED,
+                 _("The certificate of %s has expired or is not valid yet. Renew the domain "
+                   "controller’s certificate, and check this computer’s clock."), uri);
+  else if (verdict.seen && (verdict.flags & G_TLS_CERTIFICATE_UNKNOWN_CA))
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS_UNKNOWN_CA,
+                 _("The certificate of %s is not signed by a trusted authority. Choose the CA "
+                   "certificate file of your domain in the connection settings."), uri);
+  else if (verdict.seen && (verdict.flags & G_TLS_CERTIFICATE_BAD_IDENTITY))
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS_HOSTNAME,
+                 _("The certificate of %s was issued for another host name. Connect with the "
+                   "name in the certificate (usually the DC’s full DNS name)."), uri);
+  else
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                 _("The secure (TLS) connection to %s failed: %s"), uri, local->message);
+}
+
+/* ---------------------------------------------------------------- connecting */
+
+static gboolean
+set_timeouts (PsDirectory *self,
+              LDAP        *ld)
+{
+  struct timeval tv = { 0, 0 };
+  int version = LDAP_VERSION3;
+
+  tv.tv_sec = self->timeout;
+  return ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_OPT_SUCCESS
+      && ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) == LDAP_OPT_SUCCESS
+      && ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) == LDAP_OPT_SUCCESS
+      && ldap_set_option (ld, LDAP_OPT_TIMEOUT, &tv) == LDAP_OPT_SUCCESS;
+}
+
+static gboolean
+set_tls_options (PsDirectory  *self,
+                 LDAP         *ld,
+                 const char   *uri,
+                 GError      **error)
+{
+  int require = LDAP_OPT_X_TLS_DEMAND;
+  int newctx = 0;
+
+  if (self->allow_untrusted)
+    {
+      g_warning ("Certificate checks for %s are off because the profile allows an untrusted "
+                 "certificate: anyone on the network path can read the directory password", uri);
+      require = LDAP_OPT_X_TLS_ALLOW;
+    }
+  if (ldap_set_option (ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &require) != LDAP_OPT_SUCCESS)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                   _("This LDAP library cannot check certificates."));
+      return FALSE;
+    }
+  if (self->ca_file != NULL && *self->ca_file != '\0')
+    {
+      if (!g_file_test (self->ca_file, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                       _("The CA certificate file %s does not exist."), self->ca_file);
+          return FALSE;
+        }
+      ldap_set_option (ld, LDAP_OPT_X_TLS_CACERTFILE, self->ca_file);
+    }
+  /* options only take effect in a new TLS context */
+  if (ldap_set_option (ld, LDAP_OPT_X_TLS_NEWCTX, &newctx) != LDAP_OPT_SUCCESS)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                   _("The TLS settings could not be applied (CA file %s)."),
+                   self->ca_file != NULL ? self->ca_file : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Makes a handle for @uri and opens TCP (+ TLS). */
+static LDAP *
+open_uri (PsDirectory   *self,
+          const char    *uri,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  LDAP *ld = NULL;
+  int rc;
+  gboolean ldaps = is_ldaps (uri);
+  gboolean starttls = !ldaps && self->tls_mode != PS_TLS_MODE_NONE;
+
+  rc = ldap_initialize (&ld, uri);
+  if (rc != LDAP_SUCCESS || ld == NULL)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                   _("“%s” is not a directory address such as ldaps://dc1.example.com"), uri);
+      return NULL;
+    }
+  if (!set_timeouts (self, ld)
+      || ((ldaps || starttls) && !set_tls_options (self, ld, uri, error)))
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                     _("The LDAP library refused the connection settings for %s."), uri);
+      ldap_unbind_ext_s (ld, NULL, NULL);
+      return NULL;
+    }
+
+  rc = ldap_connect (ld);
+  if (rc != LDAP_SUCCESS)
+    {
+      g_autofree char *diag = get_diagnostic (ld);
+
+      g_debug ("ldap_connect (%s): %s; %s", uri, ldap_err2string (rc), diag != NULL ? diag : "");
+      ldap_unbind_ext_s (ld, NULL, NULL);
+      if (ldaps)
+        diagnose_tls (self, uri, FALSE, cancellable, error);
+      else
+        ps_directory_set_error_from_ldap (error, PS_DIRECTORY_OP_CONNECT, rc, diag, uri);
+      return NULL;
+    }
+  if (starttls)
+    {
+      rc = ldap_start_tls_s (ld, NULL, NULL);
+      if (rc != LDAP_SUCCESS)
+        {
+          g_autofree char *diag = get_diagnostic (ld);
+
+          g_debug ("StartTLS (%s): %s; %s", uri, ldap_err2string (rc), diag != NULL ? diag : "");
+          ldap_unbind_ext_s (ld, NULL, NULL);
+          if (rc == LDAP_PROTOCOL_ERROR || rc == LDAP_UNAVAILABLE || rc == LDAP_OPERATIONS_ERROR)
+            g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS,
+                         _("The directory server at %s did not accept StartTLS. Choose LDAPS, "
+                           "or enable TLS on the server."), uri);
+          else
+            diagnose_tls (self, uri, TRUE, cancellable, error);
+          return NULL;
+        }
+    }
+  return ld;
+}
+
+static gboolean
+bind_handle (PsDirectory  *self,
+             LDAP         *ld,
+             const char   *uri,
+             GError      **error)
+{
+  struct berval cred = { 0, NULL };
+  int rc;
+
+  if (self->bind_dn == NULL || *self->bind_dn == '\0')
+    return TRUE;   /* anonymous */
+  if (!is_ldaps (uri) && self->tls_mode == PS_TLS_MODE_NONE && !self->allow_plaintext_bind)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PLAINTEXT_REFUSED,
+                   _("PandaSync will not send the password of %s unencrypted to %s. Choose LDAPS or "
+                     "StartTLS; allow a plaintext bind only on a network you trust."), self->bind_dn, uri);
+      return FALSE;
+    }
+  cred.bv_val = self->password != NULL ? self->password : (char *) "";
+  cred.bv_len = strlen (cred.bv_val);
+  rc = ldap_sasl_bind_s (ld, self->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+  if (rc != LDAP_SUCCESS)
+    {
+      set_ldap_error (error, ld, PS_DIRECTORY_OP_BIND, rc, self->bind_dn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+read_root_dse (PsDirectory *self)
+{
+  static const char *const attrs[] = {
+    "defaultNamingContext", "supportedCapabilities", "supportedControl", NULL
+  };
+  LDAPMessage *res = NULL;
+  LDAPMessage *entry;
+  struct timeval tv = { 0, 0 };
+  int rc;
+
+  tv.tv_sec = self->timeout;
+  self->kind = PS_DIRECTORY_KIND_OPENLDAP;
+  rc = ldap_search_ext_s (self->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", (char **) attrs, 0,
+                          NULL, NULL, &tv, 1, &res);
+  if (rc != LDAP_SUCCESS || (entry = ldap_first_entry (self->ld, res)) == NULL)
+    {
+      g_debug ("rootDSE not readable: %s", ldap_err2string (rc));
+      ldap_msgfree (res);
+      return;
+    }
+  {
+    struct berval **caps = ldap_get_values_len (self->ld, entry, "supportedCapabilities");
+    struct berval **nc = ldap_get_values_len (self->ld, entry, "defaultNamingContext");
+    struct berval **ctrls = ldap_get_values_len (self->ld, entry, "supportedControl");
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    for (guint i = 0; caps != NULL && caps[i] != NULL; i++)
+      if (caps[i]->bv_len == strlen (AD_CAPABILITY_OID)
+          && memcmp (caps[i]->bv_val, AD_CAPABILITY_OID, caps[i]->bv_len) == 0)
+        self->kind = PS_DIRECTORY_KIND_ACTIVE_DIRECTORY;
+    if (nc != NULL && nc[0] != NULL)
+      {
+        g_free (self->default_nc);
+        self->default_nc = g_strndup (nc[0]->bv_val, nc[0]->bv_len);
+      }
+    for (guint i = 0; ctrls != NULL && ctrls[i] != NULL; i++)
+      {
+        g_autofree char *oid = g_strndup (ctrls[i]->bv_val, ctrls[i]->bv_len);
+
+        g_strv_builder_add (builder, oid);
+      }
+    g_strfreev (self->supported_controls);
+    self->supported_controls = g_strv_builder_end (builder);
+    ldap_value_free_len (caps);
+    ldap_value_free_len (nc);
+    ldap_value_free_len (ctrls);
+  }
+  ldap_msgfree (res);
+}
+
+static GStrv
+effective_uris (PsDirectory   *self,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  if (self->uris != NULL && self->uris[0] != NULL)
+    return g_strdupv (self->uris);
+  if (self->domain != NULL && *self->domain != '\0')
+    return ps_directory_discover_uris_sync (self->domain, self->tls_mode, cancellable, error);
+  g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+               _("The profile names no directory server: give its address (ldaps://…) or the domain name."));
+  return NULL;
+}
+
+static gboolean
+stop_trying_others (const GError *error)
+{
+  /* a wrong password is wrong on every DC, and trying again risks a lockout */
+  return error->domain != PS_DIRECTORY_ERROR
+      || !(error->code == PS_DIRECTORY_ERROR_CONNECT || error->code == PS_DIRECTORY_ERROR_RESOLVE
+           || error->code == PS_DIRECTORY_ERROR_TLS || error->code == PS_DIRECTORY_ERROR_TIMEOUT
+           || error->code == PS_DIRECTORY_ERROR_SERVER_DOWN);
+}
+
+/* ---------------------------------------------------------------- object */
+
+static void
+ps_directory_finalize (GObject *object)
+{
+  PsDirectory *self = PS_DIRECTORY (object);
+
+  ps_directory_close (self);
+  g_strfreev (self->uris);
+  g_free (self->domain);
+  g_free (self->ca_file);
+  g_free (self->bind_dn);
+  g_free (self->base_dn);
+  free_password (self->password);
+  g_free (self->default_nc);
+  g_strfreev (self->supported_controls);
+
+  G_OBJECT_CLASS (ps_directory_parent_class)->finalize (object);
+}
+
+static void
+ps_directory_class_init (PsDirectoryClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ps_directory_finalize;
+}
+
+static void
+ps_directory_init (PsDirectory *self)
+{
+  self->page_size = 1000;
+  self->timeout = 30;
+  self->max_attempts = DEFAULT_MAX_ATTEMPTS;
+}
+
+/* ---------------------------------------------------------------- public: setup */
+
+const char *const *
+ps_directory_default_user_attributes (void)
+{
+  return default_user_attributes;
+}
+
+PsDirectoryWatermark *
+ps_directory_watermark_copy (const PsDirectoryWatermark *watermark)
+{
+  PsDirectoryWatermark *copy = g_new0 (PsDirectoryWatermark, 1);
+
+  copy->server = g_strdup (watermark->server);
+  copy->service_name = g_strdup (watermark->service_name);
+  copy->invocation_id = g_strdup (watermark->invocation_id);
+  copy->usn = watermark->usn;
+  return copy;
+}
+
+void
+ps_directory_watermark_free (PsDirectoryWatermark *watermark)
+{
+  if (watermark == NULL)
+    return;
+  g_free (watermark->server);
+  g_free (watermark->service_name);
+  g_free (watermark->invocation_id);
+  g_free (watermark);
+}
+
+/**
+ * ps_directory_new:
+ * @config: the profile's directory settings (copied)
+ * @bind_password: (nullable): the bind password (copied; wiped on finalize)
+ */
+PsDirectory *
+ps_directory_new (const PsDirectoryConfig *config,
+                  const char              *bind_password)
+{
+  PsDirectory *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  self = g_object_new (PS_TYPE_DIRECTORY, NULL);
+  self->uris = g_strdupv (config->uris);
+  self->domain = g_strdup (config->domain);
+  self->tls_mode = config->tls_mode;
+  self->ca_file = g_strdup (config->ca_file);
+  self->allow_untrusted = config->allow_untrusted;
+  self->allow_plaintext_bind = config->allow_plaintext_bind;
+  self->bind_dn = g_strdup (config->bind_dn);
+  self->base_dn = g_strdup (config->base_dn);
+  self->page_size = CLAMP (config->page_size, 1, 1000);
+  self->timeout = config->timeout > 0 ? config->timeout : 30;
+  self->nested = config->nested;
+  self->password = g_strdup (bind_password);
+  return self;
+}
+
+/**
+ * ps_directory_new_for_profile:
+ *
+ * A directory for @profile, with the bind password from its secret store.
+ * Blocking (the secret store may be asked over D-Bus).
+ */
+PsDirectory *
+ps_directory_new_for_profile (PsProfile     *profile,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  PsDirectoryConfig *config = ps_profile_get_directory (profile);
+  g_autoptr(PsSecretString) password = NULL;
+
+  if (config->bind_dn != NULL && *config->bind_dn != '\0')
+    {
+      password = ps_secret_lookup_sync (profile, PS_SECRET_BIND_PASSWORD, cancellable, error);
+      if (password == NULL)
+        return NULL;
+    }
+  return ps_directory_new (config, password);
+}
+
+void
+ps_directory_set_max_attempts (PsDirectory *self,
+                               guint        attempts)
+{
+  g_return_if_fail (PS_IS_DIRECTORY (self));
+  self->max_attempts = MAX (attempts, 1);
+}
+
+/**
+ * ps_directory_discover_uris_sync:
+ *
+ * Finds the domain controllers of @domain through DNS SRV records
+ * (_ldap._tcp.dc._msdcs.DOMAIN), in priority and weight order.
+ */
+GStrv
+ps_directory_discover_uris_sync (const char    *domain,
+                                 PsTlsMode      tls_mode,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+  g_autofree char *name = g_strdup_printf ("dc._msdcs.%s", domain);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  GList *targets;
+
+  targets = g_resolver_lookup_service (resolver, "ldap", "tcp", name, cancellable, &local);
+  if (targets == NULL)
+    {
+      g_debug ("SRV lookup of _ldap._tcp.%s: %s", name, local->message);
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_RESOLVE,
+                   _("No domain controllers of %s were found in DNS (_ldap._tcp.dc._msdcs.%s). "
+                     "Check the domain name and this computer’s DNS server, or enter a server address."),
+                   domain, domain);
+      return NULL;
+    }
+  for (GList *l = targets; l != NULL; l = l->next)
+    {
+      GSrvTarget *t = l->data;
+
+      g_autofree char *uri = NULL;
+
+      if (tls_mode == PS_TLS_MODE_LDAPS)
+        uri = g_strdup_printf ("ldaps://%s:636", g_srv_target_get_hostname (t));
+      else
+        uri = g_strdup_printf ("ldap://%s:%u", g_srv_target_get_hostname (t), g_srv_target_get_port (t));
+      g_strv_builder_add (builder, uri);
+    }
+  g_resolver_free_targets (targets);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * ps_directory_connect_sync:
+ *
+ * Tries each URI in order (TCP, TLS, then bind) and keeps the first
+ * connection that works. Does nothing when already connected.
+ */
+gboolean
+ps_directory_connect_sync (PsDirectory   *self,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_auto(GStrv) uris = NULL;
+  g_autoptr(GError) last = NULL;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
+  if (self->ld != NULL)
+    return check_owner (self);
+  uris = effective_uris (self, cancellable, error);
+  if (uris == NULL)
+    return FALSE;
+
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      LDAP *ld;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      g_clear_error (&last);
+      ld = open_uri (self, uris[i], cancellable, &last);
+      if (ld != NULL && !bind_handle (self, ld, uris[i], &last))
+        {
+          ldap_unbind_ext_s (ld, NULL, NULL);
+          ld = NULL;
+        }
+      if (ld != NULL)
+        {
+          self->ld = ld;
+          self->owner = g_thread_self ();
+          g_free (self->connected_uri);
+          self->connected_uri = g_strdup (uris[i]);
+          read_root_dse (self);
+          g_debug ("Connected to %s (%s)", uris[i],
+                   self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "Active Directory" : "LDAP");
+          return TRUE;
+        }
+      g_debug ("%s: %s", uris[i], last->message);
+      if (stop_trying_others (last))
+        break;
+    }
+  g_propagate_error (error, g_steal_pointer (&last));
+  return FALSE;
+}
+
+void
+ps_directory_close (PsDirectory *self)
+{
+  g_return_if_fail (PS_IS_DIRECTORY (self));
+  if (self->ld == NULL)
+    return;
+  if (self->owner != g_thread_self ())
+    g_debug ("Closing a directory connection from another thread than the one that made it");
+  ldap_unbind_ext_s (self->ld, NULL, NULL);
+  self->ld = NULL;
+  self->owner = NULL;
+  g_clear_pointer (&self->connected_uri, g_free);
+}
+
+const char *
+ps_directory_get_connected_uri (PsDirectory *self)
+{
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  return self->connected_uri;
+}
+
+PsDirectoryKind
+ps_directory_get_kind (PsDirectory *self)
+{
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), PS_DIRECTORY_KIND_UNKNOWN);
+  return self->kind;
+}
+
+const char *
+ps_directory_get_base_dn (PsDirectory *self)
+{
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  if (self->base_dn != NULL && *self->base_dn != '\0')
+    return self->base_dn;
+  return self->default_nc;
+}
+
+/* ---------------------------------------------------------------- searching */
+
+static PsDirectoryEntry *
+entry_from_message (LDAP        *ld,
+                    LDAPMessage *msg)
+{
+  BerElement *ber = NULL;
+  struct berval dn = { 0, NULL };
+  struct berval attr = { 0, NULL };
+  struct berval *values = NULL;
+  PsDirectoryEntry *entry;
+  g_autofree char *name = NULL;
+  int rc;
+
+  if (ldap_get_dn_ber (ld, msg, &ber, &dn) != LDAP_SUCCESS)
+    return NULL;
+  {
+    g_autofree char *dn_text = g_strndup (dn.bv_val, dn.bv_len);
+
+    entry = ps_directory_entry_new (dn_text);
+  }
+  for (rc = ldap_get_attribute_ber (ld, msg, ber, &attr, &values);
+       rc == LDAP_SUCCESS && attr.bv_val != NULL;
+       rc = ldap_get_attribute_ber (ld, msg, ber, &attr, &values))
+    {
+      g_free (name);
+      name = g_strndup (attr.bv_val, attr.bv_len);
+      for (guint i = 0; values != NULL && values[i].bv_val != NULL; i++)
+        ps_directory_entry_add_value (entry, name, values[i].bv_val, values[i].bv_len);
+      if (values != NULL)
+        ber_memfree (values);
+      values = NULL;
+    }
+  ber_free (ber, 0);
+  return entry;
+}
+
+typedef struct {
+  const char *base;
+  int scope;
+  const char *filter;
+  const char *const *attributes;
+  gboolean show_deleted;
+} SearchSpec;
+
+static int
+scope_to_ldap (PsDirectoryScope scope)
+{
+  switch (scope)
+    {
+    case PS_DIRECTORY_SCOPE_BASE:
+      return LDAP_SCOPE_BASE;
+    case PS_DIRECTORY_SCOPE_ONE:
+      return LDAP_SCOPE_ONELEVEL;
+    case PS_DIRECTORY_SCOPE_SUBTREE:
+    default:
+      return LDAP_SCOPE_SUBTREE;
+    }
+}
+
+static gboolean
+deliver (Delivery   *d,
+         GPtrArray  *page,
+         GError    **error)
+{
+  gboolean restarted = d->restart_pending;
+
+  if (d->seen != NULL)
+    {
+      g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
+
+      for (guint i = 0; i < page->len; i++)
+        {
+          PsDirectoryEntry *e = g_ptr_array_index (page, i);
+          char *key = g_utf8_casefold (ps_directory_entry_get_dn (e), -1);
+
+          if (g_hash_table_add (d->seen, key))
+            g_ptr_array_add (fresh, ps_directory_entry_ref (e));
+        }
+      if (fresh->len == 0 && !restarted)
+        return TRUE;
+      d->restart_pending = FALSE;
+      d->delivered += fresh->len;
+      return d->func (fresh, restarted, d->user_data, error);
+    }
+  if (page->len == 0 && !restarted)
+    return TRUE;
+  d->restart_pending = FALSE;
+  d->delivered += page->len;
+  return d->func (page, restarted, d->user_data, error);
+}
+
+/* Waits for one message of @msgid, checking @cancellable and a deadline. */
+static int
+wait_result (PsDirectory   *self,
+             int            msgid,
+             LDAPMessage  **res,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) self->timeout * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      struct timeval tv = { 0, POLL_INTERVAL_MS * 1000 };
+      int type = ldap_result (self->ld, msgid, LDAP_MSG_ONE, &tv, res);
+
+      if (type != 0)
+        return type;
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ldap_abandon_ext (self->ld, msgid, NULL, NULL);
+          return -2;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          ldap_abandon_ext (self->ld, msgid, NULL, NULL);
+          ps_directory_set_error_from_ldap (error, PS_DIRECTORY_OP_SEARCH, LDAP_TIMEOUT, NULL,
+                                            self->connected_uri);
+          return -2;
+        }
+    }
+}
+
+/* One attempt: every page of one paged search, delivered as it arrives. */
+static gboolean
+search_attempt (PsDirectory       *self,
+                const SearchSpec  *spec,
+                Delivery          *d,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  struct berval cookie = { 0, NULL };
+  gboolean done = FALSE;
+  gboolean ok = TRUE;
+
+  while (ok && !done)
+    {
+      LDAPControl *page_ctrl = NULL;
+      LDAPControl deleted_ctrl = { (char *) SHOW_DELETED_OID, { 0, NULL }, 1 };
+      LDAPControl *ctrls[3] = { NULL, NULL, NULL };
+      struct timeval tv = { 0, 0 };
+      int msgid = 0;
+      int rc;
+      g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
+      gboolean page_done = FALSE;
+
+      tv.tv_sec = self->timeout;
+      rc = ldap_create_page_control (self->ld, self->page_size, &cookie, 1, &page_ctrl);
+      if (rc != LDAP_SUCCESS)
+        {
+          set_ldap_error (error, self->ld, PS_DIRECTORY_OP_SEARCH, rc, spec->base);
+          ok = FALSE;
+          break;
+        }
+      ctrls[0] = page_ctrl;
+      if (spec->show_deleted)
+        ctrls[1] = &deleted_ctrl;
+      rc = ldap_search_ext (self->ld, spec->base, spec->scope, spec->filter,
+                            (char **) spec->attributes, 0, ctrls, NULL, &tv, LDAP_NO_LIMIT, &msgid);
+      ldap_control_free (page_ctrl);
+      if (rc != LDAP_SUCCESS)
+        {
+          set_ldap_error (error, self->ld, PS_DIRECTORY_OP_SEARCH, rc, spec->base);
+          ok = FALSE;
+          break;
+        }
+
+      while (ok && !page_done)
+        {
+          LDAPMessage *res = NULL;
+          int type = wait_result (self, msgid, &res, cancellable, error);
+
+          if (type == -2)
+            {
+              ok = FALSE;
+              break;
+            }
+          if (type == -1)
+            {
+              set_ldap_error (error, self->ld, PS_DIRECTORY_OP_SEARCH, get_result_code (self->ld), spec->base);
+              ok = FALSE;
+              break;
+            }
+          if (type == LDAP_RES_SEARCH_ENTRY)
+            {
+              PsDirectoryEntry *entry = entry_from_message (self->ld, res);
+
+              if (entry != NULL)
+                g_ptr_array_add (page, entry);
+            }
+          else if (type == LDAP_RES_SEARCH_RESULT)
+            {
+              int result = LDAP_SUCCESS;
+              char *diag = NULL;
+              LDAPControl **rctrls = NULL;
+
+              page_done = TRUE;
+              rc = ldap_parse_result (self->ld, res, &result, NULL, &diag, NULL, &rctrls, 0);
+              if (rc != LDAP_SUCCESS || result != LDAP_SUCCESS)
+                {
+                  ps_directory_set_error_from_ldap (error, PS_DIRECTORY_OP_SEARCH,
+                                                    rc != LDAP_SUCCESS ? rc : result, diag, spec->base);
+                  ok = FALSE;
+                }
+              else
+                {
+                  LDAPControl *resp = ldap_control_find (LDAP_CONTROL_PAGEDRESULTS, rctrls, NULL);
+                  ber_int_t estimate = 0;
+
+                  if (cookie.bv_val != NULL)
+                    ber_memfree (cookie.bv_val);
+                  cookie.bv_val = NULL;
+                  cookie.bv_len = 0;
+                  if (resp == NULL
+                      || ldap_parse_pageresponse_control (self->ld, resp, &estimate, &cookie) != LDAP_SUCCESS
+                      || cookie.bv_val == NULL || cookie.bv_len == 0)
+                    done = TRUE;
+                }
+              ldap_memfree (diag);
+              ldap_controls_free (rctrls);
+            }
+          /* LDAP_RES_SEARCH_REFERENCE and intermediates: skipped (referrals are off) */
+          ldap_msgfree (res);
+        }
+      if (ok)
+        ok = deliver (d, page, error);
+    }
+  if (cookie.bv_val != NULL)
+    ber_memfree (cookie.bv_val);
+  return ok;
+}
+
+typedef gboolean (*AttemptFunc) (PsDirectory   *self,
+                                 gpointer       data,
+                                 Delivery      *d,
+                                 GCancellable  *cancellable,
+                                 GError       **error);
+
+/* Runs @attempt until it completes; a transient failure restarts it from the
+ * first page on a new connection, at most max_attempts times in all. */
+static gboolean
+run_with_retries (PsDirectory   *self,
+                  AttemptFunc    attempt,
+                  gpointer       data,
+                  Delivery      *d,
+                  const char    *what,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(GError) last = NULL;
+
+  for (guint n = 1; n <= self->max_attempts; n++)
+    {
+      g_clear_error (&last);
+      if (n > 1)
+        {
+          /* back off a little, then start over on a fresh connection */
+          g_usleep ((n - 1) * 250 * 1000);
+          ps_directory_close (self);
+          d->restart_pending = d->delivered > 0 || d->restart_pending;
+          d->delivered = 0;
+          if (d->seen != NULL)
+            g_hash_table_remove_all (d->seen);
+        }
+      if (!ps_directory_connect_sync (self, cancellable, &last))
+        {
+          if (!ps_directory_error_is_transient (last) && last->code != PS_DIRECTORY_ERROR_CONNECT)
+            break;
+          continue;
+        }
+      if (attempt (self, data, d, cancellable, &last))
+        return TRUE;
+      if (g_error_matches (last, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !ps_directory_error_is_transient (last))
+        break;
+      g_debug ("Reading %s failed on attempt %u of %u: %s", what, n, self->max_attempts, last->message);
+    }
+  if (d->delivered > 0 || d->restart_pending)
+    {
+      if (g_error_matches (last, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&last));
+          return FALSE;
+        }
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
+                   _("Reading %s stopped part-way, so the result is incomplete and was not used: %s"),
+                   what, last->message);
+      return FALSE;
+    }
+  g_propagate_error (error, g_steal_pointer (&last));
+  return FALSE;
+}
+
+static gboolean
+attempt_one_search (PsDirectory   *self,
+                    gpointer       data,
+                    Delivery      *d,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  return search_attempt (self, data, d, cancellable, error);
+}
+
+/**
+ * ps_directory_search_sync:
+ * @base: (nullable): where to search; NULL for the profile's base DN
+ * @attributes: (nullable): the attributes to read; NULL for none but the DN
+ *
+ * A paged search; see the top of ps-directory.h for the contract of @func.
+ */
+gboolean
+ps_directory_search_sync (PsDirectory          *self,
+                          const char           *base,
+                          PsDirectoryScope      scope,
+                          const char           *filter,
+                          const char *const    *attributes,
+                          PsDirectoryPageFunc   func,
+                          gpointer              user_data,
+                          GCancellable         *cancellable,
+                          GError              **error)
+{
+  static const char *const no_attrs[] = { LDAP_NO_ATTRS, NULL };
+  SearchSpec spec = { 0 };
+  Delivery d = { func, user_data, FALSE, 0, NULL };
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+  if (!check_owner (self) || !ps_directory_connect_sync (self, cancellable, error))
+    return FALSE;
+  spec.base = base != NULL ? base : ps_directory_get_base_dn (self);
+  spec.scope = scope_to_ldap (scope);
+  spec.filter = filter != NULL ? filter : "(objectClass=*)";
+  spec.attributes = attributes != NULL ? attributes : no_attrs;
+  if (spec.base == NULL)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                   _("The profile has no base DN, and the server does not name a default one."));
+      return FALSE;
+    }
+  return run_with_retries (self, attempt_one_search, &spec, &d, spec.base, cancellable, error);
+}
+
+static gboolean
+collect_page_cb (GPtrArray  *entries,
+                 gboolean    restarted,
+                 gpointer    user_data,
+                 GError    **error)
+{
+  GPtrArray *all = user_data;
+
+  if (restarted)
+    g_ptr_array_set_size (all, 0);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (all, ps_directory_entry_ref (g_ptr_array_index (entries, i)));
+  return TRUE;
+}
+
+static GPtrArray *
+search_all (PsDirectory        *self,
+            const char         *base,
+            PsDirectoryScope    scope,
+            const char         *filter,
+            const char *const  *attributes,
+            GCancellable       *cancellable,
+            GError            **error)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
+
+  if (!ps_directory_search_sync (self, base, scope, filter, attributes, collect_page_cb, all,
+                                 cancellable, error))
+    return NULL;
+  return g_steal_pointer (&all);
+}
+
+/**
+ * ps_directory_read_entry_sync:
+ *
+ * Reads one entry by DN; PS_DIRECTORY_ERROR_NO_SUCH_OBJECT when absent.
+ */
+PsDirectoryEntry *
+ps_directory_read_entry_sync (PsDirectory        *self,
+                              const char         *dn,
+                              const char *const  *attributes,
+                              GCancellable       *cancellable,
+                              GError            **error)
+{
+  g_autofree char *normal = ps_directory_normalize_dn (dn, error);
+  g_autoptr(GPtrArray) found = NULL;
+
+  if (normal == NULL)
+    return NULL;
+  found = search_all (self, normal, PS_DIRECTORY_SCOPE_BASE, "(objectClass=*)", attributes,
+                      cancellable, error);
+  if (found == NULL)
+    return NULL;
+  if (found->len == 0)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT,
+                   _("The directory has no entry %s, or the service account may not read it."), normal);
+      return NULL;
+    }
+  return ps_directory_entry_ref (g_ptr_array_index (found, 0));
+}
+
+/* "member;range=1500-*" → lo 1500, hi -1; FALSE if not a range of @attribute */
+static gboolean
+parse_range (const char *name,
+             const char *attribute,
+             gint64     *lo,
+             gint64     *hi)
+{
+  gsize n = strlen (attribute);
+  const char *p;
+  char *end = NULL;
+
+  if (g_ascii_strncasecmp (name, attribute, n) != 0 || g_ascii_strncasecmp (name + n, ";range=", 7) != 0)
+    return FALSE;
+  p = name + n + 7;
+  *lo = g_ascii_strtoll (p, &end, 10);
+  if (end == p || *end != '-')
+    return FALSE;
+  p = end + 1;
+  if (*p == '*')
+    {
+      *hi = -1;
+      return TRUE;
+    }
+  *hi = g_ascii_strtoll (p, &end, 10);
+  return end != p;
+}
+
+/**
+ * ps_directory_read_ranged_sync:
+ *
+ * Every value of @attribute of @dn as a GBytes array. On Active Directory it
+ * asks for ranges of 1,000 values (member;range=0-999, then 1000-1999 …) and
+ * follows the server's answer until it says "-*"; other servers are read in
+ * one go.
+ */
+GPtrArray *
+ps_directory_read_ranged_sync (PsDirectory   *self,
+                               const char    *dn,
+                               const char    *attribute,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  gint64 lo = 0;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  if (!ps_directory_connect_sync (self, cancellable, error))
+    return NULL;
+
+  for (;;)
+    {
+      g_autofree char *request = NULL;
+      const char *attrs[2] = { NULL, NULL };
+      g_autoptr(PsDirectoryEntry) entry = NULL;
+      g_autoptr(GPtrArray) names = NULL;
+      gboolean more = FALSE;
+      gboolean found = FALSE;
+
+      if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+        request = g_strdup_printf ("%s;range=%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
+                                   attribute, lo, lo + RANGE_STEP - 1);
+      else
+        request = g_strdup (attribute);
+      attrs[0] = request;
+      entry = ps_directory_read_entry_sync (self, dn, attrs, cancellable, error);
+      if (entry == NULL)
+        return NULL;
+      names = ps_directory_entry_list_attributes (entry);
+      for (guint i = 0; i < names->len; i++)
+        {
+          const char *name = g_ptr_array_index (names, i);
+          GPtrArray *v = ps_directory_entry_get_values (entry, name);
+          gint64 rlo = 0;
+          gint64 rhi = 0;
+
+          if (g_ascii_strcasecmp (name, attribute) == 0)
+            found = TRUE;
+          else if (parse_range (name, attribute, &rlo, &rhi))
+            {
+              found = TRUE;
+              if (rlo != lo)
+                {
+                  g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
+                               _("The directory answered range %" G_GINT64_FORMAT " of %s of %s when %"
+                                 G_GINT64_FORMAT " was asked for; the value list is incomplete."),
+                               rlo, attribute, dn, lo);
+                  return NULL;
+                }
+              if (rhi >= 0)
+                {
+                  more = TRUE;
+                  lo = rhi + 1;
+                }
+            }
+          else
+            continue;
+          for (guint j = 0; j < v->len; j++)
+            g_ptr_array_add (values, g_bytes_ref (g_ptr_array_index (v, j)));
+        }
+      if (!found || !more)
+        break;
+      g_debug ("%s of %s: %u values so far, next range from %" G_GINT64_FORMAT,
+               attribute, dn, values->len, lo);
+    }
+  return g_steal_pointer (&values);
+}
+
+/* ---------------------------------------------------------------- groups and users */
+
+static char *
+identity_filter (PsDirectory  *self,
+                 const char   *text,
+                 const char   *class_filter,
+                 gboolean      user,
+                 GError      **error)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *match = NULL;
+
+  if (looks_like_sid (text))
+    {
+      g_autoptr(GBytes) sid = ps_directory_sid_from_string (text, error);
+      gsize n;
+      const guint8 *data;
+
+      if (sid == NULL)
+        return NULL;
+      data = g_bytes_get_data (sid, &n);
+      escaped = ps_directory_escape_filter_value (data, n);
+      match = g_strdup_printf ("(objectSid=%s)", escaped);
+    }
+  else if (looks_like_guid (text))
+    {
+      g_autoptr(GBytes) guid = ps_directory_guid_from_string (text, error);
+      gsize n;
+      const guint8 *data;
+
+      if (guid == NULL)
+        return NULL;
+      data = g_bytes_get_data (guid, &n);
+      escaped = ps_directory_escape_filter_value (data, n);
+      match = g_strdup_printf ("(objectGUID=%s)", escaped);
+    }
+  else
+    {
+      escaped = escape_text (text);
+      if (user)
+        match = g_strdup_printf ("(|(sAMAccountName=%s)(userPrincipalName=%s)(cn=%s)(mail=%s)%s%s%s)",
+                                 escaped, escaped, escaped, escaped,
+                                 self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "" : "(uid=",
+                                 self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "" : escaped,
+                                 self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "" : ")");
+      else
+        match = g_strdup_printf ("(|(cn=%s)(sAMAccountName=%s))", escaped, escaped);
+    }
+  return join_filter (class_filter, match);
+}
+
+static PsDirectoryEntry *
+find_one (PsDirectory        *self,
+          const char         *text,
+          gboolean            user,
+          const char *const  *attributes,
+          GCancellable       *cancellable,
+          GError            **error)
+{
+  g_autofree char *filter = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+  const char *what = user ? _("user") : _("group");
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (!ps_directory_connect_sync (self, cancellable, error))
+    return NULL;
+  if (*text == '\0')
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_ARGUMENT,
+                   _("No %s was named."), what);
+      return NULL;
+    }
+  if (!looks_like_sid (text) && !looks_like_guid (text) && looks_like_dn (text))
+    {
+      g_autoptr(GError) local = NULL;
+      PsDirectoryEntry *entry = ps_directory_read_entry_sync (self, text, attributes, cancellable, &local);
+
+      if (entry == NULL && g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT))
+        {
+          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_FOUND,
+                       user ? _("There is no user %s in the directory.")
+                            : _("There is no group %s in the directory."), text);
+          return NULL;
+        }
+      if (entry == NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return entry;
+    }
+
+  filter = identity_filter (self, text, user ? person_filter (self) : group_filter (self), user, error);
+  if (filter == NULL)
+    return NULL;
+  found = search_all (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, filter, attributes, cancellable, error);
+  if (found == NULL)
+    return NULL;
+  if (found->len == 0)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_FOUND,
+                   user ? _("There is no user “%s” under %s. Check the name, or the base DN.")
+                        : _("There is no group “%s” under %s. Check the name, or the base DN."),
+                   text, ps_directory_get_base_dn (self));
+      return NULL;
+    }
+  if (found->len > 1)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_AMBIGUOUS,
+                   user ? _("%u users match “%s”: name one by its DN or objectGUID.")
+                        : _("%u groups match “%s”: name one by its DN or objectGUID."),
+                   found->len, text);
+      return NULL;
+    }
+  return ps_directory_entry_ref (g_ptr_array_index (found, 0));
+}
+
+PsDirectoryEntry *
+ps_directory_find_group_sync (PsDirectory   *self,
+                              const char    *group,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  return find_one (self, group, FALSE, group_attributes, cancellable, error);
+}
+
+PsDirectoryEntry *
+ps_directory_find_user_sync (PsDirectory        *self,
+                             const char         *user,
+                             const char *const  *attributes,
+                             GCancellable       *cancellable,
+                             GError            **error)
+{
+  return find_one (self, user, TRUE, attributes != NULL ? attributes : default_user_attributes,
+                   cancellable, error);
+}
+
+static int
+compare_by_name (gconstpointer a,
+                 gconstpointer b)
+{
+  PsDirectoryEntry *ea = *(PsDirectoryEntry **) a;
+  PsDirectoryEntry *eb = *(PsDirectoryEntry **) b;
+  g_autofree char *na = ps_directory_entry_dup_string (ea, "cn", NULL);
+  g_autofree char *nb = ps_directory_entry_dup_string (eb, "cn", NULL);
+
+  return g_utf8_collate (na != NULL ? na : "", nb != NULL ? nb : "");
+}
+
+GPtrArray *
+ps_directory_list_groups_sync (PsDirectory   *self,
+                               const char    *search,
+                               guint          limit,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autofree char *filter = NULL;
+  g_autoptr(GPtrArray) found = NULL;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  if (!ps_directory_connect_sync (self, cancellable, error))
+    return NULL;
+  if (search != NULL && *search != '\0')
+    {
+      g_autofree char *escaped = escape_text (search);
+      g_autofree char *match = g_strdup_printf ("(|(cn=*%s*)(sAMAccountName=*%s*)(description=*%s*))",
+                                                escaped, escaped, escaped);
+
+      filter = join_filter (group_filter (self), match);
+    }
+  else
+    filter = g_strdup (group_filter (self));
+  found = search_all (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, filter, group_attributes, cancellable, error);
+  if (found == NULL)
+    return NULL;
+  g_ptr_array_sort (found, compare_by_name);
+  if (limit > 0 && found->len > limit)
+    g_ptr_array_set_size (found, limit);
+  return g_steal_pointer (&found);
+}
+
+/**
+ * ps_directory_expand_groups_sync:
+ *
+ * @group_dn and all groups nested in it, each read once: a breadth-first
+ * walk over "groups whose memberOf is this group", with a visited set, so a
+ * cycle (A in B in A) ends.
+ */
+GPtrArray *
+ps_directory_expand_groups_sync (PsDirectory   *self,
+                                 const char    *group_dn,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  static const char *const no_attrs[] = { LDAP_NO_ATTRS, NULL };
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *first = ps_directory_normalize_dn (group_dn, error);
+
+  if (first == NULL)
+    return NULL;
+  g_hash_table_add (visited, g_utf8_casefold (first, -1));
+  g_ptr_array_add (order, g_steal_pointer (&first));
+
+  for (guint i = 0; i < order->len; i++)
+    {
+      const char *dn = g_ptr_array_index (order, i);
+      g_autofree char *escaped = escape_text (dn);
+      g_autofree char *match = g_strdup_printf ("(memberOf=%s)", escaped);
+      g_autofree char *filter = join_filter (group_filter (self), match);
+      g_autoptr(GPtrArray) subgroups = search_all (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, filter, no_attrs,
+                                                   cancellable, error);
+
+      if (subgroups == NULL)
+        return NULL;
+      for (guint j = 0; j < subgroups->len; j++)
+        {
+          const char *sub = ps_directory_entry_get_dn (g_ptr_array_index (subgroups, j));
+
+          if (g_hash_table_add (visited, g_utf8_casefold (sub, -1)))
+            g_ptr_array_add (order, g_strdup (sub));
+        }
+    }
+  return g_steal_pointer (&order);
+}
+
+typedef struct {
+  GPtrArray *filters;
+  const char *const *attributes;
+} MembersSpec;
+
+static gboolean
+attempt_members (PsDirectory   *self,
+                 gpointer       data,
+                 Delivery      *d,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  MembersSpec *m = data;
+
+  for (guint i = 0; i < m->filters->len; i++)
+    {
+      SearchSpec spec = { 0 };
+
+      spec.base = ps_directory_get_base_dn (self);
+      spec.scope = LDAP_SCOPE_SUBTREE;
+      spec.filter = g_ptr_array_index (m->filters, i);
+      spec.attributes = m->attributes;
+      if (!search_attempt (self, &spec, d, cancellable, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * ps_directory_list_members_sync:
+ * @group_dn: the group's DN (see ps_directory_find_group_sync ())
+ * @attributes: (nullable): what to read of each user; NULL for the defaults
+ *
+ * The users in the group, streamed page by page to @func. Each user comes
+ * once even when it is in several nested groups.
+ */
+gboolean
+ps_directory_list_members_sync (PsDirectory          *self,
+                                const char           *group_dn,
+                                PsNestedMode          nested,
+                                const char *const    *attributes,
+                                PsDirectoryPageFunc   func,
+                                gpointer              user_data,
+                                GCancellable         *cancellable,
+                                GError              **error)
+{
+  g_autoptr(GPtrArray) filters = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = NULL;
+  g_autofree char *normal = NULL;
+  MembersSpec spec = { NULL, NULL };
+  Delivery d = { func, user_data, FALSE, 0, NULL };
+  g_autofree char *what = NULL;
+  g_autoptr(PsDirectoryEntry) group = NULL;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
+  g_return_val_if_fail (group_dn != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (!ps_directory_connect_sync (self, cancellable, error))
+    return FALSE;
+  normal = ps_directory_normalize_dn (group_dn, error);
+  if (normal == NULL)
+    return FALSE;
+  /* a missing group is an error, never an empty membership */
+  group = ps_directory_read_entry_sync (self, normal, NULL, cancellable, error);
+  if (group == NULL)
+    return FALSE;
+
+  if (nested == PS_NESTED_CLIENT)
+    {
+      g_autoptr(GPtrArray) groups = ps_directory_expand_groups_sync (self, normal, cancellable, error);
+      GString *chunk = NULL;
+      guint in_chunk = 0;
+
+      if (groups == NULL)
+        return FALSE;
+      g_debug ("%s: %u groups after nesting", normal, groups->len);
+      for (guint i = 0; i < groups->len; i++)
+        {
+          g_autofree char *escaped = escape_text (g_ptr_array_index (groups, i));
+
+          if (chunk == NULL)
+            chunk = g_string_new ("(|");
+          g_string_append_printf (chunk, "(memberOf=%s)", escaped);
+          if (++in_chunk == GROUPS_PER_FILTER || i + 1 == groups->len)
+            {
+              g_autofree char *any = (g_string_append_c (chunk, ')'), g_string_free (chunk, FALSE));
+
+              g_ptr_array_add (filters, join_filter (person_filter (self), any));
+              chunk = NULL;
+              in_chunk = 0;
+            }
+        }
+      if (groups->len > 1)
+        seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    }
+  else if (nested == PS_NESTED_IN_CHAIN)
+    {
+      g_autofree char *escaped = escape_text (normal);
+      g_autofree char *match = g_strdup_printf ("(memberOf:" IN_CHAIN_RULE ":=%s)", escaped);
+
+      if (self->kind != PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+        {
+          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+                       _("This directory does not support Active Directory’s in-chain matching rule; "
+                         "choose client-side nested groups instead."));
+          return FALSE;
+        }
+      g_ptr_array_add (filters, join_filter (person_filter (self), match));
+    }
+  else
+    {
+      g_autofree char *escaped = escape_text (normal);
+      g_autofree char *match = g_strdup_printf ("(memberOf=%s)", escaped);
+
+      g_ptr_array_add (filters, join_filter (person_filter (self), match));
+    }
+
+  spec.filters = filters;
+  spec.attributes = attributes != NULL ? attributes : default_user_attributes;
+  d.seen = seen;
+  what = g_strdup_printf (_("the members of %s"), normal);
+  return run_with_retries (self, attempt_members, &spec, &d, what, cancellable, error);
+}
+
+/* ---------------------------------------------------------------- delta */
+
+static gboolean
+require_ad (PsDirectory  *self,
+            GError      **error)
+{
+  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+    return TRUE;
+  g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+               _("This directory is not Active Directory: it has no uSNChanged change tracking, "
+                 "so every sync reads everything."));
+  return FALSE;
+}
+
+/**
+ * ps_directory_read_watermark_sync:
+ *
+ * highestCommittedUSN, dnsHostName and dsServiceName from the rootDSE, and
+ * the invocationId of the DC's NTDS Settings object. Read it *before*
+ * searching for changes.
+ */
+PsDirectoryWatermark *
+ps_directory_read_watermark_sync (PsDirectory   *self,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  static const char *const root_attrs[] = { "highestCommittedUSN", "dnsHostName", "dsServiceName", NULL };
+  static const char *const ntds_attrs[] = { "invocationId", NULL };
+  g_autoptr(PsDirectoryWatermark) mark = g_new0 (PsDirectoryWatermark, 1);
+  g_autoptr(GPtrArray) root = NULL;
+  g_autoptr(PsDirectoryEntry) ntds = NULL;
+  PsDirectoryEntry *dse;
+  gint64 usn = 0;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  if (!ps_directory_connect_sync (self, cancellable, error) || !require_ad (self, error))
+    return NULL;
+  root = search_all (self, "", PS_DIRECTORY_SCOPE_BASE, "(objectClass=*)", root_attrs, cancellable, error);
+  if (root == NULL)
+    return NULL;
+  dse = root->len > 0 ? g_ptr_array_index (root, 0) : NULL;
+  if (dse == NULL || !ps_directory_entry_get_int64 (dse, "highestCommittedUSN", &usn) || usn < 0)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+                   _("The domain controller does not publish highestCommittedUSN; every sync reads everything."));
+      return NULL;
+    }
+  mark->usn = (guint64) usn;
+  mark->server = ps_directory_entry_dup_string (dse, "dnsHostName", NULL);
+  mark->service_name = ps_directory_entry_dup_string (dse, "dsServiceName", NULL);
+  if (mark->service_name == NULL)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+                   _("The domain controller does not publish dsServiceName; every sync reads everything."));
+      return NULL;
+    }
+  ntds = ps_directory_read_entry_sync (self, mark->service_name, ntds_attrs, cancellable, error);
+  if (ntds == NULL)
+    return NULL;
+  mark->invocation_id = ps_directory_entry_dup_string (ntds, "invocationId", NULL);
+  if (mark->invocation_id == NULL)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+                   _("The service account cannot read the DC’s invocationId; every sync reads everything."));
+      return NULL;
+    }
+  return g_steal_pointer (&mark);
+}
+
+static gboolean
+check_same_database (const PsDirectoryWatermark  *since,
+                     const PsDirectoryWatermark  *now,
+                     GError                     **error)
+{
+  if (g_strcmp0 (since->invocation_id, now->invocation_id) != 0
+      || g_strcmp0 (since->service_name, now->service_name) != 0)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,
+                   _("The last sync read another domain controller or a restored database (%s, now %s); "
+                     "changes cannot be read from there, so everything is read again."),
+                   since->server != NULL ? since->server : "?", now->server != NULL ? now->server : "?");
+      return FALSE;
+    }
+  if (now->usn < since->usn)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,
+                   _("The domain controller’s change counter went back (%" G_GUINT64_FORMAT " < %"
+                     G_GUINT64_FORMAT "); everything is read again."), now->usn, since->usn);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ps_directory_search_changes_sync (PsDirectory                 *self,
+                                  const PsDirectoryWatermark  *since,
+                                  const char                  *filter,
+                                  const char *const           *attributes,
+                                  PsDirectoryPageFunc          func,
+                                  gpointer                     user_data,
+                                  PsDirectoryWatermark       **new_watermark,
+                                  GCancellable                *cancellable,
+                                  GError                     **error)
+{
+  g_autoptr(PsDirectoryWatermark) now = NULL;
+  g_autofree char *usn = NULL;
+  g_autofree char *full = NULL;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
+  g_return_val_if_fail (since != NULL, FALSE);
+
+  now = ps_directory_read_watermark_sync (self, cancellable, error);
+  if (now == NULL || !check_same_database (since, now, error))
+    return FALSE;
+  usn = g_strdup_printf ("(uSNChanged>=%" G_GUINT64_FORMAT ")", since->usn + 1);
+  full = join_filter (filter != NULL ? filter : person_filter (self), usn);
+  if (!ps_directory_search_sync (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, full,
+                                 attributes != NULL ? attributes : default_user_attributes,
+                                 func, user_data, cancellable, error))
+    return FALSE;
+  if (new_watermark != NULL)
+    *new_watermark = g_steal_pointer (&now);
+  return TRUE;
+}
+
+static gboolean
+attempt_deleted (PsDirectory   *self,
+                 gpointer       data,
+                 Delivery      *d,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  return search_attempt (self, data, d, cancellable, error);
+}
+
+/**
+ * ps_directory_search_deleted_sync:
+ *
+ * Tombstones (isDeleted=TRUE) changed since @since, with the show-deleted
+ * control, from the whole naming context: a deleted object is moved to
+ * CN=Deleted Objects and keeps objectGUID, objectSid and sAMAccountName.
+ */
+gboolean
+ps_directory_search_deleted_sync (PsDirectory                 *self,
+                                  const PsDirectoryWatermark  *since,
+                                  const char *const           *attributes,
+                                  PsDirectoryPageFunc          func,
+                                  gpointer                     user_data,
+                                  GCancellable                *cancellable,
+                                  GError                     **error)
+{
+  static const char *const deleted_attrs[] = {
+    "objectGUID", "objectSid", "sAMAccountName", "isDeleted", "lastKnownParent", "uSNChanged", NULL
+  };
+  g_autofree char *filter = NULL;
+  SearchSpec spec = { 0 };
+  Delivery d = { func, user_data, FALSE, 0, NULL };
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
+  if (!ps_directory_connect_sync (self, cancellable, error) || !require_ad (self, error))
+    return FALSE;
+  if (!g_strv_contains ((const char *const *) self->supported_controls, SHOW_DELETED_OID))
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+                   _("This directory cannot list deleted objects (no show-deleted control)."));
+      return FALSE;
+    }
+  filter = g_strdup_printf ("(&(isDeleted=TRUE)(uSNChanged>=%" G_GUINT64_FORMAT "))",
+                            since != NULL ? since->usn + 1 : 0);
+  spec.base = self->default_nc != NULL ? self->default_nc : ps_directory_get_base_dn (self);
+  spec.scope = LDAP_SCOPE_SUBTREE;
+  spec.filter = filter;
+  spec.attributes = attributes != NULL ? attributes : deleted_attrs;
+  spec.show_deleted = TRUE;
+  return run_with_retries (self, attempt_deleted, &spec, &d, _("deleted objects"), cancellable, error);
+}
+
+/* ---------------------------------------------------------------- connection test */
+
+static PsCheckStep *
+add_step (GPtrArray  *steps,
+          const char *id,
+          const char *title)
+{
+  PsCheckStep *step = ps_check_step_new (id, title);
+
+  g_ptr_array_add (steps, step);
+  return step;
+}
+
+static void
+skip_rest (GPtrArray *steps)
+{
+  for (guint i = 0; i < steps->len; i++)
+    {
+      PsCheckStep *step = g_ptr_array_index (steps, i);
+
+      if (step->result == PS_CHECK_SKIPPED && step->message == NULL)
+        ps_check_step_skip (step, _("Not tried because an earlier step failed."));
+    }
+}
+
+/* Runs resolve → TCP → TLS → bind for one URI; FALSE if it failed before TLS
+ * (so that the next URI is worth trying). */
+static gboolean
+test_uri (PsDirectory   *self,
+          const char    *uri,
+          GPtrArray     *steps,
+          LDAP         **out,
+          GCancellable  *cancellable)
+{
+  PsCheckStep *resolve = add_step (steps, "ldap-resolve", _("Find the directory server"));
+  PsCheckStep *tcp = add_step (steps, "ldap-connect", _("Connect to the directory server"));
+  PsCheckStep *tls = add_step (steps, "ldap-tls", _("Secure the connection (TLS)"));
+  PsCheckStep *bind = add_step (steps, "ldap-bind", _("Log on to the directory"));
+  g_autofree char *host = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GResolver) resolver = g_resolver_get_default ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  GList *addresses = NULL;
+  guint16 port = 0;
+  gint64 start = g_get_monotonic_time ();
+  LDAP *ld;
+
+  if (!parse_uri (uri, &host, &port, &error))
+    {
+      ps_check_step_finish (resolve, start, error, NULL);
+      return FALSE;
+    }
+  addresses = g_resolver_lookup_by_name (resolver, host, cancellable, &error);
+  if (addresses == NULL)
+    {
+      g_autoptr(GError) mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_RESOLVE,
+                                              _("The name %s was not found in DNS (%s). Check the address "
+                                                "in the connection settings."), host, error->message);
+
+      ps_check_step_finish (resolve, start, mapped, NULL);
+      return FALSE;
+    }
+  {
+    g_autofree char *first = g_inet_address_to_string (addresses->data);
+
+    message = g_strdup_printf (_("%s is %s"), host, first);
+  }
+  g_resolver_free_addresses (addresses);
+  ps_check_step_finish (resolve, start, NULL, message);
+  g_clear_pointer (&message, g_free);
+
+  start = g_get_monotonic_time ();
+  g_socket_client_set_timeout (client, self->timeout);
+  conn = g_socket_client_connect_to_host (client, host, port, cancellable, &error);
+  if (conn == NULL)
+    {
+      g_autoptr(GError) mapped = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
+                              _("No answer from %s port %u within %u seconds. Check the address, "
+                                "and that a firewall lets the connection through."), host, port, self->timeout);
+      else
+        mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
+                              _("Cannot connect to %s port %u: %s. Check the address and port, and that "
+                                "the directory server is running."), host, port, error->message);
+      ps_check_step_finish (tcp, start, mapped, NULL);
+      return FALSE;
+    }
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  message = g_strdup_printf (_("Port %u is open"), port);
+  ps_check_step_finish (tcp, start, NULL, message);
+  g_clear_pointer (&message, g_free);
+
+  start = g_get_monotonic_time ();
+  ld = open_uri (self, uri, cancellable, &error);
+  if (ld == NULL)
+    {
+      ps_check_step_finish (tls, start, error, NULL);
+      return TRUE;
+    }
+  if (is_ldaps (uri) || self->tls_mode != PS_TLS_MODE_NONE)
+    ps_check_step_finish (tls, start, NULL,
+                          self->allow_untrusted ? _("Encrypted, but the certificate is NOT checked (the profile allows an untrusted certificate)")
+                          : is_ldaps (uri) ? _("Encrypted (LDAPS), certificate checked")
+                          : _("Encrypted (StartTLS), certificate checked"));
+  else
+    ps_check_step_skip (tls, _("Not encrypted: the profile turns TLS off."));
+
+  start = g_get_monotonic_time ();
+  if (!bind_handle (self, ld, uri, &error))
+    {
+      ps_check_step_finish (bind, start, error, NULL);
+      ldap_unbind_ext_s (ld, NULL, NULL);
+      return TRUE;
+    }
+  message = g_strdup_printf (_("Logged on as %s"),
+                             self->bind_dn != NULL && *self->bind_dn != '\0' ? self->bind_dn : _("anonymous"));
+  ps_check_step_finish (bind, start, NULL, message);
+  *out = ld;
+  return TRUE;
+}
+
+/**
+ * ps_directory_test_connection_sync:
+ * @group: (nullable): a group to look for as the last step
+ *
+ * Checks the connection step by step and returns the steps (PsCheckStep*),
+ * each ok, failed or skipped, with a message and its duration. Leaves the
+ * directory connected when every step passed.
+ */
+GPtrArray *
+ps_directory_test_connection_sync (PsDirectory   *self,
+                                   const char    *group,
+                                   GCancellable  *cancellable)
+{
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) uris = NULL;
+  PsCheckStep *base_step;
+  PsCheckStep *group_step = NULL;
+  LDAP *ld = NULL;
+  gint64 start;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  ps_directory_close (self);
+
+  if (self->uris == NULL || self->uris[0] == NULL)
+    {
+      PsCheckStep *srv = add_step (steps, "ldap-discover", _("Find the domain controllers (DNS SRV)"));
+
+      start = g_get_monotonic_time ();
+      uris = effective_uris (self, cancellable, &error);
+      if (uris == NULL)
+        {
+          ps_check_step_finish (srv, start, error, NULL);
+          return g_steal_pointer (&steps);
+        }
+      {
+        g_autofree char *list = g_strjoinv (", ", uris);
+
+        ps_check_step_finish (srv, start, NULL, list);
+      }
+    }
+  else
+    uris = g_strdupv (self->uris);
+
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_autoptr(GPtrArray) attempt = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
+      gboolean reached = test_uri (self, uris[i], attempt, &ld, cancellable);
+
+      if (reached || uris[i + 1] == NULL)
+        {
+          g_ptr_array_extend_and_steal (steps, g_steal_pointer (&attempt));
+          if (ld != NULL)
+            {
+              self->ld = ld;
+              self->owner = g_thread_self ();
+              self->connected_uri = g_strdup (uris[i]);
+              read_root_dse (self);
+            }
+          break;
+        }
+    }
+
+  base_step = add_step (steps, "ldap-base-dn", _("Read the base DN"));
+  if (group != NULL && *group != '\0')
+    group_step = add_step (steps, "ldap-group", _("Find the group"));
+  if (self->ld == NULL)
+    {
+      skip_rest (steps);
+      return g_steal_pointer (&steps);
+    }
+
+  start = g_get_monotonic_time ();
+  {
+    g_autoptr(PsDirectoryEntry) base = NULL;
+    const char *base_dn = ps_directory_get_base_dn (self);
+
+    if (base_dn == NULL)
+      {
+        g_autoptr(GError) missing = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
+                                                 _("The profile has no base DN, and the server does not name a default one."));
+
+        ps_check_step_finish (base_step, start, missing, NULL);
+        skip_rest (steps);
+        return g_steal_pointer (&steps);
+      }
+    base = ps_directory_read_entry_sync (self, base_dn, NULL, cancellable, &error);
+    if (base == NULL)
+      {
+        ps_check_step_finish (base_step, start, error, NULL);
+        skip_rest (steps);
+        return g_steal_pointer (&steps);
+      }
+    {
+      g_autofree char *message = g_strdup_printf (_("%s is readable (%s)"), base_dn,
+                                                  self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
+                                                  ? _("Active Directory") : _("LDAP directory"));
+
+      ps_check_step_finish (base_step, start, NULL, message);
+    }
+  }
+
+  if (group_step != NULL)
+    {
+      g_autoptr(PsDirectoryEntry) found = NULL;
+
+      start = g_get_monotonic_time ();
+      found = ps_directory_find_group_sync (self, group, cancellable, &error);
+      if (found == NULL)
+        ps_check_step_finish (group_step, start, error, NULL);
+      else
+        {
+          g_autofree char *message = g_strdup_printf (_("Found %s"), ps_directory_entry_get_dn (found));
+
+          ps_check_step_finish (group_step, start, NULL, message);
+        }
+    }
+  skip_rest (steps);
+  return g_steal_pointer (&steps);
+}
+
+/* ---------------------------------------------------------------- async wrappers */
+
+typedef struct {
+  PsDirectory *copy;   /* made and used in the worker thread only */
+  char *text;
+  guint limit;
+} TaskData;
+
+static void
+task_data_free (gpointer data)
+{
+  TaskData *td = data;
+
+  g_free (td->text);
+  g_free (td);
+}
+
+static PsDirectory *
+copy_directory (PsDirectory *self)
+{
+  PsDirectory *copy = g_object_new (PS_TYPE_DIRECTORY, NULL);
+
+  copy->uris = g_strdupv (self->uris);
+  copy->domain = g_strdup (self->domain);
+  copy->tls_mode = self->tls_mode;
+  copy->ca_file = g_strdup (self->ca_file);
+  copy->allow_untrusted = self->allow_untrusted;
+  copy->allow_plaintext_bind = self->allow_plaintext_bind;
+  copy->bind_dn = g_strdup (self->bind_dn);
+  copy->base_dn = g_strdup (self->base_dn);
+  copy->page_size = self->page_size;
+  copy->timeout = self->timeout;
+  copy->nested = self->nested;
+  copy->password = g_strdup (self->password);
+  copy->max_attempts = self->max_attempts;
+  return copy;
+}
+
+static void
+test_connection_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  TaskData *td = task_data;
+  g_autoptr(PsDirectory) copy = copy_directory (source_object);
+  GPtrArray *steps = ps_directory_test_connection_sync (copy, td->text, cancellable);
+
+  ps_directory_close (copy);
+  g_task_return_pointer (task, steps, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ps_directory_test_connection_async (PsDirectory         *self,
+                                    const char          *group,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TaskData *td = g_new0 (TaskData, 1);
+
+  g_return_if_fail (PS_IS_DIRECTORY (self));
+  td->text = g_strdup (group);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_directory_test_connection_async);
+  g_task_set_task_data (task, td, task_data_free);
+  g_task_run_in_thread (task, test_connection_thread);
+}
+
+GPtrArray *
+ps_directory_test_connection_finish (PsDirectory   *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_directory_test_connection_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+find_group_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  TaskData *td = task_data;
+  g_autoptr(PsDirectory) copy = copy_directory (source_object);
+  g_autoptr(GError) error = NULL;
+  PsDirectoryEntry *entry = ps_directory_find_group_sync (copy, td->text, cancellable, &error);
+
+  ps_directory_close (copy);
+  if (entry == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, entry, (GDestroyNotify) ps_directory_entry_unref);
+}
+
+void
+ps_directory_find_group_async (PsDirectory         *self,
+                               const char          *group,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TaskData *td = g_new0 (TaskData, 1);
+
+  g_return_if_fail (PS_IS_DIRECTORY (self));
+  g_return_if_fail (group != NULL);
+  td->text = g_strdup (group);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_directory_find_group_async);
+  g_task_set_task_data (task, td, task_data_free);
+  g_task_run_in_thread (task, find_group_thread);
+}
+
+PsDirectoryEntry *
+ps_directory_find_group_finish (PsDirectory   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_directory_find_group_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+list_groups_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  TaskData *td = task_data;
+  g_autoptr(PsDirectory) copy = copy_directory (source_object);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *groups = ps_directory_list_groups_sync (copy, td->text, td->limit, cancellable, &error);
+
+  ps_directory_close (copy);
+  if (groups == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, groups, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ps_directory_list_groups_async (PsDirectory         *self,
+                                const char          *search,
+                                guint                limit,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  TaskData *td = g_new0 (TaskData, 1);
+
+  g_return_if_fail (PS_IS_DIRECTORY (self));
+  td->text = g_strdup (search);
+  td->limit = limit;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_directory_list_groups_async);
+  g_task_set_task_data (task, td, task_data_free);
+  g_task_run_in_thread (task, list_groups_thread);
+}
+
+GPtrArray *
+ps_directory_list_groups_finish (PsDirectory   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_directory_list_groups_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

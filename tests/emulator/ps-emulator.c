@@ -1,0 +1,274 @@
+/* ps-emulator.c — an Asset Panda emulator (Classic v3 and Pro) for tests,
+ * benchmarks and the demo
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Listens on 127.0.0.1 only. The first line on stdout is "PORT=<n>". See
+ * README.md for the options, the seed format and the /_admin/ API.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib-unix.h>
+
+#include "emu-private.h"
+
+typedef struct {
+  GMainLoop *loop;
+  EmuServer *server;
+  gboolean   save;
+} App;
+
+/* ---------------------------------------------------------------- helpers */
+
+static gboolean
+on_signal (gpointer data)
+{
+  App *app = data;
+
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+add_number (JsonObject *switches, const char *name, const char *text, gboolean fraction, GError **error)
+{
+  char *end = NULL;
+
+  if (text == NULL)
+    return TRUE;
+  if (fraction)
+    {
+      double value = g_ascii_strtod (text, &end);
+
+      if (*end == '\0' && end != text)
+        {
+          json_object_set_double_member (switches, name, value);
+          return TRUE;
+        }
+    }
+  else
+    {
+      gint64 value = g_ascii_strtoll (text, &end, 10);
+
+      if (*end == '\0' && end != text)
+        {
+          json_object_set_int_member (switches, name, value);
+          return TRUE;
+        }
+    }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad number for %s: %s", name, text);
+  return FALSE;
+}
+
+/* --rate-limit CALLS/SECONDS, or 0 for none. */
+static gboolean
+add_rate_limit (JsonObject *switches, const char *text, GError **error)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 calls;
+  guint64 seconds;
+
+  if (text == NULL)
+    return TRUE;
+  if (g_str_equal (text, "0"))
+    {
+      json_object_set_int_member (switches, "rate_limit_calls", 0);
+      return TRUE;
+    }
+  parts = g_strsplit (text, "/", 2);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXUINT, &calls, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXUINT, &seconds, NULL))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--rate-limit takes CALLS/SECONDS (e.g. 400/180) or 0");
+      return FALSE;
+    }
+  json_object_set_int_member (switches, "rate_limit_calls", calls);
+  json_object_set_int_member (switches, "rate_limit_window", seconds);
+  return TRUE;
+}
+
+/* --switch NAME=VALUE: VALUE is JSON when it parses, a string otherwise. */
+static gboolean
+add_switch (JsonObject *switches, const char *text, GError **error)
+{
+  const char *eq = strchr (text, '=');
+  g_autofree char *name = NULL;
+  JsonNode *value;
+
+  if (eq == NULL || eq == text)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--switch takes NAME=VALUE");
+      return FALSE;
+    }
+  name = g_strndup (text, eq - text);
+  value = json_from_string (eq + 1, NULL);
+  if (value == NULL)
+    {
+      value = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (value, eq + 1);
+    }
+  json_object_set_member (switches, name, value);
+  return TRUE;
+}
+
+static GTlsCertificate *
+load_certificate (const char *cert, const char *key, GError **error)
+{
+  if (cert == NULL && key == NULL)
+    return NULL;
+  if (cert == NULL || key == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--tls-cert and --tls-key go together");
+      return NULL;
+    }
+  return g_tls_certificate_new_from_files (cert, key, error);
+}
+
+/* ---------------------------------------------------------------- main */
+
+int
+main (int argc, char **argv)
+{
+  int port = 0;
+  g_autofree char *listen = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  g_autofree char *seed_path = NULL;
+  g_autofree char *save_path = NULL;
+  g_autofree char *latency = NULL;
+  g_autofree char *rate_limit = NULL;
+  g_autofree char *token_lifetime = NULL;
+  g_autofree char *error_rate = NULL;
+  g_autofree char *error_retry_after = NULL;
+  g_autofree char *drop_rate = NULL;
+  g_autofree char *malformed_rate = NULL;
+  g_autofree char *slow_rate = NULL;
+  g_autofree char *slow_ms = NULL;
+  g_autofree char *auth_error_status = NULL;
+  g_auto(GStrv) switch_args = NULL;
+  gint64 random_seed = 1;
+  gint64 max_body = 8 * 1024 * 1024;
+  int call_log_max = 200000;
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1; 0 picks a free one (default)", "N" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on: 127.0.0.1 only", "ADDR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this PEM certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "Private key of --tls-cert", "FILE" },
+    { "seed", 's', 0, G_OPTION_ARG_FILENAME, &seed_path, "Tenant seed (JSON)", "FILE" },
+    { "save", 0, 0, G_OPTION_ARG_FILENAME, &save_path, "Write the state here on exit and on POST /_admin/save", "FILE" },
+    { "latency-ms", 0, 0, G_OPTION_ARG_STRING, &latency, "Delay every answer by N ms", "N" },
+    { "rate-limit", 0, 0, G_OPTION_ARG_STRING, &rate_limit, "Calls per window per client (default 400/180; 0 = off)", "CALLS/SECONDS" },
+    { "token-lifetime", 0, 0, G_OPTION_ARG_STRING, &token_lifetime, "Classic token lifetime (default 3600)", "SECONDS" },
+    { "random-seed", 0, 0, G_OPTION_ARG_INT64, &random_seed, "Seed of the fault dice and of new ids (default 1)", "N" },
+    { "error-rate", 0, 0, G_OPTION_ARG_STRING, &error_rate, "Fraction of calls answered 502/503/504", "0..1" },
+    { "error-retry-after", 0, 0, G_OPTION_ARG_STRING, &error_retry_after, "Retry-After on those (-1 = none)", "SECONDS" },
+    { "drop-rate", 0, 0, G_OPTION_ARG_STRING, &drop_rate, "Fraction of calls whose connection is closed unanswered", "0..1" },
+    { "malformed-rate", 0, 0, G_OPTION_ARG_STRING, &malformed_rate, "Fraction of 2xx answers with a truncated body", "0..1" },
+    { "slow-rate", 0, 0, G_OPTION_ARG_STRING, &slow_rate, "Fraction of calls delayed by --slow-ms more", "0..1" },
+    { "slow-ms", 0, 0, G_OPTION_ARG_STRING, &slow_ms, "Extra delay of slow calls", "N" },
+    { "auth-error-status", 0, 0, G_OPTION_ARG_STRING, &auth_error_status, "Status for a bad or expired token: 401 (default) or 400", "N" },
+    { "switch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &switch_args, "Any /_admin/faults switch (repeatable)", "NAME=VALUE" },
+    { "max-body", 0, 0, G_OPTION_ARG_INT64, &max_body, "Largest request body; larger ones get 413 (default 8 MiB)", "BYTES" },
+    { "call-log-max", 0, 0, G_OPTION_ARG_INT, &call_log_max, "Calls kept in the log (default 200000; 0 = all)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— Asset Panda emulator for tests and demos");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonObject) switches = json_object_new ();
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  EmuState *state;
+  App app = { 0 };
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("ps-emulator: %s\n", error->message);
+      return 2;
+    }
+  if (listen != NULL && !g_str_equal (listen, "127.0.0.1") && !g_str_equal (listen, "localhost"))
+    {
+      g_printerr ("ps-emulator: --listen accepts 127.0.0.1 only\n");
+      return 2;
+    }
+  if (port < 0 || port > 65535 || max_body <= 0 || call_log_max < 0)
+    {
+      g_printerr ("ps-emulator: bad --port, --max-body or --call-log-max\n");
+      return 2;
+    }
+
+  if (!add_number (switches, "latency_ms", latency, FALSE, &error) ||
+      !add_rate_limit (switches, rate_limit, &error) ||
+      !add_number (switches, "token_lifetime", token_lifetime, FALSE, &error) ||
+      !add_number (switches, "error_rate", error_rate, TRUE, &error) ||
+      !add_number (switches, "error_retry_after", error_retry_after, FALSE, &error) ||
+      !add_number (switches, "drop_rate", drop_rate, TRUE, &error) ||
+      !add_number (switches, "malformed_rate", malformed_rate, TRUE, &error) ||
+      !add_number (switches, "slow_rate", slow_rate, TRUE, &error) ||
+      !add_number (switches, "slow_ms", slow_ms, FALSE, &error) ||
+      !add_number (switches, "auth_error_status", auth_error_status, FALSE, &error))
+    {
+      g_printerr ("ps-emulator: %s\n", error->message);
+      return 2;
+    }
+  for (guint i = 0; switch_args != NULL && switch_args[i] != NULL; i++)
+    if (!add_switch (switches, switch_args[i], &error))
+      {
+        g_printerr ("ps-emulator: %s\n", error->message);
+        return 2;
+      }
+
+  if (seed_path == NULL)
+    seed_path = g_strdup (EMU_DEFAULT_SEED);
+  if (!json_parser_load_from_file (parser, seed_path, &error))
+    {
+      g_printerr ("ps-emulator: %s: %s\n", seed_path, error->message);
+      return 1;
+    }
+  state = emu_state_new_from_json (json_parser_get_root (parser), (guint32) random_seed, &error);
+  if (state == NULL)
+    {
+      g_printerr ("ps-emulator: %s: %s\n", seed_path, error->message);
+      return 1;
+    }
+
+  app.server = emu_server_new (state, json_parser_get_root (parser), (guint32) random_seed);
+  emu_server_set_limits (app.server, max_body, call_log_max);
+  if (!emu_server_apply_switches (app.server, switches, &error))
+    {
+      g_printerr ("ps-emulator: %s\n", error->message);
+      emu_server_free (app.server);
+      return 2;
+    }
+  emu_server_commit_switches (app.server);
+  emu_server_set_save_path (app.server, save_path);
+
+  certificate = load_certificate (tls_cert, tls_key, &error);
+  if (error != NULL || !emu_server_listen (app.server, port, certificate, &error))
+    {
+      g_printerr ("ps-emulator: %s\n", error->message);
+      emu_server_free (app.server);
+      return 1;
+    }
+
+  printf ("PORT=%u\n", emu_server_port (app.server));
+  printf ("URL=%s://127.0.0.1:%u\n", certificate != NULL ? "https" : "http", emu_server_port (app.server));
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  app.loop = loop;
+  g_unix_signal_add (SIGINT, on_signal, &app);
+  g_unix_signal_add (SIGTERM, on_signal, &app);
+  g_main_loop_run (loop);
+
+  if (save_path != NULL && !emu_server_save (app.server, &error))
+    g_printerr ("ps-emulator: saving %s: %s\n", save_path, error->message);
+  emu_server_free (app.server);
+  return error != NULL ? 1 : 0;
+}

@@ -146,6 +146,7 @@ ps_action_new (PsActionKind  kind,
   action->kind = kind;
   action->anchor = g_strdup (anchor);
   action->target_id = g_strdup (target_id);
+  action->active_after = kind != PS_ACTION_DEACTIVATE;
   action->changes = g_ptr_array_new_with_free_func ((GDestroyNotify) change_free);
   return action;
 }
@@ -316,6 +317,8 @@ ps_plan_to_json (const PsPlan *plan)
           add_string (b, "dn", a->dn);
           add_string (b, "reason", a->reason);
           add_string (b, "values_hash", a->values_hash);
+          json_builder_set_member_name (b, "active_after");
+          json_builder_add_boolean_value (b, a->active_after);
           json_builder_set_member_name (b, "changes");
           json_builder_begin_array (b);
           for (guint k = 0; k < a->changes->len; k++)
@@ -445,6 +448,8 @@ ps_plan_from_json (JsonNode  *node,
           a->dn = g_strdup (member_string (ao, "dn"));
           a->reason = g_strdup (member_string (ao, "reason"));
           a->values_hash = g_strdup (member_string (ao, "values_hash"));
+          a->active_after = json_object_get_boolean_member_with_default (ao, "active_after",
+                                                                         kind != PS_ACTION_DEACTIVATE);
           g_ptr_array_add (mp->actions, a);
           if (!json_object_has_member (ao, "changes"))
             continue;

@@ -75,6 +75,7 @@ typedef struct {
   char         *reason;       /* why: skip reasons, deactivation causes */
   GPtrArray    *changes;      /* of PsChange*; for a create, every field written */
   char         *values_hash;  /* hash of the mapped values after the action */
+  gboolean      active_after; /* whether the item is active once this is done */
 } PsAction;
 
 PsAction *ps_action_new        (PsActionKind kind, const char *anchor, const char *target_id);

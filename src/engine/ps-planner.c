@@ -129,6 +129,18 @@ desired_values (const Planner  *p,
   return want;
 }
 
+/* Login users: Asset Panda's API sets the email and names when a user is
+ * created; afterwards only the role (and whether the user is active) can be
+ * changed, so only those are compared. */
+static gboolean
+field_is_compared (const Planner *p,
+                   const char    *field)
+{
+  if (p->mapping->kind != PS_MAPPING_USERS)
+    return TRUE;
+  return g_str_equal (field, USER_ROLE);
+}
+
 static PsOwnership
 ownership_of (const Planner *p,
               const char    *field)
@@ -163,6 +175,8 @@ diff_values (const Planner *p,
       const char *old_value = field != NULL && g_str_equal (field, USER_ROLE)
                               ? item->role : ps_item_get_value (item, field);
 
+      if (!field_is_compared (p, field))
+        continue;
       switch (ownership_of (p, field))
         {
         case PS_OWNERSHIP_OVERWRITE:
@@ -370,6 +384,7 @@ plan_present (Planner        *p,
       else if (link == NULL || link->active)
         {
           action = add_action (p, PS_ACTION_LINK, person, item, _("already inactive"));
+          action->active_after = FALSE;
           action->values_hash = values_hash_for (want, want_status);
         }
       return;
@@ -427,6 +442,7 @@ plan_gone (Planner      *p,
                                                   : _("already inactive"));
           action->dn = g_strdup (link->dn);
           action->name = g_strdup (link->dn != NULL ? link->dn : link->anchor);
+          action->active_after = FALSE;
           g_ptr_array_add (p->plan->actions, action);
         }
       return;
@@ -564,6 +580,20 @@ ps_plan_mapping (const PsMapping     *mapping,
           plan_gone (&p, link, _("no longer a member of the group, or deleted from the directory"));
       }
   }
+
+  /* A collection without a status field has no way to mark a record
+   * inactive, and records are never deleted: leavers are reported only. */
+  if (mapping->kind == PS_MAPPING_COLLECTION && mapping->status_field == NULL)
+    for (guint i = 0; i < plan->actions->len; i++)
+      {
+        PsAction *a = g_ptr_array_index (plan->actions, i);
+        if (a->kind != PS_ACTION_DEACTIVATE)
+          continue;
+        a->kind = PS_ACTION_SKIP;
+        g_free (a->reason);
+        a->reason = g_strdup (_("left the group, but the mapping has no status field to mark "
+                                "the record inactive (records are never deleted)"));
+      }
 
   deactivations = ps_mapping_plan_count (plan, PS_ACTION_DEACTIVATE);
 

@@ -250,14 +250,20 @@ test_user_fields_never_blank (Fixture *f, gconstpointer data)
   g_autoptr(PsMappingPlan) p = NULL;
   PsAction *a;
 
-  add_item_for (f, ada, "u1", TRUE);
+  PsItem *item = add_item_for (f, ada, "u1", TRUE);
+
+  /* Names are set when the user is created; later only the role follows
+   * the mapping, and an empty AD value never blanks anything. */
   ps_person_set_value (ada, "givenName", "");
   ps_person_set_value (ada, "sn", "King");
+  g_free (item->role);
+  item->role = g_strdup ("30136");
   p = plan (f);
   a = find_action (p, "guid-1");
   g_assert_cmpint (a->kind, ==, PS_ACTION_UPDATE);
   g_assert_cmpuint (a->changes->len, ==, 1);
-  g_assert_cmpstr (ps_action_get_new_value (a, "last_name"), ==, "King");
+  g_assert_cmpstr (ps_action_get_new_value (a, "role"), ==, "30135");
+  g_assert_cmpstr (((PsChange *) g_ptr_array_index (a->changes, 0))->old_value, ==, "30136");
 }
 
 static void
@@ -553,7 +559,7 @@ main (int    argc,
   ADD ("/planner/users/second-run-is-noop", test_second_run_is_noop, TRUE);
   ADD ("/planner/collection/change-is-update", test_change_is_update, FALSE);
   ADD ("/planner/collection/ownership-modes", test_ownership_modes, FALSE);
-  ADD ("/planner/users/fields-never-blank", test_user_fields_never_blank, TRUE);
+  ADD ("/planner/users/role-follows-mapping", test_user_fields_never_blank, TRUE);
   ADD ("/planner/collection/disabled-deactivates", test_disabled_deactivates, FALSE);
   ADD ("/planner/users/disabled-deactivates", test_disabled_deactivates, TRUE);
   ADD ("/planner/collection/removed-and-returns", test_removed_deactivates_and_returns, FALSE);

@@ -21,7 +21,9 @@ PACKAGES=(
   slapd ldap-utils
   samba samba-dsdb-modules samba-vfs-modules winbind krb5-user ldb-tools
   # TLS material for the test servers and the emulator
-  openssl ca-certificates
+  openssl ca-certificates glib-networking
+  # the directory reader's test servers and data generators
+  iproute2 python3
   # desktop session for UI tests, keyring and screenshots
   xvfb xauth xdotool imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   at-spi2-core

@@ -14,6 +14,8 @@
 
 static const PsCliCommand commands[] = {
   { "profile", N_("List, show and validate profiles; store their secrets"), ps_cli_profile },
+  { "test-connection", N_("Check each step of the connections and name the one that fails"), ps_cli_test_connection },
+  { "directory", N_("List the directory’s groups, a group’s members, or one user"), ps_cli_directory },
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -48,5 +48,7 @@ char           *ps_cli_read_stdin_secret  (GError **error);
 
 /* The subcommands; each lives in its own ps-cli-NAME.c */
 int ps_cli_profile         (PsCliContext *ctx, int argc, char **argv);
+int ps_cli_test_connection (PsCliContext *ctx, int argc, char **argv);
+int ps_cli_directory       (PsCliContext *ctx, int argc, char **argv);
 
 G_END_DECLS

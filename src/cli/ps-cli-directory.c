@@ -1,0 +1,529 @@
+/* ps-cli-directory.c — pandasync-cli test-connection | directory groups | members | user
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ps-cli.h"
+#include "ps-directory.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* JSON by hand for the member stream: a JsonBuilder per entry costs more than
+ * reading the entry from the server. */
+static void
+json_append_string (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      switch (c)
+        {
+        case '"':
+          g_string_append (out, "\\\"");
+          break;
+        case '\\':
+          g_string_append (out, "\\\\");
+          break;
+        case '\n':
+          g_string_append (out, "\\n");
+          break;
+        case '\r':
+          g_string_append (out, "\\r");
+          break;
+        case '\t':
+          g_string_append (out, "\\t");
+          break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (char) c);
+          break;
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+json_member (GString    *out,
+             const char *name)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  json_append_string (out, name);
+  g_string_append_c (out, ':');
+}
+
+/* Adds "name": value, decoding AD values; an undecodable value is reported
+ * on stderr and written as null. Several values become an array. */
+static void
+json_attribute (GString          *out,
+                PsDirectoryEntry *entry,
+                const char       *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) values = NULL;
+  GPtrArray *raw = ps_directory_entry_get_values (entry, name);
+
+  json_member (out, name);
+  if (raw == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  values = ps_directory_entry_dup_strings (entry, name, &error);
+  if (values == NULL)
+    {
+      g_printerr (_("warning: %s: %s\n"), ps_directory_entry_get_dn (entry), error->message);
+      g_string_append (out, "null");
+      return;
+    }
+  if (values[0] != NULL && values[1] == NULL)
+    {
+      json_append_string (out, values[0]);
+      return;
+    }
+  g_string_append_c (out, '[');
+  for (guint i = 0; values[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      json_append_string (out, values[i]);
+    }
+  g_string_append_c (out, ']');
+}
+
+static const char *const member_fields[] = {
+  "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName", "mail", "givenName", "sn", NULL
+};
+
+static void
+entry_to_json (GString           *out,
+               PsDirectoryEntry  *entry,
+               const char *const *extra)
+{
+  g_string_append_c (out, '{');
+  json_member (out, "dn");
+  json_append_string (out, ps_directory_entry_get_dn (entry));
+  for (guint i = 0; member_fields[i] != NULL; i++)
+    json_attribute (out, entry, member_fields[i]);
+  json_member (out, "enabled");
+  g_string_append (out, ps_directory_entry_get_enabled (entry) ? "true" : "false");
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    if (!g_strv_contains (member_fields, extra[i]))
+      json_attribute (out, entry, extra[i]);
+  g_string_append (out, "}\n");
+}
+
+static GStrv
+attributes_with (const char *const *extra)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  const char *const *defaults = ps_directory_default_user_attributes ();
+
+  g_strv_builder_addv (b, (const char **) defaults);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    if (!g_strv_contains (defaults, extra[i]))
+      g_strv_builder_add (b, extra[i]);
+  return g_strv_builder_end (b);
+}
+
+static PsDirectory *
+open_directory (PsCliContext  *ctx,
+                PsProfile    **profile_out,
+                GError       **error)
+{
+  g_autoptr(PsProfile) profile = ps_cli_load_profile (ctx, error);
+  PsDirectory *dir;
+
+  if (profile == NULL)
+    return NULL;
+  dir = ps_directory_new_for_profile (profile, NULL, error);
+  if (dir != NULL && profile_out != NULL)
+    *profile_out = g_steal_pointer (&profile);
+  return dir;
+}
+
+/* ---------------------------------------------------------------- test-connection */
+
+typedef void (*CheckSectionFunc) (PsProfile  *profile,
+                                  const char *group,
+                                  GPtrArray  *steps);
+
+static void
+directory_checks (PsProfile  *profile,
+                  const char *group,
+                  GPtrArray  *steps)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsDirectory) dir = ps_directory_new_for_profile (profile, NULL, &error);
+  g_autoptr(GPtrArray) found = NULL;
+
+  if (dir == NULL)
+    {
+      PsCheckStep *step = ps_check_step_new ("ldap-password", _("Find the directory password"));
+
+      ps_check_step_finish (step, g_get_monotonic_time (), error, NULL);
+      g_ptr_array_add (steps, step);
+      return;
+    }
+  found = ps_directory_test_connection_sync (dir, group, NULL);
+  ps_directory_close (dir);
+  g_ptr_array_extend_and_steal (steps, g_steal_pointer (&found));
+}
+
+/* Each part of the connection test adds its steps in turn; the Asset Panda
+ * part goes after the directory. */
+static const struct {
+  const char       *name;
+  CheckSectionFunc  func;
+} check_sections[] = {
+  { "directory", directory_checks },
+};
+
+static void
+print_steps (PsCliContext *ctx,
+             GPtrArray    *steps,
+             gboolean      passed)
+{
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "ok");
+      json_builder_add_boolean_value (b, passed);
+      json_builder_set_member_name (b, "steps");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < steps->len; i++)
+        {
+          PsCheckStep *s = g_ptr_array_index (steps, i);
+
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "id");
+          json_builder_add_string_value (b, s->id);
+          json_builder_set_member_name (b, "title");
+          json_builder_add_string_value (b, s->title);
+          json_builder_set_member_name (b, "result");
+          json_builder_add_string_value (b, ps_check_result_to_string (s->result));
+          json_builder_set_member_name (b, "message");
+          json_builder_add_string_value (b, s->message != NULL ? s->message : "");
+          json_builder_set_member_name (b, "duration_ms");
+          json_builder_add_double_value (b, s->duration_us / 1000.0);
+          if (s->error != NULL)
+            {
+              json_builder_set_member_name (b, "error_domain");
+              json_builder_add_string_value (b, g_quark_to_string (s->error->domain));
+              json_builder_set_member_name (b, "error_code");
+              json_builder_add_int_value (b, s->error->code);
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      ps_cli_print_json (root);
+      return;
+    }
+  for (guint i = 0; i < steps->len; i++)
+    {
+      PsCheckStep *s = g_ptr_array_index (steps, i);
+      const char *mark = s->result == PS_CHECK_OK ? "ok" : s->result == PS_CHECK_FAILED ? "FAILED" : "skipped";
+
+      g_print ("%-7s %-40s %8.1f ms  %s\n", mark, s->title, s->duration_us / 1000.0,
+               s->message != NULL ? s->message : "");
+    }
+  g_print ("%s\n", passed ? _("All checks passed.") : _("The connection test failed."));
+}
+
+int
+ps_cli_test_connection (PsCliContext  *ctx,
+                        int            argc,
+                        char         **argv)
+{
+  g_autofree char *group = NULL;
+  const GOptionEntry entries[] = {
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group,
+      N_("Also look for this group (name, DN, objectGUID or objectSid); default: the first mapping’s"),
+      N_("GROUP") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    ps_cli_option_context_new (ctx, NULL, _("Checks each step of the connections and says which one fails."),
+                               entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
+  gboolean passed;
+
+  if (!ps_cli_parse (ctx, context, &argc, &argv))
+    return PS_CLI_EXIT_USAGE;
+  if (argc > 1)
+    return ps_cli_usage (ctx, _("unexpected argument “%s”"), argv[1]);
+  profile = ps_cli_load_profile (ctx, &error);
+  if (profile == NULL)
+    return ps_cli_fail (ctx, error);
+  if (group == NULL)
+    {
+      GPtrArray *mappings = ps_profile_get_mappings (profile);
+
+      for (guint i = 0; mappings != NULL && i < mappings->len && group == NULL; i++)
+        {
+          PsMapping *m = g_ptr_array_index (mappings, i);
+
+          if (m->enabled && m->group != NULL && *m->group != '\0')
+            group = g_strdup (m->group);
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (check_sections); i++)
+    check_sections[i].func (profile, group, steps);
+  passed = ps_check_steps_passed (steps);
+  print_steps (ctx, steps, passed);
+  return passed ? PS_CLI_EXIT_OK : PS_CLI_EXIT_FAILURE;
+}
+
+/* ---------------------------------------------------------------- directory */
+
+static int
+directory_groups (PsCliContext *ctx,
+                  const char   *search,
+                  guint         limit)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsDirectory) dir = open_directory (ctx, NULL, &error);
+  g_autoptr(GPtrArray) groups = NULL;
+  static const char *const fields[] = { "cn", "sAMAccountName", "objectGUID", "objectSid", "description", NULL };
+
+  if (dir == NULL)
+    return ps_cli_fail (ctx, error);
+  groups = ps_directory_list_groups_sync (dir, search, limit, NULL, &error);
+  if (groups == NULL)
+    return ps_cli_fail (ctx, error);
+  for (guint i = 0; i < groups->len; i++)
+    {
+      PsDirectoryEntry *g = g_ptr_array_index (groups, i);
+
+      if (ctx->json)
+        {
+          g_autoptr(GString) out = g_string_new ("{");
+
+          json_member (out, "dn");
+          json_append_string (out, ps_directory_entry_get_dn (g));
+          for (guint j = 0; fields[j] != NULL; j++)
+            json_attribute (out, g, fields[j]);
+          g_string_append (out, "}\n");
+          fputs (out->str, stdout);
+        }
+      else
+        {
+          g_autofree char *cn = ps_directory_entry_dup_string (g, "cn", NULL);
+
+          g_print ("%s\t%s\n", cn != NULL ? cn : "", ps_directory_entry_get_dn (g));
+        }
+    }
+  if (!ctx->json)
+    g_printerr (ngettext ("%u group\n", "%u groups\n", groups->len), groups->len);
+  ps_directory_close (dir);
+  return PS_CLI_EXIT_OK;
+}
+
+typedef struct {
+  PsCliContext *ctx;
+  const char *const *extra;
+  guint64 printed;
+  GString *buffer;
+} MembersPrinter;
+
+static gboolean
+on_members_page_cb (GPtrArray  *entries,
+                    gboolean    restarted,
+                    gpointer    user_data,
+                    GError    **error)
+{
+  MembersPrinter *p = user_data;
+
+  if (restarted && p->printed > 0)
+    {
+      /* what was printed cannot be taken back: stop rather than duplicate */
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
+                   _("The connection failed after %" G_GUINT64_FORMAT " members were printed; the list "
+                     "above is incomplete. Run the command again."), p->printed);
+      return FALSE;
+    }
+  g_string_truncate (p->buffer, 0);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PsDirectoryEntry *e = g_ptr_array_index (entries, i);
+
+      if (p->ctx->json)
+        entry_to_json (p->buffer, e, p->extra);
+      else
+        {
+          g_autofree char *sam = ps_directory_entry_dup_string (e, "sAMAccountName", NULL);
+
+          g_string_append_printf (p->buffer, "%s\t%s\t%s\n", sam != NULL ? sam : "",
+                                  ps_directory_entry_get_enabled (e) ? "enabled" : "disabled",
+                                  ps_directory_entry_get_dn (e));
+        }
+    }
+  fwrite (p->buffer->str, 1, p->buffer->len, stdout);
+  p->printed += entries->len;
+  return TRUE;
+}
+
+static int
+directory_members (PsCliContext      *ctx,
+                   const char        *group,
+                   gboolean           nested,
+                   gboolean           in_chain,
+                   const char *const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(PsDirectory) dir = open_directory (ctx, &profile, &error);
+  g_autoptr(PsDirectoryEntry) found = NULL;
+  g_auto(GStrv) attrs = attributes_with (extra);
+  g_autoptr(GString) buffer = g_string_sized_new (256 * 1024);
+  MembersPrinter printer = { ctx, extra, 0, buffer };
+  PsNestedMode mode = PS_NESTED_OFF;
+
+  if (dir == NULL)
+    return ps_cli_fail (ctx, error);
+  if (in_chain)
+    mode = PS_NESTED_IN_CHAIN;
+  else if (nested)
+    mode = ps_profile_get_directory (profile)->nested == PS_NESTED_IN_CHAIN ? PS_NESTED_IN_CHAIN : PS_NESTED_CLIENT;
+  found = ps_directory_find_group_sync (dir, group, NULL, &error);
+  if (found == NULL)
+    return ps_cli_fail (ctx, error);
+  if (!ps_directory_list_members_sync (dir, ps_directory_entry_get_dn (found), mode,
+                                       (const char *const *) attrs, on_members_page_cb, &printer,
+                                       NULL, &error))
+    {
+      fflush (stdout);
+      return ps_cli_fail (ctx, error);
+    }
+  fflush (stdout);
+  if (!ctx->json)
+    g_printerr (ngettext ("%" G_GUINT64_FORMAT " member\n", "%" G_GUINT64_FORMAT " members\n",
+                          printer.printed), printer.printed);
+  ps_directory_close (dir);
+  return PS_CLI_EXIT_OK;
+}
+
+static int
+directory_user (PsCliContext      *ctx,
+                const char        *name,
+                const char *const *extra)
+{
+  static const char *const more[] = {
+    "userAccountControl", "accountExpires", "lockoutTime", "whenChanged", "uSNChanged", "memberOf", NULL
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsDirectory) dir = open_directory (ctx, NULL, &error);
+  g_autoptr(PsDirectoryEntry) user = NULL;
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_auto(GStrv) attrs = NULL;
+  g_auto(GStrv) shown = NULL;
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  if (dir == NULL)
+    return ps_cli_fail (ctx, error);
+  g_strv_builder_addv (b, (const char **) more);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_strv_builder_add (b, extra[i]);
+  shown = g_strv_builder_end (b);
+  attrs = attributes_with ((const char *const *) shown);
+  user = ps_directory_find_user_sync (dir, name, (const char *const *) attrs, NULL, &error);
+  if (user == NULL)
+    return ps_cli_fail (ctx, error);
+  if (ctx->json)
+    {
+      g_autoptr(GDateTime) when = ps_directory_entry_dup_when_changed (user);
+
+      entry_to_json (out, user, (const char *const *) shown);
+      g_string_truncate (out, out->len - 2);   /* reopen the object */
+      json_member (out, "locked");
+      g_string_append (out, ps_directory_entry_get_locked (user) ? "true" : "false");
+      json_member (out, "disabled_flag");
+      g_string_append (out, (ps_directory_entry_get_uac (user) & PS_UAC_ACCOUNTDISABLE) ? "true" : "false");
+      g_string_append (out, "}\n");
+      fputs (out->str, stdout);
+    }
+  else
+    {
+      g_autofree char *sam = ps_directory_entry_dup_string (user, "sAMAccountName", NULL);
+      g_autofree char *sid = ps_directory_entry_dup_sid (user);
+      g_autofree char *guid = ps_directory_entry_dup_guid (user);
+
+      g_print ("%-18s %s\n", "DN", ps_directory_entry_get_dn (user));
+      g_print ("%-18s %s\n", "sAMAccountName", sam != NULL ? sam : "");
+      g_print ("%-18s %s\n", "objectSid", sid != NULL ? sid : "");
+      g_print ("%-18s %s\n", "objectGUID", guid != NULL ? guid : "");
+      g_print ("%-18s %s\n", _("Enabled"), ps_directory_entry_get_enabled (user) ? _("yes") : _("no"));
+      g_print ("%-18s %s\n", _("Locked out"), ps_directory_entry_get_locked (user) ? _("yes") : _("no"));
+    }
+  ps_directory_close (dir);
+  return PS_CLI_EXIT_OK;
+}
+
+int
+ps_cli_directory (PsCliContext  *ctx,
+                  int            argc,
+                  char         **argv)
+{
+  g_autofree char *search = NULL;
+  g_autofree char *group = NULL;
+  g_auto(GStrv) extra = NULL;
+  gboolean nested = FALSE;
+  gboolean in_chain = FALSE;
+  int limit = 0;
+  const GOptionEntry entries[] = {
+    { "search", 's', 0, G_OPTION_ARG_STRING, &search,
+      N_("groups: only groups whose name or description contains TEXT"), N_("TEXT") },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, N_("groups: at most N groups"), N_("N") },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group,
+      N_("members: the group, by name, DN, objectGUID or objectSid"), N_("GROUP") },
+    { "nested", 'n', 0, G_OPTION_ARG_NONE, &nested,
+      N_("members: include the members of nested groups"), NULL },
+    { "in-chain", 0, 0, G_OPTION_ARG_NONE, &in_chain,
+      N_("members: let AD expand nested groups (LDAP_MATCHING_RULE_IN_CHAIN)"), NULL },
+    { "attr", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &extra,
+      N_("members, user: also print attribute A (repeat for more)"), N_("A") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    ps_cli_option_context_new (ctx, _("groups | members | user NAME"),
+                               _("groups [--search TEXT]: the groups of the directory\n"
+                                 "members --group GROUP [--nested] [--attr A …]: the users in a group\n"
+                                 "user NAME: one user (sAMAccountName, UPN, DN, objectGUID or objectSid)\n"
+                                 "With --json, one JSON object per line."),
+                               entries);
+  const char *sub;
+
+  if (!ps_cli_parse (ctx, context, &argc, &argv))
+    return PS_CLI_EXIT_USAGE;
+  if (argc < 2)
+    return ps_cli_usage (ctx, _("say what to list: groups, members or user"));
+  sub = argv[1];
+  if (g_str_equal (sub, "groups") && argc == 2)
+    return directory_groups (ctx, search, (guint) MAX (limit, 0));
+  if (g_str_equal (sub, "members") && argc == 2)
+    {
+      if (group == NULL)
+        return ps_cli_usage (ctx, _("members needs --group NAME, DN, objectGUID or objectSid"));
+      return directory_members (ctx, group, nested, in_chain, (const char *const *) extra);
+    }
+  if (g_str_equal (sub, "user") && argc == 3)
+    return directory_user (ctx, argv[2], (const char *const *) extra);
+  return ps_cli_usage (ctx, _("unknown or misused subcommand “%s”"), sub);
+}

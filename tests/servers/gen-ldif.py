@@ -1,0 +1,206 @@
+#!/usr/bin/python3
+"""gen-ldif.py MODE [N] — LDIF for the test and demo slapd instances.
+
+MODE fixture N  the integration fixture: N users (default 5000) under
+                ou=people, groups with nesting (and a cycle), disabled and
+                expired accounts, non-ASCII names, and names and values with
+                , + \\ # " * ( ).
+MODE demo       a sample organisation of a few hundred people.
+MODE bench N    N AD-shaped users, all in cn=all-staff.
+
+The rules below are the single source of truth for what the tests expect:
+  user i (1..N) is uid=userNNNNN, objectSid S-1-5-21-1111-2222-3333-(1000+i),
+  objectGUID bytes = i (4 bytes little-endian) + 0x11 * 12, uSNChanged = i;
+  i % 100 == 0  -> disabled, userAccountControl 514 / 546 / 66050 in turn;
+  i % 100 == 50 -> accountExpires in 2020 (expired, so not enabled);
+  i % 100 == 51 -> accountExpires in 2100 (enabled).
+  engineering = users 1..300 + platform; platform = 301..350 + sre;
+  sre = 351..360 + engineering (a cycle).
+"""
+import base64
+import struct
+import sys
+
+BASE = "dc=example,dc=com"
+DOMAIN_SID = (1111, 2222, 3333)
+FT_2020 = 132223104000000000
+FT_2100 = 157766880000000000
+
+
+def sid_bytes(rid):
+    subs = DOMAIN_SID + (rid,)
+    subs = (21,) + subs
+    return bytes([1, len(subs)]) + (5).to_bytes(6, "big") + b"".join(struct.pack("<I", s) for s in subs)
+
+
+def guid_bytes(i, tag=0x11):
+    return struct.pack("<I", i) + bytes([tag]) * 12
+
+
+def b64(data):
+    return base64.b64encode(data).decode()
+
+
+def dn_escape(value):
+    out = []
+    for n, ch in enumerate(value):
+        if ch in ',+"\\<>;=' or (n == 0 and ch in "# ") or (n == len(value) - 1 and ch == " "):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def attr(name, value):
+    if isinstance(value, bytes):
+        return "%s:: %s\n" % (name, b64(value))
+    text = str(value)
+    safe = text.isascii() and not text.startswith((" ", ":", "<")) and not text.endswith(" ")
+    if safe:
+        return "%s: %s\n" % (name, text)
+    return "%s:: %s\n" % (name, b64(text.encode()))
+
+
+def entry(dn, attrs):
+    out = [attr("dn", dn)]
+    for name, value in attrs:
+        out.append(attr(name, value))
+    return "".join(out) + "\n"
+
+
+def base_entries(w):
+    w(entry(BASE, [("objectClass", "dcObject"), ("objectClass", "organization"), ("dc", "example"), ("o", "Example")]))
+    for ou in ("people", "groups", "service"):
+        w(entry("ou=%s,%s" % (ou, BASE), [("objectClass", "organizationalUnit"), ("ou", ou)]))
+    w(entry("uid=svc-pandasync,ou=service," + BASE, [
+        ("objectClass", "account"), ("objectClass", "simpleSecurityObject"),
+        ("uid", "svc-pandasync"), ("userPassword", "Svc-Passw0rd!")]))
+
+
+def user_attrs(i, uid, cn, given, sn, member_of, department=None):
+    attrs = [("objectClass", "inetOrgPerson"), ("objectClass", "adLikeAccount"),
+             ("uid", uid), ("cn", cn), ("sn", sn), ("givenName", given),
+             ("mail", "%s@example.com" % uid), ("sAMAccountName", uid),
+             ("userPrincipalName", "%s@example.com" % uid),
+             ("objectGUID", guid_bytes(i)), ("objectSid", sid_bytes(1000 + i)),
+             ("uSNChanged", i), ("uSNCreated", i), ("whenChanged", "20260101000000Z"),
+             ("employeeNumber", i)]
+    if department:
+        attrs.append(("department", department))
+    if i % 100 == 0:
+        attrs.append(("userAccountControl", (514, 546, 66050)[(i // 100) % 3]))
+    else:
+        attrs.append(("userAccountControl", 512))
+    if i % 100 == 50:
+        attrs.append(("accountExpires", FT_2020))
+    elif i % 100 == 51:
+        attrs.append(("accountExpires", FT_2100))
+    else:
+        attrs.append(("accountExpires", (0, 9223372036854775807)[i % 2]))
+    for g in member_of:
+        attrs.append(("memberOf", g))
+    return attrs
+
+
+def group(w, cn, n, members, member_of=()):
+    dn = "cn=%s,ou=groups,%s" % (dn_escape(cn), BASE)
+    attrs = [("objectClass", "groupOfNames"), ("objectClass", "adLikeAccount"), ("cn", cn),
+             ("sAMAccountName", cn), ("objectGUID", guid_bytes(n, 0x22)),
+             ("objectSid", sid_bytes(500000 + n)), ("groupType", -2147483646),
+             ("description", "Group %s" % cn)]
+    attrs += [("member", m) for m in members]
+    attrs += [("memberOf", g) for g in member_of]
+    w(entry(dn, attrs))
+    return dn
+
+
+def gdn(cn):
+    return "cn=%s,ou=groups,%s" % (dn_escape(cn), BASE)
+
+
+def udn(uid):
+    return "uid=%s,ou=people,%s" % (uid, BASE)
+
+
+def fixture(w, n):
+    base_entries(w)
+    special = [
+        (n + 1, "zoe", "Zoë Ångström", "Zoë", "Ångström"),
+        (n + 2, "yamada", "山田 太郎", "太郎", "山田"),
+        (n + 3, "smith(*)", 'Smith, John + "Jr" #1 (*) \\ x', "John", 'Smith, + "Jr" (*) \\'),
+    ]
+    rd = 'R&D, Ops + "Lab" #1 (*) \\'
+    for i in range(1, n + 1):
+        groups = [gdn("all-staff")]
+        if i <= 300:
+            groups.append(gdn("engineering"))
+        elif i <= 350:
+            groups.append(gdn("platform"))
+        elif i <= 360:
+            groups.append(gdn("sre"))
+        uid = "user%05d" % i
+        w(entry(udn(uid), user_attrs(i, uid, "Test User %05d" % i, "Test", "User%05d" % i, groups)))
+    for i, uid, cn, given, sn in special:
+        dn = "cn=%s,ou=people,%s" % (dn_escape(cn), BASE)
+        attrs = user_attrs(i, uid, cn, given, sn, [gdn(rd)])
+        w(entry(dn, attrs))
+    group(w, "all-staff", 1, [udn("user%05d" % i) for i in range(1, n + 1)])
+    group(w, "engineering", 2, [udn("user%05d" % i) for i in range(1, 301)] + [gdn("platform")], [gdn("sre")])
+    group(w, "platform", 3, [udn("user%05d" % i) for i in range(301, 351)] + [gdn("sre")], [gdn("engineering")])
+    group(w, "sre", 4, [udn("user%05d" % i) for i in range(351, 361)] + [gdn("engineering")], [gdn("platform")])
+    group(w, rd, 5, ["cn=%s,ou=people,%s" % (dn_escape(s[2]), BASE) for s in special])
+
+
+FIRST = ["Ada", "Alan", "Grace", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger",
+         "Radia", "Tim", "Sophie", "Donald", "Hedy", "John", "Katherine", "Niklaus", "Anita", "Guido",
+         "Zoë", "José", "Björn", "Ingrid", "Łukasz"]
+LAST = ["Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Ritchie", "Liskov", "Thompson", "Allen",
+        "Dijkstra", "Perlman", "Berners-Lee", "Wilson", "Knuth", "Lamarr", "McCarthy", "Johnson", "Wirth",
+        "Borg", "van Rossum", "Núñez", "Ångström", "Müller"]
+DEPARTMENTS = ["Engineering", "Sales", "Support", "Finance", "People", "IT"]
+
+
+def demo(w):
+    base_entries(w)
+    people = 320
+    dept_members = {d: [] for d in DEPARTMENTS}
+    for i in range(1, people + 1):
+        given = FIRST[i % len(FIRST)]
+        sn = LAST[(i * 7) % len(LAST)]
+        uid = "%s.%s%d" % (given.lower(), sn.lower().replace(" ", ""), i)
+        uid = uid.encode("ascii", "ignore").decode()
+        dept = DEPARTMENTS[i % len(DEPARTMENTS)]
+        dept_members[dept].append(udn(uid))
+        w(entry(udn(uid), user_attrs(i, uid, "%s %s" % (given, sn), given, sn,
+                                     [gdn(dept)], dept)))
+    for n, d in enumerate(DEPARTMENTS, start=10):
+        group(w, d, n, dept_members[d], [gdn("All Staff")])
+    group(w, "All Staff", 1, [gdn(d) for d in DEPARTMENTS])
+    group(w, "Laptop Users", 2, dept_members["Engineering"][:40] + [gdn("IT")])
+
+
+def bench(w, n):
+    base_entries(w)
+    for i in range(1, n + 1):
+        uid = "user%06d" % i
+        w(entry(udn(uid), user_attrs(i, uid, "Bench User %06d" % i, "Bench", "User%06d" % i, [gdn("all-staff")])))
+    group(w, "all-staff", 1, [udn("user%06d" % i) for i in range(1, n + 1)])
+
+
+def main():
+    mode = sys.argv[1] if len(sys.argv) > 1 else "fixture"
+    out = sys.stdout
+    buf = []
+    w = buf.append
+    if mode == "fixture":
+        fixture(w, int(sys.argv[2]) if len(sys.argv) > 2 else 5000)
+    elif mode == "demo":
+        demo(w)
+    elif mode == "bench":
+        bench(w, int(sys.argv[2]) if len(sys.argv) > 2 else 100000)
+    else:
+        sys.exit("usage: gen-ldif.py fixture|demo|bench [N]")
+    out.write("".join(buf))
+
+
+main()

@@ -1,0 +1,227 @@
+/* ps-target-error.c — HTTP status, JSON body and transport errors → PS_TARGET_ERROR
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "ps-target-error.h"
+
+G_DEFINE_QUARK (ps-target-error-quark, ps_target_error)
+
+gboolean
+ps_target_error_is_fatal (const GError *error)
+{
+  return error != NULL
+         && error->domain == PS_TARGET_ERROR
+         && (error->code == PS_TARGET_ERROR_AUTH || error->code == PS_TARGET_ERROR_PERMISSION);
+}
+
+static char *
+first_string_in (JsonNode *node)
+{
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (node));
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          char *s = first_string_in (json_array_get_element (array, i));
+          if (s != NULL)
+            return s;
+        }
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *object = json_node_get_object (node);
+      g_autoptr(GList) members = json_object_get_members (object);
+
+      if (json_object_has_member (object, "base"))
+        return first_string_in (json_object_get_member (object, "base"));
+      for (GList *l = members; l != NULL; l = l->next)
+        {
+          g_autofree char *s = first_string_in (json_object_get_member (object, l->data));
+          if (s != NULL)
+            {
+              /* {"field_1": ["is not unique"]} → "field_1: is not unique" */
+              if (g_str_equal (l->data, "message") || g_str_equal (l->data, "messages"))
+                return g_steal_pointer (&s);
+              return g_strdup_printf ("%s: %s", (const char *) l->data, s);
+            }
+        }
+    }
+  return NULL;
+}
+
+char *
+ps_target_error_body_message (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize size = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+  JsonNode *root;
+  JsonObject *object;
+  static const char *const keys[] = { "message", "error", "error_description", "detail", "title", NULL };
+
+  if (data == NULL || size == 0 || !json_parser_load_from_data (parser, data, size, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  object = json_node_get_object (root);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      JsonNode *member = json_object_get_member (object, keys[i]);
+      if (member != NULL && JSON_NODE_HOLDS_VALUE (member)
+          && json_node_get_value_type (member) == G_TYPE_STRING
+          && *json_node_get_string (member) != '\0')
+        return g_strdup (json_node_get_string (member));
+    }
+  if (json_object_has_member (object, "errors"))
+    return first_string_in (json_object_get_member (object, "errors"));
+  if (json_object_has_member (object, "data"))
+    return first_string_in (json_object_get_member (object, "data"));
+  return NULL;
+}
+
+static gboolean
+path_is_users (const char *path)
+{
+  return strstr (path, "/users") != NULL || strstr (path, "/accounts") == path;
+}
+
+static gboolean
+path_is_login (const char *path)
+{
+  return strstr (path, "/session/token") != NULL;
+}
+
+static GError *
+from_transport (const char   *method,
+                const char   *path,
+                const char   *host,
+                const GError *transport_error)
+{
+  if (g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (transport_error);
+  if (transport_error->domain == G_TLS_ERROR)
+    return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_TLS,
+                        /* Translators: %s is a host name, then the TLS library's reason */
+                        _("The secure connection to %s failed: %s. If the service uses a private "
+                          "certificate authority, set its file as CAFile in the profile."),
+                        host, transport_error->message);
+  if (transport_error->domain == G_RESOLVER_ERROR)
+    return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
+                        _("Cannot find the host %s: %s. Check the URL in the profile and the "
+                          "network."), host, transport_error->message);
+  if (transport_error->domain == SOUP_SESSION_ERROR
+      && transport_error->code == SOUP_SESSION_ERROR_PARSING)
+    return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
+                        /* Translators: e.g. "POST /v3/groups/1/objects answered with …" */
+                        _("%s %s answered with something that is not HTTP (%s)"),
+                        method, path, transport_error->message);
+  return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
+                      _("Cannot reach %s (%s %s): %s. Check the URL, the network and any proxy."),
+                      host, method, path, transport_error->message);
+}
+
+GError *
+ps_target_error_from_http (const char   *method,
+                           const char   *path,
+                           const char   *host,
+                           guint         status,
+                           GBytes       *body,
+                           const GError *transport_error,
+                           guint         attempts)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *said = NULL;
+
+  g_return_val_if_fail (method != NULL && path != NULL, NULL);
+
+  if (host == NULL)
+    host = "Asset Panda";
+  if (transport_error != NULL)
+    return from_transport (method, path, host, transport_error);
+  if (status >= 200 && status < 300)
+    return NULL;
+
+  server = ps_target_error_body_message (body);
+  /* Translators: appended to an error; %s is Asset Panda's own message */
+  said = server != NULL ? g_strdup_printf (_(" Asset Panda said: “%s”."), server) : g_strdup ("");
+
+  switch (status)
+    {
+    case 401:
+      if (path_is_login (path))
+        return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH,
+                            _("Asset Panda refused the sign-in. Check the API user’s email and "
+                              "password, and the client ID and secret.%s"), said);
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH,
+                          _("Asset Panda refused the credentials (%s %s answered 401). Check the "
+                            "client ID and secret (and, for Classic, the email and password).%s"),
+                          method, path, said);
+    case 403:
+      if (path_is_users (path))
+        return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_PERMISSION,
+                            _("The API user has no permission to create or change Asset Panda "
+                              "users (%s %s answered 403). Ask Asset Panda support for the "
+                              "granular permissions.%s"), method, path, said);
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_PERMISSION,
+                          _("The API user has no permission for %s %s (403). Ask an Asset Panda "
+                            "administrator, or Asset Panda support, for the granular "
+                            "permissions.%s"), method, path, said);
+    case 404:
+    case 410:
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_NOT_FOUND,
+                          _("Asset Panda does not know the collection, field or record of %s %s "
+                            "(%u). Check the mapping, or read the collections and fields again "
+                            "in the wizard.%s"), method, path, status, said);
+    case 429:
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_RATE_LIMITED,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "Asset Panda’s rate limit was still exceeded after %u "
+                                       "attempt at %s %s. Wait a few minutes, or lower RateCalls "
+                                       "in the profile.",
+                                       "Asset Panda’s rate limit was still exceeded after %u "
+                                       "attempts at %s %s. Wait a few minutes, or lower RateCalls "
+                                       "in the profile.", attempts),
+                          attempts, method, path);
+    case 408:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNAVAILABLE,
+                          _("Asset Panda is unavailable: %s %s answered %u after %u attempts. "
+                            "Try again later.%s"), method, path, status, attempts, said);
+    case 400:
+    case 409:
+    case 422:
+      if (path_is_login (path))
+        return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH,
+                            _("Asset Panda refused the sign-in (%u). Check the API user’s email "
+                              "and password, and the client ID and secret.%s"), status, said);
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_INVALID,
+                          _("Asset Panda rejected the values (%s %s answered %u): %s"),
+                          method, path, status,
+                          server != NULL ? server : _("no reason given"));
+    default:
+      break;
+    }
+  if (status >= 500)
+    return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNAVAILABLE,
+                        _("Asset Panda failed: %s %s answered %u. Try again later.%s"),
+                        method, path, status, said);
+  return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
+                      _("%s %s answered %u, which PandaSync does not expect.%s"),
+                      method, path, status, said);
+}

@@ -50,5 +50,7 @@ char           *ps_cli_read_stdin_secret  (GError **error);
 int ps_cli_profile         (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_test_connection (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_directory       (PsCliContext *ctx, int argc, char **argv);
+int ps_cli_sync            (PsCliContext *ctx, int argc, char **argv);
+int ps_cli_history         (PsCliContext *ctx, int argc, char **argv);
 
 G_END_DECLS

@@ -2,19 +2,147 @@
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Opens a profile (--profile-file, --profile, or the last one), shows the
+ * wizard when its connection is not set up yet and the main window
+ * otherwise, and keeps running in the tray after the window is closed when a
+ * schedule is set and a tray host runs.
  */
 
 #include <glib/gi18n.h>
 
+#include "pages/ps-sync-page.h"
 #include "ps-application.h"
-#include "ps-window.h"
+#include "ps-pages.h"
 
 struct _PsApplication
 {
-  GtkApplication parent_instance;
+  GtkApplication  parent_instance;
+
+  GSettings      *settings;   /* NULL when the schema is not installed */
+  PsProfile      *profile;
+  PsTray         *tray;
+  PsWindow       *window;
+  char           *page;       /* --page */
+  gboolean        from_file;  /* --profile-file: not remembered as the last profile */
 };
 
-G_DEFINE_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
+G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "profile-file", 'f', 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Open the profile in FILE (created by the wizard if missing)"), N_("FILE") },
+  { "profile", 'p', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Open the profile called NAME"), N_("NAME") },
+  { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Show the page NAME: connection, schedule, user-mapping, collection-mapping, sync or history"),
+    N_("NAME") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static gboolean
+profile_is_set_up (PsProfile *profile)
+{
+  PsTargetConfig *target = ps_profile_get_target (profile);
+  PsDirectoryConfig *directory = ps_profile_get_directory (profile);
+
+  return target->client_id != NULL
+         && directory->uris != NULL && directory->uris[0] != NULL
+         && ps_profile_get_path (profile) != NULL
+         && g_file_test (ps_profile_get_path (profile), G_FILE_TEST_EXISTS);
+}
+
+static char *
+name_from_file (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return g_steal_pointer (&base);
+}
+
+/* Opens the profile the command line or the settings point at. */
+static PsProfile *
+open_profile (PsApplication  *self,
+              const char     *file,
+              const char     *name,
+              GError        **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *last = NULL;
+  PsProfile *profile;
+
+  if (file != NULL)
+    {
+      g_autofree char *profile_name = NULL;
+
+      if (g_file_test (file, G_FILE_TEST_EXISTS))
+        return ps_profile_load_file (file, error);
+      /* A new profile at a chosen place: write its defaults there now so
+       * every later save goes to that file. */
+      profile_name = name_from_file (file);
+      profile = ps_profile_new (profile_name);
+      if (!ps_profile_save_to_file (profile, file, error))
+        {
+          g_object_unref (profile);
+          return NULL;
+        }
+      return profile;
+    }
+
+  if (name == NULL && self->settings != NULL)
+    {
+      last = g_settings_get_string (self->settings, "last-profile");
+      if (*last != '\0')
+        name = last;
+    }
+  if (name == NULL)
+    name = "default";
+
+  profile = ps_profile_load (name, &local);
+  if (profile != NULL)
+    return profile;
+  if (!g_error_matches (local, PS_PROFILE_ERROR, PS_PROFILE_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!ps_profile_name_is_valid (name))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return ps_profile_new (name);
+}
+
+static void
+remember_profile (PsApplication *self)
+{
+  if (self->settings != NULL && self->profile != NULL && !self->from_file)
+    g_settings_set_string (self->settings, "last-profile", ps_profile_get_name (self->profile));
+}
+
+static void
+update_notice (PsApplication *self)
+{
+  PsSchedule *schedule;
+
+  if (self->window == NULL || self->profile == NULL)
+    return;
+  schedule = ps_profile_get_schedule (self->profile);
+  if (!schedule->enabled || ps_window_get_wizard (self->window))
+    {
+      ps_window_set_notice (self->window, NULL);
+      return;
+    }
+  if (ps_tray_get_available (self->tray))
+    ps_window_set_notice (self->window, NULL);
+}
 
 /* ---------------------------------------------------------------- callbacks */
 
@@ -23,7 +151,11 @@ on_quit_activated_cb (GSimpleAction *action,
                       GVariant      *parameter,
                       gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  PsApplication *self = PS_APPLICATION (user_data);
+
+  if (self->window != NULL)
+    gtk_widget_destroy (GTK_WIDGET (self->window));
+  g_application_quit (G_APPLICATION (self));
 }
 
 static void
@@ -44,14 +176,144 @@ on_about_activated_cb (GSimpleAction *action,
                          NULL);
 }
 
+static void
+on_open_activated_cb (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static void
+on_start_sync_activated_cb (GSimpleAction *action,
+                            GVariant      *parameter,
+                            gpointer       user_data)
+{
+  PsApplication *self = PS_APPLICATION (user_data);
+  PsWizardPage *page;
+
+  g_application_activate (G_APPLICATION (self));
+  if (self->window == NULL || ps_window_get_wizard (self->window))
+    return;
+  ps_window_show_page (self->window, "sync");
+  page = ps_window_get_page (self->window, "sync");
+  if (page != NULL)
+    ps_sync_page_start_sync (PS_SYNC_PAGE (page));
+}
+
+static gboolean
+on_window_delete_event_cb (GtkWidget *widget,
+                           GdkEvent  *event,
+                           gpointer   user_data)
+{
+  PsApplication *self = PS_APPLICATION (user_data);
+  PsSchedule *schedule = ps_profile_get_schedule (self->profile);
+
+  if (!schedule->enabled || ps_window_get_wizard (self->window))
+    return GDK_EVENT_PROPAGATE;
+  if (ps_tray_get_available (self->tray))
+    {
+      /* Scheduled syncs go on; the tray's Open brings the window back. */
+      gtk_widget_hide (widget);
+      return GDK_EVENT_STOP;
+    }
+  if (ps_window_get_notice (self->window) != NULL)
+    return GDK_EVENT_PROPAGATE;   /* asked twice: the user means it */
+  ps_window_set_notice (self->window,
+                        _("Scheduled syncs run only while PandaSync runs, and no system tray "
+                          "(a StatusNotifier host) is available to keep it in the background. "
+                          "Keep this window open, install the background service, or quit anyway."));
+  return GDK_EVENT_STOP;
+}
+
+static void
+on_window_wizard_finished_cb (PsApplication *self)
+{
+  remember_profile (self);
+  update_notice (self);
+}
+
+static void
+on_window_destroy_cb (PsApplication *self)
+{
+  self->window = NULL;
+}
+
+static void
+on_tray_available_changed_cb (PsApplication *self)
+{
+  update_notice (self);
+}
+
 /* ---------------------------------------------------------------- overrides */
+
+static int
+ps_application_handle_local_options (GApplication *app,
+                                     GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("pandasync %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  return -1;
+}
+
+static int
+ps_application_command_line (GApplication            *app,
+                             GApplicationCommandLine *command_line)
+{
+  PsApplication *self = PS_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  g_autofree char *file = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_variant_dict_lookup (options, "profile-file", "^ay", &file);
+  g_variant_dict_lookup (options, "profile", "s", &name);
+  g_variant_dict_lookup (options, "page", "s", &page);
+
+  if (page != NULL && ps_pages_lookup (page) == NULL)
+    {
+      g_application_command_line_printerr (command_line, _("There is no page called “%s”.\n"), page);
+      return 1;
+    }
+  if (file != NULL && !g_path_is_absolute (file))
+    {
+      g_autofree char *relative = g_steal_pointer (&file);
+      file = g_build_filename (g_application_command_line_get_cwd (command_line), relative, NULL);
+    }
+
+  if (self->profile == NULL || file != NULL || name != NULL)
+    {
+      g_autoptr(PsProfile) profile = open_profile (self, file, name, &error);
+
+      if (profile == NULL)
+        {
+          g_application_command_line_printerr (command_line, "%s\n", error->message);
+          return 1;
+        }
+      if (self->window != NULL)
+        gtk_widget_destroy (GTK_WIDGET (self->window));
+      g_set_object (&self->profile, profile);
+      self->from_file = file != NULL;
+    }
+  g_free (self->page);
+  self->page = g_steal_pointer (&page);
+  g_application_activate (app);
+  return 0;
+}
 
 static void
 ps_application_startup (GApplication *app)
 {
+  PsApplication *self = PS_APPLICATION (app);
   const GActionEntry entries[] = {
     { "quit", on_quit_activated_cb, NULL, NULL, NULL, { 0 } },
     { "about", on_about_activated_cb, NULL, NULL, NULL, { 0 } },
+    { "open", on_open_activated_cb, NULL, NULL, NULL, { 0 } },
+    { "start-sync", on_start_sync_activated_cb, NULL, NULL, NULL, { 0 } },
   };
   const char *quit_accels[] = { "<Control>q", NULL };
 
@@ -60,23 +322,78 @@ ps_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_window_set_default_icon_name (APPLICATION_ID);
+  ps_application_load_css ();
+
+  self->tray = ps_tray_new (G_ACTION_GROUP (app));
+  g_signal_connect_object (self->tray, "notify::available", G_CALLBACK (on_tray_available_changed_cb),
+                           self, G_CONNECT_SWAPPED);
 }
 
 static void
 ps_application_activate (GApplication *app)
 {
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+  PsApplication *self = PS_APPLICATION (app);
 
-  if (window == NULL)
-    window = GTK_WINDOW (ps_window_new (PS_APPLICATION (app)));
-  gtk_window_present (window);
+  if (self->profile == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->profile = open_profile (self, NULL, NULL, &error);
+      if (self->profile == NULL)
+        {
+          g_warning ("%s", error->message);
+          self->profile = ps_profile_new ("default");
+        }
+    }
+
+  if (self->window == NULL)
+    {
+      gboolean wizard = !profile_is_set_up (self->profile);
+
+      self->window = ps_window_new (GTK_APPLICATION (app), self->profile, wizard);
+      g_signal_connect (self->window, "delete-event", G_CALLBACK (on_window_delete_event_cb), self);
+      g_signal_connect_swapped (self->window, "wizard-finished",
+                                G_CALLBACK (on_window_wizard_finished_cb), self);
+      g_signal_connect_swapped (self->window, "destroy", G_CALLBACK (on_window_destroy_cb), self);
+      if (!wizard)
+        remember_profile (self);
+    }
+  if (self->page != NULL)
+    ps_window_show_page (self->window, self->page);
+  update_notice (self);
+  gtk_window_present (GTK_WINDOW (self->window));
+}
+
+static void
+ps_application_dispose (GObject *object)
+{
+  PsApplication *self = PS_APPLICATION (object);
+
+  g_clear_object (&self->tray);
+  g_clear_object (&self->profile);
+  g_clear_object (&self->settings);
+  G_OBJECT_CLASS (ps_application_parent_class)->dispose (object);
+}
+
+static void
+ps_application_finalize (GObject *object)
+{
+  PsApplication *self = PS_APPLICATION (object);
+
+  g_free (self->page);
+  G_OBJECT_CLASS (ps_application_parent_class)->finalize (object);
 }
 
 static void
 ps_application_class_init (PsApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->dispose = ps_application_dispose;
+  object_class->finalize = ps_application_finalize;
+  app_class->handle_local_options = ps_application_handle_local_options;
+  app_class->command_line = ps_application_command_line;
   app_class->startup = ps_application_startup;
   app_class->activate = ps_application_activate;
 }
@@ -84,6 +401,17 @@ ps_application_class_init (PsApplicationClass *klass)
 static void
 ps_application_init (PsApplication *self)
 {
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema != NULL)
+    self->settings = g_settings_new (APPLICATION_ID);
+
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Keeps Asset Panda in step with Active Directory."));
 }
 
 /* ---------------------------------------------------------------- public API */
@@ -93,6 +421,51 @@ ps_application_new (void)
 {
   return g_object_new (PS_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_COMMAND_LINE,
                        NULL);
+}
+
+PsWindow *
+ps_application_get_window (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), NULL);
+  return self->window;
+}
+
+PsTray *
+ps_application_get_tray (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), NULL);
+  return self->tray;
+}
+
+PsProfile *
+ps_application_get_profile (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), NULL);
+  return self->profile;
+}
+
+gboolean
+ps_application_keeps_running_in_tray (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), FALSE);
+  return self->profile != NULL && ps_profile_get_schedule (self->profile)->enabled
+         && self->tray != NULL && ps_tray_get_available (self->tray);
+}
+
+void
+ps_application_load_css (void)
+{
+  static gboolean loaded;
+  g_autoptr(GtkCssProvider) provider = NULL;
+  GdkScreen *screen = gdk_screen_get_default ();
+
+  if (loaded || screen == NULL)
+    return;
+  loaded = TRUE;
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_resource (provider, RESOURCE_PATH "/ps-style.css");
+  gtk_style_context_add_provider_for_screen (screen, GTK_STYLE_PROVIDER (provider),
+                                             GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }

@@ -1,0 +1,584 @@
+/* ps-collection-mapping-page.c — Collection Mapping: AD groups → collection records
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Account → Module → Collection load one after the other in workers; the
+ * collection's fields load with it, for the field rows (collection field ←
+ * AD attribute, with its ownership mode) and to find the "Integration Status
+ * AD" field. Add saves the mapping to the profile at once.
+ */
+
+#include <glib/gi18n.h>
+
+#include "ps-collection-mapping-page.h"
+#include "ps-gui-backend.h"
+#include "widgets/ps-choice-combo.h"
+#include "widgets/ps-mapping-row.h"
+
+typedef struct
+{
+  GtkWidget       *box;
+  GtkComboBoxText *field_combo;
+  GtkComboBoxText *attribute_combo;
+  GtkComboBoxText *ownership_combo;
+} FieldRow;
+
+struct _PsCollectionMappingPage
+{
+  PsWizardPage      parent_instance;
+
+  PsChoiceCombo    *account_combo;
+  GtkButton        *add_button;
+  GtkButton        *add_field_button;
+  PsChoiceCombo    *collection_combo;
+  GtkBox           *fields_box;
+  GtkLabel         *fields_message_label;
+  GtkSpinner       *fields_spinner;
+  PsChoiceCombo    *group_combo;
+  GtkSearchEntry   *group_search_entry;
+  GtkListBox       *mappings_list;
+  PsChoiceCombo    *module_combo;
+  GtkLabel         *status_label;
+  GtkComboBoxText  *unique_id_combo;
+
+  GPtrArray        *fields;            /* of PsGuiChoice*, the collection's fields */
+  GPtrArray        *field_rows;        /* of FieldRow* */
+  GCancellable     *fields_cancellable;
+  char             *status_field;      /* id of the Integration Status AD field */
+};
+
+G_DEFINE_FINAL_TYPE (PsCollectionMappingPage, ps_collection_mapping_page, PS_TYPE_WIZARD_PAGE)
+
+static void on_mapping_row_remove_cb (PsCollectionMappingPage *self,
+                                      PsMappingRow            *row);
+static void on_form_changed_cb       (PsCollectionMappingPage *self);
+
+/* Suggested AD attributes for the field rows. */
+static const char *const attribute_suggestions[] = {
+  "displayName", "givenName", "sn", "mail", "userPrincipalName", "sAMAccountName",
+  "title", "department", "company", "manager", "employeeID", "employeeNumber",
+  "telephoneNumber", "mobile", "physicalDeliveryOfficeName", "l", "co", NULL
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static PsProfile *
+get_profile (PsCollectionMappingPage *self)
+{
+  return ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+}
+
+static char *
+combo_entry_dup (GtkComboBoxText *combo)
+{
+  g_autofree char *text = gtk_combo_box_text_get_active_text (combo);
+
+  if (text == NULL)
+    return NULL;
+  g_strstrip (text);
+  return *text != '\0' ? g_steal_pointer (&text) : NULL;
+}
+
+static void
+field_row_free (FieldRow *row)
+{
+  g_free (row);
+}
+
+static void
+fill_field_combo (PsCollectionMappingPage *self,
+                  GtkComboBoxText         *combo)
+{
+  g_autofree char *active = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (combo)));
+
+  gtk_combo_box_text_remove_all (combo);
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    {
+      const PsGuiChoice *field = g_ptr_array_index (self->fields, i);
+
+      if (g_strcmp0 (field->id, self->status_field) == 0)
+        continue;   /* PandaSync writes it itself */
+      gtk_combo_box_text_append (combo, field->id, field->name);
+    }
+  if (active != NULL)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), active);
+}
+
+static gboolean
+field_row_filled (const FieldRow *row)
+{
+  g_autofree char *attribute = combo_entry_dup (row->attribute_combo);
+
+  return gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)) != NULL && attribute != NULL;
+}
+
+static void
+update_state (PsCollectionMappingPage *self)
+{
+  g_autofree char *unique_id = combo_entry_dup (self->unique_id_combo);
+  gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
+                   && ps_choice_combo_get_active (self->module_combo) != NULL
+                   && ps_choice_combo_get_active (self->collection_combo) != NULL
+                   && ps_choice_combo_get_active (self->group_combo) != NULL
+                   && unique_id != NULL;
+  gboolean pending = ps_choice_combo_get_active (self->group_combo) != NULL;
+
+  /* Every field row must be complete, or removed. */
+  for (guint i = 0; i < self->field_rows->len; i++)
+    if (!field_row_filled (g_ptr_array_index (self->field_rows, i)))
+      ready = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_field_button),
+                            self->fields != NULL && self->fields->len > 0);
+  /* The wizard ends here: it needs at least one mapping of either kind, and
+   * no group picked but not added. */
+  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self),
+                               ps_profile_get_mappings (get_profile (self))->len > 0 && !pending);
+}
+
+static void
+update_status_label (PsCollectionMappingPage *self)
+{
+  g_autofree char *text = NULL;
+
+  g_clear_pointer (&self->status_field, g_free);
+  for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+    {
+      const PsGuiChoice *field = g_ptr_array_index (self->fields, i);
+
+      if (g_ascii_strcasecmp (field->name, PS_GUI_STATUS_FIELD_NAME) == 0)
+        self->status_field = g_strdup (field->id);
+    }
+
+  if (self->fields == NULL)
+    text = g_strdup (_("Choose a collection to see whether it tracks the integration status."));
+  else if (self->status_field != NULL)
+    text = g_strdup_printf (_("The collection has the field “%s”: PandaSync sets it to Active, "
+                              "Inactive or None for each record."), PS_GUI_STATUS_FIELD_NAME);
+  else
+    text = g_strdup_printf (_("Optional: to track each record’s status, add a field to the collection "
+                              "in Asset Panda. For Name, enter “%s”; for Type, select Single Select "
+                              "List; add the options Active, Inactive and None. PandaSync uses it "
+                              "once it exists."), PS_GUI_STATUS_FIELD_NAME);
+  gtk_label_set_text (self->status_label, text);
+}
+
+static void
+clear_field_rows (PsCollectionMappingPage *self)
+{
+  while (self->field_rows->len > 0)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, 0);
+
+      gtk_widget_destroy (row->box);
+      g_ptr_array_remove_index (self->field_rows, 0);
+    }
+}
+
+static void
+set_fields (PsCollectionMappingPage *self,
+            GPtrArray               *fields)
+{
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  if (fields != NULL)
+    self->fields = g_ptr_array_ref (fields);
+  update_status_label (self);
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      fill_field_combo (self, row->field_combo);
+    }
+}
+
+static void
+rebuild_list (PsCollectionMappingPage *self)
+{
+  ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_COLLECTION,
+                            G_CALLBACK (on_mapping_row_remove_cb), self);
+}
+
+static void
+load_groups (PsCollectionMappingPage *self)
+{
+  ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL,
+                        gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static void
+on_form_changed_cb (PsCollectionMappingPage *self)
+{
+  update_state (self);
+}
+
+static void
+on_field_row_remove_clicked_cb (GtkButton *button,
+                                gpointer   user_data)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (user_data);
+  GtkWidget *box = gtk_widget_get_parent (GTK_WIDGET (button));
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+
+      if (row->box == box)
+        {
+          g_ptr_array_remove_index (self->field_rows, i);
+          break;
+        }
+    }
+  gtk_widget_destroy (box);
+  update_state (self);
+}
+
+static FieldRow *
+add_field_row (PsCollectionMappingPage *self)
+{
+  FieldRow *row = g_new0 (FieldRow, 1);
+  GtkWidget *arrow = gtk_label_new ("←");
+  GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic", GTK_ICON_SIZE_BUTTON);
+
+  row->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  row->field_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new ());
+  row->attribute_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new_with_entry ());
+  row->ownership_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new ());
+
+  fill_field_combo (self, row->field_combo);
+  for (guint i = 0; attribute_suggestions[i] != NULL; i++)
+    gtk_combo_box_text_append (row->attribute_combo, attribute_suggestions[i], attribute_suggestions[i]);
+  gtk_entry_set_width_chars (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (row->attribute_combo))), 10);
+  gtk_combo_box_text_append (row->ownership_combo, "overwrite", _("Overwrite"));
+  gtk_combo_box_text_append (row->ownership_combo, "fill-empty", _("Fill if empty"));
+  gtk_combo_box_text_append (row->ownership_combo, "never-blank", _("Never blank"));
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->ownership_combo), "never-blank");
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->field_combo), _("Collection field"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->attribute_combo), _("Active Directory attribute"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row->ownership_combo),
+                               _("Overwrite: Active Directory always wins. Fill if empty: only writes "
+                                 "an empty field. Never blank: Active Directory wins, but an empty "
+                                 "value never clears the field."));
+  gtk_widget_set_tooltip_text (remove, _("Remove this field"));
+  gtk_widget_set_hexpand (GTK_WIDGET (row->field_combo), TRUE);
+  gtk_widget_set_hexpand (GTK_WIDGET (row->attribute_combo), TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (remove), "flat");
+
+  g_signal_connect_swapped (row->field_combo, "changed", G_CALLBACK (on_form_changed_cb), self);
+  g_signal_connect_swapped (row->attribute_combo, "changed", G_CALLBACK (on_form_changed_cb), self);
+  g_signal_connect (remove, "clicked", G_CALLBACK (on_field_row_remove_clicked_cb), self);
+
+  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->field_combo));
+  gtk_container_add (GTK_CONTAINER (row->box), arrow);
+  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->attribute_combo));
+  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->ownership_combo));
+  gtk_container_add (GTK_CONTAINER (row->box), remove);
+  gtk_widget_show_all (row->box);
+  gtk_container_add (GTK_CONTAINER (self->fields_box), row->box);
+  g_ptr_array_add (self->field_rows, row);
+  update_state (self);
+  return row;
+}
+
+static void
+on_add_field_button_clicked_cb (PsCollectionMappingPage *self)
+{
+  FieldRow *row = add_field_row (self);
+
+  gtk_widget_grab_focus (GTK_WIDGET (row->field_combo));
+}
+
+static void
+on_fields_loaded_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  PsCollectionMappingPage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) fields = ps_gui_backend_list_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_COLLECTION_MAPPING_PAGE (user_data);
+  g_clear_object (&self->fields_cancellable);
+  gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), FALSE);
+
+  if (fields == NULL)
+    {
+      gtk_label_set_text (self->fields_message_label, error->message);
+      set_fields (self, NULL);
+    }
+  else
+    {
+      gtk_label_set_text (self->fields_message_label,
+                          _("Map collection fields to Active Directory attributes. The ownership "
+                            "mode says what wins when both sides differ."));
+      set_fields (self, fields);
+    }
+  update_state (self);
+}
+
+static void
+load_fields (PsCollectionMappingPage *self)
+{
+  const char *account = ps_choice_combo_get_active_id (self->account_combo);
+  const char *collection = ps_choice_combo_get_active_id (self->collection_combo);
+
+  g_cancellable_cancel (self->fields_cancellable);
+  g_clear_object (&self->fields_cancellable);
+  set_fields (self, NULL);
+  if (collection == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), FALSE);
+      gtk_label_set_text (self->fields_message_label,
+                          _("Choose a collection to map its fields to Active Directory attributes."));
+      return;
+    }
+  self->fields_cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), TRUE);
+  gtk_label_set_text (self->fields_message_label, _("Loading the collection’s fields…"));
+  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_FIELDS, account, collection,
+                             self->fields_cancellable, on_fields_loaded_cb, self);
+}
+
+static void
+on_account_combo_changed_cb (PsCollectionMappingPage *self)
+{
+  const char *account = ps_choice_combo_get_active_id (self->account_combo);
+
+  ps_choice_combo_clear (self->collection_combo);
+  if (account == NULL)
+    ps_choice_combo_clear (self->module_combo);
+  else
+    ps_choice_combo_load (self->module_combo, get_profile (self), PS_GUI_LIST_MODULES, account, account);
+  update_state (self);
+}
+
+static void
+on_module_combo_changed_cb (PsCollectionMappingPage *self)
+{
+  const char *account = ps_choice_combo_get_active_id (self->account_combo);
+  const char *module = ps_choice_combo_get_active_id (self->module_combo);
+
+  if (account == NULL || module == NULL)
+    ps_choice_combo_clear (self->collection_combo);
+  else
+    ps_choice_combo_load (self->collection_combo, get_profile (self), PS_GUI_LIST_COLLECTIONS,
+                          account, module);
+  update_state (self);
+}
+
+static void
+on_collection_combo_changed_cb (PsCollectionMappingPage *self)
+{
+  /* The rows name fields of the previous collection. */
+  clear_field_rows (self);
+  load_fields (self);
+  update_state (self);
+}
+
+static void
+on_group_search_entry_search_changed_cb (PsCollectionMappingPage *self)
+{
+  load_groups (self);
+}
+
+static void
+on_profile_changed_cb (PsCollectionMappingPage *self)
+{
+  rebuild_list (self);
+  update_state (self);
+}
+
+static void
+on_mapping_row_remove_cb (PsCollectionMappingPage *self,
+                          PsMappingRow            *row)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup (ps_mapping_row_get_mapping_name (row));
+
+  ps_profile_remove_mapping (get_profile (self), name);
+  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
+    g_warning ("Cannot save the profile: %s", error->message);
+}
+
+static void
+on_add_button_clicked_cb (PsCollectionMappingPage *self)
+{
+  const PsGuiChoice *account = ps_choice_combo_get_active (self->account_combo);
+  const PsGuiChoice *module = ps_choice_combo_get_active (self->module_combo);
+  const PsGuiChoice *collection = ps_choice_combo_get_active (self->collection_combo);
+  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
+  g_autofree char *name = NULL;
+  g_autoptr(PsMapping) mapping = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (account == NULL || module == NULL || collection == NULL || group == NULL)
+    return;
+
+  name = ps_mapping_row_make_name (group->name, collection->name);
+  mapping = ps_mapping_new (PS_MAPPING_COLLECTION, name);
+  mapping->account = g_strdup (account->id);
+  mapping->module = g_strdup (module->id);
+  mapping->collection = g_strdup (collection->id);
+  mapping->group = g_strdup (group->id);
+  mapping->group_name = g_strdup (group->name);
+  g_free (mapping->unique_id_attr);
+  mapping->unique_id_attr = combo_entry_dup (self->unique_id_combo);
+  mapping->status_field = g_strdup (self->status_field);
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      g_autofree char *attribute = combo_entry_dup (row->attribute_combo);
+      PsOwnership ownership = PS_OWNERSHIP_NEVER_BLANK;
+
+      ps_ownership_from_string (gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->ownership_combo)),
+                                &ownership);
+      ps_mapping_add_field (mapping, gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)),
+                            attribute, ownership);
+    }
+
+  ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
+  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
+    g_warning ("Cannot save the profile: %s", error->message);
+
+  /* Ready for the next group; the collection and its field rows stay. */
+  gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+  update_state (self);
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+static void
+ps_collection_mapping_page_shown (PsWizardPage *page)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (page);
+
+  if (ps_choice_combo_get_n_choices (self->account_combo) == 0
+      && !ps_choice_combo_get_loading (self->account_combo))
+    ps_choice_combo_load (self->account_combo, get_profile (self), PS_GUI_LIST_ACCOUNTS, NULL, NULL);
+  if (ps_choice_combo_get_n_choices (self->group_combo) == 0
+      && !ps_choice_combo_get_loading (self->group_combo))
+    load_groups (self);
+  update_state (self);
+}
+
+static void
+ps_collection_mapping_page_constructed (GObject *object)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (object);
+  PsProfile *profile;
+
+  G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->constructed (object);
+
+  profile = get_profile (self);
+  if (profile == NULL)
+    return;
+  g_signal_connect_object (profile, "changed", G_CALLBACK (on_profile_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  rebuild_list (self);
+  update_status_label (self);
+  update_state (self);
+}
+
+static void
+ps_collection_mapping_page_dispose (GObject *object)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (object);
+
+  g_cancellable_cancel (self->fields_cancellable);
+  g_clear_object (&self->fields_cancellable);
+  G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->dispose (object);
+}
+
+static void
+ps_collection_mapping_page_finalize (GObject *object)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (object);
+
+  g_clear_pointer (&self->fields, g_ptr_array_unref);
+  g_ptr_array_unref (self->field_rows);
+  g_free (self->status_field);
+  G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->finalize (object);
+}
+
+static void
+ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PsWizardPageClass *page_class = PS_WIZARD_PAGE_CLASS (klass);
+
+  object_class->constructed = ps_collection_mapping_page_constructed;
+  object_class->dispose = ps_collection_mapping_page_dispose;
+  object_class->finalize = ps_collection_mapping_page_finalize;
+  page_class->page_id = "collection-mapping";
+  page_class->shown = ps_collection_mapping_page_shown;
+
+  g_type_ensure (PS_TYPE_CHOICE_COMBO);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PATH "/pages/ps-collection-mapping-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, account_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, add_button);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, add_field_button);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, collection_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_box);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_message_label);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, mappings_list);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, module_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, unique_id_combo);
+  gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_field_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_collection_combo_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_group_search_entry_search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_module_combo_changed_cb);
+}
+
+static void
+ps_collection_mapping_page_init (PsCollectionMappingPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->field_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) field_row_free);
+  ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Collection Mapping"));
+  ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));
+}
+
+/* ---------------------------------------------------------------- public API */
+
+PsWizardPage *
+ps_collection_mapping_page_new (PsProfile *profile)
+{
+  return g_object_new (PS_TYPE_COLLECTION_MAPPING_PAGE, "profile", profile, NULL);
+}
+
+void
+ps_collection_mapping_page_add_field_row (PsCollectionMappingPage *self,
+                                          const char              *field_id,
+                                          const char              *attribute,
+                                          PsOwnership              ownership)
+{
+  FieldRow *row;
+
+  g_return_if_fail (PS_IS_COLLECTION_MAPPING_PAGE (self));
+
+  row = add_field_row (self);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->field_combo), field_id);
+  gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (row->attribute_combo))), attribute);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->ownership_combo), ps_ownership_to_string (ownership));
+  update_state (self);
+}
+
+const char *
+ps_collection_mapping_page_get_status_text (PsCollectionMappingPage *self)
+{
+  g_return_val_if_fail (PS_IS_COLLECTION_MAPPING_PAGE (self), NULL);
+  return gtk_label_get_text (self->status_label);
+}

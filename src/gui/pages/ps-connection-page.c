@@ -1,0 +1,676 @@
+/* ps-connection-page.c — Asset Panda and Active Directory connection details
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Done tests both connections in a worker, lists every step with its result
+ * and puts the error of a failed step under the field at fault. On success the
+ * profile is saved and the secrets go to the keyring.
+ */
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ps-connection-page.h"
+
+struct _PsConnectionPage
+{
+  PsWizardPage          parent_instance;
+
+  GtkEntry             *base_dn_entry;
+  GtkLabel             *base_dn_error_label;
+  GtkEntry             *bind_password_entry;
+  GtkLabel             *bind_password_error_label;
+  GtkFileChooserButton *ca_file_button;
+  GtkLabel             *ca_file_error_label;
+  GtkEntry             *client_id_entry;
+  GtkLabel             *client_id_error_label;
+  GtkEntry             *client_secret_entry;
+  GtkLabel             *client_secret_error_label;
+  GtkComboBoxText      *dialect_combo;
+  GtkEntry             *email_entry;
+  GtkLabel             *email_error_label;
+  GtkEntry             *password_entry;
+  GtkLabel             *password_error_label;
+  GtkLabel             *plaintext_warning_label;
+  GtkBox               *steps_box;
+  GtkListBox           *steps_list;
+  GtkComboBoxText      *tls_combo;
+  GtkCheckButton       *untrusted_check;
+  GtkLabel             *untrusted_warning_label;
+  GtkEntry             *uris_entry;
+  GtkLabel             *uris_error_label;
+  GtkEntry             *url_entry;
+  GtkLabel             *url_error_label;
+  GtkEntry             *user_entry;
+  GtkLabel             *user_error_label;
+
+  GCancellable         *apply_cancellable;    /* the running Done, owned by the base class */
+  GCancellable         *secrets_cancellable;  /* loading the stored secrets */
+  PsProfile            *candidate;            /* the form as a profile, while testing */
+  guint                 n_steps;
+};
+
+G_DEFINE_FINAL_TYPE (PsConnectionPage, ps_connection_page, PS_TYPE_WIZARD_PAGE)
+
+/* ---------------------------------------------------------------- helpers */
+
+static const char *
+entry_text (GtkEntry *entry)
+{
+  return gtk_entry_get_text (entry);
+}
+
+static char *
+entry_dup (GtkEntry *entry)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_entry_get_text (entry)));
+
+  return *text != '\0' ? g_steal_pointer (&text) : NULL;
+}
+
+static gboolean
+entry_filled (GtkEntry *entry)
+{
+  g_autofree char *text = entry_dup (entry);
+
+  return text != NULL;
+}
+
+static GtkLabel *
+error_label_for_field (PsConnectionPage *self,
+                       PsGuiField        field)
+{
+  switch (field)
+    {
+    case PS_GUI_FIELD_API_URL:
+      return self->url_error_label;
+    case PS_GUI_FIELD_API_CLIENT_ID:
+      return self->client_id_error_label;
+    case PS_GUI_FIELD_API_CLIENT_SECRET:
+      return self->client_secret_error_label;
+    case PS_GUI_FIELD_API_EMAIL:
+      return self->email_error_label;
+    case PS_GUI_FIELD_API_PASSWORD:
+      return self->password_error_label;
+    case PS_GUI_FIELD_AD_URIS:
+      return self->uris_error_label;
+    case PS_GUI_FIELD_AD_CA_FILE:
+      return self->ca_file_error_label;
+    case PS_GUI_FIELD_AD_USER:
+      return self->user_error_label;
+    case PS_GUI_FIELD_AD_PASSWORD:
+      return self->bind_password_error_label;
+    case PS_GUI_FIELD_AD_BASE_DN:
+      return self->base_dn_error_label;
+    case PS_GUI_FIELD_NONE:
+    case PS_GUI_N_FIELDS:
+    default:
+      return NULL;
+    }
+}
+
+static GtkWidget *
+widget_for_field (PsConnectionPage *self,
+                  PsGuiField        field)
+{
+  switch (field)
+    {
+    case PS_GUI_FIELD_API_URL:
+      return GTK_WIDGET (self->url_entry);
+    case PS_GUI_FIELD_API_CLIENT_ID:
+      return GTK_WIDGET (self->client_id_entry);
+    case PS_GUI_FIELD_API_CLIENT_SECRET:
+      return GTK_WIDGET (self->client_secret_entry);
+    case PS_GUI_FIELD_API_EMAIL:
+      return GTK_WIDGET (self->email_entry);
+    case PS_GUI_FIELD_API_PASSWORD:
+      return GTK_WIDGET (self->password_entry);
+    case PS_GUI_FIELD_AD_URIS:
+      return GTK_WIDGET (self->uris_entry);
+    case PS_GUI_FIELD_AD_CA_FILE:
+      return GTK_WIDGET (self->ca_file_button);
+    case PS_GUI_FIELD_AD_USER:
+      return GTK_WIDGET (self->user_entry);
+    case PS_GUI_FIELD_AD_PASSWORD:
+      return GTK_WIDGET (self->bind_password_entry);
+    case PS_GUI_FIELD_AD_BASE_DN:
+      return GTK_WIDGET (self->base_dn_entry);
+    case PS_GUI_FIELD_NONE:
+    case PS_GUI_N_FIELDS:
+    default:
+      return NULL;
+    }
+}
+
+static void
+show_field_error (PsConnectionPage *self,
+                  PsGuiField        field,
+                  const char       *message)
+{
+  GtkLabel *label = error_label_for_field (self, field);
+  GtkWidget *widget = widget_for_field (self, field);
+  g_autofree char *joined = NULL;
+
+  if (label == NULL)
+    return;
+  /* Two steps may blame the same field: keep both messages. */
+  if (gtk_widget_get_visible (GTK_WIDGET (label)) && *gtk_label_get_text (label) != '\0')
+    joined = g_strdup_printf ("%s\n%s", gtk_label_get_text (label), message);
+  gtk_label_set_text (label, joined != NULL ? joined : message);
+  gtk_widget_set_visible (GTK_WIDGET (label), TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (widget), "error");
+}
+
+static void
+clear_field_errors (PsConnectionPage *self)
+{
+  for (PsGuiField field = PS_GUI_FIELD_API_URL; field < PS_GUI_N_FIELDS; field++)
+    {
+      GtkLabel *label = error_label_for_field (self, field);
+
+      gtk_label_set_text (label, "");
+      gtk_widget_set_visible (GTK_WIDGET (label), FALSE);
+      gtk_style_context_remove_class (gtk_widget_get_style_context (widget_for_field (self, field)),
+                                      "error");
+    }
+}
+
+static void
+clear_steps (PsConnectionPage *self)
+{
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (self->steps_list));
+
+  for (GList *l = rows; l != NULL; l = l->next)
+    gtk_widget_destroy (l->data);
+  self->n_steps = 0;
+  gtk_widget_set_visible (GTK_WIDGET (self->steps_box), FALSE);
+}
+
+static const char *
+icon_for_status (PsStepStatus status)
+{
+  switch (status)
+    {
+    case PS_STEP_OK:
+      return "emblem-ok-symbolic";
+    case PS_STEP_FAILED:
+      return "dialog-error-symbolic";
+    case PS_STEP_WARNING:
+      return "dialog-warning-symbolic";
+    case PS_STEP_SKIPPED:
+    default:
+      return "content-loading-symbolic";
+    }
+}
+
+static const char *
+describe_status (PsStepStatus status)
+{
+  switch (status)
+    {
+    case PS_STEP_OK:
+      return _("Passed");
+    case PS_STEP_FAILED:
+      return _("Failed");
+    case PS_STEP_WARNING:
+      return _("Passed with a warning");
+    case PS_STEP_SKIPPED:
+    default:
+      return _("Skipped");
+    }
+}
+
+static void
+add_step_row (PsConnectionPage      *self,
+              const PsGuiStepResult *result)
+{
+  const PsConnectionStep *step = result->step;
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *icon = gtk_image_new_from_icon_name (icon_for_status (step->status), GTK_ICON_SIZE_BUTTON);
+  g_autofree char *title = g_strdup_printf ("%s: %s",
+                                            result->directory ? _("Active Directory") : _("Asset Panda"),
+                                            step->title);
+  GtkWidget *title_label = gtk_label_new (title);
+  GtkWidget *status_label = gtk_label_new (describe_status (step->status));
+
+  gtk_widget_set_tooltip_text (icon, describe_status (step->status));
+  gtk_widget_set_valign (icon, GTK_ALIGN_START);
+  gtk_label_set_xalign (GTK_LABEL (title_label), 0);
+  gtk_label_set_line_wrap (GTK_LABEL (title_label), TRUE);
+  gtk_container_add (GTK_CONTAINER (text), title_label);
+  if (step->message != NULL && *step->message != '\0')
+    {
+      GtkWidget *message = gtk_label_new (step->message);
+
+      gtk_label_set_xalign (GTK_LABEL (message), 0);
+      gtk_label_set_line_wrap (GTK_LABEL (message), TRUE);
+      gtk_label_set_selectable (GTK_LABEL (message), TRUE);
+      gtk_style_context_add_class (gtk_widget_get_style_context (message), "dim-label");
+      gtk_container_add (GTK_CONTAINER (text), message);
+    }
+  gtk_widget_set_hexpand (text, TRUE);
+  gtk_style_context_add_class (gtk_widget_get_style_context (status_label), "dim-label");
+  gtk_widget_set_valign (status_label, GTK_ALIGN_START);
+  gtk_container_add (GTK_CONTAINER (box), icon);
+  gtk_container_add (GTK_CONTAINER (box), text);
+  gtk_container_add (GTK_CONTAINER (box), status_label);
+  g_object_set (box, "margin", 8, NULL);
+  gtk_widget_show_all (box);
+  gtk_list_box_insert (self->steps_list, box, -1);
+  self->n_steps++;
+  gtk_widget_set_visible (GTK_WIDGET (self->steps_box), TRUE);
+}
+
+static PsDialect
+active_dialect (PsConnectionPage *self)
+{
+  const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->dialect_combo));
+
+  if (g_strcmp0 (id, "classic") == 0)
+    return PS_DIALECT_CLASSIC;
+  if (g_strcmp0 (id, "pro") == 0)
+    return PS_DIALECT_PRO;
+  return PS_DIALECT_AUTO;
+}
+
+static PsTlsMode
+active_tls_mode (PsConnectionPage *self)
+{
+  const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->tls_combo));
+
+  if (g_strcmp0 (id, "starttls") == 0)
+    return PS_TLS_MODE_STARTTLS;
+  if (g_strcmp0 (id, "none") == 0)
+    return PS_TLS_MODE_NONE;
+  return PS_TLS_MODE_LDAPS;
+}
+
+/* Copies the form into @profile's connection settings (never a secret). */
+static void
+form_to_profile (PsConnectionPage *self,
+                 PsProfile        *profile)
+{
+  PsTargetConfig *target = ps_profile_get_target (profile);
+  PsDirectoryConfig *directory = ps_profile_get_directory (profile);
+  g_autofree char *uris = entry_dup (self->uris_entry);
+
+  g_free (target->url);
+  target->url = entry_dup (self->url_entry);
+  target->dialect = active_dialect (self);
+  g_free (target->client_id);
+  target->client_id = entry_dup (self->client_id_entry);
+  g_free (target->email);
+  target->email = entry_dup (self->email_entry);
+
+  g_strfreev (directory->uris);
+  directory->uris = uris != NULL ? g_regex_split_simple ("[\\s,;]+", uris, 0, 0) : g_new0 (char *, 1);
+  directory->tls_mode = active_tls_mode (self);
+  directory->allow_plaintext_bind = directory->tls_mode == PS_TLS_MODE_NONE;
+  g_free (directory->ca_file);
+  directory->ca_file = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (self->ca_file_button));
+  directory->allow_untrusted = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->untrusted_check));
+  g_free (directory->bind_dn);
+  directory->bind_dn = entry_dup (self->user_entry);
+  g_free (directory->base_dn);
+  directory->base_dn = entry_dup (self->base_dn_entry);
+}
+
+static void
+profile_to_form (PsConnectionPage *self,
+                 PsProfile        *profile)
+{
+  PsTargetConfig *target = ps_profile_get_target (profile);
+  PsDirectoryConfig *directory = ps_profile_get_directory (profile);
+  g_autofree char *uris = directory->uris != NULL ? g_strjoinv (" ", directory->uris) : NULL;
+
+  gtk_entry_set_text (self->url_entry, target->url != NULL ? target->url : "");
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->dialect_combo), ps_dialect_to_string (target->dialect));
+  gtk_entry_set_text (self->client_id_entry, target->client_id != NULL ? target->client_id : "");
+  gtk_entry_set_text (self->email_entry, target->email != NULL ? target->email : "");
+  gtk_entry_set_text (self->uris_entry, uris != NULL ? uris : "");
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->tls_combo), ps_tls_mode_to_string (directory->tls_mode));
+  if (directory->ca_file != NULL)
+    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->ca_file_button), directory->ca_file);
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->untrusted_check), directory->allow_untrusted);
+  gtk_entry_set_text (self->user_entry, directory->bind_dn != NULL ? directory->bind_dn : "");
+  gtk_entry_set_text (self->base_dn_entry, directory->base_dn != NULL ? directory->base_dn : "");
+}
+
+/* Maps a "[Section] Key: reason" problem of ps_profile_validate to a field. */
+static PsGuiField
+field_for_problem (const char *problem)
+{
+  static const struct { const char *prefix; PsGuiField field; } table[] = {
+    { "[AssetPanda] URL:", PS_GUI_FIELD_API_URL },
+    { "[AssetPanda] ClientId:", PS_GUI_FIELD_API_CLIENT_ID },
+    { "[AssetPanda] Email:", PS_GUI_FIELD_API_EMAIL },
+    { "[Directory] URIs:", PS_GUI_FIELD_AD_URIS },
+    { "[Directory] TLS:", PS_GUI_FIELD_AD_URIS },
+    { "[Directory] BindDN:", PS_GUI_FIELD_AD_USER },
+    { "[Directory] BaseDN:", PS_GUI_FIELD_AD_BASE_DN },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    if (g_str_has_prefix (problem, table[i].prefix))
+      return table[i].field;
+  return PS_GUI_FIELD_NONE;
+}
+
+/* Checks the form without the network; shows and counts the problems. */
+static guint
+check_form (PsConnectionPage *self,
+            PsProfile        *candidate)
+{
+  g_autoptr(GPtrArray) problems = NULL;
+  guint n = 0;
+
+  ps_profile_validate (candidate, &problems);
+  for (guint i = 0; i < problems->len; i++)
+    {
+      const char *problem = g_ptr_array_index (problems, i);
+      PsGuiField field = field_for_problem (problem);
+      const char *reason = strstr (problem, ": ");
+
+      if (field == PS_GUI_FIELD_NONE)
+        continue;
+      show_field_error (self, field, reason != NULL ? reason + 2 : problem);
+      n++;
+    }
+  return n;
+}
+
+static void
+update_complete (PsConnectionPage *self)
+{
+  gboolean pro = active_dialect (self) == PS_DIALECT_PRO;
+  gboolean complete = entry_filled (self->url_entry)
+                      && entry_filled (self->client_id_entry)
+                      && entry_filled (self->client_secret_entry)
+                      && (pro || (entry_filled (self->email_entry) && entry_filled (self->password_entry)))
+                      && entry_filled (self->uris_entry)
+                      && entry_filled (self->user_entry)
+                      && entry_filled (self->bind_password_entry)
+                      && entry_filled (self->base_dn_entry);
+
+  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), complete);
+}
+
+static PsGuiSecrets *
+form_secrets (PsConnectionPage *self)
+{
+  return ps_gui_secrets_new (entry_text (self->client_secret_entry),
+                             entry_text (self->password_entry),
+                             entry_text (self->bind_password_entry));
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static void
+on_form_changed_cb (PsConnectionPage *self)
+{
+  g_autofree char *uris = entry_dup (self->uris_entry);
+  PsTlsMode mode = active_tls_mode (self);
+
+  /* Keep the TLS mode in step with the URL the user pasted. */
+  if (uris != NULL && g_str_has_prefix (uris, "ldaps://") && mode != PS_TLS_MODE_LDAPS)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->tls_combo), "ldaps");
+  else if (uris != NULL && g_str_has_prefix (uris, "ldap://") && mode == PS_TLS_MODE_LDAPS)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->tls_combo), "starttls");
+
+  gtk_widget_set_visible (GTK_WIDGET (self->untrusted_warning_label),
+                          gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->untrusted_check)));
+  gtk_widget_set_visible (GTK_WIDGET (self->plaintext_warning_label),
+                          active_tls_mode (self) == PS_TLS_MODE_NONE);
+  update_complete (self);
+}
+
+static void
+on_secrets_looked_up_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  PsConnectionPage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsGuiSecrets) secrets = ps_gui_backend_lookup_secrets_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_CONNECTION_PAGE (user_data);
+  g_clear_object (&self->secrets_cancellable);
+  if (secrets == NULL)
+    {
+      g_debug ("No stored secrets: %s", error->message);
+      return;
+    }
+  /* Never overwrite what the user typed meanwhile. */
+  if (secrets->api_client_secret != NULL && *entry_text (self->client_secret_entry) == '\0')
+    gtk_entry_set_text (self->client_secret_entry, secrets->api_client_secret);
+  if (secrets->api_password != NULL && *entry_text (self->password_entry) == '\0')
+    gtk_entry_set_text (self->password_entry, secrets->api_password);
+  if (secrets->bind_password != NULL && *entry_text (self->bind_password_entry) == '\0')
+    gtk_entry_set_text (self->bind_password_entry, secrets->bind_password);
+}
+
+static void
+on_secrets_stored_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  PsConnectionPage *self;
+  g_autoptr(GError) error = NULL;
+
+  if (!ps_gui_backend_store_secrets_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      self = PS_CONNECTION_PAGE (user_data);
+      show_field_error (self, PS_GUI_FIELD_API_CLIENT_SECRET, error->message);
+      ps_wizard_page_apply_complete (PS_WIZARD_PAGE (self), FALSE);
+      return;
+    }
+  self = PS_CONNECTION_PAGE (user_data);
+  ps_wizard_page_apply_complete (PS_WIZARD_PAGE (self), TRUE);
+}
+
+static void
+on_connections_tested_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  PsConnectionPage *self;
+  PsWizardPage *page;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) results = ps_gui_backend_test_connections_finish (result, &error);
+  g_autoptr(PsProfile) candidate = NULL;
+  g_autoptr(PsGuiSecrets) secrets = NULL;
+  gboolean ok = TRUE;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_CONNECTION_PAGE (user_data);
+  page = PS_WIZARD_PAGE (self);
+  candidate = g_steal_pointer (&self->candidate);
+
+  if (results == NULL)
+    {
+      show_field_error (self, PS_GUI_FIELD_API_URL, error->message);
+      ps_wizard_page_apply_complete (page, FALSE);
+      return;
+    }
+  for (guint i = 0; i < results->len; i++)
+    {
+      const PsGuiStepResult *r = g_ptr_array_index (results, i);
+
+      add_step_row (self, r);
+      if (r->step->status == PS_STEP_FAILED)
+        {
+          ok = FALSE;
+          show_field_error (self, r->field,
+                            r->step->message != NULL ? r->step->message : r->step->title);
+        }
+    }
+  if (!ok)
+    {
+      ps_wizard_page_apply_complete (page, FALSE);
+      return;
+    }
+
+  form_to_profile (self, ps_wizard_page_get_profile (page));
+  if (!ps_wizard_page_save_profile (page, &error))
+    {
+      show_field_error (self, PS_GUI_FIELD_API_URL, error->message);
+      ps_wizard_page_apply_complete (page, FALSE);
+      return;
+    }
+  secrets = form_secrets (self);
+  ps_gui_backend_store_secrets_async (ps_wizard_page_get_profile (page), secrets,
+                                      self->apply_cancellable, on_secrets_stored_cb, self);
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+static gboolean
+ps_connection_page_apply (PsWizardPage *page,
+                          GCancellable *cancellable)
+{
+  PsConnectionPage *self = PS_CONNECTION_PAGE (page);
+  g_autoptr(PsGuiSecrets) secrets = form_secrets (self);
+  PsProfile *profile = ps_wizard_page_get_profile (page);
+
+  g_set_object (&self->apply_cancellable, cancellable);
+  clear_field_errors (self);
+  clear_steps (self);
+
+  g_clear_object (&self->candidate);
+  self->candidate = ps_profile_new (ps_profile_get_name (profile));
+  form_to_profile (self, self->candidate);
+  if (check_form (self, self->candidate) > 0)
+    {
+      g_clear_object (&self->candidate);
+      ps_wizard_page_apply_complete (page, FALSE);
+      return TRUE;
+    }
+  ps_gui_backend_test_connections_async (self->candidate, secrets, cancellable,
+                                         on_connections_tested_cb, self);
+  return TRUE;
+}
+
+static void
+ps_connection_page_constructed (GObject *object)
+{
+  PsConnectionPage *self = PS_CONNECTION_PAGE (object);
+  PsProfile *profile;
+
+  G_OBJECT_CLASS (ps_connection_page_parent_class)->constructed (object);
+
+  profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+  if (profile == NULL)
+    return;
+  profile_to_form (self, profile);
+  self->secrets_cancellable = g_cancellable_new ();
+  ps_gui_backend_lookup_secrets_async (profile, self->secrets_cancellable,
+                                       on_secrets_looked_up_cb, self);
+  on_form_changed_cb (self);
+}
+
+static void
+ps_connection_page_dispose (GObject *object)
+{
+  PsConnectionPage *self = PS_CONNECTION_PAGE (object);
+
+  g_cancellable_cancel (self->secrets_cancellable);
+  g_clear_object (&self->secrets_cancellable);
+  g_clear_object (&self->apply_cancellable);
+  g_clear_object (&self->candidate);
+
+  G_OBJECT_CLASS (ps_connection_page_parent_class)->dispose (object);
+}
+
+static void
+ps_connection_page_class_init (PsConnectionPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PsWizardPageClass *page_class = PS_WIZARD_PAGE_CLASS (klass);
+
+  object_class->constructed = ps_connection_page_constructed;
+  object_class->dispose = ps_connection_page_dispose;
+  page_class->page_id = "connection";
+  page_class->apply = ps_connection_page_apply;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-connection-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, base_dn_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, base_dn_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, bind_password_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, bind_password_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, ca_file_button);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, ca_file_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, client_id_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, client_id_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, client_secret_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, client_secret_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, dialect_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, email_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, email_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, plaintext_warning_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, steps_box);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, steps_list);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, tls_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, untrusted_check);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, untrusted_warning_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, uris_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, uris_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, url_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, url_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, user_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, user_error_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
+}
+
+static void
+ps_connection_page_init (PsConnectionPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Connection"));
+  ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));
+}
+
+/* ---------------------------------------------------------------- public API */
+
+PsWizardPage *
+ps_connection_page_new (PsProfile *profile)
+{
+  return g_object_new (PS_TYPE_CONNECTION_PAGE, "profile", profile, NULL);
+}
+
+GtkWidget *
+ps_connection_page_get_field_widget (PsConnectionPage *self,
+                                     PsGuiField        field)
+{
+  g_return_val_if_fail (PS_IS_CONNECTION_PAGE (self), NULL);
+  return widget_for_field (self, field);
+}
+
+const char *
+ps_connection_page_get_field_error (PsConnectionPage *self,
+                                    PsGuiField        field)
+{
+  GtkLabel *label;
+
+  g_return_val_if_fail (PS_IS_CONNECTION_PAGE (self), NULL);
+  label = error_label_for_field (self, field);
+  if (label == NULL || !gtk_widget_get_visible (GTK_WIDGET (label)))
+    return NULL;
+  return gtk_label_get_text (label);
+}
+
+guint
+ps_connection_page_get_n_steps (PsConnectionPage *self)
+{
+  g_return_val_if_fail (PS_IS_CONNECTION_PAGE (self), 0);
+  return self->n_steps;
+}

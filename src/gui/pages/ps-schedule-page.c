@@ -1,0 +1,360 @@
+/* ps-schedule-page.c — Automation Sync: when the scheduled syncs run
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Submit saves the schedule to the profile and confirms it in a message; the
+ * step ends when the message is dismissed. The scheduler itself reads the
+ * profile and is not part of this page.
+ */
+
+#include <glib/gi18n.h>
+
+#include "ps-gui-backend.h"
+#include "ps-schedule-page.h"
+
+struct _PsSchedulePage
+{
+  PsWizardPage      parent_instance;
+
+  GtkCalendar      *calendar;
+  GtkPopover       *calendar_popover;
+  GtkMenuButton    *date_button;
+  GtkLabel         *date_label;
+  GtkSwitch        *enabled_switch;
+  GtkSpinButton    *hour_spin;
+  GtkBox           *hours_box;
+  GtkSpinButton    *hours_spin;
+  GtkComboBoxText  *interval_combo;
+  GtkLabel         *last_run_label;
+  GtkSpinButton    *minute_spin;
+  GtkLabel         *next_run_label;
+  GtkLabel         *saved_label;
+
+  GtkWidget        *confirmation;   /* the open message dialog, or NULL */
+};
+
+G_DEFINE_FINAL_TYPE (PsSchedulePage, ps_schedule_page, PS_TYPE_WIZARD_PAGE)
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *
+format_when (GDateTime *when)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (when);
+
+  /* Translators: a date and time, see g_date_time_format() */
+  return g_date_time_format (local, C_("date and time", "%A %-d %B %Y, %H:%M"));
+}
+
+static PsIntervalKind
+active_interval (PsSchedulePage *self)
+{
+  const char *id = gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->interval_combo));
+
+  if (g_strcmp0 (id, "hourly") == 0)
+    return PS_INTERVAL_HOURLY;
+  if (g_strcmp0 (id, "hours") == 0)
+    return PS_INTERVAL_HOURS;
+  if (g_strcmp0 (id, "weekly") == 0)
+    return PS_INTERVAL_WEEKLY;
+  return PS_INTERVAL_DAILY;
+}
+
+static GDateTime *
+form_start (PsSchedulePage *self)
+{
+  guint year = 0, month = 0, day = 0;
+
+  gtk_calendar_get_date (self->calendar, &year, &month, &day);
+  return g_date_time_new_local (year, month + 1, day,
+                                gtk_spin_button_get_value_as_int (self->hour_spin),
+                                gtk_spin_button_get_value_as_int (self->minute_spin), 0);
+}
+
+static void
+form_to_schedule (PsSchedulePage *self,
+                  PsSchedule     *schedule)
+{
+  schedule->enabled = gtk_switch_get_active (self->enabled_switch);
+  g_clear_pointer (&schedule->start, g_date_time_unref);
+  schedule->start = form_start (self);
+  schedule->interval = active_interval (self);
+  schedule->every_hours = gtk_spin_button_get_value_as_int (self->hours_spin);
+}
+
+static void
+set_form_start (PsSchedulePage *self,
+                GDateTime      *start)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (start);
+
+  gtk_calendar_select_month (self->calendar, g_date_time_get_month (local) - 1,
+                             g_date_time_get_year (local));
+  gtk_calendar_select_day (self->calendar, g_date_time_get_day_of_month (local));
+  gtk_spin_button_set_value (self->hour_spin, g_date_time_get_hour (local));
+  gtk_spin_button_set_value (self->minute_spin, g_date_time_get_minute (local));
+}
+
+static void
+schedule_to_form (PsSchedulePage   *self,
+                  const PsSchedule *schedule)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  if (schedule->start != NULL)
+    {
+      set_form_start (self, schedule->start);
+    }
+  else
+    {
+      /* A new schedule starts at the next full hour. */
+      g_autoptr(GDateTime) hour = g_date_time_new_local (g_date_time_get_year (now),
+                                                         g_date_time_get_month (now),
+                                                         g_date_time_get_day_of_month (now),
+                                                         g_date_time_get_hour (now), 0, 0);
+      g_autoptr(GDateTime) next = g_date_time_add_hours (hour, 1);
+
+      set_form_start (self, next);
+    }
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->interval_combo),
+                               ps_interval_to_string (schedule->interval));
+  if (schedule->every_hours >= 2)
+    gtk_spin_button_set_value (self->hours_spin, schedule->every_hours);
+  /* A profile without a schedule yet proposes one; a saved "off" stays off. */
+  gtk_switch_set_active (self->enabled_switch, schedule->enabled || schedule->start == NULL);
+}
+
+static void
+update_run_labels (PsSchedulePage *self)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+  g_autoptr(GDateTime) last = profile != NULL ? ps_gui_backend_dup_last_run (profile) : NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) next = NULL;
+  g_autofree char *last_text = NULL;
+  g_autofree char *next_text = NULL;
+  PsSchedule schedule = { 0 };
+
+  form_to_schedule (self, &schedule);
+  next = ps_schedule_next_run (&schedule, last, now);
+  g_clear_pointer (&schedule.start, g_date_time_unref);
+
+  last_text = last != NULL ? format_when (last) : g_strdup (_("Never"));
+  if (next == NULL)
+    next_text = g_strdup (_("Not scheduled"));
+  else if (g_date_time_compare (next, now) <= 0)
+    next_text = g_strdup (_("As soon as PandaSync runs"));
+  else
+    next_text = format_when (next);
+  gtk_label_set_text (self->last_run_label, last_text);
+  gtk_label_set_text (self->next_run_label, next_text);
+}
+
+static void
+update_date_label (PsSchedulePage *self)
+{
+  g_autoptr(GDateTime) start = form_start (self);
+  /* Translators: the start date of the schedule, see g_date_time_format() */
+  g_autofree char *text = g_date_time_format (start, C_("start date", "%a %-d %B %Y"));
+
+  gtk_label_set_text (self->date_label, text);
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static void
+on_form_changed_cb (PsSchedulePage *self)
+{
+  gboolean enabled = gtk_switch_get_active (self->enabled_switch);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->hours_box), active_interval (self) == PS_INTERVAL_HOURS);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->date_button), enabled);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hour_spin), enabled);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->minute_spin), enabled);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->interval_combo), enabled);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->hours_box), enabled);
+  gtk_widget_set_visible (GTK_WIDGET (self->saved_label), FALSE);
+  update_date_label (self);
+  update_run_labels (self);
+  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self),
+                               !enabled || active_interval (self) != PS_INTERVAL_HOURS
+                               || gtk_spin_button_get_value_as_int (self->hours_spin) >= 2);
+}
+
+static void
+on_calendar_day_selected_cb (PsSchedulePage *self)
+{
+  on_form_changed_cb (self);
+}
+
+static void
+on_calendar_day_activated_cb (PsSchedulePage *self)
+{
+  gtk_popover_popdown (self->calendar_popover);
+}
+
+static gboolean
+on_spin_output_cb (GtkSpinButton *spin,
+                   gpointer       user_data)
+{
+  g_autofree char *text = g_strdup_printf ("%02d", gtk_spin_button_get_value_as_int (spin));
+
+  if (g_strcmp0 (text, gtk_entry_get_text (GTK_ENTRY (spin))) != 0)
+    gtk_entry_set_text (GTK_ENTRY (spin), text);
+  return TRUE;
+}
+
+static void
+on_confirmation_response_cb (GtkDialog *dialog,
+                             int        response,
+                             gpointer   user_data)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (user_data);
+
+  g_clear_pointer (&self->confirmation, gtk_widget_destroy);
+  ps_wizard_page_apply_complete (PS_WIZARD_PAGE (self), TRUE);
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+static gboolean
+ps_schedule_page_apply (PsWizardPage *page,
+                        GCancellable *cancellable)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (page);
+  PsSchedule *schedule = ps_profile_get_schedule (ps_wizard_page_get_profile (page));
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) last = NULL;
+  g_autoptr(GDateTime) next = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *detail = NULL;
+
+  form_to_schedule (self, schedule);
+  if (!ps_wizard_page_save_profile (page, &error))
+    {
+      gtk_label_set_text (self->saved_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->saved_label), TRUE);
+      ps_wizard_page_apply_complete (page, FALSE);
+      return TRUE;
+    }
+
+  last = ps_gui_backend_dup_last_run (ps_wizard_page_get_profile (page));
+  next = ps_schedule_next_run (schedule, last, now);
+  if (next == NULL)
+    detail = g_strdup (_("PandaSync syncs only when you click Start Sync."));
+  else if (g_date_time_compare (next, now) <= 0)
+    detail = g_strdup (_("The first sync runs as soon as PandaSync runs in the background."));
+  else
+    {
+      when = format_when (next);
+      detail = g_strdup_printf (_("The next sync runs on %s."), when);
+    }
+  gtk_label_set_text (self->saved_label, detail);
+  gtk_widget_set_visible (GTK_WIDGET (self->saved_label), TRUE);
+  update_run_labels (self);
+
+  self->confirmation = gtk_message_dialog_new (GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
+                                               GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                               GTK_MESSAGE_INFO, GTK_BUTTONS_OK, "%s",
+                                               schedule->enabled ? _("Automatic sync is scheduled")
+                                                                 : _("Automatic sync is off"));
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (self->confirmation), "%s", detail);
+  g_signal_connect (self->confirmation, "response", G_CALLBACK (on_confirmation_response_cb), self);
+  gtk_widget_show (self->confirmation);
+  return TRUE;
+}
+
+static void
+ps_schedule_page_shown (PsWizardPage *page)
+{
+  update_run_labels (PS_SCHEDULE_PAGE (page));
+}
+
+static void
+ps_schedule_page_constructed (GObject *object)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (object);
+  PsProfile *profile;
+
+  G_OBJECT_CLASS (ps_schedule_page_parent_class)->constructed (object);
+
+  profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+  if (profile != NULL)
+    schedule_to_form (self, ps_profile_get_schedule (profile));
+  on_form_changed_cb (self);
+}
+
+static void
+ps_schedule_page_dispose (GObject *object)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (object);
+
+  g_clear_pointer (&self->confirmation, gtk_widget_destroy);
+  G_OBJECT_CLASS (ps_schedule_page_parent_class)->dispose (object);
+}
+
+static void
+ps_schedule_page_class_init (PsSchedulePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PsWizardPageClass *page_class = PS_WIZARD_PAGE_CLASS (klass);
+
+  object_class->constructed = ps_schedule_page_constructed;
+  object_class->dispose = ps_schedule_page_dispose;
+  page_class->page_id = "schedule";
+  page_class->apply = ps_schedule_page_apply;
+  page_class->shown = ps_schedule_page_shown;
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-schedule-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, calendar);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, calendar_popover);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, date_button);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, date_label);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, enabled_switch);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, hour_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, hours_box);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, hours_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, interval_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, last_run_label);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, minute_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, next_run_label);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, saved_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_calendar_day_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_calendar_day_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_spin_output_cb);
+}
+
+static void
+ps_schedule_page_init (PsSchedulePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Automation Sync"));
+  ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Submit"));
+}
+
+/* ---------------------------------------------------------------- public API */
+
+PsWizardPage *
+ps_schedule_page_new (PsProfile *profile)
+{
+  return g_object_new (PS_TYPE_SCHEDULE_PAGE, "profile", profile, NULL);
+}
+
+GtkDialog *
+ps_schedule_page_get_confirmation (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), NULL);
+  return self->confirmation != NULL ? GTK_DIALOG (self->confirmation) : NULL;
+}
+
+const char *
+ps_schedule_page_get_next_run_text (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), NULL);
+  return gtk_label_get_text (self->next_run_label);
+}

@@ -1,0 +1,277 @@
+/* ps-user-mapping-page.c — User Mapping: AD groups → Asset Panda users with a role
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Account → Module → Role are loaded one after the other, each in a worker
+ * with its own spinner (PsChoiceCombo); the group list follows the search
+ * text. Add puts the mapping in the profile and saves it at once.
+ */
+
+#include <glib/gi18n.h>
+
+#include "ps-user-mapping-page.h"
+#include "widgets/ps-choice-combo.h"
+#include "widgets/ps-mapping-row.h"
+
+struct _PsUserMappingPage
+{
+  PsWizardPage      parent_instance;
+
+  PsChoiceCombo    *account_combo;
+  GtkButton        *add_button;
+  GtkComboBoxText  *email_combo;
+  GtkComboBoxText  *first_name_combo;
+  PsChoiceCombo    *group_combo;
+  GtkSearchEntry   *group_search_entry;
+  GtkComboBoxText  *last_name_combo;
+  GtkListBox       *mappings_list;
+  PsChoiceCombo    *module_combo;
+  PsChoiceCombo    *role_combo;
+
+  gulong            profile_changed_id;
+};
+
+G_DEFINE_FINAL_TYPE (PsUserMappingPage, ps_user_mapping_page, PS_TYPE_WIZARD_PAGE)
+
+static void on_mapping_row_remove_cb (PsUserMappingPage *self,
+                                      PsMappingRow      *row);
+
+/* ---------------------------------------------------------------- helpers */
+
+static PsProfile *
+get_profile (PsUserMappingPage *self)
+{
+  return ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+}
+
+static char *
+combo_entry_dup (GtkComboBoxText *combo)
+{
+  g_autofree char *text = gtk_combo_box_text_get_active_text (combo);
+
+  if (text == NULL)
+    return NULL;
+  g_strstrip (text);
+  return *text != '\0' ? g_steal_pointer (&text) : NULL;
+}
+
+static gboolean
+combo_entry_filled (GtkComboBoxText *combo)
+{
+  g_autofree char *text = combo_entry_dup (combo);
+
+  return text != NULL;
+}
+
+static void
+update_state (PsUserMappingPage *self)
+{
+  gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
+                   && ps_choice_combo_get_active (self->module_combo) != NULL
+                   && ps_choice_combo_get_active (self->role_combo) != NULL
+                   && ps_choice_combo_get_active (self->group_combo) != NULL
+                   && combo_entry_filled (self->email_combo)
+                   && combo_entry_filled (self->first_name_combo)
+                   && combo_entry_filled (self->last_name_combo);
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
+  /* A group picked but not added yet would be lost: finish it first. */
+  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), ps_choice_combo_get_active (self->group_combo) == NULL);
+}
+
+static void
+rebuild_list (PsUserMappingPage *self)
+{
+  ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_USERS,
+                            G_CALLBACK (on_mapping_row_remove_cb), self);
+}
+
+static void
+load_groups (PsUserMappingPage *self)
+{
+  ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL,
+                        gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+static void
+on_form_changed_cb (PsUserMappingPage *self)
+{
+  update_state (self);
+}
+
+static void
+on_account_combo_changed_cb (PsUserMappingPage *self)
+{
+  const char *account = ps_choice_combo_get_active_id (self->account_combo);
+
+  ps_choice_combo_clear (self->role_combo);
+  if (account == NULL)
+    ps_choice_combo_clear (self->module_combo);
+  else
+    ps_choice_combo_load (self->module_combo, get_profile (self), PS_GUI_LIST_MODULES, account, account);
+  update_state (self);
+}
+
+static void
+on_module_combo_changed_cb (PsUserMappingPage *self)
+{
+  const char *account = ps_choice_combo_get_active_id (self->account_combo);
+  const char *module = ps_choice_combo_get_active_id (self->module_combo);
+
+  if (account == NULL || module == NULL)
+    ps_choice_combo_clear (self->role_combo);
+  else
+    ps_choice_combo_load (self->role_combo, get_profile (self), PS_GUI_LIST_ROLES, account, module);
+  update_state (self);
+}
+
+static void
+on_role_combo_changed_cb (PsUserMappingPage *self)
+{
+  update_state (self);
+}
+
+static void
+on_group_search_entry_search_changed_cb (PsUserMappingPage *self)
+{
+  load_groups (self);
+}
+
+static void
+on_profile_changed_cb (PsUserMappingPage *self)
+{
+  rebuild_list (self);
+}
+
+static void
+on_mapping_row_remove_cb (PsUserMappingPage *self,
+                          PsMappingRow      *row)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup (ps_mapping_row_get_mapping_name (row));
+
+  ps_profile_remove_mapping (get_profile (self), name);
+  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
+    g_warning ("Cannot save the profile: %s", error->message);
+}
+
+static void
+on_add_button_clicked_cb (PsUserMappingPage *self)
+{
+  const PsGuiChoice *account = ps_choice_combo_get_active (self->account_combo);
+  const PsGuiChoice *module = ps_choice_combo_get_active (self->module_combo);
+  const PsGuiChoice *role = ps_choice_combo_get_active (self->role_combo);
+  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
+  g_autofree char *name = NULL;
+  g_autoptr(PsMapping) mapping = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (account == NULL || module == NULL || role == NULL || group == NULL)
+    return;
+
+  name = ps_mapping_row_make_name (group->name, role->name);
+  mapping = ps_mapping_new (PS_MAPPING_USERS, name);
+  mapping->account = g_strdup (account->id);
+  mapping->module = g_strdup (module->id);
+  mapping->role = g_strdup (role->id);
+  mapping->group = g_strdup (group->id);
+  mapping->group_name = g_strdup (group->name);
+  g_free (mapping->email_attr);
+  mapping->email_attr = combo_entry_dup (self->email_combo);
+  g_free (mapping->first_name_attr);
+  mapping->first_name_attr = combo_entry_dup (self->first_name_combo);
+  g_free (mapping->last_name_attr);
+  mapping->last_name_attr = combo_entry_dup (self->last_name_combo);
+
+  ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
+  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
+    g_warning ("Cannot save the profile: %s", error->message);
+
+  /* Ready for the next group; account, module and role stay. */
+  gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+  update_state (self);
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+static void
+ps_user_mapping_page_shown (PsWizardPage *page)
+{
+  PsUserMappingPage *self = PS_USER_MAPPING_PAGE (page);
+
+  /* Lists load on first sight, and again after an error. */
+  if (ps_choice_combo_get_n_choices (self->account_combo) == 0
+      && !ps_choice_combo_get_loading (self->account_combo))
+    ps_choice_combo_load (self->account_combo, get_profile (self), PS_GUI_LIST_ACCOUNTS, NULL, NULL);
+  if (ps_choice_combo_get_n_choices (self->group_combo) == 0
+      && !ps_choice_combo_get_loading (self->group_combo))
+    load_groups (self);
+}
+
+static void
+ps_user_mapping_page_constructed (GObject *object)
+{
+  PsUserMappingPage *self = PS_USER_MAPPING_PAGE (object);
+  PsProfile *profile;
+
+  G_OBJECT_CLASS (ps_user_mapping_page_parent_class)->constructed (object);
+
+  profile = get_profile (self);
+  if (profile == NULL)
+    return;
+  self->profile_changed_id = g_signal_connect_object (profile, "changed",
+                                                      G_CALLBACK (on_profile_changed_cb), self,
+                                                      G_CONNECT_SWAPPED);
+  rebuild_list (self);
+  update_state (self);
+}
+
+static void
+ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  PsWizardPageClass *page_class = PS_WIZARD_PAGE_CLASS (klass);
+
+  object_class->constructed = ps_user_mapping_page_constructed;
+  page_class->page_id = "user-mapping";
+  page_class->shown = ps_user_mapping_page_shown;
+
+  g_type_ensure (PS_TYPE_CHOICE_COMBO);
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-user-mapping-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, account_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, add_button);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, email_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, first_name_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, last_name_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, mappings_list);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, module_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, role_combo);
+  gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_group_search_entry_search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_module_combo_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_role_combo_changed_cb);
+}
+
+static void
+ps_user_mapping_page_init (PsUserMappingPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("User Mapping"));
+  ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));
+}
+
+/* ---------------------------------------------------------------- public API */
+
+PsWizardPage *
+ps_user_mapping_page_new (PsProfile *profile)
+{
+  return g_object_new (PS_TYPE_USER_MAPPING_PAGE, "profile", profile, NULL);
+}

@@ -1,0 +1,122 @@
+/* ps-gui-backend.h — everything the pages ask of the directory and Asset Panda
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The pages never call src/directory or src/target themselves: they go
+ * through these few GIO-style async functions, which run the blocking work in
+ * a GTask thread and hand the result back on the caller's main context. Keeping
+ * the seam in one file keeps the pages testable and the wiring in one place.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ps-connection-step.h"
+#include "ps-profile.h"
+
+G_BEGIN_DECLS
+
+/* The form field a failed connection step points at. */
+typedef enum {
+  PS_GUI_FIELD_NONE,
+  PS_GUI_FIELD_API_URL,
+  PS_GUI_FIELD_API_CLIENT_ID,
+  PS_GUI_FIELD_API_CLIENT_SECRET,
+  PS_GUI_FIELD_API_EMAIL,
+  PS_GUI_FIELD_API_PASSWORD,
+  PS_GUI_FIELD_AD_URIS,
+  PS_GUI_FIELD_AD_CA_FILE,
+  PS_GUI_FIELD_AD_USER,
+  PS_GUI_FIELD_AD_PASSWORD,
+  PS_GUI_FIELD_AD_BASE_DN,
+  PS_GUI_N_FIELDS
+} PsGuiField;
+
+typedef struct {
+  char *api_client_secret;
+  char *api_password;
+  char *bind_password;
+} PsGuiSecrets;
+
+PsGuiSecrets *ps_gui_secrets_new  (const char *api_client_secret,
+                                   const char *api_password,
+                                   const char *bind_password);
+void          ps_gui_secrets_free (PsGuiSecrets *secrets);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsGuiSecrets, ps_gui_secrets_free)
+
+typedef struct {
+  gboolean          directory;   /* FALSE: an Asset Panda step */
+  PsConnectionStep *step;
+  PsGuiField        field;       /* the field at fault when the step failed */
+} PsGuiStepResult;
+
+void ps_gui_step_result_free (PsGuiStepResult *result);
+
+typedef enum {
+  PS_GUI_LIST_ACCOUNTS,
+  PS_GUI_LIST_MODULES,       /* of an account */
+  PS_GUI_LIST_ROLES,         /* of an account's module */
+  PS_GUI_LIST_COLLECTIONS,   /* of an account's module */
+  PS_GUI_LIST_FIELDS,        /* of a collection */
+  PS_GUI_LIST_GROUPS,        /* directory groups matching a search text */
+} PsGuiListKind;
+
+typedef struct {
+  char  *id;
+  char  *name;
+  char  *type;      /* fields: the field type, e.g. "single_select" */
+  char **options;   /* fields: the options of a single-select field */
+} PsGuiChoice;
+
+PsGuiChoice *ps_gui_choice_new  (const char *id,
+                                 const char *name);
+void         ps_gui_choice_free (PsGuiChoice *choice);
+
+/* The name of the collection field that tracks each record's AD status. */
+#define PS_GUI_STATUS_FIELD_NAME "Integration Status AD"
+
+/* Runs both connection tests; the result is a GPtrArray of PsGuiStepResult*,
+ * Asset Panda's steps first. A failed test is not an error: it is a failed
+ * step. The error is for "could not run at all" (and cancellation). */
+void       ps_gui_backend_test_connections_async  (PsProfile           *profile,
+                                                   const PsGuiSecrets  *secrets,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+GPtrArray *ps_gui_backend_test_connections_finish (GAsyncResult  *result,
+                                                   GError       **error);
+
+/* Stores the non-empty secrets in the keyring (or, without one, for the session). */
+void       ps_gui_backend_store_secrets_async     (PsProfile           *profile,
+                                                   const PsGuiSecrets  *secrets,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+gboolean   ps_gui_backend_store_secrets_finish    (GAsyncResult  *result,
+                                                   GError       **error);
+
+void          ps_gui_backend_lookup_secrets_async  (PsProfile           *profile,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+PsGuiSecrets *ps_gui_backend_lookup_secrets_finish (GAsyncResult  *result,
+                                                    GError       **error);
+
+/* Lists choices for a combo; @parent is the account (modules), the module
+ * (roles, collections; @account set too), the collection (fields), or the
+ * search text (groups). Returns a GPtrArray of PsGuiChoice*. */
+void       ps_gui_backend_list_async  (PsProfile           *profile,
+                                       PsGuiListKind        kind,
+                                       const char          *account,
+                                       const char          *parent,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data);
+GPtrArray *ps_gui_backend_list_finish (GAsyncResult  *result,
+                                       GError       **error);
+
+/* When the last sync of @profile started, or NULL. A hook for the scheduler. */
+GDateTime *ps_gui_backend_dup_last_run (PsProfile *profile);
+
+G_END_DECLS

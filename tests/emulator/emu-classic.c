@@ -248,8 +248,8 @@ render_group (EmuTable *table)
   json_object_set_int_member (object, "id", g_ascii_strtoll (table->id, NULL, 10));
   json_object_set_string_member (object, "name", table->name);
   json_object_set_string_member (object, "key", table->key);
-  json_object_iter_init (&iter, table->extra);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, table->extra);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     json_object_set_member (object, name, json_node_copy (node));
   if (!json_object_has_member (object, "icon"))
     json_object_set_string_member (object, "icon", "folder");
@@ -294,8 +294,8 @@ render_field (EmuServer *server, EmuTable *table, EmuField *field)
         }
       json_object_set_array_member (object, "list_values", values);
     }
-  json_object_iter_init (&iter, field->extra);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, field->extra);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     json_object_set_member (object, name, json_node_copy (node));
   return object_node (object);
 }
@@ -447,8 +447,8 @@ handle_settings (EmuRequest *req, JsonObject *me)
       const char *name;
       JsonNode *node;
 
-      json_object_iter_init (&iter, extra);
-      while (json_object_iter_next (&iter, &name, &node))
+      json_object_iter_init_ordered (&iter, extra);
+      while (json_object_iter_next_ordered (&iter, &name, &node))
         json_object_set_member (settings, name, json_node_copy (node));
       max_records = json_object_get_int_member_with_default (extra, "max_records", max_records);
     }
@@ -696,14 +696,14 @@ handle_update_user (EmuRequest *req, JsonObject *me, EmuToken *token, const char
 
   /* Validate on a copy so that a rejected update changes nothing. */
   draft = json_object_new ();
-  json_object_iter_init (&iter, user);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, user);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     json_object_set_member (draft, name, json_node_copy (node));
   if (!apply_user (req, body, draft, FALSE))
     return;
 
-  json_object_iter_init (&iter, draft);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, draft);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     json_object_set_member (user, name, json_node_copy (node));
   emu_reply (req, SOUP_STATUS_OK, render_user (state, user));
 }
@@ -817,8 +817,8 @@ search_parse (EmuRequest *req, EmuTable *table, JsonObject *body, Search *search
       const char *key;
       JsonNode *value;
 
-      json_object_iter_init (&iter, filters);
-      while (json_object_iter_next (&iter, &key, &value))
+      json_object_iter_init_ordered (&iter, filters);
+      while (json_object_iter_next_ordered (&iter, &key, &value))
         {
           EmuField *field = emu_table_field (table, key);
           g_autofree char *text = emu_node_text (value);
@@ -1042,8 +1042,8 @@ item_changes (JsonObject *item)
       JSON_NODE_HOLDS_OBJECT (json_object_get_member (item, "data")))
     source = json_object_get_object_member (item, "data");
 
-  json_object_iter_init (&iter, source);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, source);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     if (!g_strv_contains (skip, name))
       json_object_set_member (changes, name, json_node_copy (node));
   return changes;

@@ -321,8 +321,8 @@ emu_server_apply_switches (EmuServer *server, JsonObject *object, GError **error
   gint64 reseed = -1;
 
   switches_copy (&next, &server->sw);
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &value))
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
     {
       const SwitchSpec *spec = NULL;
 
@@ -374,8 +374,8 @@ emu_server_apply_switches (EmuServer *server, JsonObject *object, GError **error
     g_rand_set_seed (server->fault_rand, (guint32) reseed);
   if (granular != NULL)
     {
-      json_object_iter_init (&iter, granular);
-      while (json_object_iter_next (&iter, &name, &value))
+      json_object_iter_init_ordered (&iter, granular);
+      while (json_object_iter_next_ordered (&iter, &name, &value))
         g_hash_table_replace (server->granular, g_strdup (name),
                               GINT_TO_POINTER (JSON_NODE_HOLDS_VALUE (value) && json_node_get_boolean (value)));
     }
@@ -1049,8 +1049,8 @@ calls_node (EmuServer *server, EmuRequest *req)
           const char *name;
           JsonNode *node;
 
-          json_object_iter_init (&iter, entry);
-          while (json_object_iter_next (&iter, &name, &node))
+          json_object_iter_init_ordered (&iter, entry);
+          while (json_object_iter_next_ordered (&iter, &name, &node))
             if (!g_str_equal (name, "request_body"))
               json_object_set_member (copy, name, json_node_copy (node));
           json_array_add_object_element (calls, copy);

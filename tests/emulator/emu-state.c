@@ -187,8 +187,8 @@ object_without (JsonObject *object, const char *const *skip)
   const char *name;
   JsonNode *node;
 
-  json_object_iter_init (&iter, object);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     if (!g_strv_contains (skip, name))
       json_object_set_member (copy, name, node_deep_copy (node));
   return copy;
@@ -201,8 +201,8 @@ object_merge (JsonObject *into, JsonObject *from)
   const char *name;
   JsonNode *node;
 
-  json_object_iter_init (&iter, from);
-  while (json_object_iter_next (&iter, &name, &node))
+  json_object_iter_init_ordered (&iter, from);
+  while (json_object_iter_next_ordered (&iter, &name, &node))
     json_object_set_member (into, name, node_deep_copy (node));
 }
 
@@ -615,8 +615,8 @@ apply_changes (EmuRecord *record, JsonObject *changes)
   const char *key;
   JsonNode *node;
 
-  json_object_iter_init (&iter, changes);
-  while (json_object_iter_next (&iter, &key, &node))
+  json_object_iter_init_ordered (&iter, changes);
+  while (json_object_iter_next_ordered (&iter, &key, &node))
     {
       if (record->table->dialect == EMU_DIALECT_CLASSIC && g_str_equal (key, AD_SID_KEY))
         {

@@ -708,7 +708,11 @@ read_chunk_answer (PsHttpCall *call,
       if (objects != NULL && i < json_array_get_length (objects))
         o = json_array_get_object_element (objects, i);
       else if (objects == NULL && chunk->writes->len == 1 && JSON_NODE_HOLDS_OBJECT (root))
-        o = ps_json_find_object (root, "object", "data", "", NULL);
+        {
+          o = json_node_get_object (root);
+          if (!json_object_has_member (o, "id"))
+            o = ps_json_find_object (root, "object", "data", NULL);
+        }
 
       if (o != NULL && json_object_has_member (o, "errors")
           && !JSON_NODE_HOLDS_NULL (json_object_get_member (o, "errors"))
@@ -740,6 +744,71 @@ read_chunk_answer (PsHttpCall *call,
       w->done = TRUE;
       g_clear_error (&w->error);
     }
+}
+
+/* A rejected batch whose errors name their items ({"index": i, "field_N":
+ * [msg]}): those writes fail with their own message, the others go again in
+ * the next round. FALSE when the errors do not say which item failed. */
+static gboolean
+blame_items (PsHttpCall *call,
+             Chunk      *chunk,
+             GPtrArray  *next)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) blamed = g_hash_table_new (NULL, NULL);
+  gsize size = 0;
+  const char *data = call->response != NULL ? g_bytes_get_data (call->response, &size) : NULL;
+  JsonArray *errors;
+
+  if (data == NULL || !json_parser_load_from_data (parser, data, size, NULL))
+    return FALSE;
+  errors = ps_json_find_array (json_parser_get_root (parser), "errors", NULL);
+  if (errors == NULL || json_array_get_length (errors) == 0)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (errors); i++)
+    {
+      JsonObject *item = json_array_get_object_element (errors, i);
+      g_autofree char *index = ps_json_member_text (item, "index", NULL);
+      guint64 n = index != NULL ? g_ascii_strtoull (index, NULL, 10) : G_MAXUINT64;
+
+      if (n >= chunk->writes->len)
+        return FALSE;
+    }
+  for (guint i = 0; i < json_array_get_length (errors); i++)
+    {
+      JsonObject *item = json_array_get_object_element (errors, i);
+      g_autofree char *index = ps_json_member_text (item, "index", NULL);
+      PsTargetWrite *w = g_ptr_array_index (chunk->writes, g_ascii_strtoull (index, NULL, 10));
+      g_autoptr(JsonObject) copy = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *text = NULL;
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *value;
+
+      json_object_iter_init (&iter, item);
+      while (json_object_iter_next (&iter, &name, &value))
+        if (!g_str_equal (name, "index"))
+          json_object_set_member (copy, name, json_node_copy (value));
+      node = json_node_init_object (json_node_alloc (), json_object_new ());
+      json_object_set_array_member (json_node_get_object (node), "errors", json_array_new ());
+      json_array_add_object_element (json_object_get_array_member (json_node_get_object (node), "errors"),
+                                     g_steal_pointer (&copy));
+      text = json_to_string (node, FALSE);
+      bytes = g_bytes_new (text, strlen (text));
+      g_clear_error (&w->error);
+      w->error = ps_target_error_from_http (call->method, call->path, NULL, 422, bytes, NULL,
+                                            call->attempts);
+      g_hash_table_add (blamed, w);
+    }
+  for (guint i = 0; i < chunk->writes->len; i++)
+    {
+      PsTargetWrite *w = g_ptr_array_index (chunk->writes, i);
+      if (!g_hash_table_contains (blamed, w))
+        g_ptr_array_add (next, w);
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -853,6 +922,10 @@ classic_write_records (PsTarget      *target,
                 }
               continue;
             }
+          if (chunk->writes->len > 1 && fatal == NULL
+              && g_error_matches (call->error, PS_TARGET_ERROR, PS_TARGET_ERROR_INVALID)
+              && blame_items (call, chunk, next))
+            continue;
           if (chunk->writes->len > 1 && fatal == NULL
               && (g_error_matches (call->error, PS_TARGET_ERROR, PS_TARGET_ERROR_INVALID)
                   || g_error_matches (call->error, PS_TARGET_ERROR, PS_TARGET_ERROR_NOT_FOUND)))

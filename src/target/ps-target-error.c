@@ -44,6 +44,16 @@ first_string_in (JsonNode *node)
       JsonObject *object = json_node_get_object (node);
       g_autoptr(GList) members = json_object_get_members (object);
 
+      if (json_object_has_member (object, "message"))
+        {
+          g_autofree char *m = first_string_in (json_object_get_member (object, "message"));
+          g_autofree char *f = first_string_in (json_object_get_member (object, "field"));
+
+          if (m != NULL && f != NULL)
+            return g_strdup_printf ("%s: %s", f, m);
+          if (m != NULL)
+            return g_steal_pointer (&m);
+        }
       if (json_object_has_member (object, "base"))
         return first_string_in (json_object_get_member (object, "base"));
       for (GList *l = members; l != NULL; l = l->next)

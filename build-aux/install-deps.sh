@@ -19,7 +19,7 @@ PACKAGES=(
   desktop-file-utils appstream
   # directory servers for the demo and the tests
   slapd ldap-utils
-  samba samba-dsdb-modules samba-vfs-modules winbind krb5-user ldb-tools
+  samba samba-dsdb-modules samba-vfs-modules samba-ad-provision winbind krb5-user ldb-tools
   # TLS material for the test servers and the emulator
   openssl ca-certificates glib-networking
   # the directory reader's test servers and data generators

@@ -301,6 +301,8 @@ diagnose_tls (PsDirectory   *self,
 
   if (!parse_uri (uri, &host, &port, error))
     return;
+  /* LDAP does not go through HTTP proxies (and the proxy settings need GSettings) */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, self->timeout);
   conn = g_socket_client_connect_to_host (client, host, port, cancellable, &local);
   if (conn == NULL)
@@ -1005,6 +1007,11 @@ search_attempt (PsDirectory       *self,
       g_autoptr(GPtrArray) page = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
       gboolean page_done = FALSE;
 
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
       tv.tv_sec = self->timeout;
       rc = ldap_create_page_control (self->ld, self->page_size, &cookie, 1, &page_ctrl);
       if (rc != LDAP_SUCCESS)
@@ -1970,6 +1977,7 @@ test_uri (PsDirectory   *self,
   g_clear_pointer (&message, g_free);
 
   start = g_get_monotonic_time ();
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, self->timeout);
   conn = g_socket_client_connect_to_host (client, host, port, cancellable, &error);
   if (conn == NULL)

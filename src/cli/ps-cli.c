@@ -16,6 +16,7 @@ static const PsCliCommand commands[] = {
   { "profile", N_("List, show and validate profiles; store their secrets"), ps_cli_profile },
   { "test-connection", N_("Check each step of the connections and name the one that fails"), ps_cli_test_connection },
   { "directory", N_("List the directory’s groups, a group’s members, or one user"), ps_cli_directory },
+  { "target", N_("List Asset Panda’s accounts, modules, roles, collections, fields, users or records"), ps_cli_target },
   { "sync", N_("Sync now, or preview the plan with --dry-run"), ps_cli_sync },
   { "history", N_("Past runs and what each did"), ps_cli_history },
 };

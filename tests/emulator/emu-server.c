@@ -41,6 +41,7 @@ struct _EmuServer {
   guint64       n_calls;
   guint64       n_rate_limited;
   guint64       n_connections;
+  guint         generation;    /* bumped by a stats reset */
   guint         max_in_window;
   guint         max_attempts_in_window;
 };
@@ -826,9 +827,12 @@ count_connection (EmuServer *server, SoupServerMessage *msg)
 {
   GSocket *socket = soup_server_message_get_socket (msg);
 
-  if (socket != NULL && g_object_get_data (G_OBJECT (socket), "emu-counted") == NULL)
+  /* A connection counts once per stats generation, so that after a reset
+   * a kept-alive connection counts again on its first call. */
+  if (socket != NULL &&
+      GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (socket), "emu-generation")) != server->generation)
     {
-      g_object_set_data (G_OBJECT (socket), "emu-counted", GINT_TO_POINTER (1));
+      g_object_set_data (G_OBJECT (socket), "emu-generation", GUINT_TO_POINTER (server->generation));
       server->n_connections++;
     }
 }
@@ -991,6 +995,7 @@ reset_stats (EmuServer *server)
   server->n_calls = 0;
   server->n_rate_limited = 0;
   server->n_connections = 0;
+  server->generation++;
   server->max_in_window = 0;
   server->max_attempts_in_window = 0;
 }
@@ -1177,6 +1182,7 @@ emu_server_new (EmuState *state, JsonNode *seed, guint32 random_seed)
   server->max_body = 8 * 1024 * 1024;
   server->call_log_max = 200000;
   server->next_seq = 1;
+  server->generation = 1;
   server->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) token_free);
   server->windows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                            (GDestroyNotify) client_window_free);

@@ -1687,8 +1687,10 @@ ps_directory_list_members_sync (PsDirectory          *self,
           g_string_append_printf (chunk, "(memberOf=%s)", escaped);
           if (++in_chunk == GROUPS_PER_FILTER || i + 1 == groups->len)
             {
-              g_autofree char *any = (g_string_append_c (chunk, ')'), g_string_free (chunk, FALSE));
+              g_autofree char *any = NULL;
 
+              g_string_append_c (chunk, ')');
+              any = g_string_free (chunk, FALSE);
               g_ptr_array_add (filters, join_filter (person_filter (self), any));
               chunk = NULL;
               in_chunk = 0;

@@ -49,7 +49,7 @@ json_field() {  # FILE EXPR: python3 evaluates EXPR over the list of objects
   /usr/bin/python3 -c "import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if ($2) else 1)" "$1"
 }
 
-tap_plan 24
+tap_plan 25
 expect "test-connection passes every step over LDAPS" 0 'ok +Find the group .*engineering' -- \
   "$cli" test-connection $G --group engineering
 expect "test-connection passes with StartTLS" 0 'Encrypted \(StartTLS\), certificate checked' -- \
@@ -69,6 +69,11 @@ expect "a plaintext bind is refused" 1 'FAILED +Log on.*unencrypted' -- \
 expect "a missing group fails the group step" 1 'FAILED +Find the group.*no group “nope”' -- \
   "$cli" test-connection $G --group nope
 
+# The fixture really limits the service account like AD's MaxPageSize …
+expect "an unpaged search by the service account stops at 1,000 (size limit)" 4 'Size limit exceeded' -- \
+  ldapsearch -x -H "$PS_TEST_LDAP_URI" -D "$PS_TEST_LDAP_BIND_DN" -w "$PS_TEST_LDAP_PASSWORD" \
+  -b "ou=people,$PS_TEST_LDAP_BASE" '(objectClass=inetOrgPerson)' 1.1
+# … and paging reads past it.
 "$cli" directory members $G --group all-staff --json > "$tmp/all.json" 2>"$tmp/all.err"
 ok_if "members of all-staff: exactly 5000 JSON lines" test "$(wc -l < "$tmp/all.json")" = 5000
 ok_if "members: every line has the documented fields" json_field "$tmp/all.json" \

@@ -161,9 +161,13 @@ DEPARTMENTS = ["Engineering", "Sales", "Support", "Finance", "People", "IT"]
 
 
 def demo(w):
+    """320 people in six departments, all nested in "All Staff"; "Laptop
+    Users" holds 40 engineers and the IT group. The i % 100 rules above make a
+    few accounts disabled or expired."""
     base_entries(w)
     people = 320
     dept_members = {d: [] for d in DEPARTMENTS}
+    users = []
     for i in range(1, people + 1):
         given = FIRST[i % len(FIRST)]
         sn = LAST[(i * 7) % len(LAST)]
@@ -171,12 +175,15 @@ def demo(w):
         uid = uid.encode("ascii", "ignore").decode()
         dept = DEPARTMENTS[i % len(DEPARTMENTS)]
         dept_members[dept].append(udn(uid))
-        w(entry(udn(uid), user_attrs(i, uid, "%s %s" % (given, sn), given, sn,
-                                     [gdn(dept)], dept)))
+        users.append((i, uid, given, sn, dept))
+    laptop = dept_members["Engineering"][:40]
+    for i, uid, given, sn, dept in users:
+        groups = [gdn(dept)] + ([gdn("Laptop Users")] if udn(uid) in laptop else [])
+        w(entry(udn(uid), user_attrs(i, uid, "%s %s" % (given, sn), given, sn, groups, dept)))
     for n, d in enumerate(DEPARTMENTS, start=10):
-        group(w, d, n, dept_members[d], [gdn("All Staff")])
+        group(w, d, n, dept_members[d], [gdn("All Staff")] + ([gdn("Laptop Users")] if d == "IT" else []))
     group(w, "All Staff", 1, [gdn(d) for d in DEPARTMENTS])
-    group(w, "Laptop Users", 2, dept_members["Engineering"][:40] + [gdn("IT")])
+    group(w, "Laptop Users", 2, laptop + [gdn("IT")])
 
 
 def bench(w, n):

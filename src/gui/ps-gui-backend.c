@@ -4,14 +4,18 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every public function here is a GTask run in a worker thread; the thread
- * function calls the blocking API of src/directory, src/target or the secret
- * store and returns plain data. Nothing here touches a widget.
+ * function calls the blocking API of src/directory (PsDirectory), src/target
+ * (PsTarget) or the secret store and returns plain data. Nothing here
+ * touches a widget.
  */
 
+#include <string.h>
 #include <glib/gi18n.h>
 
+#include "ps-directory.h"
 #include "ps-gui-backend.h"
 #include "ps-secret-store.h"
+#include "ps-target.h"
 
 typedef struct
 {
@@ -19,7 +23,8 @@ typedef struct
   PsGuiSecrets  *secrets;
   PsGuiListKind  kind;
   char          *account;
-  char          *parent;
+  char          *module;
+  char          *detail;
 } TaskData;
 
 /* ---------------------------------------------------------------- helpers */
@@ -30,7 +35,8 @@ task_data_free (TaskData *data)
   g_clear_object (&data->profile);
   g_clear_pointer (&data->secrets, ps_gui_secrets_free);
   g_free (data->account);
-  g_free (data->parent);
+  g_free (data->module);
+  g_free (data->detail);
   g_free (data);
 }
 
@@ -66,23 +72,51 @@ is_blank (const char *text)
   return text == NULL || *text == '\0';
 }
 
-/* Which field a failed directory step is about, from its stable id. */
+/* Which field a failed directory step is about: its stable id, refined by
+ * the error code (a wrong password fails the bind step, a locked account
+ * too, but they are about different fields). */
 static PsGuiField
-directory_field_for_step (const PsConnectionStep *step)
+directory_field_for_step (const PsCheckStep *step)
 {
-  static const struct { const char *id; PsGuiField field; } table[] = {
-    { "resolve", PS_GUI_FIELD_AD_URIS },
-    { "connect", PS_GUI_FIELD_AD_URIS },
-    { "tls", PS_GUI_FIELD_AD_CA_FILE },
-    { "bind", PS_GUI_FIELD_AD_PASSWORD },
-    { "base", PS_GUI_FIELD_AD_BASE_DN },
-    { "search", PS_GUI_FIELD_AD_BASE_DN },
+  static const struct { PsDirectoryError code; PsGuiField field; } bind_table[] = {
+    { PS_DIRECTORY_ERROR_INVALID_CREDENTIALS, PS_GUI_FIELD_AD_PASSWORD },
+    { PS_DIRECTORY_ERROR_PASSWORD_EXPIRED, PS_GUI_FIELD_AD_PASSWORD },
+    { PS_DIRECTORY_ERROR_PASSWORD_MUST_CHANGE, PS_GUI_FIELD_AD_PASSWORD },
+    { PS_DIRECTORY_ERROR_ACCOUNT_DISABLED, PS_GUI_FIELD_AD_USER },
+    { PS_DIRECTORY_ERROR_ACCOUNT_LOCKED, PS_GUI_FIELD_AD_USER },
+    { PS_DIRECTORY_ERROR_ACCOUNT_EXPIRED, PS_GUI_FIELD_AD_USER },
+    { PS_DIRECTORY_ERROR_LOGON_RESTRICTED, PS_GUI_FIELD_AD_USER },
+    { PS_DIRECTORY_ERROR_PLAINTEXT_REFUSED, PS_GUI_FIELD_AD_URIS },
+    { PS_DIRECTORY_ERROR_STRONG_AUTH_REQUIRED, PS_GUI_FIELD_AD_URIS },
   };
 
-  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
-    if (g_strcmp0 (step->id, table[i].id) == 0)
-      return table[i].field;
+  if (g_str_equal (step->id, "ldap-bind"))
+    {
+      for (guint i = 0; step->error != NULL && i < G_N_ELEMENTS (bind_table); i++)
+        if (g_error_matches (step->error, PS_DIRECTORY_ERROR, bind_table[i].code))
+          return bind_table[i].field;
+      return PS_GUI_FIELD_AD_PASSWORD;
+    }
+  if (g_str_equal (step->id, "ldap-tls") && step->error != NULL
+      && g_error_matches (step->error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS_UNKNOWN_CA))
+    return PS_GUI_FIELD_AD_CA_FILE;
+  if (g_str_equal (step->id, "ldap-base-dn") || g_str_equal (step->id, "ldap-group"))
+    return PS_GUI_FIELD_AD_BASE_DN;
+  if (step->error != NULL && g_error_matches (step->error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG))
+    return PS_GUI_FIELD_AD_URIS;
   return PS_GUI_FIELD_AD_URIS;
+}
+
+/* The text Asset Panda itself gave, the last “…” of a target error. */
+static const char *
+server_words (const char *message,
+              char      **out)
+{
+  const char *open = message != NULL ? g_strrstr (message, "“") : NULL;
+  const char *close = open != NULL ? strstr (open, "”") : NULL;
+
+  *out = open != NULL && close != NULL ? g_strndup (open + strlen ("“"), close - open - strlen ("“")) : NULL;
+  return *out;
 }
 
 /* Which field a failed Asset Panda step is about. */
@@ -90,49 +124,194 @@ static PsGuiField
 target_field_for_step (const PsTargetConfig   *target,
                        const PsConnectionStep *step)
 {
-  gboolean pro = ps_target_config_effective_dialect (target) == PS_DIALECT_PRO;
+  gboolean classic = ps_target_config_effective_dialect (target) == PS_DIALECT_CLASSIC;
 
-  if (g_strcmp0 (step->id, "auth") == 0 || g_strcmp0 (step->id, "token") == 0)
-    return pro ? PS_GUI_FIELD_API_CLIENT_SECRET : PS_GUI_FIELD_API_PASSWORD;
-  if (g_strcmp0 (step->id, "client") == 0)
+  if (g_str_equal (step->id, "auth") || g_str_equal (step->id, "accounts")
+      || g_str_equal (step->id, "config"))
+    {
+      g_autofree char *said = NULL;
+      g_autofree char *lower = NULL;
+
+      if (!classic)
+        return PS_GUI_FIELD_API_CLIENT_SECRET;
+      /* Classic signs in with both the API client and the user: what
+       * Asset Panda answered says which of them it refused. */
+      if (server_words (step->message, &said) == NULL)
+        return PS_GUI_FIELD_API_CLIENT_SECRET;
+      lower = g_utf8_strdown (said, -1);
+      if (strstr (lower, "client") != NULL)
+        return PS_GUI_FIELD_API_CLIENT_SECRET;
+      if (strstr (lower, "email") != NULL && strstr (lower, "password") == NULL)
+        return PS_GUI_FIELD_API_EMAIL;
+      if (strstr (lower, "password") != NULL || strstr (lower, "inactive") != NULL)
+        return PS_GUI_FIELD_API_PASSWORD;
+      return PS_GUI_FIELD_API_CLIENT_SECRET;
+    }
+  if (g_str_equal (step->id, "permissions"))
     return PS_GUI_FIELD_API_CLIENT_ID;
-  if (g_strcmp0 (step->id, "secret") == 0)
-    return PS_GUI_FIELD_API_CLIENT_SECRET;
-  if (g_strcmp0 (step->id, "email") == 0)
-    return PS_GUI_FIELD_API_EMAIL;
   return PS_GUI_FIELD_API_URL;
 }
 
-/* The directory's connection test. */
+static PsConnectionStep *
+connection_step_from_check (const PsCheckStep *check)
+{
+  PsConnectionStep *step = ps_connection_step_new (check->id, check->title);
+  PsStepStatus status = check->result == PS_CHECK_OK ? PS_STEP_OK
+                        : check->result == PS_CHECK_FAILED ? PS_STEP_FAILED
+                        : PS_STEP_SKIPPED;
+
+  ps_connection_step_finish (step, g_get_monotonic_time (), status, check->message, check->error);
+  step->duration_us = check->duration_us;
+  return step;
+}
+
+/* A one-step result for a test that could not start (bad settings). */
+static GPtrArray *
+failed_steps (const char   *id,
+              const char   *title,
+              const GError *error)
+{
+  GPtrArray *steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
+  PsConnectionStep *step = ps_connection_step_new (id, title);
+
+  ps_connection_step_finish (step, g_get_monotonic_time (), PS_STEP_FAILED, NULL, error);
+  g_ptr_array_add (steps, step);
+  return steps;
+}
+
+/* The directory's connection test, in this (worker) thread. Returns the
+ * steps as PsCheckStep*, to keep their error codes for the field mapping. */
 static GPtrArray *
 run_directory_test (PsProfile          *profile,
                     const PsGuiSecrets *secrets,
                     GCancellable       *cancellable)
 {
-  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
-  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                                 _("The directory connection test is not available in this build"));
-  PsConnectionStep *step = ps_connection_step_new ("connect", _("Connect to Active Directory"));
+  g_autoptr(PsDirectory) directory = ps_directory_new (ps_profile_get_directory (profile),
+                                                       secrets->bind_password);
+  GPtrArray *steps = ps_directory_test_connection_sync (directory, NULL, cancellable);
 
-  ps_connection_step_finish (step, g_get_monotonic_time (), PS_STEP_FAILED, NULL, error);
-  g_ptr_array_add (steps, step);
-  return g_steal_pointer (&steps);
+  ps_directory_close (directory);
+  return steps;
 }
 
-/* Asset Panda's connection test. */
+/* Asset Panda's connection test, in this (worker) thread. */
 static GPtrArray *
 run_target_test (PsProfile          *profile,
                  const PsGuiSecrets *secrets,
                  GCancellable       *cancellable)
 {
-  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
-  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                                 _("The Asset Panda connection test is not available in this build"));
-  PsConnectionStep *step = ps_connection_step_new ("connect", _("Connect to Asset Panda"));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsTarget) target = ps_target_new (ps_profile_get_target (profile),
+                                              is_blank (secrets->api_client_secret) ? NULL : secrets->api_client_secret,
+                                              is_blank (secrets->api_password) ? NULL : secrets->api_password,
+                                              &error);
 
-  ps_connection_step_finish (step, g_get_monotonic_time (), PS_STEP_FAILED, NULL, error);
-  g_ptr_array_add (steps, step);
-  return g_steal_pointer (&steps);
+  if (target == NULL)
+    return failed_steps ("config", _("Read the Asset Panda settings"), error);
+  return ps_target_test_connection_sync (target, cancellable);
+}
+
+static PsGuiChoice *
+choice_from_entity (const PsTargetEntity *entity)
+{
+  return ps_gui_choice_new (entity->id, entity->name);
+}
+
+static PsGuiChoice *
+choice_from_field (const PsTargetField *field)
+{
+  PsGuiChoice *choice = ps_gui_choice_new (field->key, field->name);
+
+  choice->type = g_strdup (field->type_name);
+  if (field->options != NULL)
+    {
+      choice->options = g_new0 (char *, field->options->len + 1);
+      for (guint i = 0; i < field->options->len; i++)
+        choice->options[i] = g_strdup (((PsTargetOption *) g_ptr_array_index (field->options, i))->label);
+    }
+  return choice;
+}
+
+static PsGuiChoice *
+choice_from_group (PsDirectoryEntry *entry)
+{
+  g_autofree char *name = ps_directory_entry_dup_string (entry, "cn", NULL);
+  g_autofree char *guid = ps_directory_entry_dup_guid (entry);
+  const char *dn = ps_directory_entry_get_dn (entry);
+
+  /* The objectGUID survives renames and moves; OpenLDAP has none, so the
+   * DN it is. */
+  return ps_gui_choice_new (guid != NULL ? guid : dn, name != NULL ? name : dn);
+}
+
+static GPtrArray *
+list_groups (TaskData      *data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(PsDirectory) directory = ps_directory_new (ps_profile_get_directory (data->profile),
+                                                       data->secrets->bind_password);
+  g_autoptr(GPtrArray) entries = NULL;
+  GPtrArray *choices;
+  const char *search = is_blank (data->detail) ? NULL : data->detail;
+
+  entries = ps_directory_list_groups_sync (directory, search, 200, cancellable, error);
+  ps_directory_close (directory);
+  if (entries == NULL)
+    return NULL;
+  choices = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_choice_free);
+  for (guint i = 0; i < entries->len; i++)
+    g_ptr_array_add (choices, choice_from_group (g_ptr_array_index (entries, i)));
+  return choices;
+}
+
+static GPtrArray *
+list_target (TaskData      *data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(PsTarget) target = NULL;
+  g_autoptr(GPtrArray) items = NULL;
+  GPtrArray *choices;
+
+  target = ps_target_new (ps_profile_get_target (data->profile),
+                          is_blank (data->secrets->api_client_secret) ? NULL : data->secrets->api_client_secret,
+                          is_blank (data->secrets->api_password) ? NULL : data->secrets->api_password,
+                          error);
+  if (target == NULL)
+    return NULL;
+
+  switch (data->kind)
+    {
+    case PS_GUI_LIST_ACCOUNTS:
+      items = ps_target_list_accounts_sync (target, cancellable, error);
+      break;
+    case PS_GUI_LIST_MODULES:
+      items = ps_target_list_modules_sync (target, data->account, cancellable, error);
+      break;
+    case PS_GUI_LIST_ROLES:
+      items = ps_target_list_roles_sync (target, data->account, data->module, cancellable, error);
+      break;
+    case PS_GUI_LIST_COLLECTIONS:
+      items = ps_target_list_collections_sync (target, data->account, data->module, cancellable, error);
+      break;
+    case PS_GUI_LIST_FIELDS:
+      items = ps_target_list_fields_sync (target, data->account, data->module, data->detail,
+                                          cancellable, error);
+      break;
+    case PS_GUI_LIST_GROUPS:
+    default:
+      g_assert_not_reached ();
+    }
+  if (items == NULL)
+    return NULL;
+
+  choices = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_choice_free);
+  for (guint i = 0; i < items->len; i++)
+    g_ptr_array_add (choices, data->kind == PS_GUI_LIST_FIELDS
+                              ? choice_from_field (g_ptr_array_index (items, i))
+                              : choice_from_entity (g_ptr_array_index (items, i)));
+  return choices;
 }
 
 static GPtrArray *
@@ -140,11 +319,9 @@ run_list (TaskData      *data,
           GCancellable  *cancellable,
           GError       **error)
 {
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       data->kind == PS_GUI_LIST_GROUPS
-                       ? _("Listing directory groups is not available in this build")
-                       : _("Listing Asset Panda accounts is not available in this build"));
-  return NULL;
+  if (data->kind == PS_GUI_LIST_GROUPS)
+    return list_groups (data, cancellable, error);
+  return list_target (data, cancellable, error);
 }
 
 /* ---------------------------------------------------------------- threads */
@@ -169,7 +346,6 @@ test_connections_thread (GTask        *task,
     return;
 
   g_ptr_array_set_free_func (target_steps, NULL);
-  g_ptr_array_set_free_func (directory_steps, NULL);
   for (guint i = 0; i < target_steps->len; i++)
     {
       PsConnectionStep *step = g_ptr_array_index (target_steps, i);
@@ -177,8 +353,9 @@ test_connections_thread (GTask        *task,
     }
   for (guint i = 0; i < directory_steps->len; i++)
     {
-      PsConnectionStep *step = g_ptr_array_index (directory_steps, i);
-      g_ptr_array_add (results, step_result_new (TRUE, step, directory_field_for_step (step)));
+      const PsCheckStep *check = g_ptr_array_index (directory_steps, i);
+      g_ptr_array_add (results, step_result_new (TRUE, connection_step_from_check (check),
+                                                 directory_field_for_step (check)));
     }
   g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -428,7 +605,8 @@ void
 ps_gui_backend_list_async (PsProfile           *profile,
                            PsGuiListKind        kind,
                            const char          *account,
-                           const char          *parent,
+                           const char          *module,
+                           const char          *detail,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
@@ -440,7 +618,8 @@ ps_gui_backend_list_async (PsProfile           *profile,
   data = task_data_new (profile, NULL);
   data->kind = kind;
   data->account = g_strdup (account);
-  data->parent = g_strdup (parent);
+  data->module = g_strdup (module);
+  data->detail = g_strdup (detail);
   start_task (data, ps_gui_backend_list_async, list_thread, cancellable, callback, user_data);
 }
 

@@ -103,13 +103,14 @@ void          ps_gui_backend_lookup_secrets_async  (PsProfile           *profile
 PsGuiSecrets *ps_gui_backend_lookup_secrets_finish (GAsyncResult  *result,
                                                     GError       **error);
 
-/* Lists choices for a combo; @parent is the account (modules), the module
- * (roles, collections; @account set too), the collection (fields), or the
- * search text (groups). Returns a GPtrArray of PsGuiChoice*. */
+/* Lists choices for a combo: modules of @account, roles and collections of
+ * @account's @module, fields of the collection @detail, or the groups
+ * matching the search text @detail. Returns a GPtrArray of PsGuiChoice*. */
 void       ps_gui_backend_list_async  (PsProfile           *profile,
                                        PsGuiListKind        kind,
                                        const char          *account,
-                                       const char          *parent,
+                                       const char          *module,
+                                       const char          *detail,
                                        GCancellable        *cancellable,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data);

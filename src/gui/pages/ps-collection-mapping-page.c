@@ -201,7 +201,7 @@ rebuild_list (PsCollectionMappingPage *self)
 static void
 load_groups (PsCollectionMappingPage *self)
 {
-  ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL,
+  ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL, NULL,
                         gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
 }
 
@@ -339,7 +339,8 @@ load_fields (PsCollectionMappingPage *self)
   self->fields_cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), TRUE);
   gtk_label_set_text (self->fields_message_label, _("Loading the collection’s fields…"));
-  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_FIELDS, account, collection,
+  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_FIELDS, account,
+                             ps_choice_combo_get_active_id (self->module_combo), collection,
                              self->fields_cancellable, on_fields_loaded_cb, self);
 }
 
@@ -352,7 +353,7 @@ on_account_combo_changed_cb (PsCollectionMappingPage *self)
   if (account == NULL)
     ps_choice_combo_clear (self->module_combo);
   else
-    ps_choice_combo_load (self->module_combo, get_profile (self), PS_GUI_LIST_MODULES, account, account);
+    ps_choice_combo_load (self->module_combo, get_profile (self), PS_GUI_LIST_MODULES, account, NULL, NULL);
   update_state (self);
 }
 
@@ -366,7 +367,7 @@ on_module_combo_changed_cb (PsCollectionMappingPage *self)
     ps_choice_combo_clear (self->collection_combo);
   else
     ps_choice_combo_load (self->collection_combo, get_profile (self), PS_GUI_LIST_COLLECTIONS,
-                          account, module);
+                          account, module, NULL);
   update_state (self);
 }
 
@@ -458,7 +459,7 @@ ps_collection_mapping_page_shown (PsWizardPage *page)
 
   if (ps_choice_combo_get_n_choices (self->account_combo) == 0
       && !ps_choice_combo_get_loading (self->account_combo))
-    ps_choice_combo_load (self->account_combo, get_profile (self), PS_GUI_LIST_ACCOUNTS, NULL, NULL);
+    ps_choice_combo_load (self->account_combo, get_profile (self), PS_GUI_LIST_ACCOUNTS, NULL, NULL, NULL);
   if (ps_choice_combo_get_n_choices (self->group_combo) == 0
       && !ps_choice_combo_get_loading (self->group_combo))
     load_groups (self);

@@ -90,7 +90,7 @@ rebuild_list (PsUserMappingPage *self)
 static void
 load_groups (PsUserMappingPage *self)
 {
-  ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL,
+  ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL, NULL,
                         gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
 }
 
@@ -111,7 +111,7 @@ on_account_combo_changed_cb (PsUserMappingPage *self)
   if (account == NULL)
     ps_choice_combo_clear (self->module_combo);
   else
-    ps_choice_combo_load (self->module_combo, get_profile (self), PS_GUI_LIST_MODULES, account, account);
+    ps_choice_combo_load (self->module_combo, get_profile (self), PS_GUI_LIST_MODULES, account, NULL, NULL);
   update_state (self);
 }
 
@@ -124,7 +124,7 @@ on_module_combo_changed_cb (PsUserMappingPage *self)
   if (account == NULL || module == NULL)
     ps_choice_combo_clear (self->role_combo);
   else
-    ps_choice_combo_load (self->role_combo, get_profile (self), PS_GUI_LIST_ROLES, account, module);
+    ps_choice_combo_load (self->role_combo, get_profile (self), PS_GUI_LIST_ROLES, account, module, NULL);
   update_state (self);
 }
 
@@ -205,7 +205,7 @@ ps_user_mapping_page_shown (PsWizardPage *page)
   /* Lists load on first sight, and again after an error. */
   if (ps_choice_combo_get_n_choices (self->account_combo) == 0
       && !ps_choice_combo_get_loading (self->account_combo))
-    ps_choice_combo_load (self->account_combo, get_profile (self), PS_GUI_LIST_ACCOUNTS, NULL, NULL);
+    ps_choice_combo_load (self->account_combo, get_profile (self), PS_GUI_LIST_ACCOUNTS, NULL, NULL, NULL);
   if (ps_choice_combo_get_n_choices (self->group_combo) == 0
       && !ps_choice_combo_get_loading (self->group_combo))
     load_groups (self);

@@ -212,7 +212,8 @@ ps_choice_combo_load (PsChoiceCombo *self,
                       PsProfile     *profile,
                       PsGuiListKind  kind,
                       const char    *account,
-                      const char    *parent)
+                      const char    *module,
+                      const char    *detail)
 {
   g_return_if_fail (PS_IS_CHOICE_COMBO (self));
 
@@ -222,7 +223,7 @@ ps_choice_combo_load (PsChoiceCombo *self,
   show_message (self, NULL, FALSE);
   self->cancellable = g_cancellable_new ();
   set_loading (self, TRUE);
-  ps_gui_backend_list_async (profile, kind, account, parent, self->cancellable,
+  ps_gui_backend_list_async (profile, kind, account, module, detail, self->cancellable,
                              on_list_loaded_cb, self);
 }
 

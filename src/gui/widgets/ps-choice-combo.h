@@ -19,7 +19,8 @@ void               ps_choice_combo_load           (PsChoiceCombo *self,
                                                    PsProfile     *profile,
                                                    PsGuiListKind  kind,
                                                    const char    *account,
-                                                   const char    *parent);
+                                                   const char    *module,
+                                                   const char    *detail);
 void               ps_choice_combo_clear          (PsChoiceCombo *self);
 void               ps_choice_combo_set_choices    (PsChoiceCombo *self,
                                                    GPtrArray     *choices);

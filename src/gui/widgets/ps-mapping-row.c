@@ -94,7 +94,7 @@ ps_mapping_row_class_init (PsMappingRowClass *klass)
   object_class->finalize = ps_mapping_row_finalize;
 
   /* Asks the page to remove the mapping from the profile. */
-  signals[SIGNAL_REMOVE] = g_signal_new ("remove", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+  signals[SIGNAL_REMOVE] = g_signal_new ("remove-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/widgets/ps-mapping-row.ui");
@@ -157,7 +157,7 @@ ps_mapping_row_fill_list (GtkListBox    *list,
       if (m->kind != kind)
         continue;
       row = ps_mapping_row_new (m);
-      g_signal_connect_swapped (row, "remove", on_remove, user_data);
+      g_signal_connect_swapped (row, "remove-requested", on_remove, user_data);
       gtk_list_box_insert (list, row, -1);
       n++;
     }

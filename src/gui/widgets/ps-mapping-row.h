@@ -23,7 +23,7 @@ G_END_DECLS
 G_BEGIN_DECLS
 
 /* Replaces the rows of @list with the mappings of @kind in @profile; each
- * row's "remove" signal is connected to @on_remove with @user_data. */
+ * row's "remove-requested" signal is connected to @on_remove with @user_data. */
 guint       ps_mapping_row_fill_list (GtkListBox    *list,
                                       PsProfile     *profile,
                                       PsMappingKind  kind,

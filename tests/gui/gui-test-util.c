@@ -1,0 +1,339 @@
+/* gui-test-util.c — helpers for the UI tests: servers, waiting, screenshots
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "gui-test-util.h"
+#include "ps-application.h"
+#include "ps-test.h"
+
+static GuiTestDirectory *directory;
+static GuiTestTarget *target;
+static char *slapd_dir;
+static GPid emulator_pid;
+static gboolean slapd_failed;
+static gboolean emulator_failed;
+
+/* ---------------------------------------------------------------- helpers */
+
+static gboolean
+on_timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static guint
+free_port (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GError) error = NULL;
+  guint16 port;
+
+  /* Two consecutive free ports: slapd also listens on PORT+1 for ldaps. */
+  for (int attempt = 0; attempt < 20; attempt++)
+    {
+      g_autoptr(GSocketListener) probe = g_socket_listener_new ();
+
+      port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+      g_assert_no_error (error);
+      if (port < 65535 && g_socket_listener_add_inet_port (probe, port + 1, NULL, NULL))
+        {
+          g_socket_listener_close (probe);
+          g_socket_listener_close (listener);
+          return port;
+        }
+    }
+  g_assert_not_reached ();
+  return 0;
+}
+
+static char *
+source_path (const char *first, ...)
+{
+  const char *root = g_getenv ("PANDASYNC_SOURCE_ROOT");
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  va_list args;
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (char *) root);
+  va_start (args, first);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (char *) p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+static char *
+env_value (const char *output,
+           const char *name)
+{
+  g_auto(GStrv) lines = g_strsplit (output, "\n", -1);
+  g_autofree char *prefix = g_strdup_printf ("export %s=", name);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      {
+        g_autofree char *value = g_strdup (lines[i] + strlen (prefix));
+        g_autoptr(GError) error = NULL;
+        char *unquoted = g_shell_unquote (value, &error);
+
+        return unquoted != NULL ? unquoted : g_steal_pointer (&value);
+      }
+  return NULL;
+}
+
+/* The emulator dies with the test, even when the test crashes. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* slapd daemonizes: a small watcher stops it once the test is gone. */
+static void
+watch_daemon (const char *pid_text)
+{
+  g_autofree char *script = g_strdup_printf ("while kill -0 %d 2>/dev/null; do sleep 1; done; kill %s",
+                                             (int) getpid (), pid_text);
+  const char *argv[] = { "/bin/sh", "-c", script, NULL };
+  g_autoptr(GError) error = NULL;
+
+  if (!g_spawn_async (NULL, (char **) argv, NULL,
+                      G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL,
+                      NULL, NULL, NULL, &error))
+    g_test_message ("cannot watch slapd: %s", error->message);
+}
+
+/* ---------------------------------------------------------------- public API */
+
+void
+gui_test_init (int    *argc,
+               char ***argv)
+{
+  g_autofree char *home = g_dir_make_tmp ("pandasync-ui-XXXXXX", NULL);
+  g_autofree char *config = g_build_filename (home, "config", NULL);
+  g_autofree char *cache = g_build_filename (home, "cache", NULL);
+  g_autofree char *data = g_build_filename (home, "data", NULL);
+
+  /* Like ps_test_init, but the system data dirs stay visible: widgets need
+   * the icon themes and the MIME database. The user dirs are private. */
+  g_assert_nonnull (home);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("XDG_CACHE_HOME", cache, TRUE);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", FALSE);
+  g_unsetenv ("PANDASYNC_PROFILE");
+  setlocale (LC_ALL, "");
+  g_test_init (argc, argv, NULL);
+  gtk_init (argc, argv);
+  g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
+  ps_application_load_css ();
+  g_test_set_nonfatal_assertions ();
+}
+
+gboolean
+gui_test_wait (GuiTestCondition condition,
+               gpointer         data,
+               guint            timeout_ms)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_timeout_cb, &timed_out);
+
+  while (!condition (data) && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  if (!timed_out)
+    g_source_remove (id);
+  return condition (data);
+}
+
+void
+gui_test_settle (guint ms)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (ms, on_timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+char *
+gui_test_screenshot (GtkWidget  *window,
+                     const char *name)
+{
+  g_autofree char *dir = g_build_filename (g_getenv ("PANDASYNC_BUILD_ROOT"), "tests", "gui",
+                                           "screenshots", NULL);
+  g_autofree char *file = g_strconcat (name, ".png", NULL);
+  char *path = g_build_filename (dir, file, NULL);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  GdkWindow *gdk_window;
+
+  gui_test_settle (300);
+  gdk_window = gtk_widget_get_window (window);
+  g_assert_nonnull (gdk_window);
+  pixbuf = gdk_pixbuf_get_from_window (gdk_window, 0, 0,
+                                       gdk_window_get_width (gdk_window),
+                                       gdk_window_get_height (gdk_window));
+  g_assert_nonnull (pixbuf);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+  g_test_message ("screenshot: %s", path);
+  return path;
+}
+
+const GuiTestDirectory *
+gui_test_start_slapd (void)
+{
+  g_autofree char *script = source_path ("tests", "servers", "start-slapd.sh", NULL);
+  g_autofree char *port = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (directory != NULL || slapd_failed)
+    return directory;
+  if (!g_file_test (script, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      slapd_failed = TRUE;
+      return NULL;
+    }
+  slapd_dir = g_build_filename (g_get_user_cache_dir (), "slapd", NULL);
+  port = g_strdup_printf ("%u", free_port ());
+  {
+    const char *argv[] = { script, slapd_dir, port, "--demo", NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error)
+        || !g_spawn_check_wait_status (status, NULL))
+      {
+        g_test_message ("slapd did not start: %s %s", error != NULL ? error->message : "", err);
+        slapd_failed = TRUE;
+        return NULL;
+      }
+  }
+  {
+    g_autofree char *pid = env_value (out, "PS_TEST_SLAPD_PID");
+
+    if (pid != NULL)
+      watch_daemon (pid);
+  }
+  directory = g_new0 (GuiTestDirectory, 1);
+  directory->ldap_uri = env_value (out, "PS_TEST_LDAP_URI");
+  directory->base_dn = env_value (out, "PS_TEST_LDAP_BASE");
+  directory->bind_dn = env_value (out, "PS_TEST_LDAP_BIND_DN");
+  directory->bind_password = env_value (out, "PS_TEST_LDAP_PASSWORD");
+  g_assert_nonnull (directory->ldap_uri);
+  g_assert_nonnull (directory->bind_password);
+  return directory;
+}
+
+const GuiTestTarget *
+gui_test_start_emulator (void)
+{
+  const char *emulator = g_getenv ("PS_EMULATOR");
+  const char *seed = g_getenv ("PS_EMULATOR_SEED");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOChannel) channel = NULL;
+  g_autofree char *line = NULL;
+  int out_fd = -1;
+
+  if (target != NULL || emulator_failed)
+    return target;
+  if (emulator == NULL || !g_file_test (emulator, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      emulator_failed = TRUE;
+      return NULL;
+    }
+  {
+    const char *argv[] = { emulator, "--port", "0", "--seed", seed, NULL };
+
+    if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
+                                   &emulator_pid, NULL, &out_fd, NULL, &error))
+      {
+        g_test_message ("the emulator did not start: %s", error->message);
+        emulator_failed = TRUE;
+        return NULL;
+      }
+  }
+  channel = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  if (g_io_channel_read_line (channel, &line, NULL, NULL, &error) != G_IO_STATUS_NORMAL
+      || !g_str_has_prefix (line, "PORT="))
+    {
+      g_test_message ("the emulator said no port: %s", line != NULL ? line : "");
+      emulator_failed = TRUE;
+      return NULL;
+    }
+  g_strstrip (line);
+  target = g_new0 (GuiTestTarget, 1);
+  target->url = g_strdup_printf ("http://127.0.0.1:%s", line + strlen ("PORT="));
+  target->client_id = g_strdup ("ps-demo-client");
+  target->client_secret = g_strdup ("ps-demo-secret");
+  target->email = g_strdup ("admin@example.com");
+  target->password = g_strdup ("Panda-Admin-1");
+  return target;
+}
+
+void
+gui_test_stop_servers (void)
+{
+  if (emulator_pid != 0)
+    {
+      kill (emulator_pid, SIGTERM);
+      g_spawn_close_pid (emulator_pid);
+      emulator_pid = 0;
+    }
+  if (slapd_dir != NULL)
+    {
+      g_autofree char *pid_file = g_build_filename (slapd_dir, "run", "slapd.pid", NULL);
+      g_autofree char *pid = NULL;
+
+      if (g_file_get_contents (pid_file, &pid, NULL, NULL))
+        kill ((pid_t) g_ascii_strtoll (pid, NULL, 10), SIGTERM);
+      g_clear_pointer (&slapd_dir, g_free);
+    }
+}
+
+gpointer
+gui_test_child (gpointer    widget,
+                GType       type,
+                const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (child);
+  return child;
+}
+
+void
+gui_test_type (gpointer    entry,
+               const char *text)
+{
+  gtk_entry_set_text (GTK_ENTRY (entry), text);
+}
+
+PsProfile *
+gui_test_new_profile (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".conf", NULL);
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "test-profiles", file, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = ps_profile_new (name);
+
+  ps_profile_save_to_file (profile, path, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&profile);
+}

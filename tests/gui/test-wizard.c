@@ -1,0 +1,614 @@
+/* test-wizard.c — the wizard pages and the window, driven as a user would
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Real widgets under Xvfb, against a real slapd (tests/servers) and the Asset
+ * Panda emulator (tests/emulator) where those can run. Every test saves a
+ * screenshot of what it drove into $builddir/tests/gui/screenshots/.
+ */
+
+#include <glib/gstdio.h>
+
+#include "gui-test-util.h"
+#include "pages/ps-collection-mapping-page.h"
+#include "pages/ps-connection-page.h"
+#include "pages/ps-schedule-page.h"
+#include "pages/ps-user-mapping-page.h"
+#include "ps-pages.h"
+#include "ps-secret-store.h"
+#include "ps-window.h"
+#include "widgets/ps-choice-combo.h"
+#include "widgets/ps-mapping-row.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static PsWindow *
+show_window (PsProfile *profile,
+             gboolean   wizard)
+{
+  PsWindow *window = ps_window_new (NULL, profile, wizard);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
+  gtk_widget_show (GTK_WIDGET (window));
+  gui_test_settle (100);
+  return window;
+}
+
+static gboolean
+page_idle (gpointer page)
+{
+  return !ps_wizard_page_get_applying (PS_WIZARD_PAGE (page));
+}
+
+static gboolean
+combo_ready (gpointer combo)
+{
+  return !ps_choice_combo_get_loading (PS_CHOICE_COMBO (combo))
+         && (ps_choice_combo_get_n_choices (PS_CHOICE_COMBO (combo)) > 0
+             || ps_choice_combo_get_error (PS_CHOICE_COMBO (combo)) != NULL);
+}
+
+static gboolean
+window_on_schedule (gpointer window)
+{
+  PsWizardPage *page = ps_window_get_visible_page (PS_WINDOW (window));
+
+  return g_strcmp0 (ps_wizard_page_get_page_id (page), "schedule") == 0;
+}
+
+static gboolean
+confirmation_open (gpointer page)
+{
+  return ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)) != NULL;
+}
+
+static char *
+read_profile_file (PsProfile *profile)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (ps_profile_get_path (profile), &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+static void
+fill_connection (PsWizardPage           *page,
+                 const GuiTestDirectory *dir,
+                 const GuiTestTarget    *tgt,
+                 const char             *client_secret,
+                 const char             *bind_password)
+{
+  GType type = PS_TYPE_CONNECTION_PAGE;
+
+  gui_test_type (gui_test_child (page, type, "url_entry"), tgt->url);
+  gui_test_type (gui_test_child (page, type, "client_id_entry"), tgt->client_id);
+  gui_test_type (gui_test_child (page, type, "client_secret_entry"), client_secret);
+  gui_test_type (gui_test_child (page, type, "email_entry"), tgt->email);
+  gui_test_type (gui_test_child (page, type, "password_entry"), tgt->password);
+  gui_test_type (gui_test_child (page, type, "uris_entry"), dir->ldap_uri);
+  /* The test slapd's plain port: no TLS (the page warns about it). */
+  gtk_combo_box_set_active_id (gui_test_child (page, type, "tls_combo"), "none");
+  gui_test_type (gui_test_child (page, type, "user_entry"), dir->bind_dn);
+  gui_test_type (gui_test_child (page, type, "bind_password_entry"), bind_password);
+  gui_test_type (gui_test_child (page, type, "base_dn_entry"), dir->base_dn);
+}
+
+/* Sets the profile up as a successful Connection page would have. */
+static PsProfile *
+connected_profile (const char             *name,
+                   const GuiTestDirectory *dir,
+                   const GuiTestTarget    *tgt)
+{
+  PsProfile *profile = gui_test_new_profile (name);
+  PsTargetConfig *t = ps_profile_get_target (profile);
+  PsDirectoryConfig *d = ps_profile_get_directory (profile);
+  g_autoptr(GError) error = NULL;
+
+  g_free (t->url);
+  t->url = g_strdup (tgt->url);
+  t->client_id = g_strdup (tgt->client_id);
+  t->email = g_strdup (tgt->email);
+  g_strfreev (d->uris);
+  d->uris = g_strsplit (dir->ldap_uri, " ", -1);
+  d->tls_mode = PS_TLS_MODE_NONE;
+  d->allow_plaintext_bind = TRUE;
+  d->bind_dn = g_strdup (dir->bind_dn);
+  d->base_dn = g_strdup (dir->base_dn);
+  ps_profile_save (profile, &error);
+  g_assert_no_error (error);
+  ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error);
+  g_assert_no_error (error);
+  ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error);
+  g_assert_no_error (error);
+  ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL, &error);
+  g_assert_no_error (error);
+  return profile;
+}
+
+static gboolean
+servers (const GuiTestDirectory **dir,
+         const GuiTestTarget    **tgt)
+{
+  *dir = gui_test_start_slapd ();
+  *tgt = gui_test_start_emulator ();
+  if (*dir == NULL || *tgt == NULL)
+    {
+      g_test_skip ("slapd or the Asset Panda emulator cannot run here");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Picks the first choice of a loaded combo. */
+static void
+choose_first (PsChoiceCombo *combo)
+{
+  g_assert_true (gui_test_wait (combo_ready, combo, 20000));
+  g_assert_null (ps_choice_combo_get_error (combo));
+  g_assert_cmpuint (ps_choice_combo_get_n_choices (combo), >, 0);
+  if (ps_choice_combo_get_active (combo) == NULL)
+    gtk_combo_box_set_active (ps_choice_combo_get_combo (combo), 0);
+  g_assert_nonnull (ps_choice_combo_get_active (combo));
+}
+
+static void
+search_group (PsWizardPage *page,
+              GType         type,
+              const char   *text)
+{
+  PsChoiceCombo *groups = gui_test_child (page, type, "group_combo");
+
+  gui_test_type (gui_test_child (page, type, "group_search_entry"), text);
+  /* search-changed comes after a short delay, then the worker answers. */
+  g_assert_true (gui_test_wait (combo_ready, groups, 20000));
+  gui_test_settle (300);
+  g_assert_true (gui_test_wait (combo_ready, groups, 20000));
+  choose_first (groups);
+}
+
+static PsMappingRow *
+first_mapping_row (PsWizardPage *page,
+                   GType         type)
+{
+  GtkListBox *list = gui_test_child (page, type, "mappings_list");
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, 0);
+
+  return row != NULL ? PS_MAPPING_ROW (row) : NULL;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void
+test_page_table_follows_seed (void)
+{
+  const char *expected[] = { "connection", "schedule", "user-mapping", "collection-mapping",
+                             "sync", "history" };
+  guint n = 0;
+  const PsPageEntry *table = ps_pages_get_table (&n);
+
+  g_assert_cmpuint (n, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpstr (table[i].id, ==, expected[i]);
+      g_assert_true (table[i].in_wizard == (i < 4));
+    }
+  g_assert_null (ps_pages_lookup ("nope"));
+}
+
+static void
+test_connection_completeness (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("complete");
+  PsWindow *window = show_window (profile, TRUE);
+  PsWizardPage *page = ps_window_get_page (window, "connection");
+  GtkWidget *forward = GTK_WIDGET (ps_window_get_forward_button (window));
+  GType type = PS_TYPE_CONNECTION_PAGE;
+
+  /* The URL has its default; nothing else is filled in. */
+  g_assert_cmpstr (gtk_entry_get_text (gui_test_child (page, type, "url_entry")), ==,
+                   "https://api.assetpanda.com");
+  g_assert_false (ps_wizard_page_get_complete (page));
+  g_assert_false (gtk_widget_get_sensitive (forward));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ps_window_get_back_button (window))));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (forward)), ==, "_Done");
+  g_assert_false (gtk_widget_get_visible (gui_test_child (window, PS_TYPE_WINDOW, "sidebar")));
+  g_assert_cmpstr (gtk_label_get_text (gui_test_child (window, PS_TYPE_WINDOW, "step_label")), ==,
+                   "Step 1 of 4");
+
+  gui_test_type (gui_test_child (page, type, "client_id_entry"), "id");
+  gui_test_type (gui_test_child (page, type, "client_secret_entry"), "secret");
+  gui_test_type (gui_test_child (page, type, "uris_entry"), "ldaps://dc1.example.com");
+  gui_test_type (gui_test_child (page, type, "user_entry"), "svc@example.com");
+  gui_test_type (gui_test_child (page, type, "bind_password_entry"), "pw");
+  gui_test_type (gui_test_child (page, type, "base_dn_entry"), "DC=example,DC=com");
+  /* Auto (Classic for this host) still needs the API user's email and password. */
+  g_assert_false (ps_wizard_page_get_complete (page));
+  gtk_combo_box_set_active_id (gui_test_child (page, type, "dialect_combo"), "pro");
+  g_assert_true (ps_wizard_page_get_complete (page));
+  g_assert_true (gtk_widget_get_sensitive (forward));
+  gtk_combo_box_set_active_id (gui_test_child (page, type, "dialect_combo"), "auto");
+  g_assert_false (ps_wizard_page_get_complete (page));
+  gui_test_type (gui_test_child (page, type, "email_entry"), "admin@example.com");
+  gui_test_type (gui_test_child (page, type, "password_entry"), "pw");
+  g_assert_true (ps_wizard_page_get_complete (page));
+
+  /* An ldap:// URL switches TLS away from ldaps; "allow untrusted" warns. */
+  gui_test_type (gui_test_child (page, type, "uris_entry"), "ldap://dc1.example.com");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "tls_combo")), ==, "starttls");
+  gtk_toggle_button_set_active (gui_test_child (page, type, "untrusted_check"), TRUE);
+  g_assert_true (gtk_widget_get_visible (gui_test_child (page, type, "untrusted_warning_label")));
+
+  /* Blanking a required field makes the page incomplete again. */
+  gui_test_type (gui_test_child (page, type, "base_dn_entry"), "  ");
+  g_assert_false (ps_wizard_page_get_complete (page));
+  g_assert_false (gtk_widget_get_sensitive (forward));
+
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_connection_invalid_url (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("invalid");
+  PsWindow *window = show_window (profile, TRUE);
+  PsWizardPage *page = ps_window_get_page (window, "connection");
+  GType type = PS_TYPE_CONNECTION_PAGE;
+
+  gui_test_type (gui_test_child (page, type, "url_entry"), "ftp://example.com");
+  gui_test_type (gui_test_child (page, type, "client_id_entry"), "id");
+  gui_test_type (gui_test_child (page, type, "client_secret_entry"), "secret");
+  gui_test_type (gui_test_child (page, type, "email_entry"), "a@example.com");
+  gui_test_type (gui_test_child (page, type, "password_entry"), "pw");
+  gui_test_type (gui_test_child (page, type, "uris_entry"), "dc1.example.com");
+  gui_test_type (gui_test_child (page, type, "user_entry"), "svc");
+  gui_test_type (gui_test_child (page, type, "bind_password_entry"), "pw");
+  gui_test_type (gui_test_child (page, type, "base_dn_entry"), "DC=example,DC=com");
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (page_idle, page, 5000));
+
+  /* Checked before any network: each problem under its own field. */
+  g_assert_nonnull (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_API_URL));
+  g_assert_nonnull (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_URIS));
+  g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_PASSWORD));
+  g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_connection_wrong_ldap_password (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  const char *message;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = gui_test_new_profile ("wrong-ldap");
+  window = show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  fill_connection (page, dir, tgt, tgt->client_secret, "not-the-password");
+  g_assert_true (ps_wizard_page_get_complete (page));
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (ps_wizard_page_get_applying (page));
+  g_assert_true (gui_test_wait (page_idle, page, 60000));
+
+  message = ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_PASSWORD);
+  g_assert_nonnull (message);
+  g_test_message ("AD password error: %s", message);
+  g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page),
+                                                     PS_GUI_FIELD_API_CLIENT_SECRET));
+  g_assert_true (gtk_style_context_has_class (gtk_widget_get_style_context (
+                   gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "bind_password_entry")), "error"));
+  g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), >, 3);
+  /* It stays on the page, and nothing was saved. */
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
+  g_assert_null (ps_profile_get_target (profile)->client_id);
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "connection-wrong-ldap-password"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_connection_wrong_api_secret (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  const char *message;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = gui_test_new_profile ("wrong-api");
+  window = show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  fill_connection (page, dir, tgt, "not-the-secret", dir->bind_password);
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (page_idle, page, 60000));
+
+  message = ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_API_CLIENT_SECRET);
+  g_assert_nonnull (message);
+  g_test_message ("client secret error: %s", message);
+  g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_PASSWORD));
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "connection-wrong-api-secret"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_connection_success_moves_on (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(PsSecretString) secret = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = gui_test_new_profile ("good");
+  window = show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  fill_connection (page, dir, tgt, tgt->client_secret, dir->bind_password);
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+
+  for (PsGuiField f = PS_GUI_FIELD_API_URL; f < PS_GUI_N_FIELDS; f++)
+    g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), f));
+  /* Saved: the settings in the profile file, the secrets in the keyring. */
+  contents = read_profile_file (profile);
+  g_assert_nonnull (strstr (contents, dir->ldap_uri));
+  g_assert_nonnull (strstr (contents, tgt->client_id));
+  g_assert_null (strstr (contents, tgt->client_secret));
+  g_assert_null (strstr (contents, dir->bind_password));
+  secret = ps_secret_lookup_sync (profile, PS_SECRET_BIND_PASSWORD, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (secret, ==, dir->bind_password);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ps_window_get_back_button (window))));
+  g_assert_cmpstr (gtk_button_get_label (ps_window_get_forward_button (window)), ==, "_Submit");
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-schedule"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_schedule_submit (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("schedule");
+  PsWindow *window = show_window (profile, FALSE);
+  PsWizardPage *page;
+  GtkDialog *dialog;
+  g_autofree char *contents = NULL;
+  GType type = PS_TYPE_SCHEDULE_PAGE;
+
+  g_assert_true (ps_window_show_page (window, "schedule"));
+  page = ps_window_get_page (window, "schedule");
+  gtk_combo_box_set_active_id (gui_test_child (page, type, "interval_combo"), "hours");
+  g_assert_true (gtk_widget_get_visible (gui_test_child (page, type, "hours_box")));
+  gtk_spin_button_set_value (gui_test_child (page, type, "hours_spin"), 6);
+  gtk_spin_button_set_value (gui_test_child (page, type, "hour_spin"), 2);
+  gtk_spin_button_set_value (gui_test_child (page, type, "minute_spin"), 30);
+  g_assert_true (ps_wizard_page_get_complete (page));
+  g_assert_cmpstr (gtk_label_get_text (gui_test_child (page, type, "last_run_label")), ==, "Never");
+  g_assert_cmpstr (ps_schedule_page_get_next_run_text (PS_SCHEDULE_PAGE (page)), !=, "");
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-schedule"));
+
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (confirmation_open, page, 5000));
+  dialog = ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  g_free (gui_test_screenshot (GTK_WIDGET (dialog), "schedule-confirmation"));
+  gtk_dialog_response (dialog, GTK_RESPONSE_OK);
+  g_assert_true (gui_test_wait (page_idle, page, 5000));
+  g_assert_null (ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)));
+
+  contents = read_profile_file (profile);
+  g_assert_nonnull (strstr (contents, "[Schedule]"));
+  g_assert_nonnull (strstr (contents, "Interval=hours"));
+  g_assert_nonnull (strstr (contents, "EveryHours=6"));
+  g_assert_true (ps_profile_get_schedule (profile)->enabled);
+  g_assert_cmpint (g_date_time_get_hour (ps_profile_get_schedule (profile)->start), ==, 2);
+  g_assert_cmpint (g_date_time_get_minute (ps_profile_get_schedule (profile)->start), ==, 30);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_user_mapping_add_remove (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  PsMappingRow *row;
+  GType type = PS_TYPE_USER_MAPPING_PAGE;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = connected_profile ("users", dir, tgt);
+  window = show_window (profile, FALSE);
+  g_assert_true (ps_window_show_page (window, "user-mapping"));
+  page = ps_window_get_page (window, "user-mapping");
+
+  g_assert_true (ps_wizard_page_get_complete (page));
+  choose_first (gui_test_child (page, type, "account_combo"));
+  choose_first (gui_test_child (page, type, "module_combo"));
+  choose_first (gui_test_child (page, type, "role_combo"));
+  search_group (page, type, "Engineering");
+  /* A picked group not added yet: Done would lose it. */
+  g_assert_false (ps_wizard_page_get_complete (page));
+  g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "email_combo")), ==, "mail");
+  g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+
+  gtk_button_clicked (gui_test_child (page, type, "add_button"));
+  after = read_profile_file (profile);
+  g_assert_nonnull (strstr (after, "[UserMapping "));
+  g_assert_nonnull (strstr (after, "FirstName=givenName"));
+  g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
+  g_assert_true (ps_wizard_page_get_complete (page));
+  row = first_mapping_row (page, type);
+  g_assert_nonnull (row);
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping"));
+
+  gtk_button_clicked (ps_mapping_row_get_remove_button (row));
+  before = read_profile_file (profile);
+  g_assert_null (strstr (before, "[UserMapping "));
+  g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 0);
+  g_assert_null (first_mapping_row (page, type));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static gboolean
+fields_loaded (gpointer page)
+{
+  return gtk_widget_get_sensitive (gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "add_field_button"));
+}
+
+static void
+test_collection_mapping_add_remove (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *removed = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  PsMappingRow *row;
+  const PsMapping *mapping;
+  GType type = PS_TYPE_COLLECTION_MAPPING_PAGE;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = connected_profile ("collections", dir, tgt);
+  window = show_window (profile, FALSE);
+  g_assert_true (ps_window_show_page (window, "collection-mapping"));
+  page = ps_window_get_page (window, "collection-mapping");
+
+  /* No mapping at all yet: the wizard cannot end here. */
+  g_assert_false (ps_wizard_page_get_complete (page));
+  choose_first (gui_test_child (page, type, "account_combo"));
+  choose_first (gui_test_child (page, type, "module_combo"));
+  choose_first (gui_test_child (page, type, "collection_combo"));
+  g_assert_true (gui_test_wait (fields_loaded, page, 20000));
+  g_test_message ("status: %s",
+                  ps_collection_mapping_page_get_status_text (PS_COLLECTION_MAPPING_PAGE (page)));
+  g_assert_nonnull (strstr (ps_collection_mapping_page_get_status_text (PS_COLLECTION_MAPPING_PAGE (page)),
+                            "Integration Status AD"));
+  search_group (page, type, "Sales");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "unique_id_combo")), ==,
+                   "objectSid");
+  gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
+  {
+    GtkBox *fields = gui_test_child (page, type, "fields_box");
+    g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (fields));
+    g_autoptr(GList) widgets = gtk_container_get_children (GTK_CONTAINER (rows->data));
+    GtkComboBox *field_combo = widgets->data;
+    GtkComboBox *attribute_combo = g_list_nth_data (widgets, 2);
+
+    /* An unfinished field row blocks Add. */
+    g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+    gtk_combo_box_set_active (field_combo, 0);
+    gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (attribute_combo))), "department");
+  }
+  g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-form"));
+  gtk_button_clicked (gui_test_child (page, type, "add_button"));
+
+  after = read_profile_file (profile);
+  g_assert_nonnull (strstr (after, "[CollectionMapping "));
+  g_assert_nonnull (strstr (after, "UniqueIdentifier=objectSid"));
+  g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
+  mapping = g_ptr_array_index (ps_profile_get_mappings (profile), 0);
+  g_assert_cmpuint (mapping->fields->len, ==, 1);
+  g_assert_cmpstr (((PsFieldMap *) g_ptr_array_index (mapping->fields, 0))->attribute, ==, "department");
+  g_assert_true (ps_wizard_page_get_complete (page));
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping"));
+
+  row = first_mapping_row (page, type);
+  g_assert_nonnull (row);
+  gtk_button_clicked (ps_mapping_row_get_remove_button (row));
+  removed = read_profile_file (profile);
+  g_assert_null (strstr (removed, "[CollectionMapping "));
+  g_assert_false (ps_wizard_page_get_complete (page));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
+test_main_window_pages (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  PsWindow *window;
+  guint n = 0;
+  const PsPageEntry *table = ps_pages_get_table (&n);
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = connected_profile ("main", dir, tgt);
+  window = show_window (profile, FALSE);
+  g_assert_false (ps_window_get_wizard (window));
+  g_assert_true (gtk_widget_get_visible (gui_test_child (window, PS_TYPE_WINDOW, "sidebar")));
+
+  /* Every page is reachable and stays editable after setup. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strconcat ("page-", table[i].id, "-sidebar", NULL);
+      PsWizardPage *page;
+
+      g_assert_true (ps_window_show_page (window, table[i].id));
+      page = ps_window_get_visible_page (window);
+      g_assert_cmpstr (ps_wizard_page_get_page_id (page), ==, table[i].id);
+      g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (page)));
+      g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ps_window_get_back_button (window))));
+      if (g_str_equal (table[i].id, "user-mapping"))
+        {
+          PsChoiceCombo *accounts = gui_test_child (page, PS_TYPE_USER_MAPPING_PAGE, "account_combo");
+          g_assert_true (gui_test_wait (combo_ready, accounts, 20000));
+        }
+      g_free (gui_test_screenshot (GTK_WIDGET (window), name));
+    }
+  /* The connection page shows what was saved, secrets from the keyring. */
+  ps_window_show_page (window, "connection");
+  g_assert_cmpstr (gtk_entry_get_text (gui_test_child (ps_window_get_page (window, "connection"),
+                                                       PS_TYPE_CONNECTION_PAGE, "uris_entry")),
+                   ==, dir->ldap_uri);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int result;
+
+  gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/gui/wizard/page-table-follows-seed", test_page_table_follows_seed);
+  g_test_add_func ("/gui/connection/completeness", test_connection_completeness);
+  g_test_add_func ("/gui/connection/invalid-settings", test_connection_invalid_url);
+  g_test_add_func ("/gui/connection/wrong-ldap-password", test_connection_wrong_ldap_password);
+  g_test_add_func ("/gui/connection/wrong-api-secret", test_connection_wrong_api_secret);
+  g_test_add_func ("/gui/connection/success-moves-on", test_connection_success_moves_on);
+  g_test_add_func ("/gui/schedule/submit", test_schedule_submit);
+  g_test_add_func ("/gui/user-mapping/add-remove", test_user_mapping_add_remove);
+  g_test_add_func ("/gui/collection-mapping/add-remove", test_collection_mapping_add_remove);
+  g_test_add_func ("/gui/window/every-page", test_main_window_pages);
+
+  result = g_test_run ();
+  gui_test_stop_servers ();
+  return result;
+}

@@ -1654,6 +1654,8 @@ ps_directory_list_members_sync (PsDirectory          *self,
   Delivery d = { func, user_data, FALSE, 0, NULL };
   g_autofree char *what = NULL;
   g_autoptr(PsDirectoryEntry) group = NULL;
+  static const char *const token_attrs[] = { "primaryGroupToken", NULL };
+  gint64 token = 0;
 
   g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
   g_return_val_if_fail (group_dn != NULL, FALSE);
@@ -1665,7 +1667,7 @@ ps_directory_list_members_sync (PsDirectory          *self,
   if (normal == NULL)
     return FALSE;
   /* a missing group is an error, never an empty membership */
-  group = ps_directory_read_entry_sync (self, normal, NULL, cancellable, error);
+  group = ps_directory_read_entry_sync (self, normal, token_attrs, cancellable, error);
   if (group == NULL)
     return FALSE;
 
@@ -1719,6 +1721,18 @@ ps_directory_list_members_sync (PsDirectory          *self,
       g_autofree char *match = g_strdup_printf ("(memberOf=%s)", escaped);
 
       g_ptr_array_add (filters, join_filter (person_filter (self), match));
+    }
+
+  /* AD records a user's primary group (usually Domain Users) only in the
+   * user's primaryGroupID, never in member or memberOf */
+  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
+      && ps_directory_entry_get_int64 (group, "primaryGroupToken", &token) && token > 0)
+    {
+      g_autofree char *match = g_strdup_printf ("(primaryGroupID=%" G_GINT64_FORMAT ")", token);
+
+      g_ptr_array_add (filters, join_filter (person_filter (self), match));
+      if (seen == NULL)
+        seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     }
 
   spec.filters = filters;

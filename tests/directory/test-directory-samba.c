@@ -376,6 +376,30 @@ test_members (void)
 }
 
 static void
+test_primary_group (void)
+{
+  /* Domain Users holds its members through their primaryGroupID only */
+  g_autoptr(PsDirectory) dir = connected ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsDirectoryEntry) group = ps_directory_find_group_sync (dir, "Domain Users", NULL, &error);
+  g_autoptr(GHashTable) names = NULL;
+  Collector c;
+
+  g_assert_no_error (error);
+  collector_init (&c);
+  g_assert_true (ps_directory_list_members_sync (dir, ps_directory_entry_get_dn (group), PS_NESTED_OFF, NULL,
+                                                 collect_cb, &c, NULL, &error));
+  g_assert_no_error (error);
+  names = sam_names (c.entries);
+  g_assert_true (g_hash_table_contains (names, "bulk0001"));
+  g_assert_true (g_hash_table_contains (names, "svc-reader"));
+  g_assert_true (g_hash_table_contains (names, "Administrator"));
+  /* every bulk user (one may already be deleted by the tombstone case) */
+  g_assert_cmpuint (g_hash_table_size (names), >=, n_users () + 1);
+  collector_clear (&c);
+}
+
+static void
 test_groups (void)
 {
   g_autoptr(PsDirectory) dir = connected ();
@@ -564,6 +588,7 @@ main (int    argc,
   g_test_add_func ("/samba/read/range-retrieval", test_range_retrieval);
   g_test_add_func ("/samba/read/members", test_members);
   g_test_add_func ("/samba/read/groups", test_groups);
+  g_test_add_func ("/samba/read/primary-group", test_primary_group);
   g_test_add_func ("/samba/delta/usn-changed", test_delta);
   g_test_add_func ("/samba/delta/tombstones", test_tombstones);
   return g_test_run ();

@@ -313,6 +313,85 @@ test_plaintext_refused (void)
   }
 }
 
+/* A resolver that answers SRV queries from a table, for the discovery test. */
+#define PS_TYPE_FAKE_RESOLVER (ps_fake_resolver_get_type ())
+G_DECLARE_FINAL_TYPE (PsFakeResolver, ps_fake_resolver, PS, FAKE_RESOLVER, GResolver)
+
+struct _PsFakeResolver
+{
+  GResolver parent_instance;
+  char *asked;
+};
+
+G_DEFINE_TYPE (PsFakeResolver, ps_fake_resolver, G_TYPE_RESOLVER)
+
+static GList *
+fake_lookup_service (GResolver     *resolver,
+                     const char    *rrname,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  PsFakeResolver *self = PS_FAKE_RESOLVER (resolver);
+  GList *targets = NULL;
+
+  g_free (self->asked);
+  self->asked = g_strdup (rrname);
+  if (!g_str_has_suffix (rrname, ".example.com"))
+    {
+      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no SRV records for %s", rrname);
+      return NULL;
+    }
+  targets = g_list_append (targets, g_srv_target_new ("dc1.example.com", 389, 0, 100));
+  targets = g_list_append (targets, g_srv_target_new ("dc2.example.com", 3389, 10, 100));
+  return targets;
+}
+
+static void
+ps_fake_resolver_finalize (GObject *object)
+{
+  g_free (PS_FAKE_RESOLVER (object)->asked);
+  G_OBJECT_CLASS (ps_fake_resolver_parent_class)->finalize (object);
+}
+
+static void
+ps_fake_resolver_class_init (PsFakeResolverClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ps_fake_resolver_finalize;
+  G_RESOLVER_CLASS (klass)->lookup_service = fake_lookup_service;
+}
+
+static void
+ps_fake_resolver_init (PsFakeResolver *self)
+{
+}
+
+static void
+test_srv_discovery (void)
+{
+  g_autoptr(GResolver) original = g_resolver_get_default ();
+  g_autoptr(PsFakeResolver) fake = g_object_new (PS_TYPE_FAKE_RESOLVER, NULL);
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) ldaps = NULL;
+  g_auto(GStrv) plain = NULL;
+  g_auto(GStrv) none = NULL;
+
+  g_resolver_set_default (G_RESOLVER (fake));
+  ldaps = ps_directory_discover_uris_sync ("example.com", PS_TLS_MODE_LDAPS, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fake->asked, ==, "_ldap._tcp.dc._msdcs.example.com");
+  g_assert_cmpuint (g_strv_length (ldaps), ==, 2);
+  g_assert_cmpstr (ldaps[0], ==, "ldaps://dc1.example.com:636");
+  g_assert_cmpstr (ldaps[1], ==, "ldaps://dc2.example.com:636");
+  plain = ps_directory_discover_uris_sync ("example.com", PS_TLS_MODE_STARTTLS, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (plain[0], ==, "ldap://dc1.example.com:389");
+  g_assert_cmpstr (plain[1], ==, "ldap://dc2.example.com:3389");
+  none = ps_directory_discover_uris_sync ("nowhere.test", PS_TLS_MODE_LDAPS, NULL, &error);
+  g_assert_null (none);
+  g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_RESOLVE);
+  g_resolver_set_default (original);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -327,5 +406,6 @@ main (int    argc,
   g_test_add_func ("/directory/error-mapping", test_error_mapping);
   g_test_add_func ("/directory/check-steps", test_check_steps);
   g_test_add_func ("/directory/refused-port", test_plaintext_refused);
+  g_test_add_func ("/directory/srv-discovery", test_srv_discovery);
   return g_test_run ();
 }

@@ -139,7 +139,7 @@ update_mode (PsWindow *self)
     subtitle = g_strdup (_("Setup"));
   else if (self->profile != NULL)
     /* Translators: the header bar subtitle, with the profile's name */
-    subtitle = g_strdup_printf (_("Profile %s"), ps_profile_get_name (self->profile));
+    subtitle = g_strdup_printf (_("Profile “%s”"), ps_profile_get_name (self->profile));
   gtk_header_bar_set_subtitle (self->header_bar, subtitle);
   update_buttons (self);
 }

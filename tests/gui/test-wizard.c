@@ -29,7 +29,7 @@ show_window (PsProfile *profile,
 {
   PsWindow *window = ps_window_new (NULL, profile, wizard);
 
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 760);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
   gtk_widget_show (GTK_WIDGET (window));
   gui_test_settle (100);
   return window;

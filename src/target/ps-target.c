@@ -720,12 +720,25 @@ ps_target_list_fields_sync (PsTarget      *self,
                             GCancellable  *cancellable,
                             GError       **error)
 {
+  PsTargetPrivate *priv = ps_target_get_instance_private (self);
+  GPtrArray *fields;
+
   RETURN_IF_BAD (self, NULL);
   g_return_val_if_fail (collection != NULL, NULL);
   if (!ps_target_check_scope (self, account, module, collection, error))
     return NULL;
-  return PS_TARGET_GET_CLASS (self)->list_fields (self, account, module, collection,
-                                                   cancellable, error);
+  fields = PS_TARGET_GET_CLASS (self)->list_fields (self, account, module, collection,
+                                                     cancellable, error);
+  if (fields != NULL)
+    {
+      /* Fresh definitions replace the cached ones used to write records. */
+      g_autofree char *key = g_strdup_printf ("%s/%s/%s", account ? account : "",
+                                              module ? module : "", collection);
+      g_mutex_lock (&priv->cache_lock);
+      g_hash_table_replace (priv->fields_cache, g_steal_pointer (&key), g_ptr_array_ref (fields));
+      g_mutex_unlock (&priv->cache_lock);
+    }
+  return fields;
 }
 
 GPtrArray *

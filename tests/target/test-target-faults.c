@@ -1,0 +1,594 @@
+/* test-target-faults.c — retries, pacing, ambiguous creates, expired tokens,
+ * and every "be liberal" rule of the contract, against the emulator
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <string.h>
+
+#include "ps-test.h"
+#include "ps-emu.h"
+
+#define SID "S-1-5-21-7-4242"
+
+static double
+seconds_since (gint64 start)
+{
+  return (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
+}
+
+static GPtrArray *
+pro_ids (PsTarget *target,
+         guint     n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) records = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE,
+                                                                EMU_PRO_EMPLOYEES, NULL, NULL, &error);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, >, 0);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (ids, g_strdup (((PsTargetRecord *) g_ptr_array_index (records, i % records->len))->id));
+  return ids;
+}
+
+/* Fetches @n records one GET each, @concurrency at once. */
+static GPtrArray *
+fetch_by_ids (PsTarget  *target,
+              GPtrArray *ids,
+              GError   **error)
+{
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+
+  for (guint i = 0; i < ids->len; i++)
+    ps_target_query_add_id (query, g_ptr_array_index (ids, i));
+  return ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                        query, NULL, error);
+}
+
+/* ---------------------------------------------------------------- 429, pacing */
+
+static void
+run_storm (const char *format)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "10/2", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 1000, 1);   /* no pacing: meet the 429s */
+  g_autoptr(GPtrArray) ids = pro_ids (target, 30);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sw = g_strdup_printf ("{\"retry_after_format\": \"%s\"}", format);
+  PsTargetStats stats;
+  gint64 start;
+  double elapsed;
+
+  ps_emu_faults (emu, sw);
+  start = g_get_monotonic_time ();
+  records = fetch_by_ids (target, ids, &error);
+  elapsed = seconds_since (start);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 30);
+  ps_target_get_stats (target, &stats);
+  g_test_message ("429 storm (%s): %.2f s, %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT
+                  " answered 429", format, elapsed, stats.requests, stats.rate_limited);
+  g_assert_cmpuint (stats.rate_limited, >, 0);
+  g_assert_cmpuint (stats.retries, >=, stats.rate_limited);
+  /* 31 calls at 10 per 2 s: Retry-After makes it take about three windows… */
+  g_assert_cmpfloat (elapsed, >=, 3.0);
+  g_assert_cmpfloat (elapsed, <, 15.0);
+  /* …and after a 429 every call waits, so few calls are wasted. */
+  g_assert_cmpint (ps_emu_stat (emu, "rate_limited"), <=, 12);
+}
+
+static void
+test_429_seconds (void)
+{
+  run_storm ("seconds");
+}
+
+static void
+test_429_date (void)
+{
+  run_storm ("date");
+}
+
+static void
+test_pacing (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "10/2", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 10, 2);
+  g_autoptr(GPtrArray) ids = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetStats stats;
+  gint64 start = g_get_monotonic_time ();
+  double elapsed;
+
+  ids = pro_ids (target, 30);
+  records = fetch_by_ids (target, ids, &error);
+  elapsed = seconds_since (start);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 30);
+  ps_target_get_stats (target, &stats);
+  g_test_message ("paced: 31 calls in %.2f s, max %" G_GINT64_FORMAT " in any 2 s window",
+                  elapsed, ps_emu_stat (emu, "max_attempts_in_window"));
+  g_assert_cmpuint (stats.rate_limited, ==, 0);
+  g_assert_cmpint (ps_emu_stat (emu, "rate_limited"), ==, 0);
+  g_assert_cmpint (ps_emu_stat (emu, "max_attempts_in_window"), <=, 10);
+  g_assert_cmpint (ps_emu_stat (emu, "max_attempts_in_window"), >=, 9);   /* and uses the room */
+  g_assert_cmpfloat (elapsed, >=, 5.5);
+  g_assert_cmpfloat (elapsed, <, 10.0);
+}
+
+/* ---------------------------------------------------------------- 5xx, drops, malformed */
+
+static void
+test_503_retry_after (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetStats stats;
+  gint64 start;
+
+  ps_emu_faults (emu, "{\"fail_next\": 2, \"fail_status\": 503, \"error_retry_after\": 1}");
+  start = g_get_monotonic_time ();
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  g_assert_cmpfloat (seconds_since (start), >=, 1.9);
+  ps_target_get_stats (target, &stats);
+  g_assert_cmpuint (stats.retries, ==, 2);
+  g_assert_cmpuint (stats.unavailable, ==, 2);
+}
+
+static void
+test_503_gives_up (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ps_emu_faults (emu, "{\"fail_next\": 100, \"fail_status\": 503}");
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "GET /accounts answered 503 after 6 attempts"));
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 6);
+}
+
+static void
+test_no_retry (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* 500 and 400 are not transient (R9): one call each. */
+  ps_emu_faults (emu, "{\"fail_next\": 1, \"fail_status\": 500}");
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_UNAVAILABLE);
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 1);
+  g_clear_error (&error);
+  ps_emu_faults (emu, "{\"fail_next\": 1, \"fail_status\": 400}");
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_INVALID);
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 2);
+}
+
+static void
+test_dropped_get (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetStats stats;
+
+  ps_emu_faults (emu, "{\"drop_next\": 2}");
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 1);
+  ps_target_get_stats (target, &stats);
+  g_assert_cmpuint (stats.connection_errors, ==, 2);
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 3);
+}
+
+static guint
+count_anchor (PsTarget   *target,
+              PsDialect   dialect,
+              const char *value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  g_autoptr(GPtrArray) found = NULL;
+
+  query->include_archived = TRUE;
+  if (dialect == PS_DIALECT_CLASSIC)
+    {
+      ps_target_query_add_filter (query, "integ_ad_sid", value);
+      found = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, query, NULL, &error);
+    }
+  else
+    {
+      ps_target_query_add_filter (query, EMU_PRO_EMPLOYEES "_2_email_text", value);
+      found = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                             query, NULL, &error);
+    }
+  g_assert_no_error (error);
+  return found->len;
+}
+
+static void
+create_under_fault (PsDialect   dialect,
+                    const char *fault,
+                    gboolean    applied)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = dialect == PS_DIALECT_PRO ? ps_emu_pro (emu, 4, 400, 180)
+                                                         : ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *account = dialect == PS_DIALECT_PRO ? EMU_PRO_ACCOUNT : NULL;
+  const char *module = dialect == PS_DIALECT_PRO ? EMU_PRO_MODULE : NULL;
+  const char *coll = dialect == PS_DIALECT_PRO ? EMU_PRO_EMPLOYEES : EMU_CLASSIC_EMPLOYEES;
+  const char *anchor_value = dialect == PS_DIALECT_PRO ? "crash.test@example.com" : SID;
+  PsTargetWrite *w;
+  guint creates_before, searches_before;
+  const char *search_route = dialect == PS_DIALECT_PRO ? "POST /collection-records/search"
+                                                       : "POST /v3/groups/{id}/search/objects";
+  const char *create_route = dialect == PS_DIALECT_PRO ? "POST /collection-records"
+                                                       : "POST /v3/groups/{id}/objects";
+
+  /* Sign in and read the fields first, so that the fault hits the create. */
+  fields = ps_target_list_fields_sync (target, account, module, coll, NULL, &error);
+  if (dialect == PS_DIALECT_CLASSIC)
+    {
+      w = ps_target_write_new_create ("integ_ad_sid", SID);
+      ps_target_write_set (w, "field_1", "Crash");
+      ps_target_write_set (w, "field_2", "Test");
+      ps_target_write_set (w, "field_3", "crash.test@example.com");
+    }
+  else
+    {
+      w = ps_target_write_new_create (EMU_PRO_EMPLOYEES "_2_email_text", anchor_value);
+      ps_target_write_set (w, EMU_PRO_EMPLOYEES "_0_firstname_text", "Crash");
+      ps_target_write_set (w, EMU_PRO_EMPLOYEES "_1_lastname_text", "Test");
+    }
+  g_assert_no_error (error);
+  g_ptr_array_add (writes, w);
+  creates_before = ps_emu_count_route (emu, create_route);
+  searches_before = ps_emu_count_route (emu, search_route);
+  ps_emu_faults (emu, fault);
+  g_assert_true (ps_target_write_records_sync (target, account, module, coll, writes, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_no_error (w->error);
+  g_assert_true (w->done);
+  g_assert_nonnull (w->new_id);
+  /* applied: the lost answer's record was found, not created again */
+  g_assert_cmpint (w->existed, ==, applied);
+  /* one create reached the state: the dropped one never did, the lost
+   * answer's one was not sent again */
+  g_assert_cmpuint (ps_emu_count_route (emu, create_route) - creates_before, ==, 1);
+  /* and the record was looked up by its anchor before anything was re-sent */
+  g_assert_cmpuint (ps_emu_count_route (emu, search_route) - searches_before, >=, 1);
+  g_assert_cmpuint (count_anchor (target, dialect, anchor_value), ==, 1);
+}
+
+static void
+test_create_dropped_classic (void)
+{
+  create_under_fault (PS_DIALECT_CLASSIC, "{\"drop_next\": 1}", FALSE);
+}
+
+static void
+test_create_dropped_pro (void)
+{
+  create_under_fault (PS_DIALECT_PRO, "{\"drop_next\": 1}", FALSE);
+}
+
+static void
+test_create_answer_lost_classic (void)
+{
+  create_under_fault (PS_DIALECT_CLASSIC, "{\"malformed_next\": 1}", TRUE);
+}
+
+static void
+test_create_answer_lost_pro (void)
+{
+  create_under_fault (PS_DIALECT_PRO, "{\"malformed_next\": 1}", TRUE);
+}
+
+static void
+test_malformed (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  ps_emu_faults (emu, "{\"malformed_next\": 1}");
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED);
+  g_assert_cmpstr (error->message, ==, "GET /v3/groups answered 200 with malformed JSON");
+}
+
+/* ---------------------------------------------------------------- tokens */
+
+static void
+test_expired_token (gconstpointer data)
+{
+  const char *status = data;
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--auth-error-status", status, NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), ==, 1);
+  ps_emu_faults (emu, "{\"expire_tokens\": true}");
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  /* exactly one new sign-in */
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), ==, 2);
+}
+
+static void
+test_token_refused_again (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--token-lifetime", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "again right after a new sign-in"));
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), ==, 2);
+}
+
+static void
+test_wrong_password (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_target_full (emu, PS_DIALECT_CLASSIC, EMU_CLASSIC_CLIENT,
+                                                   EMU_CLASSIC_SECRET, EMU_CLASSIC_EMAIL, "nope-nope",
+                                                   4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH);
+  g_assert_nonnull (strstr (error->message, "email and password"));
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), ==, 1);
+}
+
+static void
+test_wrong_key (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_target_full (emu, PS_DIALECT_PRO, EMU_PRO_KEY, "bad-secret",
+                                                   NULL, NULL, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH);
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 1);
+}
+
+/* ---------------------------------------------------------------- be liberal */
+
+static void
+test_token_field (gconstpointer data)
+{
+  const char *field = data;
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sw = g_strdup_printf ("{\"token_field\": \"%s\"}", field);
+
+  ps_emu_faults (emu, sw);
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((PsTargetEntity *) g_ptr_array_index (list, 0))->id, ==, EMU_CLASSIC_ACCOUNT);
+}
+
+static void
+test_display_name (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetRecord *r;
+
+  ps_emu_faults (emu, "{\"list_value_key\": \"display_name\"}");
+  fields = ps_target_list_fields_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ps_target_field_find_option (ps_target_fields_find (fields, "field_8"), "Inactive"));
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  r = g_ptr_array_index (records, 0);
+  g_assert_cmpstr (ps_target_record_get (r, "field_8"), ==, "Active");
+  g_assert_cmpstr (g_hash_table_lookup (r->option_ids, "field_8"), ==, "901");
+}
+
+static void
+test_search_spelling (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ps_emu_faults (emu, "{\"search_path\": \"objects/search\"}");
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 5);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/groups/{id}/objects/search"), ==, 1);
+  g_clear_pointer (&records, g_ptr_array_unref);
+  /* remembered: the next search goes straight to it */
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/groups/{id}/objects/search"), ==, 2);
+}
+
+static void
+test_missing_totals (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 195; i++)
+    {
+      g_autofree char *first = g_strdup_printf ("T%u", i);
+      PsTargetWrite *w = ps_target_write_new_create (NULL, NULL);
+      ps_target_write_set (w, "field_1", first);
+      ps_target_write_set (w, "field_2", "Totals");
+      g_ptr_array_add (writes, w);
+    }
+  g_assert_true (ps_target_write_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, writes, NULL, &error));
+  ps_emu_faults (emu, "{\"omit_totals\": true}");
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 200);
+  /* 100 + 100 + a short page of 0: three calls */
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/groups/{id}/search/objects"), ==, 3);
+}
+
+static void
+test_pro_bare_lists (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GPtrArray) modules = NULL;
+  g_autoptr(GPtrArray) collections = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ps_emu_faults (emu, "{\"pro_bare_lists\": true}");
+  accounts = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_no_error (error);
+  modules = ps_target_list_modules_sync (target, EMU_PRO_ACCOUNT, NULL, &error);
+  g_assert_no_error (error);
+  collections = ps_target_list_collections_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (accounts->len, ==, 1);
+  g_assert_cmpuint (modules->len, >=, 1);
+  g_assert_cmpuint (collections->len, >=, 2);
+}
+
+static void
+test_create_201 (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+
+  ps_emu_faults (emu, "{\"create_status\": 201}");
+  g_hash_table_insert (values, (gpointer) "field_1", (gpointer) "Created");
+  g_hash_table_insert (values, (gpointer) "field_2", (gpointer) "With201");
+  id = ps_target_write_record_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, values, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+}
+
+/* ---------------------------------------------------------------- cancel */
+
+static gboolean
+cancel_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  g_usleep (300 * 1000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--latency-ms", "200", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 2, 400, 180);
+  g_autoptr(GPtrArray) ids = pro_ids (target, 40);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GThread) thread = NULL;
+  gint64 start;
+
+  (void) cancel_cb;
+  for (guint i = 0; i < ids->len; i++)
+    ps_target_query_add_id (query, g_ptr_array_index (ids, i));
+  thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  start = g_get_monotonic_time ();
+  records = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                           query, cancellable, &error);
+  g_assert_null (records);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* 40 calls at 200 ms, 2 at once, would take 4 s */
+  g_assert_cmpfloat (seconds_since (start), <, 1.5);
+  g_thread_join (g_steal_pointer (&thread));
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  ps_test_init (&argc, &argv);
+  g_test_add_func ("/target/faults/429-retry-after-seconds", test_429_seconds);
+  g_test_add_func ("/target/faults/429-retry-after-date", test_429_date);
+  g_test_add_func ("/target/faults/pacing", test_pacing);
+  g_test_add_func ("/target/faults/503-retry-after", test_503_retry_after);
+  g_test_add_func ("/target/faults/503-gives-up", test_503_gives_up);
+  g_test_add_func ("/target/faults/no-retry-on-500-400", test_no_retry);
+  g_test_add_func ("/target/faults/dropped-get", test_dropped_get);
+  g_test_add_func ("/target/faults/classic/create-dropped", test_create_dropped_classic);
+  g_test_add_func ("/target/faults/pro/create-dropped", test_create_dropped_pro);
+  g_test_add_func ("/target/faults/classic/create-answer-lost", test_create_answer_lost_classic);
+  g_test_add_func ("/target/faults/pro/create-answer-lost", test_create_answer_lost_pro);
+  g_test_add_func ("/target/faults/malformed-json", test_malformed);
+  g_test_add_data_func ("/target/faults/expired-token-401", "401", test_expired_token);
+  g_test_add_data_func ("/target/liberal/expired-token-400", "400", test_expired_token);
+  g_test_add_func ("/target/faults/token-refused-again", test_token_refused_again);
+  g_test_add_func ("/target/faults/wrong-password", test_wrong_password);
+  g_test_add_func ("/target/faults/wrong-key", test_wrong_key);
+  g_test_add_func ("/target/faults/cancel", test_cancel);
+  g_test_add_data_func ("/target/liberal/token-field-access_token", "access_token", test_token_field);
+  g_test_add_data_func ("/target/liberal/token-field-token", "token", test_token_field);
+  g_test_add_func ("/target/liberal/list-value-display_name", test_display_name);
+  g_test_add_func ("/target/liberal/objects-search-spelling", test_search_spelling);
+  g_test_add_func ("/target/liberal/missing-totals", test_missing_totals);
+  g_test_add_func ("/target/liberal/pro-bare-lists", test_pro_bare_lists);
+  g_test_add_func ("/target/liberal/create-201", test_create_201);
+  return g_test_run ();
+}

@@ -46,6 +46,7 @@ struct _PsCollectionMappingPage
   GPtrArray        *field_rows;        /* of FieldRow* */
   GCancellable     *fields_cancellable;
   char             *status_field;      /* id of the Integration Status AD field */
+  GHashTable       *names;             /* id → name of what the combos loaded */
 };
 
 G_DEFINE_FINAL_TYPE (PsCollectionMappingPage, ps_collection_mapping_page, PS_TYPE_WIZARD_PAGE)
@@ -194,8 +195,10 @@ set_fields (PsCollectionMappingPage *self,
 static void
 rebuild_list (PsCollectionMappingPage *self)
 {
+  if (get_profile (self) == NULL)
+    return;
   ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_COLLECTION,
-                            G_CALLBACK (on_mapping_row_remove_cb), self);
+                            self->names, G_CALLBACK (on_mapping_row_remove_cb), self);
 }
 
 static void
@@ -206,6 +209,21 @@ load_groups (PsCollectionMappingPage *self)
 }
 
 /* ---------------------------------------------------------------- callbacks */
+
+/* Keeps the names of what a combo loaded, for the mapping list. */
+static void
+on_choice_combo_loaded_cb (PsCollectionMappingPage *self,
+                           PsChoiceCombo *combo)
+{
+  GPtrArray *choices = ps_choice_combo_get_choices (combo);
+
+  for (guint i = 0; i < choices->len; i++)
+    {
+      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
+      g_hash_table_replace (self->names, g_strdup (choice->id), g_strdup (choice->name));
+    }
+  rebuild_list (self);
+}
 
 static void
 on_form_changed_cb (PsCollectionMappingPage *self)
@@ -502,6 +520,7 @@ ps_collection_mapping_page_finalize (GObject *object)
   g_clear_pointer (&self->fields, g_ptr_array_unref);
   g_ptr_array_unref (self->field_rows);
   g_free (self->status_field);
+  g_hash_table_unref (self->names);
   G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->finalize (object);
 }
 
@@ -547,6 +566,10 @@ static void
 ps_collection_mapping_page_init (PsCollectionMappingPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
+  g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
+  g_signal_connect_swapped (self->collection_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   self->field_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) field_row_free);
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Collection Mapping"));
   ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));

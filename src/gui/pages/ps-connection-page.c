@@ -200,7 +200,7 @@ icon_for_status (PsStepStatus status)
       return "dialog-warning-symbolic";
     case PS_STEP_SKIPPED:
     default:
-      return "content-loading-symbolic";
+      return "action-unavailable-symbolic";
     }
 }
 

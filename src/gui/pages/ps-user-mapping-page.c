@@ -29,7 +29,7 @@ struct _PsUserMappingPage
   PsChoiceCombo    *module_combo;
   PsChoiceCombo    *role_combo;
 
-  gulong            profile_changed_id;
+  GHashTable       *names;   /* id → name of what the combos loaded */
 };
 
 G_DEFINE_FINAL_TYPE (PsUserMappingPage, ps_user_mapping_page, PS_TYPE_WIZARD_PAGE)
@@ -83,7 +83,9 @@ update_state (PsUserMappingPage *self)
 static void
 rebuild_list (PsUserMappingPage *self)
 {
-  ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_USERS,
+  if (get_profile (self) == NULL)
+    return;
+  ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_USERS, self->names,
                             G_CALLBACK (on_mapping_row_remove_cb), self);
 }
 
@@ -95,6 +97,21 @@ load_groups (PsUserMappingPage *self)
 }
 
 /* ---------------------------------------------------------------- callbacks */
+
+/* Keeps the names of what a combo loaded, for the mapping list. */
+static void
+on_choice_combo_loaded_cb (PsUserMappingPage *self,
+                           PsChoiceCombo *combo)
+{
+  GPtrArray *choices = ps_choice_combo_get_choices (combo);
+
+  for (guint i = 0; i < choices->len; i++)
+    {
+      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
+      g_hash_table_replace (self->names, g_strdup (choice->id), g_strdup (choice->name));
+    }
+  rebuild_list (self);
+}
 
 static void
 on_form_changed_cb (PsUserMappingPage *self)
@@ -222,11 +239,19 @@ ps_user_mapping_page_constructed (GObject *object)
   profile = get_profile (self);
   if (profile == NULL)
     return;
-  self->profile_changed_id = g_signal_connect_object (profile, "changed",
-                                                      G_CALLBACK (on_profile_changed_cb), self,
-                                                      G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "changed", G_CALLBACK (on_profile_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   rebuild_list (self);
   update_state (self);
+}
+
+static void
+ps_user_mapping_page_finalize (GObject *object)
+{
+  PsUserMappingPage *self = PS_USER_MAPPING_PAGE (object);
+
+  g_hash_table_unref (self->names);
+  G_OBJECT_CLASS (ps_user_mapping_page_parent_class)->finalize (object);
 }
 
 static void
@@ -237,6 +262,7 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   PsWizardPageClass *page_class = PS_WIZARD_PAGE_CLASS (klass);
 
   object_class->constructed = ps_user_mapping_page_constructed;
+  object_class->finalize = ps_user_mapping_page_finalize;
   page_class->page_id = "user-mapping";
   page_class->shown = ps_user_mapping_page_shown;
 
@@ -264,6 +290,10 @@ static void
 ps_user_mapping_page_init (PsUserMappingPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
+  g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
+  g_signal_connect_swapped (self->role_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("User Mapping"));
   ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));
 }

@@ -308,6 +308,14 @@ ps_choice_combo_get_n_choices (PsChoiceCombo *self)
   return self->choices->len;
 }
 
+/* The loaded choices (PsGuiChoice*), owned by the combo. */
+GPtrArray *
+ps_choice_combo_get_choices (PsChoiceCombo *self)
+{
+  g_return_val_if_fail (PS_IS_CHOICE_COMBO (self), NULL);
+  return self->choices;
+}
+
 GtkComboBox *
 ps_choice_combo_get_combo (PsChoiceCombo *self)
 {

@@ -35,9 +35,20 @@ or_dash (const char *text)
   return text != NULL && *text != '\0' ? text : "—";
 }
 
+/* The name of the thing with @id, when the page has seen it. */
+static const char *
+name_of (GHashTable *names,
+         const char *id)
+{
+  const char *name = names != NULL && id != NULL ? g_hash_table_lookup (names, id) : NULL;
+
+  return or_dash (name != NULL ? name : id);
+}
+
 static void
 describe (PsMappingRow    *self,
-          const PsMapping *m)
+          const PsMapping *m,
+          GHashTable      *names)
 {
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
@@ -46,20 +57,23 @@ describe (PsMappingRow    *self,
   if (m->kind == PS_MAPPING_USERS)
     {
       /* Translators: an AD group → the Asset Panda role its users get */
-      title = g_strdup_printf (_("%s → role %s"), or_dash (group), or_dash (m->role));
-      subtitle = g_strdup_printf (_("Account %s, module %s · Email ← %s, First Name ← %s, Last Name ← %s"),
-                                  or_dash (m->account), or_dash (m->module), or_dash (m->email_attr),
+      title = g_strdup_printf (_("%s → role %s"), or_dash (group), name_of (names, m->role));
+      /* Translators: account › module · the attribute of each invitation field */
+      subtitle = g_strdup_printf (_("%s › %s · Email ← %s, First Name ← %s, Last Name ← %s"),
+                                  name_of (names, m->account), name_of (names, m->module), or_dash (m->email_attr),
                                   or_dash (m->first_name_attr), or_dash (m->last_name_attr));
     }
   else
     {
       /* Translators: an AD group → the Asset Panda collection it fills */
-      title = g_strdup_printf (_("%s → collection %s"), or_dash (group), or_dash (m->collection));
+      title = g_strdup_printf (_("%s → collection %s"), or_dash (group), name_of (names, m->collection));
+      /* Translators: account › module · unique identifier · number of mapped fields */
       subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "Account %s, module %s · Unique Identifier %s · %u field",
-                                               "Account %s, module %s · Unique Identifier %s · %u fields",
+                                               "%s › %s · Unique Identifier %s · %u field",
+                                               "%s › %s · Unique Identifier %s · %u fields",
                                                m->fields->len),
-                                  or_dash (m->account), or_dash (m->module), or_dash (m->unique_id_attr),
+                                  name_of (names, m->account), name_of (names, m->module),
+                                  or_dash (m->unique_id_attr),
                                   m->fields->len);
     }
   gtk_label_set_text (self->title_label, title);
@@ -113,12 +127,13 @@ ps_mapping_row_init (PsMappingRow *self)
 /* ---------------------------------------------------------------- public API */
 
 GtkWidget *
-ps_mapping_row_new (const PsMapping *mapping)
+ps_mapping_row_new (const PsMapping *mapping,
+                    GHashTable      *names)
 {
   PsMappingRow *self = g_object_new (PS_TYPE_MAPPING_ROW, NULL);
 
   self->mapping_name = g_strdup (mapping->name);
-  describe (self, mapping);
+  describe (self, mapping, names);
   return GTK_WIDGET (self);
 }
 
@@ -140,6 +155,7 @@ guint
 ps_mapping_row_fill_list (GtkListBox    *list,
                           PsProfile     *profile,
                           PsMappingKind  kind,
+                          GHashTable    *names,
                           GCallback      on_remove,
                           gpointer       user_data)
 {
@@ -156,7 +172,7 @@ ps_mapping_row_fill_list (GtkListBox    *list,
 
       if (m->kind != kind)
         continue;
-      row = ps_mapping_row_new (m);
+      row = ps_mapping_row_new (m, names);
       g_signal_connect_swapped (row, "remove-requested", on_remove, user_data);
       gtk_list_box_insert (list, row, -1);
       n++;

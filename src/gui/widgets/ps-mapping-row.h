@@ -14,7 +14,8 @@ G_BEGIN_DECLS
 #define PS_TYPE_MAPPING_ROW (ps_mapping_row_get_type ())
 G_DECLARE_FINAL_TYPE (PsMappingRow, ps_mapping_row, PS, MAPPING_ROW, GtkListBoxRow)
 
-GtkWidget  *ps_mapping_row_new              (const PsMapping *mapping);
+GtkWidget  *ps_mapping_row_new              (const PsMapping *mapping,
+                                             GHashTable      *names);
 const char *ps_mapping_row_get_mapping_name (PsMappingRow *self);
 GtkButton  *ps_mapping_row_get_remove_button (PsMappingRow *self);
 
@@ -23,10 +24,13 @@ G_END_DECLS
 G_BEGIN_DECLS
 
 /* Replaces the rows of @list with the mappings of @kind in @profile; each
- * row's "remove-requested" signal is connected to @on_remove with @user_data. */
+ * row's "remove-requested" signal is connected to @on_remove with @user_data.
+ * @names (nullable) maps the ids of accounts, modules, roles and collections
+ * to the names people know them by. */
 guint       ps_mapping_row_fill_list (GtkListBox    *list,
                                       PsProfile     *profile,
                                       PsMappingKind  kind,
+                                      GHashTable    *names,
                                       GCallback      on_remove,
                                       gpointer       user_data);
 

@@ -26,6 +26,8 @@ PACKAGES=(
   iproute2 python3
   # desktop session for UI tests, keyring and screenshots
   xvfb xauth xdotool imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
+  # the German UI test builds de_DE.UTF-8 from these sources with localedef
+  locales
   at-spi2-core
   # tray host for the tray test
   haskell-status-notifier-item-utils

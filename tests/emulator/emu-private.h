@@ -76,7 +76,7 @@ struct _EmuTable {
   GHashTable *record_by_id;
   GHashTable *unique;        /* field key → (folded text → EmuRecord*) */
   guint       n_archived;
-  guint64     version;       /* bumped on every change */
+  guint64     version;       /* bumped on every change of the table */
   int         column_seq;
 
   /* The last filtered search, so that paging through it is O(page). */
@@ -91,8 +91,8 @@ struct _EmuState {
   GPtrArray  *tables;        /* of EmuTable*, both dialects, seed order */
   GHashTable *table_by_id;
   GRand      *rand;          /* ids: deterministic under --random-seed */
+  guint64     version;       /* bumped on every change of any table */
   gint64      next_user_id;
-  gint64      next_option_id;
 };
 
 /* ---------------------------------------------------------------- state */
@@ -187,7 +187,9 @@ typedef struct {
   guint    fail_next;            /* the next N calls answer fail_status */
   guint    fail_status;
   guint    drop_next;
+  gboolean drop_after;           /* drop after applying the call (answer lost) */
   guint    malformed_next;
+  char    *fault_match;          /* glob on "METHOD /path": which calls faults hit */
   /* Auth */
   guint    auth_error_status;    /* 401 or 400 */
   gboolean require_client;       /* Classic login needs client_id/secret */

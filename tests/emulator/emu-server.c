@@ -156,7 +156,7 @@ typedef struct {
   const char        *name;
   SwitchType         type;
   gsize              offset;
-  const char *const *words;   /* SW_WORD: the allowed values */
+  const char *const *words;   /* SW_WORD: the allowed values, NULL for any */
 } SwitchSpec;
 
 static const char *const token_field_words[] = { "both", "access_token", "token", NULL };
@@ -191,6 +191,8 @@ static const SwitchSpec switch_specs[] = {
   SW ("create_status", SW_UINT, create_status, NULL),
   SW ("rate_limit_calls", SW_UINT, rate_calls, NULL),
   SW ("rate_limit_window", SW_UINT, rate_window, NULL),
+  SW ("fault_match", SW_WORD, fault_match, NULL),
+  SW ("drop_after", SW_BOOL, drop_after, NULL),
 };
 
 static void
@@ -205,6 +207,7 @@ switches_init (EmuSwitches *sw)
   sw->list_value_key = g_strdup ("value");
   sw->search_path = g_strdup ("both");
   sw->retry_after_format = g_strdup ("seconds");
+  sw->fault_match = g_strdup ("*");
   sw->pro_put_max = 5;
   sw->create_status = 200;
   sw->rate_calls = 400;
@@ -218,6 +221,7 @@ switches_clear (EmuSwitches *sw)
   g_clear_pointer (&sw->list_value_key, g_free);
   g_clear_pointer (&sw->search_path, g_free);
   g_clear_pointer (&sw->retry_after_format, g_free);
+  g_clear_pointer (&sw->fault_match, g_free);
 }
 
 static void
@@ -229,6 +233,7 @@ switches_copy (EmuSwitches *to, const EmuSwitches *from)
   to->list_value_key = g_strdup (from->list_value_key);
   to->search_path = g_strdup (from->search_path);
   to->retry_after_format = g_strdup (from->retry_after_format);
+  to->fault_match = g_strdup (from->fault_match);
 }
 
 static gboolean
@@ -266,7 +271,8 @@ switch_set (EmuSwitches *sw, const SwitchSpec *spec, JsonNode *value, GError **e
       *(gboolean *) where = json_node_get_boolean (value);
       return TRUE;
     case SW_WORD:
-      if (type != G_TYPE_STRING || !g_strv_contains (spec->words, json_node_get_string (value)))
+      if (type != G_TYPE_STRING ||
+          (spec->words != NULL && !g_strv_contains (spec->words, json_node_get_string (value))))
         break;
       g_free (*(char **) where);
       *(char **) where = g_strdup (json_node_get_string (value));
@@ -640,41 +646,35 @@ rate_limit (EmuServer *server, const char *client)
 
 /* ---------------------------------------------------------------- call log */
 
-static JsonNode *
+/* The request body as JSON text, passwords and secrets masked. Kept as
+ * text: a parsed tree per call would cost far more memory. */
+static char *
 logged_body (EmuRequest *req)
 {
-  JsonNode *node;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) node = NULL;
 
-  if (req->json != NULL)
+  if (req->json == NULL)
+    return g_strdup ("\"<not JSON>\"");
+
+  text = json_to_string (req->json, FALSE);
+  node = json_from_string (text, NULL);
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     {
-      g_autofree char *text = json_to_string (req->json, FALSE);
+      JsonObject *object = json_node_get_object (node);
+      JsonObject *user = json_object_has_member (object, "user") &&
+                         JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "user")) ?
+                         json_object_get_object_member (object, "user") : NULL;
 
-      node = json_from_string (text, NULL);
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        {
-          JsonObject *object = json_node_get_object (node);
-
-          /* Never keep passwords or secrets in the log. */
-          for (const char *const *k = (const char *const[]) { "password", "client_secret", NULL }; *k; k++)
-            if (json_object_has_member (object, *k))
-              json_object_set_string_member (object, *k, "***");
-          if (json_object_has_member (object, "user") &&
-              JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "user")))
-            {
-              JsonObject *user = json_object_get_object_member (object, "user");
-
-              for (const char *const *k = (const char *const[]) { "password", "password_confirmation",
-                                                                  "confirm_password", NULL }; *k; k++)
-                if (json_object_has_member (user, *k))
-                  json_object_set_string_member (user, *k, "***");
-            }
-        }
-      return node;
+      for (const char *const *k = (const char *const[]) { "password", "client_secret", NULL }; *k; k++)
+        if (json_object_has_member (object, *k))
+          json_object_set_string_member (object, *k, "***");
+      for (const char *const *k = (const char *const[]) { "password", "password_confirmation",
+                                                          "confirm_password", NULL }; user != NULL && *k; k++)
+        if (json_object_has_member (user, *k))
+          json_object_set_string_member (user, *k, "***");
     }
-
-  node = json_node_new (JSON_NODE_VALUE);
-  json_node_set_string (node, req->bad_json ? "<not JSON>" : "<form data>");
-  return node;
+  return json_to_string (node, FALSE);
 }
 
 static JsonObject *
@@ -698,7 +698,11 @@ log_call (EmuRequest *req, gboolean with_body)
                                   soup_message_headers_get_one (headers, "Authorization") != NULL ||
                                   soup_message_headers_get_one (headers, "Access-Key-Id") != NULL);
   if (with_body && req->body != NULL && g_bytes_get_size (req->body) > 0)
-    json_object_set_member (entry, "request_body", logged_body (req));
+    {
+      g_autofree char *text = logged_body (req);
+
+      json_object_set_string_member (entry, "request_body", text);
+    }
 
   if (server->call_log_max > 0 && server->calls->len >= server->call_log_max)
     g_ptr_array_remove_range (server->calls, 0, MAX (1, server->call_log_max / 10));
@@ -721,6 +725,21 @@ drop_connection (SoupServerMessage *msg)
 
   if (stream != NULL)
     g_io_stream_close (stream, NULL, NULL);
+}
+
+/* Closes the connection unanswered and logs it; @fault is "dropped" (before
+ * the call was applied) or "dropped_after" (after). */
+static void
+drop_call (EmuServer *server, EmuRequest *req, JsonObject *entry, const char *fault)
+{
+  if (req->route == NULL)
+    req->route = g_strdup_printf ("%s %s", req->method, req->path);
+  json_object_set_string_member (entry, "fault", fault);
+  json_object_set_string_member (entry, "status", "dropped");
+  json_object_set_string_member (entry, "route", req->route);
+  count (server->by_status, "dropped");
+  count (server->by_endpoint, req->route);
+  drop_connection (req->msg);
 }
 
 static void
@@ -851,6 +870,9 @@ server_callback (SoupServer        *soup,
   g_autofree char *status_text = NULL;
   JsonObject *entry;
   gboolean is_write;
+  g_autofree char *call_text = NULL;
+  gboolean targeted = FALSE;
+  gboolean drop;
   gint64 wait;
   guint delay;
 
@@ -889,26 +911,27 @@ server_callback (SoupServer        *soup,
       parse_body (req);
       req->client = client_key (server, req);
       entry = log_call (req, is_write);
+      call_text = g_strdup_printf ("%s %s", req->method, path);
+      targeted = g_pattern_match_simple (server->sw.fault_match, call_text);
 
       wait = rate_limit (server, req->client);
+      drop = wait == 0 && targeted && (server->sw.drop_next > 0 || roll (server, server->sw.drop_rate));
+      if (drop && server->sw.drop_next > 0)
+        server->sw.drop_next--;
+
       if (wait > 0)
         {
           server->n_rate_limited++;
           set_retry_after (server, msg, wait);
           emu_reply_error (req, 429, "Rate limit exceeded", NULL);
         }
-      else if (server->sw.drop_next > 0 || roll (server, server->sw.drop_rate))
+      else if (drop && !server->sw.drop_after)
         {
-          if (server->sw.drop_next > 0)
-            server->sw.drop_next--;
-          json_object_set_string_member (entry, "fault", "dropped");
-          json_object_set_string_member (entry, "status", "dropped");
-          count (server->by_status, "dropped");
-          count (server->by_endpoint, "dropped");
-          drop_connection (msg);
+          /* The request is lost: nothing was applied. */
+          drop_call (server, req, entry, "dropped");
           return;
         }
-      else if (server->sw.fail_next > 0)
+      else if (targeted && server->sw.fail_next > 0)
         {
           server->sw.fail_next--;
           json_object_set_string_member (entry, "fault", "fail_next");
@@ -916,7 +939,7 @@ server_callback (SoupServer        *soup,
             set_retry_after (server, msg, server->sw.error_retry_after);
           emu_reply_error (req, server->sw.fail_status, soup_status_get_phrase (server->sw.fail_status), NULL);
         }
-      else if (roll (server, server->sw.error_rate))
+      else if (targeted && roll (server, server->sw.error_rate))
         {
           static const guint statuses[] = { 502, 503, 504 };
           guint status = statuses[g_rand_int_range (server->fault_rand, 0, G_N_ELEMENTS (statuses))];
@@ -931,7 +954,13 @@ server_callback (SoupServer        *soup,
       else if (!emu_classic_handle (req) && !emu_pro_handle (req))
         emu_reply_error (req, SOUP_STATUS_NOT_FOUND, "Not found", NULL);
 
-      if (SOUP_STATUS_IS_SUCCESSFUL (req->status) &&
+      if (drop && server->sw.drop_after)
+        {
+          /* The answer is lost: the request was applied. */
+          drop_call (server, req, entry, "dropped_after");
+          return;
+        }
+      if (targeted && SOUP_STATUS_IS_SUCCESSFUL (req->status) &&
           (server->sw.malformed_next > 0 || roll (server, server->sw.malformed_rate)))
         {
           if (server->sw.malformed_next > 0)
@@ -953,6 +982,11 @@ server_callback (SoupServer        *soup,
   if (roll (server, server->sw.slow_rate))
     delay += server->sw.slow_ms;
   json_object_set_int_member (entry, "delay_ms", delay);
+  {
+    g_autofree char *finished = emu_format_time (emu_now () + (gint64) delay * 1000);
+
+    json_object_set_string_member (entry, "finished", finished);
+  }
   if (delay > 0)
     {
       soup_server_message_pause (msg);
@@ -1044,22 +1078,20 @@ calls_node (EmuServer *server, EmuRequest *req)
   for (guint i = first; i < server->calls->len && json_array_get_length (calls) < limit; i++)
     {
       JsonObject *entry = g_ptr_array_index (server->calls, i);
+      JsonObject *copy = json_object_new ();
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *node;
 
-      if (with_bodies || !json_object_has_member (entry, "request_body"))
-        json_array_add_object_element (calls, json_object_ref (entry));
-      else
+      json_object_iter_init_ordered (&iter, entry);
+      while (json_object_iter_next_ordered (&iter, &name, &node))
         {
-          JsonObject *copy = json_object_new ();
-          JsonObjectIter iter;
-          const char *name;
-          JsonNode *node;
-
-          json_object_iter_init_ordered (&iter, entry);
-          while (json_object_iter_next_ordered (&iter, &name, &node))
-            if (!g_str_equal (name, "request_body"))
-              json_object_set_member (copy, name, json_node_copy (node));
-          json_array_add_object_element (calls, copy);
+          if (!g_str_equal (name, "request_body"))
+            json_object_set_member (copy, name, json_node_copy (node));
+          else if (with_bodies)
+            json_object_set_member (copy, name, json_from_string (json_node_get_string (node), NULL));
         }
+      json_array_add_object_element (calls, copy);
     }
 
   json_object_set_int_member (object, "next_seq", server->next_seq);

@@ -387,6 +387,13 @@ emu_table_find_unique (EmuTable *table, const char *key, const char *text)
 }
 
 static void
+table_changed (EmuTable *table)
+{
+  table->version++;
+  table->state->version++;
+}
+
+static void
 index_record (EmuRecord *record, gboolean add)
 {
   GHashTableIter iter;
@@ -651,7 +658,7 @@ emu_table_insert (EmuTable *table, JsonObject *changes, const char *id)
   g_ptr_array_add (table->records, record);
   g_hash_table_insert (table->record_by_id, record->id, record);
   index_record (record, TRUE);
-  table->version++;
+  table_changed (table);
   return record;
 }
 
@@ -663,7 +670,7 @@ emu_table_update (EmuRecord *record, JsonObject *changes)
   index_record (record, TRUE);
   record->updated_at = emu_now ();
   record->version++;
-  record->table->version++;
+  table_changed (record->table);
 }
 
 void
@@ -678,7 +685,7 @@ emu_table_set_archived (EmuRecord *record, gboolean archived)
     record->table->n_archived--;
   record->updated_at = emu_now ();
   record->version++;
-  record->table->version++;
+  table_changed (record->table);
 }
 
 void
@@ -693,13 +700,15 @@ emu_table_remove (EmuTable *table, EmuRecord *record)
   g_ptr_array_remove_index (table->records, index);
   for (guint i = index; i < table->records->len; i++)
     ((EmuRecord *) g_ptr_array_index (table->records, i))->index = i;
-  table->version++;
+  table_changed (table);
 }
 
 GPtrArray *
 emu_table_matches (EmuTable *table, const char *cache_key, EmuMatchFunc match, gpointer data)
 {
-  if (table->cache_matches != NULL && table->cache_version == table->version &&
+  /* Any change anywhere invalidates: filters on linked records read the
+   * display names of records in other tables. */
+  if (table->cache_matches != NULL && table->cache_version == table->state->version &&
       g_strcmp0 (table->cache_key, cache_key) == 0)
     return table->cache_matches;
 
@@ -714,7 +723,7 @@ emu_table_matches (EmuTable *table, const char *cache_key, EmuMatchFunc match, g
     }
   g_free (table->cache_key);
   table->cache_key = g_strdup (cache_key);
-  table->cache_version = table->version;
+  table->cache_version = table->state->version;
   return table->cache_matches;
 }
 

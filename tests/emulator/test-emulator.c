@@ -1180,6 +1180,48 @@ test_fault_drop (void)
   g_assert_cmpint (num (stats->json, "$.statuses.dropped"), ==, 1);
 }
 
+/* fault_match aims the faults at some calls; drop_after loses the answer
+ * of a call that was applied, drop (before) loses the request. */
+static void
+test_fault_targeted (void)
+{
+  g_autofree char *token = NULL;
+  Auth auth = { NULL, NULL, NULL };
+  g_autoptr(Reply) lost_answer = NULL;
+  g_autoptr(Reply) lost_request = NULL;
+  g_autoptr(Reply) untouched = NULL;
+  g_autoptr(Reply) applied = NULL;
+  g_autoptr(Reply) not_applied = NULL;
+  g_autoptr(Reply) calls = NULL;
+
+  reset (shared);
+  token = classic_login (shared, CLIENT_ID, CLIENT_SECRET);
+  auth.bearer = token;
+
+  admin (shared, "/_admin/faults", "{\"drop_next\":1,\"drop_after\":true,"
+         "\"fault_match\":\"POST /v3/groups/" EMPLOYEES "/objects\"}");
+  untouched = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
+  lost_answer = call (shared, "POST", "/v3/groups/" EMPLOYEES "/objects",
+                      "{\"field_1\":\"Lost\",\"field_2\":\"Answer\",\"field_3\":\"lost.answer@example.com\"}", &auth);
+  g_assert_nonnull (lost_answer->error);
+  applied = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
+                    "{\"field_filters\":{\"field_3\":\"lost.answer@example.com\"}}", &auth);
+  g_assert_cmpuint (len (applied->json, "$.objects"), ==, 1);
+
+  admin (shared, "/_admin/faults", "{\"drop_next\":1,\"drop_after\":false}");
+  lost_request = call (shared, "POST", "/v3/groups/" EMPLOYEES "/objects",
+                       "{\"field_1\":\"Lost\",\"field_2\":\"Request\",\"field_3\":\"lost.request@example.com\"}", &auth);
+  g_assert_nonnull (lost_request->error);
+  not_applied = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
+                        "{\"field_filters\":{\"field_3\":\"lost.request@example.com\"}}", &auth);
+  g_assert_cmpuint (len (not_applied->json, "$.objects"), ==, 0);
+
+  calls = expect (shared, 200, "GET", "/_admin/calls?bodies=0", NULL, NULL);
+  assert_str (calls->json, "$.calls[2].fault", "dropped_after");
+  assert_str (calls->json, "$.calls[2].status", "dropped");
+  assert_str (calls->json, "$.calls[4].fault", "dropped");
+}
+
 static void
 test_fault_malformed (void)
 {
@@ -1488,6 +1530,7 @@ main (int argc, char **argv)
   g_test_add_func ("/emulator/rate-limit", test_rate_limit);
   g_test_add_func ("/emulator/faults/errors", test_fault_errors);
   g_test_add_func ("/emulator/faults/drop", test_fault_drop);
+  g_test_add_func ("/emulator/faults/targeted", test_fault_targeted);
   g_test_add_func ("/emulator/faults/malformed", test_fault_malformed);
   g_test_add_func ("/emulator/faults/tokens", test_fault_tokens);
   g_test_add_func ("/emulator/faults/latency", test_fault_latency);

@@ -35,7 +35,7 @@ static const GOptionEntry option_entries[] = {
   { "profile", 'p', 0, G_OPTION_ARG_STRING, NULL,
     N_("Open the profile called NAME"), N_("NAME") },
   { "page", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Show the page NAME: connection, schedule, user-mapping, collection-mapping, sync or history"),
+    N_("Show the page NAME: connection, schedule, users, collections, sync or history"),
     N_("NAME") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { NULL }

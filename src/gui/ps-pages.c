@@ -29,6 +29,13 @@ static const PsPageEntry page_table[] = {
 
 #undef PAGE
 
+/* Shorter names people use for the mapping pages (--page users). */
+static const struct { const char *alias; const char *id; } page_aliases[] = {
+  { "users", "user-mapping" },
+  { "collections", "collection-mapping" },
+  { "automation", "schedule" },
+};
+
 const PsPageEntry *
 ps_pages_get_table (guint *n_pages)
 {
@@ -39,6 +46,9 @@ ps_pages_get_table (guint *n_pages)
 const PsPageEntry *
 ps_pages_lookup (const char *id)
 {
+  for (guint i = 0; i < G_N_ELEMENTS (page_aliases); i++)
+    if (g_strcmp0 (page_aliases[i].alias, id) == 0)
+      id = page_aliases[i].id;
   for (guint i = 0; i < G_N_ELEMENTS (page_table); i++)
     if (g_strcmp0 (page_table[i].id, id) == 0)
       return &page_table[i];

@@ -446,7 +446,7 @@ ps_window_show_page (PsWindow   *self,
   entry = ps_pages_lookup (page_id);
   if (entry == NULL || (self->wizard && !entry->in_wizard))
     return FALSE;
-  gtk_stack_set_visible_child_name (self->stack, page_id);
+  gtk_stack_set_visible_child_name (self->stack, entry->id);
   return TRUE;
 }
 
@@ -454,10 +454,12 @@ PsWizardPage *
 ps_window_get_page (PsWindow   *self,
                     const char *page_id)
 {
+  const PsPageEntry *entry;
   GtkWidget *child;
 
   g_return_val_if_fail (PS_IS_WINDOW (self), NULL);
-  child = gtk_stack_get_child_by_name (self->stack, page_id);
+  entry = ps_pages_lookup (page_id);
+  child = entry != NULL ? gtk_stack_get_child_by_name (self->stack, entry->id) : NULL;
   return child != NULL ? PS_WIZARD_PAGE (child) : NULL;
 }
 

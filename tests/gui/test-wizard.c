@@ -196,6 +196,8 @@ test_page_table_follows_seed (void)
       g_assert_true (table[i].in_wizard == (i < 4));
     }
   g_assert_null (ps_pages_lookup ("nope"));
+  g_assert_cmpstr (ps_pages_lookup ("users")->id, ==, "user-mapping");
+  g_assert_cmpstr (ps_pages_lookup ("collections")->id, ==, "collection-mapping");
 }
 
 static void

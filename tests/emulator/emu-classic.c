@@ -3,7 +3,7 @@
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Shapes follow ../../../shared/reference/assetpanda-api.md §2–§6 and §8.
+ * Shapes follow the reference notes (assetpanda-api.md) §2–§6 and §8.
  */
 
 #include <string.h>
@@ -14,24 +14,6 @@
 #define MAX_LIMIT     100
 
 /* ---------------------------------------------------------------- helpers */
-
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
-static JsonNode *
-array_node (JsonArray *array)
-{
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_take_array (node, array);
-  return node;
-}
 
 static gint64
 account_id (EmuState *state)
@@ -111,17 +93,7 @@ render_user (EmuState *state, JsonObject *user)
       else if (!g_str_equal (order[i], "phone"))
         json_object_set_null_member (object, order[i]);
     }
-  return object_node (object);
-}
-
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return emu_object_node (object);
 }
 
 /* An integer sent as a number or as a decimal string; -1 when absent. */
@@ -160,7 +132,7 @@ reply_validation (EmuRequest *req, const char *key, const char *message, int cod
   json_object_set_string_member (object, "message", text);
   json_object_set_array_member (object, "errors", field_errors (key, message));
   json_object_set_int_member (object, "code", code);
-  emu_reply (req, 422, object_node (object));
+  emu_reply (req, 422, emu_object_node (object));
 }
 
 /* ---------------------------------------------------------------- rendering */
@@ -184,7 +156,7 @@ render_value (EmuServer *server, EmuRecord *record, EmuField *field, JsonNode *s
 
     json_object_set_string_member (object, label_key, text);
   }
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 JsonNode *
@@ -234,7 +206,7 @@ emu_classic_render_object (EmuServer *server, EmuRecord *record)
   json_object_set_object_member (object, "entity", entity);
   json_object_set_int_member (object, "group_id", group_id);
   json_object_set_int_member (object, "entity_id", group_id);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static JsonObject *
@@ -297,7 +269,7 @@ render_field (EmuServer *server, EmuTable *table, EmuField *field)
   json_object_iter_init_ordered (&iter, field->extra);
   while (json_object_iter_next_ordered (&iter, &name, &node))
     json_object_set_member (object, name, json_node_copy (node));
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 /* ---------------------------------------------------------------- session */
@@ -309,10 +281,10 @@ handle_token (EmuRequest *req)
   EmuState *state = emu_server_state (server);
   EmuSwitches *sw = emu_server_switches (server);
   JsonObject *body = emu_request_object (req);
-  const char *email = member_string (body, "email");
-  const char *password = member_string (body, "password");
-  const char *client_id = member_string (body, "client_id");
-  const char *client_secret = member_string (body, "client_secret");
+  const char *email = emu_member_string (body, "email");
+  const char *password = emu_member_string (body, "password");
+  const char *client_id = emu_member_string (body, "client_id");
+  const char *client_secret = emu_member_string (body, "client_secret");
   JsonObject *user = user_by_email (state, email);
   JsonObject *object;
   EmuToken *token;
@@ -329,8 +301,8 @@ handle_token (EmuRequest *req)
           JsonObject *client = json_array_get_object_element (clients, i);
 
           known = known ||
-                  (g_strcmp0 (member_string (client, "client_id"), client_id) == 0 &&
-                   g_strcmp0 (member_string (client, "client_secret"), client_secret) == 0);
+                  (g_strcmp0 (emu_member_string (client, "client_id"), client_id) == 0 &&
+                   g_strcmp0 (emu_member_string (client, "client_secret"), client_secret) == 0);
         }
       if (!known)
         {
@@ -346,7 +318,7 @@ handle_token (EmuRequest *req)
                        field_errors ("base", "User email not found!"));
       return;
     }
-  if (g_strcmp0 (member_string (user, "password"), password) != 0)
+  if (g_strcmp0 (emu_member_string (user, "password"), password) != 0)
     {
       emu_reply_error (req, SOUP_STATUS_UNAUTHORIZED, "Invalid email or password",
                        field_errors ("base", "Invalid email or password"));
@@ -368,7 +340,7 @@ handle_token (EmuRequest *req)
   json_object_set_string_member (object, "token_type", "bearer");
   json_object_set_int_member (object, "expires_in", sw->token_lifetime);
   json_object_set_int_member (object, "created_at", emu_now () / G_USEC_PER_SEC);
-  emu_reply (req, SOUP_STATUS_OK, object_node (object));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (object));
 }
 
 /* The signed-in user, or NULL after answering with an auth error. */
@@ -468,7 +440,7 @@ handle_settings (EmuRequest *req, JsonObject *me)
   json_object_set_object_member (root, "company_support", json_object_new ());
   json_object_set_object_member (root, "user_access_rules", json_object_new ());
   json_object_set_array_member (root, "submenu_entities", json_array_new ());
-  emu_reply (req, SOUP_STATUS_OK, object_node (root));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (root));
 }
 
 static void
@@ -480,7 +452,7 @@ handle_users (EmuRequest *req)
 
   for (guint i = 0; i < json_array_get_length (list); i++)
     json_array_add_element (out, render_user (state, json_array_get_object_element (list, i)));
-  emu_reply (req, SOUP_STATUS_OK, array_node (out));
+  emu_reply (req, SOUP_STATUS_OK, emu_array_node (out));
 }
 
 static void
@@ -520,7 +492,7 @@ handle_templates (EmuRequest *req)
       json_object_set_array_member (item, "template_users", members);
       json_array_add_object_element (out, item);
     }
-  emu_reply (req, SOUP_STATUS_OK, array_node (out));
+  emu_reply (req, SOUP_STATUS_OK, emu_array_node (out));
 }
 
 /* Users may be created and changed only by company admins whose API client
@@ -552,9 +524,9 @@ apply_user (EmuRequest *req, JsonObject *body, JsonObject *user, gboolean creati
   JsonObject *fields = json_object_has_member (body, "user") &&
                        JSON_NODE_HOLDS_OBJECT (json_object_get_member (body, "user")) ?
                        json_object_get_object_member (body, "user") : NULL;
-  const char *email = member_string (fields, "email");
-  const char *password = member_string (fields, "password");
-  const char *confirmation = member_string (fields, "password_confirmation");
+  const char *email = emu_member_string (fields, "email");
+  const char *password = emu_member_string (fields, "password");
+  const char *confirmation = emu_member_string (fields, "password_confirmation");
   gint64 template_id = -1;
   gint64 account;
 
@@ -564,7 +536,7 @@ apply_user (EmuRequest *req, JsonObject *body, JsonObject *user, gboolean creati
       return FALSE;
     }
   if (confirmation == NULL)
-    confirmation = member_string (fields, "confirm_password");
+    confirmation = emu_member_string (fields, "confirm_password");
 
   for (const char *const *k = (const char *const[]) { "template_id", "template_rule_id", NULL }; *k; k++)
     {
@@ -620,11 +592,11 @@ apply_user (EmuRequest *req, JsonObject *body, JsonObject *user, gboolean creati
 
   for (const char *const *k = (const char *const[]) { "first_name", "last_name", "email", "password",
                                                       "integ_ad_sid", NULL }; *k; k++)
-    if (member_string (fields, *k) != NULL)
-      json_object_set_string_member (user, *k, member_string (fields, *k));
-  if (member_string (fields, "phone") != NULL || member_string (body, "phone") != NULL)
-    json_object_set_string_member (user, "phone", member_string (fields, "phone") != NULL ?
-                                   member_string (fields, "phone") : member_string (body, "phone"));
+    if (emu_member_string (fields, *k) != NULL)
+      json_object_set_string_member (user, *k, emu_member_string (fields, *k));
+  if (emu_member_string (fields, "phone") != NULL || emu_member_string (body, "phone") != NULL)
+    json_object_set_string_member (user, "phone", emu_member_string (fields, "phone") != NULL ?
+                                   emu_member_string (fields, "phone") : emu_member_string (body, "phone"));
   if (template_id >= 0)
     json_object_set_int_member (user, "template_rule_id", template_id);
   if (json_object_has_member (fields, "is_active"))
@@ -792,12 +764,12 @@ search_parse (EmuRequest *req, EmuTable *table, JsonObject *body, Search *search
 {
   JsonObject *filters = NULL;
   JsonNode *ids;
-  const char *archived = member_string (body, "view_archived");
+  const char *archived = emu_member_string (body, "view_archived");
 
   search->table = table;
   search->filter_fields = g_ptr_array_new ();
   search->filter_values = g_ptr_array_new_with_free_func (g_free);
-  search->partial = g_strcmp0 (member_string (body, "field_match"), "partial") == 0;
+  search->partial = g_strcmp0 (emu_member_string (body, "field_match"), "partial") == 0;
   search->archived = g_strcmp0 (archived, "all") == 0 ? 1 : g_strcmp0 (archived, "archived") == 0 ? 2 : 0;
 
   if (body != NULL && json_object_has_member (body, "field_filters"))
@@ -833,8 +805,8 @@ search_parse (EmuRequest *req, EmuTable *table, JsonObject *body, Search *search
         }
     }
 
-  if (member_string (body, "search") != NULL && *member_string (body, "search") != '\0')
-    search->search = g_utf8_casefold (member_string (body, "search"), -1);
+  if (emu_member_string (body, "search") != NULL && *emu_member_string (body, "search") != '\0')
+    search->search = g_utf8_casefold (emu_member_string (body, "search"), -1);
 
   ids = body != NULL ? json_object_get_member (body, "ids") : NULL;
   if (ids != NULL && !JSON_NODE_HOLDS_NULL (ids))
@@ -865,8 +837,8 @@ search_parse (EmuRequest *req, EmuTable *table, JsonObject *body, Search *search
     {
       JsonNode *node = json_object_get_member (body, "last_modified");
       JsonObject *range = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *gte = member_string (range, "gte");
-      const char *lte = member_string (range, "lte");
+      const char *gte = emu_member_string (range, "gte");
+      const char *lte = emu_member_string (range, "lte");
 
       if (range == NULL || (gte != NULL && !emu_parse_time (gte, &search->gte)) ||
           (lte != NULL && !emu_parse_time (lte, &search->lte)))
@@ -992,7 +964,7 @@ handle_search (EmuRequest *req, EmuTable *table)
       json_object_set_object_member (root, "totals", totals);
     }
   json_object_set_int_member (root, "not_viewable", 0);
-  emu_reply (req, SOUP_STATUS_OK, object_node (root));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (root));
 }
 
 /* ---------------------------------------------------------------- objects */
@@ -1024,7 +996,7 @@ reply_item_errors (EmuRequest *req, GPtrArray *failed, gboolean breach)
   json_object_set_string_member (object, "message", first != NULL ? first : "Validation failed");
   json_object_set_array_member (object, "errors", errors);
   json_object_set_int_member (object, "code", breach ? 2 : 1);
-  emu_reply (req, 422, object_node (object));
+  emu_reply (req, 422, emu_object_node (object));
 }
 
 /* The field values of one item as sent: a flat map, or a map under "data". */
@@ -1130,7 +1102,7 @@ handle_create (EmuRequest *req, EmuTable *table)
       JsonObject *root = json_object_new ();
 
       json_object_set_array_member (root, "objects", created);
-      emu_reply (req, emu_server_switches (server)->create_status, object_node (root));
+      emu_reply (req, emu_server_switches (server)->create_status, emu_object_node (root));
     }
 }
 
@@ -1233,7 +1205,7 @@ handle_update_batch (EmuRequest *req, EmuTable *table)
     }
   root = json_object_new ();
   json_object_set_array_member (root, "objects", updated);
-  emu_reply (req, SOUP_STATUS_OK, object_node (root));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (root));
 }
 
 static void
@@ -1281,7 +1253,7 @@ handle_archive (EmuRequest *req, EmuTable *table, gboolean archive)
   json_object_set_int_member (root, "count", json_array_get_length (done));
   json_object_set_array_member (root, "object_ids", done);
   json_object_set_array_member (root, "not_found", missing);
-  emu_reply (req, json_array_get_length (done) > 0 ? SOUP_STATUS_OK : SOUP_STATUS_NOT_FOUND, object_node (root));
+  emu_reply (req, json_array_get_length (done) > 0 ? SOUP_STATUS_OK : SOUP_STATUS_NOT_FOUND, emu_object_node (root));
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -1301,7 +1273,7 @@ handle_groups (EmuRequest *req)
         json_array_add_object_element (groups, render_group (table));
     }
   json_object_set_array_member (root, "groups", groups);
-  emu_reply (req, SOUP_STATUS_OK, object_node (root));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (root));
 }
 
 static void
@@ -1313,7 +1285,7 @@ handle_fields (EmuRequest *req, EmuTable *table)
   for (guint i = 0; i < table->fields->len; i++)
     json_array_add_element (fields, render_field (req->server, table, g_ptr_array_index (table->fields, i)));
   json_object_set_array_member (root, "fields", fields);
-  emu_reply (req, SOUP_STATUS_OK, object_node (root));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (root));
 }
 
 static void
@@ -1324,7 +1296,7 @@ handle_statuses (EmuRequest *req, EmuTable *table)
   g_autofree char *text = json_to_string (copy, FALSE);
 
   json_object_set_member (root, "statuses", json_from_string (text, NULL));
-  emu_reply (req, SOUP_STATUS_OK, object_node (root));
+  emu_reply (req, SOUP_STATUS_OK, emu_object_node (root));
 }
 
 /* Routes /v3/groups/{id}/…; segments[0..1] are "v3", "groups". */
@@ -1348,7 +1320,7 @@ route_group (EmuRequest *req)
   if (a == NULL && g_str_equal (method, "GET"))
     {
       emu_request_set_route (req, "/v3/groups/{id}");
-      emu_reply (req, SOUP_STATUS_OK, object_node (render_group (table)));
+      emu_reply (req, SOUP_STATUS_OK, emu_object_node (render_group (table)));
     }
   else if (g_strcmp0 (a, "fields") == 0 && b == NULL && g_str_equal (method, "GET"))
     {

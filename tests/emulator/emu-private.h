@@ -95,6 +95,20 @@ struct _EmuState {
   gint64      next_user_id;
 };
 
+/* ---------------------------------------------------------------- JSON helpers */
+
+/* Both take @object / @array. */
+JsonNode   *emu_object_node          (JsonObject  *object);
+JsonNode   *emu_array_node           (JsonArray   *array);
+/* Borrowed; NULL when @object is NULL or the member is missing or of
+ * another type. */
+const char *emu_member_string        (JsonObject  *object,
+                                      const char  *name);
+JsonObject *emu_member_object        (JsonObject  *object,
+                                      const char  *name);
+JsonArray  *emu_member_array         (JsonObject  *object,
+                                      const char  *name);
+
 /* ---------------------------------------------------------------- state */
 
 EmuState   *emu_state_new_from_json  (JsonNode    *seed,

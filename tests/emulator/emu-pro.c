@@ -3,7 +3,7 @@
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Shapes follow ../../../shared/reference/assetpanda-api.md §7 and the
+ * Shapes follow the reference notes (assetpanda-api.md) §7 and the
  * contract's provisional endpoints (roles, users, invite).
  */
 
@@ -16,41 +16,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-member_object (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-member_array (JsonObject *object, const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
 /* {"data": payload}; takes @payload. */
 static JsonNode *
 data_node (JsonNode *payload)
@@ -58,7 +23,7 @@ data_node (JsonNode *payload)
   JsonObject *root = json_object_new ();
 
   json_object_set_member (root, "data", payload);
-  return object_node (root);
+  return emu_object_node (root);
 }
 
 /* {"data": {name: payload}}; takes @payload. */
@@ -68,7 +33,7 @@ data_member_node (const char *name, JsonNode *payload)
   JsonObject *inner = json_object_new ();
 
   json_object_set_member (inner, name, payload);
-  return data_node (object_node (inner));
+  return data_node (emu_object_node (inner));
 }
 
 static JsonNode *
@@ -83,16 +48,15 @@ copy_object_node (JsonObject *object, const char *const *skip)
   while (json_object_iter_next_ordered (&iter, &name, &node))
     if (skip == NULL || !g_strv_contains (skip, name))
       json_object_set_member (copy, name, json_node_copy (node));
-  return object_node (copy);
+  return emu_object_node (copy);
 }
 
 /* A list answer: {"data": [...]} or, with pro_bare_lists, the bare array. */
 static void
 reply_list (EmuRequest *req, JsonArray *list)
 {
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  JsonNode *node = emu_array_node (list);
 
-  json_node_take_array (node, list);
   if (emu_server_switches (req->server)->pro_bare_lists)
     emu_reply (req, SOUP_STATUS_OK, node);
   else
@@ -112,7 +76,7 @@ find_by_id (JsonArray *list, const char *id)
     {
       JsonObject *item = json_array_get_object_element (list, i);
 
-      if (g_strcmp0 (member_string (item, "id"), id) == 0)
+      if (g_strcmp0 (emu_member_string (item, "id"), id) == 0)
         return item;
     }
   return NULL;
@@ -123,7 +87,7 @@ find_module (EmuState *state, const char *account_id, const char *module_id)
 {
   JsonObject *account = find_by_id (accounts (state), account_id);
 
-  return account != NULL ? find_by_id (member_array (account, "modules"), module_id) : NULL;
+  return account != NULL ? find_by_id (emu_member_array (account, "modules"), module_id) : NULL;
 }
 
 /* Every module of every account, for lookups by user id. */
@@ -135,7 +99,7 @@ all_modules (EmuState *state)
 
   for (guint a = 0; a < json_array_get_length (list); a++)
     {
-      JsonArray *mods = member_array (json_array_get_object_element (list, a), "modules");
+      JsonArray *mods = emu_member_array (json_array_get_object_element (list, a), "modules");
 
       for (guint m = 0; mods != NULL && m < json_array_get_length (mods); m++)
         g_ptr_array_add (modules, json_array_get_object_element (mods, m));
@@ -170,8 +134,8 @@ authenticate (EmuRequest *req)
     {
       JsonObject *key = json_array_get_object_element (keys, i);
 
-      if (g_strcmp0 (member_string (key, "key_id"), key_id) == 0 &&
-          g_strcmp0 (member_string (key, "key_secret"), key_secret) == 0)
+      if (g_strcmp0 (emu_member_string (key, "key_id"), key_id) == 0 &&
+          g_strcmp0 (emu_member_string (key, "key_secret"), key_secret) == 0)
         return key;
     }
 
@@ -184,7 +148,7 @@ authenticate (EmuRequest *req)
 static gboolean
 may_manage_users (EmuRequest *req, JsonObject *key)
 {
-  if (emu_server_client_granular (req->server, member_string (key, "key_id")))
+  if (emu_server_client_granular (req->server, emu_member_string (key, "key_id")))
     return TRUE;
   emu_reply_error (req, SOUP_STATUS_FORBIDDEN,
                    "This API key has no permission to manage users; "
@@ -234,15 +198,15 @@ require_collection (EmuRequest *req, const char *account_id, const char *module_
 static EmuTable *
 body_collection (EmuRequest *req, JsonObject *body)
 {
-  JsonObject *tenant = member_object (body, "tenant");
+  JsonObject *tenant = emu_member_object (body, "tenant");
 
   if (body == NULL)
     {
       emu_reply_error (req, SOUP_STATUS_BAD_REQUEST, "Send a JSON body with tenant and collectionId", NULL);
       return NULL;
     }
-  return require_collection (req, member_string (tenant, "accountId"), member_string (tenant, "moduleId"),
-                             member_string (body, "collectionId"));
+  return require_collection (req, emu_member_string (tenant, "accountId"), emu_member_string (tenant, "moduleId"),
+                             emu_member_string (body, "collectionId"));
 }
 
 /* ---------------------------------------------------------------- rendering */
@@ -367,7 +331,7 @@ handle_modules (EmuRequest *req)
       emu_reply_error (req, SOUP_STATUS_NOT_FOUND, "Account not found", NULL);
       return;
     }
-  modules = member_array (account, "modules");
+  modules = emu_member_array (account, "modules");
   out = json_array_new ();
   for (guint i = 0; modules != NULL && i < json_array_get_length (modules); i++)
     {
@@ -417,7 +381,7 @@ handle_columns (EmuRequest *req)
     json_array_add_object_element (all, render_column (g_ptr_array_index (table->fields, i)));
   columns = json_object_new ();
   json_object_set_array_member (columns, "all", all);
-  emu_reply (req, SOUP_STATUS_OK, data_member_node ("columns", object_node (columns)));
+  emu_reply (req, SOUP_STATUS_OK, data_member_node ("columns", emu_object_node (columns)));
 }
 
 static void
@@ -440,7 +404,7 @@ handle_one (EmuRequest *req, const char *kind, const char *id)
       g_autoptr(GPtrArray) modules = all_modules (state);
 
       for (guint i = 0; i < modules->len && found == NULL; i++)
-        if (g_strcmp0 (member_string (g_ptr_array_index (modules, i), "id"), id) == 0)
+        if (g_strcmp0 (emu_member_string (g_ptr_array_index (modules, i), "id"), id) == 0)
           found = copy_object_node (g_ptr_array_index (modules, i), module_skip);
     }
   else
@@ -448,7 +412,7 @@ handle_one (EmuRequest *req, const char *kind, const char *id)
       EmuTable *table = emu_state_table (state, EMU_DIALECT_PRO, id);
 
       if (table != NULL)
-        found = object_node (render_collection (table));
+        found = emu_object_node (render_collection (table));
     }
 
   if (found == NULL)
@@ -513,9 +477,9 @@ selection_match (EmuRecord *record, gpointer data)
 static gboolean
 selection_parse (EmuRequest *req, EmuTable *table, JsonObject *body, Selection *selection)
 {
-  JsonObject *input = member_object (member_object (body, "searchInput"), "selection");
-  JsonArray *filters = member_array (input, "filters");
-  const char *match_type = member_string (input, "matchType");
+  JsonObject *input = emu_member_object (emu_member_object (body, "searchInput"), "selection");
+  JsonArray *filters = emu_member_array (input, "filters");
+  const char *match_type = emu_member_string (input, "matchType");
 
   selection->fields = g_ptr_array_new ();
   selection->values = g_ptr_array_new_with_free_func (g_free);
@@ -531,8 +495,8 @@ selection_parse (EmuRequest *req, EmuTable *table, JsonObject *body, Selection *
     {
       JsonNode *node = json_array_get_element (filters, i);
       JsonObject *filter = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      const char *field_id = member_string (filter, "field");
-      const char *operator = member_string (filter, "operator");
+      const char *field_id = emu_member_string (filter, "field");
+      const char *operator = emu_member_string (filter, "operator");
       g_autofree char *value = filter != NULL ? emu_node_text (json_object_get_member (filter, "value")) : NULL;
       EmuField *field = field_id != NULL ? emu_table_field (table, field_id) : NULL;
       gboolean equals;
@@ -573,7 +537,7 @@ handle_search (EmuRequest *req)
 {
   JsonObject *body = emu_request_object (req);
   EmuTable *table = body_collection (req, body);
-  JsonObject *pagination = member_object (body, "pagination");
+  JsonObject *pagination = emu_member_object (body, "pagination");
   gint64 from = member_count (pagination, "from", 0);
   gint64 size = CLAMP (member_count (pagination, "size", DEFAULT_SIZE), 1, MAX_SIZE);
   g_auto(Selection) selection = { 0 };
@@ -638,7 +602,7 @@ handle_search (EmuRequest *req)
       json_object_set_int_member (page, "total", matches->len);
       json_object_set_object_member (data, "pagination", page);
     }
-  emu_reply (req, SOUP_STATUS_OK, data_node (object_node (data)));
+  emu_reply (req, SOUP_STATUS_OK, data_node (emu_object_node (data)));
 }
 
 static void
@@ -655,7 +619,7 @@ handle_get_record (EmuRequest *req, const char *id)
   if (record == NULL)
     emu_reply_error (req, SOUP_STATUS_NOT_FOUND, "Record not found", NULL);
   else
-    emu_reply (req, SOUP_STATUS_OK, data_node (object_node (render_record (record))));
+    emu_reply (req, SOUP_STATUS_OK, data_node (emu_object_node (render_record (record))));
 }
 
 /* ---------------------------------------------------------------- writes */
@@ -726,13 +690,13 @@ reply_results (EmuRequest *req, JsonArray *results)
   JsonObject *data = json_object_new ();
 
   json_object_set_array_member (data, "records", results);
-  emu_reply (req, SOUP_STATUS_OK, data_node (object_node (data)));
+  emu_reply (req, SOUP_STATUS_OK, data_node (emu_object_node (data)));
 }
 
 static JsonArray *
 body_records (EmuRequest *req, JsonObject *body)
 {
-  JsonArray *records = member_array (body, "records");
+  JsonArray *records = emu_member_array (body, "records");
 
   if (records == NULL || json_array_get_length (records) == 0)
     {
@@ -803,7 +767,7 @@ handle_update (EmuRequest *req)
       return;
     }
   for (guint i = 0; i < json_array_get_length (records); i++)
-    if (member_string (json_array_get_object_element (records, i), "recordId") == NULL)
+    if (emu_member_string (json_array_get_object_element (records, i), "recordId") == NULL)
       {
         emu_reply_error (req, SOUP_STATUS_BAD_REQUEST, "Every record needs a recordId",
                          error_list ("recordId", "is required"));
@@ -814,7 +778,7 @@ handle_update (EmuRequest *req)
   for (guint i = 0; i < json_array_get_length (records); i++)
     {
       JsonObject *item = json_array_get_object_element (records, i);
-      const char *id = member_string (item, "recordId");
+      const char *id = emu_member_string (item, "recordId");
       EmuRecord *record = emu_table_record (table, id);
       g_autoptr(JsonObject) changes = record_changes (item);
       g_autoptr(JsonObject) errors = json_object_new ();
@@ -840,15 +804,15 @@ handle_delete (EmuRequest *req)
 {
   JsonObject *body = emu_request_object (req);
   EmuTable *table = body_collection (req, body);
-  JsonArray *ids = member_array (body, "recordIds");
-  JsonArray *records = member_array (body, "records");
+  JsonArray *ids = emu_member_array (body, "recordIds");
+  JsonArray *records = emu_member_array (body, "records");
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
   JsonArray *results;
 
   if (table == NULL)
     return;
   if (ids == NULL)
-    ids = member_array (body, "ids");
+    ids = emu_member_array (body, "ids");
   for (guint i = 0; ids != NULL && i < json_array_get_length (ids); i++)
     g_ptr_array_add (list, emu_node_text (json_array_get_element (ids, i)));
   for (guint i = 0; ids == NULL && records != NULL && i < json_array_get_length (records); i++)
@@ -856,7 +820,7 @@ handle_delete (EmuRequest *req)
       JsonNode *node = json_array_get_element (records, i);
 
       g_ptr_array_add (list, JSON_NODE_HOLDS_OBJECT (node) ?
-                       g_strdup (member_string (json_node_get_object (node), "recordId")) :
+                       g_strdup (emu_member_string (json_node_get_object (node), "recordId")) :
                        emu_node_text (node));
     }
   if (list->len == 0)
@@ -889,69 +853,64 @@ handle_delete (EmuRequest *req)
 static void
 handle_roles (EmuRequest *req)
 {
-  static const char *const skip[] = { NULL };
   JsonObject *module = require_module (req, emu_request_query (req, "accountId"), emu_request_query (req, "moduleId"));
   JsonArray *roles;
   JsonArray *out;
 
   if (module == NULL)
     return;
-  roles = member_array (module, "roles");
+  roles = emu_member_array (module, "roles");
   out = json_array_new ();
   for (guint i = 0; roles != NULL && i < json_array_get_length (roles); i++)
-    json_array_add_element (out, copy_object_node (json_array_get_object_element (roles, i), skip));
-  emu_reply (req, SOUP_STATUS_OK, data_member_node ("roles", json_node_init_array (json_node_alloc (), out)));
-  json_array_unref (out);
+    json_array_add_element (out, copy_object_node (json_array_get_object_element (roles, i), NULL));
+  emu_reply (req, SOUP_STATUS_OK, data_member_node ("roles", emu_array_node (out)));
 }
 
 static void
 handle_users (EmuRequest *req)
 {
-  static const char *const skip[] = { NULL };
   JsonObject *module = require_module (req, emu_request_query (req, "accountId"), emu_request_query (req, "moduleId"));
   JsonArray *users;
   JsonArray *out;
 
   if (module == NULL)
     return;
-  users = member_array (module, "users");
+  users = emu_member_array (module, "users");
   out = json_array_new ();
   for (guint i = 0; users != NULL && i < json_array_get_length (users); i++)
-    json_array_add_element (out, copy_object_node (json_array_get_object_element (users, i), skip));
-  emu_reply (req, SOUP_STATUS_OK, data_member_node ("users", json_node_init_array (json_node_alloc (), out)));
-  json_array_unref (out);
+    json_array_add_element (out, copy_object_node (json_array_get_object_element (users, i), NULL));
+  emu_reply (req, SOUP_STATUS_OK, data_member_node ("users", emu_array_node (out)));
 }
 
 static void
 handle_invite (EmuRequest *req)
 {
-  static const char *const skip[] = { NULL };
   EmuState *state = emu_server_state (req->server);
   JsonObject *body = emu_request_object (req);
-  JsonObject *tenant = member_object (body, "tenant");
-  JsonObject *module = require_module (req, member_string (tenant, "accountId"), member_string (tenant, "moduleId"));
-  const char *email = member_string (body, "email");
-  const char *role_id = member_string (body, "roleId");
+  JsonObject *tenant = emu_member_object (body, "tenant");
+  JsonObject *module = require_module (req, emu_member_string (tenant, "accountId"), emu_member_string (tenant, "moduleId"));
+  const char *email = emu_member_string (body, "email");
+  const char *role_id = emu_member_string (body, "roleId");
   JsonArray *users;
   JsonObject *user;
   g_autofree char *id = NULL;
 
   if (module == NULL)
     return;
-  users = member_array (module, "users");
+  users = emu_member_array (module, "users");
   if (email == NULL || strchr (email, '@') == NULL)
     {
       emu_reply_error (req, 422, "A valid email is required", error_list ("email", "is invalid"));
       return;
     }
   for (guint i = 0; i < json_array_get_length (users); i++)
-    if (g_ascii_strcasecmp (member_string (json_array_get_object_element (users, i), "email"), email) == 0)
+    if (g_ascii_strcasecmp (emu_member_string (json_array_get_object_element (users, i), "email"), email) == 0)
       {
         emu_reply_error (req, 422, "A user with this email already exists in the module",
                          error_list ("email", "already exists"));
         return;
       }
-  if (find_by_id (member_array (module, "roles"), role_id) == NULL)
+  if (find_by_id (emu_member_array (module, "roles"), role_id) == NULL)
     {
       emu_reply_error (req, 422, "roleId does not name a role of the module", error_list ("roleId", "is unknown"));
       return;
@@ -961,33 +920,32 @@ handle_invite (EmuRequest *req)
   user = json_object_new ();
   json_object_set_string_member (user, "id", id);
   json_object_set_string_member (user, "email", email);
-  json_object_set_string_member (user, "firstName", member_string (body, "firstName") != NULL ?
-                                 member_string (body, "firstName") : "");
-  json_object_set_string_member (user, "lastName", member_string (body, "lastName") != NULL ?
-                                 member_string (body, "lastName") : "");
+  json_object_set_string_member (user, "firstName", emu_member_string (body, "firstName") != NULL ?
+                                 emu_member_string (body, "firstName") : "");
+  json_object_set_string_member (user, "lastName", emu_member_string (body, "lastName") != NULL ?
+                                 emu_member_string (body, "lastName") : "");
   json_object_set_string_member (user, "roleId", role_id);
   json_object_set_boolean_member (user, "isActive", TRUE);
   json_object_set_string_member (user, "status", "invited");
   json_array_add_object_element (users, user);
   emu_reply (req, emu_server_switches (req->server)->create_status,
-             data_member_node ("user", copy_object_node (user, skip)));
+             data_member_node ("user", copy_object_node (user, NULL)));
 }
 
 static void
 handle_update_user (EmuRequest *req, const char *id)
 {
-  static const char *const skip[] = { NULL };
   JsonObject *body = emu_request_object (req);
   g_autoptr(GPtrArray) modules = all_modules (emu_server_state (req->server));
   JsonObject *module = NULL;
   JsonObject *user = NULL;
   JsonNode *active;
-  const char *role_id = member_string (body, "roleId");
+  const char *role_id = emu_member_string (body, "roleId");
 
   for (guint i = 0; i < modules->len && user == NULL; i++)
     {
       module = g_ptr_array_index (modules, i);
-      user = find_by_id (member_array (module, "users"), id);
+      user = find_by_id (emu_member_array (module, "users"), id);
     }
   if (user == NULL)
     {
@@ -1005,7 +963,7 @@ handle_update_user (EmuRequest *req, const char *id)
       emu_reply_error (req, 422, "isActive must be true or false", error_list ("isActive", "must be a boolean"));
       return;
     }
-  if (role_id != NULL && find_by_id (member_array (module, "roles"), role_id) == NULL)
+  if (role_id != NULL && find_by_id (emu_member_array (module, "roles"), role_id) == NULL)
     {
       emu_reply_error (req, 422, "roleId does not name a role of the module", error_list ("roleId", "is unknown"));
       return;
@@ -1016,9 +974,9 @@ handle_update_user (EmuRequest *req, const char *id)
   if (role_id != NULL)
     json_object_set_string_member (user, "roleId", role_id);
   for (const char *const *k = (const char *const[]) { "firstName", "lastName", NULL }; *k; k++)
-    if (member_string (body, *k) != NULL)
-      json_object_set_string_member (user, *k, member_string (body, *k));
-  emu_reply (req, SOUP_STATUS_OK, data_member_node ("user", copy_object_node (user, skip)));
+    if (emu_member_string (body, *k) != NULL)
+      json_object_set_string_member (user, *k, emu_member_string (body, *k));
+  emu_reply (req, SOUP_STATUS_OK, data_member_node ("user", copy_object_node (user, NULL)));
 }
 
 /* ---------------------------------------------------------------- entry point */

@@ -123,22 +123,13 @@ counts_node (GHashTable *table)
 }
 
 static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
-static JsonNode *
 error_body (const char *message, JsonArray *errors)
 {
   JsonObject *object = json_object_new ();
 
   json_object_set_string_member (object, "message", message);
   json_object_set_array_member (object, "errors", errors != NULL ? errors : json_array_new ());
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 /* ---------------------------------------------------------------- switches */
@@ -432,7 +423,7 @@ emu_server_dump_switches (EmuServer *server)
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, &allowed))
     json_object_set_boolean_member (granular, client, GPOINTER_TO_INT (allowed));
   json_object_set_object_member (object, "granular", granular);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 /* ---------------------------------------------------------------- tokens and clients */
@@ -811,7 +802,7 @@ parse_body (EmuRequest *req)
       g_hash_table_iter_init (&iter, form);
       while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
         json_object_set_string_member (object, name, value);
-      req->json = object_node (object);
+      req->json = emu_object_node (object);
       return;
     }
   req->bad_json = TRUE;
@@ -1048,7 +1039,7 @@ stats_node (EmuServer *server)
   json_object_set_int_member (object, "rate_limit_calls", server->sw.rate_calls);
   json_object_set_member (object, "endpoints", counts_node (server->by_endpoint));
   json_object_set_member (object, "statuses", counts_node (server->by_status));
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static JsonNode *
@@ -1096,7 +1087,7 @@ calls_node (EmuServer *server, EmuRequest *req)
 
   json_object_set_int_member (object, "next_seq", server->next_seq);
   json_object_set_array_member (object, "calls", calls);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static gboolean
@@ -1134,7 +1125,7 @@ handle_admin (EmuServer *server, EmuRequest *req)
 
       json_object_set_boolean_member (object, "ok", TRUE);
       json_object_set_int_member (object, "port", emu_server_port (server));
-      emu_reply (req, SOUP_STATUS_OK, object_node (object));
+      emu_reply (req, SOUP_STATUS_OK, emu_object_node (object));
     }
   else if (get && g_str_equal (what, "state"))
     emu_reply (req, SOUP_STATUS_OK, emu_state_dump (server->state));
@@ -1191,7 +1182,7 @@ handle_admin (EmuServer *server, EmuRequest *req)
           JsonObject *object = json_object_new ();
 
           json_object_set_string_member (object, "saved", server->save_path);
-          emu_reply (req, SOUP_STATUS_OK, object_node (object));
+          emu_reply (req, SOUP_STATUS_OK, emu_object_node (object));
         }
     }
   else

@@ -38,13 +38,48 @@ array_deep_copy (JsonArray *array)
   return json_array_ref (json_node_get_array (copy));
 }
 
-static JsonNode *
-object_node (JsonObject *object)
+JsonNode *
+emu_object_node (JsonObject *object)
 {
   JsonNode *node = json_node_new (JSON_NODE_OBJECT);
 
   json_node_take_object (node, object);
   return node;
+}
+
+JsonNode *
+emu_array_node (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  return node;
+}
+
+const char *
+emu_member_string (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+JsonObject *
+emu_member_object (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+JsonArray *
+emu_member_array (JsonObject *object, const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
 }
 
 /* The member names of @object, as a copy that survives changes to it. */
@@ -101,16 +136,6 @@ static char *
 fold (const char *text)
 {
   return text != NULL ? g_utf8_casefold (text, -1) : NULL;
-}
-
-static const char *
-member_string (JsonObject *object, const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
 }
 
 static char *
@@ -437,10 +462,10 @@ coerce_value (EmuTable *table, EmuField *field, JsonNode *value, JsonNode **stor
         if (option == NULL && JSON_NODE_HOLDS_OBJECT (value))
           {
             JsonObject *object = json_node_get_object (value);
-            const char *label = member_string (object, "value");
+            const char *label = emu_member_string (object, "value");
 
             option = field_option_by_label (field, label != NULL ? label :
-                                            member_string (object, "display_name"));
+                                            emu_member_string (object, "display_name"));
           }
         if (option == NULL)
           option = field_option_by_label (field, text);
@@ -788,14 +813,14 @@ load_records (EmuTable *table, JsonArray *records, GError **error)
           if (json_object_has_member (seed, AD_SID_KEY))
             json_object_set_member (changes, AD_SID_KEY,
                                     json_node_copy (json_object_get_member (seed, AD_SID_KEY)));
-          created = member_string (seed, "created_at");
-          updated = member_string (seed, "updated_at");
+          created = emu_member_string (seed, "created_at");
+          updated = emu_member_string (seed, "updated_at");
         }
       else
         {
           changes = object_without (seed, pro_skip);
-          created = member_string (seed, "createdAt");
-          updated = member_string (seed, "updatedAt");
+          created = emu_member_string (seed, "createdAt");
+          updated = emu_member_string (seed, "updatedAt");
         }
 
       if (id != NULL && emu_table_record (table, id) != NULL)
@@ -855,9 +880,9 @@ classic_field (JsonObject *seed)
           EmuOption *option = g_new0 (EmuOption, 1);
 
           option->id = member_text (value, "id");
-          option->label = g_strdup (member_string (value, "value") != NULL ?
-                                    member_string (value, "value") :
-                                    member_string (value, "display_name"));
+          option->label = g_strdup (emu_member_string (value, "value") != NULL ?
+                                    emu_member_string (value, "value") :
+                                    emu_member_string (value, "display_name"));
           g_ptr_array_add (field->options, option);
         }
     }
@@ -883,8 +908,8 @@ pro_field (JsonObject *seed)
   field->required = member_bool (seed, "required");
   field->unique = member_bool (seed, "unique");
   field->kind = EMU_FIELD_PLAIN;
-  if (references != NULL && g_strcmp0 (member_string (references, "entityType"), "collection") == 0 &&
-      member_string (references, "columnId") == NULL)
+  if (references != NULL && g_strcmp0 (emu_member_string (references, "entityType"), "collection") == 0 &&
+      emu_member_string (references, "columnId") == NULL)
     {
       field->kind = EMU_FIELD_LINK;
       field->link_table = member_text (references, "entityId");
@@ -899,7 +924,7 @@ pro_field (JsonObject *seed)
           EmuOption *option = g_new0 (EmuOption, 1);
 
           option->id = member_text (value, "id");
-          option->label = g_strdup (member_string (value, "displayName"));
+          option->label = g_strdup (emu_member_string (value, "displayName"));
           g_ptr_array_add (field->options, option);
         }
     }
@@ -1194,7 +1219,7 @@ dump_field (EmuField *field, EmuDialect dialect)
                                     options);
     }
   object_merge (object, field->extra);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static JsonNode *
@@ -1222,7 +1247,7 @@ dump_record (EmuRecord *record)
       json_object_set_string_member (object, "createdAt", created);
       json_object_set_string_member (object, "updatedAt", updated);
     }
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static JsonNode *
@@ -1261,7 +1286,7 @@ dump_table (EmuTable *table)
   for (guint i = 0; i < table->records->len; i++)
     json_array_add_element (records, dump_record (g_ptr_array_index (table->records, i)));
   json_object_set_array_member (object, classic ? "objects" : "records", records);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 JsonNode *
@@ -1288,13 +1313,13 @@ emu_state_dump (EmuState *state)
           JsonArray *modules = json_object_has_member (account, "modules") ?
                                json_object_get_array_member (account, "modules") : NULL;
 
-          if (g_strcmp0 (member_string (account, "id"), table->account_id) != 0)
+          if (g_strcmp0 (emu_member_string (account, "id"), table->account_id) != 0)
             continue;
           for (guint m = 0; modules != NULL && m < json_array_get_length (modules); m++)
             {
               JsonObject *module = json_array_get_object_element (modules, m);
 
-              if (g_strcmp0 (member_string (module, "id"), table->module_id) != 0)
+              if (g_strcmp0 (emu_member_string (module, "id"), table->module_id) != 0)
                 continue;
               if (!json_object_has_member (module, "collections"))
                 json_object_set_array_member (module, "collections", json_array_new ());
@@ -1307,5 +1332,5 @@ emu_state_dump (EmuState *state)
   json_object_set_array_member (classic, "groups", groups);
   json_object_set_object_member (root, "classic", classic);
   json_object_set_object_member (root, "pro", pro);
-  return object_node (root);
+  return emu_object_node (root);
 }

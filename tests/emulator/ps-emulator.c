@@ -18,7 +18,6 @@
 typedef struct {
   GMainLoop *loop;
   EmuServer *server;
-  gboolean   save;
 } App;
 
 /* ---------------------------------------------------------------- helpers */

@@ -147,6 +147,19 @@ update_mode (PsWindow *self)
 static void
 finish_wizard (PsWindow *self)
 {
+  guint n = 0;
+  const PsPageEntry *table = ps_pages_get_table (&n);
+
+  /* Each page saved what it applied; this is their chance to save the rest. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      PsWizardPage *page = ps_window_get_page (self, table[i].id);
+
+      if (table[i].in_wizard && !ps_wizard_page_save (page, &error))
+        g_warning ("The %s page could not save: %s", table[i].id, error->message);
+    }
+
   self->wizard = FALSE;
   update_mode (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WIZARD]);

@@ -201,6 +201,53 @@ test_page_table_follows_seed (void)
 }
 
 static void
+on_wizard_finished_cb (PsWindow *window,
+                       gpointer  user_data)
+{
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+test_wizard_back_and_finish (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("finish");
+  g_autoptr(PsMapping) mapping = ps_mapping_new (PS_MAPPING_USERS, "Staff");
+  PsWindow *window = show_window (profile, TRUE);
+  GtkWidget *sidebar = gui_test_child (window, PS_TYPE_WINDOW, "sidebar");
+  gboolean finished = FALSE;
+  PsWizardPage *page;
+
+  g_signal_connect (window, "wizard-finished", G_CALLBACK (on_wizard_finished_cb), &finished);
+  /* Sync and History are not part of the wizard. */
+  g_assert_false (ps_window_show_page (window, "sync"));
+  g_assert_true (ps_window_show_page (window, "schedule"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (ps_window_get_back_button (window))));
+  gtk_button_clicked (ps_window_get_back_button (window));
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
+
+  /* The last page ends the wizard once the profile has a mapping. */
+  g_assert_true (ps_window_show_page (window, "collection-mapping"));
+  page = ps_window_get_visible_page (window);
+  g_assert_false (ps_wizard_page_get_complete (page));
+  mapping->account = g_strdup ("21040");
+  mapping->group = g_strdup ("All Staff");
+  mapping->role = g_strdup ("30135");
+  ps_profile_add_mapping (profile, g_steal_pointer (&mapping));
+  ps_profile_changed (profile);
+  g_assert_true (ps_wizard_page_get_complete (page));
+  g_assert_cmpstr (gtk_label_get_text (gui_test_child (window, PS_TYPE_WINDOW, "step_label")), ==,
+                   "Step 4 of 4");
+  gtk_button_clicked (ps_window_get_forward_button (window));
+
+  g_assert_true (finished);
+  g_assert_false (ps_window_get_wizard (window));
+  g_assert_true (gtk_widget_get_visible (sidebar));
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "sync");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ps_window_get_back_button (window))));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
 test_connection_completeness (void)
 {
   g_autoptr(PsProfile) profile = gui_test_new_profile ("complete");
@@ -600,6 +647,7 @@ main (int    argc,
   gui_test_init (&argc, &argv);
 
   g_test_add_func ("/gui/wizard/page-table-follows-seed", test_page_table_follows_seed);
+  g_test_add_func ("/gui/wizard/back-and-finish", test_wizard_back_and_finish);
   g_test_add_func ("/gui/connection/completeness", test_connection_completeness);
   g_test_add_func ("/gui/connection/invalid-settings", test_connection_invalid_url);
   g_test_add_func ("/gui/connection/wrong-ldap-password", test_connection_wrong_ldap_password);

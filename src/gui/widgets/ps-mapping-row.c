@@ -45,6 +45,16 @@ name_of (GHashTable *names,
   return or_dash (name != NULL ? name : id);
 }
 
+/* "account › module", or the account alone where there are no modules. */
+static char *
+describe_place (GHashTable      *names,
+                const PsMapping *m)
+{
+  if (m->module == NULL || *m->module == '\0')
+    return g_strdup (name_of (names, m->account));
+  return g_strdup_printf ("%s › %s", name_of (names, m->account), name_of (names, m->module));
+}
+
 static void
 describe (PsMappingRow    *self,
           const PsMapping *m,
@@ -53,27 +63,27 @@ describe (PsMappingRow    *self,
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
   const char *group = m->group_name != NULL ? m->group_name : m->group;
+  g_autofree char *place = describe_place (names, m);
 
   if (m->kind == PS_MAPPING_USERS)
     {
       /* Translators: an AD group → the Asset Panda role its users get */
       title = g_strdup_printf (_("%s → role %s"), or_dash (group), name_of (names, m->role));
-      /* Translators: account › module · the attribute of each invitation field */
-      subtitle = g_strdup_printf (_("%s › %s · Email ← %s, First Name ← %s, Last Name ← %s"),
-                                  name_of (names, m->account), name_of (names, m->module), or_dash (m->email_attr),
+      /* Translators: “account › module” · the attribute of each invitation field */
+      subtitle = g_strdup_printf (_("%s · Email ← %s, First Name ← %s, Last Name ← %s"),
+                                  place, or_dash (m->email_attr),
                                   or_dash (m->first_name_attr), or_dash (m->last_name_attr));
     }
   else
     {
       /* Translators: an AD group → the Asset Panda collection it fills */
       title = g_strdup_printf (_("%s → collection %s"), or_dash (group), name_of (names, m->collection));
-      /* Translators: account › module · unique identifier · number of mapped fields */
+      /* Translators: “account › module” · unique identifier · number of mapped fields */
       subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "%s › %s · Unique Identifier %s · %u field",
-                                               "%s › %s · Unique Identifier %s · %u fields",
+                                               "%s · Unique Identifier %s · %u field",
+                                               "%s · Unique Identifier %s · %u fields",
                                                m->fields->len),
-                                  name_of (names, m->account), name_of (names, m->module),
-                                  or_dash (m->unique_id_attr),
+                                  place, or_dash (m->unique_id_attr),
                                   m->fields->len);
     }
   gtk_label_set_text (self->title_label, title);

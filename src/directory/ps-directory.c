@@ -4,7 +4,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <ldap.h>
 #include <glib/gi18n.h>
@@ -40,6 +42,8 @@ struct _PsDirectory
   guint max_attempts;
 
   /* the connection: owned by the thread that made it */
+  ldap_conncb connection_callbacks;
+  struct _Watchdog *watchdog;   /* while a connect or StartTLS runs */
   LDAP *ld;
   GThread *owner;
   char *connected_uri;
@@ -357,7 +361,11 @@ diagnose_tls (PsDirectory   *self,
       return;
     }
   g_debug ("TLS diagnosis for %s: %s (flags 0x%x)", uri, local->message, verdict.flags);
-  if (verdict.seen && (verdict.flags & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED)))
+  if (!verdict.seen && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
+                 _("The directory server at %s accepted the connection but did not answer the secure "
+                   "(TLS) handshake within %u seconds. Check that this port serves LDAPS."), uri, self->timeout);
+  else if (verdict.seen && (verdict.flags & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED)))
     g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS_EXPIRED,
                  _("The certificate of %s has expired or is not valid yet. Renew the domain "
                    "controller’s certificate, and check this computer’s clock."), uri);
@@ -376,6 +384,165 @@ diagnose_tls (PsDirectory   *self,
 
 /* ---------------------------------------------------------------- connecting */
 
+/* libldap 2.5 spins without end when a server accepts the TCP connection and
+ * then never answers the TLS handshake, if LDAP_OPT_NETWORK_TIMEOUT is set.
+ * So that option stays unset: the TCP connect is tried first with a timeout
+ * (probe_tcp), and as soon as libldap has connected, its socket gets read and
+ * write timeouts, which bound the TLS handshake and every read. */
+/* Bounds the TLS handshake: if it has not finished in time, the socket is
+ * shut down under libldap, whose reads then fail at once. */
+typedef struct _Watchdog {
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  gboolean fired;
+  ber_socket_t fd;
+  guint timeout;
+  GThread *thread;
+} Watchdog;
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  Watchdog *w = data;
+  gint64 end = g_get_monotonic_time () + (gint64) w->timeout * G_USEC_PER_SEC;
+
+  g_mutex_lock (&w->lock);
+  while (!w->done)
+    if (!g_cond_wait_until (&w->cond, &w->lock, end))
+      break;
+  if (!w->done && w->fd >= 0)
+    {
+      shutdown (w->fd, SHUT_RDWR);
+      w->fired = TRUE;
+    }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+static void
+watchdog_start (PsDirectory *self,
+                Watchdog    *w)
+{
+  memset (w, 0, sizeof *w);
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  w->fd = -1;
+  w->timeout = self->timeout;
+  self->watchdog = w;
+  w->thread = g_thread_new ("ps-directory-watchdog", watchdog_thread, w);
+}
+
+/* Returns TRUE if the watchdog had to cut the connection. */
+static gboolean
+watchdog_stop (PsDirectory *self,
+               Watchdog    *w)
+{
+  gboolean fired;
+
+  g_mutex_lock (&w->lock);
+  w->done = TRUE;
+  g_cond_signal (&w->cond);
+  g_mutex_unlock (&w->lock);
+  g_thread_join (w->thread);
+  fired = w->fired;
+  self->watchdog = NULL;
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->cond);
+  return fired;
+}
+
+static int
+on_connection_added_cb (LDAP                *ld,
+                        Sockbuf             *sb,
+                        LDAPURLDesc         *srv,
+                        struct sockaddr     *addr,
+                        struct ldap_conncb  *ctx)
+{
+  PsDirectory *self = ctx->lc_arg;
+  struct timeval tv = { 0, 0 };
+  ber_socket_t fd = -1;
+
+  if (ber_sockbuf_ctrl (sb, LBER_SB_OPT_GET_FD, &fd) != 1 || fd < 0)
+    return 0;
+  if (self->watchdog != NULL)
+    {
+      g_mutex_lock (&self->watchdog->lock);
+      self->watchdog->fd = fd;
+      g_mutex_unlock (&self->watchdog->lock);
+    }
+  tv.tv_sec = self->timeout;
+  if (setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0
+      || setsockopt (fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
+    g_debug ("Cannot set the socket timeouts: %s", g_strerror (errno));
+  return 0;
+}
+
+static void
+on_connection_deleted_cb (LDAP               *ld,
+                          Sockbuf            *sb,
+                          struct ldap_conncb *ctx)
+{
+  PsDirectory *self = ctx->lc_arg;
+
+  /* the descriptor is about to be closed: never shut down a reused number */
+  if (self->watchdog != NULL)
+    {
+      g_mutex_lock (&self->watchdog->lock);
+      self->watchdog->fd = -1;
+      g_mutex_unlock (&self->watchdog->lock);
+    }
+}
+
+static void
+set_handshake_timeout_error (PsDirectory  *self,
+                             const char   *uri,
+                             GError      **error)
+{
+  g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
+               _("The directory server at %s accepted the connection but did not answer the secure "
+                 "(TLS) handshake within %u seconds. Check that this port serves LDAPS."), uri, self->timeout);
+}
+
+static gboolean
+probe_tcp (PsDirectory   *self,
+           const char    *uri,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+
+  if (!parse_uri (uri, &host, &port, error))
+    return FALSE;
+  g_socket_client_set_enable_proxy (client, FALSE);
+  g_socket_client_set_timeout (client, self->timeout);
+  conn = g_socket_client_connect_to_host (client, host, port, cancellable, &local);
+  if (conn == NULL)
+    {
+      g_debug ("TCP connect to %s: %s", uri, local->message);
+      if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else if (g_error_matches (local, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND)
+               || g_error_matches (local, G_RESOLVER_ERROR, G_RESOLVER_ERROR_TEMPORARY_FAILURE))
+        g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_RESOLVE,
+                     _("The name %s was not found in DNS. Check the address in the connection settings."), host);
+      else if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
+                     _("No answer from %s port %u within %u seconds. Check the address, and that a "
+                       "firewall lets the connection through."), host, port, self->timeout);
+      else
+        g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
+                     _("Cannot connect to the directory server at %s: %s"), uri, local->message);
+      return FALSE;
+    }
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  return TRUE;
+}
+
 static gboolean
 set_timeouts (PsDirectory *self,
               LDAP        *ld)
@@ -386,8 +553,8 @@ set_timeouts (PsDirectory *self,
   tv.tv_sec = self->timeout;
   return ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_OPT_SUCCESS
       && ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) == LDAP_OPT_SUCCESS
-      && ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) == LDAP_OPT_SUCCESS
-      && ldap_set_option (ld, LDAP_OPT_TIMEOUT, &tv) == LDAP_OPT_SUCCESS;
+      && ldap_set_option (ld, LDAP_OPT_TIMEOUT, &tv) == LDAP_OPT_SUCCESS
+      && ldap_set_option (ld, LDAP_OPT_CONNECT_CB, &self->connection_callbacks) == LDAP_OPT_SUCCESS;
 }
 
 static gboolean
@@ -444,6 +611,8 @@ open_uri (PsDirectory   *self,
   gboolean ldaps = is_ldaps (uri);
   gboolean starttls = !ldaps && self->tls_mode != PS_TLS_MODE_NONE;
 
+  if (!probe_tcp (self, uri, cancellable, error))
+    return NULL;
   rc = ldap_initialize (&ld, uri);
   if (rc != LDAP_SUCCESS || ld == NULL)
     {
@@ -461,7 +630,20 @@ open_uri (PsDirectory   *self,
       return NULL;
     }
 
-  rc = ldap_connect (ld);
+  {
+    Watchdog watchdog;
+    gboolean fired;
+
+    watchdog_start (self, &watchdog);
+    rc = ldap_connect (ld);
+    fired = watchdog_stop (self, &watchdog);
+    if (rc != LDAP_SUCCESS && fired)
+      {
+        ldap_unbind_ext_s (ld, NULL, NULL);
+        set_handshake_timeout_error (self, uri, error);
+        return NULL;
+      }
+  }
   if (rc != LDAP_SUCCESS)
     {
       g_autofree char *diag = get_diagnostic (ld);
@@ -476,7 +658,20 @@ open_uri (PsDirectory   *self,
     }
   if (starttls)
     {
+      Watchdog watchdog;
+      gboolean fired;
+
+      watchdog_start (self, &watchdog);
+      /* the descriptor is already known: ldap_connect () reported it */
+      ldap_get_option (ld, LDAP_OPT_DESC, &watchdog.fd);
       rc = ldap_start_tls_s (ld, NULL, NULL);
+      fired = watchdog_stop (self, &watchdog);
+      if (rc != LDAP_SUCCESS && (fired || rc == LDAP_TIMEOUT))
+        {
+          ldap_unbind_ext_s (ld, NULL, NULL);
+          set_handshake_timeout_error (self, uri, error);
+          return NULL;
+        }
       if (rc != LDAP_SUCCESS)
         {
           g_autofree char *diag = get_diagnostic (ld);
@@ -518,7 +713,9 @@ bind_handle (PsDirectory  *self,
   rc = ldap_sasl_bind_s (ld, self->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
   if (rc != LDAP_SUCCESS)
     {
-      set_ldap_error (error, ld, PS_DIRECTORY_OP_BIND, rc, self->bind_dn);
+      gboolean lost = rc == LDAP_TIMEOUT || rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR;
+
+      set_ldap_error (error, ld, PS_DIRECTORY_OP_BIND, rc, lost ? uri : self->bind_dn);
       return FALSE;
     }
   return TRUE;
@@ -630,6 +827,9 @@ ps_directory_class_init (PsDirectoryClass *klass)
 static void
 ps_directory_init (PsDirectory *self)
 {
+  self->connection_callbacks.lc_add = on_connection_added_cb;
+  self->connection_callbacks.lc_del = on_connection_deleted_cb;
+  self->connection_callbacks.lc_arg = self;
   self->page_size = 1000;
   self->timeout = 30;
   self->max_attempts = DEFAULT_MAX_ATTEMPTS;

@@ -290,6 +290,43 @@ test_refused_and_unreachable (void)
 }
 
 static void
+test_silent_server (void)
+{
+  /* a port that completes the TCP handshake and then never says a word */
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = { 0 };
+  socklen_t len = sizeof a;
+  static const PsTlsMode modes[] = { PS_TLS_MODE_LDAPS, PS_TLS_MODE_STARTTLS, PS_TLS_MODE_NONE };
+
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  g_assert_cmpint (bind (fd, (struct sockaddr *) &a, sizeof a), ==, 0);
+  g_assert_cmpint (listen (fd, 16), ==, 0);
+  g_assert_cmpint (getsockname (fd, (struct sockaddr *) &a, &len), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autofree char *uri = g_strdup_printf ("%s://127.0.0.1:%d", modes[i] == PS_TLS_MODE_LDAPS ? "ldaps" : "ldap",
+                                              ntohs (a.sin_port));
+      g_autoptr(PsDirectoryConfig) c = config_new (uri);
+      g_autoptr(PsDirectory) dir = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 start = g_get_monotonic_time ();
+
+      c->tls_mode = modes[i];
+      c->allow_plaintext_bind = TRUE;
+      c->timeout = 1;
+      dir = ps_directory_new (c, env ("PS_TEST_LDAP_PASSWORD"));
+      g_assert_false (ps_directory_connect_sync (dir, NULL, &error));
+      g_test_message ("%s: %s", uri, error->message);
+      g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT);
+      /* bounded by the timeout, not hung */
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 4 * G_USEC_PER_SEC);
+    }
+  close (fd);
+}
+
+static void
 test_failover (void)
 {
   g_autoptr(PsDirectoryConfig) c = config_new (env ("PS_TEST_LDAPS_URI"));
@@ -733,6 +770,17 @@ proxy_thread (gpointer data)
 
       if (client < 0)
         break;
+      /* the reader probes the port with a bare TCP connect first: not an LDAP session */
+      {
+        struct pollfd pfd = { client, POLLIN, 0 };
+        char byte;
+
+        if (poll (&pfd, 1, 5000) <= 0 || recv (client, &byte, 1, MSG_PEEK) <= 0)
+          {
+            close (client);
+            continue;
+          }
+      }
       upstream = socket (AF_INET, SOCK_STREAM, 0);
       a.sin_family = AF_INET;
       a.sin_port = htons (p->upstream_port);
@@ -893,6 +941,7 @@ main (int    argc,
   g_test_add_func ("/slapd/connect/expired-certificate", test_expired_certificate);
   g_test_add_func ("/slapd/connect/refused-unreachable", test_refused_and_unreachable);
   g_test_add_func ("/slapd/connect/failover", test_failover);
+  g_test_add_func ("/slapd/connect/silent-server", test_silent_server);
   g_test_add_func ("/slapd/connect/plaintext", test_plaintext);
   g_test_add_func ("/slapd/connect/wrong-password", test_wrong_password);
   g_test_add_func ("/slapd/connect/steps", test_connection_steps);

@@ -187,9 +187,14 @@ ps_directory_set_error_from_ldap (GError       **error,
         g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
                      _("Cannot connect to the directory server at %s."), t);
       return;
+    case LDAP_ADMINLIMIT_EXCEEDED:
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_SIZE_LIMIT,
+                   _("The directory stopped the search of %s at an administrative limit; the result is "
+                     "incomplete and was not used. Narrow the base DN or the group, or ask the domain "
+                     "administrator about the LDAP policy (MaxPageSize, MaxResultSetSize)."), t);
+      return;
     case LDAP_TIMEOUT:
     case LDAP_TIMELIMIT_EXCEEDED:
-    case LDAP_ADMINLIMIT_EXCEEDED:
       if (result_code == LDAP_TIMEOUT)
         g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
                      _("The directory server at %s did not answer in time. Raise the timeout "

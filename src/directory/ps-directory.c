@@ -1316,6 +1316,7 @@ run_with_retries (PsDirectory   *self,
                   GError       **error)
 {
   g_autoptr(GError) last = NULL;
+  guint tried = 0;
 
   for (guint n = 1; n <= self->max_attempts; n++)
     {
@@ -1336,6 +1337,7 @@ run_with_retries (PsDirectory   *self,
             break;
           continue;
         }
+      tried = n;
       if (attempt (self, data, d, cancellable, &last))
         return TRUE;
       if (g_error_matches (last, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !ps_directory_error_is_transient (last))
@@ -1350,8 +1352,11 @@ run_with_retries (PsDirectory   *self,
           return FALSE;
         }
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
-                   _("Reading %s stopped part-way, so the result is incomplete and was not used: %s"),
-                   what, last->message);
+                   ngettext ("Reading %s stopped part-way (%u attempt), so the result is incomplete and "
+                             "was not used. Last error: %s",
+                             "Reading %s stopped part-way (%u attempts, each from the first page), so the "
+                             "result is incomplete and was not used. Last error: %s", tried),
+                   what, tried, last->message);
       return FALSE;
     }
   g_propagate_error (error, g_steal_pointer (&last));

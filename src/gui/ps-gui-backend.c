@@ -5,8 +5,8 @@
  *
  * Every public function here is a GTask run in a worker thread; the thread
  * function calls the blocking API of src/directory (PsDirectory), src/target
- * (PsTarget) or the secret store and returns plain data. Nothing here
- * touches a widget.
+ * (PsTarget), the run history (PsState) or the secret store and returns
+ * plain data. Nothing here touches a widget.
  */
 
 #include <string.h>
@@ -15,11 +15,18 @@
 #include "ps-directory.h"
 #include "ps-gui-backend.h"
 #include "ps-secret-store.h"
+#include "ps-state.h"
 #include "ps-target.h"
 
+/* What a worker needs, copied on the main thread: the worker never reads
+ * the connection settings of a profile the pages may be editing. The profile
+ * itself is kept for its id and credentials file, which do not change. */
 typedef struct
 {
   PsProfile     *profile;
+  PsTargetConfig    target;
+  PsDirectoryConfig directory;
+  char          *state_path;
   PsGuiSecrets  *secrets;
   PsGuiListKind  kind;
   char          *account;
@@ -30,8 +37,53 @@ typedef struct
 /* ---------------------------------------------------------------- helpers */
 
 static void
+copy_target (PsTargetConfig       *dst,
+             const PsTargetConfig *src)
+{
+  *dst = *src;
+  dst->url = g_strdup (src->url);
+  dst->client_id = g_strdup (src->client_id);
+  dst->email = g_strdup (src->email);
+  dst->ca_file = g_strdup (src->ca_file);
+}
+
+static void
+clear_target (PsTargetConfig *target)
+{
+  g_free (target->url);
+  g_free (target->client_id);
+  g_free (target->email);
+  g_free (target->ca_file);
+}
+
+static void
+copy_directory (PsDirectoryConfig       *dst,
+                const PsDirectoryConfig *src)
+{
+  *dst = *src;
+  dst->uris = g_strdupv (src->uris);
+  dst->domain = g_strdup (src->domain);
+  dst->ca_file = g_strdup (src->ca_file);
+  dst->bind_dn = g_strdup (src->bind_dn);
+  dst->base_dn = g_strdup (src->base_dn);
+}
+
+static void
+clear_directory (PsDirectoryConfig *directory)
+{
+  g_strfreev (directory->uris);
+  g_free (directory->domain);
+  g_free (directory->ca_file);
+  g_free (directory->bind_dn);
+  g_free (directory->base_dn);
+}
+
+static void
 task_data_free (TaskData *data)
 {
+  clear_target (&data->target);
+  clear_directory (&data->directory);
+  g_free (data->state_path);
   g_clear_object (&data->profile);
   g_clear_pointer (&data->secrets, ps_gui_secrets_free);
   g_free (data->account);
@@ -47,6 +99,9 @@ task_data_new (PsProfile          *profile,
   TaskData *data = g_new0 (TaskData, 1);
 
   data->profile = g_object_ref (profile);
+  copy_target (&data->target, ps_profile_get_target (profile));
+  copy_directory (&data->directory, ps_profile_get_directory (profile));
+  data->state_path = ps_profile_dup_state_path (profile);
   if (secrets != NULL)
     data->secrets = ps_gui_secrets_new (secrets->api_client_secret, secrets->api_password,
                                         secrets->bind_password);
@@ -182,12 +237,10 @@ failed_steps (const char   *id,
 /* The directory's connection test, in this (worker) thread. Returns the
  * steps as PsCheckStep*, to keep their error codes for the field mapping. */
 static GPtrArray *
-run_directory_test (PsProfile          *profile,
-                    const PsGuiSecrets *secrets,
-                    GCancellable       *cancellable)
+run_directory_test (TaskData     *data,
+                    GCancellable *cancellable)
 {
-  g_autoptr(PsDirectory) directory = ps_directory_new (ps_profile_get_directory (profile),
-                                                       secrets->bind_password);
+  g_autoptr(PsDirectory) directory = ps_directory_new (&data->directory, data->secrets->bind_password);
   GPtrArray *steps = ps_directory_test_connection_sync (directory, NULL, cancellable);
 
   ps_directory_close (directory);
@@ -196,12 +249,12 @@ run_directory_test (PsProfile          *profile,
 
 /* Asset Panda's connection test, in this (worker) thread. */
 static GPtrArray *
-run_target_test (PsProfile          *profile,
-                 const PsGuiSecrets *secrets,
-                 GCancellable       *cancellable)
+run_target_test (TaskData     *data,
+                 GCancellable *cancellable)
 {
+  const PsGuiSecrets *secrets = data->secrets;
   g_autoptr(GError) error = NULL;
-  g_autoptr(PsTarget) target = ps_target_new (ps_profile_get_target (profile),
+  g_autoptr(PsTarget) target = ps_target_new (&data->target,
                                               is_blank (secrets->api_client_secret) ? NULL : secrets->api_client_secret,
                                               is_blank (secrets->api_password) ? NULL : secrets->api_password,
                                               &error);
@@ -249,8 +302,7 @@ list_groups (TaskData      *data,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autoptr(PsDirectory) directory = ps_directory_new (ps_profile_get_directory (data->profile),
-                                                       data->secrets->bind_password);
+  g_autoptr(PsDirectory) directory = ps_directory_new (&data->directory, data->secrets->bind_password);
   g_autoptr(GPtrArray) entries = NULL;
   GPtrArray *choices;
   const char *search = is_blank (data->detail) ? NULL : data->detail;
@@ -274,7 +326,7 @@ list_target (TaskData      *data,
   g_autoptr(GPtrArray) items = NULL;
   GPtrArray *choices;
 
-  target = ps_target_new (ps_profile_get_target (data->profile),
+  target = ps_target_new (&data->target,
                           is_blank (data->secrets->api_client_secret) ? NULL : data->secrets->api_client_secret,
                           is_blank (data->secrets->api_password) ? NULL : data->secrets->api_password,
                           error);
@@ -336,12 +388,12 @@ test_connections_thread (GTask        *task,
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_step_result_free);
   g_autoptr(GPtrArray) target_steps = NULL;
   g_autoptr(GPtrArray) directory_steps = NULL;
-  PsTargetConfig *target = ps_profile_get_target (data->profile);
+  const PsTargetConfig *target = &data->target;
 
-  target_steps = run_target_test (data->profile, data->secrets, cancellable);
+  target_steps = run_target_test (data, cancellable);
   if (g_task_return_error_if_cancelled (task))
     return;
-  directory_steps = run_directory_test (data->profile, data->secrets, cancellable);
+  directory_steps = run_directory_test (data, cancellable);
   if (g_task_return_error_if_cancelled (task))
     return;
 
@@ -458,6 +510,34 @@ list_thread (GTask        *task,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, g_steal_pointer (&choices), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+last_run_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  g_autoptr(PsState) state = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started;
+
+  /* No state file yet: it never ran (and opening would create one). */
+  if (!g_file_test (data->state_path, G_FILE_TEST_EXISTS))
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+  state = ps_state_open (data->state_path, &error);
+  if (state == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  started = ps_state_last_run_start (state, TRUE);
+  g_task_return_pointer (task, started > 0 ? g_date_time_new_from_unix_local (started) : NULL,
+                         (GDestroyNotify) g_date_time_unref);
 }
 
 static void
@@ -632,10 +712,23 @@ ps_gui_backend_list_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-GDateTime *
-ps_gui_backend_dup_last_run (PsProfile *profile)
+void
+ps_gui_backend_last_run_async (PsProfile           *profile,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
-  g_return_val_if_fail (PS_IS_PROFILE (profile), NULL);
-  /* The engine's run history records this; until it does, nothing ran. */
-  return NULL;
+  g_return_if_fail (PS_IS_PROFILE (profile));
+
+  start_task (task_data_new (profile, NULL), ps_gui_backend_last_run_async,
+              last_run_thread, cancellable, callback, user_data);
+}
+
+GDateTime *
+ps_gui_backend_last_run_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_last_run_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

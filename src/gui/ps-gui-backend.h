@@ -117,7 +117,13 @@ void       ps_gui_backend_list_async  (PsProfile           *profile,
 GPtrArray *ps_gui_backend_list_finish (GAsyncResult  *result,
                                        GError       **error);
 
-/* When the last sync of @profile started, or NULL. A hook for the scheduler. */
-GDateTime *ps_gui_backend_dup_last_run (PsProfile *profile);
+/* When the last real (not dry-run) sync of @profile started, from its run
+ * history; NULL (and no error) when it never ran. */
+void       ps_gui_backend_last_run_async  (PsProfile           *profile,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+GDateTime *ps_gui_backend_last_run_finish (GAsyncResult  *result,
+                                           GError       **error);
 
 G_END_DECLS

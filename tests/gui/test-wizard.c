@@ -17,6 +17,7 @@
 #include "pages/ps-user-mapping-page.h"
 #include "ps-pages.h"
 #include "ps-secret-store.h"
+#include "ps-state.h"
 #include "ps-window.h"
 #include "widgets/ps-choice-combo.h"
 #include "widgets/ps-mapping-row.h"
@@ -471,6 +472,51 @@ test_schedule_submit (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+static gboolean
+last_run_known (gpointer label)
+{
+  return g_strcmp0 (gtk_label_get_text (GTK_LABEL (label)), "Never") != 0;
+}
+
+static void
+test_schedule_last_run_from_history (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("history");
+  g_autofree char *state_path = ps_profile_dup_state_path (profile);
+  g_autofree char *state_dir = g_path_get_dirname (state_path);
+  g_autoptr(PsState) state = NULL;
+  g_autoptr(GError) error = NULL;
+  PsSchedule *schedule = ps_profile_get_schedule (profile);
+  PsWindow *window;
+  PsWizardPage *page;
+  GtkLabel *last_label;
+  gint64 run;
+
+  /* One real run in the profile's history, at the schedule's first slot. */
+  schedule->enabled = TRUE;
+  schedule->start = g_date_time_new_local (2026, 1, 5, 2, 0, 0);
+  schedule->interval = PS_INTERVAL_WEEKLY;
+  g_assert_cmpint (g_mkdir_with_parents (state_dir, 0700), ==, 0);
+  state = ps_state_open (state_path, &error);
+  g_assert_no_error (error);
+  run = ps_state_begin_run (state, "manual", FALSE, &error);
+  g_assert_no_error (error);
+  ps_state_finish_run (state, run, PS_RUN_SUCCEEDED, &error);
+  g_assert_no_error (error);
+  g_clear_object (&state);
+
+  window = show_window (profile, FALSE);
+  g_assert_true (ps_window_show_page (window, "schedule"));
+  page = ps_window_get_page (window, "schedule");
+  last_label = gui_test_child (page, PS_TYPE_SCHEDULE_PAGE, "last_run_label");
+  g_assert_true (gui_test_wait (last_run_known, last_label, 5000));
+  g_test_message ("last sync: %s; next: %s", gtk_label_get_text (last_label),
+                  ps_schedule_page_get_next_run_text (PS_SCHEDULE_PAGE (page)));
+  /* Weekly from a Monday in January: the next slot is a Monday after now. */
+  g_assert_nonnull (strstr (ps_schedule_page_get_next_run_text (PS_SCHEDULE_PAGE (page)), "Monday"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 static void
 test_user_mapping_add_remove (void)
 {
@@ -654,6 +700,7 @@ main (int    argc,
   g_test_add_func ("/gui/connection/wrong-api-secret", test_connection_wrong_api_secret);
   g_test_add_func ("/gui/connection/success-moves-on", test_connection_success_moves_on);
   g_test_add_func ("/gui/schedule/submit", test_schedule_submit);
+  g_test_add_func ("/gui/schedule/last-run-from-history", test_schedule_last_run_from_history);
   g_test_add_func ("/gui/user-mapping/add-remove", test_user_mapping_add_remove);
   g_test_add_func ("/gui/collection-mapping/add-remove", test_collection_mapping_add_remove);
   g_test_add_func ("/gui/window/every-page", test_main_window_pages);

@@ -32,6 +32,8 @@ struct _PsSchedulePage
   GtkLabel         *saved_label;
 
   GtkWidget        *confirmation;   /* the open message dialog, or NULL */
+  GDateTime        *last_run;       /* from the run history, or NULL */
+  GCancellable     *last_run_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (PsSchedulePage, ps_schedule_page, PS_TYPE_WIZARD_PAGE)
@@ -128,8 +130,7 @@ schedule_to_form (PsSchedulePage   *self,
 static void
 update_run_labels (PsSchedulePage *self)
 {
-  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
-  g_autoptr(GDateTime) last = profile != NULL ? ps_gui_backend_dup_last_run (profile) : NULL;
+  GDateTime *last = self->last_run;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GDateTime) next = NULL;
   g_autofree char *last_text = NULL;
@@ -206,13 +207,52 @@ on_spin_output_cb (GtkSpinButton *spin,
 }
 
 static void
+on_last_run_loaded_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  PsSchedulePage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) last = ps_gui_backend_last_run_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_SCHEDULE_PAGE (user_data);
+  g_clear_object (&self->last_run_cancellable);
+  if (error != NULL)
+    g_debug ("Cannot read the run history: %s", error->message);
+  g_clear_pointer (&self->last_run, g_date_time_unref);
+  self->last_run = g_steal_pointer (&last);
+  update_run_labels (self);
+}
+
+static void
+load_last_run (PsSchedulePage *self)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+
+  if (profile == NULL)
+    return;
+  g_cancellable_cancel (self->last_run_cancellable);
+  g_clear_object (&self->last_run_cancellable);
+  self->last_run_cancellable = g_cancellable_new ();
+  ps_gui_backend_last_run_async (profile, self->last_run_cancellable, on_last_run_loaded_cb, self);
+}
+
+static void
+on_confirmation_destroyed_cb (PsSchedulePage *self)
+{
+  self->confirmation = NULL;
+}
+
+static void
 on_confirmation_response_cb (GtkDialog *dialog,
                              int        response,
                              gpointer   user_data)
 {
   PsSchedulePage *self = PS_SCHEDULE_PAGE (user_data);
 
-  g_clear_pointer (&self->confirmation, gtk_widget_destroy);
+  gtk_widget_destroy (GTK_WIDGET (dialog));
   ps_wizard_page_apply_complete (PS_WIZARD_PAGE (self), TRUE);
 }
 
@@ -227,7 +267,6 @@ ps_schedule_page_apply (PsWizardPage *page,
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) last = NULL;
   g_autoptr(GDateTime) next = NULL;
   g_autofree char *when = NULL;
   g_autofree char *detail = NULL;
@@ -241,8 +280,7 @@ ps_schedule_page_apply (PsWizardPage *page,
       return TRUE;
     }
 
-  last = ps_gui_backend_dup_last_run (ps_wizard_page_get_profile (page));
-  next = ps_schedule_next_run (schedule, last, now);
+  next = ps_schedule_next_run (schedule, self->last_run, now);
   if (next == NULL)
     detail = g_strdup (_("PandaSync syncs only when you click Start Sync."));
   else if (g_date_time_compare (next, now) <= 0)
@@ -263,6 +301,7 @@ ps_schedule_page_apply (PsWizardPage *page,
                                                                  : _("Automatic sync is off"));
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (self->confirmation), "%s", detail);
   g_signal_connect (self->confirmation, "response", G_CALLBACK (on_confirmation_response_cb), self);
+  g_signal_connect_swapped (self->confirmation, "destroy", G_CALLBACK (on_confirmation_destroyed_cb), self);
   gtk_widget_show (self->confirmation);
   return TRUE;
 }
@@ -270,7 +309,8 @@ ps_schedule_page_apply (PsWizardPage *page,
 static void
 ps_schedule_page_shown (PsWizardPage *page)
 {
-  update_run_labels (PS_SCHEDULE_PAGE (page));
+  /* A sync may have run since the page was last shown. */
+  load_last_run (PS_SCHEDULE_PAGE (page));
 }
 
 static void
@@ -292,7 +332,11 @@ ps_schedule_page_dispose (GObject *object)
 {
   PsSchedulePage *self = PS_SCHEDULE_PAGE (object);
 
-  g_clear_pointer (&self->confirmation, gtk_widget_destroy);
+  if (self->confirmation != NULL)
+    gtk_widget_destroy (self->confirmation);
+  g_cancellable_cancel (self->last_run_cancellable);
+  g_clear_object (&self->last_run_cancellable);
+  g_clear_pointer (&self->last_run, g_date_time_unref);
   G_OBJECT_CLASS (ps_schedule_page_parent_class)->dispose (object);
 }
 

@@ -212,7 +212,7 @@ ps_cli_sync (PsCliContext  *ctx,
   options.only_mapping = mapping;
   options.allow_deactivations = allow;
   options.trigger = trigger != NULL ? trigger : (char *) "cli";
-  (void) full;   /* every run reads fully; delta reads come with watermark support */
+  options.full = full;
   if (apply_plan != NULL)
     {
       options.expected_plan = load_plan_file (apply_plan, &error);

@@ -43,6 +43,7 @@ typedef struct {
   char          *status_inactive;
   char          *status_none;
   gboolean       guard_held;    /* the read looked too small: keep the last count */
+  gboolean       delta;         /* planned from what changed, not a full reconciliation */
 } MappingWork;
 
 typedef struct {
@@ -563,6 +564,162 @@ read_items (Run          *run,
   return g_steal_pointer (&items);
 }
 
+/* ---------------------------------------------------------------- delta */
+
+/* At most this many new people are looked up one by one in a delta run;
+ * more, and Asset Panda is read in full (fewer calls). */
+#define DELTA_LOOKUPS 50
+
+static PsItem *
+item_from_record (MappingWork    *work,
+                  PsTargetRecord *r)
+{
+  PsMapping *m = work->mapping;
+  PsItem *item = ps_item_new (r->id);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  item->anchor = g_strdup (ps_target_record_get (r, work->anchor_key));
+  if (m->status_field != NULL)
+    item->status = g_strdup (ps_target_record_get (r, m->status_field));
+  item->active = !r->archived && g_strcmp0 (item->status, work->status_inactive) != 0;
+  g_hash_table_iter_init (&iter, r->values);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    ps_item_set_value (item, key, value);
+  return item;
+}
+
+/* The Asset Panda records of a delta run: the linked ones by id, the new
+ * people's by anchor. NULL (and *@full set) when a full read is cheaper. */
+static GPtrArray *
+read_records_for (Run          *run,
+                  MappingWork  *work,
+                  GPtrArray    *people,
+                  GHashTable   *links,
+                  gboolean     *full,
+                  GError      **error)
+{
+  PsMapping *m = work->mapping;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_item_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  *full = FALSE;
+  for (guint i = 0; i < people->len; i++)
+    {
+      PsPerson *p = g_ptr_array_index (people, i);
+      if (!g_hash_table_contains (links, p->anchor))
+        g_ptr_array_add (fresh, p);
+    }
+  if (fresh->len > DELTA_LOOKUPS)
+    {
+      *full = TRUE;
+      return NULL;
+    }
+  g_hash_table_iter_init (&iter, links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (ids, ((PsLink *) value)->target_id);
+
+  for (guint start = 0; start < ids->len; start += 100)
+    {
+      g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+      g_autoptr(GPtrArray) records = NULL;
+
+      query->include_archived = TRUE;
+      for (guint i = start; i < MIN (ids->len, start + 100); i++)
+        ps_target_query_add_id (query, g_ptr_array_index (ids, i));
+      records = ps_target_search_records_sync (run->target, m->account, m->module, m->collection,
+                                               query, run->cancellable, error);
+      if (records == NULL)
+        return NULL;
+      for (guint i = 0; i < records->len; i++)
+        g_ptr_array_add (items, item_from_record (work, g_ptr_array_index (records, i)));
+    }
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      PsPerson *p = g_ptr_array_index (fresh, i);
+      g_autoptr(PsTargetRecord) r = NULL;
+      g_autoptr(GError) local = NULL;
+
+      if (p->remote_anchor == NULL)
+        continue;
+      r = ps_target_find_record_by_anchor_sync (run->target, m->account, m->module, m->collection,
+                                                work->anchor_key, p->remote_anchor,
+                                                run->cancellable, &local);
+      if (local != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      if (r != NULL)
+        g_ptr_array_add (items, item_from_record (work, r));
+    }
+  return g_steal_pointer (&items);
+}
+
+/* Splits @people into those whose written values or state may have changed
+ * since the last run (compared by hash with their link) and the rest, and
+ * collects the links the plan must see: the changed people's, and those of
+ * people who are gone. */
+static void
+split_delta (const PsMapping     *m,
+             GPtrArray           *people,
+             GHashTable          *links,
+             const PsPlanContext *ctx,
+             GPtrArray           *dirty,
+             GHashTable          *dirty_links)
+{
+  g_autoptr(GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < people->len; i++)
+    {
+      PsPerson *p = g_ptr_array_index (people, i);
+      PsLink *link = g_hash_table_lookup (links, p->anchor);
+      g_autofree char *hash = NULL;
+
+      g_hash_table_add (present, p->anchor);
+      if (link == NULL && !p->enabled)
+        continue;   /* disabled and never synced: nothing to do */
+      if (link != NULL && link->values_hash != NULL && link->active == p->enabled)
+        {
+          hash = ps_plan_person_hash (m, p, ctx);
+          if (g_str_equal (hash, link->values_hash))
+            continue;
+        }
+      g_ptr_array_add (dirty, p);
+      if (link != NULL)
+        g_hash_table_insert (dirty_links, link->anchor, link);
+    }
+  g_hash_table_iter_init (&iter, links);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (!g_hash_table_contains (present, key) && ((PsLink *) value)->active)
+      g_hash_table_insert (dirty_links, key, value);
+}
+
+static gboolean
+delta_allowed (Run             *run,
+               const PsMapping *m,
+               GHashTable      *links)
+{
+  g_autoptr(PsWatermark) mark = NULL;
+  g_autoptr(GHashTable) intents = NULL;
+  PsSchedule *schedule = ps_profile_get_schedule (run->engine->profile);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (run->options->full || g_hash_table_size (links) == 0)
+    return FALSE;
+  mark = ps_state_get_watermark (run->state, m->name);
+  if (mark == NULL || mark->full_at <= 0
+      || now - mark->full_at >= (gint64) schedule->full_every_hours * 3600)
+    return FALSE;
+  intents = ps_state_load_intents (run->state, m->name, NULL);
+  return intents != NULL && g_hash_table_size (intents) == 0;
+}
+
 /* ---------------------------------------------------------------- planning */
 
 static MappingWork *
@@ -613,7 +770,58 @@ plan_one (Run             *run,
               ngettext ("Read %u person from the directory", "Read %u people from the directory",
                         people->len), people->len);
 
-  if (ctx.source_complete)
+  links = ps_state_load_links (run->state, m->name, &error);
+  if (links == NULL)
+    return fail_work (run, work, error);
+
+  ctx.allow_deactivations = run->options->allow_deactivations;
+  ctx.last_source_count = ps_state_get_source_count (run->state, m->name);
+  ctx.status_active = work->status_active != NULL ? work->status_active : "Active";
+  ctx.status_inactive = work->status_inactive != NULL ? work->status_inactive : "Inactive";
+  ctx.status_none = work->status_none;
+  ctx.claimed = run->claimed;
+
+  if (ctx.source_complete && delta_allowed (run, m, links))
+    {
+      g_autoptr(GPtrArray) dirty = g_ptr_array_new ();
+      g_autoptr(GHashTable) dirty_links = g_hash_table_new (g_str_hash, g_str_equal);
+      gboolean need_full = FALSE;
+      GHashTableIter iter;
+      gpointer value;
+
+      split_delta (m, people, links, &ctx, dirty, dirty_links);
+      ctx.total_people = MAX (people->len, 1);
+      g_hash_table_iter_init (&iter, links);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        ctx.total_managed += ((PsLink *) value)->active ? 1 : 0;
+      log_line (run, PS_LOG_INFO, m->name,
+                _("Changed since the last run: %u of %u people, %u gone"),
+                dirty->len, people->len, g_hash_table_size (dirty_links) > dirty->len
+                  ? g_hash_table_size (dirty_links) - MIN (dirty->len, g_hash_table_size (dirty_links)) : 0);
+      if (dirty->len == 0 && g_hash_table_size (dirty_links) == 0)
+        items = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_item_free);
+      else if (m->kind == PS_MAPPING_USERS)
+        items = read_items (run, work, &error);
+      else
+        items = read_records_for (run, work, dirty, dirty_links, &need_full, &error);
+      if (items == NULL && error != NULL)
+        {
+          g_prefix_error (&error, _("Asset Panda could not be read: "));
+          return fail_work (run, work, error);
+        }
+      if (!need_full)
+        {
+          work->plan = ps_plan_mapping (m, dirty, items, dirty_links, &ctx);
+          work->delta = TRUE;
+        }
+      else
+        {
+          ctx.total_people = 0;
+          ctx.total_managed = 0;
+        }
+    }
+
+  if (work->plan == NULL && ctx.source_complete)
     {
       items = read_items (run, work, &error);
       if (items == NULL)
@@ -625,20 +833,11 @@ plan_one (Run             *run,
                 ngettext ("Read %u item from Asset Panda", "Read %u items from Asset Panda",
                           items->len), items->len);
     }
-  else
+  else if (work->plan == NULL)
     items = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_item_free);
 
-  links = ps_state_load_links (run->state, m->name, &error);
-  if (links == NULL)
-    return fail_work (run, work, error);
-
-  ctx.allow_deactivations = run->options->allow_deactivations;
-  ctx.last_source_count = ps_state_get_source_count (run->state, m->name);
-  ctx.status_active = work->status_active != NULL ? work->status_active : "Active";
-  ctx.status_inactive = work->status_inactive != NULL ? work->status_inactive : "Inactive";
-  ctx.status_none = work->status_none;
-  ctx.claimed = run->claimed;
-  work->plan = ps_plan_mapping (m, people, items, links, &ctx);
+  if (work->plan == NULL)
+    work->plan = ps_plan_mapping (m, people, items, links, &ctx);
   work->guard_held = people->len == 0
                      || (ctx.last_source_count > 0 && (gint64) people->len * 2 < ctx.last_source_count);
 
@@ -990,6 +1189,11 @@ apply_one (Run         *run,
     }
   if (!work->guard_held)
     ps_state_set_source_count (run->state, r->name, plan->source_count, NULL);
+  if (!work->delta && r->failed == 0)
+    {
+      PsWatermark mark = { NULL, NULL, 0, g_get_real_time () / G_USEC_PER_SEC };
+      ps_state_set_watermark (run->state, r->name, &mark, NULL);
+    }
   r->status = g_strdup (r->failed > 0 ? "failed" : "succeeded");
   return r;
 }
@@ -1489,6 +1693,7 @@ ps_engine_run_async (PsEngine            *self,
     {
       ar->options.dry_run = options->dry_run;
       ar->options.allow_deactivations = options->allow_deactivations;
+      ar->options.full = options->full;
       ar->options.only_mapping = g_strdup (options->only_mapping);
       ar->options.trigger = g_strdup (options->trigger);
       if (options->expected_plan != NULL)

@@ -61,6 +61,7 @@ typedef struct {
   gboolean    dry_run;
   char       *only_mapping;          /* NULL: every enabled mapping */
   gboolean    allow_deactivations;   /* release the threshold for this run */
+  gboolean    full;                  /* reconcile everything, not only what changed */
   char       *trigger;               /* manual | schedule | service | cli */
   PsPlan     *expected_plan;         /* "apply this plan": stop if the data changed since */
 } PsSyncOptions;

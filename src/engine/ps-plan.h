@@ -136,6 +136,11 @@ typedef struct {
   const char *status_inactive;
   const char *status_none;
   GHashTable *claimed;              /* anchors claimed by earlier user mappings → mapping name */
+  /* A delta plan sees only the people and items that may have changed;
+   * these give the whole mapping's sizes for the threshold and the guards
+   * (0: count what is passed). */
+  guint       total_people;
+  guint       total_managed;
 } PsPlanContext;
 
 PsMappingPlan *ps_plan_mapping (const PsMapping   *mapping,
@@ -145,6 +150,10 @@ PsMappingPlan *ps_plan_mapping (const PsMapping   *mapping,
                                 const PsPlanContext *context);
 
 guint  ps_deactivation_threshold (const PsMapping *mapping, guint managed);
+/* The hash the plan would store for @person: equal to the link's hash when
+ * nothing PandaSync writes has changed since the last run. */
+char  *ps_plan_person_hash       (const PsMapping *mapping, const PsPerson *person,
+                                  const PsPlanContext *context);
 char  *ps_values_hash            (GHashTable *values);
 
 G_END_DECLS

@@ -502,6 +502,20 @@ ps_values_hash (GHashTable *values)
   return g_strdup (g_checksum_get_string (sum));
 }
 
+char *
+ps_plan_person_hash (const PsMapping     *mapping,
+                     const PsPerson      *person,
+                     const PsPlanContext *context)
+{
+  Planner p = { 0 };
+  g_autoptr(GHashTable) want = NULL;
+
+  p.mapping = mapping;
+  p.context = context;
+  want = desired_values (&p, person);
+  return values_hash_for (want, person->enabled ? context->status_active : context->status_inactive);
+}
+
 PsMappingPlan *
 ps_plan_mapping (const PsMapping     *mapping,
                  GPtrArray           *people,
@@ -530,12 +544,15 @@ ps_plan_mapping (const PsMapping     *mapping,
   p.taken = taken;
   p.email_field = mapping->kind == PS_MAPPING_COLLECTION ? email_field_of (mapping) : NULL;
 
-  plan->source_count = people->len;
+  plan->source_count = context->total_people > 0 ? context->total_people : people->len;
   plan->managed_count = 0;
   g_hash_table_iter_init (&iter, links);
   while (g_hash_table_iter_next (&iter, &key, &value))
     if (((PsLink *) value)->active)
       plan->managed_count++;
+  if (context->total_managed > 0)
+    plan->managed_count = context->total_managed;
+  plan->delta = context->total_people > 0;
   plan->threshold = ps_deactivation_threshold (mapping, plan->managed_count);
 
   if (!context->source_complete)
@@ -600,8 +617,8 @@ ps_plan_mapping (const PsMapping     *mapping,
   /* The empty or shrunken source guard: never deactivate on a read that
    * returned nothing or less than half of what the last good read did. */
   small_read = context->last_source_count > 0
-               && (gint64) people->len * 2 < context->last_source_count;
-  if (deactivations > 0 && (people->len == 0 || small_read) && !context->allow_deactivations)
+               && (gint64) plan->source_count * 2 < context->last_source_count;
+  if (deactivations > 0 && (plan->source_count == 0 || small_read) && !context->allow_deactivations)
     {
       for (guint i = 0; i < plan->actions->len; i++)
         {
@@ -616,7 +633,7 @@ ps_plan_mapping (const PsMapping     *mapping,
       plan->message = g_strdup_printf (_("The directory returned %u people where the last good read "
                                          "had %" G_GINT64_FORMAT "; no one is deactivated. Check the "
                                          "group and the base DN, or allow deactivations for one run."),
-                                       people->len, context->last_source_count);
+                                       plan->source_count, context->last_source_count);
       return plan;
     }
 

@@ -204,6 +204,7 @@ typedef struct {
   gboolean drop_after;           /* drop after applying the call (answer lost) */
   guint    malformed_next;
   char    *fault_match;          /* glob on "METHOD /path": which calls faults hit */
+  gboolean html_errors;          /* fault 5xx answers are HTML pages */
   /* Auth */
   guint    auth_error_status;    /* 401 or 400 */
   gboolean require_client;       /* Classic login needs client_id/secret */
@@ -220,6 +221,7 @@ typedef struct {
   /* Rate limit */
   guint    rate_calls;           /* 0 = off */
   guint    rate_window;          /* seconds */
+  char    *rate_limit_by;        /* "client" or "ip" */
 } EmuSwitches;
 
 EmuServer  *emu_server_new           (EmuState    *state,

@@ -154,6 +154,7 @@ static const char *const token_field_words[] = { "both", "access_token", "token"
 static const char *const list_value_words[] = { "value", "display_name", NULL };
 static const char *const search_path_words[] = { "both", "search/objects", "objects/search", NULL };
 static const char *const retry_after_words[] = { "seconds", "date", NULL };
+static const char *const rate_limit_by_words[] = { "client", "ip", NULL };
 
 #define SW(name, type, member, words) { name, type, G_STRUCT_OFFSET (EmuSwitches, member), words }
 
@@ -184,6 +185,8 @@ static const SwitchSpec switch_specs[] = {
   SW ("rate_limit_window", SW_UINT, rate_window, NULL),
   SW ("fault_match", SW_WORD, fault_match, NULL),
   SW ("drop_after", SW_BOOL, drop_after, NULL),
+  SW ("html_errors", SW_BOOL, html_errors, NULL),
+  SW ("rate_limit_by", SW_WORD, rate_limit_by, rate_limit_by_words),
 };
 
 static void
@@ -199,6 +202,7 @@ switches_init (EmuSwitches *sw)
   sw->search_path = g_strdup ("both");
   sw->retry_after_format = g_strdup ("seconds");
   sw->fault_match = g_strdup ("*");
+  sw->rate_limit_by = g_strdup ("client");
   sw->pro_put_max = 5;
   sw->create_status = 200;
   sw->rate_calls = 400;
@@ -213,6 +217,7 @@ switches_clear (EmuSwitches *sw)
   g_clear_pointer (&sw->search_path, g_free);
   g_clear_pointer (&sw->retry_after_format, g_free);
   g_clear_pointer (&sw->fault_match, g_free);
+  g_clear_pointer (&sw->rate_limit_by, g_free);
 }
 
 static void
@@ -225,6 +230,7 @@ switches_copy (EmuSwitches *to, const EmuSwitches *from)
   to->search_path = g_strdup (from->search_path);
   to->retry_after_format = g_strdup (from->retry_after_format);
   to->fault_match = g_strdup (from->fault_match);
+  to->rate_limit_by = g_strdup (from->rate_limit_by);
 }
 
 static gboolean
@@ -718,6 +724,27 @@ drop_connection (SoupServerMessage *msg)
     g_io_stream_close (stream, NULL, NULL);
 }
 
+/* A fault's answer: the usual JSON error, or with html_errors the kind of
+ * page a gateway in front of the API sends. */
+static void
+reply_fault (EmuServer *server, EmuRequest *req, guint status)
+{
+  const char *phrase = soup_status_get_phrase (status);
+  char *page;
+
+  if (!server->sw.html_errors)
+    {
+      emu_reply_error (req, status, phrase, NULL);
+      return;
+    }
+  page = g_strdup_printf ("<html>\r\n<head><title>%u %s</title></head>\r\n"
+                          "<body>\r\n<center><h1>%u %s</h1></center>\r\n</body>\r\n</html>\r\n",
+                          status, phrase, status, phrase);
+  req->status = status;
+  soup_server_message_set_status (req->msg, status, NULL);
+  soup_server_message_set_response (req->msg, "text/html", SOUP_MEMORY_TAKE, page, strlen (page));
+}
+
 /* Closes the connection unanswered and logs it; @fault is "dropped" (before
  * the call was applied) or "dropped_after" (after). */
 static void
@@ -905,7 +932,8 @@ server_callback (SoupServer        *soup,
       call_text = g_strdup_printf ("%s %s", req->method, path);
       targeted = g_pattern_match_simple (server->sw.fault_match, call_text);
 
-      wait = rate_limit (server, req->client);
+      wait = rate_limit (server, g_str_equal (server->sw.rate_limit_by, "ip") ?
+                                 soup_server_message_get_remote_host (msg) : req->client);
       drop = wait == 0 && targeted && (server->sw.drop_next > 0 || roll (server, server->sw.drop_rate));
       if (drop && server->sw.drop_next > 0)
         server->sw.drop_next--;
@@ -928,7 +956,7 @@ server_callback (SoupServer        *soup,
           json_object_set_string_member (entry, "fault", "fail_next");
           if (server->sw.error_retry_after >= 0)
             set_retry_after (server, msg, server->sw.error_retry_after);
-          emu_reply_error (req, server->sw.fail_status, soup_status_get_phrase (server->sw.fail_status), NULL);
+          reply_fault (server, req, server->sw.fail_status);
         }
       else if (targeted && roll (server, server->sw.error_rate))
         {
@@ -938,7 +966,7 @@ server_callback (SoupServer        *soup,
           json_object_set_string_member (entry, "fault", "error_rate");
           if (server->sw.error_retry_after >= 0)
             set_retry_after (server, msg, server->sw.error_retry_after);
-          emu_reply_error (req, status, soup_status_get_phrase (status), NULL);
+          reply_fault (server, req, status);
         }
       else if (req->bad_json)
         emu_reply_error (req, SOUP_STATUS_BAD_REQUEST, "The request body is not valid JSON", NULL);

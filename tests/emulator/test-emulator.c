@@ -1079,6 +1079,7 @@ test_rate_limit (void)
   g_autoptr(Reply) later = NULL;
   g_autoptr(Reply) stats = NULL;
   g_autoptr(Reply) dated = NULL;
+  g_autoptr(Reply) by_ip = NULL;
   const char *retry_after;
   guint64 wait;
 
@@ -1127,6 +1128,15 @@ test_rate_limit (void)
     g_assert_nonnull (when);
     g_assert_cmpint (g_date_time_compare (when, now), >=, 0);
   }
+
+  /* Per address, as Asset Panda's help page words it: two keys share one
+   * window, so the sixth call of the two together is refused. */
+  admin (emu, "/_admin/faults", "{\"rate_limit_by\":\"ip\"}");
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(Reply) reply = expect (emu, 200, "GET", "/accounts", NULL, i < 3 ? &pro_auth : &pro_basic);
+    }
+  by_ip = expect (emu, 429, "GET", "/accounts", NULL, &pro_basic);
   emulator_stop (emu);
 }
 
@@ -1139,6 +1149,7 @@ test_fault_errors (void)
   g_autoptr(Reply) second = NULL;
   g_autoptr(Reply) third = NULL;
   g_autoptr(Reply) random = NULL;
+  g_autoptr(Reply) html = NULL;
 
   reset (shared);
   admin (shared, "/_admin/faults", "{\"fail_next\":2,\"fail_status\":503,\"error_retry_after\":3}");
@@ -1158,6 +1169,13 @@ test_fault_errors (void)
     }
   admin (shared, "/_admin/faults", "{\"error_rate\":0}");
   random = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
+
+  /* Gateway-style HTML pages instead of JSON. */
+  admin (shared, "/_admin/faults", "{\"fail_next\":1,\"fail_status\":502,\"html_errors\":true}");
+  html = call (shared, "GET", "/accounts", NULL, &pro_auth);
+  g_assert_cmpuint (html->status, ==, 502);
+  g_assert_null (html->json);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (html->headers, NULL), "text/html"));
 }
 
 static void

@@ -49,6 +49,7 @@ static GParamSpec *properties[N_PROPS];
 
 /* ---------------------------------------------------------------- helpers */
 
+#if HAVE_APPINDICATOR
 static const char *
 icon_for_state (PsTrayState state)
 {
@@ -63,6 +64,7 @@ icon_for_state (PsTrayState state)
       return APPLICATION_ID;
     }
 }
+#endif
 
 static void
 update_status (PsTray *self)
@@ -78,6 +80,7 @@ update_status (PsTray *self)
 #endif
 }
 
+#if HAVE_APPINDICATOR
 static void
 activate_action (PsTray     *self,
                  const char *name)
@@ -106,7 +109,6 @@ on_quit_item_activated_cb (PsTray *self)
   activate_action (self, "quit");
 }
 
-#if HAVE_APPINDICATOR
 static void
 on_indicator_connection_changed_cb (AppIndicator *indicator,
                                     gboolean      connected,
@@ -119,7 +121,6 @@ on_indicator_connection_changed_cb (AppIndicator *indicator,
   self->registered = connected;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_REGISTERED]);
 }
-#endif
 
 static GtkWidget *
 build_menu (PsTray *self)
@@ -145,6 +146,7 @@ build_menu (PsTray *self)
   gtk_widget_show_all (menu);
   return g_object_ref_sink (menu);
 }
+#endif
 
 static void
 ensure_indicator (PsTray *self)

@@ -1060,6 +1060,20 @@ ps_directory_get_base_dn (PsDirectory *self)
   return self->default_nc;
 }
 
+const char *
+ps_directory_get_user_filter (PsDirectory *self)
+{
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  return person_filter (self);
+}
+
+const char *
+ps_directory_get_group_filter (PsDirectory *self)
+{
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  return group_filter (self);
+}
+
 /* ---------------------------------------------------------------- searching */
 
 static PsDirectoryEntry *

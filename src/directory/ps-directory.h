@@ -81,6 +81,11 @@ void             ps_directory_close             (PsDirectory   *self);
 const char      *ps_directory_get_connected_uri (PsDirectory   *self);
 PsDirectoryKind  ps_directory_get_kind          (PsDirectory   *self);
 const char      *ps_directory_get_base_dn       (PsDirectory   *self);
+/* LDAP filters for "a person" and "a group" on this kind of directory
+ * (valid once connected): AD (&(objectCategory=person)(objectClass=user)),
+ * OpenLDAP inetOrgPerson / groupOfNames. */
+const char      *ps_directory_get_user_filter   (PsDirectory   *self);
+const char      *ps_directory_get_group_filter  (PsDirectory   *self);
 GStrv            ps_directory_discover_uris_sync (const char    *domain,
                                                   PsTlsMode      tls_mode,
                                                   GCancellable  *cancellable,

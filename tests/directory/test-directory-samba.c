@@ -195,6 +195,8 @@ test_ldaps_verified (void)
   g_autoptr(PsDirectory) dir = connected ();
 
   g_assert_cmpint (ps_directory_get_kind (dir), ==, PS_DIRECTORY_KIND_ACTIVE_DIRECTORY);
+  g_assert_cmpstr (ps_directory_get_user_filter (dir), ==, "(&(objectCategory=person)(objectClass=user))");
+  g_assert_cmpstr (ps_directory_get_base_dn (dir), ==, env ("PS_TEST_SAMBA_BASE"));
 }
 
 static void

@@ -145,6 +145,7 @@ test_ldaps_verified (void)
 
   g_assert_cmpstr (ps_directory_get_connected_uri (dir), ==, env ("PS_TEST_LDAPS_URI"));
   g_assert_cmpint (ps_directory_get_kind (dir), ==, PS_DIRECTORY_KIND_OPENLDAP);
+  g_assert_cmpstr (ps_directory_get_user_filter (dir), ==, "(|(objectClass=inetOrgPerson)(objectClass=person))");
 }
 
 static void

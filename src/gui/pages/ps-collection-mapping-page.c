@@ -39,6 +39,7 @@ struct _PsCollectionMappingPage
   GtkSearchEntry   *group_search_entry;
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
+  GtkLabel         *save_error_label;
   GtkLabel         *status_label;
   GtkComboBoxText  *unique_id_combo;
 
@@ -51,9 +52,14 @@ struct _PsCollectionMappingPage
 
 G_DEFINE_FINAL_TYPE (PsCollectionMappingPage, ps_collection_mapping_page, PS_TYPE_WIZARD_PAGE)
 
-static void on_mapping_row_remove_cb (PsCollectionMappingPage *self,
-                                      PsMappingRow            *row);
-static void on_form_changed_cb       (PsCollectionMappingPage *self);
+static void on_mapping_row_remove_cb       (PsCollectionMappingPage *self,
+                                            PsMappingRow            *row);
+static void on_form_changed_cb             (PsCollectionMappingPage *self);
+static void on_field_row_remove_clicked_cb (GtkButton               *button,
+                                            gpointer                 user_data);
+static void on_fields_loaded_cb            (GObject                 *source,
+                                            GAsyncResult            *result,
+                                            gpointer                 user_data);
 
 /* Suggested AD attributes for the field rows. */
 static const char *const attribute_suggestions[] = {
@@ -201,55 +207,22 @@ rebuild_list (PsCollectionMappingPage *self)
                             self->names, G_CALLBACK (on_mapping_row_remove_cb), self);
 }
 
+/* Saves the profile after an Add or a remove; says so on the page if it fails. */
+static void
+save_profile (PsCollectionMappingPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean saved = ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error);
+
+  gtk_label_set_text (self->save_error_label, saved ? "" : error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), !saved);
+}
+
 static void
 load_groups (PsCollectionMappingPage *self)
 {
   ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL, NULL,
                         gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
-}
-
-/* ---------------------------------------------------------------- callbacks */
-
-/* Keeps the names of what a combo loaded, for the mapping list. */
-static void
-on_choice_combo_loaded_cb (PsCollectionMappingPage *self,
-                           PsChoiceCombo *combo)
-{
-  GPtrArray *choices = ps_choice_combo_get_choices (combo);
-
-  for (guint i = 0; i < choices->len; i++)
-    {
-      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
-      g_hash_table_replace (self->names, g_strdup (choice->id), g_strdup (choice->name));
-    }
-  rebuild_list (self);
-}
-
-static void
-on_form_changed_cb (PsCollectionMappingPage *self)
-{
-  update_state (self);
-}
-
-static void
-on_field_row_remove_clicked_cb (GtkButton *button,
-                                gpointer   user_data)
-{
-  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (user_data);
-  GtkWidget *box = gtk_widget_get_parent (GTK_WIDGET (button));
-
-  for (guint i = 0; i < self->field_rows->len; i++)
-    {
-      FieldRow *row = g_ptr_array_index (self->field_rows, i);
-
-      if (row->box == box)
-        {
-          g_ptr_array_remove_index (self->field_rows, i);
-          break;
-        }
-    }
-  gtk_widget_destroy (box);
-  update_state (self);
 }
 
 static FieldRow *
@@ -301,6 +274,74 @@ add_field_row (PsCollectionMappingPage *self)
 }
 
 static void
+load_fields (PsCollectionMappingPage *self)
+{
+  const char *account = ps_choice_combo_get_active_id (self->account_combo);
+  const char *collection = ps_choice_combo_get_active_id (self->collection_combo);
+
+  g_cancellable_cancel (self->fields_cancellable);
+  g_clear_object (&self->fields_cancellable);
+  set_fields (self, NULL);
+  if (collection == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), FALSE);
+      gtk_label_set_text (self->fields_message_label,
+                          _("Choose a collection to map its fields to Active Directory attributes."));
+      return;
+    }
+  self->fields_cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), TRUE);
+  gtk_label_set_text (self->fields_message_label, _("Loading the collection’s fields…"));
+  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_FIELDS, account,
+                             ps_choice_combo_get_active_id (self->module_combo), collection,
+                             self->fields_cancellable, on_fields_loaded_cb, self);
+}
+
+/* ---------------------------------------------------------------- callbacks */
+
+/* Keeps the names of what a combo loaded, for the mapping list. */
+static void
+on_choice_combo_loaded_cb (PsCollectionMappingPage *self,
+                           PsChoiceCombo *combo)
+{
+  GPtrArray *choices = ps_choice_combo_get_choices (combo);
+
+  for (guint i = 0; i < choices->len; i++)
+    {
+      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
+      g_hash_table_replace (self->names, g_strdup (choice->id), g_strdup (choice->name));
+    }
+  rebuild_list (self);
+}
+
+static void
+on_form_changed_cb (PsCollectionMappingPage *self)
+{
+  update_state (self);
+}
+
+static void
+on_field_row_remove_clicked_cb (GtkButton *button,
+                                gpointer   user_data)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (user_data);
+  GtkWidget *box = gtk_widget_get_parent (GTK_WIDGET (button));
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+
+      if (row->box == box)
+        {
+          g_ptr_array_remove_index (self->field_rows, i);
+          break;
+        }
+    }
+  gtk_widget_destroy (box);
+  update_state (self);
+}
+
+static void
 on_add_field_button_clicked_cb (PsCollectionMappingPage *self)
 {
   FieldRow *row = add_field_row (self);
@@ -336,30 +377,6 @@ on_fields_loaded_cb (GObject      *source,
       set_fields (self, fields);
     }
   update_state (self);
-}
-
-static void
-load_fields (PsCollectionMappingPage *self)
-{
-  const char *account = ps_choice_combo_get_active_id (self->account_combo);
-  const char *collection = ps_choice_combo_get_active_id (self->collection_combo);
-
-  g_cancellable_cancel (self->fields_cancellable);
-  g_clear_object (&self->fields_cancellable);
-  set_fields (self, NULL);
-  if (collection == NULL)
-    {
-      gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), FALSE);
-      gtk_label_set_text (self->fields_message_label,
-                          _("Choose a collection to map its fields to Active Directory attributes."));
-      return;
-    }
-  self->fields_cancellable = g_cancellable_new ();
-  gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), TRUE);
-  gtk_label_set_text (self->fields_message_label, _("Loading the collection’s fields…"));
-  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_FIELDS, account,
-                             ps_choice_combo_get_active_id (self->module_combo), collection,
-                             self->fields_cancellable, on_fields_loaded_cb, self);
 }
 
 static void
@@ -415,12 +432,10 @@ static void
 on_mapping_row_remove_cb (PsCollectionMappingPage *self,
                           PsMappingRow            *row)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *name = g_strdup (ps_mapping_row_get_mapping_name (row));
 
   ps_profile_remove_mapping (get_profile (self), name);
-  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
-    g_warning ("Cannot save the profile: %s", error->message);
+  save_profile (self);
 }
 
 static void
@@ -432,7 +447,6 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
   const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
   g_autofree char *name = NULL;
   g_autoptr(PsMapping) mapping = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (account == NULL || module == NULL || collection == NULL || group == NULL)
     return;
@@ -460,8 +474,7 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
     }
 
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
-  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
-    g_warning ("Cannot save the profile: %s", error->message);
+  save_profile (self);
 
   /* Ready for the next group; the collection and its field rows stay. */
   gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
@@ -551,6 +564,7 @@ ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_search_entry);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, mappings_list);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, module_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, save_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, unique_id_combo);
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);

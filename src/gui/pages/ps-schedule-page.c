@@ -38,6 +38,10 @@ struct _PsSchedulePage
 
 G_DEFINE_FINAL_TYPE (PsSchedulePage, ps_schedule_page, PS_TYPE_WIZARD_PAGE)
 
+static void on_last_run_loaded_cb (GObject      *source,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+
 /* ---------------------------------------------------------------- helpers */
 
 static char *
@@ -162,6 +166,19 @@ update_date_label (PsSchedulePage *self)
   gtk_label_set_text (self->date_label, text);
 }
 
+static void
+load_last_run (PsSchedulePage *self)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+
+  if (profile == NULL)
+    return;
+  g_cancellable_cancel (self->last_run_cancellable);
+  g_clear_object (&self->last_run_cancellable);
+  self->last_run_cancellable = g_cancellable_new ();
+  ps_gui_backend_last_run_async (profile, self->last_run_cancellable, on_last_run_loaded_cb, self);
+}
+
 /* ---------------------------------------------------------------- callbacks */
 
 static void
@@ -224,19 +241,6 @@ on_last_run_loaded_cb (GObject      *source,
   g_clear_pointer (&self->last_run, g_date_time_unref);
   self->last_run = g_steal_pointer (&last);
   update_run_labels (self);
-}
-
-static void
-load_last_run (PsSchedulePage *self)
-{
-  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
-
-  if (profile == NULL)
-    return;
-  g_cancellable_cancel (self->last_run_cancellable);
-  g_clear_object (&self->last_run_cancellable);
-  self->last_run_cancellable = g_cancellable_new ();
-  ps_gui_backend_last_run_async (profile, self->last_run_cancellable, on_last_run_loaded_cb, self);
 }
 
 static void

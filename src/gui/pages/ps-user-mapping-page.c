@@ -28,6 +28,7 @@ struct _PsUserMappingPage
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
   PsChoiceCombo    *role_combo;
+  GtkLabel         *save_error_label;
 
   GHashTable       *names;   /* id → name of what the combos loaded */
 };
@@ -87,6 +88,17 @@ rebuild_list (PsUserMappingPage *self)
     return;
   ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_USERS, self->names,
                             G_CALLBACK (on_mapping_row_remove_cb), self);
+}
+
+/* Saves the profile after an Add or a remove; says so on the page if it fails. */
+static void
+save_profile (PsUserMappingPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean saved = ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error);
+
+  gtk_label_set_text (self->save_error_label, saved ? "" : error->message);
+  gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), !saved);
 }
 
 static void
@@ -167,12 +179,10 @@ static void
 on_mapping_row_remove_cb (PsUserMappingPage *self,
                           PsMappingRow      *row)
 {
-  g_autoptr(GError) error = NULL;
   g_autofree char *name = g_strdup (ps_mapping_row_get_mapping_name (row));
 
   ps_profile_remove_mapping (get_profile (self), name);
-  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
-    g_warning ("Cannot save the profile: %s", error->message);
+  save_profile (self);
 }
 
 static void
@@ -184,7 +194,6 @@ on_add_button_clicked_cb (PsUserMappingPage *self)
   const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
   g_autofree char *name = NULL;
   g_autoptr(PsMapping) mapping = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (account == NULL || module == NULL || role == NULL || group == NULL)
     return;
@@ -204,8 +213,7 @@ on_add_button_clicked_cb (PsUserMappingPage *self)
   mapping->last_name_attr = combo_entry_dup (self->last_name_combo);
 
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
-  if (!ps_wizard_page_save_profile (PS_WIZARD_PAGE (self), &error))
-    g_warning ("Cannot save the profile: %s", error->message);
+  save_profile (self);
 
   /* Ready for the next group; account, module and role stay. */
   gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
@@ -278,6 +286,7 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, mappings_list);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, module_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, role_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, save_error_label);
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);

@@ -5,7 +5,6 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-#include <math.h>
 #include <string.h>
 
 #include "emu-private.h"
@@ -745,18 +744,19 @@ reply_fault (EmuServer *server, EmuRequest *req, guint status)
   soup_server_message_set_response (req->msg, "text/html", SOUP_MEMORY_TAKE, page, strlen (page));
 }
 
-/* Closes the connection unanswered and logs it; @fault is "dropped" (before
- * the call was applied) or "dropped_after" (after). */
+/* Closes the connection unanswered and logs it. @fault is "dropped" when
+ * the call was not applied: it counts under the endpoint "dropped", since
+ * it never reached one; "dropped_after" counts under its endpoint. */
 static void
 drop_call (EmuServer *server, EmuRequest *req, JsonObject *entry, const char *fault)
 {
-  if (req->route == NULL)
-    req->route = g_strdup_printf ("%s %s", req->method, req->path);
+  const char *route = req->route != NULL ? req->route : "dropped";
+
   json_object_set_string_member (entry, "fault", fault);
   json_object_set_string_member (entry, "status", "dropped");
-  json_object_set_string_member (entry, "route", req->route);
+  json_object_set_string_member (entry, "route", route);
   count (server->by_status, "dropped");
-  count (server->by_endpoint, req->route);
+  count (server->by_endpoint, route);
   drop_connection (req->msg);
 }
 
@@ -876,6 +876,76 @@ count_connection (EmuServer *server, SoupServerMessage *msg)
 
 static void handle_admin (EmuServer *server, EmuRequest *req);
 
+/* Answers one API call: the rate limiter, then the faults, then the
+ * dialects. Returns FALSE when the connection was dropped instead. */
+static gboolean
+answer_call (EmuServer *server, EmuRequest *req, JsonObject *entry)
+{
+  EmuSwitches *sw = &server->sw;
+  g_autofree char *call_text = g_strdup_printf ("%s %s", req->method, req->path);
+  gboolean targeted = g_pattern_match_simple (sw->fault_match, call_text);
+  const char *window = g_str_equal (sw->rate_limit_by, "ip") ?
+                       soup_server_message_get_remote_host (req->msg) : req->client;
+  gint64 wait = rate_limit (server, window);
+  gboolean drop = wait == 0 && targeted && (sw->drop_next > 0 || roll (server, sw->drop_rate));
+
+  if (drop && sw->drop_next > 0)
+    sw->drop_next--;
+
+  if (wait > 0)
+    {
+      server->n_rate_limited++;
+      set_retry_after (server, req->msg, wait);
+      emu_reply_error (req, 429, "Rate limit exceeded", NULL);
+      return TRUE;
+    }
+  if (drop && !sw->drop_after)
+    {
+      /* The request is lost: nothing was applied. */
+      drop_call (server, req, entry, "dropped");
+      return FALSE;
+    }
+
+  if (targeted && sw->fail_next > 0)
+    {
+      sw->fail_next--;
+      json_object_set_string_member (entry, "fault", "fail_next");
+      if (sw->error_retry_after >= 0)
+        set_retry_after (server, req->msg, sw->error_retry_after);
+      reply_fault (server, req, sw->fail_status);
+    }
+  else if (targeted && roll (server, sw->error_rate))
+    {
+      static const guint statuses[] = { 502, 503, 504 };
+      guint status = statuses[g_rand_int_range (server->fault_rand, 0, G_N_ELEMENTS (statuses))];
+
+      json_object_set_string_member (entry, "fault", "error_rate");
+      if (sw->error_retry_after >= 0)
+        set_retry_after (server, req->msg, sw->error_retry_after);
+      reply_fault (server, req, status);
+    }
+  else if (req->bad_json)
+    emu_reply_error (req, SOUP_STATUS_BAD_REQUEST, "The request body is not valid JSON", NULL);
+  else if (!emu_classic_handle (req) && !emu_pro_handle (req))
+    emu_reply_error (req, SOUP_STATUS_NOT_FOUND, "Not found", NULL);
+
+  if (drop)
+    {
+      /* The answer is lost: the request was applied. */
+      drop_call (server, req, entry, "dropped_after");
+      return FALSE;
+    }
+  if (targeted && SOUP_STATUS_IS_SUCCESSFUL (req->status) &&
+      (sw->malformed_next > 0 || roll (server, sw->malformed_rate)))
+    {
+      if (sw->malformed_next > 0)
+        sw->malformed_next--;
+      json_object_set_string_member (entry, "fault", "malformed");
+      malform (req->msg);
+    }
+  return TRUE;
+}
+
 static void
 server_callback (SoupServer        *soup,
                  SoupServerMessage *msg,
@@ -886,12 +956,8 @@ server_callback (SoupServer        *soup,
   EmuServer *server = user_data;
   g_autoptr(EmuRequest) req = g_new0 (EmuRequest, 1);
   g_autofree char *status_text = NULL;
+  g_autofree char *finished = NULL;
   JsonObject *entry;
-  gboolean is_write;
-  g_autofree char *call_text = NULL;
-  gboolean targeted = FALSE;
-  gboolean drop;
-  gint64 wait;
   guint delay;
 
   /* The early handler already answered 413. */
@@ -916,7 +982,6 @@ server_callback (SoupServer        *soup,
 
   count_connection (server, msg);
   server->n_calls++;
-  is_write = !g_str_equal (req->method, "GET") && !g_str_equal (req->method, "HEAD");
 
   if (g_bytes_get_size (req->body) > server->max_body)
     {
@@ -928,65 +993,9 @@ server_callback (SoupServer        *soup,
     {
       parse_body (req);
       req->client = client_key (server, req);
-      entry = log_call (req, is_write);
-      call_text = g_strdup_printf ("%s %s", req->method, path);
-      targeted = g_pattern_match_simple (server->sw.fault_match, call_text);
-
-      wait = rate_limit (server, g_str_equal (server->sw.rate_limit_by, "ip") ?
-                                 soup_server_message_get_remote_host (msg) : req->client);
-      drop = wait == 0 && targeted && (server->sw.drop_next > 0 || roll (server, server->sw.drop_rate));
-      if (drop && server->sw.drop_next > 0)
-        server->sw.drop_next--;
-
-      if (wait > 0)
-        {
-          server->n_rate_limited++;
-          set_retry_after (server, msg, wait);
-          emu_reply_error (req, 429, "Rate limit exceeded", NULL);
-        }
-      else if (drop && !server->sw.drop_after)
-        {
-          /* The request is lost: nothing was applied. */
-          drop_call (server, req, entry, "dropped");
-          return;
-        }
-      else if (targeted && server->sw.fail_next > 0)
-        {
-          server->sw.fail_next--;
-          json_object_set_string_member (entry, "fault", "fail_next");
-          if (server->sw.error_retry_after >= 0)
-            set_retry_after (server, msg, server->sw.error_retry_after);
-          reply_fault (server, req, server->sw.fail_status);
-        }
-      else if (targeted && roll (server, server->sw.error_rate))
-        {
-          static const guint statuses[] = { 502, 503, 504 };
-          guint status = statuses[g_rand_int_range (server->fault_rand, 0, G_N_ELEMENTS (statuses))];
-
-          json_object_set_string_member (entry, "fault", "error_rate");
-          if (server->sw.error_retry_after >= 0)
-            set_retry_after (server, msg, server->sw.error_retry_after);
-          reply_fault (server, req, status);
-        }
-      else if (req->bad_json)
-        emu_reply_error (req, SOUP_STATUS_BAD_REQUEST, "The request body is not valid JSON", NULL);
-      else if (!emu_classic_handle (req) && !emu_pro_handle (req))
-        emu_reply_error (req, SOUP_STATUS_NOT_FOUND, "Not found", NULL);
-
-      if (drop && server->sw.drop_after)
-        {
-          /* The answer is lost: the request was applied. */
-          drop_call (server, req, entry, "dropped_after");
-          return;
-        }
-      if (targeted && SOUP_STATUS_IS_SUCCESSFUL (req->status) &&
-          (server->sw.malformed_next > 0 || roll (server, server->sw.malformed_rate)))
-        {
-          if (server->sw.malformed_next > 0)
-            server->sw.malformed_next--;
-          json_object_set_string_member (entry, "fault", "malformed");
-          malform (msg);
-        }
+      entry = log_call (req, !g_str_equal (req->method, "GET"));
+      if (!answer_call (server, req, entry))
+        return;
     }
 
   if (req->route == NULL)
@@ -1000,12 +1009,9 @@ server_callback (SoupServer        *soup,
   delay = server->sw.latency_ms;
   if (roll (server, server->sw.slow_rate))
     delay += server->sw.slow_ms;
+  finished = emu_format_time (emu_now () + (gint64) delay * 1000);
   json_object_set_int_member (entry, "delay_ms", delay);
-  {
-    g_autofree char *finished = emu_format_time (emu_now () + (gint64) delay * 1000);
-
-    json_object_set_string_member (entry, "finished", finished);
-  }
+  json_object_set_string_member (entry, "finished", finished);
   if (delay > 0)
     {
       soup_server_message_pause (msg);

@@ -1358,13 +1358,10 @@ run_with_retries (PsDirectory   *self,
         break;
       g_debug ("Reading %s failed on attempt %u of %u: %s", what, n, self->max_attempts, last->message);
     }
-  if (d->delivered > 0 || d->restart_pending)
+  /* a specific, final cause (a size limit, no access …) keeps its own code;
+   * its message already says the result was not used */
+  if ((d->delivered > 0 || d->restart_pending) && ps_directory_error_is_transient (last))
     {
-      if (g_error_matches (last, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          g_propagate_error (error, g_steal_pointer (&last));
-          return FALSE;
-        }
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
                    ngettext ("Reading %s stopped part-way (%u attempt), so the result is incomplete and "
                              "was not used. Last error: %s",

@@ -456,6 +456,30 @@ test_paged_search (void)
 }
 
 static void
+test_size_limit (void)
+{
+  /* this account's paged searches stop at 2,000 entries: an error, never a
+   * short result passed off as complete */
+  g_autoptr(PsDirectoryConfig) cfg = config_new (env ("PS_TEST_LDAPS_URI"));
+  g_autoptr(PsDirectory) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  static const char *const attrs[] = { "sAMAccountName", NULL };
+  Collector c;
+
+  g_free (cfg->bind_dn);
+  cfg->bind_dn = g_strdup (env ("PS_TEST_LDAP_LIMITED_BIND_DN"));
+  dir = ps_directory_new (cfg, env ("PS_TEST_LDAP_PASSWORD"));
+  collector_init (&c);
+  g_assert_false (ps_directory_search_sync (dir, "ou=people,dc=example,dc=com", PS_DIRECTORY_SCOPE_ONE,
+                                            "(objectClass=inetOrgPerson)", attrs, collect_cb, &c, NULL, &error));
+  g_test_message ("%s (after %u entries)", error->message, c.entries->len);
+  g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_SIZE_LIMIT);
+  g_assert_nonnull (strstr (error->message, "incomplete"));
+  g_assert_cmpuint (c.entries->len, <, N_USERS + 3);
+  collector_clear (&c);
+}
+
+static void
 test_members (void)
 {
   g_autoptr(PsDirectory) dir = connected ();
@@ -948,6 +972,7 @@ main (int    argc,
   g_test_add_func ("/slapd/connect/steps", test_connection_steps);
   g_test_add_func ("/slapd/read/group-not-found", test_group_not_found);
   g_test_add_func ("/slapd/read/paged", test_paged_search);
+  g_test_add_func ("/slapd/read/size-limit", test_size_limit);
   g_test_add_func ("/slapd/read/members", test_members);
   g_test_add_func ("/slapd/read/expand-cycle", test_expand_cycle);
   g_test_add_func ("/slapd/read/decoding", test_decoding);

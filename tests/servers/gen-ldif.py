@@ -75,6 +75,10 @@ def base_entries(w):
     w(entry("uid=svc-pandasync,ou=service," + BASE, [
         ("objectClass", "account"), ("objectClass", "simpleSecurityObject"),
         ("uid", "svc-pandasync"), ("userPassword", "Svc-Passw0rd!")]))
+    # the same, but slapd stops its paged searches after 2,000 entries in all
+    w(entry("uid=svc-limited,ou=service," + BASE, [
+        ("objectClass", "account"), ("objectClass", "simpleSecurityObject"),
+        ("uid", "svc-limited"), ("userPassword", "Svc-Passw0rd!")]))
 
 
 def user_attrs(i, uid, cn, given, sn, member_of, department=None):

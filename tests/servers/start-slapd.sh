@@ -15,6 +15,8 @@
 #   service     uid=svc-pandasync,ou=service,dc=example,dc=com / Svc-Passw0rd!
 #               (not the rootdn: unpaged searches stop at 1,000 entries like
 #               AD's MaxPageSize; paged searches are unlimited)
+#   limited     uid=svc-limited,ou=service,dc=example,dc=com / Svc-Passw0rd!
+#               (paged searches stop after 2,000 entries: a size limit that hits)
 #   admin       cn=admin,dc=example,dc=com / secret   (rootdn, for changes)
 # --demo: the demo organisation (320 people in departments Engineering, Sales,
 #   Support, Finance, People, IT, all nested in "All Staff", a few disabled),
@@ -76,6 +78,7 @@ index     uid,cn,mail,sAMAccountName eq,sub
 index     userPrincipalName eq
 index     member,memberOf,objectSid,objectGUID eq
 index     uSNChanged eq
+limits dn.exact="uid=svc-limited,ou=service,dc=example,dc=com" size.soft=1000 size.hard=1000 size.prtotal=2000
 access to attrs=userPassword
   by self =xw
   by anonymous auth
@@ -117,6 +120,7 @@ export PS_TEST_LDAPS_WRONG_HOST_URI=ldaps://127.0.0.2:$TLS_PORT
 export PS_TEST_LDAP_BASE=dc=example,dc=com
 export PS_TEST_LDAP_BIND_DN=uid=svc-pandasync,ou=service,dc=example,dc=com
 export PS_TEST_LDAP_PASSWORD='Svc-Passw0rd!'
+export PS_TEST_LDAP_LIMITED_BIND_DN=uid=svc-limited,ou=service,dc=example,dc=com
 export PS_TEST_LDAP_ADMIN_DN=cn=admin,dc=example,dc=com
 export PS_TEST_LDAP_ADMIN_PASSWORD=secret
 export PS_TEST_LDAP_USERS=$count

@@ -10,6 +10,7 @@
 
 #include "ps-cli.h"
 #include "ps-engine.h"
+#include "ps-report.h"
 #include "ps-state.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -441,5 +442,94 @@ ps_cli_history (PsCliContext  *ctx,
     else if (runs->len > 0)
       g_print ("%s\n", _("* a preview (dry run): nothing was written"));
   }
+  return PS_CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- report */
+
+int
+ps_cli_report (PsCliContext  *ctx,
+               int            argc,
+               char         **argv)
+{
+  gboolean csv = FALSE;
+  const GOptionEntry entries[] = {
+    { "csv", 0, 0, G_OPTION_ARG_NONE, &csv, N_("Print CSV"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    ps_cli_option_context_new (ctx, "leavers",
+                               _("leavers: people marked Inactive who still hold assets in "
+                                 "Asset Panda (records of other collections that link to them)."),
+                               entries);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+
+  if (!ps_cli_parse (ctx, context, &argc, &argv))
+    return PS_CLI_EXIT_USAGE;
+  if (argc != 2 || !g_str_equal (argv[1], "leavers"))
+    return ps_cli_usage (ctx, _("name the report: leavers"));
+  profile = ps_cli_load_profile (ctx, &error);
+  if (profile == NULL)
+    return ps_cli_fail (ctx, error);
+  rows = ps_report_leavers_sync (profile, NULL, &error);
+  if (rows == NULL)
+    return ps_cli_fail (ctx, error);
+
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (b);
+      for (guint i = 0; i < rows->len; i++)
+        {
+          PsLeaverAsset *r = g_ptr_array_index (rows, i);
+          const char *pairs[][2] = {
+            { "mapping", r->mapping }, { "person_id", r->person_id }, { "person", r->person },
+            { "email", r->email }, { "collection", r->collection }, { "asset_id", r->asset_id },
+            { "asset", r->asset }, { "field", r->field },
+          };
+
+          json_builder_begin_object (b);
+          for (guint k = 0; k < G_N_ELEMENTS (pairs); k++)
+            {
+              json_builder_set_member_name (b, pairs[k][0]);
+              json_builder_add_string_value (b, pairs[k][1] != NULL ? pairs[k][1] : "");
+            }
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+      root = json_builder_get_root (b);
+      ps_cli_print_json (root);
+      return PS_CLI_EXIT_OK;
+    }
+  if (csv)
+    {
+      const char *header[] = { "person", "email", "collection", "asset", "asset_id", "field" };
+      for (guint k = 0; k < G_N_ELEMENTS (header); k++)
+        csv_cell (header[k], k + 1 == G_N_ELEMENTS (header));
+      for (guint i = 0; i < rows->len; i++)
+        {
+          PsLeaverAsset *r = g_ptr_array_index (rows, i);
+          const char *cells[] = { r->person, r->email, r->collection, r->asset, r->asset_id, r->field };
+          for (guint k = 0; k < G_N_ELEMENTS (cells); k++)
+            csv_cell (cells[k], k + 1 == G_N_ELEMENTS (cells));
+        }
+      return PS_CLI_EXIT_OK;
+    }
+  if (rows->len == 0)
+    {
+      g_print ("%s\n", _("No leaver holds an asset."));
+      return PS_CLI_EXIT_OK;
+    }
+  g_print ("%-28s %-32s %-12s %s\n", _("Person"), _("Email"), _("Collection"), _("Asset"));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      PsLeaverAsset *r = g_ptr_array_index (rows, i);
+      g_print ("%-28s %-32s %-12s %s (%s)\n", r->person, r->email, r->collection,
+               r->asset != NULL ? r->asset : "", r->asset_id);
+    }
   return PS_CLI_EXIT_OK;
 }

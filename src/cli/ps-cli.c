@@ -19,6 +19,8 @@ static const PsCliCommand commands[] = {
   { "target", N_("List Asset Panda’s accounts, modules, roles, collections, fields, users or records"), ps_cli_target },
   { "sync", N_("Sync now, or preview the plan with --dry-run"), ps_cli_sync },
   { "history", N_("Past runs and what each did"), ps_cli_history },
+  { "report", N_("Reports: leavers who still hold assets"), ps_cli_report },
+  { "service", N_("Run the schedule in the background (systemd), or show its status"), ps_cli_service },
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -52,6 +52,8 @@ int ps_cli_test_connection (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_directory       (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_sync            (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_history         (PsCliContext *ctx, int argc, char **argv);
+int ps_cli_report          (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_target          (PsCliContext *ctx, int argc, char **argv);
+int ps_cli_service         (PsCliContext *ctx, int argc, char **argv);
 
 G_END_DECLS

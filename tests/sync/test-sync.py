@@ -662,6 +662,28 @@ def test_record_errors_isolated():
        "the failure is in the history with its reason", failed)
 
 
+def test_leavers_report():
+    s = SETUP
+    p = s.slapd.search("ou=people," + BASE, "(&(department=Finance)(userAccountControl=512))", "uid", "mail")[1]
+    sid = sid_of(s.slapd, p["uid"][0])
+    person_id = by_sid(s.emu.employees())[sid][0]["id"]
+    assets = [g for g in s.emu.state()["groups"] if g["id"] == 82676][0]["objects"]
+    req = urllib.request.Request(s.emu.url + "/v3/groups/82676/objects/%s" % assets[0]["id"], method="PATCH",
+                                 data=json.dumps({"field_5": person_id}).encode(),
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": "Bearer " + classic_token(s)})
+    urllib.request.urlopen(req).read()
+    s.slapd.modify("dn: %s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n" % p["dn"])
+    s.sync()
+    r = subprocess.run([CLI, "report", "leavers", "--json", "--profile-file", s.profile],
+                       capture_output=True, text=True, env=s.env)
+    rows = json.loads(r.stdout or "[]")
+    mine = [x for x in rows if x["person_id"] == person_id]
+    ok(r.returncode == 0 and len(mine) == 1 and mine[0]["asset_id"] == assets[0]["id"]
+       and mine[0]["email"] == p["mail"][0],
+       "report leavers lists a person disabled in the directory who still holds an asset", (rows, r.stderr))
+
+
 def test_kill_and_converge():
     """kill -9 at random points of a 2,000-person sync, then a clean run."""
     k = Setup(["--users", "2000"], "all-staff", "--latency-ms", "4")
@@ -709,7 +731,8 @@ def main():
     try:
         for test in (test_full_sync, test_second_run_no_writes, test_delta, test_dry_run_equals_next_run,
                      test_rename_and_move, test_leavers_and_returners, test_field_ownership,
-                     test_threshold, test_empty_and_failed_reads, test_record_errors_isolated):
+                     test_threshold, test_empty_and_failed_reads, test_record_errors_isolated,
+                     test_leavers_report):
             print("# " + test.__name__, flush=True)
             test()
     finally:

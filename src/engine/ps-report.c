@@ -1,0 +1,194 @@
+/* ps-report.c — leavers who still hold assets
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <glib/gi18n-lib.h>
+
+#include "ps-report.h"
+#include "ps-target.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+void
+ps_leaver_asset_free (PsLeaverAsset *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->mapping);
+  g_free (row->person_id);
+  g_free (row->person);
+  g_free (row->email);
+  g_free (row->collection);
+  g_free (row->asset_id);
+  g_free (row->asset);
+  g_free (row->field);
+  g_free (row);
+}
+
+/* Joins the values of the mapping's fields mapped from these attributes. */
+static char *
+values_from (const PsMapping      *m,
+             const PsTargetRecord *r,
+             GPtrArray            *fields,
+             const char *const    *attributes)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint a = 0; attributes[a] != NULL; a++)
+    for (guint i = 0; i < m->fields->len; i++)
+      {
+        const PsFieldMap *f = g_ptr_array_index (m->fields, i);
+        PsTargetField *field = ps_target_fields_find (fields, f->field);
+        const char *value;
+
+        if (field == NULL || g_ascii_strcasecmp (f->attribute, attributes[a]) != 0)
+          continue;
+        value = ps_target_record_get (r, field->key);
+        if (value != NULL && *value != '\0')
+          g_string_append_printf (out, "%s%s", out->len > 0 ? " " : "", value);
+      }
+  return out->len > 0 ? g_string_free (g_steal_pointer (&out), FALSE) : g_strdup (r->id);
+}
+
+static gboolean
+report_mapping (PsTarget         *target,
+                const PsMapping  *m,
+                GPtrArray        *rows,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  const char *const name_attrs[] = { "givenName", "sn", "displayName", "cn", NULL };
+  const char *const mail_attrs[] = { "mail", "userPrincipalName", NULL };
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GPtrArray) people = NULL;
+  g_autoptr(GPtrArray) collections = NULL;
+  g_autoptr(GHashTable) leavers = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  PsTargetField *status;
+
+  fields = ps_target_list_fields_sync (target, m->account, m->module, m->collection,
+                                       cancellable, error);
+  if (fields == NULL)
+    return FALSE;
+  status = ps_target_fields_find (fields, m->status_field);
+  if (status == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                   _("The collection of the mapping “%s” has no field “%s”"), m->name, m->status_field);
+      return FALSE;
+    }
+  ps_target_query_add_filter (query, status->key, "Inactive");
+  query->include_archived = TRUE;
+  people = ps_target_search_records_sync (target, m->account, m->module, m->collection, query,
+                                          cancellable, error);
+  if (people == NULL)
+    return FALSE;
+  for (guint i = 0; i < people->len; i++)
+    {
+      PsTargetRecord *r = g_ptr_array_index (people, i);
+      if (g_strcmp0 (ps_target_record_get (r, status->key), "Inactive") == 0)
+        g_hash_table_insert (leavers, r->id, r);
+    }
+  if (g_hash_table_size (leavers) == 0)
+    return TRUE;
+
+  collections = ps_target_list_collections_sync (target, m->account, m->module, cancellable, error);
+  if (collections == NULL)
+    return FALSE;
+  for (guint c = 0; c < collections->len; c++)
+    {
+      PsTargetEntity *coll = g_ptr_array_index (collections, c);
+      g_autoptr(GPtrArray) coll_fields = NULL;
+      g_autoptr(GPtrArray) links = g_ptr_array_new ();
+      g_autoptr(GPtrArray) assets = NULL;
+
+      if (g_strcmp0 (coll->id, m->collection) == 0)
+        continue;
+      coll_fields = ps_target_list_fields_sync (target, m->account, m->module, coll->id,
+                                                cancellable, error);
+      if (coll_fields == NULL)
+        return FALSE;
+      for (guint i = 0; i < coll_fields->len; i++)
+        {
+          PsTargetField *f = g_ptr_array_index (coll_fields, i);
+          if (f->type == PS_FIELD_LINK)
+            g_ptr_array_add (links, f);
+        }
+      if (links->len == 0)
+        continue;
+      assets = ps_target_search_records_sync (target, m->account, m->module, coll->id, NULL,
+                                              cancellable, error);
+      if (assets == NULL)
+        return FALSE;
+      for (guint a = 0; a < assets->len; a++)
+        {
+          PsTargetRecord *asset = g_ptr_array_index (assets, a);
+
+          for (guint l = 0; l < links->len; l++)
+            {
+              PsTargetField *f = g_ptr_array_index (links, l);
+              const char *held_by = g_hash_table_lookup (asset->option_ids, f->key);
+              PsTargetRecord *person = held_by != NULL ? g_hash_table_lookup (leavers, held_by) : NULL;
+              PsLeaverAsset *row;
+              GHashTableIter iter;
+              gpointer value;
+
+              if (person == NULL)
+                continue;
+              row = g_new0 (PsLeaverAsset, 1);
+              row->mapping = g_strdup (m->name);
+              row->person_id = g_strdup (person->id);
+              row->person = values_from (m, person, fields, name_attrs);
+              row->email = values_from (m, person, fields, mail_attrs);
+              row->collection = g_strdup (coll->name);
+              row->asset_id = g_strdup (asset->id);
+              row->field = g_strdup (f->name);
+              /* The asset's first non-link text value names it well enough. */
+              g_hash_table_iter_init (&iter, asset->values);
+              while (row->asset == NULL && g_hash_table_iter_next (&iter, NULL, &value))
+                if (value != NULL && *(char *) value != '\0' && !g_str_equal (value, held_by))
+                  row->asset = g_strdup (value);
+              for (guint i = 0; i < coll_fields->len; i++)
+                {
+                  PsTargetField *cf = g_ptr_array_index (coll_fields, i);
+                  const char *v = ps_target_record_get (asset, cf->key);
+                  if (cf->required && cf->type != PS_FIELD_LINK && v != NULL && *v != '\0')
+                    {
+                      g_free (row->asset);
+                      row->asset = g_strdup (v);
+                      break;
+                    }
+                }
+              g_ptr_array_add (rows, row);
+            }
+        }
+    }
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- public API */
+
+GPtrArray *
+ps_report_leavers_sync (PsProfile     *profile,
+                        GCancellable  *cancellable,
+                        GError       **error)
+{
+  g_autoptr(PsTarget) target = ps_target_new_for_profile (profile, cancellable, error);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_leaver_asset_free);
+  GPtrArray *mappings = ps_profile_get_mappings (profile);
+
+  if (target == NULL)
+    return NULL;
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+
+      if (m->kind != PS_MAPPING_COLLECTION || m->status_field == NULL || !m->enabled)
+        continue;
+      if (!report_mapping (target, m, rows, cancellable, error))
+        return NULL;
+    }
+  return g_steal_pointer (&rows);
+}

@@ -87,10 +87,10 @@ read -r t_cli m_cli < <(measure run_cli)
 ratio=$(awk -v a="$t_cli" -v b="$t_ls" 'BEGIN { printf "%.2f", a / b }')
 
 printf '\n%s users, page size 1000, LDAPS, %s attributes, best of 3 (peak RSS: highest of 3)\n\n' "$USERS" "$(echo $attrs | wc -w)"
-printf '| %-44s | %8s | %8s | %12s |\n' "Reader" "time (s)" "ratio" "peak RSS (MB)"
-printf '|%s|%s|%s|%s|\n' "----------------------------------------------" "----------" "----------" "--------------"
-printf '| %-44s | %8s | %8s | %12.1f |\n' "ldapsearch -E pr=1000/noprompt (LDIF)" "$t_ls" "1.00" "$(awk -v m="$m_ls" 'BEGIN { print m / 1024 }')"
-printf '| %-44s | %8s | %8s | %12.1f |\n' "pandasync-cli directory members --json" "$t_cli" "$ratio" "$(awk -v m="$m_cli" 'BEGIN { print m / 1024 }')"
+printf '| %-40s | %8s | %6s | %13s |\n' "Reader" "time (s)" "ratio" "peak RSS (MB)"
+printf '|%s|%s|%s|%s|\n' "------------------------------------------" "----------" "--------" "---------------"
+printf '| %-40s | %8s | %6s | %13.1f |\n' "ldapsearch -E pr=1000/noprompt (LDIF)" "$t_ls" "1.00" "$(awk -v m="$m_ls" 'BEGIN { print m / 1024 }')"
+printf '| %-40s | %8s | %6s | %13.1f |\n' "pandasync-cli directory members --json" "$t_cli" "$ratio" "$(awk -v m="$m_cli" 'BEGIN { print m / 1024 }')"
 ok_t=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.5) ? "yes" : "NO" }')
 ok_m=$(awk -v m="$m_cli" 'BEGIN { print (m <= 100 * 1024) ? "yes" : "NO" }')
 printf '\nGoal ≤ 1.5× ldapsearch: %s;  goal ≤ 100 MB: %s\n' "$ok_t" "$ok_m"

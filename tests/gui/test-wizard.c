@@ -432,6 +432,43 @@ test_connection_success_moves_on (void)
 }
 
 static void
+test_connection_cancel_then_retry (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  GtkButton *cancel;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = gui_test_new_profile ("cancel");
+  window = show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  cancel = gui_test_child (window, PS_TYPE_WINDOW, "cancel_button");
+  fill_connection (page, dir, tgt, tgt->client_secret, dir->bind_password);
+
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (ps_wizard_page_get_applying (page));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (cancel)));
+  g_assert_false (gtk_widget_get_sensitive (GTK_WIDGET (ps_window_get_forward_button (window))));
+  gtk_button_clicked (cancel);
+  /* Cancel ends the step at once; the worker's late answer is ignored. */
+  g_assert_false (ps_wizard_page_get_applying (page));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (cancel)));
+  gui_test_settle (1500);
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
+  g_assert_null (ps_profile_get_target (profile)->client_id);
+
+  /* And Done works again afterwards. */
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_cmpstr (ps_profile_get_target (profile)->client_id, ==, tgt->client_id);
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static void
 test_schedule_submit (void)
 {
   g_autoptr(PsProfile) profile = gui_test_new_profile ("schedule");
@@ -699,6 +736,7 @@ main (int    argc,
   g_test_add_func ("/gui/connection/wrong-ldap-password", test_connection_wrong_ldap_password);
   g_test_add_func ("/gui/connection/wrong-api-secret", test_connection_wrong_api_secret);
   g_test_add_func ("/gui/connection/success-moves-on", test_connection_success_moves_on);
+  g_test_add_func ("/gui/connection/cancel-then-retry", test_connection_cancel_then_retry);
   g_test_add_func ("/gui/schedule/submit", test_schedule_submit);
   g_test_add_func ("/gui/schedule/last-run-from-history", test_schedule_last_run_from_history);
   g_test_add_func ("/gui/user-mapping/add-remove", test_user_mapping_add_remove);

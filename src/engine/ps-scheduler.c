@@ -4,7 +4,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 
 #include "ps-scheduler.h"
 #include "ps-state.h"
@@ -137,8 +142,12 @@ log_line (PsScheduler *self,
   self->event_func (&event, self->event_data);
 }
 
-/* The start of the last real run and the number of consecutive failed real
- * runs before it, from the profile's state file; FALSE when there is none. */
+/* The start of the last real run that covered its slot, and the number of
+ * consecutive failed real runs, from the profile's state file; FALSE when
+ * there is none. A cancelled or interrupted run (the service was stopped,
+ * the machine went down) did not do its job, so after a restart its slot
+ * runs again; a run still marked running counts only while someone holds
+ * the lock (otherwise its process died). */
 static gboolean
 read_persisted (PsScheduler *self,
                 gint64      *last_start,
@@ -148,6 +157,8 @@ read_persisted (PsScheduler *self,
   g_autoptr(PsState) state = NULL;
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean counting = TRUE;
+  gboolean locked;
 
   if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
     return FALSE;
@@ -157,21 +168,31 @@ read_persisted (PsScheduler *self,
       g_debug ("scheduler: cannot read %s: %s", path, error->message);
       return FALSE;
     }
-  *last_start = ps_state_last_run_start (state, TRUE);
+  locked = ps_engine_is_locked (self->profile);
+  *last_start = 0;
   *failures = 0;
   runs = ps_state_list_runs (state, 50, NULL);
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
       PsRunInfo *info = g_ptr_array_index (runs, i);
+      gboolean covered;
 
       if (info->dry_run)
         continue;
-      if (info->status == PS_RUN_FAILED)
+      covered = info->status != PS_RUN_CANCELLED && info->status != PS_RUN_INTERRUPTED
+                && (info->status != PS_RUN_RUNNING || locked);
+      if (covered && *last_start == 0)
+        *last_start = info->started_at;
+      if (counting && info->status == PS_RUN_FAILED)
         (*failures)++;
       else if (info->status == PS_RUN_SUCCEEDED || info->status == PS_RUN_PAUSED)
-        break;
+        counting = FALSE;
       /* running, cancelled and interrupted runs neither fail nor succeed */
+      if (*last_start != 0 && !counting)
+        break;
     }
+  if (*last_start == 0 && runs != NULL && runs->len == 50)
+    *last_start = ps_state_last_run_start (state, TRUE);
   return TRUE;
 }
 
@@ -418,6 +439,14 @@ on_run_finished_cb (GObject      *source,
     log_line (self, PS_LOG_INFO, _("Next scheduled run: %s"), next);
   g_signal_emit (self, signals[SIGNAL_RUN_FINISHED], 0, result, error);
   arm_timer (self);
+}
+
+static char *
+service_lock_path (PsProfile *profile)
+{
+  g_autofree char *state = ps_profile_dup_state_path (profile);
+
+  return g_strconcat (state, ".service", NULL);
 }
 
 /* ---------------------------------------------------------------- GObject */
@@ -971,4 +1000,71 @@ ps_scheduler_get_consecutive_failures (PsScheduler *self)
 {
   g_return_val_if_fail (PS_IS_SCHEDULER (self), 0);
   return self->failures;
+}
+
+/**
+ * ps_scheduler_claim_service:
+ *
+ * Takes the profile's service lock for the life of the process (the
+ * descriptor is close-on-exec; closing it releases the lock).
+ *
+ * Returns: the descriptor, or -1 with @error (PS_ENGINE_ERROR_BUSY when
+ *   another service runs the profile)
+ */
+int
+ps_scheduler_claim_service (PsProfile  *profile,
+                            GError    **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  int fd;
+
+  g_return_val_if_fail (PS_IS_PROFILE (profile), -1);
+
+  path = service_lock_path (profile);
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
+                   _("Cannot create the folder %s for the sync state: %s"), dir, g_strerror (saved));
+      return -1;
+    }
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
+                   _("Cannot open the service lock %s: %s"), path, g_strerror (saved));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      close (fd);
+      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_BUSY,
+                   _("A PandaSync background service already runs the profile “%s”"),
+                   ps_profile_get_name (profile));
+      return -1;
+    }
+  return fd;
+}
+
+/* TRUE while a background service (`pandasync-cli service`) runs the profile,
+ * whether or not it is syncing right now. */
+gboolean
+ps_scheduler_service_is_active (PsProfile *profile)
+{
+  g_autofree char *path = NULL;
+  gboolean active;
+  int fd;
+
+  g_return_val_if_fail (PS_IS_PROFILE (profile), FALSE);
+
+  path = service_lock_path (profile);
+  fd = g_open (path, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return FALSE;
+  active = flock (fd, LOCK_SH | LOCK_NB) != 0;
+  close (fd);
+  return active;
 }

@@ -97,4 +97,11 @@ gboolean          ps_scheduler_get_failing    (PsScheduler *self);
 const char       *ps_scheduler_get_failing_message (PsScheduler *self);
 guint             ps_scheduler_get_consecutive_failures (PsScheduler *self);
 
+/* The background service holds a second lock next to the state file for its
+ * whole life (not only while it syncs), so that the app can show that it is
+ * there and a second service for the same profile refuses to start. */
+int               ps_scheduler_claim_service  (PsProfile   *profile,
+                                               GError     **error);
+gboolean          ps_scheduler_service_is_active (PsProfile *profile);
+
 G_END_DECLS

@@ -1312,6 +1312,14 @@ search_attempt (PsDirectory       *self,
   return ok;
 }
 
+/* Lost connections and busy servers; also a failed reconnect after one. */
+static gboolean
+worth_retrying (const GError *error)
+{
+  return ps_directory_error_is_transient (error)
+      || g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT);
+}
+
 typedef gboolean (*AttemptFunc) (PsDirectory   *self,
                                  gpointer       data,
                                  Delivery      *d,
@@ -1347,7 +1355,7 @@ run_with_retries (PsDirectory   *self,
         }
       if (!ps_directory_connect_sync (self, cancellable, &last))
         {
-          if (!ps_directory_error_is_transient (last) && last->code != PS_DIRECTORY_ERROR_CONNECT)
+          if (!worth_retrying (last))
             break;
           continue;
         }
@@ -1360,7 +1368,7 @@ run_with_retries (PsDirectory   *self,
     }
   /* a specific, final cause (a size limit, no access …) keeps its own code;
    * its message already says the result was not used */
-  if ((d->delivered > 0 || d->restart_pending) && ps_directory_error_is_transient (last))
+  if ((d->delivered > 0 || d->restart_pending) && worth_retrying (last))
     {
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
                    ngettext ("Reading %s stopped part-way (%u attempt), so the result is incomplete and "

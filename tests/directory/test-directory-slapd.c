@@ -745,6 +745,7 @@ typedef struct {
   gsize cut_after;          /* … after this many bytes to the client */
   guint connections;
   gboolean stop;
+  gboolean die;             /* after the first cut, stop listening: the server is gone */
 } Proxy;
 
 static void
@@ -815,6 +816,11 @@ proxy_thread (gpointer data)
       p->connections++;
       close (upstream);
       close (client);
+      if (p->die)
+        {
+          shutdown (p->listen_fd, SHUT_RDWR);
+          break;
+        }
     }
   return NULL;
 }
@@ -882,6 +888,25 @@ test_drop_mid_search (void)
     g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL);
     g_assert_cmpuint (c.entries->len, <, N_USERS + 3);
     g_assert_cmpuint (p.connections, ==, 3);   /* the first try and two restarts */
+    collector_clear (&c);
+    ps_directory_close (dir);
+    proxy_stop (&p, thread);
+  }
+  /* the server goes away for good mid-read: reconnecting fails, the read is partial */
+  {
+    Proxy p = { .fail_connections = 1, .cut_after = 400000, .die = TRUE };
+    int port = proxy_start (&p, &thread);
+    g_autoptr(PsDirectory) dir = through_proxy (port);
+    g_autoptr(GError) error = NULL;
+    Collector c;
+
+    collector_init (&c);
+    g_assert_false (ps_directory_search_sync (dir, "ou=people,dc=example,dc=com", PS_DIRECTORY_SCOPE_ONE,
+                                              "(objectClass=inetOrgPerson)", attrs, collect_cb, &c, NULL, &error));
+    g_test_message ("%s", error->message);
+    g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL);
+    g_assert_cmpuint (c.entries->len, >, 0);
+    g_assert_cmpuint (c.entries->len, <, N_USERS + 3);
     collector_clear (&c);
     ps_directory_close (dir);
     proxy_stop (&p, thread);

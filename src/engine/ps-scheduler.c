@@ -6,7 +6,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -47,6 +49,14 @@ struct _PsScheduler
   GDateTime          *last_attempt;  /* when this scheduler last started a run */
   GDateTime          *retry_at;      /* after a busy skip */
   gint64              persisted_start;  /* last seen in the state, unix seconds */
+
+  /* What the state file said when it last changed: the check runs every
+   * minute, and opening the file is only needed after someone wrote it. */
+  char               *cache_path;
+  gint64              cache_stamp[4];
+  gboolean            cache_locked;
+  gint64              cache_start;
+  guint               cache_failures;
   guint               failures;      /* consecutive failed runs */
   char               *last_error;
   char               *failing_message;
@@ -142,6 +152,29 @@ log_line (PsScheduler *self,
   self->event_func (&event, self->event_data);
 }
 
+/* Modification times and sizes of the state file and its write-ahead log;
+ * FALSE when the state file does not exist. */
+static gboolean
+stamp_state (const char *path,
+             gint64      stamp[4])
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  struct stat st;
+
+  if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    return FALSE;
+  stamp[0] = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+  stamp[1] = st.st_size;
+  if (stat (wal, &st) == 0)
+    {
+      stamp[2] = (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec;
+      stamp[3] = st.st_size;
+    }
+  else
+    stamp[2] = stamp[3] = -1;
+  return TRUE;
+}
+
 /* The start of the last real run that covered its slot, and the number of
  * consecutive failed real runs, from the profile's state file; FALSE when
  * there is none. A cancelled or interrupted run (the service was stopped,
@@ -159,16 +192,25 @@ read_persisted (PsScheduler *self,
   g_autoptr(GError) error = NULL;
   gboolean counting = TRUE;
   gboolean locked;
+  gint64 stamp[4];
 
-  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+  if (path == NULL || !stamp_state (path, stamp))
     return FALSE;
+  locked = ps_engine_is_locked (self->profile);
+  if (g_strcmp0 (path, self->cache_path) == 0 && locked == self->cache_locked
+      && memcmp (stamp, self->cache_stamp, sizeof stamp) == 0)
+    {
+      *last_start = self->cache_start;
+      *failures = self->cache_failures;
+      return TRUE;
+    }
+
   state = ps_state_open (path, &error);
   if (state == NULL)
     {
       g_debug ("scheduler: cannot read %s: %s", path, error->message);
       return FALSE;
     }
-  locked = ps_engine_is_locked (self->profile);
   *last_start = 0;
   *failures = 0;
   runs = ps_state_list_runs (state, 50, NULL);
@@ -193,6 +235,17 @@ read_persisted (PsScheduler *self,
     }
   if (*last_start == 0 && runs != NULL && runs->len == 50)
     *last_start = ps_state_last_run_start (state, TRUE);
+
+  /* Opening may itself touch the file: remember it as it is once closed. */
+  g_clear_object (&state);
+  if (stamp_state (path, self->cache_stamp))
+    {
+      g_free (self->cache_path);
+      self->cache_path = g_steal_pointer (&path);
+      self->cache_locked = locked;
+      self->cache_start = *last_start;
+      self->cache_failures = *failures;
+    }
   return TRUE;
 }
 
@@ -484,6 +537,7 @@ ps_scheduler_finalize (GObject *object)
   g_clear_pointer (&self->retry_at, g_date_time_unref);
   g_free (self->last_error);
   g_free (self->failing_message);
+  g_free (self->cache_path);
 
   G_OBJECT_CLASS (ps_scheduler_parent_class)->finalize (object);
 }
@@ -712,6 +766,7 @@ ps_scheduler_set_profile (PsScheduler *self,
     {
       g_set_object (&self->profile, profile);
       self->persisted_start = -1;   /* the state file may be another one */
+      g_clear_pointer (&self->cache_path, g_free);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROFILE]);
     }
   ps_scheduler_reschedule (self);

@@ -548,6 +548,79 @@ test_restart_uses_persisted_state (Fixture       *f,
                    G_TIME_SPAN_DAY);
 }
 
+/* Only runs that did their job cover a slot: a cancelled or interrupted run,
+ * or one still marked running whose process died (nobody holds the lock),
+ * leaves the slot due; a running run whose process holds the lock covers
+ * it. The same scheduler notices new runs in the state file. */
+static void
+test_persisted_runs_that_cover (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(GDateTime) real_now = g_date_time_new_now_local ();
+  g_autoptr(GDateTime) start =
+    g_date_time_new_from_unix_local (g_date_time_to_unix (real_now) - 10 * 86400 - 3600);
+  g_autofree char *path = ps_profile_dup_state_path (f->profile);
+  g_autofree char *lock = g_strconcat (path, ".lock", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = NULL;
+  gint64 running;
+  int fd;
+
+  set_schedule (f, start, PS_INTERVAL_DAILY, 0);
+  set_now (f, real_now);
+  state = ps_state_open (path, &error);
+  g_assert_no_error (error);
+
+  record_run (state, PS_RUN_CANCELLED);
+  record_run (state, PS_RUN_INTERRUPTED);
+  ps_scheduler_reschedule (f->scheduler);
+  g_assert_null (ps_scheduler_get_last_run (f->scheduler));
+  assert_next (f, start);
+
+  running = ps_state_begin_run (state, "cli", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (running, >, 0);
+  ps_scheduler_reschedule (f->scheduler);
+  g_assert_null (ps_scheduler_get_last_run (f->scheduler));   /* its process is gone */
+
+  fd = g_open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX | LOCK_NB), ==, 0);
+  g_assert_cmpint (ps_scheduler_check_now (f->scheduler), ==, PS_SCHEDULER_CHECK_NOT_DUE);
+  g_assert_nonnull (ps_scheduler_get_last_run (f->scheduler));
+  flock (fd, LOCK_UN);
+  close (fd);
+
+  g_assert_true (ps_state_finish_run (state, running, PS_RUN_SUCCEEDED, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ps_scheduler_check_now (f->scheduler), ==, PS_SCHEDULER_CHECK_NOT_DUE);
+  g_assert_nonnull (ps_scheduler_get_last_run (f->scheduler));
+  g_assert_cmpuint (f->triggers->len, ==, 0);
+}
+
+/* The background service's own lock: one service per profile, visible to
+ * the app. */
+static void
+test_service_lock (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  int fd, again;
+
+  g_assert_false (ps_scheduler_service_is_active (f->profile));
+  fd = ps_scheduler_claim_service (f->profile, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_true (ps_scheduler_service_is_active (f->profile));
+  again = ps_scheduler_claim_service (f->profile, &error);
+  g_assert_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_BUSY);
+  g_assert_cmpint (again, ==, -1);
+  /* The sync lock is a different one. */
+  g_assert_false (ps_engine_is_locked (f->profile));
+  close (fd);
+  g_assert_false (ps_scheduler_service_is_active (f->profile));
+}
+
 /* The timer path: start() arms a timer; a due run starts from the main
  * loop without anyone calling check_now(). */
 static void
@@ -626,6 +699,8 @@ main (int    argc,
   ADD ("/scheduler/failure-back-off/status", test_failure_back_off, GINT_TO_POINTER (FALSE));
   ADD ("/scheduler/failure-back-off/error", test_failure_back_off, GINT_TO_POINTER (TRUE));
   ADD ("/scheduler/restart-uses-persisted-state", test_restart_uses_persisted_state, NULL);
+  ADD ("/scheduler/persisted-runs-that-cover", test_persisted_runs_that_cover, NULL);
+  ADD ("/scheduler/service-lock", test_service_lock, NULL);
   ADD ("/scheduler/timer-fires", test_timer_fires, NULL);
   ADD ("/scheduler/cancel", test_cancel, NULL);
 

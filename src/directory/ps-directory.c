@@ -223,6 +223,30 @@ looks_like_dn (const char *text)
 
 /* ---------------------------------------------------------------- TLS diagnosis */
 
+static void
+set_handshake_timeout_error (PsDirectory  *self,
+                             const char   *uri,
+                             gboolean      starttls,
+                             GError      **error)
+{
+  if (starttls)
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
+                 ngettext ("The directory server at %s did not complete StartTLS within %u second. "
+                           "Check that the server has TLS set up, or raise the timeout.",
+                           "The directory server at %s did not complete StartTLS within %u seconds. "
+                           "Check that the server has TLS set up, or raise the timeout.", self->timeout),
+                 uri, self->timeout);
+  else
+    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
+                 ngettext ("The directory server at %s accepted the connection but did not answer the "
+                           "secure (TLS) handshake within %u second. Check that this port serves LDAPS.",
+                           "The directory server at %s accepted the connection but did not answer the "
+                           "secure (TLS) handshake within %u seconds. Check that this port serves LDAPS.",
+                           self->timeout),
+                 uri, self->timeout);
+}
+
+
 typedef struct {
   GTlsCertificateFlags flags;
   gboolean seen;
@@ -362,9 +386,7 @@ diagnose_tls (PsDirectory   *self,
     }
   g_debug ("TLS diagnosis for %s: %s (flags 0x%x)", uri, local->message, verdict.flags);
   if (!verdict.seen && g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
-                 _("The directory server at %s accepted the connection but did not answer the secure "
-                   "(TLS) handshake within %u seconds. Check that this port serves LDAPS."), uri, self->timeout);
+    set_handshake_timeout_error (self, uri, starttls, error);
   else if (verdict.seen && (verdict.flags & (G_TLS_CERTIFICATE_EXPIRED | G_TLS_CERTIFICATE_NOT_ACTIVATED)))
     g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TLS_EXPIRED,
                  _("The certificate of %s has expired or is not valid yet. Renew the domain "
@@ -384,11 +406,12 @@ diagnose_tls (PsDirectory   *self,
 
 /* ---------------------------------------------------------------- connecting */
 
-/* libldap 2.5 spins without end when a server accepts the TCP connection and
- * then never answers the TLS handshake, if LDAP_OPT_NETWORK_TIMEOUT is set.
- * So that option stays unset: the TCP connect is tried first with a timeout
- * (probe_tcp), and as soon as libldap has connected, its socket gets read and
- * write timeouts, which bound the TLS handshake and every read. */
+/* libldap applies LDAP_OPT_NETWORK_TIMEOUT to connect () only: when a server
+ * accepts the TCP connection and then never answers the TLS handshake,
+ * libldap 2.5 retries its non-blocking reads for ever. So the connect is
+ * probed with a GIO timeout first (probe_tcp), the socket gets read and write
+ * timeouts as soon as libldap has connected it, and a watchdog thread shuts
+ * the socket down if LDAPS or StartTLS has not finished in time. */
 /* Bounds the TLS handshake: if it has not finished in time, the socket is
  * shut down under libldap, whose reads then fail at once. */
 typedef struct _Watchdog {
@@ -494,16 +517,6 @@ on_connection_deleted_cb (LDAP               *ld,
     }
 }
 
-static void
-set_handshake_timeout_error (PsDirectory  *self,
-                             const char   *uri,
-                             GError      **error)
-{
-  g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_TIMEOUT,
-               _("The directory server at %s accepted the connection but did not answer the secure "
-                 "(TLS) handshake within %u seconds. Check that this port serves LDAPS."), uri, self->timeout);
-}
-
 static gboolean
 probe_tcp (PsDirectory   *self,
            const char    *uri,
@@ -553,6 +566,7 @@ set_timeouts (PsDirectory *self,
   tv.tv_sec = self->timeout;
   return ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_OPT_SUCCESS
       && ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) == LDAP_OPT_SUCCESS
+      && ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) == LDAP_OPT_SUCCESS
       && ldap_set_option (ld, LDAP_OPT_TIMEOUT, &tv) == LDAP_OPT_SUCCESS
       && ldap_set_option (ld, LDAP_OPT_CONNECT_CB, &self->connection_callbacks) == LDAP_OPT_SUCCESS;
 }
@@ -640,7 +654,7 @@ open_uri (PsDirectory   *self,
     if (rc != LDAP_SUCCESS && fired)
       {
         ldap_unbind_ext_s (ld, NULL, NULL);
-        set_handshake_timeout_error (self, uri, error);
+        set_handshake_timeout_error (self, uri, FALSE, error);
         return NULL;
       }
   }
@@ -669,7 +683,7 @@ open_uri (PsDirectory   *self,
       if (rc != LDAP_SUCCESS && (fired || rc == LDAP_TIMEOUT))
         {
           ldap_unbind_ext_s (ld, NULL, NULL);
-          set_handshake_timeout_error (self, uri, error);
+          set_handshake_timeout_error (self, uri, TRUE, error);
           return NULL;
         }
       if (rc != LDAP_SUCCESS)

@@ -193,6 +193,7 @@ on_run_finished_cb (PsScheduler  *scheduler,
   if (result != NULL)
     {
       PsLogLevel level = result->status == PS_RUN_SUCCEEDED ? PS_LOG_INFO : PS_LOG_WARNING;
+      g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, result->run_id);
       guint created = 0, updated = 0, deactivated = 0, failed = 0;
 
       svc->status = result->status;
@@ -205,10 +206,9 @@ on_run_finished_cb (PsScheduler  *scheduler,
           deactivated += r->deactivated;
           failed += r->failed;
         }
-      service_logf (svc, level,
-                    _("Run %" G_GINT64_FORMAT " %s: %u created, %u updated, %u deactivated, "
-                      "%u failed"),
-                    result->run_id, ps_run_status_to_string (result->status), created, updated,
+      /* Translators: "Run 12 succeeded: 3 created, …"; the status word is not translated */
+      service_logf (svc, level, _("Run %s %s: %u created, %u updated, %u deactivated, %u failed"),
+                    run, ps_run_status_to_string (result->status), created, updated,
                     deactivated, failed);
     }
   else

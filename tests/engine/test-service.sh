@@ -113,7 +113,7 @@ wait_for() {   # SECONDS COMMAND…: poll until COMMAND succeeds
   done
 }
 
-tap_plan 26
+tap_plan 27
 
 # --- refusal without a schedule
 write_profile off "$URL_main" "$(at '-1 hour')" daily
@@ -193,6 +193,9 @@ expect "a second service for the same profile is refused" 1 'already runs the pr
 kill -HUP "$svc"
 reloaded() { grep -q 'Profile reloaded' "$tmp/svc.err"; }
 ok_if "SIGHUP reloads the profile" wait_for 10 reloaded
+echo "# saved by the app" >> "$p"
+reloaded_twice() { test "$(grep -c 'Profile reloaded' "$tmp/svc.err")" -ge 2; }
+ok_if "saving the profile reloads it too" wait_for 10 reloaded_twice
 kill -TERM "$svc"
 wait_for 30 bash -c "! kill -0 $svc"
 wait "$svc"; status=$?

@@ -44,6 +44,7 @@ typedef struct {
   char          *status_none;
   gboolean       guard_held;    /* the read looked too small: keep the last count */
   gboolean       delta;         /* planned from what changed, not a full reconciliation */
+  PsDirectoryWatermark *new_mark; /* the directory's USN read before this run's search */
 } MappingWork;
 
 typedef struct {
@@ -68,6 +69,7 @@ mapping_work_free (MappingWork *work)
   g_free (work->status_active);
   g_free (work->status_inactive);
   g_free (work->status_none);
+  g_clear_pointer (&work->new_mark, ps_directory_watermark_free);
   g_free (work);
 }
 
@@ -404,6 +406,190 @@ read_people (Run              *run,
   return g_steal_pointer (&people);
 }
 
+/* The user DNs in the mapping's scope (lower-case → as read): the group's
+ * members and, unless nesting is off, its nested groups' members. Only DNs
+ * are read (ranged), which is cheap even for very large groups. */
+static GHashTable *
+read_scope_dns (Run          *run,
+                const char   *group_dn,
+                GError      **error)
+{
+  PsNestedMode nested = ps_profile_get_directory (run->engine->profile)->nested;
+  g_autoptr(GHashTable) scope = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) group_dns = NULL;
+
+  if (nested == PS_NESTED_OFF)
+    {
+      group_dns = g_ptr_array_new_with_free_func (g_free);
+      g_ptr_array_add (group_dns, g_strdup (group_dn));
+    }
+  else
+    {
+      group_dns = ps_directory_expand_groups_sync (run->directory, group_dn, run->cancellable, error);
+      if (group_dns == NULL)
+        return NULL;
+    }
+  for (guint i = 0; i < group_dns->len; i++)
+    g_hash_table_add (groups, g_ascii_strdown (g_ptr_array_index (group_dns, i), -1));
+  for (guint i = 0; i < group_dns->len; i++)
+    {
+      g_autoptr(GPtrArray) members = ps_directory_read_ranged_sync (run->directory,
+                                                                    g_ptr_array_index (group_dns, i),
+                                                                    "member", run->cancellable, error);
+      if (members == NULL)
+        return NULL;
+      for (guint j = 0; j < members->len; j++)
+        {
+          GBytes *value = g_ptr_array_index (members, j);
+          gsize len = 0;
+          const char *data = g_bytes_get_data (value, &len);
+          g_autofree char *dn = g_strndup (data, len);
+          g_autofree char *key = g_ascii_strdown (dn, -1);
+
+          if (!g_hash_table_contains (groups, key))
+            g_hash_table_replace (scope, g_steal_pointer (&key), g_steal_pointer (&dn));
+        }
+    }
+  return g_steal_pointer (&scope);
+}
+
+typedef struct {
+  ReadContext  base;
+  GHashTable  *scope;      /* lower-case DN → DN */
+  GHashTable  *seen;       /* lower-case DNs read as changed */
+} DeltaReadContext;
+
+static gboolean
+on_changes_page_cb (GPtrArray  *entries,
+                    gboolean    restarted,
+                    gpointer    user_data,
+                    GError    **error)
+{
+  DeltaReadContext *ctx = user_data;
+
+  if (restarted)
+    {
+      g_ptr_array_set_size (ctx->base.people, 0);
+      g_hash_table_remove_all (ctx->seen);
+    }
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PsDirectoryEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *key = g_ascii_strdown (ps_directory_entry_get_dn (entry), -1);
+      PsPerson *person;
+
+      if (!g_hash_table_contains (ctx->scope, key))
+        continue;   /* changed, but not in this mapping's group */
+      person = person_from_entry (&ctx->base, entry);
+      if (person != NULL)
+        {
+          g_ptr_array_add (ctx->base.people, person);
+          g_hash_table_add (ctx->seen, g_steal_pointer (&key));
+        }
+    }
+  return !g_cancellable_set_error_if_cancelled (ctx->base.run->cancellable, error);
+}
+
+/* A delta read (Active Directory): the members whose uSNChanged moved since
+ * @mark, people who joined the group, and the unchanged rest taken from their
+ * links. NULL without an error when a full read is needed instead. */
+static GPtrArray *
+read_people_changed (Run                    *run,
+                     const PsMapping        *m,
+                     GHashTable             *links,
+                     const PsWatermark      *mark,
+                     PsDirectoryWatermark  **new_mark,
+                     GError                **error)
+{
+  g_autoptr(PsDirectoryEntry) group = NULL;
+  g_autoptr(GHashTable) scope = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) by_dn = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_person_free);
+  g_auto(GStrv) attrs = member_attributes (m);
+  g_autoptr(GError) local = NULL;
+  PsDirectoryWatermark since = { mark->dc, mark->service, mark->invocation_id, (guint64) mark->usn };
+  DeltaReadContext ctx = { { run, m, people, 0, 0 }, NULL, seen };
+  GHashTableIter iter;
+  gpointer key, value;
+  guint joined = 0;
+
+  if (ps_profile_get_directory (run->engine->profile)->nested == PS_NESTED_IN_CHAIN)
+    return NULL;
+  group = ps_directory_find_group_sync (run->directory, m->group, run->cancellable, error);
+  if (group == NULL)
+    return NULL;
+  scope = read_scope_dns (run, ps_directory_entry_get_dn (group), error);
+  if (scope == NULL)
+    return NULL;
+  ctx.scope = scope;
+  if (!ps_directory_search_changes_sync (run->directory, &since, NULL, (const char *const *) attrs,
+                                         on_changes_page_cb, &ctx, new_mark, run->cancellable, &local))
+    {
+      if (g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED))
+        {
+          log_line (run, PS_LOG_INFO, m->name, "%s", local->message);
+          return NULL;
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+
+  g_hash_table_iter_init (&iter, links);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PsLink *link = value;
+      if (link->dn != NULL)
+        g_hash_table_insert (by_dn, g_ascii_strdown (link->dn, -1), link);
+    }
+  g_hash_table_iter_init (&iter, scope);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      PsLink *link;
+
+      if (g_hash_table_contains (seen, key))
+        continue;
+      link = g_hash_table_lookup (by_dn, key);
+      /* Unchanged only when the last run read them (their link has a hash);
+       * someone who left and came back is read again. */
+      if (link != NULL && link->values_hash != NULL)
+        {
+          PsPerson *p = ps_person_new (link->anchor, value);
+          p->unchanged = TRUE;
+          p->enabled = link->active;
+          g_ptr_array_add (people, p);
+        }
+      else
+        {
+          /* Joined the group without changing themselves: read them. */
+          g_autoptr(PsDirectoryEntry) entry = ps_directory_read_entry_sync (run->directory, value,
+                                                                            (const char *const *) attrs,
+                                                                            run->cancellable, error);
+          PsPerson *p;
+
+          if (entry == NULL)
+            {
+              if (g_error_matches (*error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT))
+                {
+                  g_clear_error (error);
+                  continue;   /* a dangling member value */
+                }
+              return NULL;
+            }
+          p = person_from_entry (&ctx.base, entry);
+          if (p != NULL)
+            g_ptr_array_add (people, p);
+          joined++;
+        }
+    }
+  log_line (run, PS_LOG_INFO, m->name,
+            _("Read %u changed and %u newly added people from the directory (uSNChanged above %"
+              G_GINT64_FORMAT "); %u members in all"),
+            g_hash_table_size (seen), joined, mark->usn, g_hash_table_size (scope));
+  return g_steal_pointer (&people);
+}
+
 /* ---------------------------------------------------------------- reading Asset Panda */
 
 static gboolean
@@ -682,6 +868,8 @@ split_delta (const PsMapping     *m,
       g_autofree char *hash = NULL;
 
       g_hash_table_add (present, p->anchor);
+      if (p->unchanged)
+        continue;   /* the directory says nothing about them changed */
       if (link == NULL && !p->enabled)
         continue;   /* disabled and never synced: nothing to do */
       if (link != NULL && link->values_hash != NULL && link->active == p->enabled)
@@ -753,9 +941,37 @@ plan_one (Run             *run,
   if (m->kind == PS_MAPPING_COLLECTION && !prepare_collection (run, work, &error))
     return fail_work (run, work, error);
 
+  links = ps_state_load_links (run->state, m->name, &error);
+  if (links == NULL)
+    return fail_work (run, work, error);
+
   log_line (run, PS_LOG_INFO, m->name, _("Reading the members of %s"),
             m->group_name != NULL ? m->group_name : m->group);
-  people = read_people (run, m, &error);
+  if (delta_allowed (run, m, links))
+    {
+      g_autoptr(PsWatermark) mark = ps_state_get_watermark (run->state, m->name);
+
+      if (mark != NULL && mark->invocation_id != NULL && mark->usn > 0)
+        people = read_people_changed (run, m, links, mark, &work->new_mark, &error);
+      if (people == NULL && error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return fail_work (run, work, error);
+      if (people == NULL && error != NULL)
+        {
+          log_line (run, PS_LOG_WARNING, m->name, _("The changes could not be read (%s); reading everything"),
+                    error->message);
+          g_clear_error (&error);
+        }
+    }
+  if (people == NULL)
+    {
+      g_autoptr(GError) mark_error = NULL;
+
+      /* Read the watermark before the search, so that nothing changed during
+       * the read is missed next time. OpenLDAP has none: full reads only. */
+      g_clear_pointer (&work->new_mark, ps_directory_watermark_free);
+      work->new_mark = ps_directory_read_watermark_sync (run->directory, run->cancellable, &mark_error);
+      people = read_people (run, m, &error);
+    }
   ctx.source_complete = people != NULL;
   if (people == NULL)
     {
@@ -769,10 +985,6 @@ plan_one (Run             *run,
     log_line (run, PS_LOG_INFO, m->name,
               ngettext ("Read %u person from the directory", "Read %u people from the directory",
                         people->len), people->len);
-
-  links = ps_state_load_links (run->state, m->name, &error);
-  if (links == NULL)
-    return fail_work (run, work, error);
 
   ctx.allow_deactivations = run->options->allow_deactivations;
   ctx.last_source_count = ps_state_get_source_count (run->state, m->name);
@@ -925,6 +1137,8 @@ apply_local (Run             *run,
 
       if (a->kind == PS_ACTION_LINK)
         store_link (run, name, a, NULL);
+      else if (a->kind == PS_ACTION_SKIP && a->target_id == NULL && a->values_hash != NULL)
+        store_link (run, name, a, "");   /* known, not in Asset Panda */
       if (a->kind == PS_ACTION_LINK || a->kind == PS_ACTION_SKIP)
         {
           count_result (r, a->kind);
@@ -1189,9 +1403,20 @@ apply_one (Run         *run,
     }
   if (!work->guard_held)
     ps_state_set_source_count (run->state, r->name, plan->source_count, NULL);
-  if (!work->delta && r->failed == 0)
+  if (r->failed == 0)
     {
-      PsWatermark mark = { NULL, NULL, 0, g_get_real_time () / G_USEC_PER_SEC };
+      /* Commit the watermark only now that the writes succeeded. */
+      g_autoptr(PsWatermark) old = ps_state_get_watermark (run->state, r->name);
+      PsWatermark mark = { NULL, NULL, NULL, 0, 0 };
+
+      mark.full_at = work->delta && old != NULL ? old->full_at : g_get_real_time () / G_USEC_PER_SEC;
+      if (work->new_mark != NULL)
+        {
+          mark.dc = work->new_mark->server;
+          mark.service = work->new_mark->service_name;
+          mark.invocation_id = work->new_mark->invocation_id;
+          mark.usn = (gint64) work->new_mark->usn;
+        }
       ps_state_set_watermark (run->state, r->name, &mark, NULL);
     }
   r->status = g_strdup (r->failed > 0 ? "failed" : "succeeded");

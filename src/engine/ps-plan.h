@@ -20,6 +20,7 @@ typedef struct {
   char       *dn;
   char       *name;           /* for people reading the log */
   gboolean    enabled;        /* not disabled (UAC 0x2) and not expired */
+  gboolean    unchanged;      /* a delta read did not read them: nothing changed since */
   GHashTable *values;         /* lower-case attribute name → value */
 } PsPerson;
 

@@ -327,8 +327,12 @@ plan_present (Planner        *p,
     {
       if (!person->enabled)
         {
-          add_action (p, PS_ACTION_SKIP, person, NULL,
-                      _("disabled in the directory and not in Asset Panda: nothing to do"));
+          /* Remembered (with no Asset Panda id), so that delta runs need not
+           * read them again until they change. */
+          action = add_action (p, PS_ACTION_SKIP, person, NULL,
+                               _("disabled in the directory and not in Asset Panda: nothing to do"));
+          action->active_after = FALSE;
+          action->values_hash = values_hash_for (want, want_status);
           return;
         }
       if (m->match_only)

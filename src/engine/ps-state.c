@@ -35,7 +35,8 @@ static const char schema_sql[] =
   "  mapping TEXT NOT NULL, anchor TEXT NOT NULL, operation TEXT NOT NULL,"
   "  created_at INTEGER NOT NULL, PRIMARY KEY (mapping, anchor));"
   "CREATE TABLE IF NOT EXISTS watermarks ("
-  "  mapping TEXT PRIMARY KEY, dc TEXT, invocation_id TEXT, usn INTEGER, full_at INTEGER);"
+  "  mapping TEXT PRIMARY KEY, dc TEXT, service TEXT, invocation_id TEXT, usn INTEGER,"
+  "  full_at INTEGER);"
   "CREATE TABLE IF NOT EXISTS source_counts (mapping TEXT PRIMARY KEY, count INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS runs ("
   "  id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER,"
@@ -201,6 +202,7 @@ ps_watermark_free (PsWatermark *mark)
   if (mark == NULL)
     return;
   g_free (mark->dc);
+  g_free (mark->service);
   g_free (mark->invocation_id);
   g_free (mark);
 }
@@ -479,7 +481,7 @@ ps_state_get_watermark (PsState    *self,
                         const char *mapping)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self,
-      "SELECT dc, invocation_id, usn, full_at FROM watermarks WHERE mapping = ?", NULL);
+      "SELECT dc, service, invocation_id, usn, full_at FROM watermarks WHERE mapping = ?", NULL);
   PsWatermark *mark;
 
   if (stmt == NULL)
@@ -489,9 +491,10 @@ ps_state_get_watermark (PsState    *self,
     return NULL;
   mark = g_new0 (PsWatermark, 1);
   mark->dc = column_dup (stmt, 0);
-  mark->invocation_id = column_dup (stmt, 1);
-  mark->usn = sqlite3_column_int64 (stmt, 2);
-  mark->full_at = sqlite3_column_int64 (stmt, 3);
+  mark->service = column_dup (stmt, 1);
+  mark->invocation_id = column_dup (stmt, 2);
+  mark->usn = sqlite3_column_int64 (stmt, 3);
+  mark->full_at = sqlite3_column_int64 (stmt, 4);
   return mark;
 }
 
@@ -502,16 +505,17 @@ ps_state_set_watermark (PsState            *self,
                         GError            **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self,
-      "INSERT OR REPLACE INTO watermarks (mapping, dc, invocation_id, usn, full_at)"
-      " VALUES (?, ?, ?, ?, ?)", error);
+      "INSERT OR REPLACE INTO watermarks (mapping, dc, service, invocation_id, usn, full_at)"
+      " VALUES (?, ?, ?, ?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, mapping);
   bind_text (stmt, 2, mark->dc);
-  bind_text (stmt, 3, mark->invocation_id);
-  sqlite3_bind_int64 (stmt, 4, mark->usn);
-  sqlite3_bind_int64 (stmt, 5, mark->full_at);
+  bind_text (stmt, 3, mark->service);
+  bind_text (stmt, 4, mark->invocation_id);
+  sqlite3_bind_int64 (stmt, 5, mark->usn);
+  sqlite3_bind_int64 (stmt, 6, mark->full_at);
   return step_done (self, stmt, error);
 }
 

@@ -85,7 +85,8 @@ test_intents_and_watermarks (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) intents = NULL;
   g_autoptr(PsWatermark) mark = NULL;
-  PsWatermark set = { (char *) "dc1.lab.example.com", (char *) "inv-1", 4242, 1700000000 };
+  PsWatermark set = { (char *) "dc1.lab.example.com", (char *) "CN=NTDS Settings,CN=DC1",
+                      (char *) "inv-1", 4242, 1700000000 };
 
   g_assert_true (ps_state_add_intent (state, "M", "guid-9", "create", &error));
   intents = ps_state_load_intents (state, "M", &error);
@@ -99,6 +100,7 @@ test_intents_and_watermarks (void)
   g_assert_true (ps_state_set_watermark (state, "M", &set, &error));
   mark = ps_state_get_watermark (state, "M");
   g_assert_cmpstr (mark->invocation_id, ==, "inv-1");
+  g_assert_cmpstr (mark->service, ==, "CN=NTDS Settings,CN=DC1");
   g_assert_cmpint (mark->usn, ==, 4242);
   g_assert_true (ps_state_clear_watermark (state, "M", &error));
   g_assert_null (ps_state_get_watermark (state, "M"));

@@ -507,7 +507,10 @@ test_restart_uses_persisted_state (Fixture       *f,
   set_schedule (f, start, PS_INTERVAL_DAILY, 0);
   set_now (f, real_now);
   /* Nothing recorded: the slots since the start are missed: due now. */
-  g_assert_cmpint (g_date_time_compare (ps_scheduler_get_now (f->scheduler), real_now), ==, 0);
+  {
+    g_autoptr(GDateTime) now = ps_scheduler_get_now (f->scheduler);
+    g_assert_true (g_date_time_equal (now, real_now));
+  }
   ps_scheduler_reschedule (f->scheduler);
   assert_next (f, start);
 

@@ -325,6 +325,49 @@ gui_test_type (gpointer    entry,
   gtk_entry_set_text (GTK_ENTRY (entry), text);
 }
 
+static void
+collect_mnemonic_labels (GtkWidget *widget,
+                         gpointer   data)
+{
+  GPtrArray *labels = data;
+
+  if (!gtk_widget_is_visible (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
+    g_ptr_array_add (labels, widget);
+  if (GTK_IS_CONTAINER (widget))
+    gtk_container_foreach (GTK_CONTAINER (widget), collect_mnemonic_labels, labels);
+}
+
+void
+gui_test_check_mnemonics (GtkWidget *window,
+                          GtkWidget *page)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_direct_hash, g_direct_equal);
+  GtkWidget *action_bar = gtk_widget_get_template_child (window, G_OBJECT_TYPE (window), "action_bar")
+                          ? GTK_WIDGET (gtk_widget_get_template_child (window, G_OBJECT_TYPE (window),
+                                                                       "action_bar"))
+                          : NULL;
+
+  collect_mnemonic_labels (page, labels);
+  if (action_bar != NULL)
+    collect_mnemonic_labels (action_bar, labels);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkLabel *label = g_ptr_array_index (labels, i);
+      guint key = gdk_keyval_to_lower (gtk_label_get_mnemonic_keyval (label));
+      GtkLabel *other = g_hash_table_lookup (seen, GUINT_TO_POINTER (key));
+
+      if (gtk_label_get_mnemonic_widget (label) == NULL)
+        g_error ("“%s” has a mnemonic but no widget", gtk_label_get_label (label));
+      if (other != NULL)
+        g_error ("“%s” and “%s” share the mnemonic %s", gtk_label_get_label (label),
+                 gtk_label_get_label (other), gdk_keyval_name (key));
+      g_hash_table_insert (seen, GUINT_TO_POINTER (key), label);
+    }
+}
+
 PsProfile *
 gui_test_new_profile (const char *name)
 {

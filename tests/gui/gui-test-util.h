@@ -59,6 +59,11 @@ gpointer    gui_test_child            (gpointer    widget,
 void        gui_test_type             (gpointer    entry,
                                        const char *text);
 
+/* Checks the mnemonics a user sees on @page of @window: every label with
+ * one points at a widget, and no two share a key (the action bar included). */
+void        gui_test_check_mnemonics  (GtkWidget  *window,
+                                       GtkWidget  *page);
+
 /* A profile saved in the test's private folder. */
 PsProfile  *gui_test_new_profile      (const char *name);
 

@@ -74,6 +74,16 @@ test_wizard_in_german (void)
   g_assert_cmpstr (ps_wizard_page_get_title (ps_window_get_page (window, "schedule")), ==,
                    "Automatischer Abgleich");
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-de"));
+
+  /* Every page keeps distinct keyboard mnemonics in German too. */
+  for (const char *const *id = (const char *const[]) { "connection", "schedule", "user-mapping",
+                                                        "collection-mapping", NULL };
+       *id != NULL; id++)
+    {
+      g_assert_true (ps_window_show_page (window, *id));
+      gui_test_settle (50);
+      gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (ps_window_get_page (window, *id)));
+    }
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 

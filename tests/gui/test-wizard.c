@@ -705,6 +705,7 @@ test_main_window_pages (void)
       page = ps_window_get_visible_page (window);
       g_assert_cmpstr (ps_wizard_page_get_page_id (page), ==, table[i].id);
       g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (page)));
+      gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (page));
       g_assert_false (gtk_widget_get_visible (GTK_WIDGET (ps_window_get_back_button (window))));
       if (g_str_equal (table[i].id, "user-mapping"))
         {

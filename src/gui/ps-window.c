@@ -194,6 +194,10 @@ on_stack_visible_child_changed_cb (PsWindow *self)
 
   if (page == NULL)
     return;
+  /* Walking the wizard, the keyboard focus follows to the new page; in the
+   * sidebar it stays where the user put it. */
+  if (self->wizard)
+    gtk_widget_child_focus (GTK_WIDGET (page), GTK_DIR_TAB_FORWARD);
   ps_wizard_page_shown (page);
   update_buttons (self);
 }

@@ -76,13 +76,15 @@ test_wizard_in_german (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-de"));
 
   /* Every page keeps distinct keyboard mnemonics in German too. */
-  for (const char *const *id = (const char *const[]) { "connection", "schedule", "user-mapping",
-                                                        "collection-mapping", NULL };
+  for (const char *const *id = (const char *const[]) { "schedule", "user-mapping", "collection-mapping",
+                                                        "connection", NULL };
        *id != NULL; id++)
     {
+      g_autofree char *name = g_strconcat ("wizard-", *id, "-de", NULL);
+
       g_assert_true (ps_window_show_page (window, *id));
-      gui_test_settle (50);
       gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (ps_window_get_page (window, *id)));
+      g_free (gui_test_screenshot (GTK_WIDGET (window), name));
     }
   gtk_widget_destroy (GTK_WIDGET (window));
 }

@@ -1,7 +1,7 @@
-/* ps-cli-service.c — pandasync-cli service [--once] | service status
+/* ps-cli-service.c — pandasync-cli service [--once] [--all] | service status
  *
- * The background service: the scheduler of one profile in a main loop, with
- * no display and no D-Bus needed (without a Secret Service the secrets come
+ * The background service: the schedulers of one profile (or of every
+ * profile, --all) in a main loop, with no display and no D-Bus needed (without a Secret Service the secrets come
  * from the profile's CredentialsFile). Made for a systemd unit
  * (data/pandasync@.service): it logs to stderr, with syslog priority
  * prefixes and without timestamps when journald collects the output.
@@ -24,19 +24,29 @@
  * lock: EX_TEMPFAIL, "try again later". */
 #define PS_CLI_EXIT_BUSY 75
 
+typedef struct _Daemon Daemon;
+
+/* One profile's scheduler and what watches it. */
 typedef struct {
-  PsCliContext *ctx;
+  Daemon       *daemon;
   PsScheduler  *scheduler;
-  GMainLoop    *loop;
-  GSource      *reload;        /* debounce of profile file changes */
   GFileMonitor *monitor;
-  gboolean      journal;       /* stderr goes to journald */
-  gboolean      quitting;
-  gboolean      finished;      /* --once: the run is over */
-  gboolean      abandon;       /* --once: a second signal, stop waiting */
+  GSource      *reload;        /* debounce of profile file changes */
+  int           lock;          /* the service lock, or -1 */
+  PsSchedulerCheck check;      /* --once: what the check did */
+  gboolean      finished;      /* --once: its run is over */
   PsRunStatus   status;        /* --once: how it ended */
-  guint         signals_seen;
 } Service;
+
+struct _Daemon {
+  PsCliContext *ctx;
+  GPtrArray    *services;      /* of Service* */
+  GMainLoop    *loop;          /* NULL with --once */
+  gboolean      journal;       /* stderr goes to journald */
+  gboolean      quitting;      /* a signal asked to stop: wait for the runs */
+  gboolean      abandon;       /* a second signal: stop waiting */
+  guint         signals_seen;
+};
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -69,19 +79,14 @@ syslog_priority (PsLogLevel level)
  * priority from the prefix and adds its own time), otherwise
  * "2026-01-05 02:00:00 [info] acme: text". */
 static void
-service_log (Service    *svc,
-             PsLogLevel  level,
-             const char *mapping,
-             const char *message)
+daemon_log (Daemon     *daemon,
+            PsLogLevel  level,
+            const char *where,
+            const char *message)
 {
-  PsProfile *profile = ps_scheduler_get_profile (svc->scheduler);
-  g_autofree char *where = NULL;
-
-  if (level == PS_LOG_DEBUG && !svc->ctx->verbose)
+  if (level == PS_LOG_DEBUG && !daemon->ctx->verbose)
     return;
-  where = mapping != NULL ? g_strdup_printf ("%s/%s", ps_profile_get_name (profile), mapping)
-                          : g_strdup (ps_profile_get_name (profile));
-  if (svc->journal)
+  if (daemon->journal)
     g_printerr ("<%d>%s: %s\n", syslog_priority (level), where, message);
   else
     {
@@ -90,6 +95,19 @@ service_log (Service    *svc,
 
       g_printerr ("%s [%s] %s: %s\n", stamp, ps_log_level_to_string (level), where, message);
     }
+}
+
+static void
+service_log (Service    *svc,
+             PsLogLevel  level,
+             const char *mapping,
+             const char *message)
+{
+  const char *name = ps_profile_get_name (ps_scheduler_get_profile (svc->scheduler));
+  g_autofree char *where = mapping != NULL ? g_strdup_printf ("%s/%s", name, mapping)
+                                           : g_strdup (name);
+
+  daemon_log (svc->daemon, level, where, message);
 }
 
 static void
@@ -149,6 +167,19 @@ log_next_run (Service *svc)
     service_logf (svc, PS_LOG_INFO, _("Next run: %s"), text);
 }
 
+static gboolean
+any_running (Daemon *daemon)
+{
+  for (guint i = 0; i < daemon->services->len; i++)
+    {
+      Service *svc = g_ptr_array_index (daemon->services, i);
+
+      if (ps_scheduler_get_running (svc->scheduler))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 /* ---------------------------------------------------------------- callbacks */
 
 static void
@@ -189,6 +220,8 @@ on_run_finished_cb (PsScheduler  *scheduler,
                     const GError *error,
                     Service      *svc)
 {
+  Daemon *daemon = svc->daemon;
+
   svc->finished = TRUE;
   if (result != NULL)
     {
@@ -221,8 +254,8 @@ on_run_finished_cb (PsScheduler  *scheduler,
         service_logf (svc, PS_LOG_ERROR, _("The run did not complete: %s"),
                       error != NULL ? error->message : "?");
     }
-  if (svc->quitting && svc->loop != NULL)
-    g_main_loop_quit (svc->loop);
+  if (daemon->quitting && daemon->loop != NULL && !any_running (daemon))
+    g_main_loop_quit (daemon->loop);
 }
 
 static void
@@ -237,21 +270,29 @@ on_failing_changed_cb (PsScheduler *scheduler,
 static gboolean
 on_terminate_cb (gpointer user_data)
 {
-  Service *svc = user_data;
+  Daemon *daemon = user_data;
 
-  svc->signals_seen++;
-  if (svc->signals_seen > 1 || !ps_scheduler_get_running (svc->scheduler))
+  daemon->signals_seen++;
+  if (daemon->signals_seen > 1 || !any_running (daemon))
     {
-      svc->abandon = TRUE;
-      if (svc->loop != NULL)
-        g_main_loop_quit (svc->loop);
+      daemon->abandon = TRUE;
+      if (daemon->loop != NULL)
+        g_main_loop_quit (daemon->loop);
       return G_SOURCE_CONTINUE;
     }
-  service_log (svc, PS_LOG_INFO, NULL,
-               _("Stopping: cancelling the run in progress after its current step…"));
-  svc->quitting = TRUE;
-  ps_scheduler_stop (svc->scheduler);
-  ps_scheduler_cancel (svc->scheduler);
+  daemon->quitting = TRUE;
+  for (guint i = 0; i < daemon->services->len; i++)
+    {
+      Service *svc = g_ptr_array_index (daemon->services, i);
+
+      ps_scheduler_stop (svc->scheduler);
+      if (ps_scheduler_get_running (svc->scheduler))
+        {
+          service_log (svc, PS_LOG_INFO, NULL,
+                       _("Stopping: cancelling the run in progress after its current step…"));
+          ps_scheduler_cancel (svc->scheduler);
+        }
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -280,7 +321,10 @@ reload_profile (Service *svc)
 static gboolean
 on_hangup_cb (gpointer user_data)
 {
-  reload_profile (user_data);
+  Daemon *daemon = user_data;
+
+  for (guint i = 0; i < daemon->services->len; i++)
+    reload_profile (g_ptr_array_index (daemon->services, i));
   return G_SOURCE_CONTINUE;
 }
 
@@ -313,6 +357,103 @@ on_profile_file_changed_cb (GFileMonitor      *monitor,
   svc->reload = g_timeout_source_new_seconds (1);
   g_source_set_callback (svc->reload, on_reload_timeout_cb, svc, NULL);
   g_source_attach (svc->reload, NULL);
+}
+
+/* ---------------------------------------------------------------- services */
+
+static Service *
+service_new (Daemon    *daemon,
+             PsProfile *profile,
+             int        busy_retry)
+{
+  Service *svc = g_new0 (Service, 1);
+
+  svc->daemon = daemon;
+  svc->lock = -1;
+  svc->status = PS_RUN_RUNNING;
+  svc->scheduler = ps_scheduler_new (profile, "service");
+  if (busy_retry > 0)
+    ps_scheduler_set_busy_retry (svc->scheduler, busy_retry);
+  ps_scheduler_set_event_func (svc->scheduler, on_event_cb, svc, NULL);
+  g_signal_connect (svc->scheduler, "run-started", G_CALLBACK (on_run_started_cb), svc);
+  g_signal_connect (svc->scheduler, "run-finished", G_CALLBACK (on_run_finished_cb), svc);
+  g_signal_connect (svc->scheduler, "notify::failing", G_CALLBACK (on_failing_changed_cb), svc);
+  return svc;
+}
+
+static void
+service_free (Service *svc)
+{
+  if (svc->reload != NULL)
+    {
+      g_source_destroy (svc->reload);
+      g_clear_pointer (&svc->reload, g_source_unref);
+    }
+  if (svc->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (svc->monitor, svc);
+  g_clear_object (&svc->monitor);
+  ps_scheduler_stop (svc->scheduler);
+  g_signal_handlers_disconnect_by_data (svc->scheduler, svc);
+  ps_scheduler_set_event_func (svc->scheduler, NULL, NULL, NULL);
+  g_clear_object (&svc->scheduler);
+  if (svc->lock >= 0)
+    close (svc->lock);
+  g_free (svc);
+}
+
+/* Takes the service lock and watches the profile file. */
+static gboolean
+service_claim (Service  *svc,
+               GError  **error)
+{
+  PsProfile *profile = ps_scheduler_get_profile (svc->scheduler);
+
+  svc->lock = ps_scheduler_claim_service (profile, error);
+  if (svc->lock < 0)
+    return FALSE;
+  if (ps_profile_get_path (profile) != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (ps_profile_get_path (profile));
+
+      svc->monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, NULL, NULL);
+      if (svc->monitor != NULL)
+        g_signal_connect (svc->monitor, "changed", G_CALLBACK (on_profile_file_changed_cb), svc);
+    }
+  return TRUE;
+}
+
+/* --all: every profile with an enabled schedule; the others are named. */
+static GPtrArray *
+load_all_profiles (Daemon  *daemon,
+                   GError **error)
+{
+  g_autoptr(GPtrArray) names = ps_profile_list_names (error);
+  g_autoptr(GPtrArray) profiles = g_ptr_array_new_with_free_func (g_object_unref);
+
+  if (names == NULL)
+    return NULL;
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autoptr(GError) local = NULL;
+      g_autoptr(PsProfile) profile = ps_profile_load (name, &local);
+
+      if (profile == NULL)
+        daemon_log (daemon, PS_LOG_ERROR, name, local->message);
+      else if (!schedule_is_enabled (profile))
+        daemon_log (daemon, PS_LOG_INFO, name, _("No enabled schedule: not watched"));
+      else
+        g_ptr_array_add (profiles, g_steal_pointer (&profile));
+    }
+  if (profiles->len == 0)
+    {
+      g_set_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_NOT_FOUND,
+                   _("No profile has an enabled schedule, so the service has nothing to do. "
+                     "Set one on the Automation Sync page, or in a profile’s [Schedule] group "
+                     "(Enabled=true, StartTime=…, Interval=…)."));
+      return NULL;
+    }
+  return g_steal_pointer (&profiles);
 }
 
 /* ---------------------------------------------------------------- status */
@@ -475,101 +616,122 @@ service_status (PsCliContext *ctx,
 /* ---------------------------------------------------------------- run */
 
 static int
-service_once (Service *svc)
+run_once (Daemon *daemon)
 {
-  PsSchedulerCheck check;
-  g_autofree char *next = NULL;
+  g_autoptr(JsonBuilder) b = daemon->ctx->json ? json_builder_new () : NULL;
+  gboolean started = FALSE, busy = FALSE, failed = FALSE;
   guint sigint, sigterm;
 
-  sigint = g_unix_signal_add (SIGINT, on_terminate_cb, svc);
-  sigterm = g_unix_signal_add (SIGTERM, on_terminate_cb, svc);
-  svc->quitting = TRUE;
-  check = ps_scheduler_check_now (svc->scheduler);
-  switch (check)
+  sigint = g_unix_signal_add (SIGINT, on_terminate_cb, daemon);
+  sigterm = g_unix_signal_add (SIGTERM, on_terminate_cb, daemon);
+  for (guint i = 0; i < daemon->services->len; i++)
     {
-    case PS_SCHEDULER_CHECK_STARTED:
-      while (!svc->finished && !svc->abandon)
-        g_main_context_iteration (NULL, TRUE);
-      if (!svc->finished)
-        svc->status = PS_RUN_CANCELLED;
-      break;
-    case PS_SCHEDULER_CHECK_NOT_DUE:
-      next = format_time (ps_scheduler_get_next_run (svc->scheduler));
-      service_logf (svc, PS_LOG_INFO, _("Nothing is due; the next run is at %s"), next);
-      break;
-    case PS_SCHEDULER_CHECK_BUSY:   /* the scheduler has said why */
-    case PS_SCHEDULER_CHECK_RUNNING:
-    case PS_SCHEDULER_CHECK_DISABLED:
-    default:
-      break;
+      Service *svc = g_ptr_array_index (daemon->services, i);
+      g_autofree char *next = NULL;
+
+      svc->check = ps_scheduler_check_now (svc->scheduler);
+      switch (svc->check)
+        {
+        case PS_SCHEDULER_CHECK_STARTED:
+          started = TRUE;
+          break;
+        case PS_SCHEDULER_CHECK_NOT_DUE:
+          next = format_time (ps_scheduler_get_next_run (svc->scheduler));
+          service_logf (svc, PS_LOG_INFO, _("Nothing is due; the next run is at %s"), next);
+          break;
+        case PS_SCHEDULER_CHECK_BUSY:   /* the scheduler has said why */
+          busy = TRUE;
+          break;
+        case PS_SCHEDULER_CHECK_RUNNING:
+        case PS_SCHEDULER_CHECK_DISABLED:
+        default:
+          break;
+        }
     }
+  while (started && any_running (daemon) && !daemon->abandon)
+    g_main_context_iteration (NULL, TRUE);
   g_source_remove (sigint);
   g_source_remove (sigterm);
 
-  if (check == PS_SCHEDULER_CHECK_BUSY)
-    return PS_CLI_EXIT_BUSY;
-  if (check != PS_SCHEDULER_CHECK_STARTED)
-    return PS_CLI_EXIT_OK;
-  if (svc->ctx->json)
+  if (b != NULL)
+    json_builder_begin_array (b);
+  for (guint i = 0; i < daemon->services->len; i++)
     {
-      g_autoptr(JsonBuilder) b = json_builder_new ();
+      Service *svc = g_ptr_array_index (daemon->services, i);
+      PsProfile *profile = ps_scheduler_get_profile (svc->scheduler);
+
+      if (svc->check == PS_SCHEDULER_CHECK_STARTED && !svc->finished)
+        svc->status = PS_RUN_CANCELLED;
+      if (svc->check == PS_SCHEDULER_CHECK_STARTED && svc->status != PS_RUN_SUCCEEDED)
+        failed = TRUE;
+      if (b != NULL)
+        {
+          json_builder_begin_object (b);
+          json_builder_set_member_name (b, "profile");
+          json_builder_add_string_value (b, ps_profile_get_name (profile));
+          json_builder_set_member_name (b, "check");
+          json_builder_add_string_value (b, ps_scheduler_check_to_string (svc->check));
+          json_builder_set_member_name (b, "status");
+          if (svc->check == PS_SCHEDULER_CHECK_STARTED)
+            json_builder_add_string_value (b, ps_run_status_to_string (svc->status));
+          else
+            json_builder_add_null_value (b);
+          json_builder_end_object (b);
+        }
+    }
+  if (b != NULL)
+    {
       g_autoptr(JsonNode) root = NULL;
 
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "status");
-      json_builder_add_string_value (b, ps_run_status_to_string (svc->status));
-      json_builder_end_object (b);
+      json_builder_end_array (b);
       root = json_builder_get_root (b);
       ps_cli_print_json (root);
     }
-  return svc->status == PS_RUN_SUCCEEDED ? PS_CLI_EXIT_OK : PS_CLI_EXIT_FAILURE;
+  if (failed)
+    return PS_CLI_EXIT_FAILURE;
+  return busy ? PS_CLI_EXIT_BUSY : PS_CLI_EXIT_OK;
 }
 
 static int
-service_run (Service *svc)
+run_daemon (Daemon *daemon)
 {
-  PsProfile *profile = ps_scheduler_get_profile (svc->scheduler);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   guint sigint, sigterm, sighup;
-  int lock;
 
-  lock = ps_scheduler_claim_service (profile, &error);
-  if (lock < 0)
-    return ps_cli_fail (svc->ctx, error);
-
-  svc->loop = loop;
-  sigint = g_unix_signal_add (SIGINT, on_terminate_cb, svc);
-  sigterm = g_unix_signal_add (SIGTERM, on_terminate_cb, svc);
-  sighup = g_unix_signal_add (SIGHUP, on_hangup_cb, svc);
-  if (ps_profile_get_path (profile) != NULL)
+  for (guint i = 0; i < daemon->services->len; i++)
     {
-      g_autoptr(GFile) file = g_file_new_for_path (ps_profile_get_path (profile));
+      g_autoptr(GError) error = NULL;
 
-      svc->monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, NULL, NULL);
-      if (svc->monitor != NULL)
-        g_signal_connect (svc->monitor, "changed", G_CALLBACK (on_profile_file_changed_cb), svc);
+      if (!service_claim (g_ptr_array_index (daemon->services, i), &error))
+        return ps_cli_fail (daemon->ctx, error);
     }
 
-  service_logf (svc, PS_LOG_INFO, _("PandaSync %s background service started (process %d)"),
-                PACKAGE_VERSION, (int) getpid ());
-  ps_scheduler_start (svc->scheduler);
-  log_next_run (svc);
+  daemon->loop = loop;
+  sigint = g_unix_signal_add (SIGINT, on_terminate_cb, daemon);
+  sigterm = g_unix_signal_add (SIGTERM, on_terminate_cb, daemon);
+  sighup = g_unix_signal_add (SIGHUP, on_hangup_cb, daemon);
+  for (guint i = 0; i < daemon->services->len; i++)
+    {
+      Service *svc = g_ptr_array_index (daemon->services, i);
+
+      service_logf (svc, PS_LOG_INFO, _("PandaSync %s background service started (process %d)"),
+                    PACKAGE_VERSION, (int) getpid ());
+      ps_scheduler_start (svc->scheduler);
+      log_next_run (svc);
+    }
   g_main_loop_run (loop);
 
-  ps_scheduler_stop (svc->scheduler);
   g_source_remove (sigint);
   g_source_remove (sigterm);
   g_source_remove (sighup);
-  if (svc->reload != NULL)
+  daemon->loop = NULL;
+  for (guint i = 0; i < daemon->services->len; i++)
     {
-      g_source_destroy (svc->reload);
-      g_clear_pointer (&svc->reload, g_source_unref);
+      Service *svc = g_ptr_array_index (daemon->services, i);
+
+      ps_scheduler_stop (svc->scheduler);
+      service_log (svc, PS_LOG_INFO, NULL, _("Background service stopped"));
     }
-  g_clear_object (&svc->monitor);
-  svc->loop = NULL;
-  service_log (svc, PS_LOG_INFO, NULL, _("Background service stopped"));
-  close (lock);
   return PS_CLI_EXIT_OK;
 }
 
@@ -580,11 +742,13 @@ ps_cli_service (PsCliContext  *ctx,
                 int            argc,
                 char         **argv)
 {
-  gboolean once = FALSE;
+  gboolean once = FALSE, all = FALSE;
   int busy_retry = 0;
   const GOptionEntry entries[] = {
     { "once", 0, 0, G_OPTION_ARG_NONE, &once,
       N_("Run the scheduled sync if it is due, then exit (for cron and tests)"), NULL },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
+      N_("Every profile that has an enabled schedule, in one process"), NULL },
     { "busy-retry", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &busy_retry, NULL, NULL },
     { NULL }
   };
@@ -598,11 +762,10 @@ ps_cli_service (PsCliContext  *ctx,
                                  "due, 1 when it failed or paused, 75 when another sync held the "
                                  "lock and the run was skipped."), entries);
   g_autoptr(GError) error = NULL;
-  g_autoptr(PsProfile) profile = NULL;
-  g_autoptr(PsScheduler) scheduler = NULL;
-  Service svc = { 0 };
+  g_autoptr(GPtrArray) profiles = NULL;
+  g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func ((GDestroyNotify) service_free);
+  Daemon daemon = { 0 };
   gboolean status = FALSE;
-  int result;
 
   if (!ps_cli_parse (ctx, context, &argc, &argv))
     return PS_CLI_EXIT_USAGE;
@@ -614,37 +777,40 @@ ps_cli_service (PsCliContext  *ctx,
     return ps_cli_usage (ctx, _("unexpected argument “%s”"), argv[2]);
   if (status && once)
     return ps_cli_usage (ctx, "%s", _("--once and “status” do not go together"));
+  if (all && (status || ctx->profile_name != NULL || ctx->profile_file != NULL))
+    return ps_cli_usage (ctx, "%s", _("--all does not go with “status”, --profile or --profile-file"));
 
-  profile = ps_cli_load_profile (ctx, &error);
-  if (profile == NULL)
-    return ps_cli_fail (ctx, error);
-  if (status)
-    return service_status (ctx, profile);
-
-  if (!schedule_is_enabled (profile))
+  daemon.ctx = ctx;
+  daemon.services = services;
+  daemon.journal = stderr_is_journal ();
+  if (all)
     {
-      g_set_error (&error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID,
-                   _("The profile “%s” has no enabled schedule, so the service has nothing to "
-                     "do. Set one on the Automation Sync page, or in the profile’s [Schedule] "
-                     "group (Enabled=true, StartTime=…, Interval=…)."),
-                   ps_profile_get_name (profile));
-      return ps_cli_fail (ctx, error);
+      profiles = load_all_profiles (&daemon, &error);
+      if (profiles == NULL)
+        return ps_cli_fail (ctx, error);
+    }
+  else
+    {
+      g_autoptr(PsProfile) profile = ps_cli_load_profile (ctx, &error);
+
+      if (profile == NULL)
+        return ps_cli_fail (ctx, error);
+      if (status)
+        return service_status (ctx, profile);
+      if (!schedule_is_enabled (profile))
+        {
+          g_set_error (&error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID,
+                       _("The profile “%s” has no enabled schedule, so the service has nothing "
+                         "to do. Set one on the Automation Sync page, or in the profile’s "
+                         "[Schedule] group (Enabled=true, StartTime=…, Interval=…)."),
+                       ps_profile_get_name (profile));
+          return ps_cli_fail (ctx, error);
+        }
+      profiles = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (profiles, g_steal_pointer (&profile));
     }
 
-  scheduler = ps_scheduler_new (profile, "service");
-  if (busy_retry > 0)
-    ps_scheduler_set_busy_retry (scheduler, busy_retry);
-  svc.ctx = ctx;
-  svc.scheduler = scheduler;
-  svc.journal = stderr_is_journal ();
-  svc.status = PS_RUN_RUNNING;
-  ps_scheduler_set_event_func (scheduler, on_event_cb, &svc, NULL);
-  g_signal_connect (scheduler, "run-started", G_CALLBACK (on_run_started_cb), &svc);
-  g_signal_connect (scheduler, "run-finished", G_CALLBACK (on_run_finished_cb), &svc);
-  g_signal_connect (scheduler, "notify::failing", G_CALLBACK (on_failing_changed_cb), &svc);
-
-  result = once ? service_once (&svc) : service_run (&svc);
-  g_signal_handlers_disconnect_by_data (scheduler, &svc);
-  ps_scheduler_set_event_func (scheduler, NULL, NULL, NULL);
-  return result;
+  for (guint i = 0; i < profiles->len; i++)
+    g_ptr_array_add (services, service_new (&daemon, g_ptr_array_index (profiles, i), busy_retry));
+  return once ? run_once (&daemon) : run_daemon (&daemon);
 }

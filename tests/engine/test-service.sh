@@ -113,7 +113,7 @@ wait_for() {   # SECONDS COMMAND…: poll until COMMAND succeeds
   done
 }
 
-tap_plan 27
+tap_plan 29
 
 # --- refusal without a schedule
 write_profile off "$URL_main" "$(at '-1 hour')" daily
@@ -143,6 +143,16 @@ expect "status: last run by the service, next one tomorrow, not due" 0 '"due" : 
 tomorrow=$(date -u -d 'tomorrow' +%Y-%m-%d)
 expect "status text names the next run" 0 "Next run: +$tomorrow" -- \
   "$cli" service status --profile-file "$p"
+
+# --- --all: every profile with a schedule, in one process
+mkdir -p "$XDG_CONFIG_HOME/pandasync/profiles"
+write_profile one "$URL_main" "$(at '-1 hour')" daily
+cp "$tmp/one.conf" "$XDG_CONFIG_HOME/pandasync/profiles/one.conf"
+cp "$tmp/off.conf" "$XDG_CONFIG_HOME/pandasync/profiles/off.conf"
+expect "--all --once runs the due profile and names the one without a schedule" 0 \
+  'off: No enabled schedule: not watched' -- "$cli" service --once --all
+ok_if "… and the due one ran" test "$(runs "$tmp/one.conf")" = 1
+rm -f "$XDG_CONFIG_HOME/pandasync/profiles/"*.conf
 
 # --- the lock held from the shell: skipped with 75, nothing run
 p="$tmp/held.conf"

@@ -364,7 +364,8 @@ on_profile_file_changed_cb (GFileMonitor      *monitor,
 static Service *
 service_new (Daemon    *daemon,
              PsProfile *profile,
-             int        busy_retry)
+             int        busy_retry,
+             int        jitter)
 {
   Service *svc = g_new0 (Service, 1);
 
@@ -374,6 +375,8 @@ service_new (Daemon    *daemon,
   svc->scheduler = ps_scheduler_new (profile, "service");
   if (busy_retry > 0)
     ps_scheduler_set_busy_retry (svc->scheduler, busy_retry);
+  if (jitter > 0)
+    ps_scheduler_set_jitter (svc->scheduler, jitter);
   ps_scheduler_set_event_func (svc->scheduler, on_event_cb, svc, NULL);
   g_signal_connect (svc->scheduler, "run-started", G_CALLBACK (on_run_started_cb), svc);
   g_signal_connect (svc->scheduler, "run-finished", G_CALLBACK (on_run_finished_cb), svc);
@@ -743,12 +746,15 @@ ps_cli_service (PsCliContext  *ctx,
                 char         **argv)
 {
   gboolean once = FALSE, all = FALSE;
-  int busy_retry = 0;
+  int busy_retry = 0, jitter = 0;
   const GOptionEntry entries[] = {
     { "once", 0, 0, G_OPTION_ARG_NONE, &once,
       N_("Run the scheduled sync if it is due, then exit (for cron and tests)"), NULL },
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all,
       N_("Every profile that has an enabled schedule, in one process"), NULL },
+    { "jitter", 0, 0, G_OPTION_ARG_INT, &jitter,
+      N_("Start each run up to SECONDS after its time (at most a quarter of the interval), "
+         "so that many profiles do not call Asset Panda at once"), N_("SECONDS") },
     { "busy-retry", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &busy_retry, NULL, NULL },
     { NULL }
   };
@@ -811,6 +817,7 @@ ps_cli_service (PsCliContext  *ctx,
     }
 
   for (guint i = 0; i < profiles->len; i++)
-    g_ptr_array_add (services, service_new (&daemon, g_ptr_array_index (profiles, i), busy_retry));
+    g_ptr_array_add (services, service_new (&daemon, g_ptr_array_index (profiles, i), busy_retry,
+                                                jitter));
   return once ? run_once (&daemon) : run_daemon (&daemon);
 }

@@ -43,6 +43,7 @@ struct _PsScheduler
   gboolean            started;
   gboolean            running;
   guint               busy_retry;
+  guint               jitter;        /* seconds, at most a quarter period */
 
   GDateTime          *next_run;
   GDateTime          *last_run;      /* the later of persisted and attempted */
@@ -74,6 +75,7 @@ enum {
   PROP_FAILING,
   PROP_FAILING_MESSAGE,
   PROP_BUSY_RETRY,
+  PROP_JITTER,
   N_PROPS
 };
 
@@ -291,6 +293,23 @@ update_failing (PsScheduler *self)
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FAILING_MESSAGE]);
 }
 
+/* The jitter of one slot: the same for every scheduler of the profile (the
+ * app's and the service's agree) and for every look at it, different from
+ * profile to profile and slot to slot. Never more than a quarter period, so
+ * a run never passes the next slot. */
+static guint
+slot_offset (PsScheduler *self,
+             GDateTime   *slot)
+{
+  GTimeSpan period = ps_schedule_period (ps_profile_get_schedule (self->profile));
+  guint limit = MIN (self->jitter, (guint) (period / G_USEC_PER_SEC / 4));
+  g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT,
+                                          ps_profile_get_id (self->profile),
+                                          g_date_time_to_unix (slot));
+
+  return g_str_hash (key) % (limit + 1);
+}
+
 /* Recomputes last-run and next-run from the persisted state, the schedule
  * and the clock; notifies when they changed. */
 static void
@@ -332,6 +351,12 @@ compute (PsScheduler *self)
     }
 
   next = ps_schedule_next_run (schedule, self->last_run, now);
+  if (next != NULL && self->jitter > 0)
+    {
+      g_autoptr(GDateTime) slot = g_steal_pointer (&next);
+
+      next = g_date_time_add_seconds (slot, slot_offset (self, slot));
+    }
   if (next != NULL && self->failures >= PS_SCHEDULER_MAX_FAILURES && self->last_run != NULL)
     {
       g_autoptr(GDateTime) daily = g_date_time_add_days (self->last_run, 1);
@@ -576,6 +601,9 @@ ps_scheduler_get_property (GObject    *object,
     case PROP_BUSY_RETRY:
       g_value_set_uint (value, self->busy_retry);
       break;
+    case PROP_JITTER:
+      g_value_set_uint (value, self->jitter);
+      break;
     case PROP_0:
     case N_PROPS:
     default:
@@ -602,6 +630,9 @@ ps_scheduler_set_property (GObject      *object,
       break;
     case PROP_BUSY_RETRY:
       ps_scheduler_set_busy_retry (self, g_value_get_uint (value));
+      break;
+    case PROP_JITTER:
+      ps_scheduler_set_jitter (self, g_value_get_uint (value));
       break;
     case PROP_0:
     case PROP_NEXT_RUN:
@@ -648,6 +679,9 @@ ps_scheduler_class_init (PsSchedulerClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_BUSY_RETRY] =
     g_param_spec_uint ("busy-retry", NULL, NULL, 1, G_MAXUINT, DEFAULT_BUSY_RETRY_SECONDS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_JITTER] =
+    g_param_spec_uint ("jitter", NULL, NULL, 0, G_MAXUINT, 0,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -861,6 +895,35 @@ ps_scheduler_get_busy_retry (PsScheduler *self)
 {
   g_return_val_if_fail (PS_IS_SCHEDULER (self), 0);
   return self->busy_retry;
+}
+
+/**
+ * ps_scheduler_set_jitter:
+ * @seconds: the most a run may start after its slot; 0 (the default) for none
+ *
+ * Spreads the runs of many profiles (or many sites) that share a start time,
+ * so they do not all call Asset Panda at once. Each slot gets a fixed offset
+ * from 0 to @seconds (at most a quarter of the period), derived from the
+ * profile's id and the slot, so every process computes the same one.
+ */
+void
+ps_scheduler_set_jitter (PsScheduler *self,
+                         guint        seconds)
+{
+  g_return_if_fail (PS_IS_SCHEDULER (self));
+
+  if (seconds == self->jitter)
+    return;
+  self->jitter = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_JITTER]);
+  ps_scheduler_reschedule (self);
+}
+
+guint
+ps_scheduler_get_jitter (PsScheduler *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULER (self), 0);
+  return self->jitter;
 }
 
 /**

@@ -81,6 +81,9 @@ void              ps_scheduler_set_event_func (PsScheduler     *self,
 void              ps_scheduler_set_busy_retry (PsScheduler *self,
                                                guint        seconds);
 guint             ps_scheduler_get_busy_retry (PsScheduler *self);
+void              ps_scheduler_set_jitter     (PsScheduler *self,
+                                               guint        seconds);
+guint             ps_scheduler_get_jitter     (PsScheduler *self);
 
 void              ps_scheduler_start          (PsScheduler *self);
 void              ps_scheduler_stop           (PsScheduler *self);

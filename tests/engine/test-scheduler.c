@@ -624,6 +624,52 @@ test_service_lock (Fixture       *f,
   g_assert_false (ps_scheduler_service_is_active (f->profile));
 }
 
+/* P11: with jitter, each slot starts a fixed offset after its time: within
+ * the limit (at most a quarter period), the same for every scheduler of the
+ * profile, and still one run per slot. */
+static void
+test_jitter (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GDateTime) start = local (2030, 1, 1, 2, 0);
+  g_autoptr(PsScheduler) other = NULL;
+  gboolean some_offset = FALSE;
+
+  set_schedule (f, start, PS_INTERVAL_HOURLY, 0);
+  set_now (f, start);
+  ps_scheduler_set_jitter (f->scheduler, 24 * 3600);   /* capped at 15 minutes */
+  g_assert_cmpuint (ps_scheduler_get_jitter (f->scheduler), ==, 24 * 3600);
+  other = ps_scheduler_new (f->profile, "service");
+  ps_scheduler_set_clock (other, fake_clock, f, NULL);
+  ps_scheduler_set_jitter (other, 24 * 3600);
+
+  for (guint k = 0; k < 8; k++)
+    {
+      g_autoptr(GDateTime) slot = g_date_time_add_hours (start, k);
+      GDateTime *next = ps_scheduler_get_next_run (f->scheduler);
+      GTimeSpan offset = g_date_time_difference (next, slot);
+
+      g_assert_cmpint (offset, >=, 0);
+      g_assert_cmpint (offset, <=, 15 * G_TIME_SPAN_MINUTE);
+      some_offset |= offset > 0;
+      if (k == 0)
+        {
+          /* Another process (nothing has run yet) agrees on the offset. */
+          ps_scheduler_reschedule (other);
+          g_assert_true (g_date_time_equal (next, ps_scheduler_get_next_run (other)));
+        }
+
+      set_now (f, slot);
+      if (offset > 0)
+        g_assert_cmpint (check_and_finish (f), ==, PS_SCHEDULER_CHECK_NOT_DUE);
+      set_now (f, next);
+      g_assert_cmpint (check_and_finish (f), ==, PS_SCHEDULER_CHECK_STARTED);
+      g_assert_cmpint (check_and_finish (f), ==, PS_SCHEDULER_CHECK_NOT_DUE);
+      g_assert_cmpuint (f->triggers->len, ==, k + 1);
+    }
+  g_assert_true (some_offset);
+}
+
 /* The timer path: start() arms a timer; a due run starts from the main
  * loop without anyone calling check_now(). */
 static void
@@ -704,6 +750,7 @@ main (int    argc,
   ADD ("/scheduler/restart-uses-persisted-state", test_restart_uses_persisted_state, NULL);
   ADD ("/scheduler/persisted-runs-that-cover", test_persisted_runs_that_cover, NULL);
   ADD ("/scheduler/service-lock", test_service_lock, NULL);
+  ADD ("/scheduler/jitter", test_jitter, NULL);
   ADD ("/scheduler/timer-fires", test_timer_fires, NULL);
   ADD ("/scheduler/cancel", test_cancel, NULL);
 

@@ -811,6 +811,12 @@ start_call (Run        *run,
   soup_message_headers_replace (headers, "Accept", "application/json");
   if (call->body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
+  /* libsoup sends a non-idempotent request (POST, PATCH) on a fresh
+   * connection, so that it never re-sends one on a stale keep-alive
+   * connection by itself. Only creates need that; searches, updates,
+   * archives and sign-ins may reuse a connection (and be re-sent). */
+  if (!call->no_resend)
+    soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
   if (call->is_login)
     g_object_set_data (G_OBJECT (msg), "ps-no-body", GINT_TO_POINTER (1));
   else if (http->authorize != NULL)
@@ -901,7 +907,6 @@ ps_http_run (PsHttp        *http,
           if (pace > 0)
             {
               wake = MIN (wake, now + pace);
-              http->stats.paced_us += 0;
               break;
             }
           start_call (&run, call);

@@ -116,6 +116,11 @@ classic_login (PsTarget      *target,
       g_propagate_error (error, ps_http_call_unexpected (call, _("no token")));
       return FALSE;
     }
+  {
+    g_autofree char *expires = ps_json_member_text (ps_json_find_object (root, "", NULL),
+                                                    "expires_in", "expiresIn", NULL);
+    ps_target_set_token_lifetime (target, expires != NULL ? g_ascii_strtoll (expires, NULL, 10) : 0);
+  }
   ps_http_add_secret (http, token);
   g_mutex_lock (&self->token_lock);
   g_clear_pointer (&self->token, ps_secret_free);

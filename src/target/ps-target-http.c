@@ -417,14 +417,11 @@ ps_http_call_free (PsHttpCall *call)
   g_free (call->path);
   if (call->body != NULL && call->is_login)
     {
-      /* The login body holds the password: wipe our copy. */
-      gsize size;
-      gpointer data = (gpointer) g_bytes_get_data (call->body, &size);
-      if (data != NULL && g_bytes_ref (call->body) != NULL)
-        {
-          memset (data, 0, size);
-          g_bytes_unref (call->body);
-        }
+      /* The sign-in body holds the password: wipe our copy. */
+      gsize size = 0;
+      char *data = (char *) g_bytes_get_data (call->body, &size);
+      if (data != NULL)
+        memset (data, 0, size);
     }
   g_clear_pointer (&call->body, g_bytes_unref);
   g_clear_pointer (&call->response, g_bytes_unref);

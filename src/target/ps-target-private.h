@@ -11,6 +11,8 @@ PsHttp     *ps_target_get_http      (PsTarget *self);
 const PsTargetConfig *ps_target_get_config (PsTarget *self);
 const char *ps_target_get_secret    (PsTarget *self, PsSecretKind kind);
 void        ps_target_set_logged_in (PsTarget *self, gboolean logged_in);
+/* The token's lifetime from the sign-in answer; 0 when unknown. */
+void        ps_target_set_token_lifetime (PsTarget *self, gint64 seconds);
 
 /* Runs @calls with the dialect's credentials; signs in first when needed and
  * again, once, when Asset Panda says the token expired. On FALSE, calls that

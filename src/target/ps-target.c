@@ -20,6 +20,7 @@ typedef struct
   PsHttp         *http;
   char           *secrets[PS_SECRET_N_KINDS];
   gboolean        logged_in;
+  gint64          token_deadline; /* monotonic µs: sign in again after it; 0 = unknown */
   GMutex          cache_lock;
   GHashTable     *fields_cache;   /* "account/module/collection" → GPtrArray of PsTargetField* */
 } PsTargetPrivate;
@@ -371,6 +372,20 @@ ps_target_set_logged_in (PsTarget *self,
 }
 
 void
+ps_target_set_token_lifetime (PsTarget *self,
+                              gint64    seconds)
+{
+  PsTargetPrivate *priv = ps_target_get_instance_private (self);
+  gint64 lifetime = seconds * G_USEC_PER_SEC;
+
+  /* Refresh before expiry (S7): a tenth of the lifetime early, at most 60 s. */
+  if (seconds <= 0)
+    priv->token_deadline = 0;
+  else
+    priv->token_deadline = g_get_monotonic_time () + lifetime - MIN (lifetime / 10, 60 * G_USEC_PER_SEC);
+}
+
+void
 ps_target_get_stats (PsTarget      *self,
                      PsTargetStats *stats)
 {
@@ -431,6 +446,12 @@ ps_target_run (PsTarget      *self,
       g_autoptr(GError) local = NULL;
       gboolean auth_failed = FALSE;
 
+      if (klass->login != NULL && priv->logged_in && priv->token_deadline > 0
+          && g_get_monotonic_time () >= priv->token_deadline)
+        {
+          g_debug ("the Asset Panda token is about to expire; signing in again");
+          priv->logged_in = FALSE;
+        }
       if (klass->login != NULL && !priv->logged_in)
         {
           if (!klass->login (self, cancellable, &local))
@@ -918,10 +939,31 @@ ps_target_create_user_sync (PsTarget                *self,
                             GCancellable            *cancellable,
                             GError                 **error)
 {
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  PsTargetUser *user;
+
   RETURN_IF_BAD (self, NULL);
   g_return_val_if_fail (spec != NULL && spec->email != NULL, NULL);
   if (!ps_target_check_scope (self, account, module, NULL, error))
     return NULL;
+  user = PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable, &local);
+  if (user != NULL || !g_error_matches (local, PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS))
+    {
+      if (local != NULL)
+        g_propagate_error (error, g_steal_pointer (&local));
+      return user;
+    }
+  /* The invitation may have gone through: never send it twice blindly. */
+  users = PS_TARGET_GET_CLASS (self)->list_users (self, account, module, cancellable, error);
+  if (users == NULL)
+    return NULL;
+  for (guint i = 0; i < users->len; i++)
+    {
+      PsTargetUser *u = g_ptr_array_index (users, i);
+      if (u->email != NULL && g_ascii_strcasecmp (u->email, spec->email) == 0)
+        return g_ptr_array_steal_index (users, i);
+    }
   return PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable, error);
 }
 

@@ -361,6 +361,28 @@ test_token_refused_again (void)
 }
 
 static void
+test_token_refreshed_before_expiry (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--token-lifetime", "2", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&list, g_ptr_array_unref);
+  g_usleep (2 * G_USEC_PER_SEC);
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* signed in again before the token ran out: no call was refused */
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), ==, 2);
+  stats = ps_emu_admin_get (emu, "stats");
+  g_assert_false (json_object_has_member (json_object_get_object_member (json_node_get_object (stats),
+                                                                         "statuses"), "401"));
+}
+
+static void
 test_wrong_password (void)
 {
   g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
@@ -580,6 +602,7 @@ main (int    argc,
   g_test_add_data_func ("/target/faults/expired-token-401", "401", test_expired_token);
   g_test_add_data_func ("/target/liberal/expired-token-400", "400", test_expired_token);
   g_test_add_func ("/target/faults/token-refused-again", test_token_refused_again);
+  g_test_add_func ("/target/faults/token-refreshed-before-expiry", test_token_refreshed_before_expiry);
   g_test_add_func ("/target/faults/wrong-password", test_wrong_password);
   g_test_add_func ("/target/faults/wrong-key", test_wrong_key);
   g_test_add_func ("/target/faults/cancel", test_cancel);

@@ -16,14 +16,22 @@
 /* JSON by hand for the member stream: a JsonBuilder per entry costs more than
  * reading the entry from the server. */
 static void
-json_append_string (GString    *out,
-                    const char *text)
+json_append_len (GString    *out,
+                 const char *text,
+                 gsize       length)
 {
+  const char *run = text;
+  const char *end = text + length;
+
   g_string_append_c (out, '"');
-  for (const char *p = text; *p != '\0'; p++)
+  for (const char *p = text; p < end; p++)
     {
       guchar c = (guchar) *p;
 
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
       switch (c)
         {
         case '"':
@@ -42,14 +50,19 @@ json_append_string (GString    *out,
           g_string_append (out, "\\t");
           break;
         default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
+          g_string_append_printf (out, "\\u%04x", c);
           break;
         }
     }
+  g_string_append_len (out, run, end - run);
   g_string_append_c (out, '"');
+}
+
+static void
+json_append_string (GString    *out,
+                    const char *text)
+{
+  json_append_len (out, text, strlen (text));
 }
 
 static void
@@ -62,6 +75,51 @@ json_member (GString    *out,
   g_string_append_c (out, ':');
 }
 
+static gboolean
+is_sid (const char *name)
+{
+  return g_ascii_strcasecmp (name, "objectSid") == 0;
+}
+
+static gboolean
+is_guid (const char *name)
+{
+  return g_ascii_strcasecmp (name, "objectGUID") == 0 || g_ascii_strcasecmp (name, "invocationId") == 0;
+}
+
+/* One value as JSON text; FALSE (and a warning) when it cannot be decoded. */
+static gboolean
+json_value (GString          *out,
+            PsDirectoryEntry *entry,
+            const char       *name,
+            guint             index)
+{
+  gsize n = 0;
+  const char *data = ps_directory_entry_get_value (entry, name, index, &n);
+  g_autofree char *decoded = NULL;
+
+  if (is_sid (name))
+    decoded = ps_directory_sid_to_string ((const guint8 *) data, n);
+  else if (is_guid (name))
+    decoded = ps_directory_guid_to_string ((const guint8 *) data, n);
+  else if (g_utf8_validate (data, n, NULL) && memchr (data, '\0', n) == NULL)
+    {
+      json_append_len (out, data, n);
+      return TRUE;
+    }
+  if (decoded == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = ps_directory_entry_dup_string (entry, name, &error);
+
+      g_printerr (_("warning: %s: %s\n"), ps_directory_entry_get_dn (entry),
+                  error != NULL ? error->message : name);
+      return FALSE;
+    }
+  json_append_string (out, decoded);
+  return TRUE;
+}
+
 /* Adds "name": value, decoding AD values; an undecodable value is reported
  * on stderr and written as null. Several values become an array. */
 static void
@@ -69,34 +127,36 @@ json_attribute (GString          *out,
                 PsDirectoryEntry *entry,
                 const char       *name)
 {
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) values = NULL;
-  GPtrArray *raw = ps_directory_entry_get_values (entry, name);
+  guint n = ps_directory_entry_get_n_values (entry, name);
+  gsize mark;
 
   json_member (out, name);
-  if (raw == NULL)
+  if (n == 0)
     {
       g_string_append (out, "null");
       return;
     }
-  values = ps_directory_entry_dup_strings (entry, name, &error);
-  if (values == NULL)
+  mark = out->len;
+  if (n == 1)
     {
-      g_printerr (_("warning: %s: %s\n"), ps_directory_entry_get_dn (entry), error->message);
-      g_string_append (out, "null");
-      return;
-    }
-  if (values[0] != NULL && values[1] == NULL)
-    {
-      json_append_string (out, values[0]);
+      if (!json_value (out, entry, name, 0))
+        {
+          g_string_truncate (out, mark);
+          g_string_append (out, "null");
+        }
       return;
     }
   g_string_append_c (out, '[');
-  for (guint i = 0; values[i] != NULL; i++)
+  for (guint i = 0; i < n; i++)
     {
       if (i > 0)
         g_string_append_c (out, ',');
-      json_append_string (out, values[i]);
+      if (!json_value (out, entry, name, i))
+        {
+          g_string_truncate (out, mark);
+          g_string_append (out, "null");
+          return;
+        }
     }
   g_string_append_c (out, ']');
 }

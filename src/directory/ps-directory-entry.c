@@ -13,14 +13,26 @@
 #include "ps-directory-entry.h"
 #include "ps-directory-error.h"
 
+/* An entry keeps its DN, attribute names and values in one buffer: a page of
+ * a thousand entries with ten attributes would otherwise cost tens of
+ * thousands of small allocations. GBytes are made only when asked for. */
 typedef struct {
-  char      *name;
-  GPtrArray *values;   /* of GBytes */
+  gsize offset;
+  gsize length;
+} Span;
+
+typedef struct {
+  gsize name;          /* offset of the NUL-terminated name in data */
+  guint n_values;
+  Span first;
+  GArray *more;        /* Span: the second value on */
+  GPtrArray *bytes;    /* GBytes, made by get_values () */
 } Attribute;
 
 struct _PsDirectoryEntry {
   char      *dn;
-  GPtrArray *attributes; /* of Attribute*; a handful per entry, so a list is fastest */
+  GString   *data;
+  GArray    *attributes;  /* Attribute; a handful per entry, so a list is fastest */
 };
 
 G_DEFINE_BOXED_TYPE (PsDirectoryEntry, ps_directory_entry,
@@ -32,38 +44,63 @@ G_DEFINE_BOXED_TYPE (PsDirectoryEntry, ps_directory_entry,
 /* ---------------------------------------------------------------- helpers */
 
 static void
-attribute_free (gpointer data)
+attribute_clear (gpointer data)
 {
   Attribute *a = data;
 
-  g_free (a->name);
-  g_ptr_array_unref (a->values);
-  g_free (a);
+  g_clear_pointer (&a->more, g_array_unref);
+  g_clear_pointer (&a->bytes, g_ptr_array_unref);
+}
+
+static const char *
+attribute_name (PsDirectoryEntry *self,
+                Attribute        *a)
+{
+  return self->data->str + a->name;
 }
 
 static Attribute *
 find_attribute (PsDirectoryEntry *self,
                 const char       *name)
 {
+  char first = g_ascii_tolower (name[0]);
+
   for (guint i = 0; i < self->attributes->len; i++)
     {
-      Attribute *a = g_ptr_array_index (self->attributes, i);
+      Attribute *a = &g_array_index (self->attributes, Attribute, i);
+      const char *have = attribute_name (self, a);
 
-      if (g_ascii_strcasecmp (a->name, name) == 0)
+      /* cheap first-letter test: this runs for every value of every entry */
+      if (g_ascii_tolower (have[0]) == first && g_ascii_strcasecmp (have, name) == 0)
         return a;
     }
   return NULL;
 }
 
-static GBytes *
-first_value (PsDirectoryEntry *self,
-             const char       *name)
+static const Span *
+value_span (Attribute *a,
+            guint      index)
 {
-  Attribute *a = find_attribute (self, name);
-
-  if (a == NULL || a->values->len == 0)
+  if (index >= a->n_values)
     return NULL;
-  return g_ptr_array_index (a->values, 0);
+  if (index == 0)
+    return &a->first;
+  return &g_array_index (a->more, Span, index - 1);
+}
+
+/* The value's bytes; valid until the entry gets another value. */
+static const char *
+value_data (PsDirectoryEntry *self,
+            Attribute        *a,
+            guint             index,
+            gsize            *length)
+{
+  const Span *span = value_span (a, index);
+
+  if (span == NULL)
+    return NULL;
+  *length = span->length;
+  return self->data->str + span->offset;
 }
 
 static gboolean
@@ -81,11 +118,11 @@ is_guid_attribute (const char *name)
 
 static char *
 decode_value (const char  *attribute,
-              GBytes      *value,
+              const char  *value,
+              gsize        length,
               GError     **error)
 {
-  gsize length;
-  const guint8 *data = g_bytes_get_data (value, &length);
+  const guint8 *data = (const guint8 *) value;
 
   if (is_sid_attribute (attribute))
     {
@@ -107,15 +144,15 @@ decode_value (const char  *attribute,
                      attribute, length);
       return guid;
     }
-  if (memchr (data, '\0', length) != NULL || !g_utf8_validate ((const char *) data, length, NULL))
+  if (memchr (value, '\0', length) != NULL || !g_utf8_validate (value, length, NULL))
     {
-      g_autofree char *shown = g_utf8_make_valid ((const char *) data, length);
+      g_autofree char *shown = g_utf8_make_valid (value, length);
 
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_VALUE,
                    _("The %s value “%s” is not valid UTF-8 text"), attribute, shown);
       return NULL;
     }
-  return g_strndup ((const char *) data, length);
+  return g_strndup (value, length);
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -126,7 +163,9 @@ ps_directory_entry_new (const char *dn)
   PsDirectoryEntry *self = g_atomic_rc_box_new0 (PsDirectoryEntry);
 
   self->dn = g_strdup (dn);
-  self->attributes = g_ptr_array_new_with_free_func (attribute_free);
+  self->data = g_string_sized_new (256);
+  self->attributes = g_array_sized_new (FALSE, TRUE, sizeof (Attribute), 12);
+  g_array_set_clear_func (self->attributes, attribute_clear);
   return self;
 }
 
@@ -136,7 +175,8 @@ entry_clear (gpointer data)
   PsDirectoryEntry *self = data;
 
   g_free (self->dn);
-  g_ptr_array_unref (self->attributes);
+  g_string_free (self->data, TRUE);
+  g_array_unref (self->attributes);
 }
 
 PsDirectoryEntry *
@@ -160,6 +200,7 @@ ps_directory_entry_add_value (PsDirectoryEntry *self,
                               gsize             length)
 {
   Attribute *a;
+  Span span;
 
   g_return_if_fail (self != NULL);
   g_return_if_fail (attribute != NULL);
@@ -167,12 +208,26 @@ ps_directory_entry_add_value (PsDirectoryEntry *self,
   a = find_attribute (self, attribute);
   if (a == NULL)
     {
-      a = g_new0 (Attribute, 1);
-      a->name = g_strdup (attribute);
-      a->values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-      g_ptr_array_add (self->attributes, a);
+      Attribute fresh = { 0 };
+
+      fresh.name = self->data->len;
+      g_string_append_len (self->data, attribute, strlen (attribute) + 1);
+      g_array_append_val (self->attributes, fresh);
+      a = &g_array_index (self->attributes, Attribute, self->attributes->len - 1);
     }
-  g_ptr_array_add (a->values, g_bytes_new (data, length));
+  span.offset = self->data->len;
+  span.length = length;
+  g_string_append_len (self->data, data, length);
+  if (a->n_values == 0)
+    a->first = span;
+  else
+    {
+      if (a->more == NULL)
+        a->more = g_array_new (FALSE, FALSE, sizeof (Span));
+      g_array_append_val (a->more, span);
+    }
+  a->n_values++;
+  g_clear_pointer (&a->bytes, g_ptr_array_unref);
 }
 
 const char *
@@ -196,12 +251,35 @@ ps_directory_entry_list_attributes (PsDirectoryEntry *self)
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; i < self->attributes->len; i++)
-    {
-      Attribute *a = g_ptr_array_index (self->attributes, i);
-
-      g_ptr_array_add (names, g_strdup (a->name));
-    }
+    g_ptr_array_add (names, g_strdup (attribute_name (self, &g_array_index (self->attributes, Attribute, i))));
   return names;
+}
+
+guint
+ps_directory_entry_get_n_values (PsDirectoryEntry *self,
+                                 const char       *attribute)
+{
+  Attribute *a;
+
+  g_return_val_if_fail (self != NULL, 0);
+  a = find_attribute (self, attribute);
+  return a != NULL ? a->n_values : 0;
+}
+
+const char *
+ps_directory_entry_get_value (PsDirectoryEntry *self,
+                              const char       *attribute,
+                              guint             index,
+                              gsize            *length)
+{
+  Attribute *a;
+  gsize dummy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  a = find_attribute (self, attribute);
+  if (a == NULL)
+    return NULL;
+  return value_data (self, a, index, length != NULL ? length : &dummy);
 }
 
 GPtrArray *
@@ -212,7 +290,20 @@ ps_directory_entry_get_values (PsDirectoryEntry *self,
 
   g_return_val_if_fail (self != NULL, NULL);
   a = find_attribute (self, attribute);
-  return a != NULL ? a->values : NULL;
+  if (a == NULL)
+    return NULL;
+  if (a->bytes == NULL)
+    {
+      a->bytes = g_ptr_array_new_full (a->n_values, (GDestroyNotify) g_bytes_unref);
+      for (guint i = 0; i < a->n_values; i++)
+        {
+          gsize length = 0;
+          const char *data = value_data (self, a, i, &length);
+
+          g_ptr_array_add (a->bytes, g_bytes_new (data, length));
+        }
+    }
+  return a->bytes;
 }
 
 char *
@@ -220,13 +311,14 @@ ps_directory_entry_dup_string (PsDirectoryEntry  *self,
                                const char        *attribute,
                                GError           **error)
 {
-  GBytes *value;
+  const char *value;
+  gsize length = 0;
 
   g_return_val_if_fail (self != NULL, NULL);
-  value = first_value (self, attribute);
+  value = ps_directory_entry_get_value (self, attribute, 0, &length);
   if (value == NULL)
     return NULL;
-  return decode_value (attribute, value, error);
+  return decode_value (attribute, value, length, error);
 }
 
 GStrv
@@ -239,9 +331,11 @@ ps_directory_entry_dup_strings (PsDirectoryEntry  *self,
 
   if (a == NULL)
     return NULL;
-  for (guint i = 0; i < a->values->len; i++)
+  for (guint i = 0; i < a->n_values; i++)
     {
-      char *text = decode_value (attribute, g_ptr_array_index (a->values, i), error);
+      gsize length = 0;
+      const char *data = value_data (self, a, i, &length);
+      char *text = decode_value (attribute, data, length, error);
 
       if (text == NULL)
         return NULL;
@@ -256,17 +350,13 @@ ps_directory_entry_get_int64 (PsDirectoryEntry *self,
                               const char       *attribute,
                               gint64           *out)
 {
-  GBytes *value = first_value (self, attribute);
-  gsize length;
-  const char *data;
+  gsize length = 0;
+  const char *data = ps_directory_entry_get_value (self, attribute, 0, &length);
   char buffer[32];
   char *end = NULL;
   gint64 number;
 
-  if (value == NULL)
-    return FALSE;
-  data = g_bytes_get_data (value, &length);
-  if (length == 0 || length >= sizeof buffer)
+  if (data == NULL || length == 0 || length >= sizeof buffer)
     return FALSE;
   memcpy (buffer, data, length);
   buffer[length] = '\0';
@@ -282,27 +372,23 @@ ps_directory_entry_get_int64 (PsDirectoryEntry *self,
 char *
 ps_directory_entry_dup_sid (PsDirectoryEntry *self)
 {
-  GBytes *value = first_value (self, "objectSid");
-  gsize length;
-  const guint8 *data;
+  gsize length = 0;
+  const char *data = ps_directory_entry_get_value (self, "objectSid", 0, &length);
 
-  if (value == NULL)
+  if (data == NULL)
     return NULL;
-  data = g_bytes_get_data (value, &length);
-  return ps_directory_sid_to_string (data, length);
+  return ps_directory_sid_to_string ((const guint8 *) data, length);
 }
 
 char *
 ps_directory_entry_dup_guid (PsDirectoryEntry *self)
 {
-  GBytes *value = first_value (self, "objectGUID");
-  gsize length;
-  const guint8 *data;
+  gsize length = 0;
+  const char *data = ps_directory_entry_get_value (self, "objectGUID", 0, &length);
 
-  if (value == NULL)
+  if (data == NULL)
     return NULL;
-  data = g_bytes_get_data (value, &length);
-  return ps_directory_guid_to_string (data, length);
+  return ps_directory_guid_to_string ((const guint8 *) data, length);
 }
 
 guint32
@@ -389,11 +475,37 @@ ps_directory_entry_dup_when_changed (PsDirectoryEntry *self)
  * Binary SID (revision, count, 48-bit big-endian authority, count × 32-bit
  * little-endian sub-authorities) → "S-1-5-21-…". NULL if malformed.
  */
+static char *
+append_decimal (char    *p,
+                guint64  value)
+{
+  char digits[24];
+  int n = 0;
+
+  do
+    {
+      digits[n++] = (char) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value > 0);
+  while (n > 0)
+    *p++ = digits[--n];
+  return p;
+}
+
+/**
+ * ps_directory_sid_to_string:
+ *
+ * Binary SID (revision, count, 48-bit big-endian authority, count × 32-bit
+ * little-endian sub-authorities) → "S-1-5-21-…". NULL if malformed.
+ */
 char *
 ps_directory_sid_to_string (const guint8 *data,
                             gsize         length)
 {
-  GString *s;
+  /* "S-" + 3 + "-" + 15 + 15 × ("-" + 10) */
+  char text[2 + 3 + 1 + 15 + 15 * 11 + 1];
+  char *p = text;
   guint count;
   guint64 authority = 0;
 
@@ -404,16 +516,20 @@ ps_directory_sid_to_string (const guint8 *data,
     return NULL;
   for (guint i = 2; i < 8; i++)
     authority = (authority << 8) | data[i];
-  s = g_string_new (NULL);
-  g_string_append_printf (s, "S-%u-%" G_GUINT64_FORMAT, data[0], authority);
+  *p++ = 'S';
+  *p++ = '-';
+  p = append_decimal (p, data[0]);
+  *p++ = '-';
+  p = append_decimal (p, authority);
   for (guint i = 0; i < count; i++)
     {
-      const guint8 *p = data + 8 + 4 * i;
-      guint32 sub = (guint32) p[0] | ((guint32) p[1] << 8) | ((guint32) p[2] << 16) | ((guint32) p[3] << 24);
+      const guint8 *q = data + 8 + 4 * i;
+      guint32 sub = (guint32) q[0] | ((guint32) q[1] << 8) | ((guint32) q[2] << 16) | ((guint32) q[3] << 24);
 
-      g_string_append_printf (s, "-%u", sub);
+      *p++ = '-';
+      p = append_decimal (p, sub);
     }
-  return g_string_free (s, FALSE);
+  return g_strndup (text, p - text);
 }
 
 static GBytes *
@@ -485,11 +601,25 @@ char *
 ps_directory_guid_to_string (const guint8 *d,
                              gsize         length)
 {
+  /* wire byte for each pair of hex digits of the text form */
+  static const guint8 order[16] = { 3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15 };
+  static const char hex[] = "0123456789abcdef";
+  char *text;
+  char *p;
+
   if (d == NULL || length != 16)
     return NULL;
-  return g_strdup_printf ("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                          d[3], d[2], d[1], d[0], d[5], d[4], d[7], d[6],
-                          d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+  text = g_malloc (37);
+  p = text;
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        *p++ = '-';
+      *p++ = hex[d[order[i]] >> 4];
+      *p++ = hex[d[order[i]] & 0xF];
+    }
+  *p = '\0';
+  return text;
 }
 
 GBytes *

@@ -37,6 +37,14 @@ gboolean          ps_directory_entry_has_attribute (PsDirectoryEntry *self,
                                                     const char       *attribute);
 /* The attribute names present, in the order the server sent them. */
 GPtrArray        *ps_directory_entry_list_attributes (PsDirectoryEntry *self);
+/* Raw values without copies: @index from 0; NULL past the end. The pointer
+ * stays valid until the entry gets another value. */
+guint             ps_directory_entry_get_n_values (PsDirectoryEntry *self,
+                                                   const char       *attribute);
+const char       *ps_directory_entry_get_value   (PsDirectoryEntry *self,
+                                                  const char       *attribute,
+                                                  guint             index,
+                                                  gsize            *length);
 /* Raw values (GBytes), or NULL when absent. */
 GPtrArray        *ps_directory_entry_get_values (PsDirectoryEntry *self,
                                                  const char       *attribute);

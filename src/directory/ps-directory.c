@@ -1099,7 +1099,7 @@ entry_from_message (LDAP        *ld,
   struct berval attr = { 0, NULL };
   struct berval *values = NULL;
   PsDirectoryEntry *entry;
-  g_autofree char *name = NULL;
+  char name[256];
   int rc;
 
   if (ldap_get_dn_ber (ld, msg, &ber, &dn) != LDAP_SUCCESS)
@@ -1113,8 +1113,11 @@ entry_from_message (LDAP        *ld,
        rc == LDAP_SUCCESS && attr.bv_val != NULL;
        rc = ldap_get_attribute_ber (ld, msg, ber, &attr, &values))
     {
-      g_free (name);
-      name = g_strndup (attr.bv_val, attr.bv_len);
+      /* attribute names are short; a longer one is cut, never overrun */
+      gsize n = MIN (attr.bv_len, sizeof name - 1);
+
+      memcpy (name, attr.bv_val, n);
+      name[n] = '\0';
       for (guint i = 0; values != NULL && values[i].bv_val != NULL; i++)
         ps_directory_entry_add_value (entry, name, values[i].bv_val, values[i].bv_len);
       if (values != NULL)

@@ -637,8 +637,9 @@ test_collection_mapping_add_remove (void)
   g_assert_true (gui_test_wait (fields_loaded, page, 20000));
   g_test_message ("status: %s",
                   ps_collection_mapping_page_get_status_text (PS_COLLECTION_MAPPING_PAGE (page)));
+  /* The seed's Employees collection has the field, with its three options. */
   g_assert_nonnull (strstr (ps_collection_mapping_page_get_status_text (PS_COLLECTION_MAPPING_PAGE (page)),
-                            "Integration Status AD"));
+                            "PandaSync sets it to Active"));
   search_group (page, type, "Sales");
   g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "unique_id_combo")), ==,
                    "objectSid");
@@ -665,6 +666,7 @@ test_collection_mapping_add_remove (void)
   g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
   mapping = g_ptr_array_index (ps_profile_get_mappings (profile), 0);
   g_assert_cmpuint (mapping->fields->len, ==, 1);
+  g_assert_nonnull (mapping->status_field);
   g_assert_cmpstr (((PsFieldMap *) g_ptr_array_index (mapping->fields, 0))->attribute, ==, "department");
   g_assert_true (ps_wizard_page_get_complete (page));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping"));

@@ -144,10 +144,22 @@ update_state (PsCollectionMappingPage *self)
                                ps_profile_get_mappings (get_profile (self))->len > 0 && !pending);
 }
 
+static gboolean
+has_option (const PsGuiChoice *field,
+            const char        *option)
+{
+  for (guint i = 0; field->options != NULL && field->options[i] != NULL; i++)
+    if (g_ascii_strcasecmp (field->options[i], option) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Finds the Integration Status AD field and says what PandaSync will do. */
 static void
 update_status_label (PsCollectionMappingPage *self)
 {
   g_autofree char *text = NULL;
+  const PsGuiChoice *status = NULL;
 
   g_clear_pointer (&self->status_field, g_free);
   for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
@@ -155,19 +167,33 @@ update_status_label (PsCollectionMappingPage *self)
       const PsGuiChoice *field = g_ptr_array_index (self->fields, i);
 
       if (g_ascii_strcasecmp (field->name, PS_GUI_STATUS_FIELD_NAME) == 0)
-        self->status_field = g_strdup (field->id);
+        status = field;
     }
 
   if (self->fields == NULL)
-    text = g_strdup (_("Choose a collection to see whether it tracks the integration status."));
-  else if (self->status_field != NULL)
-    text = g_strdup_printf (_("The collection has the field “%s”: PandaSync sets it to Active, "
-                              "Inactive or None for each record."), PS_GUI_STATUS_FIELD_NAME);
+    {
+      text = g_strdup (_("Choose a collection to see whether it tracks the integration status."));
+    }
+  else if (status != NULL && has_option (status, "Active") && has_option (status, "Inactive"))
+    {
+      self->status_field = g_strdup (status->id);
+      text = g_strdup_printf (_("The collection has the field “%s”: PandaSync sets it to Active, "
+                                "Inactive or None for each record."), PS_GUI_STATUS_FIELD_NAME);
+    }
+  else if (status != NULL)
+    {
+      text = g_strdup_printf (_("The collection has a field “%s”, but not with the options Active, "
+                                "Inactive and None. Make it a Single Select List with those options "
+                                "in Asset Panda, then choose the collection again."),
+                              PS_GUI_STATUS_FIELD_NAME);
+    }
   else
-    text = g_strdup_printf (_("Optional: to track each record’s status, add a field to the collection "
-                              "in Asset Panda. For Name, enter “%s”; for Type, select Single Select "
-                              "List; add the options Active, Inactive and None. PandaSync uses it "
-                              "once it exists."), PS_GUI_STATUS_FIELD_NAME);
+    {
+      text = g_strdup_printf (_("Optional: to track each record’s status, add a field to the collection "
+                                "in Asset Panda. For Name, enter “%s”; for Type, select Single Select "
+                                "List; add the options Active, Inactive and None. PandaSync uses it "
+                                "once it exists."), PS_GUI_STATUS_FIELD_NAME);
+    }
   gtk_label_set_text (self->status_label, text);
 }
 

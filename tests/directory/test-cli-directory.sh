@@ -49,7 +49,7 @@ json_field() {  # FILE EXPR: python3 evaluates EXPR over the list of objects
   /usr/bin/python3 -c "import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if ($2) else 1)" "$1"
 }
 
-tap_plan 25
+tap_plan 27
 expect "test-connection passes every step over LDAPS" 0 'ok +Find the group .*engineering' -- \
   "$cli" test-connection $G --group engineering
 expect "test-connection passes with StartTLS" 0 'Encrypted \(StartTLS\), certificate checked' -- \
@@ -95,6 +95,10 @@ expect "groups --search" 0 'engineering' -- "$cli" directory groups $G --search 
 expect "user --json decodes the account" 0 '"userAccountControl":"546".*"disabled_flag":true' -- \
   "$cli" directory user user00100 --json $G
 expect "members needs --group" 2 'needs --group' -- "$cli" directory members $G
+expect "a value that is not UTF-8 is printed as null, not a crash" 0 '"jpegPhoto":null' -- \
+  "$cli" directory user user00002 --json --attr jpegPhoto $G
+expect "… and reported on stderr" 0 'jpegPhoto value .* is not valid UTF-8' -- \
+  bash -c "'$cli' directory user user00002 --json --attr jpegPhoto $G 2>&1 >/dev/null"
 
 # the password never appears in any output
 out=$("$cli" test-connection $G --json -v 2>&1; "$cli" directory user user00001 $G -v 2>&1;

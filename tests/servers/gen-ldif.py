@@ -14,6 +14,7 @@ The rules below are the single source of truth for what the tests expect:
   i % 100 == 0  -> disabled, userAccountControl 514 / 546 / 66050 in turn;
   i % 100 == 50 -> accountExpires in 2020 (expired, so not enabled);
   i % 100 == 51 -> accountExpires in 2100 (enabled).
+  user00002 has a jpegPhoto that is not UTF-8 text.
   engineering = users 1..300 + platform; platform = 301..350 + sre;
   sre = 351..360 + engineering (a cycle).
 """
@@ -143,7 +144,10 @@ def fixture(w, n):
         elif i <= 360:
             groups.append(gdn("sre"))
         uid = "user%05d" % i
-        w(entry(udn(uid), user_attrs(i, uid, "Test User %05d" % i, "Test", "User%05d" % i, groups)))
+        attrs = user_attrs(i, uid, "Test User %05d" % i, "Test", "User%05d" % i, groups)
+        if i == 2:
+            attrs.append(("jpegPhoto", b"\xff\xd8\xff\xe0 not text"))   # bytes that are not UTF-8
+        w(entry(udn(uid), attrs))
     for i, uid, cn, given, sn in special:
         dn = "cn=%s,ou=people,%s" % (dn_escape(cn), BASE)
         attrs = user_attrs(i, uid, cn, given, sn, [gdn(rd)])

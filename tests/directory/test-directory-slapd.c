@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -931,6 +932,48 @@ test_drop_mid_search (void)
   }
 }
 
+typedef struct {
+  Collector c;
+  guint pages;
+} Killer;
+
+static gboolean
+kill_after_two_pages_cb (GPtrArray  *entries,
+                         gboolean    restarted,
+                         gpointer    user_data,
+                         GError    **error)
+{
+  Killer *k = user_data;
+
+  if (++k->pages == 2)
+    {
+      pid_t pid = (pid_t) g_ascii_strtoll (env ("PS_TEST_SLAPD_PID"), NULL, 10);
+
+      g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+      for (guint i = 0; i < 100 && kill (pid, 0) == 0; i++)
+        g_usleep (20000);
+    }
+  return collect_cb (entries, restarted, &k->c, error);
+}
+
+/* Runs last: it kills the slapd of this run in the middle of a paged read. */
+static void
+test_server_killed (void)
+{
+  g_autoptr(PsDirectory) dir = connected ();
+  g_autoptr(GError) error = NULL;
+  Killer k = { { 0 }, 0 };
+
+  collector_init (&k.c);
+  g_assert_false (ps_directory_list_members_sync (dir, "cn=all-staff,ou=groups,dc=example,dc=com", PS_NESTED_OFF,
+                                                  NULL, kill_after_two_pages_cb, &k, NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL);
+  g_assert_cmpuint (k.pages, ==, 2);
+  g_assert_cmpuint (k.c.entries->len, ==, 2000);
+  collector_clear (&k.c);
+}
+
 /* ---------------------------------------------------------------- async */
 
 static void
@@ -1008,5 +1051,7 @@ main (int    argc,
   g_test_add_func ("/slapd/read/cancelled", test_cancelled);
   g_test_add_func ("/slapd/read/drop-mid-search", test_drop_mid_search);
   g_test_add_func ("/slapd/async", test_async);
+  /* last: the read suite runs after the others, and this ends the server */
+  g_test_add_func ("/slapd/read/zz-server-killed", test_server_killed);
   return g_test_run ();
 }

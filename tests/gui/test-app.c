@@ -1,0 +1,157 @@
+/* test-app.c — the application as started from the command line
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Each case runs PsApplication with real arguments in its own subprocess
+ * (one application per process, as in real life), looks at the window it
+ * opened and quits.
+ */
+
+#include <stdlib.h>
+
+#include "gui-test-util.h"
+#include "ps-application.h"
+
+typedef struct {
+  PsApplication *app;
+  const char    *expect_page;
+  gboolean       expect_wizard;
+  const char    *expect_path;
+  gboolean       checked;
+} Check;
+
+/* ---------------------------------------------------------------- helpers */
+
+static char *
+write_set_up_profile (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".conf", NULL);
+  char *path = g_build_filename (g_get_user_config_dir (), "elsewhere", file, NULL);
+  g_autoptr(PsProfile) profile = ps_profile_new (name);
+  PsTargetConfig *t = ps_profile_get_target (profile);
+  PsDirectoryConfig *d = ps_profile_get_directory (profile);
+  g_autoptr(GError) error = NULL;
+
+  t->client_id = g_strdup ("ps-demo-client");
+  g_strfreev (d->uris);
+  d->uris = g_strsplit ("ldaps://dc1.example.com", " ", -1);
+  d->bind_dn = g_strdup ("svc@example.com");
+  d->base_dn = g_strdup ("DC=example,DC=com");
+  ps_profile_save_to_file (profile, path, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static gboolean
+on_check_timeout_cb (gpointer data)
+{
+  Check *check = data;
+  PsWindow *window = ps_application_get_window (check->app);
+
+  g_assert_nonnull (window);
+  if (window != NULL)
+    {
+      PsWizardPage *page = ps_window_get_visible_page (window);
+
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+      g_assert_cmpint (ps_window_get_wizard (window), ==, check->expect_wizard);
+      g_assert_cmpstr (ps_wizard_page_get_page_id (page), ==, check->expect_page);
+      if (check->expect_path != NULL)
+        g_assert_cmpstr (ps_profile_get_path (ps_window_get_profile (window)), ==, check->expect_path);
+    }
+  check->checked = TRUE;
+  g_action_group_activate_action (G_ACTION_GROUP (check->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+run_app (Check       *check,
+         const char **args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  int status;
+
+  g_ptr_array_add (argv, (char *) "pandasync");
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  check->app = ps_application_new ();
+  g_timeout_add (1500, on_check_timeout_cb, check);
+  status = g_application_run (G_APPLICATION (check->app), argv->len - 1, (char **) argv->pdata);
+  g_clear_object (&check->app);
+  return status;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+static void
+test_profile_file_and_page (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = write_set_up_profile ("office");
+      const char *args[] = { "--profile-file", path, "--page", "users", NULL };
+      Check check = { NULL, "user-mapping", FALSE, path, FALSE };
+
+      g_assert_cmpint (run_app (&check, args), ==, 0);
+      g_assert_true (check.checked);
+      exit (g_test_failed () ? 1 : 0);
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_first_run_shows_wizard (void)
+{
+  if (g_test_subprocess ())
+    {
+      const char *args[] = { NULL };
+      Check check = { NULL, "connection", TRUE, NULL, FALSE };
+
+      g_assert_cmpint (run_app (&check, args), ==, 0);
+      g_assert_true (check.checked);
+      exit (g_test_failed () ? 1 : 0);
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+static void
+test_unknown_page_fails (void)
+{
+  if (g_test_subprocess ())
+    {
+      const char *args[] = { "--page", "nope", NULL };
+      Check check = { NULL, NULL, FALSE, NULL, FALSE };
+
+      /* No window: the command line is refused before anything opens. */
+      check.app = ps_application_new ();
+      {
+        const char *argv[] = { "pandasync", args[0], args[1], NULL };
+        int status = g_application_run (G_APPLICATION (check.app), 3, (char **) argv);
+
+        g_assert_cmpint (status, ==, 1);
+        g_assert_null (ps_application_get_window (check.app));
+      }
+      g_clear_object (&check.app);
+      exit (g_test_failed () ? 1 : 0);
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*no page called*nope*");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  gui_test_init (&argc, &argv);
+
+  g_test_add_func ("/gui/app/profile-file-and-page", test_profile_file_and_page);
+  g_test_add_func ("/gui/app/first-run-shows-wizard", test_first_run_shows_wizard);
+  g_test_add_func ("/gui/app/unknown-page-fails", test_unknown_page_fails);
+  return g_test_run ();
+}

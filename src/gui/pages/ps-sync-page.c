@@ -38,6 +38,7 @@ typedef struct {
   GtkProgressBar *bar;
   GtkLabel       *counts;
   gint64          first_progress_us;
+  gboolean        finished;
 } MappingRow;
 
 struct _PsSyncPage
@@ -396,7 +397,7 @@ on_engine_event_cb (const PsSyncEvent *event,
     {
     case PS_SYNC_EVENT_LOG:
       add_log (self, event->level, event->time_us, event->mapping, event->message);
-      if (row != NULL && event->level >= PS_LOG_INFO)
+      if (row != NULL && !row->finished && event->level >= PS_LOG_INFO)
         gtk_label_set_text (row->status, event->message);
       break;
     case PS_SYNC_EVENT_PROGRESS:
@@ -427,6 +428,7 @@ on_engine_event_cb (const PsSyncEvent *event,
       if (row != NULL)
         {
           g_autofree char *counts = format_counts (event->counts);
+          row->finished = TRUE;
           gtk_label_set_text (row->counts, counts);
           gtk_label_set_text (row->status, status_text (event->status));
           gtk_widget_set_tooltip_text (GTK_WIDGET (row->status), event->message);

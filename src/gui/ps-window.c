@@ -109,7 +109,12 @@ update_buttons (PsWindow *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->forward_button), label != NULL);
   if (label != NULL)
-    gtk_button_set_label (self->forward_button, label);
+    {
+      gtk_button_set_label (self->forward_button, label);
+      /* Hiding a widget takes its default status away: give it back, so that
+       * Enter in a field presses Done. */
+      gtk_window_set_default (GTK_WINDOW (self), GTK_WIDGET (self->forward_button));
+    }
   gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), complete && !applying);
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->wizard && index > 0 && !applying);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), applying);
@@ -330,7 +335,6 @@ ps_window_constructed (GObject *object)
                                G_CONNECT_SWAPPED);
     }
   gtk_stack_set_visible_child_name (self->stack, table[0].id);
-  gtk_window_set_default (GTK_WINDOW (self), GTK_WIDGET (self->forward_button));
   update_mode (self);
   on_stack_visible_child_changed_cb (self);
 }

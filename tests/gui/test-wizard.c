@@ -300,6 +300,12 @@ test_connection_completeness (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+static gboolean
+url_error_shown (gpointer page)
+{
+  return ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_API_URL) != NULL;
+}
+
 static void
 test_connection_invalid_url (void)
 {
@@ -317,7 +323,12 @@ test_connection_invalid_url (void)
   gui_test_type (gui_test_child (page, type, "user_entry"), "svc");
   gui_test_type (gui_test_child (page, type, "bind_password_entry"), "pw");
   gui_test_type (gui_test_child (page, type, "base_dn_entry"), "DC=example,DC=com");
-  gtk_button_clicked (ps_window_get_forward_button (window));
+  /* Enter in a field presses Done (GtkButton's "activate" shows the press
+   * for a moment before it clicks). */
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (window))
+                 == GTK_WIDGET (ps_window_get_forward_button (window)));
+  gtk_widget_activate (gui_test_child (page, type, "base_dn_entry"));
+  g_assert_true (gui_test_wait (url_error_shown, page, 5000));
   g_assert_true (gui_test_wait (page_idle, page, 5000));
 
   /* Checked before any network: each problem under its own field. */

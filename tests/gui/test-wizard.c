@@ -369,6 +369,7 @@ test_connection_wrong_ldap_password (void)
   g_assert_true (gtk_style_context_has_class (gtk_widget_get_style_context (
                    gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "bind_password_entry")), "error"));
   g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), >, 3);
+  g_assert_true (gtk_widget_get_visible (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "result_label")));
   /* It stays on the page, and nothing was saved. */
   g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
   g_assert_null (ps_profile_get_target (profile)->client_id);
@@ -427,6 +428,8 @@ test_connection_success_moves_on (void)
 
   for (PsGuiField f = PS_GUI_FIELD_API_URL; f < PS_GUI_N_FIELDS; f++)
     g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), f));
+  g_assert_nonnull (strstr (gtk_label_get_text (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "result_label")),
+                            "saved"));
   /* Saved: the settings in the profile file, the secrets in the keyring. */
   contents = read_profile_file (profile);
   g_assert_nonnull (strstr (contents, dir->ldap_uri));

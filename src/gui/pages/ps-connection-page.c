@@ -33,6 +33,7 @@ struct _PsConnectionPage
   GtkEntry             *password_entry;
   GtkLabel             *password_error_label;
   GtkLabel             *plaintext_warning_label;
+  GtkLabel             *result_label;
   GtkBox               *steps_box;
   GtkListBox           *steps_list;
   GtkComboBoxText      *tls_combo;
@@ -263,6 +264,22 @@ add_step_row (PsConnectionPage      *self,
   gtk_widget_set_visible (GTK_WIDGET (self->steps_box), TRUE);
 }
 
+/* The one-line outcome above the steps; NULL hides it. */
+static void
+show_result (PsConnectionPage *self,
+             const char       *text,
+             gboolean          ok)
+{
+  GtkStyleContext *style = gtk_widget_get_style_context (GTK_WIDGET (self->result_label));
+
+  gtk_label_set_text (self->result_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->result_label), text != NULL);
+  if (ok)
+    gtk_style_context_remove_class (style, "ps-field-error");
+  else
+    gtk_style_context_add_class (style, "ps-field-error");
+}
+
 static PsDialect
 active_dialect (PsConnectionPage *self)
 {
@@ -471,6 +488,8 @@ on_secrets_stored_cb (GObject      *source,
       return;
     }
   self = PS_CONNECTION_PAGE (user_data);
+  show_result (self, _("Both connections work. The settings are saved, and the secrets are in the keyring."),
+               TRUE);
   ps_wizard_page_apply_complete (PS_WIZARD_PAGE (self), TRUE);
 }
 
@@ -513,6 +532,8 @@ on_connections_tested_cb (GObject      *source,
     }
   if (!ok)
     {
+      show_result (self, _("The connection test failed. The fields at fault are marked; correct them "
+                           "and click Done again."), FALSE);
       ps_wizard_page_apply_complete (page, FALSE);
       return;
     }
@@ -542,6 +563,7 @@ ps_connection_page_apply (PsWizardPage *page,
   g_set_object (&self->apply_cancellable, cancellable);
   clear_field_errors (self);
   clear_steps (self);
+  show_result (self, NULL, TRUE);
 
   g_clear_object (&self->candidate);
   self->candidate = ps_profile_new (ps_profile_get_name (profile));
@@ -617,6 +639,7 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, plaintext_warning_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, result_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, steps_box);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, steps_list);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, tls_combo);

@@ -13,7 +13,11 @@
 
 #include "pages/ps-sync-page.h"
 #include "ps-application.h"
+#include "ps-gui-backend.h"
 #include "ps-pages.h"
+
+/* How often the tray looks at the run history. */
+#define TRAY_REFRESH_SECONDS 10
 
 struct _PsApplication
 {
@@ -25,6 +29,9 @@ struct _PsApplication
   PsWindow       *window;
   char           *page;       /* --page */
   gboolean        from_file;  /* --profile-file: not remembered as the last profile */
+
+  guint           tray_refresh_id;
+  GCancellable   *tray_cancellable;   /* the running history read */
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
@@ -145,6 +152,47 @@ update_notice (PsApplication *self)
 }
 
 /* ---------------------------------------------------------------- callbacks */
+
+static void
+on_latest_run_read_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  PsApplication *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsGuiLatestRun) latest = ps_gui_backend_latest_run_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_APPLICATION (user_data);
+  g_clear_object (&self->tray_cancellable);
+  if (latest == NULL)
+    {
+      g_debug ("Cannot read the run history: %s", error->message);
+      return;
+    }
+  switch (latest->state)
+    {
+    case PS_GUI_RUN_RUNNING:
+      ps_tray_set_state (self->tray, PS_TRAY_STATE_SYNCING, NULL);
+      break;
+    case PS_GUI_RUN_FAILED:
+      ps_tray_set_state (self->tray, PS_TRAY_STATE_ERROR, latest->detail);
+      break;
+    case PS_GUI_RUN_NONE:
+    case PS_GUI_RUN_OK:
+    default:
+      ps_tray_set_state (self->tray, PS_TRAY_STATE_IDLE, NULL);
+      break;
+    }
+}
+
+static gboolean
+on_tray_refresh_timeout_cb (gpointer user_data)
+{
+  ps_application_refresh_tray (PS_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
 
 static void
 on_quit_activated_cb (GSimpleAction *action,
@@ -361,6 +409,9 @@ ps_application_activate (GApplication *app)
   if (self->page != NULL)
     ps_window_show_page (self->window, self->page);
   update_notice (self);
+  if (self->tray_refresh_id == 0)
+    self->tray_refresh_id = g_timeout_add_seconds (TRAY_REFRESH_SECONDS, on_tray_refresh_timeout_cb, self);
+  ps_application_refresh_tray (self);
   gtk_window_present (GTK_WINDOW (self->window));
 }
 
@@ -369,6 +420,9 @@ ps_application_dispose (GObject *object)
 {
   PsApplication *self = PS_APPLICATION (object);
 
+  g_clear_handle_id (&self->tray_refresh_id, g_source_remove);
+  g_cancellable_cancel (self->tray_cancellable);
+  g_clear_object (&self->tray_cancellable);
   g_clear_object (&self->tray);
   g_clear_object (&self->profile);
   g_clear_object (&self->settings);
@@ -444,6 +498,19 @@ ps_application_get_profile (PsApplication *self)
 {
   g_return_val_if_fail (PS_IS_APPLICATION (self), NULL);
   return self->profile;
+}
+
+void
+ps_application_refresh_tray (PsApplication *self)
+{
+  g_return_if_fail (PS_IS_APPLICATION (self));
+
+  if (self->profile == NULL || self->tray == NULL)
+    return;
+  g_cancellable_cancel (self->tray_cancellable);
+  g_clear_object (&self->tray_cancellable);
+  self->tray_cancellable = g_cancellable_new ();
+  ps_gui_backend_latest_run_async (self->profile, self->tray_cancellable, on_latest_run_read_cb, self);
 }
 
 gboolean

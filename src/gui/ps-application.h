@@ -21,6 +21,11 @@ PsWindow      *ps_application_get_window   (PsApplication *self);
 PsTray        *ps_application_get_tray     (PsApplication *self);
 PsProfile     *ps_application_get_profile  (PsApplication *self);
 
+/* Reads the latest run from the profile's history now and shows it in the
+ * tray (it is also read every few seconds, so runs of the background service
+ * or the command line show too). */
+void           ps_application_refresh_tray (PsApplication *self);
+
 /* Whether closing the window keeps the app running in the tray. */
 gboolean       ps_application_keeps_running_in_tray (PsApplication *self);
 

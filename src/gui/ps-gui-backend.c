@@ -540,6 +540,84 @@ last_run_thread (GTask        *task,
                          (GDestroyNotify) g_date_time_unref);
 }
 
+static const char *
+describe_failed_status (PsRunStatus status)
+{
+  switch (status)
+    {
+    case PS_RUN_PAUSED:
+      return _("a mapping paused");
+    case PS_RUN_INTERRUPTED:
+      return _("it was interrupted");
+    case PS_RUN_FAILED:
+    case PS_RUN_RUNNING:
+    case PS_RUN_SUCCEEDED:
+    case PS_RUN_CANCELLED:
+    default:
+      return _("see the History page");
+    }
+}
+
+static void
+latest_run_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  g_autoptr(PsState) state = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  PsGuiLatestRun *latest = g_new0 (PsGuiLatestRun, 1);
+
+  latest->state = PS_GUI_RUN_NONE;
+  if (!g_file_test (data->state_path, G_FILE_TEST_EXISTS))
+    {
+      g_task_return_pointer (task, latest, (GDestroyNotify) ps_gui_latest_run_free);
+      return;
+    }
+  state = ps_state_open (data->state_path, &error);
+  runs = state != NULL ? ps_state_list_runs (state, 20, &error) : NULL;
+  if (runs == NULL)
+    {
+      ps_gui_latest_run_free (latest);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Newest first; previews (dry runs) change nothing, so they do not count. */
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const PsRunInfo *info = g_ptr_array_index (runs, i);
+      g_autofree char *when = NULL;
+
+      if (info->dry_run)
+        continue;
+      latest->started = g_date_time_new_from_unix_local (info->started_at);
+      switch (info->status)
+        {
+        case PS_RUN_RUNNING:
+          latest->state = PS_GUI_RUN_RUNNING;
+          break;
+        case PS_RUN_FAILED:
+        case PS_RUN_PAUSED:
+        case PS_RUN_INTERRUPTED:
+          latest->state = PS_GUI_RUN_FAILED;
+          /* Translators: the date and time of a run, see g_date_time_format() */
+          when = g_date_time_format (latest->started, C_("run time", "%-d %B, %H:%M"));
+          /* Translators: what happened, and when the run started */
+          latest->detail = g_strdup_printf (_("%s (%s)"), describe_failed_status (info->status), when);
+          break;
+        case PS_RUN_SUCCEEDED:
+        case PS_RUN_CANCELLED:
+        default:
+          latest->state = PS_GUI_RUN_OK;
+          break;
+        }
+      break;
+    }
+  g_task_return_pointer (task, latest, (GDestroyNotify) ps_gui_latest_run_free);
+}
+
 static void
 start_task (TaskData            *data,
             gpointer             source_tag,
@@ -730,5 +808,36 @@ ps_gui_backend_last_run_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_last_run_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_latest_run_free (PsGuiLatestRun *run)
+{
+  if (run == NULL)
+    return;
+  g_clear_pointer (&run->started, g_date_time_unref);
+  g_free (run->detail);
+  g_free (run);
+}
+
+void
+ps_gui_backend_latest_run_async (PsProfile           *profile,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (PS_IS_PROFILE (profile));
+
+  start_task (task_data_new (profile, NULL), ps_gui_backend_latest_run_async,
+              latest_run_thread, cancellable, callback, user_data);
+}
+
+PsGuiLatestRun *
+ps_gui_backend_latest_run_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_latest_run_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

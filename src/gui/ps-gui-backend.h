@@ -126,4 +126,28 @@ void       ps_gui_backend_last_run_async  (PsProfile           *profile,
 GDateTime *ps_gui_backend_last_run_finish (GAsyncResult  *result,
                                            GError       **error);
 
+/* How the latest real run of a profile went, for the tray. */
+typedef enum {
+  PS_GUI_RUN_NONE,      /* never ran */
+  PS_GUI_RUN_RUNNING,
+  PS_GUI_RUN_OK,        /* succeeded, or was cancelled */
+  PS_GUI_RUN_FAILED,    /* failed, paused or interrupted */
+} PsGuiRunState;
+
+typedef struct {
+  PsGuiRunState  state;
+  GDateTime     *started;   /* NULL with PS_GUI_RUN_NONE */
+  char          *detail;    /* translated, for PS_GUI_RUN_FAILED: what went wrong and when */
+} PsGuiLatestRun;
+
+void ps_gui_latest_run_free (PsGuiLatestRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsGuiLatestRun, ps_gui_latest_run_free)
+
+void            ps_gui_backend_latest_run_async  (PsProfile           *profile,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+PsGuiLatestRun *ps_gui_backend_latest_run_finish (GAsyncResult  *result,
+                                                  GError       **error);
+
 G_END_DECLS

@@ -125,6 +125,7 @@ gui_test_init (int    *argc,
   g_autofree char *config = g_build_filename (home, "config", NULL);
   g_autofree char *cache = g_build_filename (home, "cache", NULL);
   g_autofree char *data = g_build_filename (home, "data", NULL);
+  g_autofree char *state = g_build_filename (home, "state", NULL);
 
   /* Like ps_test_init, but the system data dirs stay visible: widgets need
    * the icon themes and the MIME database. The user dirs are private. */
@@ -132,6 +133,7 @@ gui_test_init (int    *argc,
   g_setenv ("XDG_CONFIG_HOME", config, TRUE);
   g_setenv ("XDG_CACHE_HOME", cache, TRUE);
   g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("LC_ALL", "C.UTF-8", FALSE);
   g_unsetenv ("PANDASYNC_PROFILE");

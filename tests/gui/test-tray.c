@@ -14,6 +14,7 @@
 
 #include "gui-test-util.h"
 #include "ps-application.h"
+#include "ps-state.h"
 
 static GPid watcher_pid;
 static PsApplication *app;   /* one app for both tests, as a user's session */
@@ -66,6 +67,18 @@ static gboolean
 tray_registered (gpointer tray)
 {
   return ps_tray_get_available (PS_TRAY (tray)) && ps_tray_get_registered (PS_TRAY (tray));
+}
+
+static gboolean
+tray_in_error (gpointer tray)
+{
+  return ps_tray_get_state (PS_TRAY (tray)) == PS_TRAY_STATE_ERROR;
+}
+
+static gboolean
+tray_idle (gpointer tray)
+{
+  return ps_tray_get_state (PS_TRAY (tray)) == PS_TRAY_STATE_IDLE;
 }
 
 static gboolean
@@ -170,10 +183,39 @@ test_tray_host_keeps_app_in_tray (void)
   g_assert_cmpuint (g_strv_length (items), ==, 1);
   g_test_message ("registered item: %s", items[0]);
 
-  ps_tray_set_state (tray, PS_TRAY_STATE_ERROR, "Asset Panda is unavailable");
-  g_assert_cmpint (ps_tray_get_state (tray), ==, PS_TRAY_STATE_ERROR);
-  g_assert_nonnull (strstr (ps_tray_get_status_text (tray), "Asset Panda is unavailable"));
-  ps_tray_set_state (tray, PS_TRAY_STATE_IDLE, NULL);
+  /* The tray follows the profile's run history: a paused run is an error
+   * until a later run succeeds; previews do not count. */
+  {
+    g_autofree char *path = ps_profile_dup_state_path (ps_application_get_profile (app));
+    g_autofree char *dir = g_path_get_dirname (path);
+    g_autoptr(PsState) state = NULL;
+    gint64 run;
+
+    g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+    state = ps_state_open (path, &error);
+    g_assert_no_error (error);
+    run = ps_state_begin_run (state, "schedule", FALSE, &error);
+    g_assert_no_error (error);
+    ps_state_finish_run (state, run, PS_RUN_PAUSED, &error);
+    g_assert_no_error (error);
+    ps_application_refresh_tray (app);
+    g_assert_true (gui_test_wait (tray_in_error, tray, 5000));
+    g_test_message ("tray: %s", ps_tray_get_status_text (tray));
+    g_assert_nonnull (strstr (ps_tray_get_status_text (tray), "paused"));
+
+    run = ps_state_begin_run (state, "manual", TRUE, &error);
+    g_assert_no_error (error);
+    ps_state_finish_run (state, run, PS_RUN_SUCCEEDED, &error);
+    ps_application_refresh_tray (app);
+    gui_test_settle (500);
+    g_assert_cmpint (ps_tray_get_state (tray), ==, PS_TRAY_STATE_ERROR);
+
+    run = ps_state_begin_run (state, "manual", FALSE, &error);
+    g_assert_no_error (error);
+    ps_state_finish_run (state, run, PS_RUN_SUCCEEDED, &error);
+    ps_application_refresh_tray (app);
+    g_assert_true (gui_test_wait (tray_idle, tray, 5000));
+  }
 
   gtk_window_close (GTK_WINDOW (window));
   g_assert_true (gui_test_wait (window_hidden, window, 5000));

@@ -367,7 +367,7 @@ kill "$(cat "$tmp/slapd-login/run/slapd.pid")" 2> /dev/null
 bench_total=$(since "$bench_start")
 {
 printf '\nPandaSync sync-engine benchmark — %s users (slapd %s, ldap:// on loopback), emulator latency %s ms, Concurrency=%s, Classic batch %s\n' \
-  "$USERS" "$(slapd -V 2>&1 | grep -o '[0-9]\+\.[0-9]\+\.[0-9]\+' | head -1)" "$LATENCY_MS" "$CONCURRENCY" "$BATCH"
+  "$USERS" "$(dpkg-query -W -f '${Version}' slapd 2> /dev/null || echo '?')" "$LATENCY_MS" "$CONCURRENCY" "$BATCH"
 printf '%s, %s cores; floor = what the hardware and protocol allow in this run\n\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)"
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$out/rows.tsv"; }
 : > "$out/rows.tsv"

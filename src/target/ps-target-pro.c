@@ -16,6 +16,7 @@
 #define PRO_CREATE_BATCH  100
 #define PRO_UPDATE_BATCH  5    /* documented maximum of PUT /collection-records */
 #define MAX_WRITE_ROUNDS  4
+#define PRO_IDS_BY_GET    3    /* up to this many ids: one GET each, no questions */
 
 #define PS_TYPE_TARGET_PRO (ps_target_pro_get_type ())
 G_DECLARE_FINAL_TYPE (PsTargetPro, ps_target_pro, PS, TARGET_PRO, PsTarget)
@@ -463,6 +464,10 @@ pro_get_records (PsTarget             *target,
   return g_steal_pointer (&records);
 }
 
+static GPtrArray *pro_search_records (PsTarget *target, const char *account, const char *module,
+                                      const char *collection, const PsTargetQuery *query,
+                                      GCancellable *cancellable, GError **error);
+
 static GPtrArray *
 pro_search_records (PsTarget             *target,
                     const char           *account,
@@ -479,8 +484,53 @@ pro_search_records (PsTarget             *target,
   int got = (int) page;
   gboolean first = TRUE;
 
-  if (query->ids->len > 0)
+  if (query->ids->len > 0 && query->ids->len <= PRO_IDS_BY_GET)
     return pro_get_records (target, account, module, collection, query, cancellable, error);
+  if (query->ids->len > 0)
+    {
+      /* Many ids: one GET each costs more calls than reading every page
+       * when the collection has fewer pages than ids. Ask for the total. */
+      g_autoptr(JsonNode) body = search_body (account, module, collection, NULL, 0, 1);
+      g_autoptr(PsHttpCall) call = ps_http_call_new ("POST", body, "/collection-records/search");
+      g_autoptr(JsonNode) root = ps_target_call (target, call, cancellable, error);
+      g_autoptr(PsTargetQuery) all = NULL;
+      g_autoptr(GHashTable) wanted = NULL;
+      g_autoptr(GPtrArray) every = NULL;
+      g_autofree char *t = NULL;
+      gint64 count;
+
+      if (root == NULL)
+        return NULL;
+      t = ps_json_member_text (ps_json_find_object (root, "data.pagination", "pagination", "data", NULL),
+                               "total", "totalCount", NULL);
+      count = t != NULL ? g_ascii_strtoll (t, NULL, 10) : -1;
+      if (count < 0 || (count + PRO_PAGE - 1) / PRO_PAGE >= (gint64) query->ids->len)
+        return pro_get_records (target, account, module, collection, query, cancellable, error);
+
+      all = ps_target_query_new ();
+      all->modified_since = query->modified_since != NULL ? g_date_time_ref (query->modified_since) : NULL;
+      {
+        GHashTableIter iter;
+        gpointer k, v;
+
+        g_hash_table_iter_init (&iter, query->filters);
+        while (g_hash_table_iter_next (&iter, &k, &v))
+          ps_target_query_add_filter (all, k, v);
+      }
+      every = pro_search_records (target, account, module, collection, all, cancellable, error);
+      if (every == NULL)
+        return NULL;
+      wanted = g_hash_table_new (g_str_hash, g_str_equal);
+      for (guint i = 0; i < query->ids->len; i++)
+        g_hash_table_add (wanted, g_ptr_array_index (query->ids, i));
+      for (guint i = 0; i < every->len; i++)
+        {
+          PsTargetRecord *r = g_ptr_array_index (every, i);
+          if (g_hash_table_contains (wanted, r->id))
+            g_ptr_array_add (records, ps_target_record_copy (r));
+        }
+      return g_steal_pointer (&records);
+    }
 
   while (got == (int) page && (query->limit == 0 || records->len < query->limit))
     {

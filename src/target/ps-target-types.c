@@ -196,6 +196,24 @@ ps_target_record_new (const char *id)
   return record;
 }
 
+PsTargetRecord *
+ps_target_record_copy (const PsTargetRecord *record)
+{
+  PsTargetRecord *copy = ps_target_record_new (record->id);
+  GHashTableIter iter;
+  gpointer k, v;
+
+  copy->archived = record->archived;
+  copy->updated_at = g_strdup (record->updated_at);
+  g_hash_table_iter_init (&iter, record->values);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    g_hash_table_insert (copy->values, g_strdup (k), g_strdup (v));
+  g_hash_table_iter_init (&iter, record->option_ids);
+  while (g_hash_table_iter_next (&iter, &k, &v))
+    g_hash_table_insert (copy->option_ids, g_strdup (k), g_strdup (v));
+  return copy;
+}
+
 void
 ps_target_record_free (PsTargetRecord *record)
 {

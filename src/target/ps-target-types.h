@@ -128,6 +128,7 @@ PsTargetUser   *ps_target_user_new     (void);
 void            ps_target_user_free    (PsTargetUser *user);
 
 PsTargetRecord *ps_target_record_new   (const char *id);
+PsTargetRecord *ps_target_record_copy  (const PsTargetRecord *record);
 void            ps_target_record_free  (PsTargetRecord *record);
 const char     *ps_target_record_get   (const PsTargetRecord *record, const char *key);
 

@@ -7,7 +7,7 @@
  *
  *   create  N creates into Employees, one batch API call
  *   update  N creates (untimed), then N updates (timed)
- *   paced   N single GETs (Pro records by id), paced at RATE_CALLS/RATE_WINDOW
+ *   paced   N calls (Pro: the columns, then PUTs of 5 updates), paced at RATE_CALLS/RATE_WINDOW
  *
  * Prints one line of key=value figures for the timed part.
  */
@@ -187,10 +187,12 @@ main (int    argc,
     }
   else
     {
+      /* N calls in all: the columns, then N − 1 PUTs of 5 updates each of
+       * the seeded records. */
       g_autoptr(PsTargetQuery) all = ps_target_query_new ();
-      g_autoptr(PsTargetQuery) query = ps_target_query_new ();
       g_autoptr(GPtrArray) list = NULL;
-      g_autoptr(GPtrArray) got = NULL;
+      g_autoptr(GPtrArray) fields = NULL;
+      g_autoptr(GPtrArray) updates = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
 
       all->limit = 5;
       list = ps_target_search_records_sync (target, account, module, coll, all, NULL, &error);
@@ -207,16 +209,25 @@ main (int    argc,
       target = new_target (&config, &error);
       ps_target_get_stats (target, &before);
       start = g_get_monotonic_time ();
-      for (guint i = 0; i < n; i++)
-        ps_target_query_add_id (query, ((PsTargetRecord *) g_ptr_array_index (list, i % list->len))->id);
-      got = ps_target_search_records_sync (target, account, module, coll, query, NULL, &error);
-      if (got == NULL)
+      fields = ps_target_list_fields_sync (target, account, module, coll, NULL, &error);
+      if (fields == NULL)
         {
           g_printerr ("%s\n", error->message);
           return 1;
         }
-      records = got->len;
-      failed = n - got->len;
+      for (guint i = 0; i < (n - 1) * 5; i++)
+        {
+          PsTargetWrite *w = ps_target_write_new_update (((PsTargetRecord *) g_ptr_array_index (list, i % list->len))->id);
+          ps_target_write_set (w, key ("field_5", "4_title_text"), "Paced");
+          g_ptr_array_add (updates, w);
+        }
+      if (!ps_target_write_records_sync (target, account, module, coll, updates, NULL, &error))
+        {
+          g_printerr ("%s\n", error->message);
+          return 1;
+        }
+      failed = count_failures (updates);
+      records = updates->len;
     }
   end = g_get_monotonic_time ();
   ps_target_get_stats (target, &after);

@@ -10,7 +10,8 @@
 # Throughput runs have the emulator's rate limit off; "floor" is calls ×
 # latency ÷ concurrency, the best any client can do with that many calls.
 # The paced run scales the documented 400 calls / 180 s down to 40 / 18 s
-# (same rate, 10× shorter windows) and sends 5 windows' worth of single GETs;
+# (same rate, 10× shorter windows) and sends 5 windows' worth of calls (Pro
+# PUTs of 5 updates each);
 # a sliding-window pacer can send the first window at once, so its ideal time
 # is (windows − 1) × window and the achieved rate is (calls − one window's
 # calls) ÷ elapsed.
@@ -119,7 +120,7 @@ echo "| dialect | run    | records | failed | calls | calls/rec | wall s | floor
 echo "|---------|--------|--------:|-------:|------:|----------:|-------:|--------:|-----------:|------:|"
 for r in "${rows[@]}"; do echo "$r"; done
 echo
-echo "Pacing: single GETs (Pro records by id), latency ${latency} ms, concurrency $conc"
+echo "Pacing: Pro PUTs of 5 updates, latency ${latency} ms, concurrency $conc"
 echo
 echo "| limit     | calls | wall s  | ideal s | achieved/s | limit/s | of limit | 429s | max in a window |"
 echo "|-----------|------:|--------:|--------:|-----------:|--------:|---------:|-----:|----------------:|"

@@ -34,18 +34,30 @@ pro_ids (PsTarget *target,
   return ids;
 }
 
-/* Fetches @n records one GET each, @concurrency at once. */
-static GPtrArray *
-fetch_by_ids (PsTarget  *target,
-              GPtrArray *ids,
-              GError   **error)
+/* Many calls at once: Pro PUTs carry at most 5 updates, so 5 × @n updates of
+ * the seeded records make @n calls. Returns how many updates were done. */
+static guint
+many_calls (PsTarget  *target,
+            GPtrArray *ids,
+            GError   **error)
 {
-  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  guint done = 0;
 
-  for (guint i = 0; i < ids->len; i++)
-    ps_target_query_add_id (query, g_ptr_array_index (ids, i));
-  return ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
-                                        query, NULL, error);
+  for (guint i = 0; i < ids->len * 5; i++)
+    {
+      PsTargetWrite *w = ps_target_write_new_update (g_ptr_array_index (ids, i % ids->len));
+      g_autofree char *title = g_strdup_printf ("Title %u", i);
+
+      ps_target_write_set (w, EMU_PRO_EMPLOYEES "_4_title_text", title);
+      g_ptr_array_add (writes, w);
+    }
+  if (!ps_target_write_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                     writes, NULL, error))
+    return 0;
+  for (guint i = 0; i < writes->len; i++)
+    done += ((PsTargetWrite *) g_ptr_array_index (writes, i))->done;
+  return done;
 }
 
 /* ---------------------------------------------------------------- 429, pacing */
@@ -56,25 +68,25 @@ run_storm (const char *format)
   g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "10/2", NULL);
   g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 1000, 1);   /* no pacing: meet the 429s */
   g_autoptr(GPtrArray) ids = pro_ids (target, 30);
-  g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *sw = g_strdup_printf ("{\"retry_after_format\": \"%s\"}", format);
   PsTargetStats stats;
   gint64 start;
   double elapsed;
+  guint done;
 
   ps_emu_faults (emu, sw);
   start = g_get_monotonic_time ();
-  records = fetch_by_ids (target, ids, &error);
+  done = many_calls (target, ids, &error);
   elapsed = seconds_since (start);
   g_assert_no_error (error);
-  g_assert_cmpuint (records->len, ==, 30);
+  g_assert_cmpuint (done, ==, 150);
   ps_target_get_stats (target, &stats);
   g_test_message ("429 storm (%s): %.2f s, %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT
                   " answered 429", format, elapsed, stats.requests, stats.rate_limited);
   g_assert_cmpuint (stats.rate_limited, >, 0);
   g_assert_cmpuint (stats.retries, >=, stats.rate_limited);
-  /* 31 calls at 10 per 2 s: Retry-After makes it take about three windows… */
+  /* 32 calls at 10 per 2 s: Retry-After makes it take about three windows… */
   g_assert_cmpfloat (elapsed, >=, 3.0);
   g_assert_cmpfloat (elapsed, <, 15.0);
   /* …and after a 429 every call waits, so few calls are wasted. */
@@ -99,24 +111,27 @@ test_pacing (void)
   g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "10/2", NULL);
   g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 10, 2);
   g_autoptr(GPtrArray) ids = NULL;
-  g_autoptr(GPtrArray) records = NULL;
   g_autoptr(GError) error = NULL;
   PsTargetStats stats;
   gint64 start = g_get_monotonic_time ();
   double elapsed;
+  guint done;
 
   ids = pro_ids (target, 30);
-  records = fetch_by_ids (target, ids, &error);
+  done = many_calls (target, ids, &error);
   elapsed = seconds_since (start);
   g_assert_no_error (error);
-  g_assert_cmpuint (records->len, ==, 30);
+  g_assert_cmpuint (done, ==, 150);
   ps_target_get_stats (target, &stats);
-  g_test_message ("paced: 31 calls in %.2f s, max %" G_GINT64_FORMAT " in any 2 s window",
-                  elapsed, ps_emu_stat (emu, "max_attempts_in_window"));
+  g_test_message ("paced: %" G_GUINT64_FORMAT " calls in %.2f s, max %" G_GINT64_FORMAT
+                  " in any 2 s window", stats.requests, elapsed,
+                  ps_emu_stat (emu, "max_attempts_in_window"));
+  g_assert_cmpuint (stats.requests, ==, 32);
   g_assert_cmpuint (stats.rate_limited, ==, 0);
   g_assert_cmpint (ps_emu_stat (emu, "rate_limited"), ==, 0);
   g_assert_cmpint (ps_emu_stat (emu, "max_attempts_in_window"), <=, 10);
   g_assert_cmpint (ps_emu_stat (emu, "max_attempts_in_window"), >=, 9);   /* and uses the room */
+  /* 32 calls, 10 per 2 s: the last ones go after three full windows */
   g_assert_cmpfloat (elapsed, >=, 5.5);
   g_assert_cmpfloat (elapsed, <, 10.0);
 }
@@ -540,13 +555,6 @@ test_create_201 (void)
 
 /* ---------------------------------------------------------------- cancel */
 
-static gboolean
-cancel_cb (gpointer data)
-{
-  g_cancellable_cancel (data);
-  return G_SOURCE_REMOVE;
-}
-
 static gpointer
 cancel_thread (gpointer data)
 {
@@ -561,25 +569,62 @@ test_cancel (void)
   g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--latency-ms", "200", NULL);
   g_autoptr(PsTarget) target = ps_emu_pro (emu, 2, 400, 180);
   g_autoptr(GPtrArray) ids = pro_ids (target, 40);
+  g_autoptr(GPtrArray) fields = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
-  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
   g_autoptr(GError) error = NULL;
   g_autoptr(GThread) thread = NULL;
   gint64 start;
 
-  (void) cancel_cb;
-  for (guint i = 0; i < ids->len; i++)
-    ps_target_query_add_id (query, g_ptr_array_index (ids, i));
+  fields = ps_target_list_fields_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < ids->len * 5; i++)
+    {
+      PsTargetWrite *w = ps_target_write_new_update (g_ptr_array_index (ids, i % ids->len));
+      ps_target_write_set (w, EMU_PRO_EMPLOYEES "_4_title_text", "Cancelled");
+      g_ptr_array_add (writes, w);
+    }
   thread = g_thread_new ("cancel", cancel_thread, cancellable);
   start = g_get_monotonic_time ();
-  records = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
-                                           query, cancellable, &error);
-  g_assert_null (records);
+  g_assert_false (ps_target_write_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                                writes, cancellable, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   /* 40 calls at 200 ms, 2 at once, would take 4 s */
   g_assert_cmpfloat (seconds_since (start), <, 1.5);
+  /* the writes not done say so */
+  g_assert_error (((PsTargetWrite *) g_ptr_array_index (writes, writes->len - 1))->error,
+                  G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_thread_join (g_steal_pointer (&thread));
+}
+
+/* Many ids in a small collection: reading its pages beats one GET per id. */
+static void
+test_many_ids (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) ids = pro_ids (target, 5);
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  g_autoptr(PsTargetQuery) few = ps_target_query_new ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 4; i++)
+    ps_target_query_add_id (query, g_ptr_array_index (ids, i));
+  records = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                           query, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 4);
+  g_assert_cmpuint (ps_emu_count_route (emu, "GET /collection-record/{id}"), ==, 0);
+  g_clear_pointer (&records, g_ptr_array_unref);
+  /* up to three ids: one GET each */
+  ps_target_query_add_id (few, g_ptr_array_index (ids, 0));
+  ps_target_query_add_id (few, "01HWQZZZZZZZZZZZZZZZZZZZZZ");   /* unknown: skipped */
+  records = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                           few, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1);
+  g_assert_cmpuint (ps_emu_count_route (emu, "GET /collection-record/{id}"), >=, 1);
 }
 
 int
@@ -606,6 +651,7 @@ main (int    argc,
   g_test_add_func ("/target/faults/wrong-password", test_wrong_password);
   g_test_add_func ("/target/faults/wrong-key", test_wrong_key);
   g_test_add_func ("/target/faults/cancel", test_cancel);
+  g_test_add_func ("/target/faults/pro/many-ids-read-pages", test_many_ids);
   g_test_add_data_func ("/target/liberal/token-field-access_token", "access_token", test_token_field);
   g_test_add_data_func ("/target/liberal/token-field-token", "token", test_token_field);
   g_test_add_func ("/target/liberal/list-value-display_name", test_display_name);

@@ -1804,8 +1804,10 @@ typedef struct {
   gpointer         user_data;
 } AsyncRun;
 
+/* Shared by the task and every pending idle flush: reference-counted, so a
+ * flush that is still queued when the run completes finds it alive. */
 static void
-async_run_free (AsyncRun *ar)
+async_run_clear (AsyncRun *ar)
 {
   g_clear_object (&ar->engine);
   g_main_context_unref (ar->context);
@@ -1814,7 +1816,12 @@ async_run_free (AsyncRun *ar)
   g_free (ar->options.only_mapping);
   g_free (ar->options.trigger);
   g_clear_pointer (&ar->options.expected_plan, ps_plan_free);
-  g_free (ar);
+}
+
+static void
+async_run_release (gpointer data)
+{
+  g_rc_box_release_full (data, (GDestroyNotify) async_run_clear);
 }
 
 static gboolean
@@ -1849,7 +1856,7 @@ on_worker_event_cb (const PsSyncEvent *event,
   if (schedule)
     {
       GSource *idle = g_idle_source_new ();
-      g_source_set_callback (idle, flush_events_cb, ar, NULL);
+      g_source_set_callback (idle, flush_events_cb, g_rc_box_acquire (ar), async_run_release);
       g_source_set_priority (idle, G_PRIORITY_DEFAULT_IDLE);
       g_source_attach (idle, ar->context);
       g_source_unref (idle);
@@ -1885,8 +1892,10 @@ on_run_done_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   PsSyncResult *result;
 
-  /* Deliver the last queued events before the result. */
+  /* Deliver the last queued events before the result; later flushes find
+   * nothing to deliver and no one to deliver it to. */
   flush_events_cb (ar);
+  ar->user_func = NULL;
   result = g_task_propagate_pointer (G_TASK (res), &error);
   if (result == NULL)
     g_task_return_error (outer, g_steal_pointer (&error));
@@ -1907,7 +1916,7 @@ ps_engine_run_async (PsEngine            *self,
 
   g_return_if_fail (PS_IS_ENGINE (self));
 
-  ar = g_new0 (AsyncRun, 1);
+  ar = g_rc_box_new0 (AsyncRun);
   ar->engine = g_object_ref (self);
   ar->context = g_main_context_ref_thread_default ();
   g_mutex_init (&ar->lock);
@@ -1930,7 +1939,7 @@ ps_engine_run_async (PsEngine            *self,
 
   outer = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (outer, ps_engine_run_async);
-  g_task_set_task_data (outer, ar, (GDestroyNotify) async_run_free);
+  g_task_set_task_data (outer, ar, async_run_release);
 
   inner = g_task_new (self, cancellable, on_run_done_cb, g_object_ref (outer));
   g_task_set_task_data (inner, ar, NULL);

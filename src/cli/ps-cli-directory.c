@@ -229,9 +229,9 @@ directory_checks (PsProfile  *profile,
 
   if (dir == NULL)
     {
-      PsCheckStep *step = ps_check_step_new ("ldap-password", _("Find the directory password"));
+      PsConnectionStep *step = ps_connection_step_new ("ldap-password", _("Find the directory password"));
 
-      ps_check_step_finish (step, g_get_monotonic_time (), error, NULL);
+      ps_connection_step_done (step, g_get_monotonic_time (), error, NULL);
       g_ptr_array_add (steps, step);
       return;
     }
@@ -266,7 +266,7 @@ print_steps (PsCliContext *ctx,
       json_builder_begin_array (b);
       for (guint i = 0; i < steps->len; i++)
         {
-          PsCheckStep *s = g_ptr_array_index (steps, i);
+          PsConnectionStep *s = g_ptr_array_index (steps, i);
 
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "id");
@@ -274,7 +274,7 @@ print_steps (PsCliContext *ctx,
           json_builder_set_member_name (b, "title");
           json_builder_add_string_value (b, s->title);
           json_builder_set_member_name (b, "result");
-          json_builder_add_string_value (b, ps_check_result_to_string (s->result));
+          json_builder_add_string_value (b, ps_step_status_to_string (s->status));
           json_builder_set_member_name (b, "message");
           json_builder_add_string_value (b, s->message != NULL ? s->message : "");
           json_builder_set_member_name (b, "duration_ms");
@@ -296,8 +296,8 @@ print_steps (PsCliContext *ctx,
     }
   for (guint i = 0; i < steps->len; i++)
     {
-      PsCheckStep *s = g_ptr_array_index (steps, i);
-      const char *mark = s->result == PS_CHECK_OK ? "ok" : s->result == PS_CHECK_FAILED ? "FAILED" : "skipped";
+      PsConnectionStep *s = g_ptr_array_index (steps, i);
+      const char *mark = s->status == PS_STEP_OK ? "ok" : s->status == PS_STEP_FAILED ? "FAILED" : "skipped";
 
       g_print ("%-7s %-40s %8.1f ms  %s\n", mark, s->title, s->duration_us / 1000.0,
                s->message != NULL ? s->message : "");
@@ -322,7 +322,7 @@ ps_cli_test_connection (PsCliContext  *ctx,
                                entries);
   g_autoptr(GError) error = NULL;
   g_autoptr(PsProfile) profile = NULL;
-  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
   gboolean passed;
 
   if (!ps_cli_parse (ctx, context, &argc, &argv))
@@ -346,7 +346,7 @@ ps_cli_test_connection (PsCliContext  *ctx,
     }
   for (guint i = 0; i < G_N_ELEMENTS (check_sections); i++)
     check_sections[i].func (profile, group, steps);
-  passed = ps_check_steps_passed (steps);
+  passed = ps_connection_steps_passed (steps);
   print_steps (ctx, steps, passed);
   return passed ? PS_CLI_EXIT_OK : PS_CLI_EXIT_FAILURE;
 }

@@ -49,6 +49,33 @@ ps_connection_step_finish (PsConnectionStep *step,
     step->error = g_error_copy (error);
 }
 
+void
+ps_connection_step_done (PsConnectionStep *step,
+                         gint64            started_us,
+                         const GError     *error,
+                         const char       *message)
+{
+  ps_connection_step_finish (step, started_us, error != NULL ? PS_STEP_FAILED : PS_STEP_OK,
+                             error != NULL ? NULL : message, error);
+}
+
+void
+ps_connection_step_skip (PsConnectionStep *step,
+                         const char       *message)
+{
+  g_return_if_fail (step != NULL);
+
+  step->status = PS_STEP_SKIPPED;
+  g_free (step->message);
+  step->message = g_strdup (message);
+}
+
+gboolean
+ps_connection_steps_passed (GPtrArray *steps)
+{
+  return ps_connection_steps_first_failure (steps) == NULL;
+}
+
 const char *
 ps_step_status_to_string (PsStepStatus status)
 {

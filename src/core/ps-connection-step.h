@@ -30,7 +30,15 @@ void              ps_connection_step_free   (PsConnectionStep *step);
 void              ps_connection_step_finish (PsConnectionStep *step, gint64 started_us,
                                              PsStepStatus status, const char *message,
                                              const GError *error);
+/* Marks the step done: ok when @error is NULL (with @message), failed with
+ * @error's message otherwise; the duration runs from @started_us. */
+void              ps_connection_step_done   (PsConnectionStep *step, gint64 started_us,
+                                             const GError *error, const char *message);
+void              ps_connection_step_skip   (PsConnectionStep *step, const char *message);
 const char       *ps_step_status_to_string  (PsStepStatus status);
+
+/* TRUE when no step of @steps FAILED. */
+gboolean          ps_connection_steps_passed (GPtrArray *steps);
 
 /* The first failed step of @steps (of PsConnectionStep*), or NULL. */
 PsConnectionStep *ps_connection_steps_first_failure (GPtrArray *steps);

@@ -2162,12 +2162,12 @@ ps_directory_search_deleted_sync (PsDirectory                 *self,
 
 /* ---------------------------------------------------------------- connection test */
 
-static PsCheckStep *
+static PsConnectionStep *
 add_step (GPtrArray  *steps,
           const char *id,
           const char *title)
 {
-  PsCheckStep *step = ps_check_step_new (id, title);
+  PsConnectionStep *step = ps_connection_step_new (id, title);
 
   g_ptr_array_add (steps, step);
   return step;
@@ -2178,10 +2178,10 @@ skip_rest (GPtrArray *steps)
 {
   for (guint i = 0; i < steps->len; i++)
     {
-      PsCheckStep *step = g_ptr_array_index (steps, i);
+      PsConnectionStep *step = g_ptr_array_index (steps, i);
 
-      if (step->result == PS_CHECK_SKIPPED && step->message == NULL)
-        ps_check_step_skip (step, _("Not tried because an earlier step failed."));
+      if (step->status == PS_STEP_SKIPPED && step->message == NULL)
+        ps_connection_step_skip (step, _("Not tried because an earlier step failed."));
     }
 }
 
@@ -2194,10 +2194,10 @@ test_uri (PsDirectory   *self,
           LDAP         **out,
           GCancellable  *cancellable)
 {
-  PsCheckStep *resolve = add_step (steps, "ldap-resolve", _("Find the directory server"));
-  PsCheckStep *tcp = add_step (steps, "ldap-connect", _("Connect to the directory server"));
-  PsCheckStep *tls = add_step (steps, "ldap-tls", _("Secure the connection (TLS)"));
-  PsCheckStep *bind = add_step (steps, "ldap-bind", _("Log on to the directory"));
+  PsConnectionStep *resolve = add_step (steps, "ldap-resolve", _("Find the directory server"));
+  PsConnectionStep *tcp = add_step (steps, "ldap-connect", _("Connect to the directory server"));
+  PsConnectionStep *tls = add_step (steps, "ldap-tls", _("Secure the connection (TLS)"));
+  PsConnectionStep *bind = add_step (steps, "ldap-bind", _("Log on to the directory"));
   g_autofree char *host = NULL;
   g_autofree char *message = NULL;
   g_autoptr(GError) error = NULL;
@@ -2211,7 +2211,7 @@ test_uri (PsDirectory   *self,
 
   if (!parse_uri (uri, &host, &port, &error))
     {
-      ps_check_step_finish (resolve, start, error, NULL);
+      ps_connection_step_done (resolve, start, error, NULL);
       return FALSE;
     }
   addresses = g_resolver_lookup_by_name (resolver, host, cancellable, &error);
@@ -2221,7 +2221,7 @@ test_uri (PsDirectory   *self,
                                               _("The name %s was not found in DNS (%s). Check the address "
                                                 "in the connection settings."), host, error->message);
 
-      ps_check_step_finish (resolve, start, mapped, NULL);
+      ps_connection_step_done (resolve, start, mapped, NULL);
       return FALSE;
     }
   {
@@ -2230,7 +2230,7 @@ test_uri (PsDirectory   *self,
     message = g_strdup_printf (_("%s is %s"), host, first);
   }
   g_resolver_free_addresses (addresses);
-  ps_check_step_finish (resolve, start, NULL, message);
+  ps_connection_step_done (resolve, start, NULL, message);
   g_clear_pointer (&message, g_free);
 
   start = g_get_monotonic_time ();
@@ -2249,39 +2249,39 @@ test_uri (PsDirectory   *self,
         mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
                               _("Cannot connect to %s port %u: %s. Check the address and port, and that "
                                 "the directory server is running."), host, port, error->message);
-      ps_check_step_finish (tcp, start, mapped, NULL);
+      ps_connection_step_done (tcp, start, mapped, NULL);
       return FALSE;
     }
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   message = g_strdup_printf (_("Port %u is open"), port);
-  ps_check_step_finish (tcp, start, NULL, message);
+  ps_connection_step_done (tcp, start, NULL, message);
   g_clear_pointer (&message, g_free);
 
   start = g_get_monotonic_time ();
   ld = open_uri (self, uri, cancellable, &error);
   if (ld == NULL)
     {
-      ps_check_step_finish (tls, start, error, NULL);
+      ps_connection_step_done (tls, start, error, NULL);
       return TRUE;
     }
   if (is_ldaps (uri) || self->tls_mode != PS_TLS_MODE_NONE)
-    ps_check_step_finish (tls, start, NULL,
+    ps_connection_step_done (tls, start, NULL,
                           self->allow_untrusted ? _("Encrypted, but the certificate is NOT checked (the profile allows an untrusted certificate)")
                           : is_ldaps (uri) ? _("Encrypted (LDAPS), certificate checked")
                           : _("Encrypted (StartTLS), certificate checked"));
   else
-    ps_check_step_skip (tls, _("Not encrypted: the profile turns TLS off."));
+    ps_connection_step_skip (tls, _("Not encrypted: the profile turns TLS off."));
 
   start = g_get_monotonic_time ();
   if (!bind_handle (self, ld, uri, &error))
     {
-      ps_check_step_finish (bind, start, error, NULL);
+      ps_connection_step_done (bind, start, error, NULL);
       ldap_unbind_ext_s (ld, NULL, NULL);
       return TRUE;
     }
   message = g_strdup_printf (_("Logged on as %s"),
                              self->bind_dn != NULL && *self->bind_dn != '\0' ? self->bind_dn : _("anonymous"));
-  ps_check_step_finish (bind, start, NULL, message);
+  ps_connection_step_done (bind, start, NULL, message);
   *out = ld;
   return TRUE;
 }
@@ -2290,7 +2290,7 @@ test_uri (PsDirectory   *self,
  * ps_directory_test_connection_sync:
  * @group: (nullable): a group to look for as the last step
  *
- * Checks the connection step by step and returns the steps (PsCheckStep*),
+ * Checks the connection step by step and returns the steps (PsConnectionStep*),
  * each ok, failed or skipped, with a message and its duration. Leaves the
  * directory connected when every step passed.
  */
@@ -2299,11 +2299,11 @@ ps_directory_test_connection_sync (PsDirectory   *self,
                                    const char    *group,
                                    GCancellable  *cancellable)
 {
-  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) uris = NULL;
-  PsCheckStep *base_step;
-  PsCheckStep *group_step = NULL;
+  PsConnectionStep *base_step;
+  PsConnectionStep *group_step = NULL;
   LDAP *ld = NULL;
   gint64 start;
 
@@ -2312,19 +2312,19 @@ ps_directory_test_connection_sync (PsDirectory   *self,
 
   if (self->uris == NULL || self->uris[0] == NULL)
     {
-      PsCheckStep *srv = add_step (steps, "ldap-discover", _("Find the domain controllers (DNS SRV)"));
+      PsConnectionStep *srv = add_step (steps, "ldap-discover", _("Find the domain controllers (DNS SRV)"));
 
       start = g_get_monotonic_time ();
       uris = effective_uris (self, cancellable, &error);
       if (uris == NULL)
         {
-          ps_check_step_finish (srv, start, error, NULL);
+          ps_connection_step_done (srv, start, error, NULL);
           return g_steal_pointer (&steps);
         }
       {
         g_autofree char *list = g_strjoinv (", ", uris);
 
-        ps_check_step_finish (srv, start, NULL, list);
+        ps_connection_step_done (srv, start, NULL, list);
       }
     }
   else
@@ -2332,7 +2332,7 @@ ps_directory_test_connection_sync (PsDirectory   *self,
 
   for (guint i = 0; uris[i] != NULL; i++)
     {
-      g_autoptr(GPtrArray) attempt = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
+      g_autoptr(GPtrArray) attempt = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
       gboolean reached = test_uri (self, uris[i], attempt, &ld, cancellable);
 
       if (reached || uris[i + 1] == NULL)
@@ -2368,14 +2368,14 @@ ps_directory_test_connection_sync (PsDirectory   *self,
         g_autoptr(GError) missing = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
                                                  _("The profile has no base DN, and the server does not name a default one."));
 
-        ps_check_step_finish (base_step, start, missing, NULL);
+        ps_connection_step_done (base_step, start, missing, NULL);
         skip_rest (steps);
         return g_steal_pointer (&steps);
       }
     base = ps_directory_read_entry_sync (self, base_dn, NULL, cancellable, &error);
     if (base == NULL)
       {
-        ps_check_step_finish (base_step, start, error, NULL);
+        ps_connection_step_done (base_step, start, error, NULL);
         skip_rest (steps);
         return g_steal_pointer (&steps);
       }
@@ -2384,7 +2384,7 @@ ps_directory_test_connection_sync (PsDirectory   *self,
                                                   self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
                                                   ? _("Active Directory") : _("LDAP directory"));
 
-      ps_check_step_finish (base_step, start, NULL, message);
+      ps_connection_step_done (base_step, start, NULL, message);
     }
   }
 
@@ -2395,12 +2395,12 @@ ps_directory_test_connection_sync (PsDirectory   *self,
       start = g_get_monotonic_time ();
       found = ps_directory_find_group_sync (self, group, cancellable, &error);
       if (found == NULL)
-        ps_check_step_finish (group_step, start, error, NULL);
+        ps_connection_step_done (group_step, start, error, NULL);
       else
         {
           g_autofree char *message = g_strdup_printf (_("Found %s"), ps_directory_entry_get_dn (found));
 
-          ps_check_step_finish (group_step, start, NULL, message);
+          ps_connection_step_done (group_step, start, NULL, message);
         }
     }
   skip_rest (steps);

@@ -22,7 +22,7 @@
 #include <gio/gio.h>
 
 #include "ps-profile.h"
-#include "ps-check-step.h"
+#include "ps-connection-step.h"
 #include "ps-directory-entry.h"
 #include "ps-directory-error.h"
 
@@ -92,7 +92,7 @@ GStrv            ps_directory_discover_uris_sync (const char    *domain,
                                                   GError       **error);
 
 /* Connection test: resolve → TCP → TLS → bind → base DN → group. Returns
- * the steps (PsCheckStep*); see ps_check_steps_passed (). */
+ * the steps (PsConnectionStep*); see ps_connection_steps_passed (). */
 GPtrArray       *ps_directory_test_connection_sync   (PsDirectory         *self,
                                                       const char          *group,
                                                       GCancellable        *cancellable);

@@ -131,7 +131,7 @@ is_blank (const char *text)
  * the error code (a wrong password fails the bind step, a locked account
  * too, but they are about different fields). */
 static PsGuiField
-directory_field_for_step (const PsCheckStep *step)
+directory_field_for_step (const PsConnectionStep *step)
 {
   static const struct { PsDirectoryError code; PsGuiField field; } bind_table[] = {
     { PS_DIRECTORY_ERROR_INVALID_CREDENTIALS, PS_GUI_FIELD_AD_PASSWORD },
@@ -207,19 +207,6 @@ target_field_for_step (const PsTargetConfig   *target,
   return PS_GUI_FIELD_API_URL;
 }
 
-static PsConnectionStep *
-connection_step_from_check (const PsCheckStep *check)
-{
-  PsConnectionStep *step = ps_connection_step_new (check->id, check->title);
-  PsStepStatus status = check->result == PS_CHECK_OK ? PS_STEP_OK
-                        : check->result == PS_CHECK_FAILED ? PS_STEP_FAILED
-                        : PS_STEP_SKIPPED;
-
-  ps_connection_step_finish (step, g_get_monotonic_time (), status, check->message, check->error);
-  step->duration_us = check->duration_us;
-  return step;
-}
-
 /* A one-step result for a test that could not start (bad settings). */
 static GPtrArray *
 failed_steps (const char   *id,
@@ -235,7 +222,7 @@ failed_steps (const char   *id,
 }
 
 /* The directory's connection test, in this (worker) thread. Returns the
- * steps as PsCheckStep*, to keep their error codes for the field mapping. */
+ * steps, whose errors keep their codes for the field mapping. */
 static GPtrArray *
 run_directory_test (TaskData     *data,
                     GCancellable *cancellable)
@@ -403,11 +390,11 @@ test_connections_thread (GTask        *task,
       PsConnectionStep *step = g_ptr_array_index (target_steps, i);
       g_ptr_array_add (results, step_result_new (FALSE, step, target_field_for_step (target, step)));
     }
+  g_ptr_array_set_free_func (directory_steps, NULL);
   for (guint i = 0; i < directory_steps->len; i++)
     {
-      const PsCheckStep *check = g_ptr_array_index (directory_steps, i);
-      g_ptr_array_add (results, step_result_new (TRUE, connection_step_from_check (check),
-                                                 directory_field_for_step (check)));
+      PsConnectionStep *step = g_ptr_array_index (directory_steps, i);
+      g_ptr_array_add (results, step_result_new (TRUE, step, directory_field_for_step (step)));
     }
   g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
 }

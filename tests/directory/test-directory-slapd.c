@@ -376,30 +376,30 @@ test_connection_steps (void)
   g_autoptr(PsDirectory) bad_base = NULL;
   g_autoptr(GPtrArray) steps = ps_directory_test_connection_sync (good, "engineering", NULL);
   static const char *const ids[] = { "ldap-resolve", "ldap-connect", "ldap-tls", "ldap-bind", "ldap-base-dn", "ldap-group" };
-  PsCheckStep *step;
+  PsConnectionStep *step;
 
   g_assert_cmpuint (steps->len, ==, G_N_ELEMENTS (ids));
   for (guint i = 0; i < steps->len; i++)
     {
       step = g_ptr_array_index (steps, i);
       g_assert_cmpstr (step->id, ==, ids[i]);
-      g_assert_cmpint (step->result, ==, PS_CHECK_OK);
+      g_assert_cmpint (step->status, ==, PS_STEP_OK);
       g_assert_cmpint (step->duration_us, >=, 0);
     }
-  g_assert_true (ps_check_steps_passed (steps));
+  g_assert_true (ps_connection_steps_passed (steps));
   g_clear_pointer (&steps, g_ptr_array_unref);
 
   g_free (c->base_dn);
   c->base_dn = g_strdup ("ou=nowhere,dc=example,dc=com");
   bad_base = ps_directory_new (c, env ("PS_TEST_LDAP_PASSWORD"));
   steps = ps_directory_test_connection_sync (bad_base, "no such group", NULL);
-  g_assert_false (ps_check_steps_passed (steps));
+  g_assert_false (ps_connection_steps_passed (steps));
   step = g_ptr_array_index (steps, 4);
   g_assert_cmpstr (step->id, ==, "ldap-base-dn");
-  g_assert_cmpint (step->result, ==, PS_CHECK_FAILED);
+  g_assert_cmpint (step->status, ==, PS_STEP_FAILED);
   g_assert_error (step->error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT);
   step = g_ptr_array_index (steps, 5);
-  g_assert_cmpint (step->result, ==, PS_CHECK_SKIPPED);
+  g_assert_cmpint (step->status, ==, PS_STEP_SKIPPED);
 }
 
 static void
@@ -1001,7 +1001,7 @@ test_async (void)
     g_main_context_iteration (NULL, TRUE);
   steps = ps_directory_test_connection_finish (dir, result, &error);
   g_assert_no_error (error);
-  g_assert_true (ps_check_steps_passed (steps));
+  g_assert_true (ps_connection_steps_passed (steps));
   g_clear_object (&result);
 
   ps_directory_list_groups_async (dir, "r", 2, NULL, on_async_done_cb, &result);

@@ -271,21 +271,21 @@ test_error_mapping (void)
 static void
 test_check_steps (void)
 {
-  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_check_step_free);
-  PsCheckStep *a = ps_check_step_new ("a", "A");
-  PsCheckStep *b = ps_check_step_new ("b", "B");
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
+  PsConnectionStep *a = ps_connection_step_new ("a", "A");
+  PsConnectionStep *b = ps_connection_step_new ("b", "B");
   g_autoptr(GError) error = g_error_new_literal (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT, "refused");
 
   g_ptr_array_add (steps, a);
   g_ptr_array_add (steps, b);
-  ps_check_step_finish (a, g_get_monotonic_time (), NULL, "fine");
-  g_assert_cmpint (a->result, ==, PS_CHECK_OK);
-  g_assert_true (ps_check_steps_passed (steps));
-  ps_check_step_finish (b, g_get_monotonic_time (), error, NULL);
-  g_assert_cmpint (b->result, ==, PS_CHECK_FAILED);
+  ps_connection_step_done (a, g_get_monotonic_time (), NULL, "fine");
+  g_assert_cmpint (a->status, ==, PS_STEP_OK);
+  g_assert_true (ps_connection_steps_passed (steps));
+  ps_connection_step_done (b, g_get_monotonic_time (), error, NULL);
+  g_assert_cmpint (b->status, ==, PS_STEP_FAILED);
   g_assert_cmpstr (b->message, ==, "refused");
-  g_assert_false (ps_check_steps_passed (steps));
-  g_assert_cmpstr (ps_check_result_to_string (b->result), ==, "failed");
+  g_assert_false (ps_connection_steps_passed (steps));
+  g_assert_cmpstr (ps_step_status_to_string (b->status), ==, "failed");
 }
 
 static void

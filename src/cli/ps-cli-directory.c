@@ -10,6 +10,7 @@
 
 #include "ps-cli.h"
 #include "ps-directory.h"
+#include "ps-target.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -240,12 +241,34 @@ directory_checks (PsProfile  *profile,
   g_ptr_array_extend_and_steal (steps, g_steal_pointer (&found));
 }
 
-/* Each part of the connection test adds its steps in turn; the Asset Panda
- * part goes after the directory. */
+static void
+target_checks (PsProfile  *profile,
+               const char *group,
+               GPtrArray  *steps)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsTarget) target = ps_target_new_for_profile (profile, NULL, &error);
+  g_autoptr(GPtrArray) found = NULL;
+
+  if (target == NULL)
+    {
+      PsConnectionStep *step = ps_connection_step_new ("api-secrets", _("Find the Asset Panda secrets"));
+
+      ps_connection_step_done (step, g_get_monotonic_time (), error, NULL);
+      g_ptr_array_add (steps, step);
+      return;
+    }
+  found = ps_target_test_connection_sync (target, NULL);
+  g_ptr_array_extend_and_steal (steps, g_steal_pointer (&found));
+}
+
+/* Each part of the connection test adds its steps in turn, in the order of
+ * the Connection page: Asset Panda, then the directory. */
 static const struct {
   const char       *name;
   CheckSectionFunc  func;
 } check_sections[] = {
+  { "asset-panda", target_checks },
   { "directory", directory_checks },
 };
 

@@ -334,10 +334,13 @@ ps_cli_test_connection (PsCliContext  *ctx,
                         char         **argv)
 {
   g_autofree char *group = NULL;
+  g_autofree char *only = NULL;
   const GOptionEntry entries[] = {
     { "group", 'g', 0, G_OPTION_ARG_STRING, &group,
       N_("Also look for this group (name, DN, objectGUID or objectSid); default: the first mapping’s"),
       N_("GROUP") },
+    { "only", 0, 0, G_OPTION_ARG_STRING, &only,
+      N_("Check only one side: asset-panda or directory"), N_("SIDE") },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
@@ -367,8 +370,11 @@ ps_cli_test_connection (PsCliContext  *ctx,
             group = g_strdup (m->group);
         }
     }
+  if (only != NULL && !g_str_equal (only, "asset-panda") && !g_str_equal (only, "directory"))
+    return ps_cli_usage (ctx, _("--only takes asset-panda or directory"));
   for (guint i = 0; i < G_N_ELEMENTS (check_sections); i++)
-    check_sections[i].func (profile, group, steps);
+    if (only == NULL || g_str_equal (only, check_sections[i].name))
+      check_sections[i].func (profile, group, steps);
   passed = ps_connection_steps_passed (steps);
   print_steps (ctx, steps, passed);
   return passed ? PS_CLI_EXIT_OK : PS_CLI_EXIT_FAILURE;

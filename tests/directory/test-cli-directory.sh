@@ -51,23 +51,23 @@ json_field() {  # FILE EXPR: python3 evaluates EXPR over the list of objects
 
 tap_plan 27
 expect "test-connection passes every step over LDAPS" 0 'ok +Find the group .*engineering' -- \
-  "$cli" test-connection $G --group engineering
+  "$cli" test-connection --only directory $G --group engineering
 expect "test-connection passes with StartTLS" 0 'Encrypted \(StartTLS\), certificate checked' -- \
-  "$cli" test-connection --profile-file "$tmp/starttls.conf"
+  "$cli" test-connection --only directory --profile-file "$tmp/starttls.conf"
 expect "test-connection --json lists the steps in order" 0 '"id" : "ldap-resolve"' -- \
-  "$cli" test-connection $G --json
+  "$cli" test-connection --only directory $G --json
 expect "a wrong CA fails the TLS step with its own message" 1 'FAILED +Secure the connection.*not signed by a trusted authority' -- \
-  "$cli" test-connection --profile-file "$tmp/wrongca.conf"
+  "$cli" test-connection --only directory --profile-file "$tmp/wrongca.conf"
 expect "a wrong host name fails the TLS step with its own message" 1 'FAILED +Secure the connection.*issued for another host name' -- \
-  "$cli" test-connection --profile-file "$tmp/wronghost.conf"
+  "$cli" test-connection --only directory --profile-file "$tmp/wronghost.conf"
 expect "a refused port fails the connect step" 1 'FAILED +Connect to the directory server.*refused' -- \
-  "$cli" test-connection --profile-file "$tmp/refused.conf"
+  "$cli" test-connection --only directory --profile-file "$tmp/refused.conf"
 expect "a missing base DN fails its step" 1 'FAILED +Read the base DN.*ou=nowhere' -- \
-  "$cli" test-connection --profile-file "$tmp/nobase.conf"
+  "$cli" test-connection --only directory --profile-file "$tmp/nobase.conf"
 expect "a plaintext bind is refused" 1 'FAILED +Log on.*unencrypted' -- \
-  "$cli" test-connection --profile-file "$tmp/plain.conf"
+  "$cli" test-connection --only directory --profile-file "$tmp/plain.conf"
 expect "a missing group fails the group step" 1 'FAILED +Find the group.*no group “nope”' -- \
-  "$cli" test-connection $G --group nope
+  "$cli" test-connection --only directory $G --group nope
 
 # The fixture really limits the service account like AD's MaxPageSize …
 expect "an unpaged search by the service account stops at 1,000 (size limit)" 4 'Size limit exceeded' -- \
@@ -101,7 +101,7 @@ expect "… and reported on stderr" 0 'jpegPhoto value .* is not valid UTF-8' --
   bash -c "'$cli' directory user user00002 --json --attr jpegPhoto $G 2>&1 >/dev/null"
 
 # the password never appears in any output
-out=$("$cli" test-connection $G --json -v 2>&1; "$cli" directory user user00001 $G -v 2>&1;
-      "$cli" test-connection --profile-file "$tmp/wrongca.conf" -v 2>&1)
+out=$("$cli" test-connection --only directory $G --json -v 2>&1; "$cli" directory user user00001 $G -v 2>&1;
+      "$cli" test-connection --only directory --profile-file "$tmp/wrongca.conf" -v 2>&1)
 ok_if "the bind password is never printed" bash -c '! printf "%s" "$1" | grep -qF "$2"' _ "$out" "$PS_TEST_LDAP_PASSWORD"
 tap_done

@@ -5,15 +5,14 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "ps-directory.h"
 #include "ps-engine.h"
+#include "ps-lock.h"
 #include "ps-secret-store.h"
 #include "ps-target.h"
 
@@ -155,34 +154,11 @@ take_lock (PsProfile  *profile,
            GError    **error)
 {
   g_autofree char *path = lock_path (profile);
-  g_autofree char *dir = g_path_get_dirname (path);
-  int fd;
+  g_autofree char *busy = g_strdup_printf (_("Another sync of the profile “%s” is running (in the app, "
+                                             "the command line or the background service); this one "
+                                             "was not started"), ps_profile_get_name (profile));
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
-                   _("Cannot create the folder %s for the sync state: %s"), dir, g_strerror (saved));
-      return -1;
-    }
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
-                   _("Cannot open the sync lock %s: %s"), path, g_strerror (saved));
-      return -1;
-    }
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      close (fd);
-      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_BUSY,
-                   _("Another sync of the profile “%s” is running (in the app, the command line "
-                     "or the background service); this one was not started"),
-                   ps_profile_get_name (profile));
-      return -1;
-    }
-  return fd;
+  return ps_lock_take (path, busy, error);
 }
 
 static char *
@@ -1779,14 +1755,8 @@ gboolean
 ps_engine_is_locked (PsProfile *profile)
 {
   g_autofree char *path = lock_path (profile);
-  int fd = g_open (path, O_RDWR | O_CLOEXEC, 0600);
-  gboolean locked;
 
-  if (fd < 0)
-    return FALSE;
-  locked = flock (fd, LOCK_SH | LOCK_NB) != 0;
-  close (fd);
-  return locked;
+  return ps_lock_is_held (path);
 }
 
 /* ---------------------------------------------------------------- async */

@@ -5,14 +5,13 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "ps-lock.h"
 #include "ps-scheduler.h"
 #include "ps-state.h"
 
@@ -1134,37 +1133,14 @@ ps_scheduler_claim_service (PsProfile  *profile,
                             GError    **error)
 {
   g_autofree char *path = NULL;
-  g_autofree char *dir = NULL;
-  int fd;
+  g_autofree char *busy = NULL;
 
   g_return_val_if_fail (PS_IS_PROFILE (profile), -1);
 
   path = service_lock_path (profile);
-  dir = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
-                   _("Cannot create the folder %s for the sync state: %s"), dir, g_strerror (saved));
-      return -1;
-    }
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
-                   _("Cannot open the service lock %s: %s"), path, g_strerror (saved));
-      return -1;
-    }
-  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
-    {
-      close (fd);
-      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_BUSY,
-                   _("A PandaSync background service already runs the profile “%s”"),
-                   ps_profile_get_name (profile));
-      return -1;
-    }
-  return fd;
+  busy = g_strdup_printf (_("A PandaSync background service already runs the profile “%s”"),
+                          ps_profile_get_name (profile));
+  return ps_lock_take (path, busy, error);
 }
 
 /* TRUE while a background service (`pandasync-cli service`) runs the profile,
@@ -1173,16 +1149,9 @@ gboolean
 ps_scheduler_service_is_active (PsProfile *profile)
 {
   g_autofree char *path = NULL;
-  gboolean active;
-  int fd;
 
   g_return_val_if_fail (PS_IS_PROFILE (profile), FALSE);
 
   path = service_lock_path (profile);
-  fd = g_open (path, O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return FALSE;
-  active = flock (fd, LOCK_SH | LOCK_NB) != 0;
-  close (fd);
-  return active;
+  return ps_lock_is_held (path);
 }

@@ -281,7 +281,7 @@ ps_http_free (PsHttp *http)
   g_clear_pointer (&http->base, g_uri_unref);
   g_free (http->base_path);
   g_clear_object (&http->extra_ca);
-  g_queue_clear (&http->sent_times);
+  g_queue_clear_full (&http->sent_times, g_free);
   for (guint i = 0; i < http->secrets->len; i++)
     {
       char *s = g_ptr_array_index (http->secrets, i);

@@ -15,6 +15,7 @@
 #include "ps-application.h"
 #include "ps-gui-backend.h"
 #include "ps-pages.h"
+#include "ps-scheduler.h"
 
 /* How often the tray looks at the run history. */
 #define TRAY_REFRESH_SECONDS 10
@@ -32,6 +33,9 @@ struct _PsApplication
 
   guint           tray_refresh_id;
   GCancellable   *tray_cancellable;   /* the running history read */
+
+  PsScheduler    *scheduler;          /* scheduled syncs while the app runs */
+  gulong          profile_changed_id;
 };
 
 G_DEFINE_FINAL_TYPE (PsApplication, ps_application, GTK_TYPE_APPLICATION)
@@ -192,6 +196,81 @@ on_tray_refresh_timeout_cb (gpointer user_data)
 {
   ps_application_refresh_tray (PS_APPLICATION (user_data));
   return G_SOURCE_CONTINUE;
+}
+
+static void
+on_scheduler_run_started_cb (PsScheduler   *scheduler,
+                             PsApplication *self)
+{
+  if (self->tray != NULL)
+    ps_tray_set_state (self->tray, PS_TRAY_STATE_SYNCING, NULL);
+}
+
+/* A scheduled run ended: refresh the tray, and tell the administrator when
+ * it failed or a mapping paused (always), or succeeded (when asked to). */
+static void
+on_scheduler_run_finished_cb (PsScheduler   *scheduler,
+                              PsSyncResult  *result,
+                              const GError  *error,
+                              PsApplication *self)
+{
+  g_autoptr(GNotification) note = NULL;
+  gboolean on_success = self->settings != NULL
+                        && g_settings_get_boolean (self->settings, "notify-on-success");
+
+  ps_application_refresh_tray (self);
+  if (result == NULL)
+    {
+      note = g_notification_new (_("The scheduled sync did not run"));
+      g_notification_set_body (note, error != NULL ? error->message : NULL);
+    }
+  else if (result->status == PS_RUN_PAUSED)
+    {
+      note = g_notification_new (_("A sync mapping is paused"));
+      g_notification_set_body (note, _("More people would be deactivated than the mapping allows. "
+                                       "Review the preview on the Sync page."));
+    }
+  else if (result->status != PS_RUN_SUCCEEDED)
+    {
+      note = g_notification_new (_("The scheduled sync did not complete"));
+      g_notification_set_body (note, _("See the History page for what failed and why."));
+    }
+  else if (on_success)
+    note = g_notification_new (_("The scheduled sync finished"));
+  if (note == NULL)
+    return;
+  g_notification_set_priority (note, result != NULL && result->status == PS_RUN_SUCCEEDED
+                                     ? G_NOTIFICATION_PRIORITY_NORMAL : G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action (note, "app.open");
+  g_application_send_notification (G_APPLICATION (self), "scheduled-sync", note);
+}
+
+static void
+on_profile_changed_cb (PsProfile     *profile,
+                       PsApplication *self)
+{
+  if (self->scheduler != NULL)
+    ps_scheduler_reschedule (self->scheduler);
+}
+
+/* The app runs the profile's schedule itself, unless the background service
+ * does (then the service's runs show up in History and the tray). */
+static void
+start_scheduler (PsApplication *self)
+{
+  if (self->scheduler != NULL || self->profile == NULL)
+    return;
+  if (ps_scheduler_service_is_active (self->profile))
+    {
+      g_info ("The background service runs the schedule of profile %s", ps_profile_get_name (self->profile));
+      return;
+    }
+  self->scheduler = ps_scheduler_new (self->profile, "schedule");
+  g_signal_connect (self->scheduler, "run-started", G_CALLBACK (on_scheduler_run_started_cb), self);
+  g_signal_connect (self->scheduler, "run-finished", G_CALLBACK (on_scheduler_run_finished_cb), self);
+  self->profile_changed_id = g_signal_connect (self->profile, "changed",
+                                               G_CALLBACK (on_profile_changed_cb), self);
+  ps_scheduler_start (self->scheduler);
 }
 
 static void
@@ -411,6 +490,7 @@ ps_application_activate (GApplication *app)
   update_notice (self);
   if (self->tray_refresh_id == 0)
     self->tray_refresh_id = g_timeout_add_seconds (TRAY_REFRESH_SECONDS, on_tray_refresh_timeout_cb, self);
+  start_scheduler (self);
   ps_application_refresh_tray (self);
   gtk_window_present (GTK_WINDOW (self->window));
 }
@@ -420,6 +500,11 @@ ps_application_dispose (GObject *object)
 {
   PsApplication *self = PS_APPLICATION (object);
 
+  if (self->scheduler != NULL)
+    ps_scheduler_stop (self->scheduler);
+  g_clear_object (&self->scheduler);
+  if (self->profile != NULL)
+    g_clear_signal_handler (&self->profile_changed_id, self->profile);
   g_clear_handle_id (&self->tray_refresh_id, g_source_remove);
   g_cancellable_cancel (self->tray_cancellable);
   g_clear_object (&self->tray_cancellable);

@@ -71,7 +71,6 @@ print_summary (PsCliContext *ctx,
     {
       g_autoptr(JsonBuilder) b = json_builder_new ();
       g_autoptr(JsonNode) root = NULL;
-      g_autoptr(JsonNode) plan = ps_plan_to_json (result->plan);
 
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "run");
@@ -107,8 +106,8 @@ print_summary (PsCliContext *ctx,
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "plan");
-      json_builder_add_value (b, g_steal_pointer (&plan));
+      /* The plan itself can be 100 MB for 100k people: it goes to
+       * --plan-out, not into this summary. */
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       ps_cli_print_json (root);

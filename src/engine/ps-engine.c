@@ -18,8 +18,10 @@
 
 /* Writes go to Asset Panda in chunks, so progress, intents and links are
  * recorded as the run goes and a killed run loses at most one chunk's
- * bookkeeping (which the next run recovers by anchor). */
-#define WRITE_CHUNK 100
+ * bookkeeping (which the next run recovers by anchor). A chunk holds several
+ * of the API's batches (100 records on Classic), so that the target can
+ * keep its parallel calls busy. */
+#define WRITE_CHUNK 400
 
 struct _PsEngine
 {

@@ -668,6 +668,25 @@ prepare_collection (Run          *run,
   return TRUE;
 }
 
+static PsItem *
+item_from_record (MappingWork    *work,
+                  PsTargetRecord *r)
+{
+  PsMapping *m = work->mapping;
+  PsItem *item = ps_item_new (r->id);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  item->anchor = g_strdup (ps_target_record_get (r, work->anchor_key));
+  if (m->status_field != NULL)
+    item->status = g_strdup (ps_target_record_get (r, m->status_field));
+  item->active = !r->archived && g_strcmp0 (item->status, work->status_inactive) != 0;
+  g_hash_table_iter_init (&iter, r->values);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    ps_item_set_value (item, key, value);
+  return item;
+}
+
 static GPtrArray *
 read_items (Run          *run,
             MappingWork  *work,
@@ -708,22 +727,7 @@ read_items (Run          *run,
       if (records == NULL)
         return NULL;
       for (guint i = 0; i < records->len; i++)
-        {
-          PsTargetRecord *r = g_ptr_array_index (records, i);
-          PsItem *item = ps_item_new (r->id);
-          GHashTableIter iter;
-          gpointer key, value;
-
-          item->anchor = g_strdup (ps_target_record_get (r, work->anchor_key));
-          if (m->status_field != NULL)
-            item->status = g_strdup (ps_target_record_get (r, m->status_field));
-          item->active = !r->archived
-                         && g_strcmp0 (item->status, work->status_inactive) != 0;
-          g_hash_table_iter_init (&iter, r->values);
-          while (g_hash_table_iter_next (&iter, &key, &value))
-            ps_item_set_value (item, key, value);
-          g_ptr_array_add (items, item);
-        }
+        g_ptr_array_add (items, item_from_record (work, g_ptr_array_index (records, i)));
     }
   return g_steal_pointer (&items);
 }
@@ -734,24 +738,6 @@ read_items (Run          *run,
  * more, and Asset Panda is read in full (fewer calls). */
 #define DELTA_LOOKUPS 50
 
-static PsItem *
-item_from_record (MappingWork    *work,
-                  PsTargetRecord *r)
-{
-  PsMapping *m = work->mapping;
-  PsItem *item = ps_item_new (r->id);
-  GHashTableIter iter;
-  gpointer key, value;
-
-  item->anchor = g_strdup (ps_target_record_get (r, work->anchor_key));
-  if (m->status_field != NULL)
-    item->status = g_strdup (ps_target_record_get (r, m->status_field));
-  item->active = !r->archived && g_strcmp0 (item->status, work->status_inactive) != 0;
-  g_hash_table_iter_init (&iter, r->values);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    ps_item_set_value (item, key, value);
-  return item;
-}
 
 /* The Asset Panda records of a delta run: the linked ones by id, the new
  * people's by anchor. NULL (and *@full set) when a full read is cheaper. */

@@ -662,6 +662,29 @@ def test_record_errors_isolated():
        "the failure is in the history with its reason", failed)
 
 
+def test_permission_stops_writes():
+    s = SETUP
+    for i, uid in enumerate(("perm.one", "perm.two", "perm.three")):
+        add_person(s, 930 + i, uid, "Perm", "Person%d" % i, "IT")
+    # Asset Panda withdraws the API client's user-management permission.
+    s.emu.post("/_admin/faults", {"granular": {"ps-demo-client": False}})
+    seq = s.emu.last_seq()
+    r = s.sync()
+    user_calls = [c for c in s.emu.calls() if c["seq"] > seq and c["path"].startswith("/v3/users")
+                  and c["method"] != "GET"]
+    staff = mapping(r, "Staff")
+    ok(r["_rc"] == 1 and staff.get("status") == "failed" and len(user_calls) == 1
+       and "permission" in (staff.get("message") or "").lower(),
+       "a 403 stops the users mapping's writes at the first call, and says why",
+       (staff, [(c["method"], c["status"]) for c in user_calls]))
+    ok(counts(r, "Employees")[0] == 3, "the collection mapping goes on and creates its 3 records",
+       counts(r, "Employees"))
+    s.emu.post("/_admin/faults", {"granular": {"ps-demo-client": True}})
+    r = s.sync()
+    ok(mapping(r, "Staff").get("status") == "succeeded" and counts(r, "Staff")[0] == 3,
+       "with the permission back, the users are created", mapping(r, "Staff"))
+
+
 def test_leavers_report():
     s = SETUP
     p = s.slapd.search("ou=people," + BASE, "(&(department=Finance)(userAccountControl=512))", "uid", "mail")[1]
@@ -732,7 +755,7 @@ def main():
         for test in (test_full_sync, test_second_run_no_writes, test_delta, test_dry_run_equals_next_run,
                      test_rename_and_move, test_leavers_and_returners, test_field_ownership,
                      test_threshold, test_empty_and_failed_reads, test_record_errors_isolated,
-                     test_leavers_report):
+                     test_permission_stops_writes, test_leavers_report):
             print("# " + test.__name__, flush=True)
             test()
     finally:

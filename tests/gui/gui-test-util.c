@@ -100,6 +100,14 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* The watcher leaves the test's process group, so that killing the group
+ * (a test timeout) does not kill the watcher before it has done its job. */
+static void
+leave_process_group (gpointer data)
+{
+  setsid ();
+}
+
 /* slapd daemonizes: a small watcher stops it once the test is gone. */
 static void
 watch_daemon (const char *pid_text)
@@ -111,7 +119,7 @@ watch_daemon (const char *pid_text)
 
   if (!g_spawn_async (NULL, (char **) argv, NULL,
                       G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_STDIN_FROM_DEV_NULL,
-                      NULL, NULL, NULL, &error))
+                      leave_process_group, NULL, NULL, &error))
     g_test_message ("cannot watch slapd: %s", error->message);
 }
 

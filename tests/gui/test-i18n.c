@@ -87,6 +87,28 @@ test_wizard_in_german (void)
       g_free (gui_test_screenshot (GTK_WIDGET (window), name));
     }
   gtk_widget_destroy (GTK_WIDGET (window));
+
+  /* After setup: the Sync and History pages too. */
+  window = ps_window_new (NULL, profile, FALSE);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+  gtk_widget_show (GTK_WIDGET (window));
+  for (const char *const *id = (const char *const[]) { "sync", "history", NULL }; *id != NULL; id++)
+    {
+      g_autofree char *name = g_strconcat ("page-", *id, "-de", NULL);
+
+      g_assert_true (ps_window_show_page (window, *id));
+      gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (ps_window_get_page (window, *id)));
+      g_free (gui_test_screenshot (GTK_WIDGET (window), name));
+    }
+  g_assert_cmpstr (ps_wizard_page_get_title (ps_window_get_page (window, "history")), ==, "Verlauf");
+  /* Longer German words must not push the window off a 1280-pixel screen. */
+  {
+    int min_width = 0;
+
+    gtk_widget_get_preferred_width (GTK_WIDGET (window), &min_width, NULL);
+    g_assert_cmpint (min_width, <=, 1200);
+  }
+  gtk_widget_destroy (GTK_WIDGET (window));
 }
 
 int

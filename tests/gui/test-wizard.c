@@ -730,6 +730,13 @@ test_main_window_pages (void)
         }
       g_free (gui_test_screenshot (GTK_WIDGET (window), name));
     }
+  /* Every page fits a 1280-pixel screen beside the sidebar. */
+  {
+    int min_width = 0;
+
+    gtk_widget_get_preferred_width (GTK_WIDGET (window), &min_width, NULL);
+    g_assert_cmpint (min_width, <=, 1200);
+  }
   /* The connection page shows what was saved, secrets from the keyring. */
   ps_window_show_page (window, "connection");
   g_assert_cmpstr (gtk_entry_get_text (gui_test_child (ps_window_get_page (window, "connection"),

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Refreshes docs/screenshots/*.png, the pictures README.md shows: the app on
+# the embedded demo (slapd + the Asset Panda emulator, with mappings), one
+# window capture per page, taken on a virtual display.
+#
+#   build-aux/update-screenshots.sh     (after building into _build)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+builddir=${PANDASYNC_BUILDDIR:-$top/_build}
+out="$top/docs/screenshots"
+mkdir -p "$out"
+
+export PANDASYNC_DEMO_DIR=${PANDASYNC_DEMO_DIR:-/tmp/pandasync-screenshots}
+export PANDASYNC_BUILDDIR="$builddir"
+export SHOTS="$out"
+
+"$top/tests/with-session.sh" --x11 -- bash -c '
+  set -euo pipefail
+  top=$1; builddir=$2
+  demo=$PANDASYNC_DEMO_DIR
+  rm -rf "$demo"; mkdir -p "$demo"
+  port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])")
+  eval "$("$top/tests/servers/start-slapd.sh" "$demo/slapd" "$port" --demo)"
+  "$builddir/tests/emulator/ps-emulator" --port 0 --seed "$top/tests/emulator/seed-demo.json" \
+    --rate-limit 0 > "$demo/emu.out" 2>/dev/null & emu=$!
+  trap "kill $emu $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
+  for _ in $(seq 1 100); do grep -q ^URL= "$demo/emu.out" && break; sleep 0.05; done
+  url=$(sed -n "s/^URL=//p" "$demo/emu.out")
+  umask 077
+  printf "[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\nBindPassword=%s\n" \
+    "$PS_TEST_LDAP_PASSWORD" > "$demo/credentials.ini"
+  cat > "$demo/demo.conf" <<PROFILE
+[Profile]
+Id=demo
+CredentialsFile=$demo/credentials.ini
+StateFile=$demo/state.db
+[AssetPanda]
+URL=$url
+ClientId=ps-demo-client
+Email=admin@example.com
+RateCalls=100000
+RateWindow=1
+[Directory]
+URIs=$PS_TEST_LDAPS_URI
+TLS=ldaps
+CAFile=$PS_TEST_CA_FILE
+BindDN=$PS_TEST_LDAP_BIND_DN
+BaseDN=$PS_TEST_LDAP_BASE
+[Schedule]
+Enabled=true
+StartTime=$(date -d tomorrow +%Y-%m-%dT02:00:00)
+Interval=daily
+[UserMapping Staff]
+Account=21040
+Role=30135
+Group=All Staff
+GroupName=All Staff
+[CollectionMapping Employees]
+Account=21040
+Collection=82677
+Group=All Staff
+GroupName=All Staff
+UniqueIdentifier=objectSid
+StatusField=Integration Status AD
+Field.field_1=givenName;overwrite
+Field.field_2=sn;overwrite
+Field.field_3=mail;never-blank
+Field.field_4=department;fill-empty
+PROFILE
+  shoot () {   # PAGE NAME [ACTIONS…]
+    page=$1; name=$2; shift 2
+    GSETTINGS_SCHEMA_DIR="$builddir/data" "$builddir/src/gui/pandasync" \
+      --profile-file "$demo/demo.conf" --page "$page" & app=$!
+    wid=""
+    for _ in $(seq 1 100); do
+      wid=$(xdotool search --onlyvisible --name "PandaSync" 2>/dev/null | head -n 1) && [ -n "$wid" ] && break
+      sleep 0.1
+    done
+    sleep 1.5
+    for action in "$@"; do eval "$action"; done
+    xdotool mousemove 5 795   # no tooltip in the picture
+    sleep 0.5
+    import -window "$wid" "$SHOTS/$name.png"
+    kill $app; wait $app 2>/dev/null || true
+  }
+  shoot connection connection
+  shoot schedule schedule
+  shoot users user-mapping
+  shoot collections collection-mapping
+  # Preview, then Start Sync (buttons at the top right of the Sync page).
+  shoot sync sync-preview "xdotool mousemove --window \$wid 950 82 click 1; sleep 3"
+  shoot sync sync "xdotool mousemove --window \$wid 852 82 click 1; sleep 4"
+  shoot history history "xdotool mousemove --window \$wid 400 181 click 1; sleep 2"
+' bash "$top" "$builddir"
+ls -la "$out"

@@ -587,8 +587,11 @@ classic_search_records (PsTarget             *target,
   }
   offset = got;
 
-  while (got == (int) page && (query->limit == 0 || records->len < query->limit))
+  while (got == (int) page && (query->limit == 0 || records->len < query->limit)
+         && !(query->ids != NULL && query->ids->len > 0 && records->len >= query->ids->len))
     {
+      /* (A query by ids is complete once every id came back: no need to ask
+       * for a page that can only be empty.) */
       g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_http_call_free);
       guint n_pages = 1;
 

@@ -28,7 +28,7 @@ ps_person_new (const char *anchor,
   person->anchor = g_strdup (anchor);
   person->dn = g_strdup (dn);
   person->enabled = TRUE;
-  person->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  person->values = g_ptr_array_new ();
   return person;
 }
 
@@ -41,8 +41,21 @@ ps_person_free (PsPerson *person)
   g_free (person->remote_anchor);
   g_free (person->dn);
   g_free (person->name);
-  g_hash_table_unref (person->values);
+  /* Names are interned; only the values are ours. */
+  for (guint i = 1; i < person->values->len; i += 2)
+    g_free (g_ptr_array_index (person->values, i));
+  g_ptr_array_unref (person->values);
   g_free (person);
+}
+
+static int
+find_value (const PsPerson *person,
+            const char     *attribute)
+{
+  for (guint i = 0; i + 1 < person->values->len; i += 2)
+    if (g_ascii_strcasecmp (g_ptr_array_index (person->values, i), attribute) == 0)
+      return (int) i + 1;
+  return -1;
 }
 
 void
@@ -50,19 +63,30 @@ ps_person_set_value (PsPerson   *person,
                      const char *attribute,
                      const char *value)
 {
-  g_hash_table_replace (person->values, g_ascii_strdown (attribute, -1), g_strdup (value));
+  int at = find_value (person, attribute);
+  g_autofree char *lower = NULL;
+
+  if (at >= 0)
+    {
+      g_free (g_ptr_array_index (person->values, at));
+      g_ptr_array_index (person->values, at) = g_strdup (value);
+      return;
+    }
+  lower = g_ascii_strdown (attribute, -1);
+  g_ptr_array_add (person->values, (gpointer) g_intern_string (lower));
+  g_ptr_array_add (person->values, g_strdup (value));
 }
 
 const char *
 ps_person_get_value (const PsPerson *person,
                      const char     *attribute)
 {
-  g_autofree char *key = NULL;
+  int at;
 
   if (attribute == NULL)
     return NULL;
-  key = g_ascii_strdown (attribute, -1);
-  return g_hash_table_lookup (person->values, key);
+  at = find_value (person, attribute);
+  return at >= 0 ? g_ptr_array_index (person->values, at) : NULL;
 }
 
 PsItem *

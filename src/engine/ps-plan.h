@@ -21,7 +21,9 @@ typedef struct {
   char       *name;           /* for people reading the log */
   gboolean    enabled;        /* not disabled (UAC 0x2) and not expired */
   gboolean    unchanged;      /* a delta read did not read them: nothing changed since */
-  GHashTable *values;         /* lower-case attribute name → value */
+  GPtrArray  *values;         /* pairs: interned lower-case attribute name, value;
+                                 a list, not a hash table: a person has a handful,
+                                 and a directory has 100,000 people */
 } PsPerson;
 
 PsPerson   *ps_person_new       (const char *anchor, const char *dn);

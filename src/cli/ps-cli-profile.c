@@ -11,36 +11,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
-add_string (JsonBuilder *b,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_int (JsonBuilder *b,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
-static void
-add_bool (JsonBuilder *b,
-          const char  *name,
-          gboolean     value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, value);
-}
-
 static const char *
 secret_state (PsProfile    *profile,
               PsSecretKind  kind)
@@ -67,22 +37,22 @@ profile_to_json (PsProfile *profile)
   g_autofree char *state = ps_profile_dup_state_path (profile);
 
   json_builder_begin_object (b);
-  add_string (b, "name", ps_profile_get_name (profile));
-  add_string (b, "id", ps_profile_get_id (profile));
-  add_string (b, "path", ps_profile_get_path (profile));
-  add_string (b, "state_file", state);
-  add_string (b, "credentials_file", ps_profile_get_credentials_file (profile));
+  ps_cli_json_string (b, "name", ps_profile_get_name (profile));
+  ps_cli_json_string (b, "id", ps_profile_get_id (profile));
+  ps_cli_json_string (b, "path", ps_profile_get_path (profile));
+  ps_cli_json_string (b, "state_file", state);
+  ps_cli_json_string (b, "credentials_file", ps_profile_get_credentials_file (profile));
 
   json_builder_set_member_name (b, "asset_panda");
   json_builder_begin_object (b);
-  add_string (b, "url", t->url);
-  add_string (b, "dialect", ps_dialect_to_string (ps_target_config_effective_dialect (t)));
-  add_string (b, "client_id", t->client_id);
-  add_string (b, "email", t->email);
-  add_string (b, "ca_file", t->ca_file);
-  add_int (b, "concurrency", t->concurrency);
-  add_int (b, "rate_calls", t->rate_calls);
-  add_int (b, "rate_window", t->rate_window);
+  ps_cli_json_string (b, "url", t->url);
+  ps_cli_json_string (b, "dialect", ps_dialect_to_string (ps_target_config_effective_dialect (t)));
+  ps_cli_json_string (b, "client_id", t->client_id);
+  ps_cli_json_string (b, "email", t->email);
+  ps_cli_json_string (b, "ca_file", t->ca_file);
+  ps_cli_json_int (b, "concurrency", t->concurrency);
+  ps_cli_json_int (b, "rate_calls", t->rate_calls);
+  ps_cli_json_int (b, "rate_window", t->rate_window);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "directory");
@@ -92,31 +62,31 @@ profile_to_json (PsProfile *profile)
   for (guint i = 0; d->uris != NULL && d->uris[i] != NULL; i++)
     json_builder_add_string_value (b, d->uris[i]);
   json_builder_end_array (b);
-  add_string (b, "domain", d->domain);
-  add_string (b, "tls", ps_tls_mode_to_string (d->tls_mode));
-  add_string (b, "ca_file", d->ca_file);
-  add_bool (b, "allow_untrusted_certificate", d->allow_untrusted);
-  add_bool (b, "allow_plaintext_bind", d->allow_plaintext_bind);
-  add_string (b, "bind_dn", d->bind_dn);
-  add_string (b, "base_dn", d->base_dn);
-  add_int (b, "page_size", d->page_size);
-  add_int (b, "timeout", d->timeout);
-  add_string (b, "nested_groups", ps_nested_mode_to_string (d->nested));
+  ps_cli_json_string (b, "domain", d->domain);
+  ps_cli_json_string (b, "tls", ps_tls_mode_to_string (d->tls_mode));
+  ps_cli_json_string (b, "ca_file", d->ca_file);
+  ps_cli_json_bool (b, "allow_untrusted_certificate", d->allow_untrusted);
+  ps_cli_json_bool (b, "allow_plaintext_bind", d->allow_plaintext_bind);
+  ps_cli_json_string (b, "bind_dn", d->bind_dn);
+  ps_cli_json_string (b, "base_dn", d->base_dn);
+  ps_cli_json_int (b, "page_size", d->page_size);
+  ps_cli_json_int (b, "timeout", d->timeout);
+  ps_cli_json_string (b, "nested_groups", ps_nested_mode_to_string (d->nested));
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "schedule");
   json_builder_begin_object (b);
-  add_bool (b, "enabled", s->enabled);
+  ps_cli_json_bool (b, "enabled", s->enabled);
   if (s->start != NULL)
     {
       g_autofree char *iso = g_date_time_format_iso8601 (s->start);
-      add_string (b, "start", iso);
+      ps_cli_json_string (b, "start", iso);
     }
   else
-    add_string (b, "start", NULL);
-  add_string (b, "interval", ps_interval_to_string (s->interval));
-  add_int (b, "every_hours", s->every_hours);
-  add_int (b, "full_reconciliation_hours", s->full_every_hours);
+    ps_cli_json_string (b, "start", NULL);
+  ps_cli_json_string (b, "interval", ps_interval_to_string (s->interval));
+  ps_cli_json_int (b, "every_hours", s->every_hours);
+  ps_cli_json_int (b, "full_reconciliation_hours", s->full_every_hours);
   json_builder_end_object (b);
 
   json_builder_set_member_name (b, "mappings");
@@ -126,38 +96,38 @@ profile_to_json (PsProfile *profile)
       const PsMapping *m = g_ptr_array_index (mappings, i);
 
       json_builder_begin_object (b);
-      add_string (b, "name", m->name);
-      add_string (b, "kind", m->kind == PS_MAPPING_USERS ? "users" : "collection");
-      add_bool (b, "enabled", m->enabled);
-      add_string (b, "account", m->account);
-      add_string (b, "module", m->module);
-      add_string (b, "group", m->group);
-      add_string (b, "group_name", m->group_name);
+      ps_cli_json_string (b, "name", m->name);
+      ps_cli_json_string (b, "kind", m->kind == PS_MAPPING_USERS ? "users" : "collection");
+      ps_cli_json_bool (b, "enabled", m->enabled);
+      ps_cli_json_string (b, "account", m->account);
+      ps_cli_json_string (b, "module", m->module);
+      ps_cli_json_string (b, "group", m->group);
+      ps_cli_json_string (b, "group_name", m->group_name);
       if (m->kind == PS_MAPPING_USERS)
         {
-          add_string (b, "role", m->role);
-          add_string (b, "email", m->email_attr);
-          add_string (b, "first_name", m->first_name_attr);
-          add_string (b, "last_name", m->last_name_attr);
+          ps_cli_json_string (b, "role", m->role);
+          ps_cli_json_string (b, "email", m->email_attr);
+          ps_cli_json_string (b, "first_name", m->first_name_attr);
+          ps_cli_json_string (b, "last_name", m->last_name_attr);
         }
       else
         {
-          add_string (b, "collection", m->collection);
-          add_string (b, "unique_identifier", m->unique_id_attr);
-          add_string (b, "unique_field", m->unique_field);
-          add_string (b, "status_field", m->status_field);
+          ps_cli_json_string (b, "collection", m->collection);
+          ps_cli_json_string (b, "unique_identifier", m->unique_id_attr);
+          ps_cli_json_string (b, "unique_field", m->unique_field);
+          ps_cli_json_string (b, "status_field", m->status_field);
         }
-      add_bool (b, "match_only", m->match_only);
-      add_int (b, "deactivation_threshold", m->deactivation_threshold);
+      ps_cli_json_bool (b, "match_only", m->match_only);
+      ps_cli_json_int (b, "deactivation_threshold", m->deactivation_threshold);
       json_builder_set_member_name (b, "fields");
       json_builder_begin_array (b);
       for (guint j = 0; j < m->fields->len; j++)
         {
           const PsFieldMap *f = g_ptr_array_index (m->fields, j);
           json_builder_begin_object (b);
-          add_string (b, "field", f->field);
-          add_string (b, "attribute", f->attribute);
-          add_string (b, "ownership", ps_ownership_to_string (f->ownership));
+          ps_cli_json_string (b, "field", f->field);
+          ps_cli_json_string (b, "attribute", f->attribute);
+          ps_cli_json_string (b, "ownership", ps_ownership_to_string (f->ownership));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -168,7 +138,7 @@ profile_to_json (PsProfile *profile)
   json_builder_set_member_name (b, "secrets");
   json_builder_begin_object (b);
   for (PsSecretKind k = 0; k < PS_SECRET_N_KINDS; k++)
-    add_string (b, ps_secret_kind_to_string (k), secret_state (profile, k));
+    ps_cli_json_string (b, ps_secret_kind_to_string (k), secret_state (profile, k));
   json_builder_end_object (b);
 
   json_builder_end_object (b);
@@ -295,7 +265,7 @@ profile_validate (PsCliContext *ctx)
           g_autoptr(JsonNode) root = NULL;
 
           json_builder_begin_object (b);
-          add_bool (b, "valid", FALSE);
+          ps_cli_json_bool (b, "valid", FALSE);
           json_builder_set_member_name (b, "problems");
           json_builder_begin_array (b);
           json_builder_add_string_value (b, error->message);
@@ -315,8 +285,8 @@ profile_validate (PsCliContext *ctx)
       g_autoptr(JsonNode) root = NULL;
 
       json_builder_begin_object (b);
-      add_string (b, "profile", ps_profile_get_name (profile));
-      add_bool (b, "valid", valid);
+      ps_cli_json_string (b, "profile", ps_profile_get_name (profile));
+      ps_cli_json_bool (b, "valid", valid);
       json_builder_set_member_name (b, "problems");
       json_builder_begin_array (b);
       for (guint i = 0; i < problems->len; i++)

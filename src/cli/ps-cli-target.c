@@ -14,27 +14,6 @@
 /* ---------------------------------------------------------------- helpers */
 
 static void
-member_string (JsonBuilder *b,
-               const char  *name,
-               const char  *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-member_bool (JsonBuilder *b,
-             const char  *name,
-             gboolean     value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, value);
-}
-
-static void
 print_node (JsonBuilder *b)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (b);
@@ -86,10 +65,10 @@ print_entities (PsCliContext *ctx,
           PsTargetEntity *e = g_ptr_array_index (list, i);
 
           json_builder_begin_object (b);
-          member_string (b, "id", e->id);
-          member_string (b, "name", e->name);
+          ps_cli_json_string (b, "id", e->id);
+          ps_cli_json_string (b, "name", e->name);
           if (e->key != NULL)
-            member_string (b, "key", e->key);
+            ps_cli_json_string (b, "key", e->key);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -132,21 +111,21 @@ print_fields (PsCliContext *ctx,
           continue;
         }
       json_builder_begin_object (b);
-      member_string (b, "key", f->key);
-      member_string (b, "id", f->id);
-      member_string (b, "name", f->name);
-      member_string (b, "type", ps_field_type_to_string (f->type));
-      member_string (b, "type_name", f->type_name);
-      member_bool (b, "required", f->required);
-      member_bool (b, "unique", f->unique);
+      ps_cli_json_string (b, "key", f->key);
+      ps_cli_json_string (b, "id", f->id);
+      ps_cli_json_string (b, "name", f->name);
+      ps_cli_json_string (b, "type", ps_field_type_to_string (f->type));
+      ps_cli_json_string (b, "type_name", f->type_name);
+      ps_cli_json_bool (b, "required", f->required);
+      ps_cli_json_bool (b, "unique", f->unique);
       json_builder_set_member_name (b, "options");
       json_builder_begin_array (b);
       for (guint j = 0; j < f->options->len; j++)
         {
           PsTargetOption *o = g_ptr_array_index (f->options, j);
           json_builder_begin_object (b);
-          member_string (b, "id", o->id);
-          member_string (b, "label", o->label);
+          ps_cli_json_string (b, "id", o->id);
+          ps_cli_json_string (b, "label", o->label);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -178,13 +157,13 @@ print_users (PsCliContext *ctx,
           continue;
         }
       json_builder_begin_object (b);
-      member_string (b, "id", u->id);
-      member_string (b, "email", u->email);
-      member_string (b, "first_name", u->first_name);
-      member_string (b, "last_name", u->last_name);
-      member_string (b, "role_id", u->role_id);
-      member_bool (b, "active", u->active);
-      member_string (b, "anchor", u->anchor);
+      ps_cli_json_string (b, "id", u->id);
+      ps_cli_json_string (b, "email", u->email);
+      ps_cli_json_string (b, "first_name", u->first_name);
+      ps_cli_json_string (b, "last_name", u->last_name);
+      ps_cli_json_string (b, "role_id", u->role_id);
+      ps_cli_json_bool (b, "active", u->active);
+      ps_cli_json_string (b, "anchor", u->anchor);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -226,13 +205,13 @@ print_records (PsCliContext *ctx,
           continue;
         }
       json_builder_begin_object (b);
-      member_string (b, "id", r->id);
-      member_bool (b, "archived", r->archived);
-      member_string (b, "updated_at", r->updated_at);
+      ps_cli_json_string (b, "id", r->id);
+      ps_cli_json_bool (b, "archived", r->archived);
+      ps_cli_json_string (b, "updated_at", r->updated_at);
       json_builder_set_member_name (b, "values");
       json_builder_begin_object (b);
       for (guint j = 0; j < keys->len; j++)
-        member_string (b, g_ptr_array_index (keys, j),
+        ps_cli_json_string (b, g_ptr_array_index (keys, j),
                        g_hash_table_lookup (r->values, g_ptr_array_index (keys, j)));
       json_builder_end_object (b);
       json_builder_set_member_name (b, "option_ids");
@@ -243,7 +222,7 @@ print_records (PsCliContext *ctx,
 
         g_hash_table_iter_init (&iter, r->option_ids);
         while (g_hash_table_iter_next (&iter, &k, &v))
-          member_string (b, k, v);
+          ps_cli_json_string (b, k, v);
       }
       json_builder_end_object (b);
       json_builder_end_object (b);

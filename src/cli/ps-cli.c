@@ -246,6 +246,36 @@ ps_cli_read_stdin_secret (GError **error)
   return g_string_free (line, FALSE);
 }
 
+void
+ps_cli_json_string (JsonBuilder *b,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value != NULL)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+ps_cli_json_int (JsonBuilder *b,
+                 const char  *name,
+                 gint64       value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+void
+ps_cli_json_bool (JsonBuilder *b,
+                  const char  *name,
+                  gboolean     value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
 /* ---------------------------------------------------------------- main */
 
 int

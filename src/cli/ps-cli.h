@@ -46,6 +46,11 @@ int             ps_cli_fail               (PsCliContext *ctx, const GError *erro
 int             ps_cli_usage              (PsCliContext *ctx, const char *format, ...) G_GNUC_PRINTF (2, 3);
 char           *ps_cli_read_stdin_secret  (GError **error);
 
+/* JSON object members; a NULL string becomes null. */
+void            ps_cli_json_string        (JsonBuilder *b, const char *name, const char *value);
+void            ps_cli_json_int           (JsonBuilder *b, const char *name, gint64 value);
+void            ps_cli_json_bool          (JsonBuilder *b, const char *name, gboolean value);
+
 /* The subcommands; each lives in its own ps-cli-NAME.c */
 int ps_cli_profile         (PsCliContext *ctx, int argc, char **argv);
 int ps_cli_test_connection (PsCliContext *ctx, int argc, char **argv);

@@ -1481,6 +1481,14 @@ run_locked (Run     *run,
   run->state = ps_state_open (state_path, error);
   if (run->state == NULL)
     return NULL;
+  if (run->options->due_at > 0
+      && ps_state_last_run_start (run->state, TRUE) >= run->options->due_at)
+    {
+      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_BUSY,
+                   _("Another process has just synced the profile “%s” for this slot; "
+                     "this run was not started"), ps_profile_get_name (profile));
+      return NULL;
+    }
   interrupted = ps_state_mark_interrupted (run->state);
   run->run_id = ps_state_begin_run (run->state,
                                     run->options->trigger != NULL ? run->options->trigger : "manual",
@@ -1886,6 +1894,7 @@ ps_engine_run_async (PsEngine            *self,
       ar->options.dry_run = options->dry_run;
       ar->options.allow_deactivations = options->allow_deactivations;
       ar->options.full = options->full;
+      ar->options.due_at = options->due_at;
       ar->options.only_mapping = g_strdup (options->only_mapping);
       ar->options.trigger = g_strdup (options->trigger);
       if (options->expected_plan != NULL)

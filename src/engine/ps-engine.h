@@ -64,6 +64,10 @@ typedef struct {
   gboolean    full;                  /* reconcile everything, not only what changed */
   char       *trigger;               /* manual | schedule | service | cli */
   PsPlan     *expected_plan;         /* "apply this plan": stop if the data changed since */
+  /* The scheduler decided at this time (unix seconds; 0: no check) that a
+   * run is due; under the lock, the run does not start if another real run
+   * started since, so two processes never both take one slot. */
+  gint64      due_at;
 } PsSyncOptions;
 
 /* Per mapping: what happened. */

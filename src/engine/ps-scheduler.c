@@ -1040,6 +1040,7 @@ ps_scheduler_check_now (PsScheduler *self)
   g_signal_emit (self, signals[SIGNAL_RUN_STARTED], 0);
 
   options.trigger = self->trigger;
+  options.due_at = g_date_time_to_unix (now);
   task = g_task_new (self, self->cancellable, on_run_finished_cb, g_object_ref (self));
   g_task_set_source_tag (task, ps_scheduler_check_now);
   g_task_set_check_cancellable (task, FALSE);

@@ -300,7 +300,10 @@ ps_state_open (const char  *path,
                      "update PandaSync"), path, version);
       return NULL;
     }
-  if (!exec (self, schema_sql, error) || !exec (self, "PRAGMA user_version = 1", error))
+  /* Only a new (or older) file is written to on open: readers such as the
+   * History page never wait on a running sync for this. */
+  if (version < SCHEMA_VERSION
+      && (!exec (self, schema_sql, error) || !exec (self, "PRAGMA user_version = 1", error)))
     return NULL;
   return g_steal_pointer (&self);
 }

@@ -267,6 +267,33 @@ csv_cell (const char *value,
   g_string_free (s, TRUE);
 }
 
+/* @text padded to @width characters (not bytes: names are often not ASCII). */
+static char *
+pad_utf8 (const char *text,
+          guint       width)
+{
+  GString *out = g_string_new (text != NULL ? text : "");
+  glong chars = g_utf8_strlen (out->str, -1);
+
+  while (chars++ < (glong) width)
+    g_string_append_c (out, ' ');
+  return g_string_free (out, FALSE);
+}
+
+/* "3 fields changed" from the history's JSON list of changes. */
+static char *
+count_changes (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  guint n;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
+      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return NULL;
+  n = json_array_get_length (json_node_get_array (json_parser_get_root (parser)));
+  return g_strdup_printf (ngettext ("%u field written", "%u fields written", n), n);
+}
+
 static void
 on_action_row_cb (const char *const *row,
                   gpointer           user_data)
@@ -291,8 +318,14 @@ on_action_row_cb (const char *const *row,
     for (guint i = 0; i < G_N_ELEMENTS (names); i++)
       csv_cell (row[i], i + 1 == G_N_ELEMENTS (names));
   else
-    g_print ("%-16s %-11s %-32s %s%s%s\n", row[0], row[1], row[4] != NULL ? row[4] : row[2],
-             row[6] != NULL ? "— " : "", row[6] != NULL ? row[6] : "", "");
+    {
+      g_autofree char *mapping = pad_utf8 (row[0], 16);
+      g_autofree char *action = pad_utf8 (row[1], 11);
+      g_autofree char *name = pad_utf8 (row[4] != NULL ? row[4] : row[2], 32);
+      g_autofree char *what = row[6] != NULL ? g_strdup (row[6]) : count_changes (row[5]);
+
+      g_print ("%s %s %s %s\n", mapping, action, name, what != NULL ? what : "");
+    }
 }
 
 static char *

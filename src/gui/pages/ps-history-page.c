@@ -108,8 +108,10 @@ reload_runs (PsHistoryPage *self)
       PsRunInfo *r = g_ptr_array_index (runs, i);
       g_autofree char *started = format_time (r->started_at);
       g_autofree char *duration = format_duration (r->finished_at > 0 ? r->finished_at - r->started_at : -1);
-      g_autofree char *status = g_strdup_printf ("%s%s", ps_run_status_to_string (r->status),
-                                                 r->dry_run ? _(" (preview)") : "");
+      /* A preview's counts are what it would have done: say so. */
+      g_autofree char *status = r->dry_run
+        ? g_strdup_printf (_("preview, nothing written (%s)"), ps_run_status_to_string (r->status))
+        : g_strdup (ps_run_status_to_string (r->status));
 
       gtk_list_store_insert_with_values (self->runs_store, NULL, -1,
                                          RUN_ID, r->id, RUN_STARTED, started, RUN_DURATION, duration,

@@ -24,7 +24,8 @@ typedef struct {
 /* ---------------------------------------------------------------- helpers */
 
 static char *
-write_set_up_profile (const char *name)
+write_set_up_profile (const char *name,
+                      gboolean    with_mapping)
 {
   g_autofree char *file = g_strconcat (name, ".conf", NULL);
   char *path = g_build_filename (g_get_user_config_dir (), "elsewhere", file, NULL);
@@ -38,6 +39,15 @@ write_set_up_profile (const char *name)
   d->uris = g_strsplit ("ldaps://dc1.example.com", " ", -1);
   d->bind_dn = g_strdup ("svc@example.com");
   d->base_dn = g_strdup ("DC=example,DC=com");
+  if (with_mapping)
+    {
+      PsMapping *m = ps_mapping_new (PS_MAPPING_USERS, "Staff");
+
+      m->account = g_strdup ("21040");
+      m->role = g_strdup ("30135");
+      m->group = g_strdup ("All Staff");
+      ps_profile_add_mapping (profile, m);
+    }
   ps_profile_save_to_file (profile, path, &error);
   g_assert_no_error (error);
   return path;
@@ -91,7 +101,7 @@ test_profile_file_and_page (void)
 {
   if (g_test_subprocess ())
     {
-      g_autofree char *path = write_set_up_profile ("office");
+      g_autofree char *path = write_set_up_profile ("office", TRUE);
       const char *args[] = { "--profile-file", path, "--page", "users", NULL };
       Check check = { NULL, "user-mapping", FALSE, path, FALSE };
 
@@ -110,6 +120,25 @@ test_first_run_shows_wizard (void)
     {
       const char *args[] = { NULL };
       Check check = { NULL, "connection", TRUE, NULL, FALSE };
+
+      g_assert_cmpint (run_app (&check, args), ==, 0);
+      g_assert_true (check.checked);
+      exit (g_test_failed () ? 1 : 0);
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* A profile with its connections but no mapping yet (the demo's) has not
+ * finished the first-run wizard: it opens there, on the Connection page. */
+static void
+test_unfinished_profile_shows_wizard (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = write_set_up_profile ("demo", FALSE);
+      const char *args[] = { "--profile-file", path, NULL };
+      Check check = { NULL, "connection", TRUE, path, FALSE };
 
       g_assert_cmpint (run_app (&check, args), ==, 0);
       g_assert_true (check.checked);
@@ -152,6 +181,7 @@ main (int    argc,
 
   g_test_add_func ("/gui/app/profile-file-and-page", test_profile_file_and_page);
   g_test_add_func ("/gui/app/first-run-shows-wizard", test_first_run_shows_wizard);
+  g_test_add_func ("/gui/app/unfinished-profile-shows-wizard", test_unfinished_profile_shows_wizard);
   g_test_add_func ("/gui/app/unknown-page-fails", test_unknown_page_fails);
   return g_test_run ();
 }

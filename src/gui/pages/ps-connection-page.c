@@ -488,8 +488,17 @@ on_secrets_stored_cb (GObject      *source,
       return;
     }
   self = PS_CONNECTION_PAGE (user_data);
-  show_result (self, _("Both connections work. The settings are saved, and the secrets are in the keyring."),
-               TRUE);
+  {
+    /* Say where the secrets really went: a headless profile keeps them in
+     * its credentials file, not in the keyring. */
+    const char *file = ps_profile_get_credentials_file (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)));
+    g_autofree char *text = file != NULL
+      ? g_strdup_printf (_("Both connections work. The settings are saved, and the secrets are in "
+                           "the credentials file %s (readable by you only)."), file)
+      : g_strdup (_("Both connections work. The settings are saved, and the secrets are in the keyring."));
+
+    show_result (self, text, TRUE);
+  }
   ps_wizard_page_apply_complete (PS_WIZARD_PAGE (self), TRUE);
 }
 

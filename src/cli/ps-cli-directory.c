@@ -444,8 +444,8 @@ on_members_page_cb (GPtrArray  *entries,
     {
       /* what was printed cannot be taken back: stop rather than duplicate */
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
-                   _("The connection failed after %" G_GUINT64_FORMAT " members were printed; the list "
-                     "above is incomplete. Run the command again."), p->printed);
+                   _("The connection failed after %llu members were printed; the list "
+                     "above is incomplete. Run the command again."), (unsigned long long) p->printed);
       return FALSE;
     }
   g_string_truncate (p->buffer, 0);
@@ -503,8 +503,8 @@ directory_members (PsCliContext      *ctx,
     }
   fflush (stdout);
   if (!ctx->json)
-    g_printerr (ngettext ("%" G_GUINT64_FORMAT " member\n", "%" G_GUINT64_FORMAT " members\n",
-                          printer.printed), printer.printed);
+    g_printerr (ngettext ("%llu member\n", "%llu members\n",
+                          printer.printed), (unsigned long long) printer.printed);
   ps_directory_close (dir);
   return PS_CLI_EXIT_OK;
 }

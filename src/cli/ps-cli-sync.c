@@ -125,7 +125,7 @@ print_summary (PsCliContext *ctx,
       if (r->message != NULL)
         g_print ("  %s\n", r->message);
     }
-  g_print (_("\nRun %" G_GINT64_FORMAT ": %s\n"), result->run_id,
+  g_print (_("\nRun %lld: %s\n"), (long long) result->run_id,
            ps_run_status_to_string (result->status));
 }
 
@@ -389,7 +389,7 @@ ps_cli_history (PsCliContext  *ctx,
       else
         {
           g_autofree char *start = format_time (info->started_at);
-          g_print (_("Run %" G_GINT64_FORMAT " (%s, %s%s): %s\n\n"), info->id, start, info->trigger,
+          g_print (_("Run %lld (%s, %s%s): %s\n\n"), (long long) info->id, start, info->trigger,
                    info->dry_run ? _(", preview") : "", ps_run_status_to_string (info->status));
         }
       if (!ps_state_foreach_action (state, run_id, on_action_row_cb, &rc, &error))

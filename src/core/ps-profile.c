@@ -627,8 +627,8 @@ ps_profile_load_file (const char  *path,
   if (st.st_size > PS_PROFILE_MAX_FILE_SIZE)
     {
       g_set_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_CORRUPT,
-                   _("The profile %s is %" G_GINT64_FORMAT " bytes; a profile may be at most %d bytes"),
-                   path, (gint64) st.st_size, PS_PROFILE_MAX_FILE_SIZE);
+                   _("The profile %s is %lld bytes; a profile may be at most %d bytes"),
+                   path, (long long) st.st_size, PS_PROFILE_MAX_FILE_SIZE);
       return NULL;
     }
   if (!g_file_get_contents (path, &contents, &length, &local))

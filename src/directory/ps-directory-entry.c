@@ -130,8 +130,8 @@ decode_value (const char  *attribute,
 
       if (sid == NULL)
         g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_VALUE,
-                     _("The %s value is not a security identifier (%" G_GSIZE_FORMAT " bytes)"),
-                     attribute, length);
+                     _("The %s value is not a security identifier (%lu bytes)"),
+                     attribute, (unsigned long) length);
       return sid;
     }
   if (is_guid_attribute (attribute))
@@ -140,8 +140,8 @@ decode_value (const char  *attribute,
 
       if (guid == NULL)
         g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_VALUE,
-                     _("The %s value is not a GUID (%" G_GSIZE_FORMAT " bytes)"),
-                     attribute, length);
+                     _("The %s value is not a GUID (%lu bytes)"),
+                     attribute, (unsigned long) length);
       return guid;
     }
   if (memchr (value, '\0', length) != NULL || !g_utf8_validate (value, length, NULL))

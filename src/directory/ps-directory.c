@@ -1593,9 +1593,9 @@ ps_directory_read_ranged_sync (PsDirectory   *self,
               if (rlo != lo)
                 {
                   g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL,
-                               _("The directory answered range %" G_GINT64_FORMAT " of %s of %s when %"
-                                 G_GINT64_FORMAT " was asked for; the value list is incomplete."),
-                               rlo, attribute, dn, lo);
+                               _("The directory answered range %lld of %s of %s when %lld was asked for; "
+                                 "the value list is incomplete."),
+                               (long long) rlo, attribute, dn, (long long) lo);
                   return NULL;
                 }
               if (rhi >= 0)
@@ -2069,8 +2069,9 @@ check_same_database (const PsDirectoryWatermark  *since,
   if (now->usn < since->usn)
     {
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,
-                   _("The domain controller’s change counter went back (%" G_GUINT64_FORMAT " < %"
-                     G_GUINT64_FORMAT "); everything is read again."), now->usn, since->usn);
+                   _("The domain controller’s change counter went back (%llu < %llu); "
+                     "everything is read again."),
+                   (unsigned long long) now->usn, (unsigned long long) since->usn);
       return FALSE;
     }
   return TRUE;

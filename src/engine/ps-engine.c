@@ -562,9 +562,9 @@ read_people_changed (Run                    *run,
         }
     }
   log_line (run, PS_LOG_INFO, m->name,
-            _("Read %u changed and %u newly added people from the directory (uSNChanged above %"
-              G_GINT64_FORMAT "); %u members in all"),
-            g_hash_table_size (seen), joined, mark->usn, g_hash_table_size (scope));
+            _("Read %u changed and %u newly added people from the directory (uSNChanged above %lld); "
+              "%u members in all"),
+            g_hash_table_size (seen), joined, (long long) mark->usn, g_hash_table_size (scope));
   return g_steal_pointer (&people);
 }
 
@@ -1598,7 +1598,7 @@ run_locked (Run     *run,
     result->status = PS_RUN_SUCCEEDED;
   ps_state_finish_run (run->state, run->run_id, result->status, NULL);
   log_line (run, result->status == PS_RUN_SUCCEEDED ? PS_LOG_INFO : PS_LOG_WARNING, NULL,
-            _("Run %" G_GINT64_FORMAT " finished: %s"), run->run_id,
+            _("Run %lld finished: %s"), (long long) run->run_id,
             ps_run_status_to_string (result->status));
   run->result = NULL;
   return result;

@@ -635,9 +635,9 @@ ps_plan_mapping (const PsMapping     *mapping,
           g_ptr_array_set_size (a->changes, 0);
         }
       plan->message = g_strdup_printf (_("The directory returned %u people where the last good read "
-                                         "had %" G_GINT64_FORMAT "; no one is deactivated. Check the "
+                                         "had %lld; no one is deactivated. Check the "
                                          "group and the base DN, or allow deactivations for one run."),
-                                       plan->source_count, context->last_source_count);
+                                       plan->source_count, (long long) context->last_source_count);
       return plan;
     }
 

@@ -752,7 +752,7 @@ ps_state_get_run (PsState  *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
-                   _("There is no run %" G_GINT64_FORMAT " in the history"), run_id);
+                   _("There is no run %lld in the history"), (long long) run_id);
       return NULL;
     }
   return run_from_row (stmt);

@@ -65,10 +65,10 @@ format_duration (gint64 seconds)
   if (seconds < 0)
     return g_strdup (_("running"));
   if (seconds < 60)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " s"), seconds);
+    return g_strdup_printf (_("%lld s"), (long long) seconds);
   if (seconds < 3600)
-    return g_strdup_printf (_("%" G_GINT64_FORMAT " min %" G_GINT64_FORMAT " s"), seconds / 60, seconds % 60);
-  return g_strdup_printf (_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"), seconds / 3600, (seconds / 60) % 60);
+    return g_strdup_printf (_("%lld min %lld s"), (long long) (seconds / 60), (long long) (seconds % 60));
+  return g_strdup_printf (_("%lld h %lld min"), (long long) (seconds / 3600), (long long) ((seconds / 60) % 60));
 }
 
 static PsState *

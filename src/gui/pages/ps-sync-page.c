@@ -414,8 +414,8 @@ on_engine_event_cb (const PsSyncEvent *event,
               double per_item = (double) (now - row->first_progress_us) / event->done;
               gint64 left_s = (gint64) (per_item * (event->total - event->done) / G_USEC_PER_SEC);
               /* Translators: progress of one mapping, with the time left */
-              text = left_s >= 60 ? g_strdup_printf (_("%u of %u · about %" G_GINT64_FORMAT " min left"),
-                                                     event->done, event->total, (left_s + 59) / 60)
+              text = left_s >= 60 ? g_strdup_printf (_("%u of %u · about %lld min left"),
+                                                     event->done, event->total, (long long) ((left_s + 59) / 60))
                                   : g_strdup_printf (_("%u of %u · less than a minute left"),
                                                      event->done, event->total);
             }
@@ -465,10 +465,10 @@ on_run_done_cb (GObject      *source,
     g_autofree char *status = NULL;
 
     if (self->dry_run)
-      status = g_strdup_printf (_("Preview ready (run %" G_GINT64_FORMAT "): nothing was written. "
-                                  "Check the plan, then apply it."), result->run_id);
+      status = g_strdup_printf (_("Preview ready (run %lld): nothing was written. "
+                                  "Check the plan, then apply it."), (long long) result->run_id);
     else
-      status = g_strdup_printf (_("Run %" G_GINT64_FORMAT " finished: %s"), result->run_id,
+      status = g_strdup_printf (_("Run %lld finished: %s"), (long long) result->run_id,
                                 ps_run_status_to_string (result->status));
     gtk_label_set_text (self->status_label, status);
   }

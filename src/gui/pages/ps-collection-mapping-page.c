@@ -504,6 +504,8 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
 
   /* Ready for the next group; the collection and its field rows stay. */
   gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+  /* …and the group search with it, or the form looks as if it lost the group. */
+  gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
   update_state (self);
 }
 

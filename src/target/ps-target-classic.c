@@ -951,22 +951,9 @@ classic_write_records (PsTarget      *target,
           for (guint j = 0; j < chunk->writes->len; j++)
             write_fail (g_ptr_array_index (chunk->writes, j), call->error);
         }
-      if (fatal != NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&fatal));
-          return FALSE;
-        }
-      if (ambiguous->len > 0)
-        {
-          g_autoptr(GPtrArray) again = ps_target_resolve_ambiguous (target, account, module,
-                                                                     collection, ambiguous,
-                                                                     cancellable, error);
-          if (again == NULL)
-            return FALSE;
-          g_ptr_array_extend (next, again, NULL, NULL);
-        }
-      g_ptr_array_set_size (todo, 0);
-      g_ptr_array_extend (todo, next, NULL, NULL);
+      if (!ps_target_end_write_round (target, account, module, collection, &fatal, ambiguous,
+                                      next, todo, cancellable, error))
+        return FALSE;
     }
   return TRUE;
 }

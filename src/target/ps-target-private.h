@@ -37,6 +37,13 @@ GPtrArray  *ps_target_resolve_ambiguous (PsTarget *self, const char *account,
                                          const char *module, const char *collection,
                                          GPtrArray *writes, GCancellable *cancellable,
                                          GError **error);
+/* The end of one round of a batch write: stop on @fatal (taken), look the
+ * @ambiguous creates up by anchor (those not found go to @next), and make
+ * @next the @todo of the following round. */
+gboolean    ps_target_end_write_round (PsTarget *self, const char *account, const char *module,
+                                       const char *collection, GError **fatal,
+                                       GPtrArray *ambiguous, GPtrArray *next, GPtrArray *todo,
+                                       GCancellable *cancellable, GError **error);
 gboolean    ps_target_check_scope   (PsTarget *self, const char *account, const char *module,
                                      const char *collection, GError **error);
 

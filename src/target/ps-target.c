@@ -625,6 +625,36 @@ ps_target_build_values (PsTarget           *self,
   return g_steal_pointer (&object);
 }
 
+gboolean
+ps_target_end_write_round (PsTarget      *self,
+                           const char    *account,
+                           const char    *module,
+                           const char    *collection,
+                           GError       **fatal,
+                           GPtrArray     *ambiguous,
+                           GPtrArray     *next,
+                           GPtrArray     *todo,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  if (*fatal != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (fatal));
+      return FALSE;
+    }
+  if (ambiguous->len > 0)
+    {
+      g_autoptr(GPtrArray) again = ps_target_resolve_ambiguous (self, account, module, collection,
+                                                                 ambiguous, cancellable, error);
+      if (again == NULL)
+        return FALSE;
+      g_ptr_array_extend (next, again, NULL, NULL);
+    }
+  g_ptr_array_set_size (todo, 0);
+  g_ptr_array_extend (todo, next, NULL, NULL);
+  return TRUE;
+}
+
 GPtrArray *
 ps_target_resolve_ambiguous (PsTarget      *self,
                              const char    *account,

@@ -131,6 +131,30 @@ schedule_to_form (PsSchedulePage   *self,
   gtk_switch_set_active (self->enabled_switch, schedule->enabled || schedule->start == NULL);
 }
 
+static const PsSchedule *
+profile_schedule (PsSchedulePage *self)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+
+  return profile != NULL ? ps_profile_get_schedule (profile) : NULL;
+}
+
+static gboolean
+same_schedule (const PsSchedule *a,
+               const PsSchedule *b)
+{
+  if (b == NULL)
+    return FALSE;
+  if (a->enabled != b->enabled)
+    return FALSE;
+  if (!a->enabled)
+    return TRUE;
+  return a->interval == b->interval
+         && (a->interval != PS_INTERVAL_HOURS || a->every_hours == b->every_hours)
+         && a->start != NULL && b->start != NULL
+         && g_date_time_to_unix (a->start) / 60 == g_date_time_to_unix (b->start) / 60;
+}
+
 static void
 update_run_labels (PsSchedulePage *self)
 {
@@ -140,9 +164,11 @@ update_run_labels (PsSchedulePage *self)
   g_autofree char *last_text = NULL;
   g_autofree char *next_text = NULL;
   PsSchedule schedule = { 0 };
+  gboolean unsaved;
 
   form_to_schedule (self, &schedule);
   next = ps_schedule_next_run (&schedule, last, now);
+  unsaved = !same_schedule (&schedule, profile_schedule (self));
   g_clear_pointer (&schedule.start, g_date_time_unref);
 
   last_text = last != NULL ? format_when (last) : g_strdup (_("Never"));
@@ -152,6 +178,13 @@ update_run_labels (PsSchedulePage *self)
     next_text = g_strdup (_("As soon as PandaSync runs"));
   else
     next_text = format_when (next);
+  if (unsaved)
+    {
+      /* The form proposes a schedule; it is not in force until Submit. */
+      g_autofree char *proposed = g_strdup_printf (_("%s, once you press Submit"), next_text);
+      g_free (next_text);
+      next_text = g_steal_pointer (&proposed);
+    }
   gtk_label_set_text (self->last_run_label, last_text);
   gtk_label_set_text (self->next_run_label, next_text);
 }

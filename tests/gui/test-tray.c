@@ -44,8 +44,21 @@ write_scheduled_profile (void)
   d->bind_dn = g_strdup ("svc@example.com");
   d->base_dn = g_strdup ("DC=example,DC=com");
   s->enabled = TRUE;
-  s->start = g_date_time_new_local (2026, 1, 1, 2, 0, 0);
+  {
+    /* Tomorrow: the app's scheduler must not start a real sync in this test. */
+    g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+    s->start = g_date_time_add_days (now, 1);
+  }
   s->interval = PS_INTERVAL_DAILY;
+  {
+    /* A finished wizard ends with a mapping. */
+    PsMapping *m = ps_mapping_new (PS_MAPPING_USERS, "Staff");
+
+    m->account = g_strdup ("21040");
+    m->role = g_strdup ("30135");
+    m->group = g_strdup ("All Staff");
+    ps_profile_add_mapping (profile, m);
+  }
   ps_profile_save (profile, &error);
   g_assert_no_error (error);
 }

@@ -131,12 +131,6 @@ classic_login (PsTarget      *target,
 
 /* ---------------------------------------------------------------- discovery */
 
-static GError *
-shape_error (PsHttpCall *call)
-{
-  return ps_http_call_unexpected (call, _("an answer of an unexpected shape"));
-}
-
 static JsonObject *
 users_me (PsTargetClassic  *self,
           GCancellable     *cancellable,
@@ -151,7 +145,7 @@ users_me (PsTargetClassic  *self,
   me = ps_json_find_object (root, "user", "data", "", NULL);
   if (me == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   return json_object_ref (me);
@@ -217,7 +211,7 @@ classic_list_roles (PsTarget      *target,
   array = ps_json_find_array (root, "", "templates", "user_templates", "data", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -249,7 +243,7 @@ classic_list_collections (PsTarget      *target,
   array = ps_json_find_array (root, "groups", "entities", "", "data", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -310,7 +304,7 @@ classic_list_fields (PsTarget      *target,
   array = ps_json_find_array (root, "fields", "", "data", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -374,7 +368,7 @@ classic_list_users (PsTarget      *target,
   array = ps_json_find_array (root, "", "users", "data", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -507,7 +501,7 @@ read_page (PsHttpCall  *call,
   objects = ps_json_find_array (root, "objects", "data", "", NULL);
   if (objects == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return -1;
     }
   for (guint i = 0; i < json_array_get_length (objects); i++)
@@ -1083,7 +1077,7 @@ classic_create_user (PsTarget                *target,
   o = ps_json_find_object (root, "user", "data", "", NULL);
   if (o == NULL || !json_object_has_member (o, "id"))
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   return parse_user (o);

@@ -447,6 +447,12 @@ ps_http_call_unexpected (PsHttpCall *call,
                       _("%s %s answered %u with %s"), call->method, path, call->status, what);
 }
 
+GError *
+ps_http_call_shape_error (PsHttpCall *call)
+{
+  return ps_http_call_unexpected (call, _("an answer of an unexpected shape"));
+}
+
 JsonNode *
 ps_http_call_json (PsHttpCall  *call,
                    GError     **error)

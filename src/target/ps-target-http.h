@@ -92,6 +92,8 @@ void        ps_http_call_reset     (PsHttpCall *call);
 /* The parsed answer; a malformed one is an UNEXPECTED error naming the endpoint. */
 JsonNode   *ps_http_call_json      (PsHttpCall *call, GError **error);
 GError     *ps_http_call_unexpected (PsHttpCall *call, const char *what);
+/* The answer parsed, but not into the shape the contract allows. */
+GError     *ps_http_call_shape_error (PsHttpCall *call);
 
 /* The escaped form of @text for a path segment or query value. */
 char       *ps_http_escape         (const char *text);

@@ -50,12 +50,6 @@ ps_target_pro_attach (PsTarget *target)
 
 /* ---------------------------------------------------------------- helpers */
 
-static GError *
-shape_error (PsHttpCall *call)
-{
-  return ps_http_call_unexpected (call, _("an answer of an unexpected shape"));
-}
-
 static void
 add_tenant (JsonBuilder *b,
             const char  *account,
@@ -89,7 +83,7 @@ list_entities (PsTarget            *target,
   array = ps_json_find_array (root, "", "data", data_member, member, "items", "data.items", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -218,7 +212,7 @@ pro_list_fields (PsTarget      *target,
   array = ps_json_find_array (root, "data.columns.all", "data.columns", "columns", "data", "", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -398,7 +392,7 @@ read_page (PsHttpCall           *call,
   array = ps_json_find_array (root, "data.records", "records", "data", "", NULL);
   if (array == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return -1;
     }
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -830,7 +824,7 @@ pro_create_user (PsTarget                *target,
   o = ps_json_find_object (root, "data.user", "data", "user", "", NULL);
   if (o == NULL)
     {
-      g_propagate_error (error, shape_error (call));
+      g_propagate_error (error, ps_http_call_shape_error (call));
       return NULL;
     }
   return ps_provisional_pro_parse_user (o);

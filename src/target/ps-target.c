@@ -120,25 +120,37 @@ node_at_path (JsonNode   *root,
   return node;
 }
 
+/* The first of the dot paths in @args (NULL-terminated) that leads to a
+ * node of type @type. */
+static JsonNode *
+find_node (JsonNode     *root,
+           JsonNodeType  type,
+           va_list       args)
+{
+  const char *path;
+
+  if (root == NULL)
+    return NULL;
+  while ((path = va_arg (args, const char *)) != NULL)
+    {
+      JsonNode *node = node_at_path (root, path);
+      if (node != NULL && JSON_NODE_TYPE (node) == type)
+        return node;
+    }
+  return NULL;
+}
+
 JsonArray *
 ps_json_find_array (JsonNode *root,
                     ...)
 {
   va_list args;
-  const char *path;
-  JsonArray *result = NULL;
+  JsonNode *node;
 
-  if (root == NULL)
-    return NULL;
   va_start (args, root);
-  while (result == NULL && (path = va_arg (args, const char *)) != NULL)
-    {
-      JsonNode *node = node_at_path (root, path);
-      if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-        result = json_node_get_array (node);
-    }
+  node = find_node (root, JSON_NODE_ARRAY, args);
   va_end (args);
-  return result;
+  return node != NULL ? json_node_get_array (node) : NULL;
 }
 
 JsonObject *
@@ -146,20 +158,12 @@ ps_json_find_object (JsonNode *root,
                      ...)
 {
   va_list args;
-  const char *path;
-  JsonObject *result = NULL;
+  JsonNode *node;
 
-  if (root == NULL)
-    return NULL;
   va_start (args, root);
-  while (result == NULL && (path = va_arg (args, const char *)) != NULL)
-    {
-      JsonNode *node = node_at_path (root, path);
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        result = json_node_get_object (node);
-    }
+  node = find_node (root, JSON_NODE_OBJECT, args);
   va_end (args);
-  return result;
+  return node != NULL ? json_node_get_object (node) : NULL;
 }
 
 void

@@ -42,7 +42,7 @@ ps_test_write_file (const char  *name,
 
   if (length < 0)
     length = strlen (contents);
-  g_file_set_contents_full (path, contents, length, G_FILE_SET_CONTENTS_NONE, mode, &error);
+  g_file_set_contents_full (path, contents, length, G_FILE_SET_CONTENTS_CONSISTENT, mode, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_chmod (path, mode), ==, 0);
   return path;

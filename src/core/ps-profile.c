@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "ps-ldap-syntax.h"
 #include "ps-profile.h"
 
 #define PROFILE_VERSION 1
@@ -54,10 +55,11 @@ static const char *const target_keys[] = { "URL", "Dialect", "ClientId", "Email"
 static const char *const directory_keys[] = { "URIs", "Domain", "TLS", "CAFile",
                                               "AllowUntrustedCertificate", "AllowPlaintextBind",
                                               "BindDN", "BaseDN", "PageSize", "Timeout",
-                                              "NestedGroups", NULL };
+                                              "NestedGroups", "Kind", NULL };
 static const char *const schedule_keys[] = { "Enabled", "StartTime", "Interval", "EveryHours",
                                              "FullReconciliationHours", NULL };
 static const char *const mapping_keys[] = { "Enabled", "Account", "Module", "Group", "GroupName",
+                                            "SearchBase", "Filter",
                                             "Role", "Email", "FirstName", "LastName",
                                             "Collection", "UniqueIdentifier", "UniqueField",
                                             "StatusField", "MatchOnly", "DeactivationThreshold",
@@ -67,6 +69,7 @@ static const char *const mapping_keys[] = { "Enabled", "Account", "Module", "Gro
 static const char *const dialect_words[] = { "auto", "classic", "pro", NULL };
 static const char *const tls_words[] = { "ldaps", "starttls", "none", NULL };
 static const char *const nested_words[] = { "client", "in-chain", "off", NULL };
+static const char *const kind_words[] = { "auto", "active-directory", "ldap", NULL };
 static const char *const interval_words[] = { "hourly", "hours", "daily", "weekly", NULL };
 static const char *const ownership_words[] = { "overwrite", "fill-empty", "never-blank", NULL };
 
@@ -120,6 +123,7 @@ set_defaults (PsProfile *self)
   self->directory.page_size = 1000;
   self->directory.timeout = 30;
   self->directory.nested = PS_NESTED_CLIENT;
+  self->directory.kind = PS_SERVER_KIND_AUTO;
 
   self->schedule.enabled = FALSE;
   self->schedule.interval = PS_INTERVAL_DAILY;
@@ -295,7 +299,7 @@ ps_mapping_new (PsMappingKind kind,
   m->deactivation_threshold = -1;
   if (kind == PS_MAPPING_USERS)
     {
-      m->email_attr = g_strdup ("mail");
+      m->email_attr = g_strdup ("mail|userPrincipalName");
       m->first_name_attr = g_strdup ("givenName");
       m->last_name_attr = g_strdup ("sn");
     }
@@ -330,6 +334,8 @@ ps_mapping_copy (const PsMapping *src)
   COPY_STR (module);
   COPY_STR (group);
   COPY_STR (group_name);
+  COPY_STR (search_base);
+  COPY_STR (filter);
   COPY_STR (role);
   COPY_STR (email_attr);
   COPY_STR (first_name_attr);
@@ -360,6 +366,8 @@ ps_mapping_free (PsMapping *m)
   g_free (m->module);
   g_free (m->group);
   g_free (m->group_name);
+  g_free (m->search_base);
+  g_free (m->filter);
   g_free (m->role);
   g_free (m->email_attr);
   g_free (m->first_name_attr);
@@ -370,6 +378,26 @@ ps_mapping_free (PsMapping *m)
   g_free (m->status_field);
   g_ptr_array_unref (m->fields);
   g_free (m);
+}
+
+/* An attribute or "a|b|c" fallbacks; FALSE (and the reader failed) if not. */
+static gboolean
+reader_attribute (Reader     *r,
+                  const char *key,
+                  const char *spec)
+{
+  g_autofree char *reason = NULL;
+  g_auto(GStrv) names = NULL;
+
+  if (spec == NULL)
+    return TRUE;
+  names = ps_ldap_attribute_spec_split (spec, &reason);
+  if (names == NULL)
+    {
+      reader_fail (r, key, "%s", reason);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static PsMapping *
@@ -389,6 +417,21 @@ read_mapping (GKeyFile      *kf,
   m->module = reader_string (&r, "Module", NULL);
   m->group = reader_string (&r, "Group", NULL);
   m->group_name = reader_string (&r, "GroupName", NULL);
+  m->search_base = reader_string (&r, "SearchBase", NULL);
+  m->filter = reader_string (&r, "Filter", NULL);
+  if (m->filter != NULL)
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *normal = ps_ldap_filter_parse (m->filter, NULL, &reason);
+
+      if (normal == NULL)
+        reader_fail (&r, "Filter", _("“%s” is not a valid LDAP filter: %s"), m->filter, reason);
+      else
+        {
+          g_free (m->filter);
+          m->filter = g_steal_pointer (&normal);
+        }
+    }
   m->match_only = reader_bool (&r, "MatchOnly", FALSE);
 
   threshold = reader_string (&r, "DeactivationThreshold", "auto");
@@ -415,6 +458,9 @@ read_mapping (GKeyFile      *kf,
       m->email_attr = reader_string (&r, "Email", "mail");
       m->first_name_attr = reader_string (&r, "FirstName", "givenName");
       m->last_name_attr = reader_string (&r, "LastName", "sn");
+      reader_attribute (&r, "Email", m->email_attr);
+      reader_attribute (&r, "FirstName", m->first_name_attr);
+      reader_attribute (&r, "LastName", m->last_name_attr);
     }
   else
     {
@@ -423,6 +469,10 @@ read_mapping (GKeyFile      *kf,
       m->unique_id_attr = reader_string (&r, "UniqueIdentifier", "objectSid");
       m->unique_field = reader_string (&r, "UniqueField", NULL);
       m->status_field = reader_string (&r, "StatusField", NULL);
+      if (m->unique_id_attr != NULL && !ps_ldap_attribute_is_valid (m->unique_id_attr))
+        reader_fail (&r, "UniqueIdentifier",
+                     _("“%s” is not one directory attribute name (the identifier has no fallbacks)"),
+                     m->unique_id_attr);
     }
 
   for (guint i = 0; keys != NULL && keys[i] != NULL && !r.failed; i++)
@@ -452,6 +502,8 @@ read_mapping (GKeyFile      *kf,
           reader_fail (&r, keys[i], _("“%s” is not one of: %s"), parts[1], choices);
           break;
         }
+      if (!reader_attribute (&r, keys[i], parts[0]))
+        break;
       ps_mapping_add_field (m, field, parts[0], own);
     }
 
@@ -521,6 +573,7 @@ parse_keyfile (PsProfile   *self,
     d->page_size = reader_uint (&r, "PageSize", d->page_size, 1, 1000);
     d->timeout = reader_uint (&r, "Timeout", d->timeout, 1, 3600);
     d->nested = reader_enum (&r, "NestedGroups", nested_words, d->nested);
+    d->kind = reader_enum (&r, "Kind", kind_words, d->kind);
     if (r.failed)
       return FALSE;
   }
@@ -738,6 +791,8 @@ write_mapping (GKeyFile        *kf,
   set_or_remove (kf, group, "Module", m->module);
   set_or_remove (kf, group, "Group", m->group);
   set_or_remove (kf, group, "GroupName", m->group_name);
+  set_or_remove (kf, group, "SearchBase", m->search_base);
+  set_or_remove (kf, group, "Filter", m->filter);
   if (m->kind == PS_MAPPING_USERS)
     {
       set_or_remove (kf, group, "Role", m->role);
@@ -811,6 +866,10 @@ ps_profile_to_data (PsProfile *self,
   g_key_file_set_integer (kf, G_DIRECTORY, "PageSize", d->page_size);
   g_key_file_set_integer (kf, G_DIRECTORY, "Timeout", d->timeout);
   g_key_file_set_string (kf, G_DIRECTORY, "NestedGroups", nested_words[d->nested]);
+  if (d->kind != PS_SERVER_KIND_AUTO)
+    g_key_file_set_string (kf, G_DIRECTORY, "Kind", kind_words[d->kind]);
+  else
+    g_key_file_remove_key (kf, G_DIRECTORY, "Kind", NULL);
 
   g_key_file_set_boolean (kf, G_SCHEDULE, "Enabled", s->enabled);
   if (s->start != NULL)
@@ -975,6 +1034,22 @@ check_ldap_uri (GPtrArray         *problems,
 }
 
 static void
+check_attribute (GPtrArray  *problems,
+                 const char *group,
+                 const char *key,
+                 const char *spec)
+{
+  g_autofree char *reason = NULL;
+  g_auto(GStrv) names = NULL;
+
+  if (spec == NULL)
+    return;
+  names = ps_ldap_attribute_spec_split (spec, &reason);
+  if (names == NULL)
+    problem (problems, group, key, "%s", reason);
+}
+
+static void
 check_mapping (GPtrArray       *problems,
                const PsMapping *m)
 {
@@ -1004,9 +1079,33 @@ check_mapping (GPtrArray       *problems,
   for (guint i = 0; i < m->fields->len; i++)
     {
       const PsFieldMap *f = g_ptr_array_index (m->fields, i);
+      g_autofree char *key = g_strconcat (FIELD_PREFIX, f->field, NULL);
+
       if (!g_hash_table_add (seen, f->field))
         problem (problems, group, "Field", _("the field “%s” is mapped twice"), f->field);
+      check_attribute (problems, group, key, f->attribute);
     }
+  if (m->kind == PS_MAPPING_USERS)
+    {
+      check_attribute (problems, group, "Email", m->email_attr);
+      check_attribute (problems, group, "FirstName", m->first_name_attr);
+      check_attribute (problems, group, "LastName", m->last_name_attr);
+    }
+  else if (m->unique_id_attr != NULL && !ps_ldap_attribute_is_valid (m->unique_id_attr))
+    problem (problems, group, "UniqueIdentifier",
+             _("“%s” is not one directory attribute name (the identifier has no fallbacks)"),
+             m->unique_id_attr);
+  if (m->filter != NULL)
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *normal = ps_ldap_filter_parse (m->filter, NULL, &reason);
+
+      if (normal == NULL)
+        problem (problems, group, "Filter", _("“%s” is not a valid LDAP filter: %s"), m->filter, reason);
+    }
+  if (m->search_base != NULL && strchr (m->search_base, '=') == NULL)
+    problem (problems, group, "SearchBase",
+             _("“%s” is not a DN such as OU=Staff,DC=example,DC=com"), m->search_base);
 }
 
 static void
@@ -1064,6 +1163,10 @@ ps_profile_validate (PsProfile  *self,
     problem (out, G_DIRECTORY, "TLS",
              _("without TLS the bind password crosses the network in clear text; "
                "use ldaps or starttls, or set AllowPlaintextBind=true"));
+  if (d->kind == PS_SERVER_KIND_LDAP && d->nested == PS_NESTED_IN_CHAIN)
+    problem (out, G_DIRECTORY, "NestedGroups",
+             _("in-chain nesting needs Active Directory, but Kind is ldap; "
+               "use NestedGroups=client"));
 
   if (self->schedule.enabled && self->schedule.start == NULL)
     problem (out, G_SCHEDULE, "StartTime", _("a schedule needs a start time"));

@@ -44,6 +44,12 @@ typedef enum {
 } PsNestedMode;
 
 typedef enum {
+  PS_SERVER_KIND_AUTO,              /* from the rootDSE: AD announces its capability OID */
+  PS_SERVER_KIND_ACTIVE_DIRECTORY,  /* AD, whatever the rootDSE says (e.g. behind a proxy) */
+  PS_SERVER_KIND_LDAP,              /* any other LDAP server (OpenLDAP and the like) */
+} PsServerKind;
+
+typedef enum {
   PS_INTERVAL_HOURLY,
   PS_INTERVAL_HOURS,   /* every N hours */
   PS_INTERVAL_DAILY,
@@ -79,6 +85,7 @@ typedef struct {
   guint page_size;      /* ≤ 1000 */
   guint timeout;        /* seconds, connect and each operation */
   PsNestedMode nested;
+  PsServerKind kind;    /* overrides the rootDSE detection unless auto */
 } PsDirectoryConfig;
 
 typedef struct {
@@ -92,7 +99,7 @@ typedef struct {
 /* One collection field ← AD attribute, with its ownership mode. */
 typedef struct {
   char *field;          /* field key (Classic field_N) or column id (Pro) */
-  char *attribute;      /* AD attribute, e.g. "department" */
+  char *attribute;      /* AD attribute, e.g. "department"; "a|b" = first non-empty */
   PsOwnership ownership;
 } PsFieldMap;
 
@@ -110,9 +117,11 @@ typedef struct {
   char *module;
   char *group;          /* objectGUID, objectSid or DN of the AD group */
   char *group_name;     /* its display name, for people */
+  char *search_base;    /* optional OU: members outside it are out of scope */
+  char *filter;         /* optional RFC 4515 filter ANDed with the group (normalised) */
   /* users */
   char *role;
-  char *email_attr;     /* mail | userPrincipalName */
+  char *email_attr;     /* an attribute, or fallbacks "mail|userPrincipalName" */
   char *first_name_attr;
   char *last_name_attr;
   /* collections */

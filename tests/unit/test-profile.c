@@ -256,6 +256,102 @@ test_load_bad_date (void)
 }
 
 static void
+test_load_attribute_fallbacks (void)
+{
+  g_autofree char *text = sample_text ();
+  g_autoptr(GString) edited = g_string_new (text);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(PsProfile) again = NULL;
+  g_autofree char *data = NULL;
+  PsMapping *m;
+
+  g_string_replace (edited, "Email=mail\n", "Email=mail|userPrincipalName\n", 1);
+  g_string_replace (edited, "Field.field_3=mail;never-blank", "Field.field_3=mail | proxyAddresses;never-blank", 1);
+  g_string_replace (edited, "GroupName=All Staff\nUniqueIdentifier",
+                    "GroupName=All Staff\nSearchBase=OU=Staff,DC=example,DC=com\n"
+                    "Filter=department=Sales\nUniqueIdentifier", 1);
+  path = ps_test_write_file ("fallbacks.conf", edited->str, edited->len, 0600);
+  profile = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  m = ps_profile_find_mapping (profile, "Staff");
+  g_assert_cmpstr (m->email_attr, ==, "mail|userPrincipalName");
+  m = ps_profile_find_mapping (profile, "Employees");
+  g_assert_cmpstr (m->search_base, ==, "OU=Staff,DC=example,DC=com");
+  /* stored normalised, in parentheses */
+  g_assert_cmpstr (m->filter, ==, "(department=Sales)");
+  g_assert_true (ps_profile_validate (profile, NULL));
+
+  /* saved and read back unchanged */
+  g_assert_true (ps_profile_save (profile, &error));
+  again = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  m = ps_profile_find_mapping (again, "Employees");
+  g_assert_cmpstr (m->filter, ==, "(department=Sales)");
+  g_assert_cmpstr (m->search_base, ==, "OU=Staff,DC=example,DC=com");
+  data = ps_profile_to_data (again, NULL);
+  g_assert_nonnull (strstr (data, "Field.field_3=mail | proxyAddresses;never-blank"));
+
+  /* a new user mapping falls back to the UPN when mail is empty */
+  {
+    g_autoptr(PsMapping) fresh = ps_mapping_new (PS_MAPPING_USERS, "New");
+    g_assert_cmpstr (fresh->email_attr, ==, "mail|userPrincipalName");
+  }
+}
+
+static void
+test_load_bad_attribute_names (void)
+{
+  g_autoptr(GError) e1 = load_sample_with ("Email=mail\n", "Email=mail|user principal name\n");
+  g_autoptr(GError) e2 = load_sample_with ("Field.field_2=sn;overwrite", "Field.field_2=sn|;overwrite");
+  g_autoptr(GError) e3 = load_sample_with ("UniqueIdentifier=objectSid", "UniqueIdentifier=objectSid|objectGUID");
+  g_autoptr(GError) e4 = load_sample_with ("FirstName=givenName", "FirstName=given_name");
+
+  g_assert_error (e1, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_assert_nonnull (strstr (e1->message, "[UserMapping Staff] Email"));
+  g_assert_nonnull (strstr (e1->message, "“user principal name” is not a valid directory attribute name"));
+  g_test_message ("%s", e2->message);
+  g_assert_nonnull (strstr (e2->message, "[CollectionMapping Employees] Field.field_2"));
+  g_assert_nonnull (strstr (e2->message, "empty alternative"));
+  g_assert_nonnull (strstr (e3->message, "[CollectionMapping Employees] UniqueIdentifier"));
+  g_assert_nonnull (strstr (e3->message, "no fallbacks"));
+  g_assert_nonnull (strstr (e4->message, "[UserMapping Staff] FirstName"));
+}
+
+static void
+test_load_bad_filter (void)
+{
+  g_autoptr(GError) e1 = load_sample_with ("UniqueIdentifier=objectSid",
+                                           "Filter=(&(department=Sales)\nUniqueIdentifier=objectSid");
+  g_autoptr(GError) e2 = load_sample_with ("UniqueIdentifier=objectSid",
+                                           "Filter=(department=Sales)(title=Boss)\nUniqueIdentifier=objectSid");
+
+  g_assert_error (e1, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_assert_nonnull (strstr (e1->message, "[CollectionMapping Employees] Filter"));
+  g_assert_nonnull (strstr (e1->message, "is not a valid LDAP filter: “)” was expected at character 21"));
+  g_assert_nonnull (strstr (e2->message, "text after the end of the filter"));
+}
+
+static void
+test_validate_scope (void)
+{
+  g_autoptr(PsProfile) profile = load_sample ();
+  g_autoptr(GPtrArray) problems = NULL;
+  PsMapping *m = ps_profile_find_mapping (profile, "Employees");
+
+  /* set as the wizard would, bypassing the reader */
+  m->filter = g_strdup ("(department=Sales");
+  m->search_base = g_strdup ("Staff");
+  g_free (m->unique_id_attr);
+  m->unique_id_attr = g_strdup ("object Sid");
+  g_assert_false (ps_profile_validate (profile, &problems));
+  g_assert_true (problems_contain (problems, "[CollectionMapping Employees] Filter"));
+  g_assert_true (problems_contain (problems, "[CollectionMapping Employees] SearchBase"));
+  g_assert_true (problems_contain (problems, "[CollectionMapping Employees] UniqueIdentifier"));
+}
+
+static void
 test_load_bad_field_mode (void)
 {
   g_autoptr(GError) error = load_sample_with ("Field.field_4=department;fill-empty",
@@ -633,6 +729,10 @@ main (int    argc,
   g_test_add_func ("/profile/load/bad-bool", test_load_bad_bool);
   g_test_add_func ("/profile/load/bad-date", test_load_bad_date);
   g_test_add_func ("/profile/load/bad-field-mode", test_load_bad_field_mode);
+  g_test_add_func ("/profile/load/attribute-fallbacks", test_load_attribute_fallbacks);
+  g_test_add_func ("/profile/load/bad-attribute-names", test_load_bad_attribute_names);
+  g_test_add_func ("/profile/load/bad-filter", test_load_bad_filter);
+  g_test_add_func ("/profile/validate/scope", test_validate_scope);
   g_test_add_func ("/profile/load/duplicate-mapping-name", test_load_duplicate_mapping_name);
   g_test_add_func ("/profile/load/newer-version", test_load_newer_version);
   g_test_add_func ("/profile/validate/sample", test_validate_sample);

@@ -77,6 +77,14 @@ find_attribute (PsDirectoryEntry *self,
   return NULL;
 }
 
+static gboolean
+value_is (const char *value,
+          gsize       length,
+          const char *name)
+{
+  return length == strlen (name) && g_ascii_strncasecmp (value, name, length) == 0;
+}
+
 static const Span *
 value_span (Attribute *a,
             guint      index)
@@ -465,6 +473,53 @@ ps_directory_entry_dup_when_changed (PsDirectoryEntry *self)
   if (text == NULL)
     return NULL;
   return ps_directory_generalized_time_parse (text);
+}
+
+/**
+ * ps_directory_entry_get_member_kind:
+ *
+ * What the entry is as a group member, from its own objectClass values and
+ * never from what the server says it is: AD's computer class derives from
+ * user and person, and its contact from person, so those are tested first.
+ * PS_DIRECTORY_MEMBER_UNKNOWN when none matches (or objectClass was not read).
+ */
+PsDirectoryMemberKind
+ps_directory_entry_get_member_kind (PsDirectoryEntry *self)
+{
+  static const char *const group_classes[] = { "group", "groupOfNames", "groupOfUniqueNames", NULL };
+  static const char *const person_classes[] = { "user", "inetOrgPerson", "person", "organizationalPerson",
+                                                NULL };
+  gboolean group = FALSE;
+  gboolean person = FALSE;
+  gboolean contact = FALSE;
+  gboolean foreign = FALSE;
+  guint n;
+
+  g_return_val_if_fail (self != NULL, PS_DIRECTORY_MEMBER_UNKNOWN);
+  n = ps_directory_entry_get_n_values (self, "objectClass");
+  for (guint i = 0; i < n; i++)
+    {
+      gsize length = 0;
+      const char *value = ps_directory_entry_get_value (self, "objectClass", i, &length);
+
+      if (value_is (value, length, "computer"))
+        return PS_DIRECTORY_MEMBER_COMPUTER;
+      contact = contact || value_is (value, length, "contact");
+      foreign = foreign || value_is (value, length, "foreignSecurityPrincipal");
+      for (guint j = 0; group_classes[j] != NULL; j++)
+        group = group || value_is (value, length, group_classes[j]);
+      for (guint j = 0; person_classes[j] != NULL; j++)
+        person = person || value_is (value, length, person_classes[j]);
+    }
+  if (foreign)
+    return PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL;
+  if (contact)
+    return PS_DIRECTORY_MEMBER_CONTACT;
+  if (group)
+    return PS_DIRECTORY_MEMBER_GROUP;
+  if (person)
+    return PS_DIRECTORY_MEMBER_PERSON;
+  return PS_DIRECTORY_MEMBER_UNKNOWN;
 }
 
 /* ---------------------------------------------------------------- codecs */

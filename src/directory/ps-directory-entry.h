@@ -21,6 +21,16 @@ G_BEGIN_DECLS
 
 typedef struct _PsDirectoryEntry PsDirectoryEntry;
 
+/* What a group member is, decided from its own objectClass values. */
+typedef enum {
+  PS_DIRECTORY_MEMBER_UNKNOWN,            /* none of the classes below */
+  PS_DIRECTORY_MEMBER_PERSON,             /* user, inetOrgPerson, person, organizationalPerson */
+  PS_DIRECTORY_MEMBER_GROUP,              /* group, groupOfNames, groupOfUniqueNames */
+  PS_DIRECTORY_MEMBER_COMPUTER,           /* computer (also a user and a person on AD) */
+  PS_DIRECTORY_MEMBER_CONTACT,            /* contact (also a person on AD) */
+  PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL,  /* foreignSecurityPrincipal */
+} PsDirectoryMemberKind;
+
 #define PS_TYPE_DIRECTORY_ENTRY (ps_directory_entry_get_type ())
 GType             ps_directory_entry_get_type   (void) G_GNUC_CONST;
 
@@ -71,6 +81,8 @@ gboolean          ps_directory_entry_get_locked  (PsDirectoryEntry *self);
 gboolean          ps_directory_entry_get_enabled (PsDirectoryEntry *self);
 guint64           ps_directory_entry_get_usn_changed (PsDirectoryEntry *self);
 GDateTime        *ps_directory_entry_dup_when_changed (PsDirectoryEntry *self);
+/* From the entry's objectClass values (read it along with the rest). */
+PsDirectoryMemberKind ps_directory_entry_get_member_kind (PsDirectoryEntry *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsDirectoryEntry, ps_directory_entry_unref)
 

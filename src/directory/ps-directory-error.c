@@ -213,6 +213,12 @@ ps_directory_set_error_from_ldap (GError       **error,
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT,
                    _("The directory has no entry %s. Check the base DN."), t);
       return;
+    case LDAP_REFERRAL:
+      /* referrals are not followed: the entry lives in another naming context */
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT,
+                   _("This directory server does not hold %s; it refers to another server. "
+                     "Check the base DN, or connect to a global catalog."), t);
+      return;
     case LDAP_INSUFFICIENT_ACCESS:
     case LDAP_OPERATIONS_ERROR:
       if (result_code == LDAP_OPERATIONS_ERROR && ps_directory_ad_data_code (diagnostic) == 0)
@@ -298,6 +304,7 @@ ps_directory_error_is_transient (const GError *error)
     case PS_DIRECTORY_ERROR_INVALID_ARGUMENT:
     case PS_DIRECTORY_ERROR_INVALID_VALUE:
     case PS_DIRECTORY_ERROR_FULL_READ_REQUIRED:
+    case PS_DIRECTORY_ERROR_PARTIAL_MEMBERS:
     default:
       return FALSE;
     }

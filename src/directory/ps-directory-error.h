@@ -48,6 +48,8 @@ typedef enum {
   PS_DIRECTORY_ERROR_INVALID_ARGUMENT,     /* bad SID/GUID/DN text */
   PS_DIRECTORY_ERROR_INVALID_VALUE,        /* a value that cannot be decoded (bad UTF-8) */
   PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,   /* the delta watermark is from another DC or database */
+  PS_DIRECTORY_ERROR_PARTIAL_MEMBERS,      /* members that cannot be read or classified: the
+                                            * membership is incomplete (see PsDirectoryMemberReport) */
 } PsDirectoryError;
 
 /* What was being done when an LDAP call failed; picks the wording. */

@@ -21,6 +21,7 @@
 #define RANGE_STEP             1000
 #define GROUPS_PER_FILTER      64
 #define POLL_INTERVAL_MS       200
+#define MEMBERS_NAMED          3      /* DNs an error message names; the report has all */
 
 struct _PsDirectory
 {
@@ -38,6 +39,7 @@ struct _PsDirectory
   guint page_size;
   guint timeout;
   PsNestedMode nested;
+  PsServerKind kind_setting;
   char *password;
   guint max_attempts;
 
@@ -178,12 +180,29 @@ person_filter (PsDirectory *self)
   return "(|(objectClass=inetOrgPerson)(objectClass=person))";
 }
 
+/* The same on every server: AD's schema may be served by a server that
+ * does not announce itself as AD (a proxy, another LDAP server). */
 static const char *
 group_filter (PsDirectory *self)
 {
-  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
-    return "(objectClass=group)";
-  return "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))";
+  return "(|(objectClass=group)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))";
+}
+
+static gboolean
+entry_has_class (PsDirectoryEntry *entry,
+                 const char       *name)
+{
+  guint n = ps_directory_entry_get_n_values (entry, "objectClass");
+
+  for (guint i = 0; i < n; i++)
+    {
+      gsize length = 0;
+      const char *value = ps_directory_entry_get_value (entry, "objectClass", i, &length);
+
+      if (length == strlen (name) && g_ascii_strncasecmp (value, name, length) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static char *
@@ -735,6 +754,16 @@ bind_handle (PsDirectory  *self,
   return TRUE;
 }
 
+/* The profile's Kind wins over what the rootDSE said. */
+static void
+apply_kind_setting (PsDirectory *self)
+{
+  if (self->kind_setting == PS_SERVER_KIND_ACTIVE_DIRECTORY)
+    self->kind = PS_DIRECTORY_KIND_ACTIVE_DIRECTORY;
+  else if (self->kind_setting == PS_SERVER_KIND_LDAP)
+    self->kind = PS_DIRECTORY_KIND_OPENLDAP;
+}
+
 static void
 read_root_dse (PsDirectory *self)
 {
@@ -754,6 +783,7 @@ read_root_dse (PsDirectory *self)
     {
       g_debug ("rootDSE not readable: %s", ldap_err2string (rc));
       ldap_msgfree (res);
+      apply_kind_setting (self);
       return;
     }
   {
@@ -784,6 +814,7 @@ read_root_dse (PsDirectory *self)
     ldap_value_free_len (ctrls);
   }
   ldap_msgfree (res);
+  apply_kind_setting (self);
 }
 
 static GStrv
@@ -869,6 +900,26 @@ ps_directory_watermark_copy (const PsDirectoryWatermark *watermark)
   return copy;
 }
 
+PsDirectoryMemberReport *
+ps_directory_member_report_new (void)
+{
+  PsDirectoryMemberReport *report = g_new0 (PsDirectoryMemberReport, 1);
+
+  report->unreadable = g_ptr_array_new_with_free_func (g_free);
+  report->unclassified = g_ptr_array_new_with_free_func (g_free);
+  return report;
+}
+
+void
+ps_directory_member_report_free (PsDirectoryMemberReport *report)
+{
+  if (report == NULL)
+    return;
+  g_ptr_array_unref (report->unreadable);
+  g_ptr_array_unref (report->unclassified);
+  g_free (report);
+}
+
 void
 ps_directory_watermark_free (PsDirectoryWatermark *watermark)
 {
@@ -905,6 +956,7 @@ ps_directory_new (const PsDirectoryConfig *config,
   self->page_size = CLAMP (config->page_size, 1, 1000);
   self->timeout = config->timeout > 0 ? config->timeout : 30;
   self->nested = config->nested;
+  self->kind_setting = config->kind;
   self->password = g_strdup (bind_password);
   return self;
 }
@@ -1510,6 +1562,34 @@ ps_directory_read_entry_sync (PsDirectory        *self,
   return ps_directory_entry_ref (g_ptr_array_index (found, 0));
 }
 
+/* ps_directory_read_entry_sync () without its own retries, for use inside
+ * an attempt (run_with_retries () restarts the whole read instead). */
+static PsDirectoryEntry *
+read_entry_once (PsDirectory        *self,
+                 const char         *dn,
+                 const char *const  *attributes,
+                 GCancellable       *cancellable,
+                 GError            **error)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
+  SearchSpec spec = { 0 };
+  Delivery d = { collect_page_cb, found, FALSE, 0, NULL };
+
+  spec.base = dn;
+  spec.scope = LDAP_SCOPE_BASE;
+  spec.filter = "(objectClass=*)";
+  spec.attributes = attributes;
+  if (!search_attempt (self, &spec, &d, cancellable, error))
+    return NULL;
+  if (found->len == 0)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT,
+                   _("The directory has no entry %s, or the service account may not read it."), dn);
+      return NULL;
+    }
+  return ps_directory_entry_ref (g_ptr_array_index (found, 0));
+}
+
 /* "member;range=1500-*" → lo 1500, hi -1; FALSE if not a range of @attribute */
 static gboolean
 parse_range (const char *name,
@@ -1537,27 +1617,25 @@ parse_range (const char *name,
   return end != p;
 }
 
-/**
- * ps_directory_read_ranged_sync:
- *
- * Every value of @attribute of @dn as a GBytes array. On Active Directory it
- * asks for ranges of 1,000 values (member;range=0-999, then 1000-1999 …) and
- * follows the server's answer until it says "-*"; other servers are read in
- * one go.
- */
-GPtrArray *
-ps_directory_read_ranged_sync (PsDirectory   *self,
-                               const char    *dn,
-                               const char    *attribute,
-                               GCancellable  *cancellable,
-                               GError       **error)
-{
-  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  gint64 lo = 0;
+typedef void (*ValueFunc) (const char *value,
+                           gsize       length,
+                           gpointer    user_data);
 
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  if (!ps_directory_connect_sync (self, cancellable, error))
-    return NULL;
+/* Hands every value of @attribute of @dn to @func, following range
+ * retrieval. @retry: each range read on its own retries (a public call), or
+ * none (inside an attempt). */
+static gboolean
+read_values (PsDirectory   *self,
+             const char    *dn,
+             const char    *attribute,
+             gboolean       retry,
+             ValueFunc      func,
+             gpointer       user_data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  gint64 lo = 0;
+  guint count = 0;
 
   for (;;)
     {
@@ -1568,20 +1646,23 @@ ps_directory_read_ranged_sync (PsDirectory   *self,
       gboolean more = FALSE;
       gboolean found = FALSE;
 
-      if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+      /* AD is asked for ranges; any server that answers with one (AD behind
+       * a proxy, say) is followed with explicit ranges from then on */
+      if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY || lo > 0)
         request = g_strdup_printf ("%s;range=%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
                                    attribute, lo, lo + RANGE_STEP - 1);
       else
         request = g_strdup (attribute);
       attrs[0] = request;
-      entry = ps_directory_read_entry_sync (self, dn, attrs, cancellable, error);
+      entry = retry ? ps_directory_read_entry_sync (self, dn, attrs, cancellable, error)
+                    : read_entry_once (self, dn, attrs, cancellable, error);
       if (entry == NULL)
-        return NULL;
+        return FALSE;
       names = ps_directory_entry_list_attributes (entry);
       for (guint i = 0; i < names->len; i++)
         {
           const char *name = g_ptr_array_index (names, i);
-          GPtrArray *v = ps_directory_entry_get_values (entry, name);
+          guint n = ps_directory_entry_get_n_values (entry, name);
           gint64 rlo = 0;
           gint64 rhi = 0;
 
@@ -1596,7 +1677,7 @@ ps_directory_read_ranged_sync (PsDirectory   *self,
                                _("The directory answered range %lld of %s of %s when %lld was asked for; "
                                  "the value list is incomplete."),
                                (long long) rlo, attribute, dn, (long long) lo);
-                  return NULL;
+                  return FALSE;
                 }
               if (rhi >= 0)
                 {
@@ -1606,14 +1687,53 @@ ps_directory_read_ranged_sync (PsDirectory   *self,
             }
           else
             continue;
-          for (guint j = 0; j < v->len; j++)
-            g_ptr_array_add (values, g_bytes_ref (g_ptr_array_index (v, j)));
+          for (guint j = 0; j < n; j++)
+            {
+              gsize length = 0;
+              const char *value = ps_directory_entry_get_value (entry, name, j, &length);
+
+              func (value, length, user_data);
+            }
+          count += n;
         }
       if (!found || !more)
         break;
       g_debug ("%s of %s: %u values so far, next range from %" G_GINT64_FORMAT,
-               attribute, dn, values->len, lo);
+               attribute, dn, count, lo);
     }
+  return TRUE;
+}
+
+static void
+add_bytes_value (const char *value,
+                 gsize       length,
+                 gpointer    user_data)
+{
+  g_ptr_array_add (user_data, g_bytes_new (value, length));
+}
+
+/**
+ * ps_directory_read_ranged_sync:
+ *
+ * Every value of @attribute of @dn as a GBytes array. On Active Directory it
+ * asks for ranges of 1,000 values (member;range=0-999, then 1000-1999 …) and
+ * follows the server's answer until it says "-*"; other servers are read in
+ * one go, unless they answer with a range.
+ */
+GPtrArray *
+ps_directory_read_ranged_sync (PsDirectory   *self,
+                               const char    *dn,
+                               const char    *attribute,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
+  if (!ps_directory_connect_sync (self, cancellable, error))
+    return NULL;
+  if (!read_values (self, dn, attribute, TRUE, add_bytes_value, values, cancellable, error))
+    return NULL;
   return g_steal_pointer (&values);
 }
 
@@ -1842,41 +1962,444 @@ ps_directory_expand_groups_sync (PsDirectory   *self,
   return g_steal_pointer (&order);
 }
 
+/* "DN1; DN2; DN3 and 4 more" */
+static char *
+name_some (GPtrArray *dns)
+{
+  GString *text = g_string_new (NULL);
+  guint shown = MIN (dns->len, MEMBERS_NAMED);
+
+  for (guint i = 0; i < shown; i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? "; " : "", (char *) g_ptr_array_index (dns, i));
+  if (dns->len > shown)
+    g_string_append_printf (text, ngettext (" and %u more", " and %u more", dns->len - shown),
+                            dns->len - shown);
+  return g_string_free (text, FALSE);
+}
+
+static void
+set_partial_members_error (GError                        **error,
+                           const char                     *group_dn,
+                           const PsDirectoryMemberReport  *report)
+{
+  g_autoptr(GString) message = g_string_new (NULL);
+  guint n = report->unreadable->len;
+  guint m = report->unclassified->len;
+
+  if (n > 0)
+    {
+      g_autofree char *some = name_some (report->unreadable);
+
+      g_string_append_printf (message,
+                              ngettext ("%u member of %s could not be read (%s): it does not exist, or the "
+                                        "service account may not read it. Give the service account read "
+                                        "access, or remove the dangling member value from the group.",
+                                        "%u members of %s could not be read (%s): they do not exist, or the "
+                                        "service account may not read them. Give the service account read "
+                                        "access, or remove the dangling member values from the group.", n),
+                              n, group_dn, some);
+    }
+  if (m > 0)
+    {
+      g_autofree char *some = name_some (report->unclassified);
+
+      if (n > 0)
+        g_string_append_c (message, ' ');
+      g_string_append_printf (message,
+                              ngettext ("%u member of %s is not a person, a group, a computer, a contact or a "
+                                        "foreign security principal (%s). Check its objectClass, or remove it "
+                                        "from the group.",
+                                        "%u members of %s are not people, groups, computers, contacts or "
+                                        "foreign security principals (%s). Check their objectClass, or remove "
+                                        "them from the group.", m),
+                              m, group_dn, some);
+    }
+  g_string_append_c (message, ' ');
+  g_string_append (message, _("The membership is incomplete, so it was not used as complete."));
+  g_set_error_literal (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL_MEMBERS, message->str);
+}
+
+/* One read of a group's members. Entries come from subtree searches (by
+ * memberOf, in-chain or primaryGroupID) and, for member values no search
+ * returned, from reading each one; every entry is classified by its own
+ * objectClass. */
 typedef struct {
-  GPtrArray *filters;
-  const char *const *attributes;
-} MembersSpec;
+  /* the request */
+  PsDirectoryEntry *top;          /* the group, with objectClass */
+  PsNestedMode nested;
+  gint64 primary_token;           /* AD's primaryGroupToken of the group, or 0 */
+  GStrv attributes;               /* the caller's, and objectClass */
+  /* one attempt */
+  Delivery *out;                  /* the caller's */
+  PsDirectoryMemberReport *report;
+  GHashTable *handled;            /* lower-case DNs of every entry met or member value tried */
+  GHashTable *queued;             /* lower-case DNs of the groups whose members are read */
+  GPtrArray *groups;              /* PsDirectoryEntry*: those groups, in the order met */
+} MembersRead;
+
+static void
+members_read_clear (MembersRead *r)
+{
+  g_clear_pointer (&r->top, ps_directory_entry_unref);
+  g_clear_pointer (&r->attributes, g_strfreev);
+  g_clear_pointer (&r->report, ps_directory_member_report_free);
+  g_clear_pointer (&r->handled, g_hash_table_unref);
+  g_clear_pointer (&r->queued, g_hash_table_unref);
+  g_clear_pointer (&r->groups, g_ptr_array_unref);
+}
+
+/* Starts an attempt from nothing: a restart must not count anything twice. */
+static void
+members_read_reset (MembersRead *r,
+                    Delivery    *out)
+{
+  g_autofree char *key = g_ascii_strdown (ps_directory_entry_get_dn (r->top), -1);
+
+  r->out = out;
+  g_clear_pointer (&r->report, ps_directory_member_report_free);
+  r->report = ps_directory_member_report_new ();
+  g_clear_pointer (&r->handled, g_hash_table_unref);
+  r->handled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_clear_pointer (&r->queued, g_hash_table_unref);
+  r->queued = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_clear_pointer (&r->groups, g_ptr_array_unref);
+  r->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
+  g_hash_table_add (r->handled, g_strdup (key));
+  g_hash_table_add (r->queued, g_steal_pointer (&key));
+  g_ptr_array_add (r->groups, ps_directory_entry_ref (r->top));
+}
+
+/* Classifies @entries, queues the nested groups and hands the people on. */
+static gboolean
+take_members (MembersRead  *r,
+              GPtrArray    *entries,
+              GError      **error)
+{
+  g_autoptr(GPtrArray) people = g_ptr_array_sized_new (entries->len);
+  PsDirectoryMemberReport *report = r->report;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PsDirectoryEntry *e = g_ptr_array_index (entries, i);
+      const char *dn = ps_directory_entry_get_dn (e);
+      char *key = g_ascii_strdown (dn, -1);
+
+      if (!g_hash_table_add (r->handled, key))
+        continue;   /* met before: in several groups, or read twice */
+      switch (ps_directory_entry_get_member_kind (e))
+        {
+        case PS_DIRECTORY_MEMBER_PERSON:
+          report->people++;
+          g_ptr_array_add (people, e);
+          break;
+        case PS_DIRECTORY_MEMBER_GROUP:
+          report->groups++;
+          if (r->nested != PS_NESTED_OFF && g_hash_table_add (r->queued, g_strdup (key)))
+            g_ptr_array_add (r->groups, ps_directory_entry_ref (e));
+          break;
+        case PS_DIRECTORY_MEMBER_COMPUTER:
+          report->computers++;
+          break;
+        case PS_DIRECTORY_MEMBER_CONTACT:
+          report->contacts++;
+          break;
+        case PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL:
+          report->foreign_principals++;
+          break;
+        case PS_DIRECTORY_MEMBER_UNKNOWN:
+        default:
+          g_debug ("Member %s has no objectClass PandaSync knows", dn);
+          g_ptr_array_add (report->unclassified, g_strdup (dn));
+          break;
+        }
+    }
+  return deliver (r->out, people, error);
+}
 
 static gboolean
-attempt_members (PsDirectory   *self,
-                 gpointer       data,
-                 Delivery      *d,
+on_member_page_cb (GPtrArray  *entries,
+                   gboolean    restarted,
+                   gpointer    user_data,
+                   GError    **error)
+{
+  /* never restarted: the retries happen around the whole members read */
+  return take_members (user_data, entries, error);
+}
+
+static gboolean
+search_members (PsDirectory   *self,
+                MembersRead   *r,
+                const char    *filter,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  SearchSpec spec = { 0 };
+  Delivery d = { on_member_page_cb, r, FALSE, 0, NULL };
+
+  spec.base = ps_directory_get_base_dn (self);
+  spec.scope = LDAP_SCOPE_SUBTREE;
+  spec.filter = filter;
+  spec.attributes = (const char *const *) r->attributes;
+  return search_attempt (self, &spec, &d, cancellable, error);
+}
+
+/* A member DN that cannot be read makes the membership partial; anything
+ * else (a lost connection …) fails the read. */
+static gboolean
+is_unreadable (const GError *error)
+{
+  return g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT)
+      || g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_ACCESS_DENIED)
+      || g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_ARGUMENT);
+}
+
+/* A member value that no search returned: read it on its own. */
+static gboolean
+read_one_member (PsDirectory   *self,
+                 MembersRead   *r,
+                 const char    *dn,
                  GCancellable  *cancellable,
                  GError       **error)
 {
-  MembersSpec *m = data;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(PsDirectoryEntry) entry = read_entry_once (self, dn, (const char *const *) r->attributes,
+                                                       cancellable, &local);
 
-  for (guint i = 0; i < m->filters->len; i++)
+  g_hash_table_add (r->handled, g_ascii_strdown (dn, -1));
+  if (entry == NULL)
     {
-      SearchSpec spec = { 0 };
+      if (!is_unreadable (local))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_debug ("Member %s cannot be read: %s", dn, local->message);
+      g_ptr_array_add (r->report->unreadable, g_strdup (dn));
+      return TRUE;
+    }
+  {
+    g_autoptr(GPtrArray) one = g_ptr_array_new ();
 
-      spec.base = ps_directory_get_base_dn (self);
-      spec.scope = LDAP_SCOPE_SUBTREE;
-      spec.filter = g_ptr_array_index (m->filters, i);
-      spec.attributes = m->attributes;
-      if (!search_attempt (self, &spec, d, cancellable, error))
+    g_ptr_array_add (one, entry);
+    return take_members (r, one, error);
+  }
+}
+
+typedef struct {
+  GPtrArray *dns;
+  gboolean unique;
+} MemberValues;
+
+static void
+add_member_value (const char *value,
+                  gsize       length,
+                  gpointer    user_data)
+{
+  MemberValues *v = user_data;
+
+  /* uniqueMember is "DN" or "DN#'0101'B" (RFC 4517 Name and Optional UID) */
+  if (v->unique && length > 3 && value[length - 1] == 'B' && value[length - 2] == '\'')
+    {
+      for (gsize i = length - 2; i > 1; i--)
+        if (value[i - 1] == '\'' && value[i - 2] == '#')
+          {
+            length = i - 2;
+            break;
+          }
+    }
+  g_ptr_array_add (v->dns, g_strndup (value, length));
+}
+
+/* Appends the member values of @group to @dns. A group that cannot be read
+ * is an unreadable member like any other. */
+static gboolean
+read_member_values (PsDirectory       *self,
+                    MembersRead       *r,
+                    PsDirectoryEntry  *group,
+                    GPtrArray         *dns,
+                    GCancellable      *cancellable,
+                    GError           **error)
+{
+  static const char *const attributes[] = { "member", "uniqueMember", NULL };
+  const char *dn = ps_directory_entry_get_dn (group);
+
+  for (guint i = 0; attributes[i] != NULL; i++)
+    {
+      g_autoptr(GError) local = NULL;
+      MemberValues v = { dns, i == 1 };
+
+      if (i == 1 && !entry_has_class (group, "groupOfUniqueNames"))
+        continue;
+      if (read_values (self, dn, attributes[i], FALSE, add_member_value, &v, cancellable, &local))
+        continue;
+      if (!is_unreadable (local))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_debug ("The members of %s cannot be read: %s", dn, local->message);
+      g_ptr_array_add (r->report->unreadable, g_strdup (dn));
+      return TRUE;
+    }
+  return TRUE;
+}
+
+static gboolean
+attempt_read_members (PsDirectory   *self,
+                      gpointer       data,
+                      Delivery      *d,
+                      GCancellable  *cancellable,
+                      GError       **error)
+{
+  MembersRead *r = data;
+  guint start = 0;
+
+  members_read_reset (r, d);
+  if (r->nested == PS_NESTED_IN_CHAIN)
+    {
+      g_autofree char *escaped = escape_text (ps_directory_entry_get_dn (r->top));
+      g_autofree char *filter = g_strdup_printf ("(memberOf:" IN_CHAIN_RULE ":=%s)", escaped);
+
+      if (!search_members (self, r, filter, cancellable, error))
         return FALSE;
+    }
+  /* AD records a user's primary group (usually Domain Users) only in the
+   * user's primaryGroupID, never in member or memberOf */
+  if (r->primary_token > 0)
+    {
+      g_autofree char *filter = g_strdup_printf ("(primaryGroupID=%" G_GINT64_FORMAT ")", r->primary_token);
+
+      if (!search_members (self, r, filter, cancellable, error))
+        return FALSE;
+    }
+
+  /* level by level: the member values of the groups met so far, the entries
+   * that say they are members of them, then each value not yet met */
+  while (start < r->groups->len)
+    {
+      guint end = r->groups->len;
+      g_autoptr(GPtrArray) dns = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint i = start; i < end; i++)
+        if (!read_member_values (self, r, g_ptr_array_index (r->groups, i), dns, cancellable, error))
+          return FALSE;
+      for (guint i = start; r->nested != PS_NESTED_IN_CHAIN && i < end; i += GROUPS_PER_FILTER)
+        {
+          g_autoptr(GString) filter = g_string_new ("(|");
+
+          for (guint j = i; j < MIN (end, i + GROUPS_PER_FILTER); j++)
+            {
+              g_autofree char *escaped = escape_text (ps_directory_entry_get_dn (g_ptr_array_index (r->groups, j)));
+
+              g_string_append_printf (filter, "(memberOf=%s)", escaped);
+            }
+          g_string_append_c (filter, ')');
+          if (!search_members (self, r, filter->str, cancellable, error))
+            return FALSE;
+        }
+      for (guint i = 0; i < dns->len; i++)
+        {
+          const char *dn = g_ptr_array_index (dns, i);
+          g_autofree char *key = g_ascii_strdown (dn, -1);
+
+          if (!g_hash_table_contains (r->handled, key)
+              && !read_one_member (self, r, dn, cancellable, error))
+            return FALSE;
+        }
+      g_debug ("%s: %u groups read, %u member values at this level",
+               ps_directory_entry_get_dn (r->top), end, dns->len);
+      start = end;
+    }
+
+  if (r->report->unreadable->len > 0 || r->report->unclassified->len > 0)
+    {
+      set_partial_members_error (error, ps_directory_entry_get_dn (r->top), r->report);
+      return FALSE;
     }
   return TRUE;
 }
 
 /**
- * ps_directory_list_members_sync:
+ * ps_directory_read_members_sync:
  * @group_dn: the group's DN (see ps_directory_find_group_sync ())
- * @attributes: (nullable): what to read of each user; NULL for the defaults
+ * @attributes: (nullable): what to read of each person; NULL for the defaults
+ * @report: (out) (optional): what was met; set also when the call fails
  *
- * The users in the group, streamed page by page to @func. Each user comes
- * once even when it is in several nested groups.
+ * The people in the group, streamed page by page to @func, each once even
+ * when it is in several nested groups. Members are told apart by their own
+ * objectClass (ps_directory_entry_get_member_kind ()): groups are expanded
+ * per @nested, computers, contacts and foreign security principals are
+ * skipped and counted. Every member value is accounted for: the group's
+ * member values (ranged) are compared with what the searches returned, and
+ * the rest is read one by one. When some cannot be read or classified, the
+ * readable people are still delivered, then PS_DIRECTORY_ERROR_PARTIAL_MEMBERS.
+ */
+gboolean
+ps_directory_read_members_sync (PsDirectory               *self,
+                                const char                *group_dn,
+                                PsNestedMode               nested,
+                                const char *const         *attributes,
+                                PsDirectoryPageFunc        func,
+                                gpointer                   user_data,
+                                PsDirectoryMemberReport  **report,
+                                GCancellable              *cancellable,
+                                GError                   **error)
+{
+  static const char *const group_attrs[] = { "objectClass", "primaryGroupToken", NULL };
+  g_autofree char *normal = NULL;
+  g_autofree char *what = NULL;
+  g_autoptr(GStrvBuilder) attrs = g_strv_builder_new ();
+  MembersRead r = { 0 };
+  Delivery d = { func, user_data, FALSE, 0, NULL };
+  gboolean ok;
+
+  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
+  g_return_val_if_fail (group_dn != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  if (report != NULL)
+    *report = ps_directory_member_report_new ();
+  if (!ps_directory_connect_sync (self, cancellable, error))
+    return FALSE;
+  normal = ps_directory_normalize_dn (group_dn, error);
+  if (normal == NULL)
+    return FALSE;
+  if (nested == PS_NESTED_IN_CHAIN && self->kind != PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
+    {
+      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
+                   _("This directory does not support Active Directory’s in-chain matching rule; "
+                     "choose client-side nested groups instead."));
+      return FALSE;
+    }
+  /* a missing group is an error, never an empty membership */
+  r.top = ps_directory_read_entry_sync (self, normal, group_attrs, cancellable, error);
+  if (r.top == NULL)
+    return FALSE;
+  r.nested = nested;
+  if (!ps_directory_entry_get_int64 (r.top, "primaryGroupToken", &r.primary_token))
+    r.primary_token = 0;
+  if (attributes == NULL)
+    attributes = default_user_attributes;
+  g_strv_builder_addv (attrs, (const char **) attributes);
+  if (!g_strv_contains (attributes, "objectClass"))
+    g_strv_builder_add (attrs, "objectClass");
+  r.attributes = g_strv_builder_end (attrs);
+
+  what = g_strdup_printf (_("the members of %s"), normal);
+  ok = run_with_retries (self, attempt_read_members, &r, &d, what, cancellable, error);
+  if (report != NULL && r.report != NULL)
+    {
+      ps_directory_member_report_free (*report);
+      *report = g_steal_pointer (&r.report);
+    }
+  members_read_clear (&r);
+  return ok;
+}
+
+/**
+ * ps_directory_list_members_sync:
+ *
+ * ps_directory_read_members_sync () without the report.
  */
 gboolean
 ps_directory_list_members_sync (PsDirectory          *self,
@@ -1888,99 +2411,8 @@ ps_directory_list_members_sync (PsDirectory          *self,
                                 GCancellable         *cancellable,
                                 GError              **error)
 {
-  g_autoptr(GPtrArray) filters = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) seen = NULL;
-  g_autofree char *normal = NULL;
-  MembersSpec spec = { NULL, NULL };
-  Delivery d = { func, user_data, FALSE, 0, NULL };
-  g_autofree char *what = NULL;
-  g_autoptr(PsDirectoryEntry) group = NULL;
-  static const char *const token_attrs[] = { "primaryGroupToken", NULL };
-  gint64 token = 0;
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
-  g_return_val_if_fail (group_dn != NULL, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (!ps_directory_connect_sync (self, cancellable, error))
-    return FALSE;
-  normal = ps_directory_normalize_dn (group_dn, error);
-  if (normal == NULL)
-    return FALSE;
-  /* a missing group is an error, never an empty membership */
-  group = ps_directory_read_entry_sync (self, normal, token_attrs, cancellable, error);
-  if (group == NULL)
-    return FALSE;
-
-  if (nested == PS_NESTED_CLIENT)
-    {
-      g_autoptr(GPtrArray) groups = ps_directory_expand_groups_sync (self, normal, cancellable, error);
-      GString *chunk = NULL;
-      guint in_chunk = 0;
-
-      if (groups == NULL)
-        return FALSE;
-      g_debug ("%s: %u groups after nesting", normal, groups->len);
-      for (guint i = 0; i < groups->len; i++)
-        {
-          g_autofree char *escaped = escape_text (g_ptr_array_index (groups, i));
-
-          if (chunk == NULL)
-            chunk = g_string_new ("(|");
-          g_string_append_printf (chunk, "(memberOf=%s)", escaped);
-          if (++in_chunk == GROUPS_PER_FILTER || i + 1 == groups->len)
-            {
-              g_autofree char *any = NULL;
-
-              g_string_append_c (chunk, ')');
-              any = g_string_free (chunk, FALSE);
-              g_ptr_array_add (filters, join_filter (person_filter (self), any));
-              chunk = NULL;
-              in_chunk = 0;
-            }
-        }
-      if (groups->len > 1)
-        seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    }
-  else if (nested == PS_NESTED_IN_CHAIN)
-    {
-      g_autofree char *escaped = escape_text (normal);
-      g_autofree char *match = g_strdup_printf ("(memberOf:" IN_CHAIN_RULE ":=%s)", escaped);
-
-      if (self->kind != PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
-        {
-          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-                       _("This directory does not support Active Directory’s in-chain matching rule; "
-                         "choose client-side nested groups instead."));
-          return FALSE;
-        }
-      g_ptr_array_add (filters, join_filter (person_filter (self), match));
-    }
-  else
-    {
-      g_autofree char *escaped = escape_text (normal);
-      g_autofree char *match = g_strdup_printf ("(memberOf=%s)", escaped);
-
-      g_ptr_array_add (filters, join_filter (person_filter (self), match));
-    }
-
-  /* AD records a user's primary group (usually Domain Users) only in the
-   * user's primaryGroupID, never in member or memberOf */
-  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
-      && ps_directory_entry_get_int64 (group, "primaryGroupToken", &token) && token > 0)
-    {
-      g_autofree char *match = g_strdup_printf ("(primaryGroupID=%" G_GINT64_FORMAT ")", token);
-
-      g_ptr_array_add (filters, join_filter (person_filter (self), match));
-      if (seen == NULL)
-        seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-    }
-
-  spec.filters = filters;
-  spec.attributes = attributes != NULL ? attributes : default_user_attributes;
-  d.seen = seen;
-  what = g_strdup_printf (_("the members of %s"), normal);
-  return run_with_retries (self, attempt_members, &spec, &d, what, cancellable, error);
+  return ps_directory_read_members_sync (self, group_dn, nested, attributes, func, user_data, NULL,
+                                         cancellable, error);
 }
 
 /* ---------------------------------------------------------------- delta */
@@ -2441,6 +2873,7 @@ copy_directory (PsDirectory *self)
   copy->page_size = self->page_size;
   copy->timeout = self->timeout;
   copy->nested = self->nested;
+  copy->kind_setting = self->kind_setting;
   copy->password = g_strdup (self->password);
   copy->max_attempts = self->max_attempts;
   return copy;

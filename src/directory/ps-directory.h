@@ -59,6 +59,24 @@ typedef struct {
   guint64  usn;             /* highestCommittedUSN */
 } PsDirectoryWatermark;
 
+/* What a members read met besides people (ps_directory_read_members_sync ()).
+ * Members are told apart by their own objectClass, never by what the server
+ * announces. Computers, contacts and foreign security principals are
+ * skipped; an unreadable or unclassifiable member makes the read partial. */
+typedef struct {
+  guint      people;
+  guint      groups;             /* nested groups (expanded unless nesting is off) */
+  guint      computers;          /* skipped */
+  guint      contacts;           /* skipped */
+  guint      foreign_principals; /* skipped */
+  GPtrArray *unreadable;         /* member DNs that do not exist or may not be read */
+  GPtrArray *unclassified;       /* member DNs of no class above */
+} PsDirectoryMemberReport;
+
+PsDirectoryMemberReport *ps_directory_member_report_new  (void);
+void                     ps_directory_member_report_free (PsDirectoryMemberReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsDirectoryMemberReport, ps_directory_member_report_free)
+
 PsDirectoryWatermark *ps_directory_watermark_copy (const PsDirectoryWatermark *watermark);
 void                  ps_directory_watermark_free (PsDirectoryWatermark *watermark);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsDirectoryWatermark, ps_directory_watermark_free)
@@ -81,9 +99,12 @@ void             ps_directory_close             (PsDirectory   *self);
 const char      *ps_directory_get_connected_uri (PsDirectory   *self);
 PsDirectoryKind  ps_directory_get_kind          (PsDirectory   *self);
 const char      *ps_directory_get_base_dn       (PsDirectory   *self);
-/* LDAP filters for "a person" and "a group" on this kind of directory
- * (valid once connected): AD (&(objectCategory=person)(objectClass=user)),
- * OpenLDAP inetOrgPerson / groupOfNames. */
+/* The kind comes from the rootDSE (AD announces its capability OID) unless
+ * the profile's [Directory] Kind says otherwise. LDAP filters for "a person"
+ * and "a group" (valid once connected): a person on AD is
+ * (&(objectCategory=person)(objectClass=user)), elsewhere inetOrgPerson or
+ * person; a group is group, groupOfNames or groupOfUniqueNames anywhere.
+ * Group members are classified by their own objectClass instead. */
 const char      *ps_directory_get_user_filter   (PsDirectory   *self);
 const char      *ps_directory_get_group_filter  (PsDirectory   *self);
 GStrv            ps_directory_discover_uris_sync (const char    *domain,
@@ -158,8 +179,22 @@ GPtrArray        *ps_directory_list_groups_finish (PsDirectory   *self,
                                                    GAsyncResult  *result,
                                                    GError       **error);
 
-/* Users in @group_dn; nested groups per @nested (client-side expansion reads
- * each group once, with a visited set, so cycles are safe). */
+/* The people in @group_dn; nested groups per @nested (client-side expansion
+ * reads each group once, with a visited set, so cycles are safe). Every
+ * member value of every group read is accounted for: when some cannot be
+ * read or classified, every readable person is still delivered and the call
+ * then fails with PS_DIRECTORY_ERROR_PARTIAL_MEMBERS. @report (optional) says
+ * what was met, also on failure. */
+gboolean          ps_directory_read_members_sync  (PsDirectory               *self,
+                                                   const char                *group_dn,
+                                                   PsNestedMode               nested,
+                                                   const char *const         *attributes,
+                                                   PsDirectoryPageFunc        func,
+                                                   gpointer                   user_data,
+                                                   PsDirectoryMemberReport  **report,
+                                                   GCancellable              *cancellable,
+                                                   GError                   **error);
+/* The same without the report. */
 gboolean          ps_directory_list_members_sync  (PsDirectory          *self,
                                                    const char           *group_dn,
                                                    PsNestedMode          nested,
@@ -168,7 +203,8 @@ gboolean          ps_directory_list_members_sync  (PsDirectory          *self,
                                                    gpointer              user_data,
                                                    GCancellable         *cancellable,
                                                    GError              **error);
-/* The DNs of @group_dn and every group nested in it (client-side). */
+/* The DNs of @group_dn and every group nested in it (client-side), found
+ * by their objectClass (group, groupOfNames, groupOfUniqueNames). */
 GPtrArray        *ps_directory_expand_groups_sync (PsDirectory   *self,
                                                    const char    *group_dn,
                                                    GCancellable  *cancellable,

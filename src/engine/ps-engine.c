@@ -11,7 +11,9 @@
 #include <glib/gstdio.h>
 
 #include "ps-directory.h"
+#include "ps-directory-lookup.h"
 #include "ps-engine.h"
+#include "ps-ldap-syntax.h"
 #include "ps-lock.h"
 #include "ps-secret-store.h"
 #include "ps-target.h"
@@ -43,6 +45,9 @@ typedef struct {
   char          *status_active;
   char          *status_inactive;
   char          *status_none;
+  GHashTable    *own_domains;   /* adoption: this directory's domain SIDs */
+  GHashTable    *own_anchors;   /* adoption: other anchors found in this directory */
+  GHashTable    *foreign_ids;   /* adoption: records other mappings manage */
   gboolean       guard_held;    /* the read looked too small: keep the last count */
   gboolean       delta;         /* planned from what changed, not a full reconciliation */
   PsDirectoryWatermark *new_mark; /* the directory's USN read before this run's search */
@@ -57,6 +62,9 @@ typedef struct {
   PsDirectory         *directory;
   PsTarget            *target;
   GHashTable          *claimed;    /* users: anchor → mapping name */
+  GHashTable          *domain_sids; /* this directory's domain SIDs, read once per run */
+  GHashTable          *schema;     /* attribute names the directory knows, read once */
+  gboolean             schema_read;
   PsSyncResult        *result;
 } Run;
 
@@ -70,6 +78,9 @@ mapping_work_free (MappingWork *work)
   g_free (work->status_active);
   g_free (work->status_inactive);
   g_free (work->status_none);
+  g_clear_pointer (&work->own_domains, g_hash_table_unref);
+  g_clear_pointer (&work->own_anchors, g_hash_table_unref);
+  g_clear_pointer (&work->foreign_ids, g_hash_table_unref);
   g_clear_pointer (&work->new_mark, ps_directory_watermark_free);
   g_free (work);
 }
@@ -253,6 +264,40 @@ entry_string (ReadContext      *ctx,
   return value;
 }
 
+/* The value of an attribute, or of "a|b|c" the first non-empty one. */
+static char *
+entry_first_string (ReadContext      *ctx,
+                    PsDirectoryEntry *entry,
+                    const char       *spec)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (strchr (spec, '|') == NULL)
+    return entry_string (ctx, entry, spec);
+  names = ps_ldap_attribute_spec_split (spec, NULL);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autofree char *value = entry_string (ctx, entry, names[i]);
+      if (value != NULL && *value != '\0')
+        return g_steal_pointer (&value);
+    }
+  return NULL;
+}
+
+/* Adds the directory attributes behind @spec ("a|b|c" gives three). */
+static void
+add_spec_attributes (GStrvBuilder *builder,
+                     const char   *spec)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (spec == NULL)
+    return;
+  names = ps_ldap_attribute_spec_split (spec, NULL);
+  if (names != NULL)
+    g_strv_builder_addv (builder, (const char **) names);
+}
+
 static PsPerson *
 person_from_entry (ReadContext      *ctx,
                    PsDirectoryEntry *entry)
@@ -302,7 +347,7 @@ person_from_entry (ReadContext      *ctx,
 
       if (attr == NULL || ps_person_get_value (person, attr) != NULL)
         continue;
-      value = entry_string (ctx, entry, attr);
+      value = entry_first_string (ctx, entry, attr);
       ps_person_set_value (person, attr, value != NULL ? value : "");
     }
 
@@ -345,14 +390,14 @@ member_attributes (const PsMapping *m)
   g_strv_builder_addv (b, base);
   if (m->kind == PS_MAPPING_USERS)
     {
-      g_strv_builder_add (b, m->email_attr);
-      g_strv_builder_add (b, m->first_name_attr);
-      g_strv_builder_add (b, m->last_name_attr);
+      add_spec_attributes (b, m->email_attr);
+      add_spec_attributes (b, m->first_name_attr);
+      add_spec_attributes (b, m->last_name_attr);
     }
   else
     g_strv_builder_add (b, m->unique_id_attr);
   for (guint i = 0; i < m->fields->len; i++)
-    g_strv_builder_add (b, ((PsFieldMap *) g_ptr_array_index (m->fields, i))->attribute);
+    add_spec_attributes (b, ((PsFieldMap *) g_ptr_array_index (m->fields, i))->attribute);
   return g_strv_builder_end (b);
 }
 
@@ -770,7 +815,12 @@ read_records_for (Run          *run,
     }
   g_hash_table_iter_init (&iter, links);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    g_ptr_array_add (ids, ((PsLink *) value)->target_id);
+    {
+      const char *id = ((PsLink *) value)->target_id;
+      /* an empty id is a person known but not in Asset Panda */
+      if (id != NULL && *id != '\0')
+        g_ptr_array_add (ids, (gpointer) id);
+    }
 
   for (guint start = 0; start < ids->len; start += 100)
     {
@@ -872,6 +922,244 @@ delta_allowed (Run             *run,
   return intents != NULL && g_hash_table_size (intents) == 0;
 }
 
+/* ---------------------------------------------------------------- scope */
+
+static gboolean
+check_spec_known (Run              *run,
+                  const PsMapping  *m,
+                  const char       *key,
+                  const char       *spec,
+                  GError          **error)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (key == NULL || spec == NULL)
+    return TRUE;
+  names = ps_ldap_attribute_spec_split (spec, NULL);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autofree char *type = g_ascii_strdown (names[i], -1);
+      char *options = strchr (type, ';');
+
+      if (options != NULL)
+        *options = '\0';
+      if (!g_hash_table_contains (run->schema, type))
+        {
+          g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_CONFIG,
+                       _("%s names the directory attribute “%s”, which this directory’s schema "
+                         "does not know: check the spelling in the mapping “%s”"),
+                       key, names[i], m->name);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Checks that every directory attribute the mapping names is one the
+ * directory's schema knows: a misspelt name would otherwise read as empty
+ * for everyone. A schema this account cannot read is only noted. */
+static gboolean
+check_attributes_known (Run              *run,
+                        const PsMapping  *m,
+                        GError          **error)
+{
+  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) specs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) used = NULL;
+
+  if (!run->schema_read)
+    {
+      g_autoptr(GError) local = NULL;
+
+      run->schema_read = TRUE;
+      run->schema = ps_directory_read_schema_attributes_sync (run->directory, run->cancellable, &local);
+      if (run->schema == NULL)
+        log_line (run, PS_LOG_WARNING, NULL,
+                  _("The directory’s schema could not be read (%s); attribute names are not checked"),
+                  local->message);
+    }
+  if (run->schema == NULL)
+    return TRUE;
+
+  if (m->kind == PS_MAPPING_USERS)
+    {
+      g_ptr_array_add (keys, g_strdup ("Email"));
+      g_ptr_array_add (specs, m->email_attr);
+      g_ptr_array_add (keys, g_strdup ("FirstName"));
+      g_ptr_array_add (specs, m->first_name_attr);
+      g_ptr_array_add (keys, g_strdup ("LastName"));
+      g_ptr_array_add (specs, m->last_name_attr);
+    }
+  else
+    {
+      g_ptr_array_add (keys, g_strdup ("UniqueIdentifier"));
+      g_ptr_array_add (specs, m->unique_id_attr);
+    }
+  for (guint i = 0; i < m->fields->len; i++)
+    {
+      const PsFieldMap *f = g_ptr_array_index (m->fields, i);
+      g_ptr_array_add (keys, g_strconcat ("Field.", f->field, NULL));
+      g_ptr_array_add (specs, f->attribute);
+    }
+  if (m->filter != NULL)
+    {
+      g_autofree char *normal = ps_ldap_filter_parse (m->filter, &used, NULL);
+
+      for (guint i = 0; used != NULL && i < used->len; i++)
+        {
+          g_ptr_array_add (keys, g_strdup ("Filter"));
+          g_ptr_array_add (specs, g_ptr_array_index (used, i));
+        }
+    }
+  for (guint i = 0; i < specs->len; i++)
+    if (!check_spec_known (run, m, g_ptr_array_index (keys, i), g_ptr_array_index (specs, i), error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Keeps only the people under the mapping's SearchBase and matching its
+ * Filter (a search of DNs, ANDed with the group). */
+static gboolean
+restrict_to_scope (Run              *run,
+                   const PsMapping  *m,
+                   GPtrArray        *people,
+                   GError          **error)
+{
+  g_autoptr(GHashTable) selected = NULL;
+  gpointer *all;
+  gsize n = 0;
+  guint before = people->len;
+
+  if (m->search_base == NULL && m->filter == NULL)
+    return TRUE;
+  if (m->filter != NULL)
+    {
+      selected = ps_directory_search_dns_sync (run->directory, m->search_base, m->filter,
+                                               run->cancellable, error);
+      if (selected == NULL)
+        {
+          g_prefix_error (error, _("The mapping’s filter could not be searched: "));
+          return FALSE;
+        }
+    }
+  all = g_ptr_array_steal (people, &n);
+  for (gsize i = 0; i < n; i++)
+    {
+      PsPerson *p = all[i];
+      gboolean in = TRUE;
+
+      if (m->search_base != NULL && !ps_directory_dn_is_under (p->dn, m->search_base))
+        in = FALSE;
+      if (in && selected != NULL)
+        {
+          g_autofree char *key = p->dn != NULL ? g_ascii_strdown (p->dn, -1) : NULL;
+          in = key != NULL && g_hash_table_contains (selected, key);
+        }
+      if (in)
+        g_ptr_array_add (people, p);
+      else
+        ps_person_free (p);
+    }
+  g_free (all);
+  log_line (run, PS_LOG_INFO, m->name, _("%u of %u members are in the mapping’s scope%s%s%s%s"),
+            people->len, before,
+            m->search_base != NULL ? _(" under ") : "", m->search_base != NULL ? m->search_base : "",
+            m->filter != NULL ? _(" matching ") : "", m->filter != NULL ? m->filter : "");
+  return TRUE;
+}
+
+/* What adoption needs to know for a full plan of a collection: the domain
+ * SIDs of this directory, the other anchors of unlinked records that are
+ * found here, and the records another mapping of the profile manages. */
+static gboolean
+prepare_adoption (Run            *run,
+                  MappingWork    *work,
+                  const PsMapping *original,
+                  GPtrArray      *people,
+                  GPtrArray      *items,
+                  GHashTable     *links,
+                  PsPlanContext  *ctx,
+                  GError        **error)
+{
+  PsMapping *m = work->mapping;
+  GPtrArray *mappings = ps_profile_get_mappings (run->engine->profile);
+  g_autoptr(GHashTable) linked = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) lookups = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+
+  if (run->domain_sids == NULL)
+    {
+      run->domain_sids = ps_directory_read_domain_sids_sync (run->directory, run->cancellable, error);
+      if (run->domain_sids == NULL)
+        return FALSE;
+    }
+  /* Every domain the people just read belong to is this directory's too. */
+  work->own_domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_iter_init (&iter, run->domain_sids);
+  while (g_hash_table_iter_next (&iter, &value, NULL))
+    g_hash_table_add (work->own_domains, g_strdup (value));
+  for (guint i = 0; i < people->len; i++)
+    {
+      PsPerson *p = g_ptr_array_index (people, i);
+      char *domain = ps_directory_sid_domain (p->remote_anchor);
+
+      if (domain != NULL)
+        g_hash_table_add (work->own_domains, domain);
+      if (p->remote_anchor != NULL)
+        g_hash_table_add (present, p->remote_anchor);
+    }
+
+  work->foreign_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *other = g_ptr_array_index (mappings, i);
+      g_autoptr(GHashTable) other_links = NULL;
+
+      if (other->kind != PS_MAPPING_COLLECTION || g_str_equal (other->name, original->name)
+          || g_strcmp0 (other->account, original->account) != 0
+          || g_strcmp0 (other->module, original->module) != 0
+          || g_strcmp0 (other->collection, original->collection) != 0)
+        continue;
+      other_links = ps_state_load_links (run->state, other->name, NULL);
+      if (other_links == NULL)
+        continue;
+      g_hash_table_iter_init (&iter, other_links);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        if (((PsLink *) value)->target_id != NULL)
+          g_hash_table_add (work->foreign_ids, g_strdup (((PsLink *) value)->target_id));
+    }
+
+  /* Identifiers other than SIDs: ask the directory which it has. */
+  g_hash_table_iter_init (&iter, links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((PsLink *) value)->target_id != NULL)
+      g_hash_table_add (linked, ((PsLink *) value)->target_id);
+  for (guint i = 0; i < items->len; i++)
+    {
+      PsItem *item = g_ptr_array_index (items, i);
+      g_autofree char *domain = ps_directory_sid_domain (item->anchor);
+
+      if (item->anchor != NULL && *item->anchor != '\0' && domain == NULL && item->active
+          && !g_hash_table_contains (linked, item->id) && !g_hash_table_contains (present, item->anchor))
+        g_ptr_array_add (lookups, item->anchor);
+    }
+  if (lookups->len > 0)
+    {
+      work->own_anchors = ps_directory_find_values_sync (run->directory, m->unique_id_attr, lookups,
+                                                         run->cancellable, error);
+      if (work->own_anchors == NULL)
+        return FALSE;
+    }
+
+  ctx->adopt = TRUE;
+  ctx->own_domains = work->own_domains;
+  ctx->own_anchors = work->own_anchors;
+  ctx->foreign_ids = work->foreign_ids;
+  return TRUE;
+}
+
 /* ---------------------------------------------------------------- planning */
 
 static MappingWork *
@@ -909,6 +1197,9 @@ plan_one (Run             *run,
   if (links == NULL)
     return fail_work (run, work, error);
 
+  if (!check_attributes_known (run, original, &error))
+    return fail_work (run, work, error);
+
   log_line (run, PS_LOG_INFO, m->name, _("Reading the members of %s"),
             m->group_name != NULL ? m->group_name : m->group);
   if (delta_allowed (run, m, links))
@@ -936,6 +1227,8 @@ plan_one (Run             *run,
       work->new_mark = ps_directory_read_watermark_sync (run->directory, run->cancellable, &mark_error);
       people = read_people (run, m, &error);
     }
+  if (people != NULL && !restrict_to_scope (run, m, people, &error))
+    g_clear_pointer (&people, g_ptr_array_unref);
   ctx.source_complete = people != NULL;
   if (people == NULL)
     {
@@ -1008,6 +1301,12 @@ plan_one (Run             *run,
       log_line (run, PS_LOG_INFO, m->name,
                 ngettext ("Read %u item from Asset Panda", "Read %u items from Asset Panda",
                           items->len), items->len);
+      if (m->kind == PS_MAPPING_COLLECTION
+          && !prepare_adoption (run, work, original, people, items, links, &ctx, &error))
+        {
+          g_prefix_error (&error, _("The directory could not tell which records are its own: "));
+          return fail_work (run, work, error);
+        }
     }
   else if (work->plan == NULL)
     items = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_item_free);
@@ -1743,6 +2042,8 @@ ps_engine_run_sync (PsEngine             *self,
   g_clear_object (&run.target);
   g_clear_object (&run.state);
   g_hash_table_unref (run.claimed);
+  g_clear_pointer (&run.domain_sids, g_hash_table_unref);
+  g_clear_pointer (&run.schema, g_hash_table_unref);
   close (fd);
   return result;
 }

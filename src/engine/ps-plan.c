@@ -86,7 +86,28 @@ ps_person_get_value (const PsPerson *person,
   if (attribute == NULL)
     return NULL;
   at = find_value (person, attribute);
-  return at >= 0 ? g_ptr_array_index (person->values, at) : NULL;
+  if (at >= 0)
+    return g_ptr_array_index (person->values, at);
+  if (strchr (attribute, '|') != NULL)
+    {
+      /* fallbacks not resolved when read: the first non-empty alternative */
+      g_auto(GStrv) names = g_strsplit (attribute, "|", -1);
+      const char *found = NULL;
+
+      for (guint i = 0; names[i] != NULL; i++)
+        {
+          const char *value;
+
+          at = find_value (person, g_strstrip (names[i]));
+          value = at >= 0 ? g_ptr_array_index (person->values, at) : NULL;
+          if (value != NULL && *value != '\0')
+            return value;
+          if (value != NULL)
+            found = value;
+        }
+      return found;
+    }
+  return NULL;
 }
 
 PsItem *

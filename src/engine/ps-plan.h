@@ -144,6 +144,12 @@ typedef struct {
    * (0: count what is passed). */
   guint       total_people;
   guint       total_managed;
+  /* Adoption (collections, full plans only): a record that carries an
+   * anchor of this directory is managed whether or not a link says so. */
+  gboolean    adopt;
+  GHashTable *own_domains;          /* domain SIDs of this directory ("S-1-5-21-a-b-c") */
+  GHashTable *own_anchors;          /* other anchors found in this directory, lower-case */
+  GHashTable *foreign_ids;          /* item ids linked by another mapping of the profile */
 } PsPlanContext;
 
 PsMappingPlan *ps_plan_mapping (const PsMapping   *mapping,

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "ps-directory-lookup.h"
+#include "ps-ldap-syntax.h"
 #include "ps-plan.h"
 #include "ps-state.h"
 
@@ -57,17 +59,61 @@ index_unique (GHashTable *table,
   g_hash_table_insert (table, key, item);
 }
 
+/* Whether the attribute spec ("a|b|c") reads @name among its alternatives. */
+static gboolean
+spec_reads (const char *spec,
+            const char *name)
+{
+  g_auto(GStrv) names = ps_ldap_attribute_spec_split (spec, NULL);
+
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    if (g_ascii_strcasecmp (names[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static const char *
 email_field_of (const PsMapping *mapping)
 {
   for (guint i = 0; i < mapping->fields->len; i++)
     {
       const PsFieldMap *f = g_ptr_array_index (mapping->fields, i);
-      if (g_ascii_strcasecmp (f->attribute, "mail") == 0
-          || g_ascii_strcasecmp (f->attribute, "userPrincipalName") == 0)
+      if (spec_reads (f->attribute, "mail") || spec_reads (f->attribute, "userPrincipalName"))
         return f->field;
     }
   return NULL;
+}
+
+/* Why @item is this directory's to manage though no link says so: it
+ * carries an anchor of this directory. NULL when it is not (another
+ * domain's SID, an identifier not found here, or another mapping's). */
+static const char *
+adoption_note (const Planner *p,
+               const PsItem  *item)
+{
+  const PsPlanContext *c = p->context;
+  g_autofree char *domain = NULL;
+  g_autofree char *lower = NULL;
+
+  if (!c->adopt || is_empty (item->anchor))
+    return NULL;
+  if (c->foreign_ids != NULL && g_hash_table_contains (c->foreign_ids, item->id))
+    return NULL;
+  domain = ps_directory_sid_domain (item->anchor);
+  if (domain != NULL)
+    return c->own_domains != NULL && g_hash_table_contains (c->own_domains, domain)
+           ? _("taken over (carries this domain’s SID)") : NULL;
+  lower = g_utf8_strdown (item->anchor, -1);
+  return c->own_anchors != NULL && g_hash_table_contains (c->own_anchors, lower)
+         ? _("taken over (its identifier is found in this directory)") : NULL;
+}
+
+static gboolean
+is_none (const Planner *p,
+         const PsItem  *item)
+{
+  return p->mapping->kind == PS_MAPPING_COLLECTION && item->status != NULL
+         && p->context->status_none != NULL && g_str_equal (item->status, p->context->status_none);
 }
 
 static const char *
@@ -297,6 +343,7 @@ plan_present (Planner        *p,
   g_autofree char *reason = NULL;
   g_autoptr(GHashTable) want = desired_values (p, person);
   const char *want_status = person->enabled ? p->context->status_active : p->context->status_inactive;
+  const char *adopted = NULL;
   PsItem *item;
   PsAction *action;
 
@@ -366,9 +413,11 @@ plan_present (Planner        *p,
     }
 
   g_hash_table_add (p->taken, item->id);
+  if ((link == NULL || g_strcmp0 (link->target_id, item->id) != 0)
+      && !is_empty (item->anchor) && g_strcmp0 (item->anchor, person->remote_anchor) == 0)
+    adopted = adoption_note (p, item);
 
-  if (m->kind == PS_MAPPING_COLLECTION && item->status != NULL && p->context->status_none != NULL
-      && g_str_equal (item->status, p->context->status_none))
+  if (is_none (p, item))
     {
       action = add_action (p, PS_ACTION_SKIP, person, item,
                            _("marked “None” in Asset Panda: not managed by the sync"));
@@ -379,15 +428,18 @@ plan_present (Planner        *p,
     {
       if (item->active)
         {
-          action = add_action (p, PS_ACTION_DEACTIVATE, person, item,
-                               _("disabled or expired in the directory"));
+          g_autofree char *why = adopted != NULL
+            ? g_strdup_printf ("%s; %s", adopted, _("disabled or expired in the directory"))
+            : g_strdup (_("disabled or expired in the directory"));
+          action = add_action (p, PS_ACTION_DEACTIVATE, person, item, why);
           if (m->kind == PS_MAPPING_COLLECTION && m->status_field != NULL)
             ps_action_add_change (action, m->status_field, item->status, p->context->status_inactive);
           action->values_hash = values_hash_for (want, want_status);
         }
       else if (link == NULL || link->active)
         {
-          action = add_action (p, PS_ACTION_LINK, person, item, _("already inactive"));
+          action = add_action (p, PS_ACTION_LINK, person, item,
+                               adopted != NULL ? adopted : _("already inactive"));
           action->active_after = FALSE;
           action->values_hash = values_hash_for (want, want_status);
         }
@@ -410,6 +462,7 @@ plan_present (Planner        *p,
   action->dn = g_strdup (person->dn);
   action->remote_anchor = g_strdup (person->remote_anchor);
   action->values_hash = values_hash_for (want, want_status);
+  action->reason = g_strdup (adopted);
 
   if (action->kind == PS_ACTION_UPDATE && action->changes->len == 0)
     {
@@ -451,8 +504,7 @@ plan_gone (Planner      *p,
         }
       return;
     }
-  if (p->mapping->kind == PS_MAPPING_COLLECTION && item->status != NULL
-      && p->context->status_none != NULL && g_str_equal (item->status, p->context->status_none))
+  if (is_none (p, item))
     return;
 
   action = ps_action_new (PS_ACTION_DEACTIVATE, link->anchor, link->target_id);
@@ -464,6 +516,41 @@ plan_gone (Planner      *p,
     ps_action_add_change (action, p->mapping->status_field, item->status,
                           p->context->status_inactive);
   g_ptr_array_add (p->plan->actions, action);
+}
+
+/* Records that carry this directory's anchor but no person of the group
+ * matched them: out of scope, disabled elsewhere or deleted. Deactivated
+ * like a linked leaver, under the same guards and threshold. */
+static void
+plan_adopted_gone (Planner    *p,
+                   GPtrArray  *items,
+                   GHashTable *linked_ids)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      const PsItem *item = g_ptr_array_index (items, i);
+      const char *note;
+      g_autofree char *why = NULL;
+      PsAction *action;
+
+      if (g_hash_table_contains (p->taken, item->id) || g_hash_table_contains (linked_ids, item->id)
+          || !item->active || is_none (p, item))
+        continue;
+      note = adoption_note (p, item);
+      if (note == NULL)
+        continue;
+      why = g_strdup_printf ("%s; %s", note,
+                             _("not a member of the group (or outside its scope), or deleted "
+                               "from the directory"));
+      action = ps_action_new (PS_ACTION_DEACTIVATE, item->anchor, item->id);
+      action->reason = g_steal_pointer (&why);
+      action->name = g_strdup (item->anchor);
+      action->remote_anchor = g_strdup (item->anchor);
+      if (p->mapping->kind == PS_MAPPING_COLLECTION && p->mapping->status_field != NULL)
+        ps_action_add_change (action, p->mapping->status_field, item->status,
+                              p->context->status_inactive);
+      g_ptr_array_add (p->plan->actions, action);
+    }
 }
 
 /* ---------------------------------------------------------------- public API */
@@ -533,6 +620,7 @@ ps_plan_mapping (const PsMapping     *mapping,
   g_autoptr(GHashTable) by_anchor = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) by_email = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) taken = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) linked_ids = g_hash_table_new (g_str_hash, g_str_equal);
   PsMappingPlan *plan = ps_mapping_plan_new (mapping->name, mapping->kind);
   guint deactivations = 0;
   gboolean small_read;
@@ -552,10 +640,24 @@ ps_plan_mapping (const PsMapping     *mapping,
   plan->managed_count = 0;
   g_hash_table_iter_init (&iter, links);
   while (g_hash_table_iter_next (&iter, &key, &value))
-    if (((PsLink *) value)->active)
-      plan->managed_count++;
+    {
+      PsLink *link = value;
+      if (link->active)
+        plan->managed_count++;
+      if (link->target_id != NULL && *link->target_id != '\0')
+        g_hash_table_add (linked_ids, link->target_id);
+    }
   if (context->total_managed > 0)
     plan->managed_count = context->total_managed;
+  /* Records taken over count as managed, for the threshold too. */
+  if (context->adopt && mapping->kind == PS_MAPPING_COLLECTION)
+    for (guint i = 0; i < items->len; i++)
+      {
+        const PsItem *item = g_ptr_array_index (items, i);
+        if (item->active && !g_hash_table_contains (linked_ids, item->id) && !is_none (&p, item)
+            && adoption_note (&p, item) != NULL)
+          plan->managed_count++;
+      }
   plan->delta = context->total_people > 0;
   plan->threshold = ps_deactivation_threshold (mapping, plan->managed_count);
 
@@ -601,6 +703,8 @@ ps_plan_mapping (const PsMapping     *mapping,
           plan_gone (&p, link, _("no longer a member of the group, or deleted from the directory"));
       }
   }
+  if (context->adopt && mapping->kind == PS_MAPPING_COLLECTION)
+    plan_adopted_gone (&p, items, linked_ids);
 
   /* A collection without a status field has no way to mark a record
    * inactive, and records are never deleted: leavers are reported only. */

@@ -545,6 +545,177 @@ test_plan_from_bad_json (void)
   g_assert_nonnull (strstr (error->message, "not a PandaSync plan"));
 }
 
+/* ---------------------------------------------------------------- adoption */
+
+/* A record the Windows integration left: this domain's SID, Active. */
+static PsItem *
+add_foreign_record (Fixture    *f,
+                    const char *id,
+                    const char *sid,
+                    const char *status)
+{
+  PsItem *item = ps_item_new (id);
+
+  item->anchor = g_strdup (sid);
+  item->status = g_strdup (status);
+  item->active = g_strcmp0 (status, "Inactive") != 0;
+  ps_item_set_value (item, "field_9", status);
+  g_ptr_array_add (f->items, item);
+  return item;
+}
+
+static void
+adopt_set_up (Fixture *f)
+{
+  f->context.adopt = TRUE;
+  f->context.own_domains = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_add (f->context.own_domains, (gpointer) "S-1-5-21-1");
+}
+
+static void
+test_adoption_same_domain (Fixture *f, gconstpointer data)
+{
+  g_autoptr(PsMappingPlan) p = NULL;
+  g_autoptr(GHashTable) domains = NULL;
+  PsPerson *ada = add_person (f, "1", "Ada", "Lovelace", TRUE);
+  PsPerson *off = add_person (f, "2", "Off", "Line", FALSE);
+  PsAction *a;
+
+  adopt_set_up (f);
+  domains = f->context.own_domains;
+  /* in scope, left as the old integration wrote it (no first name yet) */
+  add_foreign_record (f, "r1", ada->remote_anchor, "Active");
+  /* in scope but disabled */
+  add_foreign_record (f, "r2", off->remote_anchor, "Active");
+  /* out of scope (left the group) and deleted: same domain, no person */
+  add_foreign_record (f, "r3", "S-1-5-21-1-3", "Active");
+  add_foreign_record (f, "r4", "S-1-5-21-1-4", "Active");
+  /* marked None: never touched */
+  add_foreign_record (f, "r5", "S-1-5-21-1-5", "None");
+  /* already inactive: nothing to write */
+  add_foreign_record (f, "r6", "S-1-5-21-1-6", "Inactive");
+
+  p = plan (f);
+  g_assert_cmpint (p->status, ==, PS_MAPPING_PLAN_READY);
+  a = find_action (p, ada->anchor);
+  g_assert_nonnull (a);
+  g_assert_cmpint (a->kind, ==, PS_ACTION_UPDATE);
+  g_assert_cmpstr (a->target_id, ==, "r1");
+  g_assert_nonnull (strstr (a->reason, "taken over (carries this domain’s SID)"));
+  a = find_action (p, off->anchor);
+  g_assert_cmpint (a->kind, ==, PS_ACTION_DEACTIVATE);
+  g_assert_cmpstr (a->target_id, ==, "r2");
+  g_assert_nonnull (strstr (a->reason, "taken over"));
+  a = find_action (p, "S-1-5-21-1-3");
+  g_assert_nonnull (a);
+  g_assert_cmpint (a->kind, ==, PS_ACTION_DEACTIVATE);
+  g_assert_cmpstr (a->target_id, ==, "r3");
+  g_assert_cmpstr (ps_action_get_new_value (a, "field_9"), ==, "Inactive");
+  g_assert_nonnull (strstr (a->reason, "taken over (carries this domain’s SID)"));
+  g_assert_cmpint (find_action (p, "S-1-5-21-1-4")->kind, ==, PS_ACTION_DEACTIVATE);
+  g_assert_null (find_action (p, "S-1-5-21-1-5"));
+  g_assert_null (find_action (p, "S-1-5-21-1-6"));
+  g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 3);
+  g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_CREATE), ==, 0);
+  /* r1, r2, r3, r4 are managed now (r5 is None, r6 inactive) */
+  g_assert_cmpuint (p->managed_count, ==, 4);
+  f->context.own_domains = NULL;
+}
+
+static void
+test_adoption_other_domain_untouched (Fixture *f, gconstpointer data)
+{
+  g_autoptr(PsMappingPlan) p = NULL;
+  g_autoptr(GHashTable) domains = NULL;
+  g_autoptr(GHashTable) foreign = g_hash_table_new (g_str_hash, g_str_equal);
+  PsPerson *ada = add_person (f, "1", "Ada", "Lovelace", TRUE);
+
+  adopt_set_up (f);
+  domains = f->context.own_domains;
+  add_item_for (f, ada, "r1", TRUE);
+  /* another forest's person, and a record another mapping manages */
+  add_foreign_record (f, "r7", "S-1-5-21-9-7", "Active");
+  add_foreign_record (f, "r8", "S-1-5-21-1-8", "Active");
+  g_hash_table_add (foreign, (gpointer) "r8");
+  f->context.foreign_ids = foreign;
+  /* a record whose unique field holds something that is not a SID and is
+   * not found in this directory */
+  add_foreign_record (f, "r9", "E1234", "Active");
+
+  p = plan (f);
+  g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 0);
+  g_assert_null (find_action (p, "S-1-5-21-9-7"));
+  g_assert_null (find_action (p, "S-1-5-21-1-8"));
+  g_assert_null (find_action (p, "E1234"));
+
+  /* the same record once the directory says it has E1234 */
+  f->context.own_anchors = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_add (f->context.own_anchors, (gpointer) "e1234");
+  {
+    g_autoptr(PsMappingPlan) again = plan (f);
+    PsAction *a = find_action (again, "E1234");
+    g_assert_nonnull (a);
+    g_assert_cmpint (a->kind, ==, PS_ACTION_DEACTIVATE);
+    g_assert_nonnull (strstr (a->reason, "identifier is found in this directory"));
+  }
+  g_hash_table_unref (f->context.own_anchors);
+  f->context.own_anchors = NULL;
+  f->context.foreign_ids = NULL;
+  f->context.own_domains = NULL;
+}
+
+static void
+test_adoption_threshold_and_guards (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GHashTable) domains = NULL;
+  char sid[64];
+
+  adopt_set_up (f);
+  domains = f->context.own_domains;
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("%u", i);
+      add_person (f, id, "P", id, TRUE);
+    }
+  for (guint i = 0; i < 10; i++)
+    {
+      g_autofree char *rid = g_strdup_printf ("r%u", i);
+      PsPerson *p = g_ptr_array_index (f->people, i);
+      add_item_for (f, p, rid, FALSE);
+    }
+  /* 40 leavers the old integration left Active: more than the automatic
+   * limit of 10 for 50 managed records */
+  for (guint i = 100; i < 140; i++)
+    {
+      g_autofree char *rid = g_strdup_printf ("r%u", i);
+      g_snprintf (sid, sizeof sid, "S-1-5-21-1-%u", i);
+      add_foreign_record (f, rid, sid, "Active");
+    }
+  {
+    g_autoptr(PsMappingPlan) p = plan (f);
+    g_assert_cmpuint (p->managed_count, ==, 50);
+    g_assert_cmpuint (p->threshold, ==, 10);
+    g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 40);
+    g_assert_cmpint (p->status, ==, PS_MAPPING_PLAN_PAUSED);
+  }
+  /* a failed read never deactivates, adopted records included */
+  f->context.source_complete = FALSE;
+  {
+    g_autoptr(PsMappingPlan) p = plan (f);
+    g_assert_cmpint (p->status, ==, PS_MAPPING_PLAN_FAILED);
+    g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 0);
+  }
+  /* an empty read holds every deactivation */
+  f->context.source_complete = TRUE;
+  f->context.allow_deactivations = FALSE;
+  g_ptr_array_set_size (f->people, 0);
+  {
+    g_autoptr(PsMappingPlan) p = plan (f);
+    g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 0);
+  }
+  f->context.own_domains = NULL;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -576,6 +747,9 @@ main (int    argc,
   ADD ("/planner/collection/failed-read", test_failed_read_writes_nothing, FALSE);
   ADD ("/planner/users/claimed-by-earlier-mapping", test_claimed_users_skipped, TRUE);
   ADD ("/plan/json-round-trip-and-csv", test_plan_json_round_trip, FALSE);
+  ADD ("/planner/collection/adoption-same-domain", test_adoption_same_domain, FALSE);
+  ADD ("/planner/collection/adoption-other-domain", test_adoption_other_domain_untouched, FALSE);
+  ADD ("/planner/collection/adoption-threshold-guards", test_adoption_threshold_and_guards, FALSE);
 #undef ADD
   g_test_add_func ("/plan/from-bad-json", test_plan_from_bad_json);
 

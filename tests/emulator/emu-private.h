@@ -194,7 +194,7 @@ typedef struct {
   double   error_rate;           /* random 502/503/504 */
   int      error_retry_after;    /* seconds, -1 = no header */
   double   drop_rate;            /* close without answering */
-  double   malformed_rate;       /* 2xx with a truncated JSON body */
+  double   malformed_rate;       /* 2xx with a JSON body cut in half and garbage added */
   double   slow_rate;
   guint    slow_ms;
   guint    latency_ms;
@@ -203,6 +203,13 @@ typedef struct {
   guint    drop_next;
   gboolean drop_after;           /* drop after applying the call (answer lost) */
   guint    malformed_next;
+  double   truncate_rate;        /* 2xx whose body is cut short, nothing added */
+  guint    truncate_next;
+  gboolean truncate_close;       /* declare the full length, close after the cut */
+  double   throttle_rate;        /* random 429 with Retry-After */
+  int      throttle_retry_after; /* seconds on those, -1 = no header */
+  double   html_rate;            /* a 200 sign-in page instead of the answer */
+  guint    html_next;
   char    *fault_match;          /* glob on "METHOD /path": which calls faults hit */
   gboolean html_errors;          /* fault 5xx answers are HTML pages */
   /* Auth */

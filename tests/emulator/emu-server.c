@@ -37,6 +37,7 @@ struct _EmuServer {
 
   GHashTable   *by_endpoint;   /* route → count */
   GHashTable   *by_status;     /* status text → count */
+  GHashTable   *by_fault;      /* fault name → count */
   guint64       n_calls;
   guint64       n_rate_limited;
   guint64       n_connections;
@@ -169,6 +170,13 @@ static const SwitchSpec switch_specs[] = {
   SW ("fail_status", SW_UINT, fail_status, NULL),
   SW ("drop_next", SW_UINT, drop_next, NULL),
   SW ("malformed_next", SW_UINT, malformed_next, NULL),
+  SW ("truncate_rate", SW_DOUBLE, truncate_rate, NULL),
+  SW ("truncate_next", SW_UINT, truncate_next, NULL),
+  SW ("truncate_close", SW_BOOL, truncate_close, NULL),
+  SW ("throttle_rate", SW_DOUBLE, throttle_rate, NULL),
+  SW ("throttle_retry_after", SW_INT, throttle_retry_after, NULL),
+  SW ("html_rate", SW_DOUBLE, html_rate, NULL),
+  SW ("html_next", SW_UINT, html_next, NULL),
   SW ("auth_error_status", SW_UINT, auth_error_status, NULL),
   SW ("require_client", SW_BOOL, require_client, NULL),
   SW ("token_lifetime", SW_INT64, token_lifetime, NULL),
@@ -193,6 +201,7 @@ switches_init (EmuSwitches *sw)
 {
   memset (sw, 0, sizeof *sw);
   sw->error_retry_after = -1;
+  sw->throttle_retry_after = 1;
   sw->fail_status = 503;
   sw->auth_error_status = 401;
   sw->token_lifetime = 3600;
@@ -714,6 +723,14 @@ roll (EmuServer *server, double rate)
   return rate > 0 && g_rand_double (server->fault_rand) < rate;
 }
 
+/* Names the fault in the call's log entry and counts it. */
+static void
+mark_fault (EmuServer *server, JsonObject *entry, const char *fault)
+{
+  json_object_set_string_member (entry, "fault", fault);
+  count (server->by_fault, fault);
+}
+
 static void
 drop_connection (SoupServerMessage *msg)
 {
@@ -752,7 +769,7 @@ drop_call (EmuServer *server, EmuRequest *req, JsonObject *entry, const char *fa
 {
   const char *route = req->route != NULL ? req->route : "dropped";
 
-  json_object_set_string_member (entry, "fault", fault);
+  mark_fault (server, entry, fault);
   json_object_set_string_member (entry, "status", "dropped");
   json_object_set_string_member (entry, "route", route);
   count (server->by_status, "dropped");
@@ -771,6 +788,65 @@ malform (SoupServerMessage *msg)
   g_string_append (text, "<<garbage");
   soup_message_body_truncate (body);
   soup_message_body_append (body, SOUP_MEMORY_COPY, text->str, text->len);
+}
+
+/* Cuts a 2xx answer's body in half. With @close the headers keep the full
+ * length and the connection is closed after the half: the client sees the
+ * connection lost while it read the answer. Without, the headers declare
+ * the cut length: a complete answer whose JSON stops early. */
+static void
+truncate_answer (EmuRequest *req, gboolean close)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (req->msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  gsize length = g_bytes_get_size (bytes);
+  const char *data = g_bytes_get_data (bytes, NULL);
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GString) head = NULL;
+  SoupMessageHeadersIter iter;
+  const char *name;
+  const char *value;
+
+  if (!close)
+    {
+      g_autofree char *half = g_strndup (data, length / 2);
+
+      soup_message_body_truncate (body);
+      soup_message_body_append (body, SOUP_MEMORY_COPY, half, strlen (half));
+      return;
+    }
+  head = g_string_new (NULL);
+  g_string_append_printf (head, "HTTP/1.1 %u %s\r\n", req->status,
+                          soup_status_get_phrase (req->status));
+  soup_message_headers_iter_init (&iter, soup_server_message_get_response_headers (req->msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    if (g_ascii_strcasecmp (name, "Content-Length") != 0)
+      g_string_append_printf (head, "%s: %s\r\n", name, value);
+  /* No "Connection: close": libsoup would take the early end for the end. */
+  g_string_append_printf (head, "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n", length);
+  g_string_append_len (head, data, length / 2);
+  stream = soup_server_message_steal_connection (req->msg);
+  if (stream == NULL)
+    return;
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), head->str, head->len,
+                             NULL, NULL, NULL);
+  g_io_stream_close (stream, NULL, NULL);
+}
+
+/* What a sign-in portal or a proxy sends instead of the API's answer. */
+static void
+reply_sign_in_page (EmuRequest *req)
+{
+  static const char page[] =
+    "<!DOCTYPE html>\r\n<html>\r\n<head><title>Sign in</title></head>\r\n"
+    "<body>\r\n<h1>Sign in to continue</h1>\r\n"
+    "<form method=\"post\" action=\"/login\"><input name=\"user\"><input name=\"password\" "
+    "type=\"password\"></form>\r\n</body>\r\n</html>\r\n";
+
+  req->status = SOUP_STATUS_OK;
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (req->msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC,
+                                    page, strlen (page));
 }
 
 static gboolean
@@ -909,7 +985,7 @@ answer_call (EmuServer *server, EmuRequest *req, JsonObject *entry)
   if (targeted && sw->fail_next > 0)
     {
       sw->fail_next--;
-      json_object_set_string_member (entry, "fault", "fail_next");
+      mark_fault (server, entry, "fail_next");
       if (sw->error_retry_after >= 0)
         set_retry_after (server, req->msg, sw->error_retry_after);
       reply_fault (server, req, sw->fail_status);
@@ -919,10 +995,25 @@ answer_call (EmuServer *server, EmuRequest *req, JsonObject *entry)
       static const guint statuses[] = { 502, 503, 504 };
       guint status = statuses[g_rand_int_range (server->fault_rand, 0, G_N_ELEMENTS (statuses))];
 
-      json_object_set_string_member (entry, "fault", "error_rate");
+      mark_fault (server, entry, "error_rate");
       if (sw->error_retry_after >= 0)
         set_retry_after (server, req->msg, sw->error_retry_after);
       reply_fault (server, req, status);
+    }
+  else if (targeted && roll (server, sw->throttle_rate))
+    {
+      /* A 429 of a limiter we cannot see (another client, a gateway). */
+      mark_fault (server, entry, "throttled");
+      if (sw->throttle_retry_after >= 0)
+        set_retry_after (server, req->msg, sw->throttle_retry_after);
+      emu_reply_error (req, 429, "Rate limit exceeded", NULL);
+    }
+  else if (targeted && (sw->html_next > 0 || roll (server, sw->html_rate)))
+    {
+      if (sw->html_next > 0)
+        sw->html_next--;
+      mark_fault (server, entry, "html");
+      reply_sign_in_page (req);
     }
   else if (req->bad_json)
     emu_reply_error (req, SOUP_STATUS_BAD_REQUEST, "The request body is not valid JSON", NULL);
@@ -940,8 +1031,26 @@ answer_call (EmuServer *server, EmuRequest *req, JsonObject *entry)
     {
       if (sw->malformed_next > 0)
         sw->malformed_next--;
-      json_object_set_string_member (entry, "fault", "malformed");
+      mark_fault (server, entry, "malformed");
       malform (req->msg);
+    }
+  else if (targeted && SOUP_STATUS_IS_SUCCESSFUL (req->status) &&
+           soup_server_message_get_response_body (req->msg)->length > 1 &&
+           (sw->truncate_next > 0 || roll (server, sw->truncate_rate)))
+    {
+      if (sw->truncate_next > 0)
+        sw->truncate_next--;
+      mark_fault (server, entry, "truncated");
+      if (sw->truncate_close)
+        {
+          json_object_set_string_member (entry, "route", req->route != NULL ? req->route : "");
+          json_object_set_int_member (entry, "status", req->status);
+          count (server->by_endpoint, req->route != NULL ? req->route : "");
+          count (server->by_status, "truncated");
+          truncate_answer (req, TRUE);
+          return FALSE;
+        }
+      truncate_answer (req, FALSE);
     }
   return TRUE;
 }
@@ -1050,6 +1159,7 @@ reset_stats (EmuServer *server)
 {
   g_hash_table_remove_all (server->by_endpoint);
   g_hash_table_remove_all (server->by_status);
+  g_hash_table_remove_all (server->by_fault);
   g_hash_table_remove_all (server->windows);
   server->n_calls = 0;
   server->n_rate_limited = 0;
@@ -1073,6 +1183,7 @@ stats_node (EmuServer *server)
   json_object_set_int_member (object, "rate_limit_calls", server->sw.rate_calls);
   json_object_set_member (object, "endpoints", counts_node (server->by_endpoint));
   json_object_set_member (object, "statuses", counts_node (server->by_status));
+  json_object_set_member (object, "faults", counts_node (server->by_fault));
   return emu_object_node (object);
 }
 
@@ -1247,6 +1358,7 @@ emu_server_new (EmuState *state, JsonNode *seed, guint32 random_seed)
   server->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   server->by_endpoint = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   server->by_status = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  server->by_fault = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return server;
 }
 
@@ -1270,6 +1382,7 @@ emu_server_free (EmuServer *server)
   g_clear_pointer (&server->calls, g_ptr_array_unref);
   g_clear_pointer (&server->by_endpoint, g_hash_table_unref);
   g_clear_pointer (&server->by_status, g_hash_table_unref);
+  g_clear_pointer (&server->by_fault, g_hash_table_unref);
   g_free (server);
 }
 

@@ -146,6 +146,9 @@ main (int argc, char **argv)
   g_autofree char *error_retry_after = NULL;
   g_autofree char *drop_rate = NULL;
   g_autofree char *malformed_rate = NULL;
+  g_autofree char *truncate_rate = NULL;
+  g_autofree char *throttle_rate = NULL;
+  g_autofree char *html_rate = NULL;
   g_autofree char *slow_rate = NULL;
   g_autofree char *slow_ms = NULL;
   g_autofree char *auth_error_status = NULL;
@@ -167,7 +170,10 @@ main (int argc, char **argv)
     { "error-rate", 0, 0, G_OPTION_ARG_STRING, &error_rate, "Fraction of calls answered 502/503/504", "0..1" },
     { "error-retry-after", 0, 0, G_OPTION_ARG_STRING, &error_retry_after, "Retry-After on those (-1 = none)", "SECONDS" },
     { "drop-rate", 0, 0, G_OPTION_ARG_STRING, &drop_rate, "Fraction of calls whose connection is closed unanswered", "0..1" },
-    { "malformed-rate", 0, 0, G_OPTION_ARG_STRING, &malformed_rate, "Fraction of 2xx answers with a truncated body", "0..1" },
+    { "malformed-rate", 0, 0, G_OPTION_ARG_STRING, &malformed_rate, "Fraction of 2xx answers cut in half with garbage added", "0..1" },
+    { "truncate-rate", 0, 0, G_OPTION_ARG_STRING, &truncate_rate, "Fraction of 2xx answers whose body is cut in half", "0..1" },
+    { "throttle-rate", 0, 0, G_OPTION_ARG_STRING, &throttle_rate, "Fraction of calls answered 429 with Retry-After", "0..1" },
+    { "html-rate", 0, 0, G_OPTION_ARG_STRING, &html_rate, "Fraction of calls answered 200 with a sign-in web page", "0..1" },
     { "slow-rate", 0, 0, G_OPTION_ARG_STRING, &slow_rate, "Fraction of calls delayed by --slow-ms more", "0..1" },
     { "slow-ms", 0, 0, G_OPTION_ARG_STRING, &slow_ms, "Extra delay of slow calls", "N" },
     { "auth-error-status", 0, 0, G_OPTION_ARG_STRING, &auth_error_status, "Status for a bad or expired token: 401 (default) or 400", "N" },
@@ -209,6 +215,9 @@ main (int argc, char **argv)
       !add_number (switches, "error_retry_after", error_retry_after, FALSE, &error) ||
       !add_number (switches, "drop_rate", drop_rate, TRUE, &error) ||
       !add_number (switches, "malformed_rate", malformed_rate, TRUE, &error) ||
+      !add_number (switches, "truncate_rate", truncate_rate, TRUE, &error) ||
+      !add_number (switches, "throttle_rate", throttle_rate, TRUE, &error) ||
+      !add_number (switches, "html_rate", html_rate, TRUE, &error) ||
       !add_number (switches, "slow_rate", slow_rate, TRUE, &error) ||
       !add_number (switches, "slow_ms", slow_ms, FALSE, &error) ||
       !add_number (switches, "auth_error_status", auth_error_status, FALSE, &error))

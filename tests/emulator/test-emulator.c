@@ -1257,6 +1257,89 @@ test_fault_malformed (void)
   fine = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
 }
 
+/* A 2xx answer cut short: a shorter complete answer, or the connection
+ * closed half-way through the declared length. Searches are hit too. */
+static void
+test_fault_truncate (void)
+{
+  g_autofree char *token = NULL;
+  Auth auth = { NULL, NULL, NULL };
+  g_autoptr(Reply) whole = NULL;
+  g_autoptr(Reply) cut = NULL;
+  g_autoptr(Reply) search = NULL;
+  g_autoptr(Reply) closed = NULL;
+  g_autoptr(Reply) stats = NULL;
+  gsize size, cut_size;
+  const char *data;
+
+  reset (shared);
+  whole = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
+  size = g_bytes_get_size (whole->bytes);
+  admin (shared, "/_admin/faults", "{\"truncate_next\":1}");
+  cut = call (shared, "GET", "/accounts", NULL, &pro_auth);
+  g_assert_no_error (cut->error);
+  g_assert_cmpuint (cut->status, ==, 200);
+  g_assert_null (cut->json);
+  /* the first half of the real answer, nothing added */
+  data = g_bytes_get_data (cut->bytes, &cut_size);
+  g_assert_cmpuint (cut_size, ==, size / 2);
+  g_assert_cmpmem (data, cut_size, g_bytes_get_data (whole->bytes, NULL), size / 2);
+
+  token = classic_login (shared, CLIENT_ID, CLIENT_SECRET);
+  auth.bearer = token;
+  admin (shared, "/_admin/faults", "{\"truncate_next\":1,\"fault_match\":\"POST */search/objects\"}");
+  search = call (shared, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
+  g_assert_cmpuint (search->status, ==, 200);
+  g_assert_null (search->json);
+
+  admin (shared, "/_admin/faults", "{\"truncate_next\":1,\"truncate_close\":true,\"fault_match\":\"*\"}");
+  g_object_unref (shared->session);
+  shared->session = new_session (NULL);
+  closed = call (shared, "GET", "/accounts", NULL, &pro_auth);
+  g_assert_error (closed->error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
+  stats = expect (shared, 200, "GET", "/_admin/stats", NULL, NULL);
+  g_assert_cmpint (num (stats->json, "$.faults.truncated"), ==, 3);
+}
+
+/* A 429 at a rate, with Retry-After; and a sign-in page instead of data. */
+static void
+test_fault_throttle_and_html (void)
+{
+  g_autoptr(Reply) page = NULL;
+  g_autoptr(Reply) after = NULL;
+  g_autoptr(Reply) stats = NULL;
+  guint throttled = 0;
+
+  reset (shared);
+  admin (shared, "/_admin/faults", "{\"throttle_rate\":0.5,\"throttle_retry_after\":2}");
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autoptr(Reply) reply = call (shared, "GET", "/accounts", NULL, &pro_auth);
+
+      g_assert_true (reply->status == 200 || reply->status == 429);
+      if (reply->status == 429)
+        {
+          throttled++;
+          g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Retry-After"), ==, "2");
+          assert_str (reply->json, "$.message", "Rate limit exceeded");
+        }
+    }
+  g_assert_cmpuint (throttled, >, 5);
+  g_assert_cmpuint (throttled, <, 35);
+  stats = expect (shared, 200, "GET", "/_admin/stats", NULL, NULL);
+  g_assert_cmpint (num (stats->json, "$.faults.throttled"), ==, throttled);
+  /* the limiter's own count is separate */
+  g_assert_cmpint (num (stats->json, "$.rate_limited"), ==, 0);
+
+  admin (shared, "/_admin/faults", "{\"throttle_rate\":0,\"html_next\":1}");
+  page = call (shared, "GET", "/accounts", NULL, &pro_auth);
+  g_assert_cmpuint (page->status, ==, 200);
+  g_assert_null (page->json);
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type (page->headers, NULL), "text/html"));
+  g_assert_true (g_str_has_prefix (g_bytes_get_data (page->bytes, NULL), "<!DOCTYPE html>"));
+  after = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
+}
+
 static void
 test_fault_tokens (void)
 {
@@ -1600,6 +1683,8 @@ main (int argc, char **argv)
   g_test_add_func ("/emulator/faults/drop", test_fault_drop);
   g_test_add_func ("/emulator/faults/targeted", test_fault_targeted);
   g_test_add_func ("/emulator/faults/malformed", test_fault_malformed);
+  g_test_add_func ("/emulator/faults/truncate", test_fault_truncate);
+  g_test_add_func ("/emulator/faults/throttle-and-html", test_fault_throttle_and_html);
   g_test_add_func ("/emulator/faults/tokens", test_fault_tokens);
   g_test_add_func ("/emulator/faults/latency", test_fault_latency);
   g_test_add_func ("/emulator/admin", test_admin);

@@ -1636,6 +1636,7 @@ read_values (PsDirectory   *self,
 {
   gint64 lo = 0;
   guint count = 0;
+  gboolean ranges = self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY;
 
   for (;;)
     {
@@ -1648,7 +1649,7 @@ read_values (PsDirectory   *self,
 
       /* AD is asked for ranges; any server that answers with one (AD behind
        * a proxy, say) is followed with explicit ranges from then on */
-      if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY || lo > 0)
+      if (ranges || lo > 0)
         request = g_strdup_printf ("%s;range=%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
                                    attribute, lo, lo + RANGE_STEP - 1);
       else
@@ -1695,6 +1696,13 @@ read_values (PsDirectory   *self,
               func (value, length, user_data);
             }
           count += n;
+        }
+      if (!found && ranges && lo == 0)
+        {
+          /* no answer to a range: a server without range retrieval, taken
+           * for AD by the profile's Kind; ask it the plain way */
+          ranges = FALSE;
+          continue;
         }
       if (!found || !more)
         break;
@@ -2164,8 +2172,9 @@ read_one_member (PsDirectory   *self,
   g_autoptr(GError) local = NULL;
   g_autoptr(PsDirectoryEntry) entry = read_entry_once (self, dn, (const char *const *) r->attributes,
                                                        cancellable, &local);
+  g_autoptr(GPtrArray) one = g_ptr_array_new ();
+  gboolean ok;
 
-  g_hash_table_add (r->handled, g_ascii_strdown (dn, -1));
   if (entry == NULL)
     {
       if (!is_unreadable (local))
@@ -2174,15 +2183,16 @@ read_one_member (PsDirectory   *self,
           return FALSE;
         }
       g_debug ("Member %s cannot be read: %s", dn, local->message);
+      g_hash_table_add (r->handled, g_ascii_strdown (dn, -1));
       g_ptr_array_add (r->report->unreadable, g_strdup (dn));
       return TRUE;
     }
-  {
-    g_autoptr(GPtrArray) one = g_ptr_array_new ();
-
-    g_ptr_array_add (one, entry);
-    return take_members (r, one, error);
-  }
+  /* the entry under the DN the server gives it, then the value as written
+   * (they may differ in form): neither is read again */
+  g_ptr_array_add (one, entry);
+  ok = take_members (r, one, error);
+  g_hash_table_add (r->handled, g_ascii_strdown (dn, -1));
+  return ok;
 }
 
 typedef struct {

@@ -23,12 +23,14 @@ done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pandasync-slapd.XXXXXX")
 stop() {
-  if [ -f "$tmp/slapd/run/slapd.pid" ]; then
-    pid=$(cat "$tmp/slapd/run/slapd.pid")
+  # this slapd, and any a test started under $PS_TEST_TMP
+  for pidfile in "$tmp"/*/run/slapd.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
     kill "$pid" 2>/dev/null
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null
-  fi
+  done
   rm -rf "$tmp"
 }
 trap stop EXIT

@@ -5,7 +5,8 @@
  *
  * The fixture is described in tests/servers/gen-ldif.py: 5,000 users plus
  * three with special names, groups all-staff, engineering ⊃ platform ⊃ sre ⊃
- * engineering (a cycle), and "R&D, Ops + \"Lab\" #1 (*) \".
+ * engineering (a cycle), and "R&D, Ops + \"Lab\" #1 (*) \". The /slapd/adlike
+ * tests start two more servers with AD-shaped memberships (gen-ldif.py adlike).
  */
 
 #include <errno.h>
@@ -737,6 +738,294 @@ test_cancelled (void)
   collector_clear (&c);
 }
 
+/* ---------------------------------------------------------------- AD-shaped members, AD announced or not */
+
+/* Two more slapd instances with the AD-like memberships of gen-ldif.py
+ * adlike, one announcing AD's capability OID in its rootDSE and one not, as
+ * a proxy in front of AD might. Started on first use, stopped after the run
+ * (run-with-slapd.sh also stops them if this program dies). */
+typedef struct {
+  char *uri;
+  char *ca_file;
+  GPid pid;
+} AdlikeServer;
+
+static AdlikeServer adlike_servers[2];   /* [0] plain rootDSE, [1] AD's */
+
+static int
+free_port_pair (void)
+{
+  for (guint attempt = 0; attempt < 200; attempt++)
+    {
+      int port = g_random_int_range (20000, 60000);
+      gboolean free = TRUE;
+
+      for (int p = port; p <= port + 1 && free; p++)
+        {
+          struct sockaddr_in a = { 0 };
+          int fd = socket (AF_INET, SOCK_STREAM, 0);
+
+          a.sin_family = AF_INET;
+          a.sin_port = htons (p);
+          a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+          free = bind (fd, (struct sockaddr *) &a, sizeof a) == 0;
+          close (fd);
+        }
+      if (free)
+        return port;
+    }
+  g_error ("no two free ports on 127.0.0.1");
+}
+
+static AdlikeServer *
+adlike_server (gboolean ad_rootdse)
+{
+  AdlikeServer *server = &adlike_servers[ad_rootdse ? 1 : 0];
+  g_autofree char *script = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  int status = -1;
+
+  if (server->uri != NULL)
+    return server;
+  script = g_build_filename (env ("PANDASYNC_SOURCE_ROOT"), "tests", "servers", "start-slapd.sh", NULL);
+  dir = g_build_filename (env ("PS_TEST_TMP"), ad_rootdse ? "adlike-ad" : "adlike-plain", NULL);
+  for (guint attempt = 0; attempt < 5 && status != 0; attempt++)
+    {
+      g_autofree char *port = g_strdup_printf ("%d", free_port_pair ());
+      const char *argv[] = { script, dir, port, "--adlike", ad_rootdse ? "--ad-rootdse" : NULL, NULL };
+      g_autoptr(GError) error = NULL;
+
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                                   &out, &err, &status, &error));
+      g_assert_no_error (error);
+    }
+  if (status != 0)
+    g_error ("start-slapd.sh --adlike failed: %s", err);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (g_str_has_prefix (line, "export PS_TEST_LDAPS_URI="))
+        server->uri = g_strdup (line + strlen ("export PS_TEST_LDAPS_URI="));
+      else if (g_str_has_prefix (line, "export PS_TEST_CA_FILE="))
+        server->ca_file = g_strdup (line + strlen ("export PS_TEST_CA_FILE="));
+      else if (g_str_has_prefix (line, "export PS_TEST_SLAPD_PID="))
+        server->pid = (GPid) g_ascii_strtoll (line + strlen ("export PS_TEST_SLAPD_PID="), NULL, 10);
+    }
+  g_assert_nonnull (server->uri);
+  g_assert_nonnull (server->ca_file);
+  g_assert_cmpint (server->pid, >, 0);
+  return server;
+}
+
+static void
+adlike_servers_stop (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (adlike_servers); i++)
+    {
+      if (adlike_servers[i].pid > 0)
+        {
+          kill (adlike_servers[i].pid, SIGTERM);
+          for (guint n = 0; n < 100 && kill (adlike_servers[i].pid, 0) == 0; n++)
+            g_usleep (20000);
+        }
+      g_clear_pointer (&adlike_servers[i].uri, g_free);
+      g_clear_pointer (&adlike_servers[i].ca_file, g_free);
+    }
+}
+
+static PsDirectory *
+adlike_dir (gboolean      ad_rootdse,
+            PsServerKind  kind)
+{
+  AdlikeServer *server = adlike_server (ad_rootdse);
+  g_autoptr(PsDirectoryConfig) c = config_new (server->uri);
+
+  g_free (c->ca_file);
+  c->ca_file = g_strdup (server->ca_file);
+  c->kind = kind;
+  return ps_directory_new (c, env ("PS_TEST_LDAP_PASSWORD"));
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The members' DNs, lower-case and sorted, with the report. */
+static char *
+read_members_text (PsDirectory               *dir,
+                   const char                *group,
+                   PsNestedMode               nested,
+                   PsDirectoryMemberReport  **report,
+                   GError                   **error)
+{
+  g_autofree char *dn = g_strdup_printf ("cn=%s,ou=groups,dc=example,dc=com", group);
+  g_autoptr(GPtrArray) dns = g_ptr_array_new_with_free_func (g_free);
+  Collector c;
+
+  collector_init (&c);
+  ps_directory_read_members_sync (dir, dn, nested, NULL, collect_cb, &c, report, NULL, error);
+  for (guint i = 0; i < c.entries->len; i++)
+    g_ptr_array_add (dns, g_ascii_strdown (ps_directory_entry_get_dn (g_ptr_array_index (c.entries, i)), -1));
+  g_ptr_array_sort (dns, compare_strings);
+  g_ptr_array_add (dns, NULL);
+  collector_clear (&c);
+  return g_strjoinv (" ", (char **) dns->pdata);
+}
+
+#define PEOPLE "ou=people,dc=example,dc=com"
+
+static void
+test_adlike_members (void)
+{
+  static const struct {
+    const char *group;
+    PsNestedMode nested;
+    const char *people;
+    guint groups, computers, contacts, fsps;
+  } cases[] = {
+    { "mixed", PS_NESTED_CLIENT,
+      "cn=ad1," PEOPLE " cn=ad2," PEOPLE " cn=ad4," PEOPLE " cn=ad5," PEOPLE " uid=person3," PEOPLE,
+      1, 1, 1, 1 },
+    { "mixed", PS_NESTED_OFF, "cn=ad1," PEOPLE " cn=ad2," PEOPLE " uid=person3," PEOPLE, 1, 1, 1, 1 },
+    { "mixed-nested", PS_NESTED_CLIENT, "cn=ad2," PEOPLE " cn=ad4," PEOPLE " cn=ad5," PEOPLE, 0, 0, 0, 0 },
+    { "unique", PS_NESTED_CLIENT, "cn=ad1," PEOPLE " cn=ad2," PEOPLE, 0, 0, 0, 0 },
+  };
+  static const PsServerKind kinds[] = {
+    PS_SERVER_KIND_AUTO, PS_SERVER_KIND_LDAP, PS_SERVER_KIND_ACTIVE_DIRECTORY
+  };
+
+  /* the same members whether the server announces AD or not, and whatever
+   * the profile says it is */
+  for (guint ad = 0; ad < 2; ad++)
+    for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+      {
+        g_autoptr(PsDirectory) dir = adlike_dir (ad, kinds[k]);
+
+        for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+          {
+            g_autoptr(GError) error = NULL;
+            g_autoptr(PsDirectoryMemberReport) report = NULL;
+            g_autofree char *people = read_members_text (dir, cases[i].group, cases[i].nested, &report, &error);
+            g_auto(GStrv) words = g_strsplit (cases[i].people, " ", -1);
+
+            g_test_message ("AD rootDSE %u, kind %u, %s nested %d: %s", ad, kinds[k], cases[i].group,
+                            cases[i].nested, people);
+            g_assert_no_error (error);
+            g_assert_cmpstr (people, ==, cases[i].people);
+            g_assert_cmpuint (report->people, ==, g_strv_length (words));
+            g_assert_cmpuint (report->groups, ==, cases[i].groups);
+            g_assert_cmpuint (report->computers, ==, cases[i].computers);
+            g_assert_cmpuint (report->contacts, ==, cases[i].contacts);
+            g_assert_cmpuint (report->foreign_principals, ==, cases[i].fsps);
+            g_assert_cmpuint (report->unreadable->len, ==, 0);
+            g_assert_cmpuint (report->unclassified->len, ==, 0);
+          }
+      }
+}
+
+/* A member that does not exist, one the service account may not read and
+ * one of no known class: every readable person still comes, then an error
+ * that names them; never a shorter membership passed off as complete. */
+static void
+test_adlike_partial (void)
+{
+  for (guint ad = 0; ad < 2; ad++)
+    {
+      g_autoptr(PsDirectory) dir = adlike_dir (ad, PS_SERVER_KIND_AUTO);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(PsDirectoryMemberReport) report = NULL;
+      g_autofree char *people = read_members_text (dir, "broken", PS_NESTED_CLIENT, &report, &error);
+
+      g_test_message ("%s", error != NULL ? error->message : "(no error)");
+      g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL_MEMBERS);
+      g_assert_cmpstr (people, ==, "cn=ad1," PEOPLE);
+      g_assert_cmpuint (report->people, ==, 1);
+      g_assert_cmpuint (report->unreadable->len, ==, 2);
+      g_assert_cmpstr (g_ptr_array_index (report->unreadable, 0), ==, "uid=ghost," PEOPLE);
+      g_assert_cmpstr (g_ptr_array_index (report->unreadable, 1), ==, "uid=hidden,ou=restricted,dc=example,dc=com");
+      g_assert_cmpuint (report->unclassified->len, ==, 1);
+      g_assert_cmpstr (g_ptr_array_index (report->unclassified, 0), ==, "cn=printer,ou=devices,dc=example,dc=com");
+      /* the message names the count, the DNs and what to do */
+      g_assert_nonnull (strstr (error->message, "2 members"));
+      g_assert_nonnull (strstr (error->message, "uid=ghost," PEOPLE));
+      g_assert_nonnull (strstr (error->message, "uid=hidden,ou=restricted,dc=example,dc=com"));
+      g_assert_nonnull (strstr (error->message, "read access"));
+      g_assert_nonnull (strstr (error->message, "cn=printer,ou=devices,dc=example,dc=com"));
+
+      /* the plain listing fails the same way */
+      {
+        g_autoptr(GError) again = NULL;
+        Collector c;
+
+        collector_init (&c);
+        g_assert_false (ps_directory_list_members_sync (dir, "cn=broken,ou=groups,dc=example,dc=com",
+                                                        PS_NESTED_OFF, NULL, collect_cb, &c, NULL, &again));
+        g_assert_error (again, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL_MEMBERS);
+        g_assert_cmpuint (c.entries->len, ==, 1);
+        collector_clear (&c);
+      }
+    }
+}
+
+/* [Directory] Kind overrides what the rootDSE says, both ways. */
+static void
+test_adlike_kind_override (void)
+{
+  static const struct {
+    gboolean ad_rootdse;
+    PsServerKind setting;
+    PsDirectoryKind kind;
+  } cases[] = {
+    { FALSE, PS_SERVER_KIND_AUTO, PS_DIRECTORY_KIND_OPENLDAP },
+    { TRUE, PS_SERVER_KIND_AUTO, PS_DIRECTORY_KIND_ACTIVE_DIRECTORY },
+    { FALSE, PS_SERVER_KIND_ACTIVE_DIRECTORY, PS_DIRECTORY_KIND_ACTIVE_DIRECTORY },
+    { TRUE, PS_SERVER_KIND_LDAP, PS_DIRECTORY_KIND_OPENLDAP },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PsDirectory) dir = adlike_dir (cases[i].ad_rootdse, cases[i].setting);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) steps = NULL;
+
+      g_assert_true (ps_directory_connect_sync (dir, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_directory_get_kind (dir), ==, cases[i].kind);
+      g_assert_cmpstr (ps_directory_get_user_filter (dir), ==,
+                       cases[i].kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
+                       ? "(&(objectCategory=person)(objectClass=user))"
+                       : "(|(objectClass=inetOrgPerson)(objectClass=person))");
+      /* the connection test reads the rootDSE itself: the setting holds there too */
+      ps_directory_close (dir);
+      steps = ps_directory_test_connection_sync (dir, NULL, NULL);
+      g_assert_true (ps_connection_steps_passed (steps));
+      g_assert_cmpint (ps_directory_get_kind (dir), ==, cases[i].kind);
+      ps_directory_close (dir);
+    }
+  /* in-chain nesting needs AD: refused when the profile says ldap */
+  {
+    g_autoptr(PsDirectory) dir = adlike_dir (TRUE, PS_SERVER_KIND_LDAP);
+    g_autoptr(GError) error = NULL;
+    Collector c;
+
+    collector_init (&c);
+    g_assert_false (ps_directory_list_members_sync (dir, "cn=mixed,ou=groups,dc=example,dc=com",
+                                                    PS_NESTED_IN_CHAIN, NULL, collect_cb, &c, NULL, &error));
+    g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED);
+    collector_clear (&c);
+  }
+}
+
 /* ---------------------------------------------------------------- a server that drops the connection */
 
 typedef struct {
@@ -1024,6 +1313,8 @@ int
 main (int    argc,
       char **argv)
 {
+  int status;
+
   ps_test_init (&argc, &argv);
 
   g_test_add_func ("/slapd/connect/ldaps-verified", test_ldaps_verified);
@@ -1050,8 +1341,13 @@ main (int    argc,
   g_test_add_func ("/slapd/read/delta-not-supported", test_delta_not_supported);
   g_test_add_func ("/slapd/read/cancelled", test_cancelled);
   g_test_add_func ("/slapd/read/drop-mid-search", test_drop_mid_search);
+  g_test_add_func ("/slapd/adlike/members", test_adlike_members);
+  g_test_add_func ("/slapd/adlike/partial", test_adlike_partial);
+  g_test_add_func ("/slapd/adlike/kind-override", test_adlike_kind_override);
   g_test_add_func ("/slapd/async", test_async);
   /* last: the read suite runs after the others, and this ends the server */
   g_test_add_func ("/slapd/read/zz-server-killed", test_server_killed);
-  return g_test_run ();
+  status = g_test_run ();
+  adlike_servers_stop ();
+  return status;
 }

@@ -7,6 +7,11 @@ MODE fixture N  the integration fixture: N users (default 5000) under
                 , + \\ # " * ( ).
 MODE demo       a sample organisation of a few hundred people.
 MODE bench N    N AD-shaped users, all in cn=all-staff.
+MODE adlike     groups whose members are what AD puts in groups, in AD's
+                own classes (see adlike() below): users, a computer, a
+                contact, a foreign security principal, a nested
+                objectClass=group group, a dangling member, a member the
+                service account may not read and one of no known class.
 
 The rules below are the single source of truth for what the tests expect:
   user i (1..N) is uid=userNNNNN, objectSid S-1-5-21-1111-2222-3333-(1000+i),
@@ -202,6 +207,72 @@ def bench(w, n):
     group(w, "all-staff", 1, [udn("user%06d" % i) for i in range(1, n + 1)])
 
 
+def adlike(w):
+    """AD-shaped memberships (the classes of adlike.schema):
+
+    cn=mixed (group): ad1, ad2 (user), person3 (inetOrgPerson), computer
+      ws01, contact vendor, an FSP, and cn=mixed-nested (group: ad4, ad5,
+      and ad2 again). People: ad1, ad2, person3, ad4, ad5 (5); 1 nested
+      group, 1 computer, 1 contact, 1 FSP skipped. Some members carry no
+      memberOf (as when the server keeps none for them), so they are only
+      found through the group's member values.
+    cn=broken (group): ad1, a dangling uid=ghost, uid=hidden under
+      ou=restricted (exists; the service account may not read it) and
+      cn=printer (a device: no class PandaSync knows).
+    cn=unique (groupOfUniqueNames): ad1 with an optional UID, ad2.
+    """
+    base_entries(w)
+    for ou in ("computers", "contacts", "restricted", "devices"):
+        w(entry("ou=%s,%s" % (ou, BASE), [("objectClass", "organizationalUnit"), ("ou", ou)]))
+    w(entry("cn=ForeignSecurityPrincipals," + BASE, [("objectClass", "organizationalRole"),
+                                                     ("cn", "ForeignSecurityPrincipals")]))
+    mixed, nested, broken, unique = gdn("mixed"), gdn("mixed-nested"), gdn("broken"), gdn("unique")
+    ad_user = ["top", "person", "organizationalPerson", "user", "adLikeAccount"]
+
+    def account(i, uid):
+        return [("sAMAccountName", uid), ("objectGUID", guid_bytes(i, 0x44)),
+                ("objectSid", sid_bytes(7000 + i)), ("userAccountControl", 512)]
+
+    def member_of(*groups):
+        return [("memberOf", g) for g in groups]
+
+    for i, uid, groups in ((1, "ad1", (mixed, broken, unique)), (2, "ad2", (mixed, nested, unique)),
+                           (4, "ad4", ()), (5, "ad5", (nested,))):
+        w(entry("cn=%s,ou=people,%s" % (uid, BASE),
+                [("objectClass", c) for c in ad_user] + account(i, uid) +
+                [("cn", uid), ("sn", uid.upper()), ("givenName", "Ad"), ("mail", "%s@example.com" % uid),
+                 ("uid", uid)] + member_of(*groups)))
+    w(entry(udn("person3"), [("objectClass", "inetOrgPerson"), ("objectClass", "adLikeAccount"), ("uid", "person3"), ("cn", "Person Three"),
+                             ("sn", "Three"), ("mail", "person3@example.com")] + account(3, "person3")))
+    w(entry("cn=ws01,ou=computers," + BASE,
+            [("objectClass", c) for c in ad_user + ["computer"]] + account(10, "ws01$") +
+            [("cn", "ws01"), ("sn", "ws01")] + member_of(mixed)))
+    w(entry("cn=vendor,ou=contacts," + BASE,
+            [("objectClass", c) for c in ("top", "person", "organizationalPerson", "contact")] +
+            [("cn", "vendor"), ("sn", "Vendor"), ("mail", "vendor@example.org")]))
+    fsp = "cn=S-1-5-21-9-9-9-1104,cn=ForeignSecurityPrincipals," + BASE
+    w(entry(fsp, [("objectClass", "top"), ("objectClass", "foreignSecurityPrincipal"),
+                  ("cn", "S-1-5-21-9-9-9-1104")] + member_of(mixed)))
+    w(entry("uid=hidden,ou=restricted," + BASE, [("objectClass", "inetOrgPerson"), ("uid", "hidden"),
+                                                 ("cn", "Hidden"), ("sn", "Hidden")] + member_of(broken)))
+    w(entry("cn=printer,ou=devices," + BASE, [("objectClass", "device"), ("cn", "printer")]))
+    people = "ou=people," + BASE
+    w(entry(nested, [("objectClass", "top"), ("objectClass", "group"), ("cn", "mixed-nested")] +
+            [("member", "cn=ad4,%s" % people), ("member", "cn=ad5,%s" % people),
+             ("member", "cn=ad2,%s" % people)]))
+    w(entry(mixed, [("objectClass", "top"), ("objectClass", "group"), ("objectClass", "adLikeAccount"),
+                    ("cn", "mixed"), ("sAMAccountName", "mixed"), ("objectGUID", guid_bytes(1, 0x55))] +
+            # one value in another letter case: the same DN
+            [("member", m) for m in ("CN=ad1,OU=People,DC=example,DC=com", "cn=ad2,%s" % people,
+                                     udn("person3"), "cn=ws01,ou=computers," + BASE,
+                                     "cn=vendor,ou=contacts," + BASE, fsp, nested)]))
+    w(entry(broken, [("objectClass", "top"), ("objectClass", "group"), ("cn", "broken")] +
+            [("member", m) for m in ("cn=ad1,%s" % people, udn("ghost"), "uid=hidden,ou=restricted," + BASE,
+                                     "cn=printer,ou=devices," + BASE)]))
+    w(entry(unique, [("objectClass", "groupOfUniqueNames"), ("cn", "unique"),
+                     ("uniqueMember", "cn=ad1,%s#'0101'B" % people), ("uniqueMember", "cn=ad2,%s" % people)]))
+
+
 def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "fixture"
     out = sys.stdout
@@ -213,8 +284,10 @@ def main():
         demo(w)
     elif mode == "bench":
         bench(w, int(sys.argv[2]) if len(sys.argv) > 2 else 100000)
+    elif mode == "adlike":
+        adlike(w)
     else:
-        sys.exit("usage: gen-ldif.py fixture|demo|bench [N]")
+        sys.exit("usage: gen-ldif.py fixture|demo|bench [N]|adlike")
     out.write("".join(buf))
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# start-slapd.sh DIR PORT [--demo | --users N | --bench N | --ldif FILE]
+# start-slapd.sh DIR PORT [--demo | --users N | --bench N | --adlike | --ldif FILE] [--ad-rootdse]
 #
 # Starts a throwaway slapd on 127.0.0.1 with an AD-like schema (adlike.schema),
 # the memberOf overlay and AD-like limits, loaded with slapadd -q before it
@@ -21,20 +21,27 @@
 # --demo: the demo organisation (320 people in departments Engineering, Sales,
 #   Support, Finance, People, IT, all nested in "All Staff", a few disabled),
 #   with the same accounts and base DN as above.
+# --adlike: AD-shaped group memberships (gen-ldif.py adlike), with the same
+#   accounts; nothing under ou=restricted is readable by the service account.
+# --ad-rootdse: the rootDSE announces AD's capability OID
+#   (supportedCapabilities: 1.2.840.113556.1.4.800), as an AD DC does.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-DIR=${1:?usage: start-slapd.sh DIR PORT [--demo|--users N|--bench N|--ldif FILE]}
+DIR=${1:?usage: start-slapd.sh DIR PORT [--demo|--users N|--bench N|--adlike|--ldif FILE] [--ad-rootdse]}
 PORT=${2:?port}
 shift 2
 mode=fixture
 count=5000
 ldif=""
+ad_rootdse=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --demo) mode=demo; shift ;;
     --users) mode=fixture; count=$2; shift 2 ;;
     --bench) mode=bench; count=$2; shift 2 ;;
+    --adlike) mode=adlike; shift ;;
     --ldif) mode=file; ldif=$2; shift 2 ;;
+    --ad-rootdse) ad_rootdse=1; shift ;;
     *) echo "start-slapd.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -47,6 +54,12 @@ rm -rf "$DIR"
 mkdir -p "$DIR/data" "$DIR/run"
 DIR=$(cd "$DIR" && pwd)
 "$here/make-certs.sh" "$DIR/certs"
+
+rootdse=""
+if [ $ad_rootdse = 1 ]; then
+  printf 'dn:\nsupportedCapabilities: 1.2.840.113556.1.4.800\n' > "$DIR/rootdse.ldif"
+  rootdse="rootDSE   $DIR/rootdse.ldif"
+fi
 
 cat > "$DIR/slapd.conf" <<CONF
 include   /etc/ldap/schema/core.schema
@@ -62,6 +75,7 @@ moduleload memberof
 sizelimit  size.soft=1000 size.hard=1000 size.prtotal=unlimited
 timelimit  60
 loglevel   none
+$rootdse
 TLSCACertificateFile $DIR/certs/ca.pem
 TLSCertificateFile   $DIR/certs/server.pem
 TLSCertificateKeyFile $DIR/certs/server.key
@@ -79,6 +93,8 @@ index     userPrincipalName eq
 index     member,memberOf,objectSid,objectGUID eq
 index     uSNChanged eq
 limits dn.exact="uid=svc-limited,ou=service,dc=example,dc=com" size.soft=1000 size.hard=1000 size.prtotal=2000
+access to dn.subtree="ou=restricted,dc=example,dc=com"
+  by * none
 access to attrs=userPassword
   by self =xw
   by anonymous auth
@@ -98,6 +114,7 @@ case "$mode" in
   fixture) /usr/bin/python3 "$here/gen-ldif.py" fixture "$count" > "$DIR/seed.ldif" ;;
   demo) /usr/bin/python3 "$here/gen-ldif.py" demo > "$DIR/seed.ldif" ;;
   bench) /usr/bin/python3 "$here/gen-ldif.py" bench "$count" > "$DIR/seed.ldif" ;;
+  adlike) /usr/bin/python3 "$here/gen-ldif.py" adlike > "$DIR/seed.ldif" ;;
   file) cp "$ldif" "$DIR/seed.ldif" ;;
 esac
 slapadd -q -f "$DIR/slapd.conf" -l "$DIR/seed.ldif"

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ps-cli.h"
+#include "ps-engine.h"
 #include "ps-directory.h"
 #include "ps-target.h"
 
@@ -565,6 +566,47 @@ directory_user (PsCliContext      *ctx,
   return PS_CLI_EXIT_OK;
 }
 
+static int
+directory_scope (PsCliContext *ctx,
+                 const char   *name,
+                 const char   *filter,
+                 const char   *search_base)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = ps_cli_load_profile (ctx, &error);
+  g_autoptr(PsEngine) engine = NULL;
+  g_autoptr(PsMapping) mapping = NULL;
+  PsMapping *found;
+  guint members = 0, in_scope = 0, enabled = 0;
+
+  if (profile == NULL)
+    return ps_cli_fail (ctx, error);
+  found = ps_profile_find_mapping (profile, name);
+  if (found == NULL)
+    return ps_cli_usage (ctx, _("the profile has no mapping “%s”"), name);
+  mapping = ps_mapping_copy (found);
+  if (filter != NULL)
+    {
+      g_free (mapping->filter);
+      mapping->filter = *filter != '\0' ? g_strdup (filter) : NULL;
+    }
+  if (search_base != NULL)
+    {
+      g_free (mapping->search_base);
+      mapping->search_base = *search_base != '\0' ? g_strdup (search_base) : NULL;
+    }
+  engine = ps_engine_new (profile);
+  if (!ps_engine_count_scope_sync (engine, mapping, &members, &in_scope, &enabled, NULL, &error))
+    return ps_cli_fail (ctx, error);
+  if (ctx->json)
+    g_print ("{\"mapping\": \"%s\", \"members\": %u, \"in_scope\": %u, \"enabled\": %u}\n",
+             mapping->name, members, in_scope, enabled);
+  else
+    /* Translators: the size of a mapping's scope */
+    g_print (_("%u members, %u in the mapping’s scope, %u of them enabled\n"), members, in_scope, enabled);
+  return PS_CLI_EXIT_OK;
+}
+
 int
 ps_cli_directory (PsCliContext  *ctx,
                   int            argc,
@@ -572,6 +614,9 @@ ps_cli_directory (PsCliContext  *ctx,
 {
   g_autofree char *search = NULL;
   g_autofree char *group = NULL;
+  g_autofree char *mapping = NULL;
+  g_autofree char *filter = NULL;
+  g_autofree char *search_base = NULL;
   g_auto(GStrv) extra = NULL;
   gboolean nested = FALSE;
   gboolean in_chain = FALSE;
@@ -588,13 +633,21 @@ ps_cli_directory (PsCliContext  *ctx,
       N_("members: let AD expand nested groups (LDAP_MATCHING_RULE_IN_CHAIN)"), NULL },
     { "attr", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &extra,
       N_("members, user: also print attribute A (repeat for more)"), N_("A") },
+    { "mapping", 'm', 0, G_OPTION_ARG_STRING, &mapping,
+      N_("scope: the mapping whose scope is counted"), N_("NAME") },
+    { "filter", 0, 0, G_OPTION_ARG_STRING, &filter,
+      N_("scope: try this LDAP filter instead of the mapping’s (\"\" for none)"), N_("FILTER") },
+    { "search-base", 0, 0, G_OPTION_ARG_STRING, &search_base,
+      N_("scope: try this search base instead of the mapping’s (\"\" for none)"), N_("DN") },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
-    ps_cli_option_context_new (ctx, _("groups | members | user NAME"),
+    ps_cli_option_context_new (ctx, _("groups | members | user NAME | scope"),
                                _("groups [--search TEXT]: the groups of the directory\n"
                                  "members --group GROUP [--nested] [--attr A …]: the users in a group\n"
                                  "user NAME: one user (sAMAccountName, UPN, DN, objectGUID or objectSid)\n"
+                                 "scope --mapping NAME [--filter F] [--search-base DN]: how many people "
+                                 "a mapping covers\n"
                                  "With --json, one JSON object per line."),
                                entries);
   const char *sub;
@@ -611,6 +664,12 @@ ps_cli_directory (PsCliContext  *ctx,
       if (group == NULL)
         return ps_cli_usage (ctx, _("members needs --group NAME, DN, objectGUID or objectSid"));
       return directory_members (ctx, group, nested, in_chain, (const char *const *) extra);
+    }
+  if (g_str_equal (sub, "scope") && argc == 2)
+    {
+      if (mapping == NULL)
+        return ps_cli_usage (ctx, _("scope needs --mapping NAME"));
+      return directory_scope (ctx, mapping, filter, search_base);
     }
   if (g_str_equal (sub, "user") && argc == 3)
     return directory_user (ctx, argv[2], (const char *const *) extra);

@@ -1032,6 +1032,17 @@ restrict_to_scope (Run              *run,
 
   if (m->search_base == NULL && m->filter == NULL)
     return TRUE;
+  if (m->search_base != NULL)
+    {
+      static const char *const no_attrs[] = { "1.1", NULL };
+      g_autoptr(PsDirectoryEntry) base = ps_directory_read_entry_sync (run->directory, m->search_base,
+                                                                       no_attrs, run->cancellable, error);
+      if (base == NULL)
+        {
+          g_prefix_error (error, _("The mapping’s search base %s cannot be read: "), m->search_base);
+          return FALSE;
+        }
+    }
   if (m->filter != NULL)
     {
       selected = ps_directory_search_dns_sync (run->directory, m->search_base, m->filter,
@@ -2046,6 +2057,65 @@ ps_engine_run_sync (PsEngine             *self,
   g_clear_pointer (&run.schema, g_hash_table_unref);
   close (fd);
   return result;
+}
+
+gboolean
+ps_engine_count_scope_sync (PsEngine        *self,
+                            const PsMapping *mapping,
+                            guint           *members,
+                            guint           *in_scope,
+                            guint           *enabled,
+                            GCancellable    *cancellable,
+                            GError         **error)
+{
+  g_autoptr(PsDirectory) directory = NULL;
+  g_autoptr(GPtrArray) people = NULL;
+  g_autofree char *reason = NULL;
+  PsSyncOptions defaults = { 0 };
+  Run run = { 0 };
+  gboolean ok = FALSE;
+  guint n_enabled = 0;
+
+  g_return_val_if_fail (PS_IS_ENGINE (self), FALSE);
+  g_return_val_if_fail (mapping != NULL, FALSE);
+
+  if (mapping->filter != NULL)
+    {
+      g_autofree char *normal = ps_ldap_filter_parse (mapping->filter, NULL, &reason);
+      if (normal == NULL)
+        {
+          g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_CONFIG,
+                       _("“%s” is not a valid LDAP filter: %s"), mapping->filter, reason);
+          return FALSE;
+        }
+    }
+  directory = ps_directory_new_for_profile (self->profile, cancellable, error);
+  if (directory == NULL || !ps_directory_connect_sync (directory, cancellable, error))
+    return FALSE;
+
+  run.engine = self;
+  run.options = &defaults;
+  run.cancellable = cancellable;
+  run.directory = directory;
+  if (check_attributes_known (&run, mapping, error))
+    {
+      people = read_people (&run, mapping, error);
+      if (people != NULL && members != NULL)
+        *members = people->len;
+      if (people != NULL && restrict_to_scope (&run, mapping, people, error))
+        {
+          for (guint i = 0; i < people->len; i++)
+            n_enabled += ((PsPerson *) g_ptr_array_index (people, i))->enabled ? 1 : 0;
+          if (in_scope != NULL)
+            *in_scope = people->len;
+          if (enabled != NULL)
+            *enabled = n_enabled;
+          ok = TRUE;
+        }
+    }
+  g_clear_pointer (&run.schema, g_hash_table_unref);
+  ps_directory_close (directory);
+  return ok;
 }
 
 gboolean

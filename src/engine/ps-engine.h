@@ -104,4 +104,16 @@ PsSyncResult *ps_engine_run_finish     (PsEngine *self, GAsyncResult *result, GE
 /* TRUE when another process (or thread) holds the profile's sync lock. */
 gboolean      ps_engine_is_locked      (PsProfile *profile);
 
+/* The size of a mapping's scope, read as a sync reads it: the members of its
+ * group (@members), those under its SearchBase and matching its Filter
+ * (@in_scope), and of those the enabled ones (@enabled). Blocks: call it
+ * from a worker thread. Nothing is written. */
+gboolean      ps_engine_count_scope_sync (PsEngine        *self,
+                                          const PsMapping *mapping,
+                                          guint           *members,
+                                          guint           *in_scope,
+                                          guint           *enabled,
+                                          GCancellable    *cancellable,
+                                          GError         **error);
+
 G_END_DECLS

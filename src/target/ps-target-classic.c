@@ -727,14 +727,13 @@ read_chunk_answer (PsHttpCall *call,
 
           bytes = g_bytes_new (text, strlen (text));
           g_clear_error (&w->error);
-          w->error = ps_target_error_from_http (call->method, call->path, NULL, 422, bytes, NULL,
-                                                call->attempts);
+          w->error = ps_http_call_record_error (call, bytes);
           continue;
         }
       if (chunk->create)
         {
           g_autofree char *id = o != NULL ? ps_json_member_text (o, "id", "object_id", NULL) : NULL;
-          if (id == NULL)
+          if (id == NULL || *id == '\0')
             {
               /* Created, but no id to hand back: find it by its anchor. */
               g_ptr_array_add (ambiguous, w);
@@ -800,8 +799,7 @@ blame_items (PsHttpCall *call,
       text = json_to_string (node, FALSE);
       bytes = g_bytes_new (text, strlen (text));
       g_clear_error (&w->error);
-      w->error = ps_target_error_from_http (call->method, call->path, NULL, 422, bytes, NULL,
-                                            call->attempts);
+      w->error = ps_http_call_record_error (call, bytes);
       g_hash_table_add (blamed, w);
     }
   for (guint i = 0; i < chunk->writes->len; i++)

@@ -114,57 +114,161 @@ path_is_login (const char *path)
   return strstr (path, "/session/token") != NULL;
 }
 
-static GError *
-from_transport (const char   *method,
-                const char   *path,
-                const char   *host,
-                const GError *transport_error)
+gboolean
+ps_target_error_is_web_page (const char *content_type,
+                             GBytes     *body)
 {
-  if (g_error_matches (transport_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_copy (transport_error);
-  if (transport_error->domain == G_TLS_ERROR)
+  gsize size = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+  gsize i = 0;
+
+  if (content_type != NULL
+      && (g_ascii_strncasecmp (content_type, "text/html", 9) == 0
+          || g_ascii_strncasecmp (content_type, "application/xhtml", 17) == 0))
+    return TRUE;
+  /* Skip a byte order mark and white space. */
+  if (size >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    i = 3;
+  while (i < size && g_ascii_isspace (data[i]))
+    i++;
+  return i < size && data[i] == '<';
+}
+
+static gboolean
+body_is_json (GBytes *body)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  gsize size = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
+
+  if (data == NULL || size == 0)
+    return TRUE;
+  return json_parser_load_from_data (parser, data, size, NULL)
+         && json_parser_get_root (parser) != NULL;
+}
+
+static GError *
+from_transport (const PsTargetExchange *x,
+                const char             *host)
+{
+  const GError *e = x->transport_error;
+  gboolean timed_out = g_error_matches (e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+
+  if (g_error_matches (e, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_copy (e);
+  if (e->domain == G_TLS_ERROR)
     return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_TLS,
                         /* Translators: %s is a host name, then the TLS library's reason */
                         _("The secure connection to %s failed: %s. If the service uses a private "
                           "certificate authority, set its file as CAFile in the profile."),
-                        host, transport_error->message);
-  if (transport_error->domain == G_RESOLVER_ERROR)
+                        host, e->message);
+  if (e->domain == G_RESOLVER_ERROR)
     return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
                         _("Cannot find the host %s: %s. Check the URL in the profile and the "
-                          "network."), host, transport_error->message);
-  if (transport_error->domain == SOUP_SESSION_ERROR
-      && transport_error->code == SOUP_SESSION_ERROR_PARSING)
+                          "network."), host, e->message);
+  if (e->domain == SOUP_SESSION_ERROR && e->code == SOUP_SESSION_ERROR_PARSING)
     return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
                         /* Translators: e.g. "POST /v3/groups/1/objects answered with …" */
                         _("%s %s answered with something that is not HTTP (%s)"),
-                        method, path, transport_error->message);
+                        x->method, x->path, e->message);
+  if (!x->request_sent)
+    {
+      /* Nothing went out: refused, no route, or no answer to the connection. */
+      if (timed_out)
+        return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
+                            /* Translators: %s is a host name, then e.g. "GET /v3/groups" */
+                            _("Asset Panda at %s is unreachable: it did not take the connection "
+                              "in time (%s %s). Check the URL, the network and any firewall or "
+                              "proxy."), host, x->method, x->path);
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
+                          /* Translators: %s is a host name, then e.g. "GET /v3/groups", then
+                           * the network library's reason */
+                          _("Asset Panda at %s is unreachable (%s %s: %s). Check the URL, the "
+                            "network and any firewall or proxy."),
+                          host, x->method, x->path, e->message);
+    }
+  if (!x->answer_started)
+    {
+      if (timed_out)
+        return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
+                            _("Asset Panda at %s is unreachable: it took the connection but did "
+                              "not answer %s %s in time. Check the network and any firewall or "
+                              "proxy, or try again later."), host, x->method, x->path);
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "The connection to %s closed before Asset Panda answered "
+                                       "%s %s (%s), after %u attempt. Try again later; if it "
+                                       "keeps happening, check the network and any proxy.",
+                                       "The connection to %s closed before Asset Panda answered "
+                                       "%s %s (%s), after %u attempts. Try again later; if it "
+                                       "keeps happening, check the network and any proxy.",
+                                       x->attempts),
+                          host, x->method, x->path, e->message, x->attempts);
+    }
   return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE,
-                      _("Cannot reach %s (%s %s): %s. Check the URL, the network and any proxy."),
-                      host, method, path, transport_error->message);
+                      g_dngettext (GETTEXT_PACKAGE,
+                                   "The connection to %s was lost while reading Asset Panda’s "
+                                   "answer to %s %s (%s), after %u attempt. Try again later; if "
+                                   "it keeps happening, check the network and any proxy.",
+                                   "The connection to %s was lost while reading Asset Panda’s "
+                                   "answer to %s %s (%s), after %u attempts. Try again later; if "
+                                   "it keeps happening, check the network and any proxy.",
+                                   x->attempts),
+                      host, x->method, x->path, e->message, x->attempts);
 }
 
 GError *
-ps_target_error_from_http (const char   *method,
-                           const char   *path,
-                           const char   *host,
-                           guint         status,
-                           GBytes       *body,
-                           const GError *transport_error,
-                           guint         attempts)
+ps_target_error_from_http (const PsTargetExchange *x)
 {
   g_autofree char *server = NULL;
   g_autofree char *said = NULL;
+  const char *host;
+  const char *method;
+  const char *path;
+  guint status;
+  gboolean web_page;
 
-  g_return_val_if_fail (method != NULL && path != NULL, NULL);
+  g_return_val_if_fail (x != NULL && x->method != NULL && x->path != NULL, NULL);
 
-  if (host == NULL)
-    host = "Asset Panda";
-  if (transport_error != NULL)
-    return from_transport (method, path, host, transport_error);
+  host = x->host != NULL ? x->host : "Asset Panda";
+  method = x->method;
+  path = x->path;
+  status = x->status;
+  if (x->transport_error != NULL)
+    return from_transport (x, host);
+
+  /* A proxy, a captive portal or a single sign-on page answered instead of
+   * the API; its status tells nothing about Asset Panda, unless it says
+   * the service behind it is unavailable (a gateway's error page). */
+  web_page = ps_target_error_is_web_page (x->content_type, x->body);
+  if (web_page && !(status == 408 || status == 429 || status >= 500))
+    return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
+                        /* Translators: e.g. "… answered GET /v3/groups with a web page …
+                         * (HTTP 200)" */
+                        _("Asset Panda answered %s %s with a web page instead of data (HTTP %u): "
+                          "a proxy or sign-in page may be in the way; check the URL and proxy "
+                          "settings."), method, path, status);
   if (status >= 200 && status < 300)
-    return NULL;
+    {
+      gsize size = x->body != NULL ? g_bytes_get_size (x->body) : 0;
 
-  server = ps_target_error_body_message (body);
+      if (body_is_json (x->body))
+        return NULL;
+      return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
+                          g_dngettext (GETTEXT_PACKAGE,
+                                       "%s %s answered %u with data that was cut off or "
+                                       "malformed (%u bytes), after %u "
+                                       "attempt. Try again later; if it keeps happening, a "
+                                       "proxy may be changing Asset Panda’s answers.",
+                                       "%s %s answered %u with data that was cut off or "
+                                       "malformed (%u bytes), after %u "
+                                       "attempts. Try again later; if it keeps happening, a "
+                                       "proxy may be changing Asset Panda’s answers.",
+                                       x->attempts),
+                          method, path, status, (guint) MIN (size, G_MAXUINT), x->attempts);
+    }
+
+  server = web_page ? NULL : ps_target_error_body_message (x->body);
   /* Translators: appended to an error; %s is Asset Panda's own message */
   said = server != NULL ? g_strdup_printf (_(" Asset Panda said: “%s”."), server) : g_strdup ("");
 
@@ -203,8 +307,8 @@ ps_target_error_from_http (const char   *method,
                                        "in the profile.",
                                        "Asset Panda’s rate limit was still exceeded after %u "
                                        "attempts at %s %s. Wait a few minutes, or lower RateCalls "
-                                       "in the profile.", attempts),
-                          attempts, method, path);
+                                       "in the profile.", x->attempts),
+                          x->attempts, method, path);
     case 408:
     case 500:
     case 502:
@@ -212,7 +316,7 @@ ps_target_error_from_http (const char   *method,
     case 504:
       return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNAVAILABLE,
                           _("Asset Panda is unavailable: %s %s answered %u after %u attempts. "
-                            "Try again later.%s"), method, path, status, attempts, said);
+                            "Try again later.%s"), method, path, status, x->attempts, said);
     case 400:
     case 409:
     case 422:

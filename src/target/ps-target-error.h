@@ -21,27 +21,44 @@ typedef enum {
   PS_TARGET_ERROR_RATE_LIMITED,  /* 429 that did not clear within the retries */
   PS_TARGET_ERROR_UNAVAILABLE,   /* 5xx / 408 that did not clear within the retries */
   PS_TARGET_ERROR_TLS,           /* certificate or TLS handshake problem */
-  PS_TARGET_ERROR_UNREACHABLE,   /* DNS, refused or dropped connections */
-  PS_TARGET_ERROR_UNEXPECTED,    /* malformed JSON, or a shape we cannot read */
+  PS_TARGET_ERROR_UNREACHABLE,   /* DNS, refused, silent or dropped connections */
+  PS_TARGET_ERROR_UNEXPECTED,    /* a cut-off or malformed answer, a web page, or a shape we cannot read */
   PS_TARGET_ERROR_AMBIGUOUS,     /* a create was sent and its outcome is unknown */
   PS_TARGET_ERROR_NOT_SUPPORTED, /* this dialect has no such operation */
-  PS_TARGET_ERROR_CONFIG,        /* the profile lacks a URL, a secret, an id… */
+  PS_TARGET_ERROR_CONFIG,        /* the profile lacks a URL, a secret, an id…; an empty record id */
 } PsTargetError;
 
 /* TRUE for errors that must stop a whole mapping (R10): auth and permission. */
 gboolean ps_target_error_is_fatal (const GError *error);
 
-/* The one mapping function. @transport_error is the GIO/libsoup error of the
- * exchange (NULL when a response arrived); otherwise @status and @body are
- * read. @method and @path name the endpoint in the message. Returns NULL for
- * a 2xx answer without transport error. */
-GError *ps_target_error_from_http (const char   *method,
-                                   const char   *path,
-                                   const char   *host,
-                                   guint         status,
-                                   GBytes       *body,
-                                   const GError *transport_error,
-                                   guint         attempts);
+/* One exchange with Asset Panda as the transport saw it: what was asked,
+ * how far it got and what came back. */
+typedef struct {
+  const char   *method;
+  const char   *path;            /* without its query */
+  const char   *host;            /* named in the message; NULL: "Asset Panda" */
+  guint         status;          /* 0 when no answer came */
+  const char   *content_type;    /* of the answer, or NULL */
+  GBytes       *body;            /* the answer's body, or NULL */
+  const GError *transport_error; /* the GIO/libsoup error, or NULL when an answer came */
+  gboolean      request_sent;    /* the request's headers went out (the host was reached) */
+  gboolean      answer_started;  /* the answer's headers came in */
+  guint         attempts;
+} PsTargetExchange;
+
+/* The one mapping function. A transport error is named by how far the
+ * exchange got: a host that cannot be reached or stays silent is
+ * UNREACHABLE; a connection lost before or while the answer came says so.
+ * An answer that is a web page (text/html, or a body starting with '<') is
+ * named as such, whatever its status, unless the status itself says the
+ * service is unavailable. A 2xx answer whose body is not JSON (cut off, or
+ * malformed) is UNEXPECTED. Returns NULL for a 2xx answer whose body is
+ * JSON or empty. */
+GError *ps_target_error_from_http (const PsTargetExchange *exchange);
+
+/* TRUE when @content_type or @body says the answer is an HTML page. */
+gboolean ps_target_error_is_web_page (const char *content_type,
+                                      GBytes     *body);
 
 /* The server's own message from an error body: message, error,
  * errors[0].base[0], errors[0].field_N[0] … ; NULL when none. */

@@ -11,7 +11,7 @@
 
 #define RETRY_BUDGET_START   10.0
 #define RETRY_BUDGET_MAX     100.0
-#define RETRY_BUDGET_EARN    0.1   /* per successful call */
+#define RETRY_BUDGET_EARN    0.5   /* per successful call: rides out a third of calls failing */
 #define RETRY_AFTER_MAX_S    900   /* an absurd Retry-After is capped at 15 min */
 #define REQUEST_TIMEOUT_S    60
 
@@ -311,6 +311,15 @@ ps_http_set_backoff (PsHttp *http,
   http->backoff_cap_ms = MAX (cap_ms, http->backoff_base_ms);
 }
 
+void
+ps_http_set_timeout (PsHttp *http,
+                     guint   seconds)
+{
+  g_rec_mutex_lock (&http->lock);
+  g_object_set (http->session, "timeout", MAX (seconds, 1), NULL);
+  g_rec_mutex_unlock (&http->lock);
+}
+
 const char *
 ps_http_get_host (PsHttp *http)
 {
@@ -406,6 +415,10 @@ ps_http_call_reset (PsHttpCall *call)
   call->attempts = 0;
   call->not_before = 0;
   call->body_sent = FALSE;
+  call->headers_sent = FALSE;
+  call->answer_started = FALSE;
+  g_clear_pointer (&call->content_type, g_free);
+  g_clear_pointer (&call->parsed, json_node_unref);
 }
 
 void
@@ -425,6 +438,8 @@ ps_http_call_free (PsHttpCall *call)
     }
   g_clear_pointer (&call->body, g_bytes_unref);
   g_clear_pointer (&call->response, g_bytes_unref);
+  g_clear_pointer (&call->content_type, g_free);
+  g_clear_pointer (&call->parsed, json_node_unref);
   g_clear_error (&call->error);
   g_free (call);
 }
@@ -443,7 +458,7 @@ ps_http_call_unexpected (PsHttpCall *call,
   g_autofree char *path = path_without_query (call->path);
 
   return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
-                      /* Translators: "POST /v3/groups/1/objects answered 200 with malformed JSON" */
+                      /* Translators: "GET /v3/groups answered 200 with an answer of an unexpected shape" */
                       _("%s %s answered %u with %s"), call->method, path, call->status, what);
 }
 
@@ -453,29 +468,84 @@ ps_http_call_shape_error (PsHttpCall *call)
   return ps_http_call_unexpected (call, _("an answer of an unexpected shape"));
 }
 
+/* Parses a 2xx answer into call->parsed; FALSE when it is not JSON. */
+static gboolean
+parse_answer (PsHttpCall *call)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  gsize size = 0;
+  const char *data = call->response != NULL ? g_bytes_get_data (call->response, &size) : NULL;
+
+  g_clear_pointer (&call->parsed, json_node_unref);
+  if (data == NULL || size == 0)
+    {
+      call->parsed = json_node_new (JSON_NODE_NULL);
+      return TRUE;
+    }
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, size, NULL)
+      || json_parser_get_root (parser) == NULL)
+    return FALSE;
+  call->parsed = json_node_ref (json_parser_get_root (parser));
+  return TRUE;
+}
+
+/* The one mapping, for what @call saw. */
+static GError *
+call_error (PsHttp       *http,
+            PsHttpCall   *call,
+            guint         status,
+            const GError *transport_error)
+{
+  g_autofree char *plain_path = path_without_query (call->path);
+  PsTargetExchange exchange = {
+    .method = call->method,
+    .path = plain_path,
+    .host = http != NULL ? ps_http_get_host (http) : NULL,
+    .status = status,
+    .content_type = call->content_type,
+    .body = call->response,
+    .transport_error = transport_error,
+    .request_sent = call->headers_sent,
+    .answer_started = call->answer_started,
+    .attempts = call->attempts,
+  };
+
+  return ps_target_error_from_http (&exchange);
+}
+
+GError *
+ps_http_call_record_error (PsHttpCall *call,
+                           GBytes     *errors)
+{
+  g_autofree char *plain_path = path_without_query (call->path);
+  PsTargetExchange exchange = {
+    .method = call->method,
+    .path = plain_path,
+    .status = 422,
+    .content_type = "application/json",
+    .body = errors,
+    .attempts = call->attempts,
+  };
+
+  return ps_target_error_from_http (&exchange);
+}
+
 JsonNode *
 ps_http_call_json (PsHttpCall  *call,
                    GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  gsize size = 0;
-  const char *data;
-
   if (call->error != NULL)
     {
       g_propagate_error (error, g_error_copy (call->error));
       return NULL;
     }
-  data = call->response != NULL ? g_bytes_get_data (call->response, &size) : NULL;
-  if (data == NULL || size == 0)
-    return json_node_new (JSON_NODE_NULL);
-  if (!json_parser_load_from_data (parser, data, size, NULL)
-      || json_parser_get_root (parser) == NULL)
+  if (call->parsed == NULL && !parse_answer (call))
     {
-      g_propagate_error (error, ps_http_call_unexpected (call, _("malformed JSON")));
+      g_propagate_error (error, call_error (NULL, call, call->status, NULL));
       return NULL;
     }
-  return json_node_ref (json_parser_get_root (parser));
+  return json_node_ref (call->parsed);
 }
 
 /* ---------------------------------------------------------------- pacing */
@@ -646,9 +716,20 @@ try_retry (Run        *run,
   call->state = PS_HTTP_CALL_PENDING;
   call->body_sent = FALSE;
   g_clear_pointer (&call->response, g_bytes_unref);
+  g_clear_pointer (&call->content_type, g_free);
+  g_clear_pointer (&call->parsed, json_node_unref);
   g_debug ("retrying %s %s in %" G_GINT64_FORMAT " ms (attempt %u, status %u)",
            call->method, call->path, delay / 1000, call->attempts + 1, call->status);
   return TRUE;
+}
+
+static void
+on_wrote_headers (SoupMessage *msg,
+                  gpointer     user_data)
+{
+  PsHttpCall *call = user_data;
+
+  call->headers_sent = TRUE;
 }
 
 static void
@@ -658,6 +739,15 @@ on_wrote_body (SoupMessage *msg,
   PsHttpCall *call = user_data;
 
   call->body_sent = TRUE;
+}
+
+static void
+on_got_headers (SoupMessage *msg,
+                gpointer     user_data)
+{
+  PsHttpCall *call = user_data;
+
+  call->answer_started = TRUE;
 }
 
 static gboolean
@@ -714,7 +804,9 @@ on_send_done (GObject      *source,
           finish_call (run, call, g_steal_pointer (&error));
           return;
         }
-      g_debug ("%s %s: %s", call->method, plain_path, error->message);
+      g_debug ("%s %s: %s (%s)", call->method, plain_path, error->message,
+               !call->headers_sent ? "before the request went out"
+               : !call->answer_started ? "before the answer" : "while reading the answer");
       if (error_is_connection (error))
         {
           http->stats.connection_errors++;
@@ -732,22 +824,55 @@ on_send_done (GObject      *source,
           if (try_retry (run, call, NULL, FALSE))
             return;
         }
-      finish_call (run, call, ps_target_error_from_http (call->method, plain_path,
-                                                         ps_http_get_host (http), 0, NULL,
-                                                         error, call->attempts));
+      finish_call (run, call, call_error (http, call, 0, error));
       return;
     }
 
   call->status = soup_message_get_status (msg);
   g_clear_pointer (&call->response, g_bytes_unref);
   call->response = g_steal_pointer (&bytes);
+  g_clear_pointer (&call->content_type, g_free);
+  call->content_type = g_strdup (soup_message_headers_get_content_type (
+                                   soup_message_get_response_headers (msg), NULL));
   retry_after = soup_message_headers_get_one (soup_message_get_response_headers (msg),
                                               "Retry-After");
 
   if (call->status >= 200 && call->status < 300)
     {
-      http->retry_budget = MIN (RETRY_BUDGET_MAX, http->retry_budget + RETRY_BUDGET_EARN);
-      finish_call (run, call, NULL);
+      gboolean web_page;
+
+      if (parse_answer (call))
+        {
+          http->retry_budget = MIN (RETRY_BUDGET_MAX, http->retry_budget + RETRY_BUDGET_EARN);
+          finish_call (run, call, NULL);
+          return;
+        }
+      /* A page from a proxy or a sign-in portal will be there next time
+       * too; a cut-off or garbled answer is worth asking again for. */
+      http->stats.malformed++;
+      web_page = ps_target_error_is_web_page (call->content_type, call->response);
+      g_debug ("%s %s answered %u with %s (%" G_GSIZE_FORMAT " bytes)", call->method, plain_path,
+               call->status, web_page ? "a web page" : "data that is not JSON",
+               g_bytes_get_size (call->response));
+      if (web_page)
+        {
+          finish_call (run, call, call_error (http, call, call->status, NULL));
+          return;
+        }
+      if (call->no_resend)
+        {
+          /* A create that was carried out: what it made is looked up. */
+          call->ambiguous = TRUE;
+          finish_call (run, call,
+                       g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS,
+                                    _("%s %s answered %u, but its answer was cut off or "
+                                      "malformed; it is not known what it created."),
+                                    call->method, plain_path, call->status));
+          return;
+        }
+      if (try_retry (run, call, NULL, FALSE))
+        return;
+      finish_call (run, call, call_error (http, call, call->status, NULL));
       return;
     }
   if (call->status == 429)
@@ -773,17 +898,13 @@ on_send_done (GObject      *source,
     }
   if (is_auth_failure (call))
     {
-      g_autoptr(GError) auth = ps_target_error_from_http (call->method, plain_path,
-                                                          ps_http_get_host (http), 401,
-                                                          call->response, NULL, call->attempts);
+      g_autoptr(GError) auth = call_error (http, call, 401, NULL);
       call->auth_failed = TRUE;
       stop_run (run, auth);
       finish_call (run, call, g_steal_pointer (&auth));
       return;
     }
-  finish_call (run, call, ps_target_error_from_http (call->method, plain_path,
-                                                     ps_http_get_host (http), call->status,
-                                                     call->response, NULL, call->attempts));
+  finish_call (run, call, call_error (http, call, call->status, NULL));
   if (call->status == 403)
     stop_run (run, call->error);
 }
@@ -824,7 +945,9 @@ start_call (Run        *run,
     g_object_set_data (G_OBJECT (msg), "ps-no-body", GINT_TO_POINTER (1));
   else if (http->authorize != NULL)
     http->authorize (msg, http->authorize_data);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_wrote_headers), call);
   g_signal_connect (msg, "wrote-body", G_CALLBACK (on_wrote_body), call);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), call);
   if (http->extra_ca != NULL)
     g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), http);
 
@@ -833,6 +956,8 @@ start_call (Run        *run,
   call->attempts++;
   call->state = PS_HTTP_CALL_RUNNING;
   call->body_sent = FALSE;
+  call->headers_sent = FALSE;
+  call->answer_started = FALSE;
   run->active++;
   flight = g_new0 (Flight, 1);
   flight->run = run;

@@ -5,11 +5,16 @@
  * hand over a batch of calls and block until every call is answered; inside,
  * up to `concurrency` calls are in flight at once.
  *
- * Retries (R9): only 408, 429, 502/503/504 and connection errors; Retry-After
- * (delta-seconds or HTTP-date) is honoured, otherwise capped exponential
- * backoff with full jitter, at most PS_HTTP_MAX_ATTEMPTS per call, within a
- * retry budget. A call marked no_resend (a create) is never re-sent after an
- * ambiguous failure: it comes back with ambiguous = TRUE.
+ * Retries (R9): only 408, 429, 502/503/504, connection errors, and a 2xx
+ * answer whose body is cut off or is not JSON; Retry-After (delta-seconds or
+ * HTTP-date) is honoured, otherwise capped exponential backoff with full
+ * jitter, at most PS_HTTP_MAX_ATTEMPTS per call, within a retry budget.
+ * Every call but a create is idempotent — reads, the record searches (POST,
+ * but they change nothing), the sign-in, updates and archives — and is
+ * re-sent after a lost connection or an unreadable answer. A call marked
+ * no_resend (a create) is never re-sent after an ambiguous failure: it comes
+ * back with ambiguous = TRUE, and the caller looks it up by its anchor.
+ * An HTML page instead of JSON (a proxy or sign-in page) is not retried.
  */
 #pragma once
 
@@ -41,6 +46,7 @@ typedef struct {
   /* out */
   guint       status;
   GBytes     *response;
+  char       *content_type; /* of the answer */
   GError     *error;       /* mapped PS_TARGET_ERROR (or cancelled); NULL on success */
   gboolean    ambiguous;   /* sent, then the connection failed: outcome unknown */
   gboolean    auth_failed; /* 401, or 400 with an auth message: sign in again */
@@ -49,6 +55,9 @@ typedef struct {
   PsHttpCallState state;
   gint64      not_before;
   gboolean    body_sent;
+  gboolean    headers_sent;  /* the request reached the host */
+  gboolean    answer_started;
+  JsonNode   *parsed;        /* the 2xx answer, parsed once */
 } PsHttpCall;
 
 typedef struct {
@@ -57,6 +66,7 @@ typedef struct {
   guint64 rate_limited;     /* 429 answers */
   guint64 unavailable;      /* 408/5xx answers */
   guint64 connection_errors;
+  guint64 malformed;        /* 2xx answers cut off or not JSON */
   gint64  paced_us;         /* time spent waiting for the pacer */
 } PsHttpStats;
 
@@ -69,6 +79,7 @@ PsHttp     *ps_http_new            (const char *base_url, const char *ca_file,
 void        ps_http_free           (PsHttp *http);
 void        ps_http_set_authorize  (PsHttp *http, PsHttpAuthorizeFunc func, gpointer data);
 void        ps_http_set_backoff    (PsHttp *http, guint base_ms, guint cap_ms);
+void        ps_http_set_timeout    (PsHttp *http, guint seconds);
 void        ps_http_add_secret     (PsHttp *http, const char *secret);
 char       *ps_http_redact         (PsHttp *http, const char *text);
 const char *ps_http_get_host       (PsHttp *http);
@@ -89,11 +100,14 @@ PsHttpCall *ps_http_call_new       (const char *method, JsonNode *body,
                                     const char *path_format, ...) G_GNUC_PRINTF (3, 4);
 void        ps_http_call_free      (PsHttpCall *call);
 void        ps_http_call_reset     (PsHttpCall *call);
-/* The parsed answer; a malformed one is an UNEXPECTED error naming the endpoint. */
+/* The parsed answer (JSON null for an empty one); the call's error if it failed. */
 JsonNode   *ps_http_call_json      (PsHttpCall *call, GError **error);
 GError     *ps_http_call_unexpected (PsHttpCall *call, const char *what);
 /* The answer parsed, but not into the shape the contract allows. */
 GError     *ps_http_call_shape_error (PsHttpCall *call);
+/* One record's rejection inside a batch answer (@errors: its JSON), mapped
+ * as if Asset Panda had answered 422 for it alone. */
+GError     *ps_http_call_record_error (PsHttpCall *call, GBytes *errors);
 
 /* The escaped form of @text for a path segment or query value. */
 char       *ps_http_escape         (const char *text);

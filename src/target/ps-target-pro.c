@@ -657,8 +657,7 @@ read_chunk_answer (PsHttpCall *call,
           g_autoptr(GBytes) bytes = g_bytes_new (text, strlen (text));
 
           g_clear_error (&w->error);
-          w->error = ps_target_error_from_http (call->method, call->path, NULL, 422, bytes, NULL,
-                                                call->attempts);
+          w->error = ps_http_call_record_error (call, bytes);
           continue;
         }
       if (chunk->create)

@@ -402,6 +402,7 @@ ps_target_get_stats (PsTarget      *self,
   stats->rate_limited = s.rate_limited;
   stats->unavailable = s.unavailable;
   stats->connection_errors = s.connection_errors;
+  stats->malformed = s.malformed;
 }
 
 void
@@ -411,6 +412,14 @@ ps_target_set_backoff (PsTarget *self,
 {
   PsTargetPrivate *priv = ps_target_get_instance_private (self);
   ps_http_set_backoff (priv->http, base_ms, cap_ms);
+}
+
+void
+ps_target_set_timeout (PsTarget *self,
+                       guint     seconds)
+{
+  PsTargetPrivate *priv = ps_target_get_instance_private (self);
+  ps_http_set_timeout (priv->http, seconds);
 }
 
 /* ---------------------------------------------------------------- running calls */
@@ -1037,6 +1046,18 @@ ps_target_set_user_active_sync (PsTarget      *self,
 
 /* ---------------------------------------------------------------- connection test */
 
+/* A failed connection-test step, before any request went out. */
+static GError *
+probe_error (const char   *host,
+             const GError *error)
+{
+  PsTargetExchange exchange = {
+    .method = "GET", .path = "/", .host = host, .transport_error = error, .attempts = 1,
+  };
+
+  return ps_target_error_from_http (&exchange);
+}
+
 typedef struct {
   PsHttp       *http;
   gboolean      tls_failed;
@@ -1132,7 +1153,7 @@ ps_target_test_connection_sync (PsTarget     *self,
     g_autoptr(GResolver) resolver = g_resolver_get_default ();
     GList *addresses = g_resolver_lookup_by_name (resolver, host, cancellable, &error);
     g_autoptr(GError) mapped = error != NULL
-      ? ps_target_error_from_http ("GET", "/", host, 0, NULL, error, 1) : NULL;
+      ? probe_error (host, error) : NULL;
 
     g_resolver_free_addresses (addresses);
     step_done (resolve, t0, mapped, NULL);
@@ -1150,7 +1171,7 @@ ps_target_test_connection_sync (PsTarget     *self,
       g_socket_client_set_timeout (client, 15);
       conn = g_socket_client_connect_to_host (client, host, port, cancellable, &error);
       if (error != NULL)
-        mapped = ps_target_error_from_http ("GET", "/", host, 0, NULL, error, 1);
+        mapped = probe_error (host, error);
       step_done (connect, t0, mapped, NULL);
       failed = mapped != NULL;
     }
@@ -1170,7 +1191,7 @@ ps_target_test_connection_sync (PsTarget     *self,
       if (conn != NULL)
         g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
       if (error != NULL)
-        mapped = ps_target_error_from_http ("GET", "/", host, 0, NULL, error, 1);
+        mapped = probe_error (host, error);
       step_done (tls, t0, mapped, NULL);
       failed = mapped != NULL;
     }

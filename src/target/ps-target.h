@@ -194,10 +194,14 @@ typedef struct {
   guint64 rate_limited;
   guint64 unavailable;
   guint64 connection_errors;
+  guint64 malformed;          /* 2xx answers cut off or not JSON */
 } PsTargetStats;
 
 void        ps_target_get_stats             (PsTarget *self, PsTargetStats *stats);
 /* Shortens backoff (tests); base 1 s and cap 60 s by default. */
 void        ps_target_set_backoff           (PsTarget *self, guint base_ms, guint cap_ms);
+/* How long to wait for a connection, and then for each read or write
+ * (tests); 60 s by default. */
+void        ps_target_set_timeout           (PsTarget *self, guint seconds);
 
 G_END_DECLS

@@ -510,6 +510,22 @@ def test_scope_filters():
         seq = env.emu.last_seq()
         r = env.sync(profile, "--full")
         ok(r["_rc"] == 0 and not writes_since(env, seq), "and the next run writes nothing")
+
+        # The CLI counts a scope before it is saved, as the wizard does.
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees", "--json")
+        got = json.loads(c.stdout) if c.returncode == 0 else {}
+        ok(got.get("in_scope") == len(sales) - 2 and got.get("members") == 320,
+           "directory scope counts the people the mapping covers", (c.stdout, c.stderr))
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees", "--json",
+                    "--filter", "(|(department=Sales)(department=Finance))", "--search-base", "")
+        finance = [p for p in people if p.get("department", [""])[0] == "Finance"]
+        got = json.loads(c.stdout) if c.returncode == 0 else {}
+        ok(got.get("in_scope") == len(sales) - 1 + len(finance),
+           "and tries another filter and search base without saving them", (c.stdout, c.stderr))
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees",
+                    "--search-base", "ou=nowhere,%s" % BASE)
+        ok(c.returncode != 0 and "search base ou=nowhere" in c.stderr,
+           "a search base that does not exist is an error, never an empty scope", c.stderr)
     finally:
         env.close()
 

@@ -170,6 +170,19 @@ ps_emu_target_full (PsEmu      *emu,
 }
 
 PsTarget *
+ps_emu_target_at (const char *url,
+                  PsDialect   dialect)
+{
+  PsEmu fake = { 0 };
+
+  fake.url = (char *) url;
+  if (dialect == PS_DIALECT_CLASSIC)
+    return ps_emu_target_full (&fake, dialect, EMU_CLASSIC_CLIENT, EMU_CLASSIC_SECRET,
+                               EMU_CLASSIC_EMAIL, EMU_CLASSIC_PASSWORD, 2, 400, 180);
+  return ps_emu_target_full (&fake, dialect, EMU_PRO_KEY, EMU_PRO_SECRET, NULL, NULL, 2, 400, 180);
+}
+
+PsTarget *
 ps_emu_classic (PsEmu *emu,
                 guint  concurrency,
                 guint  rate_calls,

@@ -48,6 +48,9 @@ guint       ps_emu_count_route  (PsEmu *emu, const char *route);
 
 PsTarget   *ps_emu_classic      (PsEmu *emu, guint concurrency, guint rate_calls, guint rate_window);
 PsTarget   *ps_emu_pro          (PsEmu *emu, guint concurrency, guint rate_calls, guint rate_window);
+/* A Classic or Pro target for any @url (e.g. a closed port), with the seed's
+ * credentials and short backoff. */
+PsTarget   *ps_emu_target_at    (const char *url, PsDialect dialect);
 PsTarget   *ps_emu_target_full  (PsEmu *emu, PsDialect dialect, const char *client_id,
                                  const char *client_secret, const char *email,
                                  const char *password, guint concurrency,

@@ -16,6 +16,37 @@ body (const char *json)
   return g_bytes_new (json, strlen (json));
 }
 
+static GError *
+map (const char   *method,
+     const char   *path,
+     guint         status,
+     const char   *content_type,
+     const char   *text,
+     const GError *transport,
+     gboolean      sent,
+     gboolean      answered)
+{
+  g_autoptr(GBytes) bytes = text != NULL ? body (text) : NULL;
+  PsTargetExchange x = {
+    .method = method, .path = path, .host = "api.example.com", .status = status,
+    .content_type = content_type, .body = bytes, .transport_error = transport,
+    .request_sent = sent, .answer_started = answered, .attempts = 6,
+  };
+
+  return ps_target_error_from_http (&x);
+}
+
+static void
+expect (GError     *error,
+        int         code,
+        const char *needle)
+{
+  g_assert_error (error, PS_TARGET_ERROR, code);
+  if (strstr (error->message, needle) == NULL)
+    g_error ("“%s” not in “%s”", needle, error->message);
+  g_error_free (error);
+}
+
 static void
 check (const char *method,
        const char *path,
@@ -24,21 +55,18 @@ check (const char *method,
        int         code,
        const char *needle)
 {
-  g_autoptr(GBytes) bytes = json != NULL ? body (json) : NULL;
-  g_autoptr(GError) error = ps_target_error_from_http (method, path, "api.example.com", status,
-                                                       bytes, NULL, 6);
-
-  g_assert_error (error, PS_TARGET_ERROR, code);
-  if (strstr (error->message, needle) == NULL)
-    g_error ("“%s” not in “%s”", needle, error->message);
+  expect (map (method, path, status, "application/json", json, NULL, TRUE, TRUE), code, needle);
 }
 
 static void
 test_statuses (void)
 {
-  g_autoptr(GError) none = ps_target_error_from_http ("GET", "/v3/groups", NULL, 200, NULL, NULL, 1);
+  g_autoptr(GError) none = map ("GET", "/v3/groups", 200, NULL, NULL, NULL, TRUE, TRUE);
+  g_autoptr(GError) json = map ("GET", "/v3/groups", 200, "application/json", "{\"groups\":[]}",
+                                NULL, TRUE, TRUE);
 
   g_assert_no_error (none);
+  g_assert_no_error (json);
   check ("POST", "/v3/session/token", 401, "{\"message\":\"User email not found!\"}",
          PS_TARGET_ERROR_AUTH, "User email not found!");
   check ("POST", "/v3/session/token", 401, NULL, PS_TARGET_ERROR_AUTH, "email and");
@@ -57,8 +85,52 @@ test_statuses (void)
          PS_TARGET_ERROR_INVALID, "col_1: can't be blank");
   check ("GET", "/v3/groups", 429, NULL, PS_TARGET_ERROR_RATE_LIMITED, "rate limit");
   check ("GET", "/v3/groups", 503, NULL, PS_TARGET_ERROR_UNAVAILABLE, "GET /v3/groups answered 503 after 6 attempts");
-  check ("GET", "/v3/groups", 500, "<html>oops</html>", PS_TARGET_ERROR_UNAVAILABLE, "answered 500");
   check ("GET", "/v3/groups", 302, NULL, PS_TARGET_ERROR_UNEXPECTED, "GET /v3/groups answered 302");
+}
+
+/* A 2xx answer that is not JSON: cut off, or garbled. */
+static void
+test_unreadable (void)
+{
+  expect (map ("POST", "/v3/groups/9/search/objects", 200, "application/json",
+               "{\"objects\":[{\"id\":\"5f1", NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED,
+          "POST /v3/groups/9/search/objects answered 200 with data that was cut off or malformed "
+          "(22 bytes), after 6 attempts");
+  expect (map ("GET", "/v3/users", 200, NULL, "{\"users\": [1, 2<<garbage", NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, "cut off or malformed");
+}
+
+/* A proxy, a captive portal or a sign-in page answered instead of the API. */
+static void
+test_web_page (void)
+{
+  const char *page = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>";
+  const char *needle = "with a web page instead of data (HTTP 200): a proxy or sign-in page may "
+                       "be in the way; check the URL and proxy settings";
+  g_autoptr(GBytes) bom = body ("\xef\xbb\xbf  <html>");
+
+  /* by its content type, or by its first character */
+  expect (map ("GET", "/v3/groups", 200, "text/html", page, NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, needle);
+  expect (map ("GET", "/v3/groups", 200, "application/json", page, NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, needle);
+  expect (map ("POST", "/v3/session/token", 200, "text/html; charset=utf-8", "", NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, "POST /v3/session/token with a web page");
+  g_assert_true (ps_target_error_is_web_page (NULL, bom));
+  g_assert_false (ps_target_error_is_web_page ("application/json", NULL));
+  /* not "no permission" nor "unknown collection": the page is in the way */
+  expect (map ("GET", "/accounts", 403, "text/html", page, NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, "(HTTP 403): a proxy or sign-in page");
+  expect (map ("GET", "/v3/groups/9/fields", 404, "text/html", page, NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, "(HTTP 404)");
+  expect (map ("GET", "/v3/groups", 407, "text/html", page, NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNEXPECTED, "(HTTP 407)");
+  /* a gateway's error page still says the service is unavailable */
+  expect (map ("GET", "/v3/groups", 502, "text/html", "<html>Bad Gateway</html>", NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNAVAILABLE, "answered 502");
+  expect (map ("GET", "/v3/groups", 500, NULL, "<html>oops</html>", NULL, TRUE, TRUE),
+          PS_TARGET_ERROR_UNAVAILABLE, "answered 500");
 }
 
 static void
@@ -67,19 +139,37 @@ test_transport (void)
   g_autoptr(GError) tls = g_error_new_literal (G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, "Unacceptable TLS certificate");
   g_autoptr(GError) dns = g_error_new_literal (G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "Name not known");
   g_autoptr(GError) refused = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "Connection refused");
+  g_autoptr(GError) no_route = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE, "No route to host");
+  g_autoptr(GError) timeout = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "Socket I/O timed out");
+  g_autoptr(GError) cut = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT, "Connection terminated unexpectedly");
   g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled");
-  g_autoptr(GError) a = ps_target_error_from_http ("GET", "/accounts", "api.example.com", 0, NULL, tls, 1);
-  g_autoptr(GError) b = ps_target_error_from_http ("GET", "/accounts", "api.example.com", 0, NULL, dns, 1);
-  g_autoptr(GError) c = ps_target_error_from_http ("GET", "/accounts", "api.example.com", 0, NULL, refused, 1);
-  g_autoptr(GError) d = ps_target_error_from_http ("GET", "/accounts", "api.example.com", 0, NULL, cancelled, 1);
+  g_autoptr(GError) parsing = g_error_new_literal (SOUP_SESSION_ERROR, SOUP_SESSION_ERROR_PARSING, "Could not parse HTTP response");
+  g_autoptr(GError) c = map ("GET", "/accounts", 0, NULL, NULL, refused, FALSE, FALSE);
+  g_autoptr(GError) d = map ("GET", "/accounts", 0, NULL, NULL, cancelled, TRUE, FALSE);
 
-  g_assert_error (a, PS_TARGET_ERROR, PS_TARGET_ERROR_TLS);
-  g_assert_nonnull (strstr (a->message, "CAFile"));
-  g_assert_error (b, PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE);
-  g_assert_nonnull (strstr (b->message, "api.example.com"));
+  expect (map ("GET", "/accounts", 0, NULL, NULL, tls, FALSE, FALSE), PS_TARGET_ERROR_TLS, "CAFile");
+  expect (map ("GET", "/accounts", 0, NULL, NULL, dns, FALSE, FALSE), PS_TARGET_ERROR_UNREACHABLE,
+          "Cannot find the host api.example.com");
+  /* refused, no route, or a host that never takes the connection: unreachable */
   g_assert_error (c, PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE);
-  g_assert_error (d, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_nonnull (strstr (c->message, "Asset Panda at api.example.com is unreachable (GET /accounts: "
+                                        "Connection refused)"));
   g_assert_false (ps_target_error_is_fatal (c));
+  expect (map ("GET", "/accounts", 0, NULL, NULL, no_route, FALSE, FALSE), PS_TARGET_ERROR_UNREACHABLE,
+          "is unreachable (GET /accounts: No route to host)");
+  expect (map ("GET", "/accounts", 0, NULL, NULL, timeout, FALSE, FALSE), PS_TARGET_ERROR_UNREACHABLE,
+          "is unreachable: it did not take the connection in time");
+  /* a host that takes the connection and stays silent: unreachable too */
+  expect (map ("GET", "/accounts", 0, NULL, NULL, timeout, TRUE, FALSE), PS_TARGET_ERROR_UNREACHABLE,
+          "is unreachable: it took the connection but did not answer GET /accounts in time");
+  /* a connection cut before or during the answer says so */
+  expect (map ("GET", "/accounts", 0, NULL, NULL, cut, TRUE, FALSE), PS_TARGET_ERROR_UNREACHABLE,
+          "The connection to api.example.com closed before Asset Panda answered GET /accounts");
+  expect (map ("GET", "/accounts", 200, NULL, NULL, cut, TRUE, TRUE), PS_TARGET_ERROR_UNREACHABLE,
+          "was lost while reading Asset Panda’s answer to GET /accounts");
+  expect (map ("GET", "/accounts", 0, NULL, NULL, parsing, TRUE, FALSE), PS_TARGET_ERROR_UNEXPECTED,
+          "something that is not HTTP");
+  g_assert_error (d, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static void
@@ -101,6 +191,8 @@ main (int    argc,
 {
   ps_test_init (&argc, &argv);
   g_test_add_func ("/target/errors/statuses", test_statuses);
+  g_test_add_func ("/target/errors/unreadable", test_unreadable);
+  g_test_add_func ("/target/errors/web-page", test_web_page);
   g_test_add_func ("/target/errors/transport", test_transport);
   g_test_add_func ("/target/errors/fatal", test_fatal);
   return g_test_run ();

@@ -6,6 +6,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include "ps-test.h"
 #include "ps-emu.h"
@@ -319,8 +320,129 @@ test_create_answer_lost_pro (void)
   create_under_fault (PS_DIALECT_PRO, "{\"malformed_next\": 1}", TRUE);
 }
 
+/* ---------------------------------------------------------------- unreadable answers */
+
+/* Creates @n Classic employees, so that a search has several pages. */
 static void
-test_malformed (void)
+add_employees (PsTarget *target,
+               guint     n)
+{
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *sid = g_strdup_printf ("S-1-5-21-7-%u", 5000 + i);
+      g_autofree char *mail = g_strdup_printf ("page.person%u@example.com", i);
+      PsTargetWrite *w = ps_target_write_new_create ("integ_ad_sid", sid);
+
+      ps_target_write_set (w, "field_1", "Page");
+      ps_target_write_set (w, "field_2", "Person");
+      ps_target_write_set (w, "field_3", mail);
+      g_ptr_array_add (writes, w);
+    }
+  g_assert_true (ps_target_write_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, writes,
+                                               NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < n; i++)
+    g_assert_true (((PsTargetWrite *) g_ptr_array_index (writes, i))->done);
+}
+
+static guint
+count_faults (PsEmu      *emu,
+              const char *fault)
+{
+  g_autoptr(JsonNode) stats = ps_emu_admin_get (emu, "stats");
+  JsonObject *faults = json_object_get_object_member (json_node_get_object (stats), "faults");
+
+  return (guint) json_object_get_int_member_with_default (faults, fault, 0);
+}
+
+/* A search page whose 200 answer is cut off is asked for again: the search
+ * is complete, not failed. */
+static void
+test_truncated_search_page (gconstpointer data)
+{
+  gboolean close = GPOINTER_TO_INT (data);
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *faults = NULL;
+  PsTargetStats stats;
+
+  add_employees (target, 250);
+  /* the first page (read alone) and one of the pages read together */
+  faults = g_strdup_printf ("{\"truncate_next\": 2, \"truncate_close\": %s, "
+                            "\"fault_match\": \"POST */search/objects\"}", close ? "true" : "false");
+  ps_emu_faults (emu, faults);
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 255);
+  g_assert_cmpuint (count_faults (emu, "truncated"), ==, 2);
+  ps_target_get_stats (target, &stats);
+  g_assert_cmpuint (stats.retries, ==, 2);
+  if (close)
+    g_assert_cmpuint (stats.connection_errors, ==, 2);
+  else
+    g_assert_cmpuint (stats.malformed, ==, 2);
+  /* 3 pages, 2 of them twice */
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/groups/{id}/search/objects"), ==, 5);
+}
+
+/* Pro pages, garbled rather than cut, and the users list. */
+static void
+test_malformed_reads_retried (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) pro = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(PsTarget) classic = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GPtrArray) groups = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetStats stats;
+
+  ps_emu_faults (emu, "{\"malformed_next\": 1, \"fault_match\": \"POST /collection-records/search\"}");
+  records = ps_target_search_records_sync (pro, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                           NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 5);
+  ps_target_get_stats (pro, &stats);
+  g_assert_cmpuint (stats.malformed, ==, 1);
+  g_assert_cmpuint (stats.retries, ==, 1);
+
+  ps_emu_faults (emu, "{\"truncate_next\": 1, \"fault_match\": \"GET /v3/users\"}");
+  users = ps_target_list_users_sync (classic, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (users->len, >, 0);
+  ps_emu_faults (emu, "{\"truncate_next\": 1, \"fault_match\": \"GET /v3/groups\"}");
+  groups = ps_target_list_collections_sync (classic, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (groups->len, ==, 2);
+  ps_target_get_stats (classic, &stats);
+  g_assert_cmpuint (stats.malformed, ==, 2);
+}
+
+/* The sign-in is asked for again too: it creates nothing. */
+static void
+test_truncated_token (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ps_emu_faults (emu, "{\"truncate_next\": 2, \"fault_match\": \"POST /v3/session/token\"}");
+  list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (list->len, ==, 2);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), ==, 3);
+}
+
+/* An answer that stays unreadable: named, after the usual attempts. */
+static void
+test_malformed_gives_up (void)
 {
   g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
   g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
@@ -330,11 +452,172 @@ test_malformed (void)
   list = ps_target_list_accounts_sync (target, NULL, &error);
   g_assert_no_error (error);
   g_clear_pointer (&list, g_ptr_array_unref);
-  ps_emu_faults (emu, "{\"malformed_next\": 1}");
+  ps_emu_faults (emu, "{\"truncate_rate\": 1.0, \"fault_match\": \"GET /v3/groups\"}");
   list = ps_target_list_collections_sync (target, NULL, NULL, NULL, &error);
   g_assert_null (list);
   g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED);
-  g_assert_cmpstr (error->message, ==, "GET /v3/groups answered 200 with malformed JSON");
+  g_assert_nonnull (strstr (error->message, "GET /v3/groups answered 200 with data that was cut off "
+                                            "or malformed"));
+  g_assert_nonnull (strstr (error->message, "after 6 attempts"));
+  g_assert_cmpuint (ps_emu_count_route (emu, "GET /v3/groups"), ==, 6);
+}
+
+/* A created record whose answer is cut off is looked up, not sent again. */
+static void
+test_create_answer_truncated (gconstpointer data)
+{
+  PsDialect dialect = GPOINTER_TO_INT (data);
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = dialect == PS_DIALECT_PRO ? ps_emu_pro (emu, 4, 400, 180)
+                                                         : ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *account = dialect == PS_DIALECT_PRO ? EMU_PRO_ACCOUNT : NULL;
+  const char *module = dialect == PS_DIALECT_PRO ? EMU_PRO_MODULE : NULL;
+  const char *coll = dialect == PS_DIALECT_PRO ? EMU_PRO_EMPLOYEES : EMU_CLASSIC_EMPLOYEES;
+  const char *create_route = dialect == PS_DIALECT_PRO ? "POST /collection-records"
+                                                       : "POST /v3/groups/{id}/objects";
+  PsTargetWrite *w;
+
+  fields = ps_target_list_fields_sync (target, account, module, coll, NULL, &error);
+  g_assert_no_error (error);
+  if (dialect == PS_DIALECT_CLASSIC)
+    {
+      w = ps_target_write_new_create ("integ_ad_sid", SID);
+      ps_target_write_set (w, "field_1", "Cut");
+      ps_target_write_set (w, "field_2", "Off");
+      ps_target_write_set (w, "field_3", "cut.off@example.com");
+    }
+  else
+    {
+      w = ps_target_write_new_create (EMU_PRO_EMPLOYEES "_2_email_text", "cut.off@example.com");
+      ps_target_write_set (w, EMU_PRO_EMPLOYEES "_0_firstname_text", "Cut");
+      ps_target_write_set (w, EMU_PRO_EMPLOYEES "_1_lastname_text", "Off");
+    }
+  g_ptr_array_add (writes, w);
+  ps_emu_faults (emu, "{\"truncate_next\": 1}");
+  g_assert_true (ps_target_write_records_sync (target, account, module, coll, writes, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_no_error (w->error);
+  g_assert_true (w->done);
+  g_assert_true (w->existed);
+  g_assert_cmpuint (ps_emu_count_route (emu, create_route), ==, 1);
+}
+
+/* A proxy's or a portal's sign-in page is named, and not asked for again. */
+static void
+test_web_page (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ps_emu_faults (emu, "{\"html_next\": 1}");
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED);
+  g_assert_cmpstr (error->message, ==,
+                   "Asset Panda answered GET /accounts with a web page instead of data (HTTP 200): "
+                   "a proxy or sign-in page may be in the way; check the URL and proxy settings.");
+  g_assert_null (strstr (error->message, "JSON"));
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 1);
+}
+
+/* ---------------------------------------------------------------- unreachable hosts */
+
+/* A port on 127.0.0.1 that listens with a backlog of @backlog and never
+ * accepts. Returns the socket (close it) and the port. */
+static int
+silent_listener (int    backlog,
+                 guint *port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (socket);
+  g_assert_true (g_socket_bind (socket, any, TRUE, &error));
+  g_socket_set_listen_backlog (socket, backlog);
+  g_assert_true (g_socket_listen (socket, &error));
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return dup (g_socket_get_fd (socket));
+}
+
+static void
+expect_unreachable (guint       port,
+                    const char *needle)
+{
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  g_autoptr(PsTarget) target = ps_emu_target_at (url, PS_DIALECT_PRO);
+  g_autoptr(GPtrArray) list = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetStats stats;
+
+  ps_target_set_timeout (target, 1);
+  list = ps_target_list_accounts_sync (target, NULL, &error);
+  g_assert_null (list);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_UNREACHABLE);
+  g_test_message ("%s", error->message);
+  if (strstr (error->message, needle) == NULL)
+    g_error ("“%s” not in “%s”", needle, error->message);
+  g_assert_null (strstr (error->message, "while reading"));
+  g_assert_null (strstr (error->message, "closed before"));
+  /* retried as a connection error, then given up */
+  ps_target_get_stats (target, &stats);
+  g_assert_cmpuint (stats.requests, ==, 6);
+}
+
+static void
+test_unreachable_refused (void)
+{
+  guint port;
+  int fd = silent_listener (1, &port);
+
+  close (fd);   /* nothing listens there now: refused */
+  expect_unreachable (port, "Asset Panda at 127.0.0.1 is unreachable (GET /accounts: ");
+}
+
+static void
+test_unreachable_silent (void)
+{
+  guint port;
+  int fd = silent_listener (16, &port);
+
+  /* the kernel takes the connection; nobody reads or answers */
+  expect_unreachable (port, "Asset Panda at 127.0.0.1 is unreachable: it took the connection but "
+                            "did not answer GET /accounts in time");
+  close (fd);
+}
+
+static void
+test_unreachable_no_connection (void)
+{
+  g_autoptr(GPtrArray) fillers = g_ptr_array_new_with_free_func (g_object_unref);
+  guint port;
+  int fd = silent_listener (0, &port);
+
+  /* fill the backlog: further connection attempts go unanswered */
+  for (guint i = 0; i < 4; i++)
+    {
+      GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) to = g_inet_socket_address_new (loopback, port);
+
+      g_socket_set_blocking (s, FALSE);
+      g_socket_connect (s, to, NULL, NULL);
+      g_ptr_array_add (fillers, s);
+    }
+  g_usleep (100 * 1000);
+  expect_unreachable (port, "Asset Panda at 127.0.0.1 is unreachable: it did not take the "
+                            "connection in time");
+  close (fd);
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -643,7 +926,21 @@ main (int    argc,
   g_test_add_func ("/target/faults/pro/create-dropped", test_create_dropped_pro);
   g_test_add_func ("/target/faults/classic/create-answer-lost", test_create_answer_lost_classic);
   g_test_add_func ("/target/faults/pro/create-answer-lost", test_create_answer_lost_pro);
-  g_test_add_func ("/target/faults/malformed-json", test_malformed);
+  g_test_add_data_func ("/target/faults/truncated-search-page", GINT_TO_POINTER (FALSE),
+                        test_truncated_search_page);
+  g_test_add_data_func ("/target/faults/search-page-connection-lost", GINT_TO_POINTER (TRUE),
+                        test_truncated_search_page);
+  g_test_add_func ("/target/faults/malformed-reads-retried", test_malformed_reads_retried);
+  g_test_add_func ("/target/faults/truncated-token", test_truncated_token);
+  g_test_add_func ("/target/faults/malformed-gives-up", test_malformed_gives_up);
+  g_test_add_data_func ("/target/faults/classic/create-answer-truncated",
+                        GINT_TO_POINTER (PS_DIALECT_CLASSIC), test_create_answer_truncated);
+  g_test_add_data_func ("/target/faults/pro/create-answer-truncated",
+                        GINT_TO_POINTER (PS_DIALECT_PRO), test_create_answer_truncated);
+  g_test_add_func ("/target/faults/web-page", test_web_page);
+  g_test_add_func ("/target/faults/unreachable-refused", test_unreachable_refused);
+  g_test_add_func ("/target/faults/unreachable-silent", test_unreachable_silent);
+  g_test_add_func ("/target/faults/unreachable-no-connection", test_unreachable_no_connection);
   g_test_add_data_func ("/target/faults/expired-token-401", "401", test_expired_token);
   g_test_add_data_func ("/target/liberal/expired-token-400", "400", test_expired_token);
   g_test_add_func ("/target/faults/token-refused-again", test_token_refused_again);

@@ -392,8 +392,8 @@ parse_object (JsonObject *o)
   const char *name;
   JsonNode *value;
 
-  if (id == NULL)
-    return NULL;
+  if (id == NULL || *id == '\0')
+    return NULL;   /* a record without an id cannot be addressed */
   r = ps_target_record_new (id);
   r->archived = ps_json_member_bool (o, FALSE, "is_archived", "archived", NULL);
   r->updated_at = ps_json_member_text (o, "updated_at", NULL);

@@ -276,8 +276,8 @@ parse_record (JsonObject *o)
   const char *name;
   JsonNode *value;
 
-  if (id == NULL)
-    return NULL;
+  if (id == NULL || *id == '\0')
+    return NULL;   /* a record without an id cannot be addressed */
   r = ps_target_record_new (id);
   r->updated_at = ps_json_member_text (o, "updatedAt", "updated_at", NULL);
   r->archived = ps_json_member_bool (o, FALSE, "archived", "isArchived", "deleted", NULL);
@@ -671,7 +671,7 @@ read_chunk_answer (PsHttpCall *call,
                 id = ps_json_member_text (ps_json_find_object (json_object_get_member (o, "record"),
                                                                "", NULL), "id", NULL);
             }
-          if (id == NULL)
+          if (id == NULL || *id == '\0')
             {
               g_ptr_array_add (ambiguous, w);
               continue;

@@ -553,6 +553,39 @@ ps_target_check_scope (PsTarget    *self,
 
 /* ---------------------------------------------------------------- shared record logic */
 
+static gboolean
+id_is_empty (const char *id)
+{
+  return id == NULL || *id == '\0';
+}
+
+/* A request for a record or user without an id would name no record, or
+ * a different endpoint ("/objects/" is the create path): it is never sent.
+ * @what names the operation in the message. */
+static GError *
+empty_id_error (const char *what)
+{
+  return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG,
+                      /* Translators: %s is e.g. "update a record" */
+                      _("Cannot %s without an id: nothing was sent to Asset Panda. The sync "
+                        "state may be damaged; run a full sync (sync --full), and report the "
+                        "problem if it happens again."), what);
+}
+
+static gboolean
+check_ids (GPtrArray   *ids,
+           const char  *what,
+           GError     **error)
+{
+  for (guint i = 0; ids != NULL && i < ids->len; i++)
+    if (id_is_empty (g_ptr_array_index (ids, i)))
+      {
+        g_propagate_error (error, empty_id_error (what));
+        return FALSE;
+      }
+  return TRUE;
+}
+
 GPtrArray *
 ps_target_get_fields_cached (PsTarget      *self,
                              const char    *account,
@@ -685,7 +718,7 @@ ps_target_resolve_ambiguous (PsTarget      *self,
       g_autoptr(GError) local = NULL;
       g_autoptr(PsTargetRecord) found = NULL;
 
-      if (w->anchor_field == NULL || w->anchor_value == NULL)
+      if (w->anchor_field == NULL || id_is_empty (w->anchor_value))
         {
           if (w->error == NULL)
             w->error = g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS,
@@ -835,6 +868,8 @@ ps_target_search_records_sync (PsTarget             *self,
     return NULL;
   if (query == NULL)
     query = empty = ps_target_query_new ();
+  if (!check_ids (query->ids, _("search records by id"), error))
+    return NULL;
   return PS_TARGET_GET_CLASS (self)->search_records (self, account, module, collection, query,
                                                       cancellable, error);
 }
@@ -853,7 +888,15 @@ ps_target_find_record_by_anchor_sync (PsTarget      *self,
   g_autoptr(GPtrArray) records = NULL;
 
   RETURN_IF_BAD (self, NULL);
-  g_return_val_if_fail (field != NULL && value != NULL, NULL);
+  g_return_val_if_fail (field != NULL, NULL);
+  if (id_is_empty (value))
+    {
+      /* An empty filter would match every record without the field. */
+      g_set_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG,
+                   _("PandaSync was about to look a record up by an empty “%s”; nothing was "
+                     "sent. Check that the mapping’s unique identifier has a value."), field);
+      return NULL;
+    }
 
   ps_target_query_add_filter (query, field, value);
   query->include_archived = TRUE;
@@ -880,13 +923,30 @@ ps_target_write_records_sync (PsTarget      *self,
                               GCancellable  *cancellable,
                               GError       **error)
 {
+  g_autoptr(GPtrArray) valid = NULL;
+
   RETURN_IF_BAD (self, FALSE);
   g_return_val_if_fail (collection != NULL && writes != NULL, FALSE);
   if (!ps_target_check_scope (self, account, module, collection, error))
     return FALSE;
-  if (writes->len == 0)
+  /* An update of an empty id fails alone, unsent; the others go on. */
+  valid = g_ptr_array_sized_new (writes->len);
+  for (guint i = 0; i < writes->len; i++)
+    {
+      PsTargetWrite *w = g_ptr_array_index (writes, i);
+
+      if (w->record_id != NULL && *w->record_id == '\0')
+        {
+          w->done = FALSE;
+          g_clear_error (&w->error);
+          w->error = empty_id_error (_("update a record"));
+          continue;
+        }
+      g_ptr_array_add (valid, w);
+    }
+  if (valid->len == 0)
     return TRUE;
-  return PS_TARGET_GET_CLASS (self)->write_records (self, account, module, collection, writes,
+  return PS_TARGET_GET_CLASS (self)->write_records (self, account, module, collection, valid,
                                                      cancellable, error);
 }
 
@@ -970,6 +1030,8 @@ ps_target_archive_records_sync (PsTarget      *self,
   g_return_val_if_fail (collection != NULL && ids != NULL, FALSE);
   if (ids->len == 0)
     return TRUE;
+  if (!check_ids (ids, archive ? _("archive a record") : _("unarchive a record"), error))
+    return FALSE;
   return PS_TARGET_GET_CLASS (self)->archive_records (self, account, module, collection, ids,
                                                        archive, cancellable, error);
 }
@@ -991,6 +1053,13 @@ ps_target_create_user_sync (PsTarget                *self,
   if (!ps_target_check_scope (self, account, module, NULL, error))
     return NULL;
   user = PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable, &local);
+  if (user != NULL && id_is_empty (user->id))
+    {
+      /* Created, but without an id to address it by: look it up. */
+      g_debug ("the new user %s came back without an id; looking it up", spec->email);
+      g_clear_pointer (&user, ps_target_user_free);
+      local = g_error_new_literal (PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS, "no id");
+    }
   if (user != NULL || !g_error_matches (local, PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS))
     {
       if (local != NULL)
@@ -1004,7 +1073,8 @@ ps_target_create_user_sync (PsTarget                *self,
   for (guint i = 0; i < users->len; i++)
     {
       PsTargetUser *u = g_ptr_array_index (users, i);
-      if (u->email != NULL && g_ascii_strcasecmp (u->email, spec->email) == 0)
+      if (u->email != NULL && g_ascii_strcasecmp (u->email, spec->email) == 0
+          && !id_is_empty (u->id))
         return g_ptr_array_steal_index (users, i);
     }
   return PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable, error);
@@ -1020,7 +1090,12 @@ ps_target_set_user_role_sync (PsTarget      *self,
                               GError       **error)
 {
   RETURN_IF_BAD (self, FALSE);
-  g_return_val_if_fail (user_id != NULL && role_id != NULL, FALSE);
+  g_return_val_if_fail (role_id != NULL, FALSE);
+  if (id_is_empty (user_id))
+    {
+      g_propagate_error (error, empty_id_error (_("change a user’s role")));
+      return FALSE;
+    }
   if (!ps_target_check_scope (self, account, module, NULL, error))
     return FALSE;
   return PS_TARGET_GET_CLASS (self)->set_user_role (self, account, module, user_id, role_id,
@@ -1037,7 +1112,12 @@ ps_target_set_user_active_sync (PsTarget      *self,
                                 GError       **error)
 {
   RETURN_IF_BAD (self, FALSE);
-  g_return_val_if_fail (user_id != NULL, FALSE);
+  if (id_is_empty (user_id))
+    {
+      g_propagate_error (error, empty_id_error (active ? _("reactivate a user")
+                                                       : _("deactivate a user")));
+      return FALSE;
+    }
   if (!ps_target_check_scope (self, account, module, NULL, error))
     return FALSE;
   return PS_TARGET_GET_CLASS (self)->set_user_active (self, account, module, user_id, active,

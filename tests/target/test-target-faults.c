@@ -620,6 +620,74 @@ test_unreachable_no_connection (void)
   close (fd);
 }
 
+/* ---------------------------------------------------------------- empty ids */
+
+/* A record or user without an id is never asked for: the call would name
+ * no record, or another endpoint. */
+static void
+test_empty_id (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) classic = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(PsTarget) pro = ps_emu_pro (emu, 4, 400, 180);
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsTargetRecord) found = NULL;
+  PsTargetWrite *w;
+
+  ps_emu_admin_post (emu, "reset", "{\"state\": false}");
+  ps_target_query_add_id (query, "");
+  records = ps_target_search_records_sync (classic, NULL, NULL, EMU_CLASSIC_EMPLOYEES, query, NULL, &error);
+  g_assert_null (records);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "Cannot search records by id without an id: nothing was "
+                                            "sent to Asset Panda"));
+  g_clear_error (&error);
+  records = ps_target_search_records_sync (pro, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                           query, NULL, &error);
+  g_assert_null (records);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_clear_error (&error);
+
+  /* an update of "" would PATCH /objects/, the create path: it fails alone */
+  w = ps_target_write_new_update ("");
+  ps_target_write_set (w, "field_5", "Nobody");
+  g_ptr_array_add (writes, w);
+  g_assert_true (ps_target_write_records_sync (classic, NULL, NULL, EMU_CLASSIC_EMPLOYEES, writes,
+                                               NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (w->done);
+  g_assert_error (w->error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_assert_nonnull (strstr (w->error->message, "Cannot update a record without an id"));
+
+  g_ptr_array_add (ids, (gpointer) "");
+  g_assert_false (ps_target_archive_records_sync (classic, NULL, NULL, EMU_CLASSIC_EMPLOYEES, ids, TRUE,
+                                                  NULL, &error));
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_assert_false (ps_target_set_user_active_sync (classic, NULL, NULL, "", FALSE, NULL, &error));
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "Cannot deactivate a user without an id"));
+  g_clear_error (&error);
+  g_assert_false (ps_target_set_user_active_sync (pro, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, NULL, TRUE,
+                                                  NULL, &error));
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_clear_error (&error);
+  g_assert_false (ps_target_set_user_role_sync (classic, NULL, NULL, "", "30135", NULL, &error));
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+  g_clear_error (&error);
+  found = ps_target_find_record_by_anchor_sync (classic, NULL, NULL, EMU_CLASSIC_EMPLOYEES,
+                                                "integ_ad_sid", "", NULL, &error);
+  g_assert_null (found);
+  g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
+
+  /* not one call went out, not even a sign-in */
+  g_assert_cmpint (ps_emu_stat (emu, "calls"), ==, 0);
+}
+
 /* ---------------------------------------------------------------- tokens */
 
 static void
@@ -941,6 +1009,7 @@ main (int    argc,
   g_test_add_func ("/target/faults/unreachable-refused", test_unreachable_refused);
   g_test_add_func ("/target/faults/unreachable-silent", test_unreachable_silent);
   g_test_add_func ("/target/faults/unreachable-no-connection", test_unreachable_no_connection);
+  g_test_add_func ("/target/faults/empty-id", test_empty_id);
   g_test_add_data_func ("/target/faults/expired-token-401", "401", test_expired_token);
   g_test_add_data_func ("/target/liberal/expired-token-400", "400", test_expired_token);
   g_test_add_func ("/target/faults/token-refused-again", test_token_refused_again);

@@ -411,16 +411,46 @@ read_people (Run              *run,
   g_autoptr(PsDirectoryEntry) group = NULL;
   g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_person_free);
   g_auto(GStrv) attrs = member_attributes (m);
+  g_autoptr(PsDirectoryMemberReport) report = NULL;
+  g_autoptr(GError) local = NULL;
   ReadContext ctx = { run, m, people, 0, 0 };
   PsNestedMode nested = ps_profile_get_directory (run->engine->profile)->nested;
+  gboolean complete;
 
   group = ps_directory_find_group_sync (run->directory, m->group, run->cancellable, error);
   if (group == NULL)
     return NULL;
-  if (!ps_directory_list_members_sync (run->directory, ps_directory_entry_get_dn (group), nested,
-                                       (const char *const *) attrs, on_members_page_cb, &ctx,
-                                       run->cancellable, error))
-    return NULL;
+  complete = ps_directory_read_members_sync (run->directory, ps_directory_entry_get_dn (group), nested,
+                                             (const char *const *) attrs, on_members_page_cb, &ctx,
+                                             &report, run->cancellable, &local);
+  if (report->computers + report->contacts + report->foreign_principals > 0)
+    log_line (run, PS_LOG_INFO, m->name,
+              _("Members that are not people were skipped: %u computers, %u contacts, "
+                "%u foreign security principals"),
+              report->computers, report->contacts, report->foreign_principals);
+  if (!complete)
+    {
+      /* name every member that is missing: the error names only a few */
+      if (g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL_MEMBERS))
+        {
+          guint missing = report->unreadable->len + report->unclassified->len;
+
+          for (guint i = 0; i < report->unreadable->len; i++)
+            log_line (run, PS_LOG_WARNING, m->name,
+                      _("The member %s could not be read: it does not exist, or the service account "
+                        "may not read it"), (const char *) g_ptr_array_index (report->unreadable, i));
+          for (guint i = 0; i < report->unclassified->len; i++)
+            log_line (run, PS_LOG_WARNING, m->name,
+                      _("The member %s is not a person, a group, a computer, a contact or a foreign "
+                        "security principal"), (const char *) g_ptr_array_index (report->unclassified, i));
+          log_line (run, PS_LOG_WARNING, m->name,
+                    ngettext ("%u member could not be read or classified: the membership is incomplete",
+                              "%u members could not be read or classified: the membership is incomplete",
+                              missing), missing);
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
   if (ctx.no_anchor > 0)
     log_line (run, PS_LOG_WARNING, m->name,
               ngettext ("%u member has no %s and was left out",
@@ -530,16 +560,27 @@ read_people_changed (Run                    *run,
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) by_dn = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_person_free);
-  g_auto(GStrv) attrs = member_attributes (m);
+  g_auto(GStrv) attrs = NULL;
   g_autoptr(GError) local = NULL;
   PsDirectoryWatermark since = { mark->dc, mark->service, mark->invocation_id, (guint64) mark->usn };
   DeltaReadContext ctx = { { run, m, people, 0, 0 }, NULL, seen };
+  PsNestedMode nested = ps_profile_get_directory (run->engine->profile)->nested;
   GHashTableIter iter;
   gpointer key, value;
   guint joined = 0;
+  guint skipped[3] = { 0, 0, 0 };   /* computers, contacts, foreign security principals */
 
-  if (ps_profile_get_directory (run->engine->profile)->nested == PS_NESTED_IN_CHAIN)
+  if (nested == PS_NESTED_IN_CHAIN)
     return NULL;
+  {
+    g_auto(GStrv) wanted = member_attributes (m);
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+    /* a member is told apart by its own objectClass */
+    g_strv_builder_addv (b, (const char **) wanted);
+    g_strv_builder_add (b, "objectClass");
+    attrs = g_strv_builder_end (b);
+  }
   group = ps_directory_find_group_sync (run->directory, m->group, run->cancellable, error);
   if (group == NULL)
     return NULL;
@@ -585,19 +626,39 @@ read_people_changed (Run                    *run,
         }
       else
         {
-          /* Joined the group without changing themselves: read them. */
+          /* Joined the group without changing themselves (or not a person):
+           * read them, and see what they are. */
+          g_autoptr(GError) read_error = NULL;
           g_autoptr(PsDirectoryEntry) entry = ps_directory_read_entry_sync (run->directory, value,
                                                                             (const char *const *) attrs,
-                                                                            run->cancellable, error);
+                                                                            run->cancellable, &read_error);
+          PsDirectoryMemberKind kind;
           PsPerson *p;
 
-          if (entry == NULL)
+          if (entry == NULL
+              && !g_error_matches (read_error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT)
+              && !g_error_matches (read_error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_ACCESS_DENIED))
             {
-              if (g_error_matches (*error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT))
-                {
-                  g_clear_error (error);
-                  continue;   /* a dangling member value */
-                }
+              g_propagate_error (error, g_steal_pointer (&read_error));
+              return NULL;
+            }
+          kind = entry != NULL ? ps_directory_entry_get_member_kind (entry) : PS_DIRECTORY_MEMBER_UNKNOWN;
+          if (kind == PS_DIRECTORY_MEMBER_COMPUTER || kind == PS_DIRECTORY_MEMBER_CONTACT
+              || kind == PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL)
+            {
+              skipped[kind == PS_DIRECTORY_MEMBER_COMPUTER ? 0 : kind == PS_DIRECTORY_MEMBER_CONTACT ? 1 : 2]++;
+              continue;
+            }
+          if (kind == PS_DIRECTORY_MEMBER_GROUP && nested == PS_NESTED_OFF)
+            continue;   /* a nested group, and nesting is off */
+          if (kind != PS_DIRECTORY_MEMBER_PERSON)
+            {
+              /* A member that cannot be read, of no known class, or a group
+               * the expansion missed: a delta cannot be complete. The full
+               * read accounts for every member and names each one. */
+              log_line (run, PS_LOG_INFO, m->name,
+                        _("The member %s could not be read or is not a person; reading the whole "
+                          "group instead of the changes"), (const char *) value);
               return NULL;
             }
           p = person_from_entry (&ctx.base, entry);
@@ -606,6 +667,10 @@ read_people_changed (Run                    *run,
           joined++;
         }
     }
+  if (skipped[0] + skipped[1] + skipped[2] > 0)
+    log_line (run, PS_LOG_INFO, m->name,
+              _("Members that are not people were skipped: %u computers, %u contacts, "
+                "%u foreign security principals"), skipped[0], skipped[1], skipped[2]);
   log_line (run, PS_LOG_INFO, m->name,
             _("Read %u changed and %u newly added people from the directory (uSNChanged above %lld); "
               "%u members in all"),

@@ -227,6 +227,72 @@ test_load_bad_enum (void)
   g_assert_nonnull (strstr (error->message, "auto, classic, pro"));
 }
 
+/* [Directory] Kind: auto (the rootDSE decides) unless the profile says. */
+static void
+test_directory_kind (void)
+{
+  static const struct {
+    const char *line;
+    PsServerKind kind;
+  } cases[] = {
+    { "", PS_SERVER_KIND_AUTO },
+    { "\nKind=auto", PS_SERVER_KIND_AUTO },
+    { "\nKind=active-directory", PS_SERVER_KIND_ACTIVE_DIRECTORY },
+    { "\nKind=LDAP", PS_SERVER_KIND_LDAP },
+  };
+  g_autofree char *text = sample_text ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GString) edited = g_string_new (text);
+      g_autofree char *with = g_strconcat ("NestedGroups=client", cases[i].line, NULL);
+      g_autofree char *path = NULL;
+      g_autofree char *data = NULL;
+      g_autoptr(PsProfile) profile = NULL;
+      g_autoptr(PsProfile) again = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) problems = NULL;
+
+      g_string_replace (edited, "NestedGroups=client", with, 1);
+      path = ps_test_write_file ("kind.conf", edited->str, edited->len, 0600);
+      profile = ps_profile_load_file (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_profile_get_directory (profile)->kind, ==, cases[i].kind);
+      g_assert_true (ps_profile_validate (profile, &problems));
+      /* written only when it overrides the detection, and read back */
+      data = ps_profile_to_data (profile, NULL);
+      g_assert_true ((strstr (data, "\nKind=") != NULL) == (cases[i].kind != PS_SERVER_KIND_AUTO));
+      g_free (path);
+      path = ps_test_write_file ("kind-again.conf", data, -1, 0600);
+      again = ps_profile_load_file (path, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (ps_profile_get_directory (again)->kind, ==, cases[i].kind);
+    }
+
+  {
+    g_autoptr(GError) error = load_sample_with ("NestedGroups=client", "NestedGroups=client\nKind=novell");
+
+    g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, "[Directory] Kind"));
+    g_assert_nonnull (strstr (error->message, "auto, active-directory, ldap"));
+  }
+  {
+    g_autoptr(PsProfile) profile = load_sample ();
+    PsDirectoryConfig *d = ps_profile_get_directory (profile);
+    g_autoptr(GPtrArray) problems = NULL;
+
+    /* in-chain nesting is AD's: not with a profile that says ldap */
+    d->kind = PS_SERVER_KIND_LDAP;
+    d->nested = PS_NESTED_IN_CHAIN;
+    g_assert_false (ps_profile_validate (profile, &problems));
+    dump_problems (problems);
+    g_assert_true (problems_contain (problems, "[Directory] NestedGroups: in-chain nesting needs Active Directory"));
+    g_clear_pointer (&problems, g_ptr_array_unref);
+    d->kind = PS_SERVER_KIND_ACTIVE_DIRECTORY;
+    g_assert_true (ps_profile_validate (profile, &problems));
+  }
+}
+
 static void
 test_load_bad_number (void)
 {
@@ -725,6 +791,7 @@ main (int    argc,
   g_test_add_func ("/profile/load/oversized-file", test_load_oversized_file);
   g_test_add_func ("/profile/load/oversized-value", test_load_oversized_value);
   g_test_add_func ("/profile/load/bad-enum", test_load_bad_enum);
+  g_test_add_func ("/profile/load/directory-kind", test_directory_kind);
   g_test_add_func ("/profile/load/bad-number", test_load_bad_number);
   g_test_add_func ("/profile/load/bad-bool", test_load_bad_bool);
   g_test_add_func ("/profile/load/bad-date", test_load_bad_date);

@@ -518,6 +518,39 @@ plan_gone (Planner      *p,
   g_ptr_array_add (p->plan->actions, action);
 }
 
+/* A record's name for people reading the plan: from the fields the mapping
+ * fills with names, else its email, else its anchor. */
+static char *
+item_display_name (const Planner *p,
+                   const PsItem  *item)
+{
+  const char *given = NULL, *sn = NULL, *full = NULL;
+
+  for (guint i = 0; i < p->mapping->fields->len; i++)
+    {
+      const PsFieldMap *f = g_ptr_array_index (p->mapping->fields, i);
+      const char *value = ps_item_get_value (item, f->field);
+
+      if (is_empty (value))
+        continue;
+      if (spec_reads (f->attribute, "displayName") || spec_reads (f->attribute, "cn"))
+        full = value;
+      else if (spec_reads (f->attribute, "givenName"))
+        given = value;
+      else if (spec_reads (f->attribute, "sn"))
+        sn = value;
+    }
+  if (full != NULL)
+    return g_strdup (full);
+  if (given != NULL && sn != NULL)
+    return g_strjoin (" ", given, sn, NULL);
+  if (given != NULL || sn != NULL)
+    return g_strdup (given != NULL ? given : sn);
+  if (!is_empty (item_email (p, item)))
+    return g_strdup (item_email (p, item));
+  return g_strdup (item->anchor);
+}
+
 /* Records that carry this directory's anchor but no person of the group
  * matched them: out of scope, disabled elsewhere or deleted. Deactivated
  * like a linked leaver, under the same guards and threshold. */
@@ -544,7 +577,7 @@ plan_adopted_gone (Planner    *p,
                                "from the directory"));
       action = ps_action_new (PS_ACTION_DEACTIVATE, item->anchor, item->id);
       action->reason = g_steal_pointer (&why);
-      action->name = g_strdup (item->anchor);
+      action->name = item_display_name (p, item);
       action->remote_anchor = g_strdup (item->anchor);
       if (p->mapping->kind == PS_MAPPING_COLLECTION && p->mapping->status_field != NULL)
         ps_action_add_change (action, p->mapping->status_field, item->status,

@@ -2196,7 +2196,9 @@ read_one_member (PsDirectory   *self,
 }
 
 typedef struct {
-  GPtrArray *dns;
+  MembersRead *read;
+  GPtrArray *missing;   /* the values no entry met so far stands for */
+  GString *key;         /* scratch: no allocation per value */
   gboolean unique;
 } MemberValues;
 
@@ -2217,26 +2219,33 @@ add_member_value (const char *value,
             break;
           }
     }
-  g_ptr_array_add (v->dns, g_strndup (value, length));
+  g_string_truncate (v->key, 0);
+  g_string_append_len (v->key, value, length);
+  for (gsize i = 0; i < v->key->len; i++)
+    v->key->str[i] = g_ascii_tolower (v->key->str[i]);
+  if (!g_hash_table_contains (v->read->handled, v->key->str))
+    g_ptr_array_add (v->missing, g_strndup (value, length));
 }
 
-/* Appends the member values of @group to @dns. A group that cannot be read
- * is an unreadable member like any other. */
+/* Appends the member values of @group that no entry met so far stands for
+ * to @missing. A group that cannot be read is an unreadable member like any
+ * other. */
 static gboolean
 read_member_values (PsDirectory       *self,
                     MembersRead       *r,
                     PsDirectoryEntry  *group,
-                    GPtrArray         *dns,
+                    GPtrArray         *missing,
                     GCancellable      *cancellable,
                     GError           **error)
 {
   static const char *const attributes[] = { "member", "uniqueMember", NULL };
   const char *dn = ps_directory_entry_get_dn (group);
+  g_autoptr(GString) key = g_string_sized_new (256);
 
   for (guint i = 0; attributes[i] != NULL; i++)
     {
       g_autoptr(GError) local = NULL;
-      MemberValues v = { dns, i == 1 };
+      MemberValues v = { r, missing, key, i == 1 };
 
       if (i == 1 && !entry_has_class (group, "groupOfUniqueNames"))
         continue;
@@ -2283,16 +2292,14 @@ attempt_read_members (PsDirectory   *self,
         return FALSE;
     }
 
-  /* level by level: the member values of the groups met so far, the entries
-   * that say they are members of them, then each value not yet met */
+  /* level by level: the entries that say they are members of the groups
+   * met so far, then the groups' member values, each value that no entry
+   * met stands for read on its own */
   while (start < r->groups->len)
     {
       guint end = r->groups->len;
-      g_autoptr(GPtrArray) dns = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
 
-      for (guint i = start; i < end; i++)
-        if (!read_member_values (self, r, g_ptr_array_index (r->groups, i), dns, cancellable, error))
-          return FALSE;
       for (guint i = start; r->nested != PS_NESTED_IN_CHAIN && i < end; i += GROUPS_PER_FILTER)
         {
           g_autoptr(GString) filter = g_string_new ("(|");
@@ -2307,17 +2314,21 @@ attempt_read_members (PsDirectory   *self,
           if (!search_members (self, r, filter->str, cancellable, error))
             return FALSE;
         }
-      for (guint i = 0; i < dns->len; i++)
+      for (guint i = start; i < end; i++)
+        if (!read_member_values (self, r, g_ptr_array_index (r->groups, i), missing, cancellable, error))
+          return FALSE;
+      for (guint i = 0; i < missing->len; i++)
         {
-          const char *dn = g_ptr_array_index (dns, i);
+          const char *dn = g_ptr_array_index (missing, i);
           g_autofree char *key = g_ascii_strdown (dn, -1);
 
+          /* (a value may stand for an entry read a moment ago) */
           if (!g_hash_table_contains (r->handled, key)
               && !read_one_member (self, r, dn, cancellable, error))
             return FALSE;
         }
-      g_debug ("%s: %u groups read, %u member values at this level",
-               ps_directory_entry_get_dn (r->top), end, dns->len);
+      g_debug ("%s: %u groups read, %u member values read on their own",
+               ps_directory_entry_get_dn (r->top), end, missing->len);
       start = end;
     }
 

@@ -194,6 +194,46 @@ test_entry_values (void)
   g_assert_null (ps_directory_entry_dup_guid (e));
 }
 
+/* What a member is comes from its own objectClass values only. */
+static void
+test_member_kind (void)
+{
+  static const struct {
+    const char *classes;
+    PsDirectoryMemberKind kind;
+  } cases[] = {
+    { "top person organizationalPerson user", PS_DIRECTORY_MEMBER_PERSON },
+    { "inetOrgPerson", PS_DIRECTORY_MEMBER_PERSON },
+    { "top person", PS_DIRECTORY_MEMBER_PERSON },
+    { "organizationalPerson", PS_DIRECTORY_MEMBER_PERSON },
+    /* AD's computer derives from user and person: the computer wins */
+    { "top person organizationalPerson user computer", PS_DIRECTORY_MEMBER_COMPUTER },
+    { "top person organizationalPerson user computer msDS-GroupManagedServiceAccount",
+      PS_DIRECTORY_MEMBER_COMPUTER },
+    { "top person organizationalPerson contact", PS_DIRECTORY_MEMBER_CONTACT },
+    { "top foreignSecurityPrincipal", PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL },
+    { "top group", PS_DIRECTORY_MEMBER_GROUP },
+    { "GROUPOFNAMES", PS_DIRECTORY_MEMBER_GROUP },
+    { "groupOfUniqueNames", PS_DIRECTORY_MEMBER_GROUP },
+    { "top device", PS_DIRECTORY_MEMBER_UNKNOWN },
+    { "top organizationalUnit", PS_DIRECTORY_MEMBER_UNKNOWN },
+    { "", PS_DIRECTORY_MEMBER_UNKNOWN },   /* objectClass not read */
+    { "users persons", PS_DIRECTORY_MEMBER_UNKNOWN },   /* whole names only */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(PsDirectoryEntry) e = ps_directory_entry_new ("CN=x,DC=example,DC=com");
+      g_auto(GStrv) classes = g_strsplit (cases[i].classes, " ", -1);
+
+      for (guint j = 0; classes[j] != NULL; j++)
+        if (*classes[j] != '\0')
+          ps_directory_entry_add_value (e, j % 2 == 0 ? "objectClass" : "OBJECTCLASS", classes[j],
+                                        strlen (classes[j]));
+      g_assert_cmpint (ps_directory_entry_get_member_kind (e), ==, cases[i].kind);
+    }
+}
+
 static void
 test_escaping (void)
 {
@@ -402,6 +442,7 @@ main (int    argc,
   g_test_add_func ("/directory/guid", test_guid_round_trip);
   g_test_add_func ("/directory/enabled", test_enabled);
   g_test_add_func ("/directory/entry-values", test_entry_values);
+  g_test_add_func ("/directory/member-kind", test_member_kind);
   g_test_add_func ("/directory/escaping", test_escaping);
   g_test_add_func ("/directory/error-mapping", test_error_mapping);
   g_test_add_func ("/directory/check-steps", test_check_steps);

@@ -773,6 +773,25 @@ on_accept_certificate (SoupMessage          *msg,
   return error == NULL && flags == 0;
 }
 
+/* libsoup re-sends an idempotent request by itself when a kept-alive
+ * connection turns out to be closed, but without its body (libsoup 3.2:
+ * Content-Length 0): an update or a search would go out empty. Put the body
+ * back, and count the request. */
+static void
+on_restarted (SoupMessage *msg,
+              gpointer     user_data)
+{
+  Flight *flight = user_data;
+  PsHttpCall *call = flight->call;
+  PsHttp *http = flight->run->http;
+
+  g_debug ("%s %s: sent again by libsoup on a fresh connection", call->method, call->path);
+  http->stats.sent++;
+  pacer_record (http, g_get_monotonic_time ());
+  if (call->body != NULL && g_str_equal (soup_message_get_method (msg), call->method))
+    soup_message_set_request_body_from_bytes (msg, "application/json", call->body);
+}
+
 static void start_call (Run *run, PsHttpCall *call);
 
 static void
@@ -790,11 +809,12 @@ on_send_done (GObject      *source,
   g_autofree char *plain_path = path_without_query (call->path);
   const char *retry_after;
 
-  g_free (flight);
   run->active--;
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   g_signal_handlers_disconnect_by_data (msg, call);
   g_signal_handlers_disconnect_by_data (msg, http);
+  g_signal_handlers_disconnect_by_data (msg, flight);
+  g_free (flight);
 
   if (error != NULL)
     {
@@ -963,6 +983,7 @@ start_call (Run        *run,
   flight->run = run;
   flight->call = call;
   flight->msg = msg;
+  g_signal_connect (msg, "restarted", G_CALLBACK (on_restarted), flight);
   soup_session_send_and_read_async (http->session, msg, G_PRIORITY_DEFAULT,
                                     run->cancellable, on_send_done, flight);
 }

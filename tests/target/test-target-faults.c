@@ -505,6 +505,59 @@ test_create_answer_truncated (gconstpointer data)
   g_assert_cmpuint (ps_emu_count_route (emu, create_route), ==, 1);
 }
 
+/* A kept-alive connection closed after the server applied an update: libsoup
+ * sends the request again by itself, and it must carry its body (libsoup
+ * 3.2 sends it empty). Searches alike: an empty search body matches all. */
+static void
+test_resent_keeps_body (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_pro (emu, 1, 400, 180);
+  g_autoptr(GPtrArray) ids = pro_ids (target, 1);
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(PsTargetQuery) query = ps_target_query_new ();
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(JsonNode) log = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *calls;
+  PsTargetWrite *w;
+  guint puts = 0;
+
+  fields = ps_target_list_fields_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES, NULL, &error);
+  g_assert_no_error (error);
+  ps_emu_faults (emu, "{\"drop_next\": 1, \"drop_after\": true, \"fault_match\": \"PUT /collection-records\"}");
+  w = ps_target_write_new_update (g_ptr_array_index (ids, 0));
+  ps_target_write_set (w, EMU_PRO_EMPLOYEES "_4_title_text", "Sent twice");
+  g_ptr_array_add (writes, w);
+  g_assert_true (ps_target_write_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                               writes, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_no_error (w->error);
+  g_assert_true (w->done);
+
+  ps_emu_faults (emu, "{\"drop_next\": 1, \"fault_match\": \"POST /collection-records/search\"}");
+  ps_target_query_add_filter (query, EMU_PRO_EMPLOYEES "_4_title_text", "Sent twice");
+  found = ps_target_search_records_sync (target, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
+                                         query, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (found->len, ==, 1);
+
+  /* every request that reached the emulator had its body */
+  log = ps_emu_admin_get (emu, "calls");
+  calls = json_object_get_array_member (json_node_get_object (log), "calls");
+  for (guint i = 0; i < json_array_get_length (calls); i++)
+    {
+      JsonObject *c = json_array_get_object_element (calls, i);
+
+      if (g_str_equal (json_object_get_string_member (c, "method"), "GET"))
+        continue;
+      g_assert_true (json_object_has_member (c, "request_body"));
+      puts += g_str_equal (json_object_get_string_member (c, "method"), "PUT");
+    }
+  g_assert_cmpuint (puts, ==, 2);
+}
+
 /* A proxy's or a portal's sign-in page is named, and not asked for again. */
 static void
 test_web_page (void)
@@ -1005,6 +1058,7 @@ main (int    argc,
                         GINT_TO_POINTER (PS_DIALECT_CLASSIC), test_create_answer_truncated);
   g_test_add_data_func ("/target/faults/pro/create-answer-truncated",
                         GINT_TO_POINTER (PS_DIALECT_PRO), test_create_answer_truncated);
+  g_test_add_func ("/target/faults/resent-keeps-body", test_resent_keeps_body);
   g_test_add_func ("/target/faults/web-page", test_web_page);
   g_test_add_func ("/target/faults/unreachable-refused", test_unreachable_refused);
   g_test_add_func ("/target/faults/unreachable-silent", test_unreachable_silent);

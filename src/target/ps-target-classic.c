@@ -615,6 +615,42 @@ classic_search_records (PsTarget             *target,
   return g_steal_pointer (&records);
 }
 
+static void
+classic_lookup_records (PsTarget      *target,
+                        const char    *account,
+                        const char    *module,
+                        const char    *collection,
+                        GPtrArray     *lookups,
+                        GCancellable  *cancellable)
+{
+  PsTargetClassic *self = PS_TARGET_CLASSIC (target);
+  g_autofree char *gid = ps_http_escape (collection);
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_http_call_free);
+
+  for (guint i = 0; i < lookups->len; i++)
+    {
+      PsTargetLookup *lookup = g_ptr_array_index (lookups, i);
+      g_autoptr(JsonNode) body = search_body (lookup->query);
+      PsHttpCall *call = search_call (self, gid, body, 0, CLASSIC_PAGE);
+
+      call->user_data = lookup;
+      g_ptr_array_add (calls, call);
+    }
+  /* Calls that did not finish carry the error that stopped them. */
+  ps_target_run (target, calls, cancellable, NULL);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      PsHttpCall *call = g_ptr_array_index (calls, i);
+      PsTargetLookup *lookup = call->user_data;
+      gint64 total;
+
+      g_clear_error (&lookup->error);
+      lookup->records = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_record_free);
+      if (read_page (call, lookup->records, &total, &lookup->error) < 0)
+        g_clear_pointer (&lookup->records, g_ptr_array_unref);
+    }
+}
+
 /* ---------------------------------------------------------------- writes */
 
 typedef struct {
@@ -1161,6 +1197,7 @@ ps_target_classic_class_init (PsTargetClassicClass *klass)
   target_class->list_fields = classic_list_fields;
   target_class->list_users = classic_list_users;
   target_class->search_records = classic_search_records;
+  target_class->lookup_records = classic_lookup_records;
   target_class->write_records = classic_write_records;
   target_class->archive_records = classic_archive_records;
   target_class->create_user = classic_create_user;

@@ -30,6 +30,13 @@ GPtrArray  *ps_target_get_fields_cached (PsTarget *self, const char *account,
  * @builtin lists keys that are valid without a field definition. */
 JsonObject *ps_target_build_values  (PsTarget *self, GPtrArray *fields, PsTargetWrite *write,
                                      const char *const *builtin, GError **error);
+/* One search of many run together by the lookup_records vfunc. */
+typedef struct {
+  PsTargetQuery *query;    /* in */
+  GPtrArray     *records;  /* out: PsTargetRecord* of the first page, or NULL */
+  GError        *error;    /* out: why the search failed */
+} PsTargetLookup;
+
 /* After an ambiguous create: look each write up by its anchor. Found ones
  * are done (existed = TRUE); others are returned for a new create; writes
  * without an anchor get an AMBIGUOUS error. */

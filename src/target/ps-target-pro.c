@@ -561,6 +561,40 @@ pro_search_records (PsTarget             *target,
   return g_steal_pointer (&records);
 }
 
+static void
+pro_lookup_records (PsTarget      *target,
+                    const char    *account,
+                    const char    *module,
+                    const char    *collection,
+                    GPtrArray     *lookups,
+                    GCancellable  *cancellable)
+{
+  g_autoptr(GPtrArray) calls = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_http_call_free);
+
+  for (guint i = 0; i < lookups->len; i++)
+    {
+      PsTargetLookup *lookup = g_ptr_array_index (lookups, i);
+      g_autoptr(JsonNode) body = search_body (account, module, collection, lookup->query, 0, PRO_PAGE);
+      PsHttpCall *call = ps_http_call_new ("POST", body, "/collection-records/search");
+
+      call->user_data = lookup;
+      g_ptr_array_add (calls, call);
+    }
+  /* Calls that did not finish carry the error that stopped them. */
+  ps_target_run (target, calls, cancellable, NULL);
+  for (guint i = 0; i < calls->len; i++)
+    {
+      PsHttpCall *call = g_ptr_array_index (calls, i);
+      PsTargetLookup *lookup = call->user_data;
+      gint64 total;
+
+      g_clear_error (&lookup->error);
+      lookup->records = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_record_free);
+      if (read_page (call, lookup->query, lookup->records, &total, &lookup->error) < 0)
+        g_clear_pointer (&lookup->records, g_ptr_array_unref);
+    }
+}
+
 /* ---------------------------------------------------------------- writes */
 
 typedef struct {
@@ -874,6 +908,7 @@ ps_target_pro_class_init (PsTargetProClass *klass)
   target_class->list_fields = pro_list_fields;
   target_class->list_users = pro_list_users;
   target_class->search_records = pro_search_records;
+  target_class->lookup_records = pro_lookup_records;
   target_class->write_records = pro_write_records;
   target_class->archive_records = pro_archive_records;
   target_class->create_user = pro_create_user;

@@ -9,6 +9,8 @@
 
 #include "ps-target-private.h"
 
+#define MAX_CREATE_ROUNDS 4   /* a user create sent, then looked up, this many times at most */
+
 /* The dialects (ps-target-classic.c, ps-target-pro.c) */
 GType ps_target_classic_get_type (void);
 GType ps_target_pro_get_type (void);
@@ -424,6 +426,19 @@ ps_target_set_timeout (PsTarget *self,
 
 /* ---------------------------------------------------------------- running calls */
 
+static guint
+count_answered (GPtrArray *calls)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < calls->len; i++)
+    {
+      PsHttpCall *call = g_ptr_array_index (calls, i);
+      n += call->state == PS_HTTP_CALL_DONE && call->error == NULL;
+    }
+  return n;
+}
+
 static void
 fail_unfinished (GPtrArray    *calls,
                  const GError *error)
@@ -458,6 +473,7 @@ ps_target_run (PsTarget      *self,
     {
       g_autoptr(GError) local = NULL;
       gboolean auth_failed = FALSE;
+      guint answered = count_answered (calls);
 
       if (klass->login != NULL && priv->logged_in && priv->token_deadline > 0
           && g_get_monotonic_time () >= priv->token_deadline)
@@ -482,6 +498,11 @@ ps_target_run (PsTarget      *self,
         }
       for (guint i = 0; i < calls->len; i++)
         auth_failed |= ((PsHttpCall *) g_ptr_array_index (calls, i))->auth_failed;
+      /* A token that served some calls and then ran out (a long batch, a
+       * short lifetime) is renewed as often as that happens; one refused
+       * right after a new sign-in is not. */
+      if (auth_failed && relogged && count_answered (calls) > answered)
+        relogged = FALSE;
       if (auth_failed && klass->login != NULL && !relogged)
         {
           g_debug ("Asset Panda refused the token; signing in again");
@@ -701,6 +722,31 @@ ps_target_end_write_round (PsTarget      *self,
   return TRUE;
 }
 
+static void
+lookup_free (PsTargetLookup *lookup)
+{
+  ps_target_query_free (lookup->query);
+  g_clear_pointer (&lookup->records, g_ptr_array_unref);
+  g_clear_error (&lookup->error);
+  g_free (lookup);
+}
+
+/* The record of @lookup whose @field is exactly @value (searches may match
+ * loosely), stolen from it; NULL when none. */
+static PsTargetRecord *
+take_exact (PsTargetLookup *lookup,
+            const char     *field,
+            const char     *value)
+{
+  for (guint i = 0; lookup->records != NULL && i < lookup->records->len; i++)
+    {
+      PsTargetRecord *r = g_ptr_array_index (lookup->records, i);
+      if (g_strcmp0 (ps_target_record_get (r, field), value) == 0)
+        return g_ptr_array_steal_index (lookup->records, i);
+    }
+  return NULL;
+}
+
 GPtrArray *
 ps_target_resolve_ambiguous (PsTarget      *self,
                              const char    *account,
@@ -711,12 +757,13 @@ ps_target_resolve_ambiguous (PsTarget      *self,
                              GError       **error)
 {
   g_autoptr(GPtrArray) again = g_ptr_array_new ();
+  g_autoptr(GPtrArray) lookups = g_ptr_array_new_with_free_func ((GDestroyNotify) lookup_free);
+  g_autoptr(GPtrArray) looked_up = g_ptr_array_new ();
 
   for (guint i = 0; i < writes->len; i++)
     {
       PsTargetWrite *w = g_ptr_array_index (writes, i);
-      g_autoptr(GError) local = NULL;
-      g_autoptr(PsTargetRecord) found = NULL;
+      PsTargetLookup *lookup;
 
       if (w->anchor_field == NULL || id_is_empty (w->anchor_value))
         {
@@ -727,9 +774,39 @@ ps_target_resolve_ambiguous (PsTarget      *self,
                                       "not sent again"));
           continue;
         }
-      found = ps_target_find_record_by_anchor_sync (self, account, module, collection,
-                                                    w->anchor_field, w->anchor_value,
-                                                    cancellable, &local);
+      lookup = g_new0 (PsTargetLookup, 1);
+      lookup->query = ps_target_query_new ();
+      lookup->query->include_archived = TRUE;
+      ps_target_query_add_filter (lookup->query, w->anchor_field, w->anchor_value);
+      g_ptr_array_add (lookups, lookup);
+      g_ptr_array_add (looked_up, w);
+    }
+  if (lookups->len == 0)
+    return g_steal_pointer (&again);
+
+  /* Every lookup at once, instead of one search after another. */
+  PS_TARGET_GET_CLASS (self)->lookup_records (self, account, module, collection, lookups,
+                                              cancellable);
+  for (guint i = 0; i < lookups->len; i++)
+    {
+      PsTargetLookup *lookup = g_ptr_array_index (lookups, i);
+      PsTargetWrite *w = g_ptr_array_index (looked_up, i);
+      g_autoptr(PsTargetRecord) found = NULL;
+      g_autoptr(GError) local = NULL;
+
+      if (lookup->error != NULL
+          && g_error_matches (lookup->error, PS_TARGET_ERROR, PS_TARGET_ERROR_NOT_FOUND))
+        {
+          /* e.g. the other search spelling: the one-by-one search knows it */
+          found = ps_target_find_record_by_anchor_sync (self, account, module, collection,
+                                                        w->anchor_field, w->anchor_value,
+                                                        cancellable, &local);
+        }
+      else if (lookup->error != NULL)
+        local = g_steal_pointer (&lookup->error);
+      else
+        found = take_exact (lookup, w->anchor_field, w->anchor_value);
+
       if (local != NULL)
         {
           if (ps_target_error_is_fatal (local)
@@ -1045,39 +1122,51 @@ ps_target_create_user_sync (PsTarget                *self,
                             GError                 **error)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(GPtrArray) users = NULL;
-  PsTargetUser *user;
 
   RETURN_IF_BAD (self, NULL);
   g_return_val_if_fail (spec != NULL && spec->email != NULL, NULL);
   if (!ps_target_check_scope (self, account, module, NULL, error))
     return NULL;
-  user = PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable, &local);
-  if (user != NULL && id_is_empty (user->id))
+  /* An invitation whose outcome is unknown is looked up by email before it
+   * is sent again, never sent twice blindly; as for records, a few rounds. */
+  for (guint round = 0; round < MAX_CREATE_ROUNDS; round++)
     {
-      /* Created, but without an id to address it by: look it up. */
-      g_debug ("the new user %s came back without an id; looking it up", spec->email);
-      g_clear_pointer (&user, ps_target_user_free);
-      local = g_error_new_literal (PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS, "no id");
+      g_autoptr(GPtrArray) users = NULL;
+      PsTargetUser *user;
+
+      g_clear_error (&local);
+      user = PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable,
+                                                       &local);
+      if (user != NULL && id_is_empty (user->id))
+        {
+          /* Created, but without an id to address it by: look it up. */
+          g_debug ("the new user %s came back without an id; looking it up", spec->email);
+          g_clear_pointer (&user, ps_target_user_free);
+          local = g_error_new_literal (PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS,
+                                       _("Asset Panda created the user but gave no id for it"));
+        }
+      if (user != NULL || !g_error_matches (local, PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS))
+        {
+          if (local != NULL)
+            g_propagate_error (error, g_steal_pointer (&local));
+          return user;
+        }
+      users = PS_TARGET_GET_CLASS (self)->list_users (self, account, module, cancellable, error);
+      if (users == NULL)
+        return NULL;
+      for (guint i = 0; i < users->len; i++)
+        {
+          PsTargetUser *u = g_ptr_array_index (users, i);
+          if (u->email != NULL && g_ascii_strcasecmp (u->email, spec->email) == 0
+              && !id_is_empty (u->id))
+            {
+              g_debug ("ambiguous invitation of %s: found as %s", spec->email, u->id);
+              return g_ptr_array_steal_index (users, i);
+            }
+        }
     }
-  if (user != NULL || !g_error_matches (local, PS_TARGET_ERROR, PS_TARGET_ERROR_AMBIGUOUS))
-    {
-      if (local != NULL)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return user;
-    }
-  /* The invitation may have gone through: never send it twice blindly. */
-  users = PS_TARGET_GET_CLASS (self)->list_users (self, account, module, cancellable, error);
-  if (users == NULL)
-    return NULL;
-  for (guint i = 0; i < users->len; i++)
-    {
-      PsTargetUser *u = g_ptr_array_index (users, i);
-      if (u->email != NULL && g_ascii_strcasecmp (u->email, spec->email) == 0
-          && !id_is_empty (u->id))
-        return g_ptr_array_steal_index (users, i);
-    }
-  return PS_TARGET_GET_CLASS (self)->create_user (self, account, module, spec, cancellable, error);
+  g_propagate_error (error, g_steal_pointer (&local));
+  return NULL;
 }
 
 gboolean

@@ -68,7 +68,14 @@ struct _PsTargetClass
                                    const char *user_id, gboolean active,
                                    GCancellable *cancellable, GError **error);
 
-  gpointer padding[8];
+  /* Runs many searches at once and reads the first page of each: the
+   * lookups by anchor after creates whose outcome is unknown. @lookups is
+   * a GPtrArray of PsTargetLookup* (ps-target-private.h). */
+  void        (*lookup_records)   (PsTarget *self, const char *account, const char *module,
+                                   const char *collection, GPtrArray *lookups,
+                                   GCancellable *cancellable);
+
+  gpointer padding[7];
 };
 
 /* ---- construction */

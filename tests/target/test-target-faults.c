@@ -505,6 +505,101 @@ test_create_answer_truncated (gconstpointer data)
   g_assert_cmpuint (ps_emu_count_route (emu, create_route), ==, 1);
 }
 
+/* A whole batch of creates whose answer was lost: every record is looked up
+ * by its anchor, all at once rather than one after another. */
+static void
+test_ambiguous_batch_looked_up_at_once (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--latency-ms", "100", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(GPtrArray) writes = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_target_write_free);
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 start;
+
+  fields = ps_target_list_fields_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *sid = g_strdup_printf ("S-1-5-21-7-%u", 6000 + i);
+      g_autofree char *mail = g_strdup_printf ("lost.batch%u@example.com", i);
+      PsTargetWrite *w = ps_target_write_new_create ("integ_ad_sid", sid);
+
+      ps_target_write_set (w, "field_1", "Lost");
+      ps_target_write_set (w, "field_2", "Batch");
+      ps_target_write_set (w, "field_3", mail);
+      g_ptr_array_add (writes, w);
+    }
+  ps_emu_faults (emu, "{\"truncate_next\": 1, \"fault_match\": \"POST /v3/groups/*/objects\"}");
+  start = g_get_monotonic_time ();
+  g_assert_true (ps_target_write_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, writes, NULL, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < writes->len; i++)
+    {
+      PsTargetWrite *w = g_ptr_array_index (writes, i);
+      g_assert_no_error (w->error);
+      g_assert_true (w->done && w->existed);
+    }
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/groups/{id}/objects"), ==, 1);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/groups/{id}/search/objects"), ==, 40);
+  /* 40 lookups at 100 ms, 4 at a time: about 1 s; one after another: 4 s */
+  g_assert_cmpfloat (seconds_since (start), <, 2.5);
+}
+
+/* A user create that stays ambiguous is looked up and sent again, a few
+ * times, never twice blindly. */
+static void
+test_user_create_rounds (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 4, 400, 180);
+  g_autoptr(PsTargetUser) user = NULL;
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GError) error = NULL;
+  PsTargetUserSpec spec = { 0 };
+  guint n = 0;
+
+  spec.email = (char *) "rounds@example.com";
+  spec.first_name = (char *) "Round";
+  spec.last_name = (char *) "Trip";
+  spec.role_id = (char *) "30135";
+  before = ps_target_list_users_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  /* two gateway errors: not created, outcome unknown to the client */
+  ps_emu_faults (emu, "{\"fail_next\": 2, \"fail_status\": 502, \"fault_match\": \"POST /v3/users\"}");
+  user = ps_target_create_user_sync (target, NULL, NULL, &spec, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  g_assert_cmpstr (user->email, ==, "rounds@example.com");
+  /* three sends, a look after each 502, and one user */
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/users"), ==, 3);
+  g_assert_cmpuint (ps_emu_count_route (emu, "GET /v3/users"), ==, 3);
+  g_clear_pointer (&before, g_ptr_array_unref);
+  before = ps_target_list_users_sync (target, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < before->len; i++)
+    n += g_strcmp0 (((PsTargetUser *) g_ptr_array_index (before, i))->email, spec.email) == 0;
+  g_assert_cmpuint (n, ==, 1);
+}
+
+/* A token that runs out in the middle of a long batch, again and again, is
+ * renewed each time it had served some calls. */
+static void
+test_token_expires_mid_batch (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--latency-ms", "300", "--token-lifetime", "1", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 1, 400, 180);
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* 10 creates, then 10 pages, one at a time: 3 s each, three tokens' worth */
+  add_employees (target, 1000);
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 1005);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), >=, 5);
+}
+
 /* A kept-alive connection closed after the server applied an update: libsoup
  * sends the request again by itself, and it must carry its body (libsoup
  * 3.2 sends it empty). Searches alike: an empty search body matches all. */
@@ -1059,6 +1154,9 @@ main (int    argc,
   g_test_add_data_func ("/target/faults/pro/create-answer-truncated",
                         GINT_TO_POINTER (PS_DIALECT_PRO), test_create_answer_truncated);
   g_test_add_func ("/target/faults/resent-keeps-body", test_resent_keeps_body);
+  g_test_add_func ("/target/faults/ambiguous-batch-looked-up-at-once", test_ambiguous_batch_looked_up_at_once);
+  g_test_add_func ("/target/faults/user-create-rounds", test_user_create_rounds);
+  g_test_add_func ("/target/faults/token-expires-mid-batch", test_token_expires_mid_batch);
   g_test_add_func ("/target/faults/web-page", test_web_page);
   g_test_add_func ("/target/faults/unreachable-refused", test_unreachable_refused);
   g_test_add_func ("/target/faults/unreachable-silent", test_unreachable_silent);

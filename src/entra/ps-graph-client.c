@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "ps-graph-client.h"
+#include "ps-entra-certificate.h"
 #include "ps-secret-store.h"
 
 #define DEFAULT_TIMEOUT_S       60
@@ -34,7 +35,8 @@ struct _PsGraphClient
   GObject        parent_instance;
 
   PsEntraConfig  config;           /* our copy, defaults filled in */
-  char          *secret;           /* wiped on finalize */
+  char          *secret;           /* wiped on finalize; a key's passphrase with a certificate */
+  PsEntraCertificate *certificate; /* a client assertion instead of the secret, or NULL */
   gboolean       secret_looks_like_id;
   GUri          *login_uri;
   GUri          *graph_uri;
@@ -619,20 +621,41 @@ send_once (PsGraphClient  *self,
 static gboolean request_run (PsGraphClient *self, Request *req, JsonNode **root,
                              GCancellable *cancellable, GError **error);
 
-/* The form of the token request. The buffer is wiped when freed. */
+/* The form of the token request (§1.1, §1.2): the secret, or a freshly
+ * signed client assertion. The buffer is wiped when freed. */
 static GBytes *
-token_form (PsGraphClient *self)
+token_form (PsGraphClient  *self,
+            GError        **error)
 {
   g_autofree char *client_id = query_escape (self->config.client_id);
   g_autofree char *scope = query_escape (self->scope);
-  g_autofree char *secret = query_escape (self->secret);
-  gsize size = strlen (client_id) + strlen (scope) + strlen (secret) + 128;
-  GString *form = g_string_sized_new (size);
+  g_autoptr(PsSecretString) credential = NULL;
+  g_autoptr(PsSecretString) escaped = NULL;
+  const char *field = "client_secret";
+  GString *form;
   gsize length;
 
-  g_string_append_printf (form, "client_id=%s&scope=%s&client_secret=%s"
-                          "&grant_type=client_credentials", client_id, scope, secret);
-  wipe_string (secret);
+  if (self->certificate != NULL)
+    {
+      credential = ps_entra_certificate_sign_assertion (self->certificate, self->token_url,
+                                                        self->config.client_id,
+                                                        self->config.certificate_rs256,
+                                                        g_get_real_time () / G_USEC_PER_SEC,
+                                                        error);
+      if (credential == NULL)
+        return NULL;
+      field = "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type"
+              "%3Ajwt-bearer&client_assertion";
+    }
+  else
+    credential = g_strdup (self->secret);
+  escaped = query_escape (credential);
+  /* Sized once, so that no copy of the credential is left behind by a
+   * reallocation. */
+  form = g_string_sized_new (strlen (client_id) + strlen (scope) + strlen (escaped)
+                             + strlen (field) + 128);
+  g_string_append_printf (form, "client_id=%s&scope=%s&%s=%s&grant_type=client_credentials",
+                          client_id, scope, field, escaped);
   length = form->len;
   return g_bytes_new_with_free_func (g_string_free (form, FALSE), length,
                                      (GDestroyNotify) ps_secret_free, NULL);
@@ -657,15 +680,9 @@ fetch_token (PsGraphClient  *self,
     .action = _("sign in"),
   };
 
-  if (self->config.certificate_file != NULL)
-    {
-      g_set_error_literal (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_NOT_SUPPORTED,
-                           _("Certificate credentials are not supported yet. Make a client "
-                             "secret under Certificates & secrets in the app registration and "
-                             "enter its Value in the profile instead."));
-      return FALSE;
-    }
-  form = token_form (self);
+  form = token_form (self, error);
+  if (form == NULL)
+    return FALSE;
   req.body = form;
   if (!request_run (self, &req, &root, cancellable, error))
     {
@@ -1674,6 +1691,7 @@ ps_graph_client_finalize (GObject *object)
 
   g_clear_pointer (&self->secret, ps_secret_free);
   g_clear_pointer (&self->token, ps_secret_free);
+  g_clear_pointer (&self->certificate, ps_entra_certificate_free);
   g_free (self->config.tenant);
   g_free (self->config.client_id);
   g_free (self->config.login_base);
@@ -1911,6 +1929,7 @@ ps_graph_client_new (const PsEntraConfig  *config,
   self->config.certificate_file = config->certificate_file != NULL
                                   && *config->certificate_file != '\0'
                                   ? g_strdup (config->certificate_file) : NULL;
+  self->config.certificate_rs256 = config->certificate_rs256;
   self->config.timeout = config->timeout > 0 ? config->timeout : DEFAULT_TIMEOUT_S;
   self->config.page_size = config->page_size > 0
                            ? MIN (config->page_size, PS_GRAPH_MAX_PAGE_SIZE)
@@ -1919,7 +1938,16 @@ ps_graph_client_new (const PsEntraConfig  *config,
                              ? MIN (config->concurrency, MAX_CONCURRENCY)
                              : DEFAULT_CONCURRENCY;
   self->secret = g_strdup (secret);
-  self->secret_looks_like_id = looks_like_guid (secret);
+  self->secret_looks_like_id = self->config.certificate_file == NULL && looks_like_guid (secret);
+  if (self->config.certificate_file != NULL)
+    {
+      /* The secret, if any, is the private key's passphrase. */
+      self->certificate = ps_entra_certificate_load (self->config.certificate_file,
+                                                     secret != NULL && *secret != '\0'
+                                                     ? secret : NULL, error);
+      if (self->certificate == NULL)
+        return NULL;
+    }
 
   self->login_uri = g_uri_parse (self->config.login_base, SOUP_HTTP_URI_FLAGS, NULL);
   if (self->login_uri == NULL || g_uri_get_host (self->login_uri) == NULL

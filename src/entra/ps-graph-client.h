@@ -10,7 +10,9 @@
  * (§1.1). The token is cached and renewed shortly before it expires
  * (2 minutes, or a quarter of its lifetime when that is shorter), and once
  * more when Graph answers 401 (§0.7). The secret is copied into the client,
- * never logged, and wiped when the client is finalized.
+ * never logged, and wiped when the client is finalized. With a certificate
+ * (ps-entra-certificate.h) each token request carries a fresh signed
+ * assertion instead.
  *
  * Requests: every read is a GET of JSON with an explicit $select; pages are
  * followed through @odata.nextLink verbatim (an opaque URL, which must point
@@ -55,8 +57,10 @@ typedef struct {
   char  *login_base;        /* NULL: https://login.microsoftonline.com (§1.5) */
   char  *graph_base;        /* NULL: https://graph.microsoft.com; also the scope prefix */
   char  *ca_file;           /* optional extra certificate authority (tests, TLS proxies) */
-  char  *certificate_file;  /* optional PEM certificate + private key: a client assertion
-                             * (§1.2) instead of a secret; not supported yet */
+  char  *certificate_file;  /* optional PEM file with a certificate and its RSA private
+                             * key: a signed client assertion (§1.2) instead of a secret;
+                             * the secret is then the key's passphrase, or NULL */
+  gboolean certificate_rs256; /* sign assertions RS256 instead of PS256 (older tenants) */
   guint  timeout;           /* seconds per request; 0: 60 */
   guint  page_size;         /* $top of collection reads, 1–999; 0: 999 */
   guint  concurrency;       /* requests on the wire at once; 0: 4 */

@@ -10,10 +10,9 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "ps-directory.h"
-#include "ps-directory-lookup.h"
 #include "ps-engine.h"
 #include "ps-ldap-syntax.h"
+#include "ps-source.h"
 #include "ps-lock.h"
 #include "ps-secret-store.h"
 #include "ps-target.h"
@@ -45,12 +44,11 @@ typedef struct {
   char          *status_active;
   char          *status_inactive;
   char          *status_none;
-  GHashTable    *own_domains;   /* adoption: this directory's domain SIDs */
-  GHashTable    *own_anchors;   /* adoption: other anchors found in this directory */
+  GHashTable    *own_anchors;   /* adoption: the unlinked records' anchors that are the source's */
   GHashTable    *foreign_ids;   /* adoption: records other mappings manage */
   gboolean       guard_held;    /* the read looked too small: keep the last count */
   gboolean       delta;         /* planned from what changed, not a full reconciliation */
-  PsDirectoryWatermark *new_mark; /* the directory's USN read before this run's search */
+  char          *new_mark;      /* the source's watermark, read before this run's read */
 } MappingWork;
 
 typedef struct {
@@ -59,12 +57,9 @@ typedef struct {
   GCancellable        *cancellable;
   PsState             *state;
   gint64               run_id;
-  PsDirectory         *directory;
+  PsSource            *source;
   PsTarget            *target;
   GHashTable          *claimed;    /* users: anchor → mapping name */
-  GHashTable          *domain_sids; /* this directory's domain SIDs, read once per run */
-  GHashTable          *schema;     /* attribute names the directory knows, read once */
-  gboolean             schema_read;
   PsSyncResult        *result;
 } Run;
 
@@ -78,10 +73,9 @@ mapping_work_free (MappingWork *work)
   g_free (work->status_active);
   g_free (work->status_inactive);
   g_free (work->status_none);
-  g_clear_pointer (&work->own_domains, g_hash_table_unref);
   g_clear_pointer (&work->own_anchors, g_hash_table_unref);
   g_clear_pointer (&work->foreign_ids, g_hash_table_unref);
-  g_clear_pointer (&work->new_mark, ps_directory_watermark_free);
+  g_free (work->new_mark);
   g_free (work);
 }
 
@@ -228,454 +222,6 @@ error_is_fatal (const GError *error)
   return g_error_matches (error, PS_TARGET_ERROR, PS_TARGET_ERROR_AUTH)
          || g_error_matches (error, PS_TARGET_ERROR, PS_TARGET_ERROR_PERMISSION)
          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-}
-
-/* ---------------------------------------------------------------- reading the directory */
-
-typedef struct {
-  Run             *run;
-  const PsMapping *mapping;
-  GPtrArray       *people;
-  guint            no_anchor;
-  guint            bad_values;
-} ReadContext;
-
-static const char *
-first_nonempty (const char *a,
-                const char *b)
-{
-  return a != NULL && *a != '\0' ? a : b;
-}
-
-static char *
-entry_string (ReadContext      *ctx,
-              PsDirectoryEntry *entry,
-              const char       *attribute)
-{
-  g_autoptr(GError) error = NULL;
-  char *value = ps_directory_entry_dup_string (entry, attribute, &error);
-
-  if (error != NULL)
-    {
-      ctx->bad_values++;
-      log_line (ctx->run, PS_LOG_WARNING, ctx->mapping->name, "%s (%s)", error->message,
-                ps_directory_entry_get_dn (entry));
-    }
-  return value;
-}
-
-/* The value of an attribute, or of "a|b|c" the first non-empty one. */
-static char *
-entry_first_string (ReadContext      *ctx,
-                    PsDirectoryEntry *entry,
-                    const char       *spec)
-{
-  g_auto(GStrv) names = NULL;
-
-  if (strchr (spec, '|') == NULL)
-    return entry_string (ctx, entry, spec);
-  names = ps_ldap_attribute_spec_split (spec, NULL);
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
-    {
-      g_autofree char *value = entry_string (ctx, entry, names[i]);
-      if (value != NULL && *value != '\0')
-        return g_steal_pointer (&value);
-    }
-  return NULL;
-}
-
-/* Adds the directory attributes behind @spec ("a|b|c" gives three). */
-static void
-add_spec_attributes (GStrvBuilder *builder,
-                     const char   *spec)
-{
-  g_auto(GStrv) names = NULL;
-
-  if (spec == NULL)
-    return;
-  names = ps_ldap_attribute_spec_split (spec, NULL);
-  if (names != NULL)
-    g_strv_builder_addv (builder, (const char **) names);
-}
-
-static PsPerson *
-person_from_entry (ReadContext      *ctx,
-                   PsDirectoryEntry *entry)
-{
-  const PsMapping *m = ctx->mapping;
-  g_autofree char *guid = ps_directory_entry_dup_guid (entry);
-  g_autofree char *sid = ps_directory_entry_dup_sid (entry);
-  g_autofree char *anchor = NULL;
-  g_autofree char *remote = NULL;
-  g_autofree char *display = NULL;
-  g_autofree char *cn = NULL;
-  g_autoptr(PsPerson) person = NULL;
-  g_autoptr(GPtrArray) attrs = g_ptr_array_new ();
-
-  if (m->kind == PS_MAPPING_USERS)
-    {
-      anchor = g_strdup (guid != NULL ? guid : sid);
-      remote = g_strdup (sid != NULL ? sid : guid);
-    }
-  else
-    {
-      anchor = entry_string (ctx, entry, m->unique_id_attr);
-      remote = g_strdup (anchor);
-    }
-  if (anchor == NULL || *anchor == '\0')
-    {
-      ctx->no_anchor++;
-      return NULL;
-    }
-
-  person = ps_person_new (anchor, ps_directory_entry_get_dn (entry));
-  person->remote_anchor = g_steal_pointer (&remote);
-  person->enabled = ps_directory_entry_get_enabled (entry);
-
-  if (m->kind == PS_MAPPING_USERS)
-    {
-      g_ptr_array_add (attrs, m->email_attr);
-      g_ptr_array_add (attrs, m->first_name_attr);
-      g_ptr_array_add (attrs, m->last_name_attr);
-    }
-  for (guint i = 0; i < m->fields->len; i++)
-    g_ptr_array_add (attrs, ((PsFieldMap *) g_ptr_array_index (m->fields, i))->attribute);
-  for (guint i = 0; i < attrs->len; i++)
-    {
-      const char *attr = g_ptr_array_index (attrs, i);
-      g_autofree char *value = NULL;
-
-      if (attr == NULL || ps_person_get_value (person, attr) != NULL)
-        continue;
-      value = entry_first_string (ctx, entry, attr);
-      ps_person_set_value (person, attr, value != NULL ? value : "");
-    }
-
-  display = entry_string (ctx, entry, "displayName");
-  cn = entry_string (ctx, entry, "cn");
-  person->name = g_strdup (first_nonempty (display, first_nonempty (cn, person->dn)));
-  return g_steal_pointer (&person);
-}
-
-static gboolean
-on_members_page_cb (GPtrArray  *entries,
-                    gboolean    restarted,
-                    gpointer    user_data,
-                    GError    **error)
-{
-  ReadContext *ctx = user_data;
-
-  if (restarted)
-    {
-      log_line (ctx->run, PS_LOG_WARNING, ctx->mapping->name,
-                _("The directory read was interrupted; reading again from the start"));
-      g_ptr_array_set_size (ctx->people, 0);
-    }
-  for (guint i = 0; i < entries->len; i++)
-    {
-      PsPerson *person = person_from_entry (ctx, g_ptr_array_index (entries, i));
-      if (person != NULL)
-        g_ptr_array_add (ctx->people, person);
-    }
-  return !g_cancellable_set_error_if_cancelled (ctx->run->cancellable, error);
-}
-
-static GStrv
-member_attributes (const PsMapping *m)
-{
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-  const char *base[] = { "objectGUID", "objectSid", "cn", "displayName", "userAccountControl",
-                         "accountExpires", NULL };
-
-  g_strv_builder_addv (b, base);
-  if (m->kind == PS_MAPPING_USERS)
-    {
-      add_spec_attributes (b, m->email_attr);
-      add_spec_attributes (b, m->first_name_attr);
-      add_spec_attributes (b, m->last_name_attr);
-    }
-  else
-    g_strv_builder_add (b, m->unique_id_attr);
-  for (guint i = 0; i < m->fields->len; i++)
-    add_spec_attributes (b, ((PsFieldMap *) g_ptr_array_index (m->fields, i))->attribute);
-  return g_strv_builder_end (b);
-}
-
-/* Reads the people of the mapping's group. FALSE with @error when the read
- * failed or is incomplete. */
-static GPtrArray *
-read_people (Run              *run,
-             const PsMapping  *m,
-             GError          **error)
-{
-  g_autoptr(PsDirectoryEntry) group = NULL;
-  g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_person_free);
-  g_auto(GStrv) attrs = member_attributes (m);
-  g_autoptr(PsDirectoryMemberReport) report = NULL;
-  g_autoptr(GError) local = NULL;
-  ReadContext ctx = { run, m, people, 0, 0 };
-  PsNestedMode nested = ps_profile_get_directory (run->engine->profile)->nested;
-  gboolean complete;
-
-  group = ps_directory_find_group_sync (run->directory, m->group, run->cancellable, error);
-  if (group == NULL)
-    return NULL;
-  complete = ps_directory_read_members_sync (run->directory, ps_directory_entry_get_dn (group), nested,
-                                             (const char *const *) attrs, on_members_page_cb, &ctx,
-                                             &report, run->cancellable, &local);
-  if (report->computers + report->contacts + report->foreign_principals > 0)
-    log_line (run, PS_LOG_INFO, m->name,
-              _("Members that are not people were skipped: %u computers, %u contacts, "
-                "%u foreign security principals"),
-              report->computers, report->contacts, report->foreign_principals);
-  if (!complete)
-    {
-      /* name every member that is missing: the error names only a few */
-      if (g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL_MEMBERS))
-        {
-          guint missing = report->unreadable->len + report->unclassified->len;
-
-          for (guint i = 0; i < report->unreadable->len; i++)
-            log_line (run, PS_LOG_WARNING, m->name,
-                      _("The member %s could not be read: it does not exist, or the service account "
-                        "may not read it"), (const char *) g_ptr_array_index (report->unreadable, i));
-          for (guint i = 0; i < report->unclassified->len; i++)
-            log_line (run, PS_LOG_WARNING, m->name,
-                      _("The member %s is not a person, a group, a computer, a contact or a foreign "
-                        "security principal"), (const char *) g_ptr_array_index (report->unclassified, i));
-          log_line (run, PS_LOG_WARNING, m->name,
-                    ngettext ("%u member could not be read or classified: the membership is incomplete",
-                              "%u members could not be read or classified: the membership is incomplete",
-                              missing), missing);
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  if (ctx.no_anchor > 0)
-    log_line (run, PS_LOG_WARNING, m->name,
-              ngettext ("%u member has no %s and was left out",
-                        "%u members have no %s and were left out", ctx.no_anchor),
-              ctx.no_anchor, m->kind == PS_MAPPING_USERS ? "objectGUID/objectSid" : m->unique_id_attr);
-  return g_steal_pointer (&people);
-}
-
-/* The user DNs in the mapping's scope (lower-case → as read): the group's
- * members and, unless nesting is off, its nested groups' members. Only DNs
- * are read (ranged), which is cheap even for very large groups. */
-static GHashTable *
-read_scope_dns (Run          *run,
-                const char   *group_dn,
-                GError      **error)
-{
-  PsNestedMode nested = ps_profile_get_directory (run->engine->profile)->nested;
-  g_autoptr(GHashTable) scope = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GHashTable) groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) group_dns = NULL;
-
-  if (nested == PS_NESTED_OFF)
-    {
-      group_dns = g_ptr_array_new_with_free_func (g_free);
-      g_ptr_array_add (group_dns, g_strdup (group_dn));
-    }
-  else
-    {
-      group_dns = ps_directory_expand_groups_sync (run->directory, group_dn, run->cancellable, error);
-      if (group_dns == NULL)
-        return NULL;
-    }
-  for (guint i = 0; i < group_dns->len; i++)
-    g_hash_table_add (groups, g_ascii_strdown (g_ptr_array_index (group_dns, i), -1));
-  for (guint i = 0; i < group_dns->len; i++)
-    {
-      g_autoptr(GPtrArray) members = ps_directory_read_ranged_sync (run->directory,
-                                                                    g_ptr_array_index (group_dns, i),
-                                                                    "member", run->cancellable, error);
-      if (members == NULL)
-        return NULL;
-      for (guint j = 0; j < members->len; j++)
-        {
-          GBytes *value = g_ptr_array_index (members, j);
-          gsize len = 0;
-          const char *data = g_bytes_get_data (value, &len);
-          g_autofree char *dn = g_strndup (data, len);
-          g_autofree char *key = g_ascii_strdown (dn, -1);
-
-          if (!g_hash_table_contains (groups, key))
-            g_hash_table_replace (scope, g_steal_pointer (&key), g_steal_pointer (&dn));
-        }
-    }
-  return g_steal_pointer (&scope);
-}
-
-typedef struct {
-  ReadContext  base;
-  GHashTable  *scope;      /* lower-case DN → DN */
-  GHashTable  *seen;       /* lower-case DNs read as changed */
-} DeltaReadContext;
-
-static gboolean
-on_changes_page_cb (GPtrArray  *entries,
-                    gboolean    restarted,
-                    gpointer    user_data,
-                    GError    **error)
-{
-  DeltaReadContext *ctx = user_data;
-
-  if (restarted)
-    {
-      g_ptr_array_set_size (ctx->base.people, 0);
-      g_hash_table_remove_all (ctx->seen);
-    }
-  for (guint i = 0; i < entries->len; i++)
-    {
-      PsDirectoryEntry *entry = g_ptr_array_index (entries, i);
-      g_autofree char *key = g_ascii_strdown (ps_directory_entry_get_dn (entry), -1);
-      PsPerson *person;
-
-      if (!g_hash_table_contains (ctx->scope, key))
-        continue;   /* changed, but not in this mapping's group */
-      person = person_from_entry (&ctx->base, entry);
-      if (person != NULL)
-        {
-          g_ptr_array_add (ctx->base.people, person);
-          g_hash_table_add (ctx->seen, g_steal_pointer (&key));
-        }
-    }
-  return !g_cancellable_set_error_if_cancelled (ctx->base.run->cancellable, error);
-}
-
-/* A delta read (Active Directory): the members whose uSNChanged moved since
- * @mark, people who joined the group, and the unchanged rest taken from their
- * links. NULL without an error when a full read is needed instead. */
-static GPtrArray *
-read_people_changed (Run                    *run,
-                     const PsMapping        *m,
-                     GHashTable             *links,
-                     const PsWatermark      *mark,
-                     PsDirectoryWatermark  **new_mark,
-                     GError                **error)
-{
-  g_autoptr(PsDirectoryEntry) group = NULL;
-  g_autoptr(GHashTable) scope = NULL;
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) by_dn = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_person_free);
-  g_auto(GStrv) attrs = NULL;
-  g_autoptr(GError) local = NULL;
-  PsDirectoryWatermark since = { mark->dc, mark->service, mark->invocation_id, (guint64) mark->usn };
-  DeltaReadContext ctx = { { run, m, people, 0, 0 }, NULL, seen };
-  PsNestedMode nested = ps_profile_get_directory (run->engine->profile)->nested;
-  GHashTableIter iter;
-  gpointer key, value;
-  guint joined = 0;
-  guint skipped[3] = { 0, 0, 0 };   /* computers, contacts, foreign security principals */
-
-  if (nested == PS_NESTED_IN_CHAIN)
-    return NULL;
-  {
-    g_auto(GStrv) wanted = member_attributes (m);
-    g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-
-    /* a member is told apart by its own objectClass */
-    g_strv_builder_addv (b, (const char **) wanted);
-    g_strv_builder_add (b, "objectClass");
-    attrs = g_strv_builder_end (b);
-  }
-  group = ps_directory_find_group_sync (run->directory, m->group, run->cancellable, error);
-  if (group == NULL)
-    return NULL;
-  scope = read_scope_dns (run, ps_directory_entry_get_dn (group), error);
-  if (scope == NULL)
-    return NULL;
-  ctx.scope = scope;
-  if (!ps_directory_search_changes_sync (run->directory, &since, NULL, (const char *const *) attrs,
-                                         on_changes_page_cb, &ctx, new_mark, run->cancellable, &local))
-    {
-      if (g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED))
-        {
-          log_line (run, PS_LOG_INFO, m->name, "%s", local->message);
-          return NULL;
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-
-  g_hash_table_iter_init (&iter, links);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      PsLink *link = value;
-      if (link->dn != NULL)
-        g_hash_table_insert (by_dn, g_ascii_strdown (link->dn, -1), link);
-    }
-  g_hash_table_iter_init (&iter, scope);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      PsLink *link;
-
-      if (g_hash_table_contains (seen, key))
-        continue;
-      link = g_hash_table_lookup (by_dn, key);
-      /* Unchanged only when the last run read them (their link has a hash);
-       * someone who left and came back is read again. */
-      if (link != NULL && link->values_hash != NULL)
-        {
-          PsPerson *p = ps_person_new (link->anchor, value);
-          p->unchanged = TRUE;
-          p->enabled = link->active;
-          g_ptr_array_add (people, p);
-        }
-      else
-        {
-          /* Joined the group without changing themselves (or not a person):
-           * read them, and see what they are. */
-          g_autoptr(GError) read_error = NULL;
-          g_autoptr(PsDirectoryEntry) entry = ps_directory_read_entry_sync (run->directory, value,
-                                                                            (const char *const *) attrs,
-                                                                            run->cancellable, &read_error);
-          PsDirectoryMemberKind kind;
-          PsPerson *p;
-
-          if (entry == NULL
-              && !g_error_matches (read_error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT)
-              && !g_error_matches (read_error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_ACCESS_DENIED))
-            {
-              g_propagate_error (error, g_steal_pointer (&read_error));
-              return NULL;
-            }
-          kind = entry != NULL ? ps_directory_entry_get_member_kind (entry) : PS_DIRECTORY_MEMBER_UNKNOWN;
-          if (kind == PS_DIRECTORY_MEMBER_COMPUTER || kind == PS_DIRECTORY_MEMBER_CONTACT
-              || kind == PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL)
-            {
-              skipped[kind == PS_DIRECTORY_MEMBER_COMPUTER ? 0 : kind == PS_DIRECTORY_MEMBER_CONTACT ? 1 : 2]++;
-              continue;
-            }
-          if (kind == PS_DIRECTORY_MEMBER_GROUP && nested == PS_NESTED_OFF)
-            continue;   /* a nested group, and nesting is off */
-          if (kind != PS_DIRECTORY_MEMBER_PERSON)
-            {
-              /* A member that cannot be read, of no known class, or a group
-               * the expansion missed: a delta cannot be complete. The full
-               * read accounts for every member and names each one. */
-              log_line (run, PS_LOG_INFO, m->name,
-                        _("The member %s could not be read or is not a person; reading the whole "
-                          "group instead of the changes"), (const char *) value);
-              return NULL;
-            }
-          p = person_from_entry (&ctx.base, entry);
-          if (p != NULL)
-            g_ptr_array_add (people, p);
-          joined++;
-        }
-    }
-  if (skipped[0] + skipped[1] + skipped[2] > 0)
-    log_line (run, PS_LOG_INFO, m->name,
-              _("Members that are not people were skipped: %u computers, %u contacts, "
-                "%u foreign security principals"), skipped[0], skipped[1], skipped[2]);
-  log_line (run, PS_LOG_INFO, m->name,
-            _("Read %u changed and %u newly added people from the directory (uSNChanged above %lld); "
-              "%u members in all"),
-            g_hash_table_size (seen), joined, (long long) mark->usn, g_hash_table_size (scope));
-  return g_steal_pointer (&people);
 }
 
 /* ---------------------------------------------------------------- reading Asset Panda */
@@ -989,203 +535,120 @@ delta_allowed (Run             *run,
 
 /* ---------------------------------------------------------------- scope */
 
-static gboolean
-check_spec_known (Run              *run,
-                  const PsMapping  *m,
-                  const char       *key,
-                  const char       *spec,
-                  GError          **error)
+/* A mapping as a source reads it. The strings stay owned by @m. */
+typedef struct {
+  PsSourceQuery  query;
+  GPtrArray     *specs;     /* const char* */
+  GPtrArray     *keys;      /* char*, the profile keys naming them */
+  Run           *run;
+} Query;
+
+static void
+on_source_log_cb (PsSourceLogLevel  level,
+                  const char       *message,
+                  gpointer          user_data)
 {
-  g_auto(GStrv) names = NULL;
+  Query *q = user_data;
 
-  if (key == NULL || spec == NULL)
-    return TRUE;
-  names = ps_ldap_attribute_spec_split (spec, NULL);
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
-    {
-      g_autofree char *type = g_ascii_strdown (names[i], -1);
-      char *options = strchr (type, ';');
-
-      if (options != NULL)
-        *options = '\0';
-      if (!g_hash_table_contains (run->schema, type))
-        {
-          g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_CONFIG,
-                       _("%s names the directory attribute “%s”, which this directory’s schema "
-                         "does not know: check the spelling in the mapping “%s”"),
-                       key, names[i], m->name);
-          return FALSE;
-        }
-    }
-  return TRUE;
+  log_line (q->run, level == PS_SOURCE_LOG_WARNING ? PS_LOG_WARNING : PS_LOG_INFO,
+            q->query.name, "%s", message);
 }
 
-/* Checks that every directory attribute the mapping names is one the
- * directory's schema knows: a misspelt name would otherwise read as empty
- * for everyone. A schema this account cannot read is only noted. */
-static gboolean
-check_attributes_known (Run              *run,
-                        const PsMapping  *m,
-                        GError          **error)
+static void
+query_init (Query           *q,
+            Run             *run,
+            const PsMapping *m)
 {
-  g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) specs = g_ptr_array_new ();
-  g_autoptr(GPtrArray) used = NULL;
-
-  if (!run->schema_read)
-    {
-      g_autoptr(GError) local = NULL;
-
-      run->schema_read = TRUE;
-      run->schema = ps_directory_read_schema_attributes_sync (run->directory, run->cancellable, &local);
-      if (run->schema == NULL)
-        log_line (run, PS_LOG_WARNING, NULL,
-                  _("The directory’s schema could not be read (%s); attribute names are not checked"),
-                  local->message);
-    }
-  if (run->schema == NULL)
-    return TRUE;
-
+  memset (q, 0, sizeof *q);
+  q->run = run;
+  q->specs = g_ptr_array_new ();
+  q->keys = g_ptr_array_new_with_free_func (g_free);
   if (m->kind == PS_MAPPING_USERS)
     {
-      g_ptr_array_add (keys, g_strdup ("Email"));
-      g_ptr_array_add (specs, m->email_attr);
-      g_ptr_array_add (keys, g_strdup ("FirstName"));
-      g_ptr_array_add (specs, m->first_name_attr);
-      g_ptr_array_add (keys, g_strdup ("LastName"));
-      g_ptr_array_add (specs, m->last_name_attr);
-    }
-  else
-    {
-      g_ptr_array_add (keys, g_strdup ("UniqueIdentifier"));
-      g_ptr_array_add (specs, m->unique_id_attr);
+      g_ptr_array_add (q->specs, m->email_attr);
+      g_ptr_array_add (q->keys, g_strdup ("Email"));
+      g_ptr_array_add (q->specs, m->first_name_attr);
+      g_ptr_array_add (q->keys, g_strdup ("FirstName"));
+      g_ptr_array_add (q->specs, m->last_name_attr);
+      g_ptr_array_add (q->keys, g_strdup ("LastName"));
     }
   for (guint i = 0; i < m->fields->len; i++)
     {
       const PsFieldMap *f = g_ptr_array_index (m->fields, i);
-      g_ptr_array_add (keys, g_strconcat ("Field.", f->field, NULL));
-      g_ptr_array_add (specs, f->attribute);
+      g_ptr_array_add (q->specs, f->attribute);
+      g_ptr_array_add (q->keys, g_strconcat ("Field.", f->field, NULL));
     }
-  if (m->filter != NULL)
-    {
-      g_autofree char *normal = ps_ldap_filter_parse (m->filter, &used, NULL);
-
-      for (guint i = 0; used != NULL && i < used->len; i++)
-        {
-          g_ptr_array_add (keys, g_strdup ("Filter"));
-          g_ptr_array_add (specs, g_ptr_array_index (used, i));
-        }
-    }
-  for (guint i = 0; i < specs->len; i++)
-    if (!check_spec_known (run, m, g_ptr_array_index (keys, i), g_ptr_array_index (specs, i), error))
-      return FALSE;
-  return TRUE;
+  /* drop the unset ones, keeping specs and keys side by side */
+  for (guint i = q->specs->len; i > 0; i--)
+    if (g_ptr_array_index (q->specs, i - 1) == NULL)
+      {
+        g_ptr_array_remove_index (q->specs, i - 1);
+        g_ptr_array_remove_index (q->keys, i - 1);
+      }
+  g_ptr_array_add (q->specs, NULL);
+  g_ptr_array_add (q->keys, NULL);
+  q->query.name = m->name;
+  q->query.group = m->group;
+  q->query.search_base = m->search_base;
+  q->query.filter = m->filter;
+  q->query.anchor_attribute = m->kind == PS_MAPPING_COLLECTION ? m->unique_id_attr : NULL;
+  q->query.attributes = (const char *const *) q->specs->pdata;
+  q->query.attribute_keys = (const char *const *) q->keys->pdata;
+  q->query.log = on_source_log_cb;
+  q->query.log_data = q;
 }
 
-/* Keeps only the people under the mapping's SearchBase and matching its
- * Filter (a search of DNs, ANDed with the group). */
-static gboolean
-restrict_to_scope (Run              *run,
-                   const PsMapping  *m,
-                   GPtrArray        *people,
-                   GError          **error)
+static void
+query_clear (Query *q)
 {
-  g_autoptr(GHashTable) selected = NULL;
-  gpointer *all;
-  gsize n = 0;
-  guint before = people->len;
-
-  if (m->search_base == NULL && m->filter == NULL)
-    return TRUE;
-  if (m->search_base != NULL)
-    {
-      static const char *const no_attrs[] = { "1.1", NULL };
-      g_autoptr(PsDirectoryEntry) base = ps_directory_read_entry_sync (run->directory, m->search_base,
-                                                                       no_attrs, run->cancellable, error);
-      if (base == NULL)
-        {
-          g_prefix_error (error, _("The mapping’s search base %s cannot be read: "), m->search_base);
-          return FALSE;
-        }
-    }
-  if (m->filter != NULL)
-    {
-      selected = ps_directory_search_dns_sync (run->directory, m->search_base, m->filter,
-                                               run->cancellable, error);
-      if (selected == NULL)
-        {
-          g_prefix_error (error, _("The mapping’s filter could not be searched: "));
-          return FALSE;
-        }
-    }
-  all = g_ptr_array_steal (people, &n);
-  for (gsize i = 0; i < n; i++)
-    {
-      PsPerson *p = all[i];
-      gboolean in = TRUE;
-
-      if (m->search_base != NULL && !ps_directory_dn_is_under (p->dn, m->search_base))
-        in = FALSE;
-      if (in && selected != NULL)
-        {
-          g_autofree char *key = p->dn != NULL ? g_ascii_strdown (p->dn, -1) : NULL;
-          in = key != NULL && g_hash_table_contains (selected, key);
-        }
-      if (in)
-        g_ptr_array_add (people, p);
-      else
-        ps_person_free (p);
-    }
-  g_free (all);
-  log_line (run, PS_LOG_INFO, m->name, _("%u of %u members are in the mapping’s scope%s%s%s%s"),
-            people->len, before,
-            m->search_base != NULL ? _(" under ") : "", m->search_base != NULL ? m->search_base : "",
-            m->filter != NULL ? _(" matching ") : "", m->filter != NULL ? m->filter : "");
-  return TRUE;
+  g_clear_pointer (&q->specs, g_ptr_array_unref);
+  g_clear_pointer (&q->keys, g_ptr_array_unref);
 }
 
-/* What adoption needs to know for a full plan of a collection: the domain
- * SIDs of this directory, the other anchors of unlinked records that are
- * found here, and the records another mapping of the profile manages. */
-static gboolean
-prepare_adoption (Run            *run,
-                  MappingWork    *work,
-                  const PsMapping *original,
-                  GPtrArray      *people,
-                  GPtrArray      *items,
-                  GHashTable     *links,
-                  PsPlanContext  *ctx,
-                  GError        **error)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Query, query_clear)
+
+/* What the source needs of the local links for a delta read. */
+static GHashTable *
+known_from_links (GHashTable *links)
 {
-  PsMapping *m = work->mapping;
-  GPtrArray *mappings = ps_profile_get_mappings (run->engine->profile);
-  g_autoptr(GHashTable) linked = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) present = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) lookups = g_ptr_array_new ();
+  GHashTable *known = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   GHashTableIter iter;
   gpointer value;
 
-  if (run->domain_sids == NULL)
+  g_hash_table_iter_init (&iter, links);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
     {
-      run->domain_sids = ps_directory_read_domain_sids_sync (run->directory, run->cancellable, error);
-      if (run->domain_sids == NULL)
-        return FALSE;
-    }
-  /* Every domain the people just read belong to is this directory's too. */
-  work->own_domains = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_hash_table_iter_init (&iter, run->domain_sids);
-  while (g_hash_table_iter_next (&iter, &value, NULL))
-    g_hash_table_add (work->own_domains, g_strdup (value));
-  for (guint i = 0; i < people->len; i++)
-    {
-      PsPerson *p = g_ptr_array_index (people, i);
-      char *domain = ps_directory_sid_domain (p->remote_anchor);
+      PsLink *link = value;
+      PsSourceKnown *k = g_new0 (PsSourceKnown, 1);
 
-      if (domain != NULL)
-        g_hash_table_add (work->own_domains, domain);
-      if (p->remote_anchor != NULL)
-        g_hash_table_add (present, p->remote_anchor);
+      k->anchor = link->anchor;
+      k->dn = link->dn;
+      k->active = link->active;
+      k->synced = link->values_hash != NULL;
+      g_hash_table_insert (known, link->anchor, k);
     }
+  return known;
+}
+
+/* What adoption needs to know for a full plan of a collection: which
+ * anchors of unlinked records belong to this source, and the records
+ * another mapping of the profile manages. */
+static gboolean
+prepare_adoption (Run                 *run,
+                  MappingWork         *work,
+                  const PsMapping     *original,
+                  const PsSourceQuery *query,
+                  GPtrArray           *people,
+                  GPtrArray           *items,
+                  GHashTable          *links,
+                  PsPlanContext       *ctx,
+                  GError             **error)
+{
+  GPtrArray *mappings = ps_profile_get_mappings (run->engine->profile);
+  g_autoptr(GHashTable) linked = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
 
   work->foreign_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < mappings->len; i++)
@@ -1207,7 +670,6 @@ prepare_adoption (Run            *run,
           g_hash_table_add (work->foreign_ids, g_strdup (((PsLink *) value)->target_id));
     }
 
-  /* Identifiers other than SIDs: ask the directory which it has. */
   g_hash_table_iter_init (&iter, links);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     if (((PsLink *) value)->target_id != NULL)
@@ -1215,22 +677,17 @@ prepare_adoption (Run            *run,
   for (guint i = 0; i < items->len; i++)
     {
       PsItem *item = g_ptr_array_index (items, i);
-      g_autofree char *domain = ps_directory_sid_domain (item->anchor);
 
-      if (item->anchor != NULL && *item->anchor != '\0' && domain == NULL && item->active
-          && !g_hash_table_contains (linked, item->id) && !g_hash_table_contains (present, item->anchor))
-        g_ptr_array_add (lookups, item->anchor);
+      if (item->anchor != NULL && *item->anchor != '\0' && !g_hash_table_contains (linked, item->id)
+          && !g_hash_table_contains (work->foreign_ids, item->id))
+        g_ptr_array_add (candidates, item->anchor);
     }
-  if (lookups->len > 0)
-    {
-      work->own_anchors = ps_directory_find_values_sync (run->directory, m->unique_id_attr, lookups,
-                                                         run->cancellable, error);
-      if (work->own_anchors == NULL)
-        return FALSE;
-    }
+  work->own_anchors = ps_source_own_anchors_sync (run->source, query, people, candidates,
+                                                  run->cancellable, error);
+  if (work->own_anchors == NULL)
+    return FALSE;
 
   ctx->adopt = TRUE;
-  ctx->own_domains = work->own_domains;
   ctx->own_anchors = work->own_anchors;
   ctx->foreign_ids = work->foreign_ids;
   return TRUE;
@@ -1261,9 +718,11 @@ plan_one (Run             *run,
   g_autoptr(GHashTable) links = NULL;
   MappingWork *work = g_new0 (MappingWork, 1);
   PsPlanContext ctx = { 0 };
+  g_auto(Query) query = { 0 };
   PsMapping *m;
 
   work->mapping = ps_mapping_copy (original);
+  query_init (&query, run, original);
   m = work->mapping;
 
   if (m->kind == PS_MAPPING_COLLECTION && !prepare_collection (run, work, &error))
@@ -1273,7 +732,7 @@ plan_one (Run             *run,
   if (links == NULL)
     return fail_work (run, work, error);
 
-  if (!check_attributes_known (run, original, &error))
+  if (!ps_source_check_attributes_sync (run->source, &query.query, run->cancellable, &error))
     return fail_work (run, work, error);
 
   log_line (run, PS_LOG_INFO, m->name, _("Reading the members of %s"),
@@ -1281,9 +740,11 @@ plan_one (Run             *run,
   if (delta_allowed (run, m, links))
     {
       g_autoptr(PsWatermark) mark = ps_state_get_watermark (run->state, m->name);
+      g_autoptr(GHashTable) known = known_from_links (links);
 
-      if (mark != NULL && mark->invocation_id != NULL && mark->usn > 0)
-        people = read_people_changed (run, m, links, mark, &work->new_mark, &error);
+      if (mark != NULL && mark->token != NULL)
+        people = ps_source_read_changes_sync (run->source, &query.query, mark->token, known,
+                                              &work->new_mark, run->cancellable, &error);
       if (people == NULL && error != NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return fail_work (run, work, error);
       if (people == NULL && error != NULL)
@@ -1297,14 +758,12 @@ plan_one (Run             *run,
     {
       g_autoptr(GError) mark_error = NULL;
 
-      /* Read the watermark before the search, so that nothing changed during
-       * the read is missed next time. OpenLDAP has none: full reads only. */
-      g_clear_pointer (&work->new_mark, ps_directory_watermark_free);
-      work->new_mark = ps_directory_read_watermark_sync (run->directory, run->cancellable, &mark_error);
-      people = read_people (run, m, &error);
+      /* Read the watermark before the read, so that nothing changed during
+       * it is missed next time. A source without one: full reads only. */
+      g_clear_pointer (&work->new_mark, g_free);
+      work->new_mark = ps_source_read_watermark_sync (run->source, run->cancellable, &mark_error);
+      people = ps_source_read_people_sync (run->source, &query.query, NULL, run->cancellable, &error);
     }
-  if (people != NULL && !restrict_to_scope (run, m, people, &error))
-    g_clear_pointer (&people, g_ptr_array_unref);
   ctx.source_complete = people != NULL;
   if (people == NULL)
     {
@@ -1378,7 +837,7 @@ plan_one (Run             *run,
                 ngettext ("Read %u item from Asset Panda", "Read %u items from Asset Panda",
                           items->len), items->len);
       if (m->kind == PS_MAPPING_COLLECTION
-          && !prepare_adoption (run, work, original, people, items, links, &ctx, &error))
+          && !prepare_adoption (run, work, original, &query.query, people, items, links, &ctx, &error))
         {
           g_prefix_error (&error, _("The directory could not tell which records are its own: "));
           return fail_work (run, work, error);
@@ -1746,16 +1205,10 @@ apply_one (Run         *run,
     {
       /* Commit the watermark only now that the writes succeeded. */
       g_autoptr(PsWatermark) old = ps_state_get_watermark (run->state, r->name);
-      PsWatermark mark = { NULL, NULL, NULL, 0, 0 };
+      PsWatermark mark = { NULL, 0 };
 
       mark.full_at = work->delta && old != NULL ? old->full_at : g_get_real_time () / G_USEC_PER_SEC;
-      if (work->new_mark != NULL)
-        {
-          mark.dc = work->new_mark->server;
-          mark.service = work->new_mark->service_name;
-          mark.invocation_id = work->new_mark->invocation_id;
-          mark.usn = (gint64) work->new_mark->usn;
-        }
+      mark.token = work->new_mark;
       ps_state_set_watermark (run->state, r->name, &mark, NULL);
     }
   r->status = g_strdup (r->failed > 0 ? "failed" : "succeeded");
@@ -1823,14 +1276,13 @@ connect_both (Run     *run,
   PsProfile *profile = run->engine->profile;
 
   log_line (run, PS_LOG_INFO, NULL, _("Connecting to the directory"));
-  run->directory = ps_directory_new_for_profile (profile, run->cancellable, error);
-  if (run->directory == NULL || !ps_directory_connect_sync (run->directory, run->cancellable, error))
+  run->source = ps_source_new_for_profile (profile, run->cancellable, error);
+  if (run->source == NULL || !ps_source_connect_sync (run->source, run->cancellable, error))
     {
       g_prefix_error (error, _("The directory cannot be read: "));
       return FALSE;
     }
-  log_line (run, PS_LOG_INFO, NULL, _("Connected to %s"),
-            ps_directory_get_connected_uri (run->directory));
+  log_line (run, PS_LOG_INFO, NULL, _("Connected to %s"), ps_source_get_location (run->source));
   run->target = ps_target_new_for_profile (profile, run->cancellable, error);
   if (run->target == NULL)
     {
@@ -2112,14 +1564,12 @@ ps_engine_run_sync (PsEngine             *self,
     }
   result = run_locked (&run, error);
 
-  if (run.directory != NULL)
-    ps_directory_close (run.directory);
-  g_clear_object (&run.directory);
+  if (run.source != NULL)
+    ps_source_close (run.source);
+  g_clear_object (&run.source);
   g_clear_object (&run.target);
   g_clear_object (&run.state);
   g_hash_table_unref (run.claimed);
-  g_clear_pointer (&run.domain_sids, g_hash_table_unref);
-  g_clear_pointer (&run.schema, g_hash_table_unref);
   close (fd);
   return result;
 }
@@ -2133,12 +1583,12 @@ ps_engine_count_scope_sync (PsEngine        *self,
                             GCancellable    *cancellable,
                             GError         **error)
 {
-  g_autoptr(PsDirectory) directory = NULL;
+  g_autoptr(PsSource) source = NULL;
   g_autoptr(GPtrArray) people = NULL;
   g_autofree char *reason = NULL;
+  g_auto(Query) query = { 0 };
   PsSyncOptions defaults = { 0 };
   Run run = { 0 };
-  gboolean ok = FALSE;
   guint n_enabled = 0;
 
   g_return_val_if_fail (PS_IS_ENGINE (self), FALSE);
@@ -2154,33 +1604,27 @@ ps_engine_count_scope_sync (PsEngine        *self,
           return FALSE;
         }
     }
-  directory = ps_directory_new_for_profile (self->profile, cancellable, error);
-  if (directory == NULL || !ps_directory_connect_sync (directory, cancellable, error))
+  source = ps_source_new_for_profile (self->profile, cancellable, error);
+  if (source == NULL || !ps_source_connect_sync (source, cancellable, error))
     return FALSE;
 
   run.engine = self;
   run.options = &defaults;
   run.cancellable = cancellable;
-  run.directory = directory;
-  if (check_attributes_known (&run, mapping, error))
-    {
-      people = read_people (&run, mapping, error);
-      if (people != NULL && members != NULL)
-        *members = people->len;
-      if (people != NULL && restrict_to_scope (&run, mapping, people, error))
-        {
-          for (guint i = 0; i < people->len; i++)
-            n_enabled += ((PsPerson *) g_ptr_array_index (people, i))->enabled ? 1 : 0;
-          if (in_scope != NULL)
-            *in_scope = people->len;
-          if (enabled != NULL)
-            *enabled = n_enabled;
-          ok = TRUE;
-        }
-    }
-  g_clear_pointer (&run.schema, g_hash_table_unref);
-  ps_directory_close (directory);
-  return ok;
+  run.source = source;
+  query_init (&query, &run, mapping);
+  if (ps_source_check_attributes_sync (source, &query.query, cancellable, error))
+    people = ps_source_read_people_sync (source, &query.query, members, cancellable, error);
+  ps_source_close (source);
+  if (people == NULL)
+    return FALSE;
+  for (guint i = 0; i < people->len; i++)
+    n_enabled += ((PsPerson *) g_ptr_array_index (people, i))->enabled ? 1 : 0;
+  if (in_scope != NULL)
+    *in_scope = people->len;
+  if (enabled != NULL)
+    *enabled = n_enabled;
+  return TRUE;
 }
 
 gboolean

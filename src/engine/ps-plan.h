@@ -9,28 +9,10 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ps-person.h"
 #include "ps-profile.h"
 
 G_BEGIN_DECLS
-
-/* A person as the directory describes them (one per member of the group). */
-typedef struct {
-  char       *anchor;         /* kept locally: objectGUID (users) or the unique identifier */
-  char       *remote_anchor;  /* written into Asset Panda: objectSid or the unique identifier */
-  char       *dn;
-  char       *name;           /* for people reading the log */
-  gboolean    enabled;        /* not disabled (UAC 0x2) and not expired */
-  gboolean    unchanged;      /* a delta read did not read them: nothing changed since */
-  GPtrArray  *values;         /* pairs: interned lower-case attribute name, value;
-                                 a list, not a hash table: a person has a handful,
-                                 and a directory has 100,000 people */
-} PsPerson;
-
-PsPerson   *ps_person_new       (const char *anchor, const char *dn);
-void        ps_person_free      (PsPerson *person);
-void        ps_person_set_value (PsPerson *person, const char *attribute, const char *value);
-const char *ps_person_get_value (const PsPerson *person, const char *attribute);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsPerson, ps_person_free)
 
 /* A user or a record as Asset Panda has it. */
 typedef struct {
@@ -147,8 +129,8 @@ typedef struct {
   /* Adoption (collections, full plans only): a record that carries an
    * anchor of this directory is managed whether or not a link says so. */
   gboolean    adopt;
-  GHashTable *own_domains;          /* domain SIDs of this directory ("S-1-5-21-a-b-c") */
-  GHashTable *own_anchors;          /* other anchors found in this directory, lower-case */
+  GHashTable *own_anchors;          /* anchors of unlinked items that belong to this source,
+                                       lower-case (ps_source_own_anchors_sync ()) */
   GHashTable *foreign_ids;          /* item ids linked by another mapping of the profile */
 } PsPlanContext;
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
-#include "ps-directory-lookup.h"
 #include "ps-ldap-syntax.h"
 #include "ps-plan.h"
 #include "ps-state.h"
@@ -92,20 +91,18 @@ adoption_note (const Planner *p,
                const PsItem  *item)
 {
   const PsPlanContext *c = p->context;
-  g_autofree char *domain = NULL;
   g_autofree char *lower = NULL;
 
-  if (!c->adopt || is_empty (item->anchor))
+  if (!c->adopt || is_empty (item->anchor) || c->own_anchors == NULL)
     return NULL;
   if (c->foreign_ids != NULL && g_hash_table_contains (c->foreign_ids, item->id))
     return NULL;
-  domain = ps_directory_sid_domain (item->anchor);
-  if (domain != NULL)
-    return c->own_domains != NULL && g_hash_table_contains (c->own_domains, domain)
-           ? _("taken over (carries this domain’s SID)") : NULL;
   lower = g_utf8_strdown (item->anchor, -1);
-  return c->own_anchors != NULL && g_hash_table_contains (c->own_anchors, lower)
-         ? _("taken over (its identifier is found in this directory)") : NULL;
+  if (!g_hash_table_contains (c->own_anchors, lower))
+    return NULL;
+  return g_str_has_prefix (item->anchor, "S-1-5-21-")
+         ? _("taken over (carries this domain’s SID)")
+         : _("taken over (its identifier is found in this directory)");
 }
 
 static gboolean

@@ -12,7 +12,7 @@
 #include "ps-engine-error.h"
 #include "ps-state.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct _PsState
 {
@@ -36,7 +36,7 @@ static const char schema_sql[] =
   "  created_at INTEGER NOT NULL, PRIMARY KEY (mapping, anchor));"
   "CREATE TABLE IF NOT EXISTS watermarks ("
   "  mapping TEXT PRIMARY KEY, dc TEXT, service TEXT, invocation_id TEXT, usn INTEGER,"
-  "  full_at INTEGER);"
+  "  full_at INTEGER, token TEXT);"
   "CREATE TABLE IF NOT EXISTS source_counts (mapping TEXT PRIMARY KEY, count INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS runs ("
   "  id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER,"
@@ -201,9 +201,7 @@ ps_watermark_free (PsWatermark *mark)
 {
   if (mark == NULL)
     return;
-  g_free (mark->dc);
-  g_free (mark->service);
-  g_free (mark->invocation_id);
+  g_free (mark->token);
   g_free (mark);
 }
 
@@ -302,8 +300,14 @@ ps_state_open (const char  *path,
     }
   /* Only a new (or older) file is written to on open: readers such as the
    * History page never wait on a running sync for this. */
+  /* Version 1 kept Active Directory's watermark in columns of its own;
+   * version 2 keeps any source's as an opaque token. An old row has no
+   * token, which makes the next run a full read. */
+  if (version == 1 && !exec (self, "ALTER TABLE watermarks ADD COLUMN token TEXT;", error))
+    return NULL;
   if (version < SCHEMA_VERSION
-      && (!exec (self, schema_sql, error) || !exec (self, "PRAGMA user_version = 1", error)))
+      && (!exec (self, schema_sql, error)
+          || !exec (self, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -484,7 +488,7 @@ ps_state_get_watermark (PsState    *self,
                         const char *mapping)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self,
-      "SELECT dc, service, invocation_id, usn, full_at FROM watermarks WHERE mapping = ?", NULL);
+      "SELECT token, full_at FROM watermarks WHERE mapping = ?", NULL);
   PsWatermark *mark;
 
   if (stmt == NULL)
@@ -493,11 +497,8 @@ ps_state_get_watermark (PsState    *self,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
   mark = g_new0 (PsWatermark, 1);
-  mark->dc = column_dup (stmt, 0);
-  mark->service = column_dup (stmt, 1);
-  mark->invocation_id = column_dup (stmt, 2);
-  mark->usn = sqlite3_column_int64 (stmt, 3);
-  mark->full_at = sqlite3_column_int64 (stmt, 4);
+  mark->token = column_dup (stmt, 0);
+  mark->full_at = sqlite3_column_int64 (stmt, 1);
   return mark;
 }
 
@@ -508,17 +509,13 @@ ps_state_set_watermark (PsState            *self,
                         GError            **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self,
-      "INSERT OR REPLACE INTO watermarks (mapping, dc, service, invocation_id, usn, full_at)"
-      " VALUES (?, ?, ?, ?, ?, ?)", error);
+      "INSERT OR REPLACE INTO watermarks (mapping, token, full_at) VALUES (?, ?, ?)", error);
 
   if (stmt == NULL)
     return FALSE;
   bind_text (stmt, 1, mapping);
-  bind_text (stmt, 2, mark->dc);
-  bind_text (stmt, 3, mark->service);
-  bind_text (stmt, 4, mark->invocation_id);
-  sqlite3_bind_int64 (stmt, 5, mark->usn);
-  sqlite3_bind_int64 (stmt, 6, mark->full_at);
+  bind_text (stmt, 2, mark->token);
+  sqlite3_bind_int64 (stmt, 3, mark->full_at);
   return step_done (self, stmt, error);
 }
 

@@ -34,10 +34,7 @@ void    ps_link_free (PsLink *link);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsLink, ps_link_free)
 
 typedef struct {
-  char   *dc;             /* dnsHostName of the DC that was read */
-  char   *service;        /* its dsServiceName (NTDS Settings DN) */
-  char   *invocation_id;
-  gint64  usn;            /* highestCommittedUSN read before the search */
+  char   *token;          /* the source's own watermark (opaque), or NULL */
   gint64  full_at;        /* unix time of the last full read */
 } PsWatermark;
 

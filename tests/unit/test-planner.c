@@ -49,6 +49,7 @@ fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
   ps_mapping_free (f->mapping);
+  g_clear_pointer (&f->context.own_anchors, g_hash_table_unref);
   g_ptr_array_unref (f->people);
   g_ptr_array_unref (f->items);
   g_hash_table_unref (f->links);
@@ -564,25 +565,28 @@ add_foreign_record (Fixture    *f,
   return item;
 }
 
+/* As the source would answer: the anchors of domain S-1-5-21-1 are its own. */
 static void
 adopt_set_up (Fixture *f)
 {
   f->context.adopt = TRUE;
-  f->context.own_domains = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_add (f->context.own_domains, (gpointer) "S-1-5-21-1");
+  f->context.own_anchors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < f->items->len; i++)
+    {
+      PsItem *item = g_ptr_array_index (f->items, i);
+      if (item->anchor != NULL && g_str_has_prefix (item->anchor, "S-1-5-21-1-"))
+        g_hash_table_add (f->context.own_anchors, g_ascii_strdown (item->anchor, -1));
+    }
 }
 
 static void
 test_adoption_same_domain (Fixture *f, gconstpointer data)
 {
   g_autoptr(PsMappingPlan) p = NULL;
-  g_autoptr(GHashTable) domains = NULL;
   PsPerson *ada = add_person (f, "1", "Ada", "Lovelace", TRUE);
   PsPerson *off = add_person (f, "2", "Off", "Line", FALSE);
   PsAction *a;
 
-  adopt_set_up (f);
-  domains = f->context.own_domains;
   /* in scope, left as the old integration wrote it (no first name yet) */
   add_foreign_record (f, "r1", ada->remote_anchor, "Active");
   /* in scope but disabled */
@@ -595,6 +599,7 @@ test_adoption_same_domain (Fixture *f, gconstpointer data)
   /* already inactive: nothing to write */
   add_foreign_record (f, "r6", "S-1-5-21-1-6", "Inactive");
 
+  adopt_set_up (f);
   p = plan (f);
   g_assert_cmpint (p->status, ==, PS_MAPPING_PLAN_READY);
   a = find_action (p, ada->anchor);
@@ -619,19 +624,15 @@ test_adoption_same_domain (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_CREATE), ==, 0);
   /* r1, r2, r3, r4 are managed now (r5 is None, r6 inactive) */
   g_assert_cmpuint (p->managed_count, ==, 4);
-  f->context.own_domains = NULL;
 }
 
 static void
 test_adoption_other_domain_untouched (Fixture *f, gconstpointer data)
 {
   g_autoptr(PsMappingPlan) p = NULL;
-  g_autoptr(GHashTable) domains = NULL;
   g_autoptr(GHashTable) foreign = g_hash_table_new (g_str_hash, g_str_equal);
   PsPerson *ada = add_person (f, "1", "Ada", "Lovelace", TRUE);
 
-  adopt_set_up (f);
-  domains = f->context.own_domains;
   add_item_for (f, ada, "r1", TRUE);
   /* another forest's person, and a record another mapping manages */
   add_foreign_record (f, "r7", "S-1-5-21-9-7", "Active");
@@ -642,6 +643,7 @@ test_adoption_other_domain_untouched (Fixture *f, gconstpointer data)
    * not found in this directory */
   add_foreign_record (f, "r9", "E1234", "Active");
 
+  adopt_set_up (f);
   p = plan (f);
   g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 0);
   g_assert_null (find_action (p, "S-1-5-21-9-7"));
@@ -649,8 +651,7 @@ test_adoption_other_domain_untouched (Fixture *f, gconstpointer data)
   g_assert_null (find_action (p, "E1234"));
 
   /* the same record once the directory says it has E1234 */
-  f->context.own_anchors = g_hash_table_new (g_str_hash, g_str_equal);
-  g_hash_table_add (f->context.own_anchors, (gpointer) "e1234");
+  g_hash_table_add (f->context.own_anchors, g_strdup ("e1234"));
   {
     g_autoptr(PsMappingPlan) again = plan (f);
     PsAction *a = find_action (again, "E1234");
@@ -658,20 +659,14 @@ test_adoption_other_domain_untouched (Fixture *f, gconstpointer data)
     g_assert_cmpint (a->kind, ==, PS_ACTION_DEACTIVATE);
     g_assert_nonnull (strstr (a->reason, "identifier is found in this directory"));
   }
-  g_hash_table_unref (f->context.own_anchors);
-  f->context.own_anchors = NULL;
   f->context.foreign_ids = NULL;
-  f->context.own_domains = NULL;
 }
 
 static void
 test_adoption_threshold_and_guards (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) domains = NULL;
   char sid[64];
 
-  adopt_set_up (f);
-  domains = f->context.own_domains;
   for (guint i = 0; i < 10; i++)
     {
       g_autofree char *id = g_strdup_printf ("%u", i);
@@ -691,6 +686,7 @@ test_adoption_threshold_and_guards (Fixture *f, gconstpointer data)
       g_snprintf (sid, sizeof sid, "S-1-5-21-1-%u", i);
       add_foreign_record (f, rid, sid, "Active");
     }
+  adopt_set_up (f);
   {
     g_autoptr(PsMappingPlan) p = plan (f);
     g_assert_cmpuint (p->managed_count, ==, 50);
@@ -713,7 +709,6 @@ test_adoption_threshold_and_guards (Fixture *f, gconstpointer data)
     g_autoptr(PsMappingPlan) p = plan (f);
     g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_DEACTIVATE), ==, 0);
   }
-  f->context.own_domains = NULL;
 }
 
 int

@@ -6,6 +6,7 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "ps-engine-error.h"
 #include "ps-state.h"
@@ -85,8 +86,7 @@ test_intents_and_watermarks (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) intents = NULL;
   g_autoptr(PsWatermark) mark = NULL;
-  PsWatermark set = { (char *) "dc1.lab.example.com", (char *) "CN=NTDS Settings,CN=DC1",
-                      (char *) "inv-1", 4242, 1700000000 };
+  PsWatermark set = { (char *) "{\"usn\":4242,\"invocationId\":\"inv-1\"}", 1700000000 };
 
   g_assert_true (ps_state_add_intent (state, "M", "guid-9", "create", &error));
   intents = ps_state_load_intents (state, "M", &error);
@@ -99,9 +99,8 @@ test_intents_and_watermarks (void)
   g_assert_null (ps_state_get_watermark (state, "M"));
   g_assert_true (ps_state_set_watermark (state, "M", &set, &error));
   mark = ps_state_get_watermark (state, "M");
-  g_assert_cmpstr (mark->invocation_id, ==, "inv-1");
-  g_assert_cmpstr (mark->service, ==, "CN=NTDS Settings,CN=DC1");
-  g_assert_cmpint (mark->usn, ==, 4242);
+  g_assert_cmpstr (mark->token, ==, "{\"usn\":4242,\"invocationId\":\"inv-1\"}");
+  g_assert_cmpint (mark->full_at, ==, 1700000000);
   g_assert_true (ps_state_clear_watermark (state, "M", &error));
   g_assert_null (ps_state_get_watermark (state, "M"));
 
@@ -109,6 +108,49 @@ test_intents_and_watermarks (void)
   g_assert_true (ps_state_set_source_count (state, "M", 812, &error));
   g_assert_cmpint (ps_state_get_source_count (state, "M"), ==, 812);
   g_assert_no_error (error);
+}
+
+/* A state file of schema 1 (Active Directory's watermark in columns of its
+ * own) opens, keeps its links, and its old watermark reads as "none", so
+ * the next run is a full read. */
+static void
+test_schema_1_upgrade (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_state_dir (), "old.db", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(PsState) state = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) links = NULL;
+  g_autoptr(PsWatermark) mark = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+      "CREATE TABLE links (mapping TEXT NOT NULL, anchor TEXT NOT NULL, target_id TEXT NOT NULL,"
+      " values_hash TEXT, dn TEXT, active INTEGER NOT NULL DEFAULT 1, updated_at INTEGER NOT NULL,"
+      " PRIMARY KEY (mapping, anchor));"
+      "CREATE TABLE watermarks (mapping TEXT PRIMARY KEY, dc TEXT, service TEXT, invocation_id TEXT,"
+      " usn INTEGER, full_at INTEGER);"
+      "INSERT INTO links VALUES ('M', 'guid-1', 'obj-1', 'h', 'cn=a', 1, 0);"
+      "INSERT INTO watermarks VALUES ('M', 'dc1', 'CN=NTDS', 'inv-1', 4242, 1700000000);"
+      "PRAGMA user_version = 1;", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  state = ps_state_open (path, &error);
+  g_assert_no_error (error);
+  links = ps_state_load_links (state, "M", &error);
+  g_assert_cmpuint (g_hash_table_size (links), ==, 1);
+  mark = ps_state_get_watermark (state, "M");
+  g_assert_null (mark->token);
+  g_assert_cmpint (mark->full_at, ==, 1700000000);
+  g_clear_pointer (&mark, ps_watermark_free);
+  {
+    PsWatermark set = { (char *) "t", 1 };
+    g_assert_true (ps_state_set_watermark (state, "M", &set, &error));
+    mark = ps_state_get_watermark (state, "M");
+    g_assert_cmpstr (mark->token, ==, "t");
+  }
 }
 
 static void
@@ -210,6 +252,7 @@ main (int    argc,
   g_test_add_func ("/state/links", test_links);
   g_test_add_func ("/state/transaction-rollback", test_transaction_rollback);
   g_test_add_func ("/state/intents-and-watermarks", test_intents_and_watermarks);
+  g_test_add_func ("/state/schema-1-upgrade", test_schema_1_upgrade);
   g_test_add_func ("/state/runs", test_runs);
   g_test_add_func ("/state/unopenable", test_unopenable);
   g_test_add_func ("/state/corrupt-file", test_corrupt_file);

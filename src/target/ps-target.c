@@ -582,15 +582,13 @@ id_is_empty (const char *id)
 
 /* A request for a record or user without an id would name no record, or
  * a different endpoint ("/objects/" is the create path): it is never sent.
- * @what names the operation in the message. */
+ * @what is the sentence that says which request. */
 static GError *
 empty_id_error (const char *what)
 {
-  return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG,
-                      /* Translators: %s is e.g. "update a record" */
-                      _("Cannot %s without an id: nothing was sent to Asset Panda. The sync "
-                        "state may be damaged; run a full sync (sync --full), and report the "
-                        "problem if it happens again."), what);
+  return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG, "%s %s", what,
+                      _("Nothing was sent to Asset Panda. The sync state may be damaged: run a "
+                        "full sync (sync --full), and report the problem if it happens again."));
 }
 
 static gboolean
@@ -945,7 +943,7 @@ ps_target_search_records_sync (PsTarget             *self,
     return NULL;
   if (query == NULL)
     query = empty = ps_target_query_new ();
-  if (!check_ids (query->ids, _("search records by id"), error))
+  if (!check_ids (query->ids, _("A search for records by id was given an empty id."), error))
     return NULL;
   return PS_TARGET_GET_CLASS (self)->search_records (self, account, module, collection, query,
                                                       cancellable, error);
@@ -1016,7 +1014,7 @@ ps_target_write_records_sync (PsTarget      *self,
         {
           w->done = FALSE;
           g_clear_error (&w->error);
-          w->error = empty_id_error (_("update a record"));
+          w->error = empty_id_error (_("An update was given a record without an id."));
           continue;
         }
       g_ptr_array_add (valid, w);
@@ -1107,7 +1105,8 @@ ps_target_archive_records_sync (PsTarget      *self,
   g_return_val_if_fail (collection != NULL && ids != NULL, FALSE);
   if (ids->len == 0)
     return TRUE;
-  if (!check_ids (ids, archive ? _("archive a record") : _("unarchive a record"), error))
+  if (!check_ids (ids, archive ? _("Archiving was given a record without an id.")
+                                 : _("Unarchiving was given a record without an id."), error))
     return FALSE;
   return PS_TARGET_GET_CLASS (self)->archive_records (self, account, module, collection, ids,
                                                        archive, cancellable, error);
@@ -1182,7 +1181,7 @@ ps_target_set_user_role_sync (PsTarget      *self,
   g_return_val_if_fail (role_id != NULL, FALSE);
   if (id_is_empty (user_id))
     {
-      g_propagate_error (error, empty_id_error (_("change a user’s role")));
+      g_propagate_error (error, empty_id_error (_("A change of role was given a user without an id.")));
       return FALSE;
     }
   if (!ps_target_check_scope (self, account, module, NULL, error))
@@ -1203,8 +1202,8 @@ ps_target_set_user_active_sync (PsTarget      *self,
   RETURN_IF_BAD (self, FALSE);
   if (id_is_empty (user_id))
     {
-      g_propagate_error (error, empty_id_error (active ? _("reactivate a user")
-                                                       : _("deactivate a user")));
+      g_propagate_error (error, empty_id_error (active ? _("A reactivation was given a user without an id.")
+                                                       : _("A deactivation was given a user without an id.")));
       return FALSE;
     }
   if (!ps_target_check_scope (self, account, module, NULL, error))

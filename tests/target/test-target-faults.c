@@ -791,8 +791,8 @@ test_empty_id (void)
   records = ps_target_search_records_sync (classic, NULL, NULL, EMU_CLASSIC_EMPLOYEES, query, NULL, &error);
   g_assert_null (records);
   g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
-  g_assert_nonnull (strstr (error->message, "Cannot search records by id without an id: nothing was "
-                                            "sent to Asset Panda"));
+  g_assert_nonnull (strstr (error->message, "A search for records by id was given an empty id. "
+                                            "Nothing was sent to Asset Panda."));
   g_clear_error (&error);
   records = ps_target_search_records_sync (pro, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, EMU_PRO_EMPLOYEES,
                                            query, NULL, &error);
@@ -809,7 +809,7 @@ test_empty_id (void)
   g_assert_no_error (error);
   g_assert_false (w->done);
   g_assert_error (w->error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
-  g_assert_nonnull (strstr (w->error->message, "Cannot update a record without an id"));
+  g_assert_nonnull (strstr (w->error->message, "An update was given a record without an id."));
 
   g_ptr_array_add (ids, (gpointer) "");
   g_assert_false (ps_target_archive_records_sync (classic, NULL, NULL, EMU_CLASSIC_EMPLOYEES, ids, TRUE,
@@ -818,7 +818,7 @@ test_empty_id (void)
   g_clear_error (&error);
   g_assert_false (ps_target_set_user_active_sync (classic, NULL, NULL, "", FALSE, NULL, &error));
   g_assert_error (error, PS_TARGET_ERROR, PS_TARGET_ERROR_CONFIG);
-  g_assert_nonnull (strstr (error->message, "Cannot deactivate a user without an id"));
+  g_assert_nonnull (strstr (error->message, "A deactivation was given a user without an id."));
   g_clear_error (&error);
   g_assert_false (ps_target_set_user_active_sync (pro, EMU_PRO_ACCOUNT, EMU_PRO_MODULE, NULL, TRUE,
                                                   NULL, &error));

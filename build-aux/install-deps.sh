@@ -14,7 +14,7 @@ PACKAGES=(
   # build
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libglib2.0-dev-bin libgtk-3-dev libsoup-3.0-dev libjson-glib-dev
-  libldap-dev libsecret-1-dev libsqlite3-dev libayatana-appindicator3-dev
+  libldap-dev libsecret-1-dev libsqlite3-dev libayatana-appindicator3-dev libgnutls28-dev
   # data-file validation
   desktop-file-utils appstream
   # directory servers for the demo and the tests

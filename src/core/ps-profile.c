@@ -17,6 +17,7 @@
 #define G_PROFILE     "Profile"
 #define G_TARGET      "AssetPanda"
 #define G_DIRECTORY   "Directory"
+#define G_ENTRA       "EntraID"
 #define G_SCHEDULE    "Schedule"
 #define PREFIX_USERS  "UserMapping "
 #define PREFIX_COLL   "CollectionMapping "
@@ -35,6 +36,8 @@ struct _PsProfile
 
   PsTargetConfig     target;
   PsDirectoryConfig  directory;
+  PsSourceKind       source_kind;
+  PsEntraIdConfig    entra;
   PsSchedule         schedule;
   GPtrArray         *mappings;    /* of PsMapping* */
 };
@@ -56,6 +59,8 @@ static const char *const directory_keys[] = { "URIs", "Domain", "TLS", "CAFile",
                                               "AllowUntrustedCertificate", "AllowPlaintextBind",
                                               "BindDN", "BaseDN", "PageSize", "Timeout",
                                               "NestedGroups", "Kind", NULL };
+static const char *const entra_keys[] = { "Tenant", "ClientId", "LoginURL", "GraphURL", "CAFile",
+                                          "CertificateFile", "PageSize", "Timeout", NULL };
 static const char *const schedule_keys[] = { "Enabled", "StartTime", "Interval", "EveryHours",
                                              "FullReconciliationHours", NULL };
 static const char *const mapping_keys[] = { "Enabled", "Account", "Module", "Group", "GroupName",
@@ -110,6 +115,17 @@ clear_directory (PsDirectoryConfig *d)
 }
 
 static void
+clear_entra (PsEntraIdConfig *e)
+{
+  g_clear_pointer (&e->tenant, g_free);
+  g_clear_pointer (&e->client_id, g_free);
+  g_clear_pointer (&e->login_url, g_free);
+  g_clear_pointer (&e->graph_url, g_free);
+  g_clear_pointer (&e->ca_file, g_free);
+  g_clear_pointer (&e->certificate_file, g_free);
+}
+
+static void
 set_defaults (PsProfile *self)
 {
   self->target.url = g_strdup ("https://api.assetpanda.com");
@@ -124,6 +140,10 @@ set_defaults (PsProfile *self)
   self->directory.timeout = 30;
   self->directory.nested = PS_NESTED_CLIENT;
   self->directory.kind = PS_SERVER_KIND_AUTO;
+
+  self->source_kind = PS_SOURCE_KIND_ACTIVE_DIRECTORY;
+  self->entra.page_size = 999;
+  self->entra.timeout = 60;
 
   self->schedule.enabled = FALSE;
   self->schedule.interval = PS_INTERVAL_DAILY;
@@ -578,6 +598,27 @@ parse_keyfile (PsProfile   *self,
       return FALSE;
   }
 
+  if (g_key_file_has_group (kf, G_ENTRA))
+    {
+      Reader r = { kf, G_ENTRA, error, FALSE };
+      PsEntraIdConfig *e = &self->entra;
+
+      if (g_key_file_has_group (kf, G_DIRECTORY))
+        reader_fail (&r, "Tenant", _("a profile reads one identity source: remove the [Directory] "
+                                     "section, or this one"));
+      self->source_kind = PS_SOURCE_KIND_ENTRA_ID;
+      e->tenant = reader_string (&r, "Tenant", NULL);
+      e->client_id = reader_string (&r, "ClientId", NULL);
+      e->login_url = reader_string (&r, "LoginURL", NULL);
+      e->graph_url = reader_string (&r, "GraphURL", NULL);
+      e->ca_file = reader_string (&r, "CAFile", NULL);
+      e->certificate_file = reader_string (&r, "CertificateFile", NULL);
+      e->page_size = reader_uint (&r, "PageSize", e->page_size, 1, 999);
+      e->timeout = reader_uint (&r, "Timeout", e->timeout, 1, 3600);
+      if (r.failed)
+        return FALSE;
+    }
+
   {
     Reader r = { kf, G_SCHEDULE, error, FALSE };
     PsSchedule *s = &self->schedule;
@@ -851,25 +892,43 @@ ps_profile_to_data (PsProfile *self,
   g_key_file_set_integer (kf, G_TARGET, "RateCalls", t->rate_calls);
   g_key_file_set_integer (kf, G_TARGET, "RateWindow", t->rate_window);
 
-  if (d->uris != NULL && d->uris[0] != NULL)
-    g_key_file_set_string_list (kf, G_DIRECTORY, "URIs", (const char *const *) d->uris,
-                                g_strv_length (d->uris));
+  if (self->source_kind == PS_SOURCE_KIND_ENTRA_ID)
+    {
+      PsEntraIdConfig *e = &self->entra;
+
+      g_key_file_remove_group (kf, G_DIRECTORY, NULL);
+      set_or_remove (kf, G_ENTRA, "Tenant", e->tenant);
+      set_or_remove (kf, G_ENTRA, "ClientId", e->client_id);
+      set_or_remove (kf, G_ENTRA, "LoginURL", e->login_url);
+      set_or_remove (kf, G_ENTRA, "GraphURL", e->graph_url);
+      set_or_remove (kf, G_ENTRA, "CAFile", e->ca_file);
+      set_or_remove (kf, G_ENTRA, "CertificateFile", e->certificate_file);
+      g_key_file_set_integer (kf, G_ENTRA, "PageSize", e->page_size);
+      g_key_file_set_integer (kf, G_ENTRA, "Timeout", e->timeout);
+    }
   else
-    g_key_file_remove_key (kf, G_DIRECTORY, "URIs", NULL);
-  set_or_remove (kf, G_DIRECTORY, "Domain", d->domain);
-  g_key_file_set_string (kf, G_DIRECTORY, "TLS", tls_words[d->tls_mode]);
-  set_or_remove (kf, G_DIRECTORY, "CAFile", d->ca_file);
-  g_key_file_set_boolean (kf, G_DIRECTORY, "AllowUntrustedCertificate", d->allow_untrusted);
-  g_key_file_set_boolean (kf, G_DIRECTORY, "AllowPlaintextBind", d->allow_plaintext_bind);
-  set_or_remove (kf, G_DIRECTORY, "BindDN", d->bind_dn);
-  set_or_remove (kf, G_DIRECTORY, "BaseDN", d->base_dn);
-  g_key_file_set_integer (kf, G_DIRECTORY, "PageSize", d->page_size);
-  g_key_file_set_integer (kf, G_DIRECTORY, "Timeout", d->timeout);
-  g_key_file_set_string (kf, G_DIRECTORY, "NestedGroups", nested_words[d->nested]);
-  if (d->kind != PS_SERVER_KIND_AUTO)
-    g_key_file_set_string (kf, G_DIRECTORY, "Kind", kind_words[d->kind]);
-  else
-    g_key_file_remove_key (kf, G_DIRECTORY, "Kind", NULL);
+    {
+      g_key_file_remove_group (kf, G_ENTRA, NULL);
+      if (d->uris != NULL && d->uris[0] != NULL)
+        g_key_file_set_string_list (kf, G_DIRECTORY, "URIs", (const char *const *) d->uris,
+                                    g_strv_length (d->uris));
+      else
+        g_key_file_remove_key (kf, G_DIRECTORY, "URIs", NULL);
+      set_or_remove (kf, G_DIRECTORY, "Domain", d->domain);
+      g_key_file_set_string (kf, G_DIRECTORY, "TLS", tls_words[d->tls_mode]);
+      set_or_remove (kf, G_DIRECTORY, "CAFile", d->ca_file);
+      g_key_file_set_boolean (kf, G_DIRECTORY, "AllowUntrustedCertificate", d->allow_untrusted);
+      g_key_file_set_boolean (kf, G_DIRECTORY, "AllowPlaintextBind", d->allow_plaintext_bind);
+      set_or_remove (kf, G_DIRECTORY, "BindDN", d->bind_dn);
+      set_or_remove (kf, G_DIRECTORY, "BaseDN", d->base_dn);
+      g_key_file_set_integer (kf, G_DIRECTORY, "PageSize", d->page_size);
+      g_key_file_set_integer (kf, G_DIRECTORY, "Timeout", d->timeout);
+      g_key_file_set_string (kf, G_DIRECTORY, "NestedGroups", nested_words[d->nested]);
+      if (d->kind != PS_SERVER_KIND_AUTO)
+        g_key_file_set_string (kf, G_DIRECTORY, "Kind", kind_words[d->kind]);
+      else
+        g_key_file_remove_key (kf, G_DIRECTORY, "Kind", NULL);
+    }
 
   g_key_file_set_boolean (kf, G_SCHEDULE, "Enabled", s->enabled);
   if (s->start != NULL)
@@ -1050,6 +1109,37 @@ check_attribute (GPtrArray  *problems,
 }
 
 static void
+check_https (GPtrArray  *problems,
+             const char *key,
+             const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (url == NULL)
+    return;
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "https") != 0
+                      && g_strcmp0 (g_uri_get_scheme (uri), "http") != 0)
+      || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
+    problem (problems, G_ENTRA, key, _("“%s” is not an https:// URL"), url);
+}
+
+static void
+check_entra (GPtrArray             *problems,
+             const PsEntraIdConfig *e)
+{
+  if (e->tenant == NULL)
+    problem (problems, G_ENTRA, "Tenant",
+             _("give the tenant: its id (a GUID) or a verified domain such as contoso.onmicrosoft.com"));
+  else if (strchr (e->tenant, '/') != NULL || strchr (e->tenant, ' ') != NULL)
+    problem (problems, G_ENTRA, "Tenant", _("“%s” is neither a tenant id nor a domain name"), e->tenant);
+  if (e->client_id == NULL)
+    problem (problems, G_ENTRA, "ClientId", _("the application (client) ID of the app registration is missing"));
+  check_https (problems, "LoginURL", e->login_url);
+  check_https (problems, "GraphURL", e->graph_url);
+}
+
+static void
 check_mapping (GPtrArray       *problems,
                const PsMapping *m)
 {
@@ -1150,16 +1240,20 @@ ps_profile_validate (PsProfile  *self,
   if (self->target.client_id == NULL)
     problem (out, G_TARGET, "ClientId", _("the API client ID is missing"));
 
-  if ((d->uris == NULL || d->uris[0] == NULL) && d->domain == NULL)
+  if (self->source_kind == PS_SOURCE_KIND_ENTRA_ID)
+    check_entra (out, &self->entra);
+  else if ((d->uris == NULL || d->uris[0] == NULL) && d->domain == NULL)
     problem (out, G_DIRECTORY, "URIs",
              _("give the LDAP URL of a domain controller, or the domain name to find one"));
-  for (guint i = 0; d->uris != NULL && d->uris[i] != NULL; i++)
+  for (guint i = 0; self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY && d->uris != NULL
+                   && d->uris[i] != NULL; i++)
     check_ldap_uri (out, d, d->uris[i]);
-  if (d->base_dn == NULL)
+  if (self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY && d->base_dn == NULL)
     problem (out, G_DIRECTORY, "BaseDN", _("the base DN to search under is missing"));
-  if (d->bind_dn == NULL)
+  if (self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY && d->bind_dn == NULL)
     problem (out, G_DIRECTORY, "BindDN", _("the service account to bind as is missing"));
-  if (d->tls_mode == PS_TLS_MODE_NONE && !d->allow_plaintext_bind)
+  if (self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY
+      && d->tls_mode == PS_TLS_MODE_NONE && !d->allow_plaintext_bind)
     problem (out, G_DIRECTORY, "TLS",
              _("without TLS the bind password crosses the network in clear text; "
                "use ldaps or starttls, or set AllowPlaintextBind=true"));
@@ -1187,6 +1281,8 @@ ps_profile_validate (PsProfile  *self,
         check_unknown_keys (out, self->keyfile, groups[i], target_keys, FALSE);
       else if (g_str_equal (groups[i], G_DIRECTORY))
         check_unknown_keys (out, self->keyfile, groups[i], directory_keys, FALSE);
+      else if (g_str_equal (groups[i], G_ENTRA))
+        check_unknown_keys (out, self->keyfile, groups[i], entra_keys, FALSE);
       else if (g_str_equal (groups[i], G_SCHEDULE))
         check_unknown_keys (out, self->keyfile, groups[i], schedule_keys, FALSE);
       else if (g_str_has_prefix (groups[i], PREFIX_USERS) || g_str_has_prefix (groups[i], PREFIX_COLL))
@@ -1216,6 +1312,7 @@ ps_profile_finalize (GObject *object)
   g_key_file_free (self->keyfile);
   clear_target (&self->target);
   clear_directory (&self->directory);
+  clear_entra (&self->entra);
   g_clear_pointer (&self->schedule.start, g_date_time_unref);
   g_ptr_array_unref (self->mappings);
 
@@ -1323,6 +1420,34 @@ ps_profile_get_target (PsProfile *self)
 {
   g_return_val_if_fail (PS_IS_PROFILE (self), NULL);
   return &self->target;
+}
+
+PsSourceKind
+ps_profile_get_source_kind (PsProfile *self)
+{
+  g_return_val_if_fail (PS_IS_PROFILE (self), PS_SOURCE_KIND_ACTIVE_DIRECTORY);
+  return self->source_kind;
+}
+
+void
+ps_profile_set_source_kind (PsProfile    *self,
+                            PsSourceKind  kind)
+{
+  g_return_if_fail (PS_IS_PROFILE (self));
+  self->source_kind = kind;
+}
+
+PsEntraIdConfig *
+ps_profile_get_entra_id (PsProfile *self)
+{
+  g_return_val_if_fail (PS_IS_PROFILE (self), NULL);
+  return &self->entra;
+}
+
+const char *
+ps_source_kind_to_string (PsSourceKind kind)
+{
+  return kind == PS_SOURCE_KIND_ENTRA_ID ? "entra-id" : "active-directory";
 }
 
 PsDirectoryConfig *

@@ -88,6 +88,25 @@ typedef struct {
   PsServerKind kind;    /* overrides the rootDSE detection unless auto */
 } PsDirectoryConfig;
 
+/* Which identity source the profile reads: the section it has. */
+typedef enum {
+  PS_SOURCE_KIND_ACTIVE_DIRECTORY,  /* [Directory]: Active Directory or LDAP */
+  PS_SOURCE_KIND_ENTRA_ID,          /* [EntraID]: Microsoft Entra ID over Microsoft Graph */
+} PsSourceKind;
+
+/* [EntraID]: an app registration with application permissions
+ * User.Read.All and GroupMember.Read.All; its secret is in the keyring. */
+typedef struct {
+  char *tenant;         /* tenant id (GUID) or a verified domain */
+  char *client_id;      /* the application (client) id */
+  char *login_url;      /* NULL: https://login.microsoftonline.com (national clouds differ) */
+  char *graph_url;      /* NULL: https://graph.microsoft.com */
+  char *ca_file;        /* optional extra CA (a private emulator, a TLS proxy) */
+  char *certificate_file; /* optional: certificate credentials instead of the secret */
+  guint page_size;      /* 1–999 */
+  guint timeout;        /* seconds per request */
+} PsEntraIdConfig;
+
 typedef struct {
   gboolean enabled;
   GDateTime *start;     /* first run, local time */
@@ -163,6 +182,9 @@ char        *ps_profile_dup_state_path (PsProfile *self);
 
 PsTargetConfig    *ps_profile_get_target    (PsProfile *self);
 PsDirectoryConfig *ps_profile_get_directory (PsProfile *self);
+PsSourceKind       ps_profile_get_source_kind (PsProfile *self);
+void               ps_profile_set_source_kind (PsProfile *self, PsSourceKind kind);
+PsEntraIdConfig   *ps_profile_get_entra_id   (PsProfile *self);
 PsSchedule        *ps_profile_get_schedule  (PsProfile *self);
 GPtrArray         *ps_profile_get_mappings  (PsProfile *self);
 PsMapping         *ps_profile_find_mapping  (PsProfile *self, const char *name);
@@ -180,6 +202,7 @@ gboolean     ps_profile_name_is_valid (const char *name);
 const char  *ps_dialect_to_string     (PsDialect dialect);
 const char  *ps_tls_mode_to_string    (PsTlsMode mode);
 const char  *ps_nested_mode_to_string (PsNestedMode mode);
+const char  *ps_source_kind_to_string (PsSourceKind kind);
 const char  *ps_interval_to_string    (PsIntervalKind kind);
 const char  *ps_ownership_to_string   (PsOwnership ownership);
 gboolean     ps_ownership_from_string (const char *text, PsOwnership *out);

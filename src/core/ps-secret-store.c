@@ -19,10 +19,10 @@
 G_DEFINE_QUARK (ps-secret-error-quark, ps_secret_error)
 
 static const char *const kind_words[] = {
-  "api-client-secret", "api-password", "bind-password", NULL
+  "api-client-secret", "api-password", "bind-password", "entra-client-secret", NULL
 };
 static const char *const file_keys[] = {
-  "ApiClientSecret", "ApiPassword", "BindPassword", NULL
+  "ApiClientSecret", "ApiPassword", "BindPassword", "EntraClientSecret", NULL
 };
 
 /* Session-only secrets, for when no Secret Service is running. */
@@ -238,6 +238,8 @@ ps_secret_kind_describe (PsSecretKind kind)
       return _("Asset Panda password");
     case PS_SECRET_BIND_PASSWORD:
       return _("Active Directory password");
+    case PS_SECRET_ENTRA_CLIENT_SECRET:
+      return _("Microsoft Entra ID client secret");
     case PS_SECRET_N_KINDS:
     default:
       g_return_val_if_reached (NULL);

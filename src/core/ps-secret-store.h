@@ -28,6 +28,7 @@ typedef enum {
   PS_SECRET_API_CLIENT_SECRET,
   PS_SECRET_API_PASSWORD,
   PS_SECRET_BIND_PASSWORD,
+  PS_SECRET_ENTRA_CLIENT_SECRET,    /* the Entra ID app registration's client secret */
   PS_SECRET_N_KINDS
 } PsSecretKind;
 

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "ps-entra-source.h"
 #include "ps-ldap-source.h"
 #include "ps-source.h"
 
@@ -179,5 +180,7 @@ ps_source_new_for_profile (PsProfile     *profile,
                            GError       **error)
 {
   g_return_val_if_fail (PS_IS_PROFILE (profile), NULL);
+  if (ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID)
+    return PS_SOURCE (ps_entra_source_new_for_profile (profile, cancellable, error));
   return PS_SOURCE (ps_ldap_source_new_for_profile (profile, cancellable, error));
 }

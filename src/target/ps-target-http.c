@@ -861,6 +861,8 @@ on_send_done (GObject      *source,
     {
       gboolean web_page;
 
+      if (!call->is_login)
+        http->stats.accepted++;
       if (parse_answer (call))
         {
           http->retry_budget = MIN (RETRY_BUDGET_MAX, http->retry_budget + RETRY_BUDGET_EARN);

@@ -67,6 +67,7 @@ typedef struct {
   guint64 unavailable;      /* 408/5xx answers */
   guint64 connection_errors;
   guint64 malformed;        /* 2xx answers cut off or not JSON */
+  guint64 accepted;         /* 2xx answers but the sign-in's, readable or not: the token worked */
   gint64  paced_us;         /* time spent waiting for the pacer */
 } PsHttpStats;
 

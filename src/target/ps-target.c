@@ -426,17 +426,14 @@ ps_target_set_timeout (PsTarget *self,
 
 /* ---------------------------------------------------------------- running calls */
 
-static guint
-count_answered (GPtrArray *calls)
+/* How many answers so far showed that the credentials worked. */
+static guint64
+count_accepted (PsHttp *http)
 {
-  guint n = 0;
+  PsHttpStats stats;
 
-  for (guint i = 0; i < calls->len; i++)
-    {
-      PsHttpCall *call = g_ptr_array_index (calls, i);
-      n += call->state == PS_HTTP_CALL_DONE && call->error == NULL;
-    }
-  return n;
+  ps_http_get_stats (http, &stats);
+  return stats.accepted;
 }
 
 static void
@@ -473,7 +470,7 @@ ps_target_run (PsTarget      *self,
     {
       g_autoptr(GError) local = NULL;
       gboolean auth_failed = FALSE;
-      guint answered = count_answered (calls);
+      guint64 accepted;
 
       if (klass->login != NULL && priv->logged_in && priv->token_deadline > 0
           && g_get_monotonic_time () >= priv->token_deadline)
@@ -491,6 +488,7 @@ ps_target_run (PsTarget      *self,
             }
           priv->logged_in = TRUE;
         }
+      accepted = count_accepted (priv->http);
       if (ps_http_run (priv->http, calls, cancellable, &local))
         {
           ok = TRUE;
@@ -498,10 +496,10 @@ ps_target_run (PsTarget      *self,
         }
       for (guint i = 0; i < calls->len; i++)
         auth_failed |= ((PsHttpCall *) g_ptr_array_index (calls, i))->auth_failed;
-      /* A token that served some calls and then ran out (a long batch, a
-       * short lifetime) is renewed as often as that happens; one refused
-       * right after a new sign-in is not. */
-      if (auth_failed && relogged && count_answered (calls) > answered)
+      /* A token that served some calls and then ran out (a long batch, long
+       * waits between retries, a short lifetime) is renewed as often as that
+       * happens; one refused before it served any call is not. */
+      if (auth_failed && relogged && count_accepted (priv->http) > accepted)
         relogged = FALSE;
       if (auth_failed && klass->login != NULL && !relogged)
         {

@@ -600,6 +600,27 @@ test_token_expires_mid_batch (void)
   g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), >=, 5);
 }
 
+/* A token that runs out while one call waits between its retries: the cut
+ * answers it got showed that the token worked, so it is renewed again. */
+static void
+test_token_expires_between_retries (void)
+{
+  g_autoptr(PsEmu) emu = ps_emu_start ("--rate-limit", "0", "--latency-ms", "300", "--token-lifetime", "1", NULL);
+  g_autoptr(PsTarget) target = ps_emu_classic (emu, 1, 400, 180);
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+
+  fields = ps_target_list_fields_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, &error);
+  g_assert_no_error (error);
+  ps_target_set_backoff (target, 400, 400);
+  ps_emu_faults (emu, "{\"truncate_next\": 5, \"fault_match\": \"POST */search/objects\"}");
+  records = ps_target_search_records_sync (target, NULL, NULL, EMU_CLASSIC_EMPLOYEES, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 5);
+  g_assert_cmpuint (ps_emu_count_route (emu, "POST /v3/session/token"), >=, 3);
+}
+
 /* A kept-alive connection closed after the server applied an update: libsoup
  * sends the request again by itself, and it must carry its body (libsoup
  * 3.2 sends it empty). Searches alike: an empty search body matches all. */
@@ -1157,6 +1178,7 @@ main (int    argc,
   g_test_add_func ("/target/faults/ambiguous-batch-looked-up-at-once", test_ambiguous_batch_looked_up_at_once);
   g_test_add_func ("/target/faults/user-create-rounds", test_user_create_rounds);
   g_test_add_func ("/target/faults/token-expires-mid-batch", test_token_expires_mid_batch);
+  g_test_add_func ("/target/faults/token-expires-between-retries", test_token_expires_between_retries);
   g_test_add_func ("/target/faults/web-page", test_web_page);
   g_test_add_func ("/target/faults/unreachable-refused", test_unreachable_refused);
   g_test_add_func ("/target/faults/unreachable-silent", test_unreachable_silent);

@@ -10,6 +10,7 @@
 
 #include "ps-cli.h"
 #include "ps-engine.h"
+#include "ps-source.h"
 #include "ps-directory.h"
 #include "ps-target.h"
 
@@ -226,20 +227,24 @@ directory_checks (PsProfile  *profile,
                   GPtrArray  *steps)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PsDirectory) dir = ps_directory_new_for_profile (profile, NULL, &error);
+  g_autoptr(PsSource) source = ps_source_new_for_profile (profile, NULL, &error);
   g_autoptr(GPtrArray) found = NULL;
 
-  if (dir == NULL)
+  if (source == NULL)
     {
-      PsConnectionStep *step = ps_connection_step_new ("ldap-password", _("Find the directory password"));
+      gboolean entra = ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID;
+      PsConnectionStep *step = ps_connection_step_new (entra ? "entra-secret" : "ldap-password",
+                                                       entra ? _("Find the Entra ID client secret")
+                                                             : _("Find the directory password"));
 
       ps_connection_step_done (step, g_get_monotonic_time (), error, NULL);
       g_ptr_array_add (steps, step);
       return;
     }
-  found = ps_directory_test_connection_sync (dir, group, NULL);
-  ps_directory_close (dir);
-  g_ptr_array_extend_and_steal (steps, g_steal_pointer (&found));
+  found = ps_source_test_connection_sync (source, group, NULL, NULL);
+  ps_source_close (source);
+  if (found != NULL)
+    g_ptr_array_extend_and_steal (steps, g_steal_pointer (&found));
 }
 
 static void
@@ -383,16 +388,65 @@ ps_cli_test_connection (PsCliContext  *ctx,
 
 /* ---------------------------------------------------------------- directory */
 
+/* Groups of a source other than LDAP: id, name and description. */
+static int
+source_groups (PsCliContext *ctx,
+               PsProfile    *profile,
+               const char   *search,
+               guint         limit)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsSource) source = ps_source_new_for_profile (profile, NULL, &error);
+  g_autoptr(GPtrArray) groups = NULL;
+
+  if (source == NULL)
+    return ps_cli_fail (ctx, error);
+  groups = ps_source_find_groups_sync (source, search, limit, NULL, &error);
+  if (groups == NULL)
+    return ps_cli_fail (ctx, error);
+  for (guint i = 0; i < groups->len; i++)
+    {
+      PsSourceGroup *g = g_ptr_array_index (groups, i);
+
+      if (ctx->json)
+        {
+          g_autoptr(GString) out = g_string_new ("{");
+
+          json_member (out, "id");
+          json_append_string (out, g->id);
+          json_member (out, "name");
+          json_append_string (out, g->name != NULL ? g->name : "");
+          json_member (out, "description");
+          json_append_string (out, g->description != NULL ? g->description : "");
+          g_string_append (out, "}\n");
+          fputs (out->str, stdout);
+        }
+      else
+        g_print ("%s\t%s\n", g->name != NULL ? g->name : "", g->id);
+    }
+  if (!ctx->json)
+    g_printerr (ngettext ("%u group\n", "%u groups\n", groups->len), groups->len);
+  ps_source_close (source);
+  return PS_CLI_EXIT_OK;
+}
+
 static int
 directory_groups (PsCliContext *ctx,
                   const char   *search,
                   guint         limit)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(PsDirectory) dir = open_directory (ctx, NULL, &error);
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(PsDirectory) dir = NULL;
   g_autoptr(GPtrArray) groups = NULL;
   static const char *const fields[] = { "cn", "sAMAccountName", "objectGUID", "objectSid", "description", NULL };
 
+  profile = ps_cli_load_profile (ctx, &error);
+  if (profile == NULL)
+    return ps_cli_fail (ctx, error);
+  if (ps_profile_get_source_kind (profile) != PS_SOURCE_KIND_ACTIVE_DIRECTORY)
+    return source_groups (ctx, profile, search, limit);
+  dir = ps_directory_new_for_profile (profile, NULL, &error);
   if (dir == NULL)
     return ps_cli_fail (ctx, error);
   groups = ps_directory_list_groups_sync (dir, search, limit, NULL, &error);

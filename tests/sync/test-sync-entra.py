@@ -1,0 +1,368 @@
+#!/usr/bin/python3
+"""Microsoft Entra ID as the source, end to end: the Graph emulator and the
+Asset Panda emulator on 127.0.0.1, driven through pandasync-cli.
+
+Initial sync, a rerun with zero writes, leavers (disabled, removed from the
+group, deleted), returners, nested groups and non-user members, the guards
+(a read that fails never deactivates), errors that name what to fix (wrong
+secret, a missing permission, an ambiguous group name), and a collection
+first synced from on-premises AD (objectSid) carrying on from Entra ID with
+onPremisesSecurityIdentifier: zero creates, zero duplicates.
+
+Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR, PANDASYNC_GRAPH_EMULATOR,
+PANDASYNC_SOURCE_ROOT.
+"""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
+_spec = importlib.util.spec_from_file_location("sync_common", os.path.join(SRC, "tests", "sync", "test-sync.py"))
+common = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(common)
+
+ok, bail, Emulator = common.ok, common.bail, common.Emulator
+CLI = common.CLI
+GRAPH = os.environ["PANDASYNC_GRAPH_EMULATOR"]
+GRAPH_SEED = os.path.join(SRC, "tests", "emulator", "graph", "seed-small.json")
+DEMO_SEED = common.DEMO_SEED
+EMPLOYEES, STATUS_FIELD, ACTIVE, INACTIVE = 82677, "field_8", 901, 902
+TENANT = "contoso.onmicrosoft.com"
+APP = "11111111-1111-4111-8111-111111111111"
+APP_MEMBERS_ONLY = "22222222-2222-4222-8222-222222222222"
+SECRET = "ps-graph-secret~1"
+STAFF = "b0000001-0000-4000-8000-000000000001"
+
+
+class Graph:
+    def __init__(self, workdir, *extra):
+        self.log = open(os.path.join(workdir, "graph.log"), "w")
+        self.proc = subprocess.Popen([GRAPH, "--port", "0", "--seed", GRAPH_SEED] + list(extra),
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT="):
+            bail("the Graph emulator did not start")
+        self.url = "http://127.0.0.1:%s" % line.strip().split("=", 1)[1]
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read()
+            return json.loads(text) if text else None
+
+    def state(self):
+        return self.call("GET", "/_admin/state")
+
+    def tenant(self):
+        return self.state()["tenants"][0]
+
+    def calls(self):
+        return self.call("GET", "/_admin/calls")["calls"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Env:
+    def __init__(self, seed=None):
+        self.tmp = tempfile.mkdtemp(prefix="pandasync-entra-")
+        self.graph = Graph(self.tmp)
+        seed_path = DEMO_SEED
+        if seed is not None:
+            seed_path = os.path.join(self.tmp, "seed.json")
+            with open(seed_path, "w") as f:
+                json.dump(seed, f)
+        self.emu = Emulator(self.tmp, "--seed", seed_path)
+        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
+                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
+        self.env.pop("PANDASYNC_PROFILE", None)
+
+    def profile(self, name, mappings, secret=SECRET, app=APP):
+        creds = os.path.join(self.tmp, name + ".credentials")
+        with open(creds, "w") as f:
+            f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
+                    "EntraClientSecret=%s\n" % secret)
+        os.chmod(creds, 0o600)
+        path = os.path.join(self.tmp, name + ".conf")
+        with open(path, "w") as f:
+            f.write("""[Profile]
+Id={name}
+CredentialsFile={creds}
+StateFile={tmp}/{name}.db
+
+[AssetPanda]
+URL={url}
+Dialect=classic
+ClientId=ps-demo-client
+Email=admin@example.com
+RateCalls=100000
+RateWindow=1
+
+[EntraID]
+Tenant={tenant}
+ClientId={app}
+LoginURL={graph}
+GraphURL={graph}
+
+{mappings}""".format(name=name, creds=creds, tmp=self.tmp, url=self.emu.url, tenant=TENANT, app=app,
+                     graph=self.graph.url, mappings=mappings))
+        return path
+
+    def cli(self, profile, *args):
+        return subprocess.run([CLI] + list(args) + ["--profile-file", profile], capture_output=True,
+                              text=True, env=self.env, timeout=300)
+
+    def sync(self, profile, *args):
+        r = self.cli(profile, "sync", "--json", *args)
+        try:
+            out = json.loads(r.stdout)
+        except ValueError:
+            out = {"raw": r.stdout}
+        out["_rc"] = r.returncode
+        out["_stderr"] = r.stderr
+        return out
+
+    def close(self):
+        self.emu.stop()
+        self.graph.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+MAPPINGS = """[UserMapping Staff]
+Account=21040
+Role=30135
+Group={staff}
+GroupName=Staff
+Email=mail|userPrincipalName
+FirstName=givenName
+LastName=surname
+
+[CollectionMapping Employees]
+Account=21040
+Collection=82677
+Group={staff}
+GroupName=Staff
+UniqueIdentifier={unique}
+StatusField=Integration Status AD
+Field.First Name=givenName;overwrite
+Field.Last Name=surname;overwrite
+Field.Email=mail|userPrincipalName;never-blank
+Field.Department=department;fill-empty
+Field.Title=jobTitle;overwrite
+"""
+
+
+def records(env):
+    g = [g for g in env.emu.get("/_admin/state")["classic"]["groups"] if g["id"] == EMPLOYEES][0]
+    out = {}
+    for o in g["objects"]:
+        v = o["data"].get(STATUS_FIELD)
+        status = v.get("id") if isinstance(v, dict) else (int(v) if v not in (None, "") else None)
+        out.setdefault(o.get("integ_ad_sid"), []).append({"id": o["id"], "status": status, "data": o["data"]})
+    return out
+
+
+def writes_since(env, seq):
+    return [c for c in env.emu.calls() if c["seq"] > seq and c["method"] in ("POST", "PUT", "PATCH", "DELETE")
+            and "search" not in c["path"] and "/session/token" not in c["path"]]
+
+
+def expected_people(env, group_id):
+    """The enabled users in the group's nesting tree, from the emulator's own state."""
+    t = env.graph.tenant()
+    groups = {g["id"]: g for g in t["groups"]}
+    # soft-deleted users (deletedDateTime) are in deletedItems, not in groups
+    users = {u["id"]: u for u in t["users"] if not u.get("deletedDateTime")}
+    seen, todo, found = set(), [group_id], set()
+    while todo:
+        g = todo.pop()
+        if g in seen or g not in groups:
+            continue
+        seen.add(g)
+        for m in groups[g].get("members", []):
+            if m in groups:
+                todo.append(m)
+            elif m in users:
+                found.add(m)
+    return {u: users[u] for u in found}
+
+
+def test_sync_from_entra():
+    print("# Entra ID: initial sync, no-op, leavers and returners", flush=True)
+    env = Env()
+    try:
+        profile = env.profile("entra", MAPPINGS.format(staff=STAFF, unique="id"))
+        c = env.cli(profile, "test-connection", "--only", "directory")
+        ok(c.returncode == 0 and "Sign in" in c.stdout and "User.Read.All" in c.stdout,
+           "test-connection signs in to Microsoft Entra ID and lists its steps", c.stdout + c.stderr)
+
+        people = expected_people(env, STAFF)
+        enabled = {k: v for k, v in people.items() if v.get("accountEnabled", True)}
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and r.get("status") == "succeeded", "the first sync from Entra ID succeeds",
+           r.get("_stderr", "")[-2000:])
+        recs = records(env)
+        mine = {k: v for k, v in recs.items() if k in people}
+        ok(set(mine) == set(enabled) and all(len(v) == 1 and v[0]["status"] == ACTIVE for v in mine.values()),
+           "one Active record per enabled user of the group and its nested groups (%d)" % len(enabled),
+           (sorted(mine), sorted(enabled), r.get("_stderr", "")[-3000:]))
+        some = sorted(enabled)[0]
+        u = enabled[some]
+        d = mine[some][0]["data"]
+        ok(d.get("field_1") == u.get("givenName") and d.get("field_2") == u.get("surname")
+           and d.get("field_3") == (u.get("mail") or u.get("userPrincipalName")),
+           "its fields are Graph's values", (d, u))
+        nomail = [k for k, v in enabled.items() if not v.get("mail")]
+        if nomail:
+            d = mine[nomail[0]][0]["data"]
+            ok(d.get("field_3") == enabled[nomail[0]]["userPrincipalName"],
+               "a user without mail gets the userPrincipalName (mail|userPrincipalName)", d)
+        emails = {(v.get("mail") or v["userPrincipalName"]).lower() for v in enabled.values()}
+        login = [x for x in env.emu.get("/_admin/state")["classic"]["users"]
+                 if x.get("email", "").lower() in emails]
+        ok(counts_ok(r, "Staff", created=len(enabled)) and len(login) == len(enabled),
+           "and one login user each", (common.counts(r, "Staff"), len(login)))
+        ok("skipped" in r.get("_stderr", "") and "devices" in r.get("_stderr", ""),
+           "devices, contacts and service principals in the group are counted and skipped",
+           r.get("_stderr", "")[-1500:])
+
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and not writes_since(env, seq), "a second run writes nothing",
+           writes_since(env, seq)[:5])
+
+        # Leavers: one disabled, one removed from a nested group, one deleted.
+        ids = sorted(enabled)
+        disabled, deleted = ids[0], ids[1]
+        nested = [g for g in env.graph.tenant()["groups"] if g["id"] != STAFF and ids[2] in g.get("members", [])]
+        removed = ids[2]
+        env.graph.call("POST", "/_admin/users/%s/disable" % disabled, {})
+        env.graph.call("DELETE", "/_admin/users/%s" % deleted)
+        for g in nested:
+            env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (g["id"], removed))
+        r = env.sync(profile)
+        recs = records(env)
+        ok(r["_rc"] == 0 and all(recs[x][0]["status"] == INACTIVE for x in (disabled, deleted, removed))
+           and common.counts(r, "Employees")[2] == 3,
+           "disabled, deleted and removed users become Inactive", (common.counts(r, "Employees"),
+                                                                   r.get("_stderr", "")[-1500:]))
+        users = {x.get("email", "").lower(): x for x in env.emu.get("/_admin/state")["classic"]["users"]}
+        ok(all(not users[(enabled[x].get("mail") or enabled[x]["userPrincipalName"]).lower()]["is_active"]
+               for x in (disabled, deleted, removed)),
+           "and their login users are deactivated")
+
+        # They come back: the same records, Active again.
+        env.graph.call("POST", "/_admin/users/%s/enable" % disabled, {})
+        for g in nested:
+            env.graph.call("POST", "/_admin/groups/%s/members" % g["id"], {"id": removed})
+        r = env.sync(profile)
+        recs = records(env)
+        ok(all(len(recs[x]) == 1 and recs[x][0]["status"] == ACTIVE for x in (disabled, removed))
+           and common.counts(r, "Employees")[0] == 0,
+           "returners are Active again on the same record", common.counts(r, "Employees"))
+
+        # A Graph outage never deactivates anyone.
+        env.graph.call("POST", "/_admin/faults",
+                       {"rules": [{"fault": "error", "match": "*", "rate": 1.0, "status": 503,
+                                   "retry_after": 0}]})
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(r["_rc"] != 0 and not writes_since(env, seq),
+           "when Graph keeps failing, the mappings fail and nothing is written",
+           (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
+        env.graph.call("POST", "/_admin/faults", {"rules": []})
+    finally:
+        env.close()
+
+
+def counts_ok(r, name, created):
+    return common.counts(r, name)[0] == created
+
+
+def test_errors_name_the_fix():
+    print("# Entra ID: errors that say what to fix", flush=True)
+    env = Env()
+    try:
+        wrong = env.profile("wrong", MAPPINGS.format(staff=STAFF, unique="id"), secret="not-the-secret")
+        r = env.sync(wrong)
+        msg = r.get("_stderr", "")
+        ok(r["_rc"] != 0 and ("secret" in msg.lower()) and "not-the-secret" not in msg,
+           "a wrong client secret is named, and never printed", msg[-800:])
+        limited = env.profile("limited", MAPPINGS.format(staff=STAFF, unique="id"), app=APP_MEMBERS_ONLY,
+                              secret="ps-graph-secret~2")
+        r = env.sync(limited)
+        msg = r.get("_stderr", "") + json.dumps(r)
+        ok(r["_rc"] != 0 and "User.Read.All" in msg, "a missing permission is named", msg[-800:])
+        ambiguous = env.profile("ambiguous", MAPPINGS.format(staff="Staff", unique="id"))
+        r = env.sync(ambiguous)
+        msg = r.get("_stderr", "")
+        ok(r["_rc"] != 0 and "named “Staff”" in msg, "a group name two groups share is not guessed", msg[-800:])
+        scoped = env.profile("scoped", MAPPINGS.format(staff=STAFF, unique="id") + "Filter=(department=Sales)\n")
+        r = env.sync(scoped)
+        msg = r.get("_stderr", "")
+        ok(r["_rc"] != 0 and "scoped by their group" in msg, "an LDAP filter on an Entra ID mapping is refused",
+           msg[-800:])
+        c = env.cli(env.profile("groups", ""), "directory", "groups", "--search", "Plat")
+        ok(c.returncode == 0 and "Platform" in c.stdout, "directory groups searches Entra ID's groups",
+           c.stdout + c.stderr)
+    finally:
+        env.close()
+
+
+def test_migration_from_active_directory():
+    print("# A collection synced from on-premises AD carries on from Entra ID", flush=True)
+    with open(GRAPH_SEED) as f:
+        graph_seed = json.load(f)
+    users = {u["id"]: u for u in graph_seed["tenants"][0]["users"]}
+    with open(DEMO_SEED) as f:
+        seed = json.load(f)
+    g = [g for g in seed["classic"]["groups"] if g["id"] == EMPLOYEES][0]
+    env0 = Env()
+    synced_from_ad = {k: v for k, v in expected_people(env0, STAFF).items()
+                      if v.get("accountEnabled", True) and v.get("onPremisesSecurityIdentifier")}
+    env0.close()
+    for n, (uid, u) in enumerate(sorted(synced_from_ad.items())):
+        g["objects"].append({"id": "adsync%018d" % n, "integ_ad_sid": u["onPremisesSecurityIdentifier"],
+                             "is_archived": False,
+                             "data": {"field_1": u.get("givenName", ""), "field_2": u.get("surname", ""),
+                                      "field_8": ACTIVE}})
+    env = Env(seed)
+    try:
+        profile = env.profile("migrated", MAPPINGS.format(staff=STAFF, unique="onPremisesSecurityIdentifier"))
+        r = env.sync(profile)
+        recs = records(env)
+        dup = [k for k, v in recs.items() if k and len(v) > 1]
+        carried = [users[u]["onPremisesSecurityIdentifier"] for u in synced_from_ad]
+        ok(r["_rc"] == 0 and not dup and all(len(recs.get(s, [])) == 1 for s in carried),
+           "the %d records synced from AD are found by onPremisesSecurityIdentifier: no duplicate"
+           % len(carried), (dup, common.counts(r, "Employees"), r.get("_stderr", "")[-1200:]))
+        ok(all(recs[s][0]["id"] == "adsync%018d" % n for n, s in enumerate(
+            users[u]["onPremisesSecurityIdentifier"] for u in sorted(synced_from_ad))),
+           "and keep their record ids")
+        cloud_only = [u for u, v in expected_people(env, STAFF).items()
+                      if v.get("accountEnabled", True) and not v.get("onPremisesSecurityIdentifier")]
+        ok(common.counts(r, "Employees")[0] == 0,
+           "no record is created for users synced from AD (cloud-only users without a SID: %d, left out "
+           "and logged)" % len(cloud_only), common.counts(r, "Employees"))
+    finally:
+        env.close()
+
+
+def main():
+    test_sync_from_entra()
+    test_errors_name_the_fix()
+    test_migration_from_active_directory()
+    print("1..%d" % common._n, flush=True)
+    return 1 if common._failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

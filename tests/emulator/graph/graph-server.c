@@ -470,7 +470,13 @@ rule_applies (FaultRule *rule, GraphCall *call, gboolean part)
     case FAULT_FORBIDDEN:
       return graph;
     case FAULT_DELTA_EXPIRED:
-      return delta;
+      {
+        /* Only a call that carries a delta or page token can have an expired one. */
+        const char *token = g_hash_table_lookup (call->query, "$deltatoken");
+
+        return delta && ((token != NULL && *token != '\0' && !g_str_equal (token, "latest")) ||
+                         g_hash_table_contains (call->query, "$skiptoken"));
+      }
     case FAULT_EMPTY_PAGE:
       return graph && g_str_equal (call->method, "GET");
     case FAULT_SLOW:

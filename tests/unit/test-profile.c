@@ -418,6 +418,70 @@ test_validate_scope (void)
 }
 
 static void
+test_load_entra_id (void)
+{
+  g_autofree char *text = sample_text ();
+  g_autoptr(GString) edited = g_string_new (text);
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(PsProfile) again = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autofree char *data = NULL;
+  const char *start = strstr (edited->str, "[Directory]");
+  const char *end = strstr (edited->str, "[Schedule]");
+  PsEntraIdConfig *e;
+
+  /* an old profile is Active Directory */
+  profile = load_sample ();
+  g_assert_cmpint (ps_profile_get_source_kind (profile), ==, PS_SOURCE_KIND_ACTIVE_DIRECTORY);
+  g_clear_object (&profile);
+
+  g_string_erase (edited, start - edited->str, end - start);
+  g_string_replace (edited, "[Schedule]",
+                    "[EntraID]\nTenant=contoso.onmicrosoft.com\n"
+                    "ClientId=11111111-1111-4111-8111-111111111111\n"
+                    "GraphURL=https://graph.microsoft.us\nLoginURL=https://login.microsoftonline.us\n\n"
+                    "[Schedule]", 1);
+  path = ps_test_write_file ("entra.conf", edited->str, edited->len, 0600);
+  profile = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ps_profile_get_source_kind (profile), ==, PS_SOURCE_KIND_ENTRA_ID);
+  e = ps_profile_get_entra_id (profile);
+  g_assert_cmpstr (e->tenant, ==, "contoso.onmicrosoft.com");
+  g_assert_cmpstr (e->graph_url, ==, "https://graph.microsoft.us");
+  g_assert_cmpuint (e->page_size, ==, 999);
+  g_assert_true (ps_profile_validate (profile, &problems));
+
+  g_assert_true (ps_profile_save (profile, &error));
+  data = ps_profile_to_data (profile, NULL);
+  g_assert_null (strstr (data, "[Directory]"));
+  again = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ps_profile_get_entra_id (again)->client_id, ==, "11111111-1111-4111-8111-111111111111");
+
+  /* what is missing or wrong is named */
+  g_free (ps_profile_get_entra_id (again)->tenant);
+  ps_profile_get_entra_id (again)->tenant = NULL;
+  g_free (ps_profile_get_entra_id (again)->graph_url);
+  ps_profile_get_entra_id (again)->graph_url = g_strdup ("graph.microsoft.us");
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  g_assert_false (ps_profile_validate (again, &problems));
+  g_assert_true (problems_contain (problems, "[EntraID] Tenant"));
+  g_assert_true (problems_contain (problems, "[EntraID] GraphURL"));
+}
+
+static void
+test_load_two_sources (void)
+{
+  g_autoptr(GError) error = load_sample_with ("[Schedule]",
+                                              "[EntraID]\nTenant=contoso.com\nClientId=x\n\n[Schedule]");
+
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "one identity source"));
+}
+
+static void
 test_load_bad_field_mode (void)
 {
   g_autoptr(GError) error = load_sample_with ("Field.field_4=department;fill-empty",
@@ -800,6 +864,8 @@ main (int    argc,
   g_test_add_func ("/profile/load/bad-attribute-names", test_load_bad_attribute_names);
   g_test_add_func ("/profile/load/bad-filter", test_load_bad_filter);
   g_test_add_func ("/profile/validate/scope", test_validate_scope);
+  g_test_add_func ("/profile/load/entra-id", test_load_entra_id);
+  g_test_add_func ("/profile/load/two-sources", test_load_two_sources);
   g_test_add_func ("/profile/load/duplicate-mapping-name", test_load_duplicate_mapping_name);
   g_test_add_func ("/profile/load/newer-version", test_load_newer_version);
   g_test_add_func ("/profile/validate/sample", test_validate_sample);

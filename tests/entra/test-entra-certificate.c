@@ -3,18 +3,16 @@
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Makes a throw-away RSA key and self-signed certificate with GnuTLS, signs
+ * Makes a throw-away RSA key and self-signed certificate (entra-test-cert.c), signs
  * assertions with them and checks every header field, every claim and the
  * signature with the certificate's public key (contract §1.2).
  */
 
 #include <string.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-#include <gnutls/abstract.h>
 #include <json-glib/json-glib.h>
 
 #include "ps-test.h"
+#include "entra-test-cert.h"
 #include "ps-entra-certificate.h"
 #include "ps-entra-error.h"
 #include "ps-secret-store.h"
@@ -22,66 +20,7 @@
 #define CLIENT_ID "11111111-2222-3333-4444-555555555555"
 #define AUDIENCE  "https://login.example.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
 
-typedef struct {
-  char          *pem;            /* certificate + key */
-  char          *encrypted_pem;  /* certificate + key encrypted with "pass phrase" */
-  gnutls_datum_t der;
-  gnutls_pubkey_t pubkey;
-} Keys;
-
-static Keys keys;
-
-static char *
-datum_string (const gnutls_datum_t *datum)
-{
-  return g_strndup ((const char *) datum->data, datum->size);
-}
-
-static void
-make_keys (void)
-{
-  gnutls_x509_privkey_t key;
-  gnutls_x509_crt_t crt;
-  gnutls_datum_t cert_pem = { NULL, 0 };
-  gnutls_datum_t key_pem = { NULL, 0 };
-  gnutls_datum_t encrypted = { NULL, 0 };
-  g_autofree char *cert_text = NULL;
-  g_autofree char *key_text = NULL;
-  g_autofree char *encrypted_text = NULL;
-  unsigned char serial[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-  time_t now = time (NULL);
-
-  g_assert_cmpint (gnutls_x509_privkey_init (&key), ==, 0);
-  g_assert_cmpint (gnutls_x509_privkey_generate (key, GNUTLS_PK_RSA, 2048, 0), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_init (&crt), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_version (crt, 3), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_activation_time (crt, now - 60), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_expiration_time (crt, now + 3600), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_dn (crt, "CN=PandaSync test app", NULL), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_set_key (crt, key), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), ==, 0);
-
-  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &cert_pem), ==, 0);
-  g_assert_cmpint (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_DER, &keys.der), ==, 0);
-  g_assert_cmpint (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &key_pem), ==, 0);
-  g_assert_cmpint (gnutls_x509_privkey_export2_pkcs8 (key, GNUTLS_X509_FMT_PEM, "pass phrase",
-                                                      GNUTLS_PKCS_PBES2_AES_256, &encrypted),
-                   ==, 0);
-  g_assert_cmpint (gnutls_pubkey_init (&keys.pubkey), ==, 0);
-  g_assert_cmpint (gnutls_pubkey_import_x509 (keys.pubkey, crt, 0), ==, 0);
-
-  cert_text = datum_string (&cert_pem);
-  key_text = datum_string (&key_pem);
-  encrypted_text = datum_string (&encrypted);
-  keys.pem = g_strconcat (cert_text, key_text, NULL);
-  keys.encrypted_pem = g_strconcat (cert_text, encrypted_text, NULL);
-  gnutls_free (cert_pem.data);
-  gnutls_free (key_pem.data);
-  gnutls_free (encrypted.data);
-  gnutls_x509_crt_deinit (crt);
-  gnutls_x509_privkey_deinit (key);
-}
+static EntraTestCert *keys;
 
 static GBytes *
 base64url_decode (const char *text)
@@ -119,7 +58,7 @@ expected_thumbprint (GChecksumType type)
   gsize size = sizeof digest;
   g_autofree char *b64 = NULL;
 
-  g_checksum_update (checksum, keys.der.data, keys.der.size);
+  g_checksum_update (checksum, keys->der.data, keys->der.size);
   g_checksum_get_digest (checksum, digest, &size);
   b64 = g_base64_encode (digest, size);
   g_strdelimit (b64, "+", '-');
@@ -174,12 +113,12 @@ check_assertion (PsEntraCertificate *certificate,
   data.size = strlen (input);
   sig.data = (unsigned char *) g_bytes_get_data (signature, NULL);
   sig.size = g_bytes_get_size (signature);
-  g_assert_cmpint (gnutls_pubkey_verify_data2 (keys.pubkey,
+  g_assert_cmpint (gnutls_pubkey_verify_data2 (keys->pubkey,
                                                rs256 ? GNUTLS_SIGN_RSA_SHA256
                                                      : GNUTLS_SIGN_RSA_PSS_RSAE_SHA256,
                                                0, &data, &sig), >=, 0);
   /* A different algorithm does not verify: the header tells the truth. */
-  g_assert_cmpint (gnutls_pubkey_verify_data2 (keys.pubkey,
+  g_assert_cmpint (gnutls_pubkey_verify_data2 (keys->pubkey,
                                                rs256 ? GNUTLS_SIGN_RSA_PSS_RSAE_SHA256
                                                      : GNUTLS_SIGN_RSA_SHA256,
                                                0, &data, &sig), <, 0);
@@ -188,7 +127,7 @@ check_assertion (PsEntraCertificate *certificate,
 static void
 test_assertion (void)
 {
-  g_autofree char *path = ps_test_write_file ("app.pem", keys.pem, -1, 0600);
+  g_autofree char *path = ps_test_write_file ("app.pem", keys->pem, -1, 0600);
   g_autoptr(GError) error = NULL;
   g_autoptr(PsEntraCertificate) certificate = ps_entra_certificate_load (path, NULL, &error);
   g_autoptr(PsSecretString) first = NULL;
@@ -207,7 +146,7 @@ test_assertion (void)
 static void
 test_passphrase (void)
 {
-  g_autofree char *path = ps_test_write_file ("locked.pem", keys.encrypted_pem, -1, 0600);
+  g_autofree char *path = ps_test_write_file ("locked.pem", keys->encrypted_pem, -1, 0600);
   g_autoptr(GError) error = NULL;
   g_autoptr(PsEntraCertificate) wrong = ps_entra_certificate_load (path, "not it", &error);
   g_autoptr(PsEntraCertificate) none = NULL;
@@ -236,14 +175,14 @@ test_bad_files (void)
   g_autofree char *missing = g_build_filename (g_get_tmp_dir (), "no-such-dir", "app.pem", NULL);
   g_autofree char *key_only = NULL;
   g_autofree char *cert_only = NULL;
-  const char *key_start = strstr (keys.pem, "-----BEGIN RSA PRIVATE KEY-----");
+  const char *key_start = strstr (keys->pem, "-----BEGIN RSA PRIVATE KEY-----");
   PsEntraCertificate *certificate;
 
   if (key_start == NULL)
-    key_start = strstr (keys.pem, "-----BEGIN PRIVATE KEY-----");
+    key_start = strstr (keys->pem, "-----BEGIN PRIVATE KEY-----");
   g_assert_nonnull (key_start);
   key_only = ps_test_write_file ("key.pem", key_start, -1, 0600);
-  cert_only = ps_test_write_file ("cert.pem", keys.pem, key_start - keys.pem, 0600);
+  cert_only = ps_test_write_file ("cert.pem", keys->pem, key_start - keys->pem, 0600);
 
   certificate = ps_entra_certificate_load (missing, NULL, &error);
   g_assert_null (certificate);
@@ -269,16 +208,13 @@ main (int    argc,
   int rc;
 
   ps_test_init (&argc, &argv);
-  make_keys ();
+  keys = entra_test_cert_new ();
 
   g_test_add_func ("/entra/certificate/assertion", test_assertion);
   g_test_add_func ("/entra/certificate/passphrase", test_passphrase);
   g_test_add_func ("/entra/certificate/bad-files", test_bad_files);
   rc = g_test_run ();
 
-  gnutls_pubkey_deinit (keys.pubkey);
-  gnutls_free (keys.der.data);
-  g_free (keys.pem);
-  g_free (keys.encrypted_pem);
+  entra_test_cert_free (keys);
   return rc;
 }

@@ -1438,6 +1438,8 @@ load_tenant (GraphState *state, JsonObject *seed, gint64 now, GError **error)
   return link_objects (tenant, seed, error);
 }
 
+static guint generation;
+
 GraphState *
 graph_state_new (JsonNode    *seed,
                  const char  *seed_dir,
@@ -1455,7 +1457,8 @@ graph_state_new (JsonNode    *seed,
   state->tenant_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   state->rand = g_rand_new_with_seed (random_seed);
   state->seed_dir = g_strdup (seed_dir != NULL ? seed_dir : ".");
-  state->instance = g_strdup_printf ("%08x", g_rand_int (state->rand));
+  /* Unique per load, so that no delta token outlives a reset or a restart. */
+  state->instance = g_strdup_printf ("%" G_GINT64_MODIFIER "x-%x", g_get_real_time (), ++generation);
 
   if (tenants == NULL || json_array_get_length (tenants) == 0)
     {

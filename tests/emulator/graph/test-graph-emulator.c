@@ -207,7 +207,7 @@ child_setup (gpointer data)
 }
 
 static Emulator *
-emulator_start (const char *const *extra)
+emulator_start_full (const char *const *extra, const char *ca_file)
 {
   const char *binary = g_getenv ("PS_GRAPH_EMULATOR");
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -239,10 +239,23 @@ emulator_start (const char *const *extra)
   g_assert_true (g_str_has_prefix (line, "PORT="));
   url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (url, "URL=http://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (url, ca_file != NULL ? "URL=https://127.0.0.1:" : "URL=http://127.0.0.1:"));
   emu->base = g_strdup (url + 4);
   emu->session = soup_session_new_with_options ("timeout", 30, NULL);
+  if (ca_file != NULL)
+    {
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
+
+      g_assert_no_error (error);
+      soup_session_set_tls_database (emu->session, database);
+    }
   return emu;
+}
+
+static Emulator *
+emulator_start (const char *const *extra)
+{
+  return emulator_start_full (extra, NULL);
 }
 
 static void
@@ -1171,6 +1184,32 @@ test_delta_users (void)
     g_assert_cmpuint (json_array_get_length (after), ==, 1);
   }
 
+  /* Prefer: return=minimal sends only what changed; odata.maxpagesize pages. */
+  {
+    const char *const minimal[] = { "Prefer: return=minimal", NULL };
+    const char *const small[] = { "Prefer: odata.maxpagesize=2", NULL };
+    g_autoptr(Reply) first = get (emu, 200, "/v1.0/users/delta?$select=displayName,department,jobTitle", access);
+    g_autoptr(Reply) paged = get_with (emu, 200, "/v1.0/users/delta?$select=displayName", access, small);
+    g_autofree char *round = NULL;
+    g_autoptr(Reply) changed = NULL;
+    g_autofree char *fields = NULL;
+
+    while (has (first->json, "$['@odata.nextLink']"))
+      {
+        g_autofree char *more = str (first->json, "$['@odata.nextLink']");
+
+        g_clear_pointer (&first, reply_free);
+        first = get (emu, 200, more, access);
+      }
+    round = str (first->json, "$['@odata.deltaLink']");
+    g_assert_cmpuint (len (paged->json, "$.value"), ==, 2);
+    admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"jobTitle\": \"Senior Technician\"}");
+    changed = get_with (emu, 200, round, access, minimal);
+    fields = keys (changed->json, "$.value[0]");
+    g_assert_cmpstr (fields, ==, "id,jobTitle");
+    g_assert_cmpstr (soup_message_headers_get_one (changed->headers, "Preference-Applied"), ==, "return=minimal");
+  }
+
   /* $filter=id eq … follows only those users. */
   {
     g_autoptr(JsonArray) some = NULL;
@@ -1800,6 +1839,49 @@ test_generate (void)
   emulator_stop (emu);
 }
 
+/* Served over HTTPS, every link the emulator writes is https too. */
+static void
+test_https (void)
+{
+  const char *make_ca = g_getenv ("PS_EMULATOR_MAKE_CA");
+  g_autofree char *dir = g_dir_make_tmp ("ps-graph-emulator-ca-XXXXXX", NULL);
+  g_autofree char *ca = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *cert = g_build_filename (dir, "server.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "server.key", NULL);
+  const char *const args[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) maker = NULL;
+  g_autofree char *access = NULL;
+  g_autofree char *next = NULL;
+  g_autofree char *base_scope = NULL;
+  Emulator *emu;
+
+  g_assert_nonnull (make_ca);
+  maker = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, make_ca, dir, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (maker, NULL, &error);
+  g_assert_no_error (error);
+
+  emu = emulator_start_full (args, ca);
+  access = token (emu);
+  {
+    g_autoptr(Reply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", access);
+
+    next = str (page->json, "$['@odata.nextLink']");
+    g_assert_true (g_str_has_prefix (next, emu->base));
+    g_assert_true (g_str_has_prefix (next, "https://127.0.0.1:"));
+  }
+  emulator_stop (emu);
+
+  for (const char *const *f = (const char *const[]) { "ca.pem", "ca.key", "server.pem", "server.key", NULL }; *f; f++)
+    {
+      g_autofree char *path = g_build_filename (dir, *f, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 static void
 test_cli_listen (void)
 {
@@ -1887,6 +1969,7 @@ main (int argc, char **argv)
   g_test_add_func ("/graph-emulator/batch", test_batch);
   g_test_add_func ("/graph-emulator/admin", test_admin);
   g_test_add_func ("/graph-emulator/generate", test_generate);
+  g_test_add_func ("/graph-emulator/https", test_https);
   g_test_add_func ("/graph-emulator/cli/listen", test_cli_listen);
   g_test_add_func ("/graph-emulator/cli/start-script", test_start_script);
 

@@ -1067,12 +1067,17 @@ masked_form (GBytes *body)
 {
   g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   g_autoptr(GHashTable) form = soup_form_decode (text);
+  g_autoptr(GHashTable) masked = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  const char *name;
+  const char *value;
 
-  if (g_hash_table_contains (form, "client_secret"))
-    g_hash_table_replace (form, g_strdup ("client_secret"), g_strdup ("***"));
-  if (g_hash_table_contains (form, "client_assertion"))
-    g_hash_table_replace (form, g_strdup ("client_assertion"), g_strdup ("***"));
-  return soup_form_encode_hash (form);
+  /* soup_form_decode's keys and values share one allocation: copy. */
+  g_hash_table_iter_init (&iter, form);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &name, (gpointer *) &value))
+    g_hash_table_insert (masked, (gpointer) name, (gpointer) (g_str_equal (name, "client_secret") ||
+                                                              g_str_equal (name, "client_assertion") ? "***" : value));
+  return soup_form_encode_hash (masked);
 }
 
 static JsonObject *

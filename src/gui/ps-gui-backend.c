@@ -11,8 +11,10 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "ps-directory.h"
+#include "ps-engine.h"
 #include "ps-gui-backend.h"
 #include "ps-secret-store.h"
 #include "ps-state.h"
@@ -32,6 +34,9 @@ typedef struct
   char          *account;
   char          *module;
   char          *detail;
+  char          *profile_name;  /* a scope count: the profile's name… */
+  char          *profile_data;  /* …and the profile in memory, as a file */
+  PsMapping     *mapping;       /* a scope count: the form's mapping, copied */
 } TaskData;
 
 /* ---------------------------------------------------------------- helpers */
@@ -89,6 +94,9 @@ task_data_free (TaskData *data)
   g_free (data->account);
   g_free (data->module);
   g_free (data->detail);
+  g_free (data->profile_name);
+  g_free (data->profile_data);
+  g_clear_pointer (&data->mapping, ps_mapping_free);
   g_free (data);
 }
 
@@ -106,6 +114,29 @@ task_data_new (PsProfile          *profile,
     data->secrets = ps_gui_secrets_new (secrets->api_client_secret, secrets->api_password,
                                         secrets->bind_password);
   return data;
+}
+
+/* The profile as it is in memory, loaded again from @data in this (worker)
+ * thread: the engine reads the settings of its own copy, never those of the
+ * profile the pages are editing. The file lives only for the load. */
+static PsProfile *
+load_snapshot (const char  *name,
+               const char  *data,
+               GError     **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pandasync-scope-XXXXXX", error);
+  g_autofree char *file = g_strconcat (name, ".conf", NULL);
+  g_autofree char *path = NULL;
+  PsProfile *snapshot = NULL;
+
+  if (dir == NULL)
+    return NULL;
+  path = g_build_filename (dir, file, NULL);
+  if (g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_NONE, 0600, error))
+    snapshot = ps_profile_load_file (path, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return snapshot;
 }
 
 static PsGuiStepResult *
@@ -527,6 +558,31 @@ last_run_thread (GTask        *task,
                          (GDestroyNotify) g_date_time_unref);
 }
 
+static void
+count_scope_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  g_autoptr(PsProfile) snapshot = NULL;
+  g_autoptr(PsEngine) engine = NULL;
+  g_autofree PsGuiScopeCount *count = g_new0 (PsGuiScopeCount, 1);
+  g_autoptr(GError) error = NULL;
+
+  snapshot = load_snapshot (data->profile_name, data->profile_data, &error);
+  if (snapshot != NULL)
+    engine = ps_engine_new (snapshot);
+  if (engine == NULL
+      || !ps_engine_count_scope_sync (engine, data->mapping, &count->members, &count->in_scope,
+                                      &count->enabled, cancellable, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&count), g_free);
+}
+
 static const char *
 describe_failed_status (PsRunStatus status)
 {
@@ -827,4 +883,43 @@ ps_gui_backend_latest_run_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_latest_run_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_count_scope_async (PsProfile           *profile,
+                                  const PsMapping     *mapping,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  TaskData *data;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  g_return_if_fail (mapping != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  data = task_data_new (profile, NULL);
+  data->profile_name = g_strdup (ps_profile_get_name (profile));
+  data->profile_data = ps_profile_to_data (profile, NULL);
+  data->mapping = ps_mapping_copy (mapping);
+  start_task (data, ps_gui_backend_count_scope_async, count_scope_thread, cancellable, callback,
+              user_data);
+}
+
+gboolean
+ps_gui_backend_count_scope_finish (GAsyncResult     *result,
+                                   PsGuiScopeCount  *count,
+                                   GError          **error)
+{
+  g_autofree PsGuiScopeCount *counted = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_count_scope_async, FALSE);
+
+  counted = g_task_propagate_pointer (G_TASK (result), error);
+  if (counted == NULL)
+    return FALSE;
+  if (count != NULL)
+    *count = *counted;
+  return TRUE;
 }

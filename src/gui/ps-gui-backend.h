@@ -126,6 +126,26 @@ void       ps_gui_backend_last_run_async  (PsProfile           *profile,
 GDateTime *ps_gui_backend_last_run_finish (GAsyncResult  *result,
                                            GError       **error);
 
+/* The size of a mapping's scope (ps_engine_count_scope_sync). */
+typedef struct {
+  guint members;    /* of the group */
+  guint in_scope;   /* of those, under SearchBase and matching Filter */
+  guint enabled;    /* of those in scope, the enabled ones */
+} PsGuiScopeCount;
+
+/* Counts the people @mapping covers, reading the directory as a sync does.
+ * @mapping is copied at once: pass the page's current form, never a mapping
+ * of the profile. The error names what is wrong (a filter that does not
+ * parse, an unknown attribute, a search base that does not exist). */
+void     ps_gui_backend_count_scope_async  (PsProfile           *profile,
+                                            const PsMapping     *mapping,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean ps_gui_backend_count_scope_finish (GAsyncResult     *result,
+                                            PsGuiScopeCount  *count,
+                                            GError          **error);
+
 /* How the latest real run of a profile went, for the tray. */
 typedef enum {
   PS_GUI_RUN_NONE,      /* never ran */

@@ -6,22 +6,29 @@
  * Account → Module → Collection load one after the other in workers; the
  * collection's fields load with it, for the field rows (collection field ←
  * AD attribute, with its ownership mode) and to find the "Integration Status
- * AD" field. Add saves the mapping to the profile at once.
+ * AD" field. A field's attribute may name fallbacks ("mail|userPrincipalName":
+ * the first that is not empty), checked as they are typed. The Advanced part
+ * (PsScopeEditor) narrows the group by a search base and a filter and counts
+ * who is in scope. Add saves the mapping to the profile at once.
  */
 
 #include <glib/gi18n.h>
 
 #include "ps-collection-mapping-page.h"
 #include "ps-gui-backend.h"
+#include "widgets/ps-attribute-combo.h"
 #include "widgets/ps-choice-combo.h"
 #include "widgets/ps-mapping-row.h"
+#include "widgets/ps-scope-editor.h"
 
 typedef struct
 {
-  GtkWidget       *box;
-  GtkComboBoxText *field_combo;
-  GtkComboBoxText *attribute_combo;
-  GtkComboBoxText *ownership_combo;
+  GtkWidget        *box;              /* the row's line, and under it its error */
+  GtkComboBoxText  *field_combo;
+  PsAttributeCombo *attribute_combo;
+  GtkComboBoxText  *ownership_combo;
+  GtkWidget        *remove_button;
+  GtkLabel         *error_label;      /* why the attribute is wrong */
 } FieldRow;
 
 struct _PsCollectionMappingPage
@@ -35,11 +42,14 @@ struct _PsCollectionMappingPage
   GtkBox           *fields_box;
   GtkLabel         *fields_message_label;
   GtkSpinner       *fields_spinner;
+  GtkBox           *form_box;
+  GtkScrolledWindow *form_scrolled;
   PsChoiceCombo    *group_combo;
   GtkSearchEntry   *group_search_entry;
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
   GtkLabel         *save_error_label;
+  PsScopeEditor    *scope_editor;
   GtkLabel         *status_label;
   GtkComboBoxText  *unique_id_combo;
 
@@ -61,8 +71,9 @@ static void on_fields_loaded_cb            (GObject                 *source,
                                             GAsyncResult            *result,
                                             gpointer                 user_data);
 
-/* Suggested AD attributes for the field rows. */
+/* Suggested AD attributes for the field rows, common fallbacks first. */
 static const char *const attribute_suggestions[] = {
+  "mail|userPrincipalName", "displayName|cn", "employeeID|employeeNumber", "mobile|telephoneNumber",
   "displayName", "givenName", "sn", "mail", "userPrincipalName", "sAMAccountName",
   "title", "department", "company", "manager", "employeeID", "employeeNumber",
   "telephoneNumber", "mobile", "physicalDeliveryOfficeName", "l", "co", NULL
@@ -115,27 +126,81 @@ fill_field_combo (PsCollectionMappingPage *self,
 static gboolean
 field_row_filled (const FieldRow *row)
 {
-  g_autofree char *attribute = combo_entry_dup (row->attribute_combo);
+  g_autofree char *attribute = ps_attribute_combo_dup_spec (row->attribute_combo);
 
   return gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)) != NULL && attribute != NULL;
+}
+
+/* The form as the mapping Add would save. Unset parts stay unset, and
+ * unfinished field rows are left out: the scope editor needs only the
+ * group and the attributes. */
+static PsMapping *
+form_mapping (PsCollectionMappingPage *self)
+{
+  const PsGuiChoice *account = ps_choice_combo_get_active (self->account_combo);
+  const PsGuiChoice *module = ps_choice_combo_get_active (self->module_combo);
+  const PsGuiChoice *collection = ps_choice_combo_get_active (self->collection_combo);
+  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
+  g_autofree char *name = ps_mapping_row_make_name (group != NULL ? group->name : "",
+                                                    collection != NULL ? collection->name : "");
+  PsMapping *mapping = ps_mapping_new (PS_MAPPING_COLLECTION, name);
+
+  mapping->account = account != NULL ? g_strdup (account->id) : NULL;
+  mapping->module = module != NULL ? g_strdup (module->id) : NULL;
+  mapping->collection = collection != NULL ? g_strdup (collection->id) : NULL;
+  mapping->group = group != NULL ? g_strdup (group->id) : NULL;
+  mapping->group_name = group != NULL ? g_strdup (group->name) : NULL;
+  g_free (mapping->unique_id_attr);
+  mapping->unique_id_attr = combo_entry_dup (self->unique_id_combo);
+  mapping->status_field = g_strdup (self->status_field);
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      const char *field = gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo));
+      g_autofree char *attribute = ps_attribute_combo_dup_spec (row->attribute_combo);
+      PsOwnership ownership = PS_OWNERSHIP_NEVER_BLANK;
+
+      if (field == NULL || attribute == NULL)
+        continue;
+      ps_ownership_from_string (gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->ownership_combo)),
+                                &ownership);
+      ps_mapping_add_field (mapping, field, attribute, ownership);
+    }
+  ps_scope_editor_apply (self->scope_editor, mapping);
+  return mapping;
 }
 
 static void
 update_state (PsCollectionMappingPage *self)
 {
+  g_autoptr(PsMapping) form = form_mapping (self);
   g_autofree char *unique_id = combo_entry_dup (self->unique_id_combo);
+  const char *reason = ps_scope_editor_get_error (self->scope_editor);
   gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
                    && ps_choice_combo_get_active (self->module_combo) != NULL
                    && ps_choice_combo_get_active (self->collection_combo) != NULL
                    && ps_choice_combo_get_active (self->group_combo) != NULL
-                   && unique_id != NULL;
+                   && unique_id != NULL
+                   && reason == NULL;
   gboolean pending = ps_choice_combo_get_active (self->group_combo) != NULL;
 
-  /* Every field row must be complete, or removed. */
+  /* Every field row must be complete, or removed; a wrong attribute says why. */
   for (guint i = 0; i < self->field_rows->len; i++)
-    if (!field_row_filled (g_ptr_array_index (self->field_rows, i)))
-      ready = FALSE;
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      const char *error = ps_attribute_combo_get_error (row->attribute_combo);
+
+      if (!field_row_filled (row))
+        ready = FALSE;
+      if (reason == NULL)
+        reason = error;
+      gtk_label_set_text (row->error_label, error != NULL ? error : "");
+      gtk_widget_set_visible (GTK_WIDGET (row->error_label), error != NULL);
+    }
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
+  /* Why Add is greyed out, when it is for a mistake rather than a gap. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
+  ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), form);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_field_button),
                             self->fields != NULL && self->fields->len > 0);
   /* The wizard ends here: it needs at least one mapping of either kind, and
@@ -255,25 +320,27 @@ static FieldRow *
 add_field_row (PsCollectionMappingPage *self)
 {
   FieldRow *row = g_new0 (FieldRow, 1);
+  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *arrow = gtk_label_new ("←");
   GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic", GTK_ICON_SIZE_BUTTON);
 
-  row->box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  row->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
   row->field_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new ());
-  row->attribute_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new_with_entry ());
+  /* The reason an attribute is wrong goes under the whole row. */
+  row->attribute_combo = g_object_new (PS_TYPE_ATTRIBUTE_COMBO, "show-error", FALSE, NULL);
   row->ownership_combo = GTK_COMBO_BOX_TEXT (gtk_combo_box_text_new ());
+  row->remove_button = remove;
+  row->error_label = GTK_LABEL (gtk_label_new (NULL));
 
   fill_field_combo (self, row->field_combo);
-  for (guint i = 0; attribute_suggestions[i] != NULL; i++)
-    gtk_combo_box_text_append (row->attribute_combo, attribute_suggestions[i], attribute_suggestions[i]);
-  gtk_entry_set_width_chars (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (row->attribute_combo))), 10);
+  ps_attribute_combo_set_suggestions (row->attribute_combo, attribute_suggestions);
+  gtk_entry_set_width_chars (ps_attribute_combo_get_entry (row->attribute_combo), 10);
   gtk_combo_box_text_append (row->ownership_combo, "overwrite", _("Overwrite"));
   gtk_combo_box_text_append (row->ownership_combo, "fill-empty", _("Fill if empty"));
   gtk_combo_box_text_append (row->ownership_combo, "never-blank", _("Never blank"));
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->ownership_combo), "never-blank");
 
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->field_combo), _("Collection field"));
-  gtk_widget_set_tooltip_text (GTK_WIDGET (row->attribute_combo), _("Active Directory attribute"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->ownership_combo),
                                _("Overwrite: Active Directory always wins. Fill if empty: only writes "
                                  "an empty field. Never blank: Active Directory wins, but an empty "
@@ -282,17 +349,25 @@ add_field_row (PsCollectionMappingPage *self)
   gtk_widget_set_hexpand (GTK_WIDGET (row->field_combo), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (row->attribute_combo), TRUE);
   gtk_style_context_add_class (gtk_widget_get_style_context (remove), "flat");
+  gtk_label_set_xalign (row->error_label, 0);
+  gtk_label_set_line_wrap (row->error_label, TRUE);
+  gtk_label_set_max_width_chars (row->error_label, 50);
+  gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (row->error_label)),
+                               "ps-field-error");
 
   g_signal_connect_swapped (row->field_combo, "changed", G_CALLBACK (on_form_changed_cb), self);
   g_signal_connect_swapped (row->attribute_combo, "changed", G_CALLBACK (on_form_changed_cb), self);
   g_signal_connect (remove, "clicked", G_CALLBACK (on_field_row_remove_clicked_cb), self);
 
-  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->field_combo));
-  gtk_container_add (GTK_CONTAINER (row->box), arrow);
-  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->attribute_combo));
-  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->ownership_combo));
-  gtk_container_add (GTK_CONTAINER (row->box), remove);
+  gtk_container_add (GTK_CONTAINER (line), GTK_WIDGET (row->field_combo));
+  gtk_container_add (GTK_CONTAINER (line), arrow);
+  gtk_container_add (GTK_CONTAINER (line), GTK_WIDGET (row->attribute_combo));
+  gtk_container_add (GTK_CONTAINER (line), GTK_WIDGET (row->ownership_combo));
+  gtk_container_add (GTK_CONTAINER (line), remove);
+  gtk_container_add (GTK_CONTAINER (row->box), line);
+  gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->error_label));
   gtk_widget_show_all (row->box);
+  gtk_widget_hide (GTK_WIDGET (row->error_label));
   gtk_container_add (GTK_CONTAINER (self->fields_box), row->box);
   g_ptr_array_add (self->field_rows, row);
   update_state (self);
@@ -351,19 +426,18 @@ on_field_row_remove_clicked_cb (GtkButton *button,
                                 gpointer   user_data)
 {
   PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (user_data);
-  GtkWidget *box = gtk_widget_get_parent (GTK_WIDGET (button));
 
   for (guint i = 0; i < self->field_rows->len; i++)
     {
       FieldRow *row = g_ptr_array_index (self->field_rows, i);
 
-      if (row->box == box)
+      if (row->remove_button == GTK_WIDGET (button))
         {
+          gtk_widget_destroy (row->box);
           g_ptr_array_remove_index (self->field_rows, i);
           break;
         }
     }
-  gtk_widget_destroy (box);
   update_state (self);
 }
 
@@ -467,38 +541,13 @@ on_mapping_row_remove_cb (PsCollectionMappingPage *self,
 static void
 on_add_button_clicked_cb (PsCollectionMappingPage *self)
 {
-  const PsGuiChoice *account = ps_choice_combo_get_active (self->account_combo);
-  const PsGuiChoice *module = ps_choice_combo_get_active (self->module_combo);
-  const PsGuiChoice *collection = ps_choice_combo_get_active (self->collection_combo);
-  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
-  g_autofree char *name = NULL;
   g_autoptr(PsMapping) mapping = NULL;
 
-  if (account == NULL || module == NULL || collection == NULL || group == NULL)
+  /* Only a complete form: every field row is in the mapping. */
+  if (!gtk_widget_get_sensitive (GTK_WIDGET (self->add_button)))
     return;
 
-  name = ps_mapping_row_make_name (group->name, collection->name);
-  mapping = ps_mapping_new (PS_MAPPING_COLLECTION, name);
-  mapping->account = g_strdup (account->id);
-  mapping->module = g_strdup (module->id);
-  mapping->collection = g_strdup (collection->id);
-  mapping->group = g_strdup (group->id);
-  mapping->group_name = g_strdup (group->name);
-  g_free (mapping->unique_id_attr);
-  mapping->unique_id_attr = combo_entry_dup (self->unique_id_combo);
-  mapping->status_field = g_strdup (self->status_field);
-  for (guint i = 0; i < self->field_rows->len; i++)
-    {
-      FieldRow *row = g_ptr_array_index (self->field_rows, i);
-      g_autofree char *attribute = combo_entry_dup (row->attribute_combo);
-      PsOwnership ownership = PS_OWNERSHIP_NEVER_BLANK;
-
-      ps_ownership_from_string (gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->ownership_combo)),
-                                &ownership);
-      ps_mapping_add_field (mapping, gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)),
-                            attribute, ownership);
-    }
-
+  mapping = form_mapping (self);
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
   save_profile (self);
 
@@ -506,6 +555,8 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
   gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
   /* …and the group search with it, or the form looks as if it lost the group. */
   gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
+  /* A scope is one group's: the next starts with the whole group. */
+  ps_scope_editor_clear (self->scope_editor);
   update_state (self);
 }
 
@@ -579,6 +630,7 @@ ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
   page_class->shown = ps_collection_mapping_page_shown;
 
   g_type_ensure (PS_TYPE_CHOICE_COMBO);
+  g_type_ensure (PS_TYPE_SCOPE_EDITOR);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PATH "/pages/ps-collection-mapping-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, account_combo);
@@ -588,11 +640,14 @@ ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_box);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_message_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, form_box);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, form_scrolled);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_combo);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_search_entry);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, mappings_list);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, module_combo);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, save_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, scope_editor);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, unique_id_combo);
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
@@ -608,6 +663,9 @@ static void
 ps_collection_mapping_page_init (PsCollectionMappingPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Tabbing through the form scrolls to the field that has the focus. */
+  gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
+                                       gtk_scrolled_window_get_vadjustment (self->form_scrolled));
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
@@ -637,7 +695,7 @@ ps_collection_mapping_page_add_field_row (PsCollectionMappingPage *self,
 
   row = add_field_row (self);
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->field_combo), field_id);
-  gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (row->attribute_combo))), attribute);
+  ps_attribute_combo_set_spec (row->attribute_combo, attribute);
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->ownership_combo), ps_ownership_to_string (ownership));
   update_state (self);
 }

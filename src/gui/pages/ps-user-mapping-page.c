@@ -5,14 +5,19 @@
  *
  * Account → Module → Role are loaded one after the other, each in a worker
  * with its own spinner (PsChoiceCombo); the group list follows the search
- * text. Add puts the mapping in the profile and saves it at once.
+ * text. The invitation fields take an attribute or fallbacks ("a|b"); the
+ * Advanced part (PsScopeEditor) narrows the group by a search base and a
+ * filter and counts who is in scope. Add puts the mapping in the profile
+ * and saves it at once.
  */
 
 #include <glib/gi18n.h>
 
 #include "ps-user-mapping-page.h"
+#include "widgets/ps-attribute-combo.h"
 #include "widgets/ps-choice-combo.h"
 #include "widgets/ps-mapping-row.h"
+#include "widgets/ps-scope-editor.h"
 
 struct _PsUserMappingPage
 {
@@ -20,15 +25,18 @@ struct _PsUserMappingPage
 
   PsChoiceCombo    *account_combo;
   GtkButton        *add_button;
-  GtkComboBoxText  *email_combo;
-  GtkComboBoxText  *first_name_combo;
+  PsAttributeCombo *email_combo;
+  PsAttributeCombo *first_name_combo;
+  GtkBox           *form_box;
+  GtkScrolledWindow *form_scrolled;
   PsChoiceCombo    *group_combo;
   GtkSearchEntry   *group_search_entry;
-  GtkComboBoxText  *last_name_combo;
+  PsAttributeCombo *last_name_combo;
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
   PsChoiceCombo    *role_combo;
   GtkLabel         *save_error_label;
+  PsScopeEditor    *scope_editor;
 
   GHashTable       *names;   /* id → name of what the combos loaded */
 };
@@ -38,6 +46,13 @@ G_DEFINE_FINAL_TYPE (PsUserMappingPage, ps_user_mapping_page, PS_TYPE_WIZARD_PAG
 static void on_mapping_row_remove_cb (PsUserMappingPage *self,
                                       PsMappingRow      *row);
 
+/* What the invitation fields offer; anything else may be typed. */
+static const char *const email_suggestions[] = {
+  "mail|userPrincipalName", "mail", "userPrincipalName", NULL
+};
+static const char *const first_name_suggestions[] = { "givenName", NULL };
+static const char *const last_name_suggestions[] = { "sn", NULL };
+
 /* ---------------------------------------------------------------- helpers */
 
 static PsProfile *
@@ -46,37 +61,64 @@ get_profile (PsUserMappingPage *self)
   return ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
 }
 
-static char *
-combo_entry_dup (GtkComboBoxText *combo)
+static gboolean
+attribute_filled (PsAttributeCombo *combo)
 {
-  g_autofree char *text = gtk_combo_box_text_get_active_text (combo);
+  g_autofree char *spec = ps_attribute_combo_dup_spec (combo);
 
-  if (text == NULL)
-    return NULL;
-  g_strstrip (text);
-  return *text != '\0' ? g_steal_pointer (&text) : NULL;
+  return spec != NULL;
 }
 
-static gboolean
-combo_entry_filled (GtkComboBoxText *combo)
+/* The form as the mapping Add would save. Unset parts stay unset: the
+ * scope editor needs only the group and the attributes. */
+static PsMapping *
+form_mapping (PsUserMappingPage *self)
 {
-  g_autofree char *text = combo_entry_dup (combo);
+  const PsGuiChoice *account = ps_choice_combo_get_active (self->account_combo);
+  const PsGuiChoice *module = ps_choice_combo_get_active (self->module_combo);
+  const PsGuiChoice *role = ps_choice_combo_get_active (self->role_combo);
+  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
+  g_autofree char *name = ps_mapping_row_make_name (group != NULL ? group->name : "",
+                                                    role != NULL ? role->name : "");
+  PsMapping *mapping = ps_mapping_new (PS_MAPPING_USERS, name);
 
-  return text != NULL;
+  mapping->account = account != NULL ? g_strdup (account->id) : NULL;
+  mapping->module = module != NULL ? g_strdup (module->id) : NULL;
+  mapping->role = role != NULL ? g_strdup (role->id) : NULL;
+  mapping->group = group != NULL ? g_strdup (group->id) : NULL;
+  mapping->group_name = group != NULL ? g_strdup (group->name) : NULL;
+  g_free (mapping->email_attr);
+  mapping->email_attr = ps_attribute_combo_dup_spec (self->email_combo);
+  g_free (mapping->first_name_attr);
+  mapping->first_name_attr = ps_attribute_combo_dup_spec (self->first_name_combo);
+  g_free (mapping->last_name_attr);
+  mapping->last_name_attr = ps_attribute_combo_dup_spec (self->last_name_combo);
+  ps_scope_editor_apply (self->scope_editor, mapping);
+  return mapping;
 }
 
 static void
 update_state (PsUserMappingPage *self)
 {
+  g_autoptr(PsMapping) form = form_mapping (self);
+  const char *reason = ps_scope_editor_get_error (self->scope_editor);
   gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
                    && ps_choice_combo_get_active (self->module_combo) != NULL
                    && ps_choice_combo_get_active (self->role_combo) != NULL
                    && ps_choice_combo_get_active (self->group_combo) != NULL
-                   && combo_entry_filled (self->email_combo)
-                   && combo_entry_filled (self->first_name_combo)
-                   && combo_entry_filled (self->last_name_combo);
+                   && attribute_filled (self->email_combo)
+                   && attribute_filled (self->first_name_combo)
+                   && attribute_filled (self->last_name_combo)
+                   && reason == NULL;
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
+  /* Why Add is greyed out, when it is for a mistake rather than a gap. */
+  for (PsAttributeCombo **combo = (PsAttributeCombo *[]) { self->email_combo, self->first_name_combo,
+                                                           self->last_name_combo, NULL };
+       reason == NULL && *combo != NULL; combo++)
+    reason = ps_attribute_combo_get_error (*combo);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
+  ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), form);
   /* A group picked but not added yet would be lost: finish it first. */
   ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), ps_choice_combo_get_active (self->group_combo) == NULL);
 }
@@ -188,37 +230,21 @@ on_mapping_row_remove_cb (PsUserMappingPage *self,
 static void
 on_add_button_clicked_cb (PsUserMappingPage *self)
 {
-  const PsGuiChoice *account = ps_choice_combo_get_active (self->account_combo);
-  const PsGuiChoice *module = ps_choice_combo_get_active (self->module_combo);
-  const PsGuiChoice *role = ps_choice_combo_get_active (self->role_combo);
-  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
-  g_autofree char *name = NULL;
   g_autoptr(PsMapping) mapping = NULL;
 
-  if (account == NULL || module == NULL || role == NULL || group == NULL)
+  if (!gtk_widget_get_sensitive (GTK_WIDGET (self->add_button)))
     return;
 
-  name = ps_mapping_row_make_name (group->name, role->name);
-  mapping = ps_mapping_new (PS_MAPPING_USERS, name);
-  mapping->account = g_strdup (account->id);
-  mapping->module = g_strdup (module->id);
-  mapping->role = g_strdup (role->id);
-  mapping->group = g_strdup (group->id);
-  mapping->group_name = g_strdup (group->name);
-  g_free (mapping->email_attr);
-  mapping->email_attr = combo_entry_dup (self->email_combo);
-  g_free (mapping->first_name_attr);
-  mapping->first_name_attr = combo_entry_dup (self->first_name_combo);
-  g_free (mapping->last_name_attr);
-  mapping->last_name_attr = combo_entry_dup (self->last_name_combo);
-
+  mapping = form_mapping (self);
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
   save_profile (self);
 
-  /* Ready for the next group; account, module and role stay. */
+  /* Ready for the next group; account, module, role and attributes stay. */
   gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
   /* …and the group search with it, or the form looks as if it lost the group. */
   gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
+  /* A scope is one group's: the next starts with the whole group. */
+  ps_scope_editor_clear (self->scope_editor);
   update_state (self);
 }
 
@@ -276,12 +302,16 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   page_class->page_id = "user-mapping";
   page_class->shown = ps_user_mapping_page_shown;
 
+  g_type_ensure (PS_TYPE_ATTRIBUTE_COMBO);
   g_type_ensure (PS_TYPE_CHOICE_COMBO);
+  g_type_ensure (PS_TYPE_SCOPE_EDITOR);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-user-mapping-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, account_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, add_button);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, email_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, first_name_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, form_box);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, form_scrolled);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_search_entry);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, last_name_combo);
@@ -289,6 +319,7 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, module_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, role_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, save_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, scope_editor);
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
@@ -300,7 +331,19 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
 static void
 ps_user_mapping_page_init (PsUserMappingPage *self)
 {
+  g_autoptr(PsMapping) defaults = ps_mapping_new (PS_MAPPING_USERS, "defaults");
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* Tabbing through the form scrolls to the field that has the focus. */
+  gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
+                                       gtk_scrolled_window_get_vadjustment (self->form_scrolled));
+  ps_attribute_combo_set_suggestions (self->email_combo, email_suggestions);
+  ps_attribute_combo_set_suggestions (self->first_name_combo, first_name_suggestions);
+  ps_attribute_combo_set_suggestions (self->last_name_combo, last_name_suggestions);
+  /* A new mapping's attributes are those of the profile's defaults. */
+  ps_attribute_combo_set_spec (self->email_combo, defaults->email_attr);
+  ps_attribute_combo_set_spec (self->first_name_combo, defaults->first_name_attr);
+  ps_attribute_combo_set_spec (self->last_name_combo, defaults->last_name_attr);
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);

@@ -13,6 +13,7 @@ struct _PsMappingRow
   GtkListBoxRow  parent_instance;
 
   GtkButton     *remove_button;
+  GtkLabel      *scope_label;
   GtkLabel      *subtitle_label;
   GtkLabel      *title_label;
 
@@ -55,6 +56,25 @@ describe_place (GHashTable      *names,
   return g_strdup_printf ("%s › %s", name_of (names, m->account), name_of (names, m->module));
 }
 
+/* The mapping's SearchBase and Filter, or NULL when it covers the whole group. */
+static char *
+describe_scope (const PsMapping *m)
+{
+  gboolean base = m->search_base != NULL && *m->search_base != '\0';
+  gboolean filter = m->filter != NULL && *m->filter != '\0';
+
+  if (base && filter)
+    /* Translators: a search base (an OU's DN) and an LDAP filter */
+    return g_strdup_printf (_("Only members under %s matching %s"), m->search_base, m->filter);
+  if (base)
+    /* Translators: a search base, the DN of an OU */
+    return g_strdup_printf (_("Only members under %s"), m->search_base);
+  if (filter)
+    /* Translators: an LDAP filter, e.g. (department=Sales) */
+    return g_strdup_printf (_("Only members matching %s"), m->filter);
+  return NULL;
+}
+
 static void
 describe (PsMappingRow    *self,
           const PsMapping *m,
@@ -64,6 +84,7 @@ describe (PsMappingRow    *self,
   g_autofree char *subtitle = NULL;
   const char *group = m->group_name != NULL ? m->group_name : m->group;
   g_autofree char *place = describe_place (names, m);
+  g_autofree char *scope = describe_scope (m);
 
   if (m->kind == PS_MAPPING_USERS)
     {
@@ -88,6 +109,8 @@ describe (PsMappingRow    *self,
     }
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->subtitle_label, subtitle);
+  gtk_label_set_text (self->scope_label, scope != NULL ? scope : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->scope_label), scope != NULL);
 }
 
 /* ---------------------------------------------------------------- callbacks */
@@ -123,6 +146,7 @@ ps_mapping_row_class_init (PsMappingRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/widgets/ps-mapping-row.ui");
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, scope_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, title_label);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_button_clicked_cb);

@@ -13,9 +13,22 @@
 
 #include "gui-test-util.h"
 #include "ps-window.h"
+#include "pages/ps-collection-mapping-page.h"
 #include "pages/ps-connection-page.h"
+#include "pages/ps-user-mapping-page.h"
+#include "widgets/ps-scope-editor.h"
 
 static gboolean have_locale;
+
+static void
+check_width (PsWindow *window)
+{
+  int min_width = 0;
+
+  /* Longer German words must not push the window off a 1280-pixel screen. */
+  gtk_widget_get_preferred_width (GTK_WIDGET (window), &min_width, NULL);
+  g_assert_cmpint (min_width, <=, 1200);
+}
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -86,6 +99,28 @@ test_wizard_in_german (void)
       gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (ps_window_get_page (window, *id)));
       g_free (gui_test_screenshot (GTK_WIDGET (window), name));
     }
+
+  /* Both mapping pages with Advanced open and its longest line, an error. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *id = i == 0 ? "user-mapping" : "collection-mapping";
+      GType type = i == 0 ? PS_TYPE_USER_MAPPING_PAGE : PS_TYPE_COLLECTION_MAPPING_PAGE;
+      g_autofree char *name = g_strconcat ("wizard-", id, "-advanced-de", NULL);
+      PsScopeEditor *scope;
+
+      g_assert_true (ps_window_show_page (window, id));
+      scope = gui_test_child (ps_window_get_page (window, id), type, "scope_editor");
+      ps_scope_editor_set_expanded (scope, TRUE);
+      ps_scope_editor_set_filter (scope, "(department=Sales");
+      g_assert_true (g_str_has_prefix (ps_scope_editor_get_error (scope), "Das ist kein LDAP-Filter: "));
+      g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "");
+      ps_scope_editor_set_filter (scope, NULL);
+      g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==,
+                       "Wählen Sie eine Gruppe, um ihre Mitglieder im Geltungsbereich zu zählen.");
+      ps_scope_editor_set_filter (scope, "(department=Sales");
+      check_width (window);
+      g_free (gui_test_screenshot (GTK_WIDGET (window), name));
+    }
   gtk_widget_destroy (GTK_WIDGET (window));
 
   /* After setup: the Sync and History pages too. */
@@ -101,13 +136,7 @@ test_wizard_in_german (void)
       g_free (gui_test_screenshot (GTK_WIDGET (window), name));
     }
   g_assert_cmpstr (ps_wizard_page_get_title (ps_window_get_page (window, "history")), ==, "Verlauf");
-  /* Longer German words must not push the window off a 1280-pixel screen. */
-  {
-    int min_width = 0;
-
-    gtk_widget_get_preferred_width (GTK_WIDGET (window), &min_width, NULL);
-    g_assert_cmpint (min_width, <=, 1200);
-  }
+  check_width (window);
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 

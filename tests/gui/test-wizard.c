@@ -19,8 +19,10 @@
 #include "ps-secret-store.h"
 #include "ps-state.h"
 #include "ps-window.h"
+#include "widgets/ps-attribute-combo.h"
 #include "widgets/ps-choice-combo.h"
 #include "widgets/ps-mapping-row.h"
+#include "widgets/ps-scope-editor.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -178,6 +180,56 @@ first_mapping_row (PsWizardPage *page,
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, 0);
 
   return row != NULL ? PS_MAPPING_ROW (row) : NULL;
+}
+
+static gboolean
+scope_counted (gpointer editor)
+{
+  return !ps_scope_editor_get_counting (PS_SCOPE_EDITOR (editor));
+}
+
+/* The parts of the collection page's field row @index. */
+static void
+field_row_parts (PsWizardPage      *page,
+                 guint              index,
+                 GtkComboBox      **field,
+                 PsAttributeCombo **attribute,
+                 GtkLabel         **error)
+{
+  GtkBox *fields = gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "fields_box");
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (fields));
+  GtkWidget *row = g_list_nth_data (rows, index);
+  g_autoptr(GList) parts = NULL;
+  g_autoptr(GList) line = NULL;
+
+  g_assert_nonnull (row);
+  /* A row is its line (field ← attribute, ownership, remove) over its error. */
+  parts = gtk_container_get_children (GTK_CONTAINER (row));
+  line = gtk_container_get_children (GTK_CONTAINER (parts->data));
+  *field = GTK_COMBO_BOX (line->data);
+  *attribute = PS_ATTRIBUTE_COMBO (g_list_nth_data (line, 2));
+  if (error != NULL)
+    *error = GTK_LABEL (g_list_nth_data (parts, 1));
+}
+
+static gboolean
+combo_offers (GtkComboBox *combo,
+              const char  *id)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (combo);
+  GtkTreeIter iter;
+  int column = gtk_combo_box_get_id_column (combo);
+
+  for (gboolean ok = gtk_tree_model_get_iter_first (model, &iter); ok;
+       ok = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *value = NULL;
+
+      gtk_tree_model_get (model, &iter, column, &value, -1);
+      if (g_strcmp0 (value, id) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -595,17 +647,52 @@ test_user_mapping_add_remove (void)
   search_group (page, type, "Engineering");
   /* A picked group not added yet: Done would lose it. */
   g_assert_false (ps_wizard_page_get_complete (page));
-  g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "email_combo")), ==, "mail");
+  /* A new mapping's Email falls back to the UPN, and offers it. */
+  {
+    PsAttributeCombo *email = gui_test_child (page, type, "email_combo");
+    g_autofree char *spec = ps_attribute_combo_dup_spec (email);
+
+    g_assert_cmpstr (spec, ==, "mail|userPrincipalName");
+    g_assert_true (combo_offers (ps_attribute_combo_get_combo (email), "mail|userPrincipalName"));
+  }
+  g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+  /* First name takes fallbacks too; a wrong one says why and blocks Add. */
+  {
+    PsAttributeCombo *first = gui_test_child (page, type, "first_name_combo");
+
+    gui_test_type (ps_attribute_combo_get_entry (first), "givenName||cn");
+    g_assert_nonnull (ps_attribute_combo_get_error (first));
+    g_assert_true (gtk_widget_get_visible (gui_test_child (first, PS_TYPE_ATTRIBUTE_COMBO, "error_label")));
+    g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+    gui_test_type (ps_attribute_combo_get_entry (first), " givenName | cn ");
+    g_assert_null (ps_attribute_combo_get_error (first));
+  }
+  /* The scope: a bare filter is saved normalised, with the search base. */
+  {
+    PsScopeEditor *scope = gui_test_child (page, type, "scope_editor");
+
+    g_assert_false (ps_scope_editor_get_expanded (scope));
+    ps_scope_editor_set_search_base (scope, "ou=people,dc=example,dc=com");
+    ps_scope_editor_set_filter (scope, "department=Engineering");
+    g_assert_true (ps_scope_editor_get_valid (scope));
+  }
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
 
   gtk_button_clicked (gui_test_child (page, type, "add_button"));
   after = read_profile_file (profile);
   g_assert_nonnull (strstr (after, "[UserMapping "));
-  g_assert_nonnull (strstr (after, "FirstName=givenName"));
+  g_assert_nonnull (strstr (after, "Email=mail|userPrincipalName"));
+  g_assert_nonnull (strstr (after, "FirstName=givenName|cn"));
+  g_assert_nonnull (strstr (after, "SearchBase=ou=people,dc=example,dc=com"));
+  g_assert_nonnull (strstr (after, "Filter=(department=Engineering)"));
   g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
   g_assert_true (ps_wizard_page_get_complete (page));
+  /* The next group starts with the whole group again. */
+  g_assert_null (ps_scope_editor_get_filter (gui_test_child (page, type, "scope_editor")));
   row = first_mapping_row (page, type);
   g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_label_get_text (gui_test_child (row, PS_TYPE_MAPPING_ROW, "scope_label")), ==,
+                   "Only members under ou=people,dc=example,dc=com matching (department=Engineering)");
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping"));
 
   gtk_button_clicked (ps_mapping_row_get_remove_button (row));
@@ -659,16 +746,14 @@ test_collection_mapping_add_remove (void)
                    "objectSid");
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
   {
-    GtkBox *fields = gui_test_child (page, type, "fields_box");
-    g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (fields));
-    g_autoptr(GList) widgets = gtk_container_get_children (GTK_CONTAINER (rows->data));
-    GtkComboBox *field_combo = widgets->data;
-    GtkComboBox *attribute_combo = g_list_nth_data (widgets, 2);
+    GtkComboBox *field_combo;
+    PsAttributeCombo *attribute_combo;
 
+    field_row_parts (page, 0, &field_combo, &attribute_combo, NULL);
     /* An unfinished field row blocks Add. */
     g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
     gtk_combo_box_set_active (field_combo, 0);
-    gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (attribute_combo))), "department");
+    gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "department");
   }
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-form"));
@@ -691,6 +776,149 @@ test_collection_mapping_add_remove (void)
   removed = read_profile_file (profile);
   g_assert_null (strstr (removed, "[CollectionMapping "));
   g_assert_false (ps_wizard_page_get_complete (page));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* Scrolls the form to the bottom, where the Advanced part is. */
+static void
+scroll_form_to_end (PsWizardPage *page,
+                    GType         type)
+{
+  GtkAdjustment *adjustment =
+    gtk_scrolled_window_get_vadjustment (gui_test_child (page, type, "form_scrolled"));
+
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                        - gtk_adjustment_get_page_size (adjustment));
+}
+
+static void
+test_collection_mapping_scope (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *field_id = NULL;
+  g_autofree char *field_line = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  PsScopeEditor *scope;
+  GtkWidget *add;
+  GtkLabel *filter_error;
+  GtkComboBox *field_combo;
+  PsAttributeCombo *attribute_combo;
+  GtkLabel *field_error;
+  PsMappingRow *row;
+  const PsMapping *mapping;
+  GType type = PS_TYPE_COLLECTION_MAPPING_PAGE;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = connected_profile ("scope", dir, tgt);
+  window = show_window (profile, FALSE);
+  g_assert_true (ps_window_show_page (window, "collection-mapping"));
+  page = ps_window_get_page (window, "collection-mapping");
+  scope = gui_test_child (page, type, "scope_editor");
+  add = gui_test_child (page, type, "add_button");
+  filter_error = gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_error_label");
+
+  choose_first (gui_test_child (page, type, "account_combo"));
+  choose_first (gui_test_child (page, type, "module_combo"));
+  choose_first (gui_test_child (page, type, "collection_combo"));
+  g_assert_true (gui_test_wait (fields_loaded, page, 20000));
+  search_group (page, type, "All Staff");
+  g_assert_cmpstr (ps_choice_combo_get_active (gui_test_child (page, type, "group_combo"))->name, ==,
+                   "All Staff");
+
+  /* Advanced starts closed, and nothing is counted while it is. */
+  g_assert_false (ps_scope_editor_get_expanded (scope));
+  g_assert_false (ps_scope_editor_get_counting (scope));
+  gtk_expander_set_expanded (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "expander"), TRUE);
+  g_assert_true (ps_scope_editor_get_counting (scope));
+  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  /* The demo directory, as `pandasync-cli directory scope` counts it: 320
+   * members in All Staff, 6 of them disabled; 54 in Sales, all enabled. */
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "320 of 320 members are in scope (314 enabled)");
+
+  /* A filter is counted half a second after the last keystroke; the
+   * earlier counts are dropped. */
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Support)");
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Sales)");
+  g_assert_true (ps_scope_editor_get_counting (scope));
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "Counting the members in scope…");
+  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
+  g_assert_false (ps_scope_editor_get_count_failed (scope));
+
+  /* A filter that does not parse says where at once, asks nothing of the
+   * directory, and blocks Add with the reason. */
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Sales");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (filter_error)));
+  g_test_message ("filter error: %s", gtk_label_get_text (filter_error));
+  g_assert_nonnull (strstr (gtk_label_get_text (filter_error), "at character 18"));
+  g_assert_false (ps_scope_editor_get_valid (scope));
+  g_assert_false (ps_scope_editor_get_counting (scope));
+  g_assert_false (gtk_widget_get_sensitive (add));
+  {
+    g_autofree char *tooltip = gtk_widget_get_tooltip_text (add);
+    g_assert_nonnull (strstr (tooltip, "at character 18"));
+  }
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-filter-error"));
+
+  /* A search base that is not there is the count's error, in its place. */
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Sales)");
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "search_base_entry"),
+                 "OU=Nowhere,DC=example,DC=com");
+  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_test_message ("count error: %s", ps_scope_editor_get_count_text (scope));
+  g_assert_true (ps_scope_editor_get_count_failed (scope));
+  g_assert_nonnull (strstr (ps_scope_editor_get_count_text (scope), "OU=Nowhere,DC=example,DC=com"));
+  /* One that is no DN at all is caught as it is typed. */
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "search_base_entry"), "Staff");
+  g_assert_false (ps_scope_editor_get_valid (scope));
+  g_assert_false (gtk_widget_get_sensitive (add));
+  gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "search_base_entry"), "");
+  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
+
+  /* A field with fallbacks: offered in the list, checked as typed. */
+  gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
+  field_row_parts (page, 0, &field_combo, &attribute_combo, &field_error);
+  g_assert_true (combo_offers (ps_attribute_combo_get_combo (attribute_combo), "mail|userPrincipalName"));
+  gtk_combo_box_set_active (field_combo, 0);
+  field_id = g_strdup (gtk_combo_box_get_active_id (field_combo));
+  gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "mail|");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (field_error)));
+  g_assert_nonnull (strstr (gtk_label_get_text (field_error), "empty alternative"));
+  g_assert_false (gtk_widget_get_sensitive (add));
+  gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "mail | userPrincipalName");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (field_error)));
+  g_assert_true (gtk_widget_get_sensitive (add));
+
+  /* The picture of the open Advanced part, scrolled into sight. */
+  scroll_form_to_end (page, type);
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-advanced"));
+
+  gtk_button_clicked (GTK_BUTTON (add));
+  after = read_profile_file (profile);
+  g_test_message ("%s", after);
+  g_assert_nonnull (strstr (after, "Filter=(department=Sales)\n"));
+  g_assert_null (strstr (after, "SearchBase="));
+  field_line = g_strdup_printf ("Field.%s=mail|userPrincipalName;never-blank;", field_id);
+  g_assert_nonnull (strstr (after, field_line));
+  g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
+  mapping = g_ptr_array_index (ps_profile_get_mappings (profile), 0);
+  g_assert_cmpstr (mapping->filter, ==, "(department=Sales)");
+  g_assert_null (mapping->search_base);
+  row = first_mapping_row (page, type);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (gtk_label_get_text (gui_test_child (row, PS_TYPE_MAPPING_ROW, "scope_label")), ==,
+                   "Only members matching (department=Sales)");
+
+  /* Ready for the next group: no scope, nothing to count. */
+  g_assert_null (ps_scope_editor_get_filter (scope));
+  g_assert_false (ps_scope_editor_get_counting (scope));
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "Choose a group to count its members in scope.");
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
@@ -765,6 +993,7 @@ main (int    argc,
   g_test_add_func ("/gui/schedule/last-run-from-history", test_schedule_last_run_from_history);
   g_test_add_func ("/gui/user-mapping/add-remove", test_user_mapping_add_remove);
   g_test_add_func ("/gui/collection-mapping/add-remove", test_collection_mapping_add_remove);
+  g_test_add_func ("/gui/collection-mapping/scope", test_collection_mapping_scope);
   g_test_add_func ("/gui/window/every-page", test_main_window_pages);
 
   result = g_test_run ();

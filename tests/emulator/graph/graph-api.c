@@ -1127,7 +1127,7 @@ initial_round (GraphTenant *tenant, DeltaQuery *query)
 /* The objects that changed after @since, oldest change first: a walk
  * back from the newest change, so O(changes). */
 static GArray *
-changes_round (GraphTenant *tenant, DeltaQuery *query, gboolean replay)
+changes_round (GraphTenant *tenant, DeltaQuery *query, gboolean replay, const char *soft_delete_reason)
 {
   GArray *items = g_array_new (FALSE, TRUE, sizeof (DeltaItem));
   g_autoptr(GHashTable) ids = id_set (query);
@@ -1154,7 +1154,7 @@ changes_round (GraphTenant *tenant, DeltaQuery *query, gboolean replay)
         {
           if (object->life_seq <= since)
             continue;
-          item.removed = "changed";
+          item.removed = soft_delete_reason;
         }
       else if (object->created_seq > since)
         {
@@ -1483,7 +1483,8 @@ delta (GraphCall *call, gboolean groups)
   else if (initial)
     session->items = initial_round (tenant, query);
   else
-    session->items = changes_round (tenant, query, sw->delta_replay);
+    session->items = changes_round (tenant, query, sw->delta_replay,
+                                    g_intern_string (sw->soft_delete_reason));
 
   /* The next round starts where this one started. */
   next = g_new0 (DeltaQuery, 1);

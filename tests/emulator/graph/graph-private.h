@@ -283,6 +283,7 @@ typedef struct {
   gint64    delta_lifetime;     /* seconds (7 days) */
   char     *delta_expiry;       /* "400", "410-location", "410-resync" */
   gboolean  delta_replay;       /* every object of a delta round appears twice */
+  char     *soft_delete_reason; /* @removed.reason of a soft delete: "changed" (§4.2) or "deleted" */
   gboolean  cast_strict;        /* OData casts need ConsistencyLevel + $count */
   guint     ru_budget;          /* RU per 10 s per app and tenant; 0 = off */
   guint     latency_ms;

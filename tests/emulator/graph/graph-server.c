@@ -198,6 +198,7 @@ typedef struct {
 } SwitchSpec;
 
 static const char *const delta_expiry_words[] = { "400", "410-location", "410-resync", NULL };
+static const char *const reason_words[] = { "changed", "deleted", NULL };
 
 #define SW(name, type, member, words, min, max) \
   { name, type, G_STRUCT_OFFSET (GraphSwitches, member), words, min, max }
@@ -211,6 +212,7 @@ static const SwitchSpec switch_specs[] = {
   SW ("delta_lifetime", SW_INT64, delta_lifetime, NULL, 1, G_MAXINT32),
   SW ("delta_expiry", SW_WORD, delta_expiry, delta_expiry_words, 0, 0),
   SW ("delta_replay", SW_BOOL, delta_replay, NULL, 0, 0),
+  SW ("soft_delete_reason", SW_WORD, soft_delete_reason, reason_words, 0, 0),
   SW ("cast_strict", SW_BOOL, cast_strict, NULL, 0, 0),
   SW ("ru_budget", SW_UINT, ru_budget, NULL, 0, G_MAXINT32),
   SW ("latency_ms", SW_UINT, latency_ms, NULL, 0, 600000),
@@ -230,6 +232,7 @@ switches_init (GraphSwitches *sw)
   sw->token_lifetime = 3599;
   sw->delta_lifetime = 7 * 86400;
   sw->delta_expiry = g_strdup ("400");
+  sw->soft_delete_reason = g_strdup ("changed");
   sw->purge_after = 30 * 86400;
   sw->graph_resource = g_strdup ("https://graph.microsoft.com");
   sw->login_authority = g_strdup ("https://login.microsoftonline.com");
@@ -239,6 +242,7 @@ static void
 switches_clear (GraphSwitches *sw)
 {
   g_clear_pointer (&sw->delta_expiry, g_free);
+  g_clear_pointer (&sw->soft_delete_reason, g_free);
   g_clear_pointer (&sw->graph_resource, g_free);
   g_clear_pointer (&sw->login_authority, g_free);
 }
@@ -249,6 +253,7 @@ switches_copy (GraphSwitches *to, const GraphSwitches *from)
   switches_clear (to);
   *to = *from;
   to->delta_expiry = g_strdup (from->delta_expiry);
+  to->soft_delete_reason = g_strdup (from->soft_delete_reason);
   to->graph_resource = g_strdup (from->graph_resource);
   to->login_authority = g_strdup (from->login_authority);
 }

@@ -1158,6 +1158,29 @@ test_delta_users (void)
     link = g_steal_pointer (&next);
   }
 
+  /* The other reading of §4.2, for a client's tolerance. */
+  faults (emu, "{\"soft_delete_reason\": \"deleted\"}");
+  admin_do (emu, "DELETE", "/_admin/users/" GRADY, NULL);
+  {
+    g_autoptr(JsonArray) gone = NULL;
+    g_autofree char *next = delta_round (emu, link, access, &gone);
+
+    g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (find_id (gone, GRADY), "@removed"),
+                                                    "reason"), ==, "deleted");
+    g_free (link);
+    link = g_steal_pointer (&next);
+  }
+  faults (emu, "{\"soft_delete_reason\": \"changed\"}");
+  admin_do (emu, "POST", "/_admin/users/" GRADY "/restore", NULL);
+  {
+    g_autoptr(JsonArray) back = NULL;
+    g_autofree char *next = delta_round (emu, link, access, &back);
+
+    g_assert_nonnull (find_id (back, GRADY));
+    g_free (link);
+    link = g_steal_pointer (&next);
+  }
+
   /* A restore looks like a creation. */
   admin_do (emu, "POST", "/_admin/users/" PATTI "/restore", NULL);
   {
@@ -1385,6 +1408,20 @@ test_delta_expiry (void)
       g_free (link);
       link = g_steal_pointer (&fresh);
     }
+  }
+  /* A token from before a reset is expired too. */
+  {
+    g_autoptr(JsonArray) before = NULL;
+    g_autofree char *old_link = delta_round (emu, "/v1.0/users/delta?$select=id", access, &before);
+    g_autofree char *after_reset = NULL;
+    g_autoptr(Reply) stale = NULL;
+
+    admin_do (emu, "POST", "/_admin/reset", "{\"clock\": false, \"faults\": false}");
+    after_reset = token (emu);
+    stale = get (emu, 410, old_link, after_reset);
+    assert_graph_error (stale, 410, "syncStateNotFound");
+    g_free (access);
+    access = g_steal_pointer (&after_reset);
   }
   faults (emu, "{\"delta_expiry\": \"410-resync\"}");
   admin_do (emu, "POST", "/_admin/invalidate-delta", NULL);

@@ -60,6 +60,10 @@ GError *ps_target_error_from_http (const PsTargetExchange *exchange);
 gboolean ps_target_error_is_web_page (const char *content_type,
                                       GBytes     *body);
 
+/* TRUE when @body is empty or one complete JSON text: a syntax check that
+ * builds nothing, for every answer (a cut-off answer is not JSON). */
+gboolean ps_target_answer_is_json    (GBytes     *body);
+
 /* The server's own message from an error body: message, error,
  * errors[0].base[0], errors[0].field_N[0] … ; NULL when none. */
 char   *ps_target_error_body_message (GBytes *body);

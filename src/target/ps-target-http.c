@@ -418,7 +418,6 @@ ps_http_call_reset (PsHttpCall *call)
   call->headers_sent = FALSE;
   call->answer_started = FALSE;
   g_clear_pointer (&call->content_type, g_free);
-  g_clear_pointer (&call->parsed, json_node_unref);
 }
 
 void
@@ -439,7 +438,6 @@ ps_http_call_free (PsHttpCall *call)
   g_clear_pointer (&call->body, g_bytes_unref);
   g_clear_pointer (&call->response, g_bytes_unref);
   g_clear_pointer (&call->content_type, g_free);
-  g_clear_pointer (&call->parsed, json_node_unref);
   g_clear_error (&call->error);
   g_free (call);
 }
@@ -466,28 +464,6 @@ GError *
 ps_http_call_shape_error (PsHttpCall *call)
 {
   return ps_http_call_unexpected (call, _("an answer of an unexpected shape"));
-}
-
-/* Parses a 2xx answer into call->parsed; FALSE when it is not JSON. */
-static gboolean
-parse_answer (PsHttpCall *call)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  gsize size = 0;
-  const char *data = call->response != NULL ? g_bytes_get_data (call->response, &size) : NULL;
-
-  g_clear_pointer (&call->parsed, json_node_unref);
-  if (data == NULL || size == 0)
-    {
-      call->parsed = json_node_new (JSON_NODE_NULL);
-      return TRUE;
-    }
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, size, NULL)
-      || json_parser_get_root (parser) == NULL)
-    return FALSE;
-  call->parsed = json_node_ref (json_parser_get_root (parser));
-  return TRUE;
 }
 
 /* The one mapping, for what @call saw. */
@@ -535,17 +511,30 @@ JsonNode *
 ps_http_call_json (PsHttpCall  *call,
                    GError     **error)
 {
+  g_autoptr(JsonParser) parser = NULL;
+  gsize size = 0;
+  const char *data;
+
   if (call->error != NULL)
     {
       g_propagate_error (error, g_error_copy (call->error));
       return NULL;
     }
-  if (call->parsed == NULL && !parse_answer (call))
+  /* Parsed here, page by page, rather than kept from the check in the
+   * transport: a batch of 200 pages would hold 200 trees at once. */
+  data = call->response != NULL ? g_bytes_get_data (call->response, &size) : NULL;
+  if (data == NULL || size == 0)
+    return json_node_new (JSON_NODE_NULL);
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, size, NULL)
+      || json_parser_get_root (parser) == NULL)
     {
-      g_propagate_error (error, call_error (NULL, call, call->status, NULL));
+      GError *mapped = call_error (NULL, call, call->status, NULL);
+
+      g_propagate_error (error, mapped != NULL ? mapped : ps_http_call_shape_error (call));
       return NULL;
     }
-  return json_node_ref (call->parsed);
+  return json_node_ref (json_parser_get_root (parser));
 }
 
 /* ---------------------------------------------------------------- pacing */
@@ -717,7 +706,6 @@ try_retry (Run        *run,
   call->body_sent = FALSE;
   g_clear_pointer (&call->response, g_bytes_unref);
   g_clear_pointer (&call->content_type, g_free);
-  g_clear_pointer (&call->parsed, json_node_unref);
   g_debug ("retrying %s %s in %" G_GINT64_FORMAT " ms (attempt %u, status %u)",
            call->method, call->path, delay / 1000, call->attempts + 1, call->status);
   return TRUE;
@@ -863,7 +851,7 @@ on_send_done (GObject      *source,
 
       if (!call->is_login)
         http->stats.accepted++;
-      if (parse_answer (call))
+      if (ps_target_answer_is_json (call->response))
         {
           http->retry_budget = MIN (RETRY_BUDGET_MAX, http->retry_budget + RETRY_BUDGET_EARN);
           finish_call (run, call, NULL);

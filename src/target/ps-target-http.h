@@ -57,7 +57,6 @@ typedef struct {
   gboolean    body_sent;
   gboolean    headers_sent;  /* the request reached the host */
   gboolean    answer_started;
-  JsonNode   *parsed;        /* the 2xx answer, parsed once */
 } PsHttpCall;
 
 typedef struct {

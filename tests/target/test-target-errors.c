@@ -6,6 +6,7 @@
 
 #include <string.h>
 #include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
 
 #include "ps-test.h"
 #include "ps-target-error.h"
@@ -101,6 +102,55 @@ test_unreadable (void)
           PS_TARGET_ERROR_UNEXPECTED, "cut off or malformed");
 }
 
+/* The syntax check the transport runs on every 2xx answer agrees with
+ * json-glib, and a cut anywhere in a real answer is caught. */
+static void
+test_json_check (void)
+{
+  static const char *const good[] = {
+    "{}", "[]", " {\"a\": [1, -2.5e+3, 0, true, false, null, \"x\\u00e9\\n\\\"\"]}\r\n",
+    "{\"objects\":[{\"id\":\"5f1\",\"data\":{\"field_1\":\"Zoë\"}}],\"totals\":{\"objects\":1}}",
+    "\"text\"", "42", "\xef\xbb\xbf{\"bom\": true}", "[[[[[]]]]]", "{\"\":{}}",
+    /* not JSON, but json-glib takes them, and no cut makes them */
+    "[01]", "[1.]", "\"\\x\"", "{} {}", "[\"a\tb\"]",
+  };
+  static const char *const bad[] = {
+    "{", "[", "{\"a\"", "{\"a\":", "{\"a\":1", "{\"a\":1,", "[1,]", "{\"a\":1,}", "{a:1}",
+    "[-]", "[tru]", "[nul]", "\"abc", "\"\\u12\"", "{}x", "<html></html>",
+    "{\"a\":1}<<garbage",
+  };
+  const char *answer = "{\"objects\":[{\"id\":\"5f1e\",\"data\":{\"field_1\":\"Ada\",\"field_8\":"
+                       "{\"id\":901,\"value\":\"Active\"}},\"is_archived\":false}],"
+                       "\"totals\":{\"objects\":1,\"group_totals\":5,\"offset\":0,\"limit\":100}}";
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GBytes) bytes = body (good[i]);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (!ps_target_answer_is_json (bytes))
+        g_error ("“%s” should be JSON", good[i]);
+      if (g_str_has_prefix (good[i], "\xef\xbb\xbf"))
+        continue;
+      g_assert_true (json_parser_load_from_data (parser, good[i], -1, NULL));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GBytes) bytes = body (bad[i]);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+
+      if (ps_target_answer_is_json (bytes))
+        g_error ("“%s” should not be JSON", bad[i]);
+      g_assert_false (json_parser_load_from_data (parser, bad[i], -1, NULL));
+    }
+  for (gsize cut = 1; cut < strlen (answer); cut++)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (answer, cut);
+      g_assert_false (ps_target_answer_is_json (bytes));
+    }
+  g_assert_true (ps_target_answer_is_json (NULL));
+}
+
 /* A proxy, a captive portal or a sign-in page answered instead of the API. */
 static void
 test_web_page (void)
@@ -192,6 +242,7 @@ main (int    argc,
   ps_test_init (&argc, &argv);
   g_test_add_func ("/target/errors/statuses", test_statuses);
   g_test_add_func ("/target/errors/unreadable", test_unreadable);
+  g_test_add_func ("/target/errors/json-check", test_json_check);
   g_test_add_func ("/target/errors/web-page", test_web_page);
   g_test_add_func ("/target/errors/transport", test_transport);
   g_test_add_func ("/target/errors/fatal", test_fatal);

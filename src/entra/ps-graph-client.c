@@ -23,6 +23,7 @@
 #define TOKEN_DEFAULT_LIFE_S    3599
 #define MAX_UNCLASSIFIED_IDS    100
 #define MAX_PAGES               1000000  /* a server that never ends a round */
+#define MAX_SAME_LINK           5        /* the same nextLink in a row */
 #define TEST_MEMBERS            5
 
 #define PERMISSION_USERS       "User.Read.All"
@@ -633,6 +634,7 @@ token_form (PsGraphClient  *self,
   g_autoptr(PsSecretString) escaped = NULL;
   const char *field = "client_secret";
   GString *form;
+  char *text;
   gsize length;
 
   if (self->certificate != NULL)
@@ -657,8 +659,9 @@ token_form (PsGraphClient  *self,
   g_string_append_printf (form, "client_id=%s&scope=%s&%s=%s&grant_type=client_credentials",
                           client_id, scope, field, escaped);
   length = form->len;
-  return g_bytes_new_with_free_func (g_string_free (form, FALSE), length,
-                                     (GDestroyNotify) ps_secret_free, NULL);
+  text = g_string_free (form, FALSE);
+  /* The free function gets the user data: the buffer, wiped then freed. */
+  return g_bytes_new_with_free_func (text, length, (GDestroyNotify) ps_secret_free, text);
 }
 
 static gboolean
@@ -1035,6 +1038,7 @@ read_pages (PsGraphClient  *self,
             GError        **error)
 {
   g_autofree char *url = g_strdup (first_url);
+  guint same = 0;
 
   if (unreadable != NULL)
     *unreadable = FALSE;
@@ -1086,11 +1090,14 @@ read_pages (PsGraphClient  *self,
               g_propagate_error (error, foreign_link_error (next));
               return FALSE;
             }
-          if (g_str_equal (next, url))
+          /* An empty page may point at the same place again; a server
+           * that does so for ever is stopped. */
+          same = g_str_equal (next, url) ? same + 1 : 0;
+          if (same > MAX_SAME_LINK)
             {
               g_set_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED,
-                           _("Microsoft Graph sent the same page again as the next one while "
-                             "trying to %s. Try again later."), action);
+                           _("Microsoft Graph kept sending the same page again as the next one "
+                             "while trying to %s. Try again later."), action);
               return FALSE;
             }
           g_free (url);

@@ -292,7 +292,11 @@ test_bodies (void)
                .sent = TRUE, .answered = TRUE };
     expect (map (&c), PS_ENTRA_ERROR_UNAVAILABLE, "502", NULL);
   }
-  g_assert_true (ps_entra_error_is_web_page (NULL, g_bytes_new_static ("  <html>", 8)));
+  {
+    g_autoptr(GBytes) page = g_bytes_new_static ("  <html>", 8);
+
+    g_assert_true (ps_entra_error_is_web_page (NULL, page));
+  }
   g_assert_false (ps_entra_error_is_web_page ("application/json", NULL));
 }
 
@@ -663,6 +667,205 @@ test_cancelled (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* ---------------------------------------------------------------- a fake Graph, for shapes the emulator never sends */
+
+typedef struct {
+  GThread      *thread;
+  GMainContext *context;
+  GMainLoop    *loop;
+  SoupServer   *server;
+  char         *url;
+  guint         graph_requests;
+  GMutex        lock;
+} Fake;
+
+static void
+on_fake_request_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  Fake *fake = user_data;
+  g_autofree char *body = NULL;
+  const char *type = "application/json";
+  guint status = 200;
+
+  if (g_str_has_suffix (path, "/oauth2/v2.0/token"))
+    body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"fake-token\"}");
+  else
+    {
+      g_mutex_lock (&fake->lock);
+      fake->graph_requests++;
+      g_mutex_unlock (&fake->lock);
+      if (strstr (path, "/groups/untyped/") != NULL)
+        body = g_strdup ("{\"value\":[{\"@odata.type\":\"#microsoft.graph.user\",\"id\":\"u1\","
+                         "\"mail\":\"a@example.com\",\"accountEnabled\":true},"
+                         "{\"id\":\"x1\",\"mail\":null},"
+                         "42,"
+                         "{\"@odata.type\":\"#microsoft.graph.application\",\"id\":\"app1\"},"
+                         "{\"@odata.type\":\"#microsoft.graph.user\",\"id\":\"u1\","
+                         "\"mail\":\"a@example.com\",\"accountEnabled\":true}]}");
+      else if (strstr (path, "/groups/html/") != NULL)
+        {
+          type = "text/html";
+          body = g_strdup ("<!DOCTYPE html><html><body>Please sign in</body></html>");
+        }
+      else if (strstr (path, "/groups/foreign/") != NULL)
+        body = g_strdup ("{\"value\":[],\"@odata.nextLink\":"
+                         "\"https://graph.attacker.example/v1.0/next?$skiptoken=1\"}");
+      else if (g_str_has_suffix (path, "/users/delta"))
+        body = g_strdup ("{\"value\":[{\"id\":\"u1\"}]}");
+      else
+        {
+          status = 404;
+          body = g_strdup ("{\"error\":{\"code\":\"Request_ResourceNotFound\",\"message\":\"x\"}}");
+        }
+    }
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, type, SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static gpointer
+fake_thread (gpointer data)
+{
+  Fake *fake = data;
+
+  g_main_context_push_thread_default (fake->context);
+  g_main_loop_run (fake->loop);
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+static Fake *
+fake_start (void)
+{
+  Fake *fake = g_new0 (Fake, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoslist(GUri) uris = NULL;
+
+  g_mutex_init (&fake->lock);
+  fake->context = g_main_context_new ();
+  fake->loop = g_main_loop_new (fake->context, FALSE);
+  g_main_context_push_thread_default (fake->context);
+  fake->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fake->server, NULL, on_fake_request_cb, fake, NULL);
+  soup_server_listen_local (fake->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  g_main_context_pop_thread_default (fake->context);
+  uris = soup_server_get_uris (fake->server);
+  fake->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  fake->thread = g_thread_new ("fake-graph", fake_thread, fake);
+  return fake;
+}
+
+static void
+fake_stop (Fake *fake)
+{
+  g_main_loop_quit (fake->loop);
+  g_thread_join (fake->thread);
+  g_main_context_push_thread_default (fake->context);
+  soup_server_disconnect (fake->server);
+  g_clear_object (&fake->server);
+  g_main_context_pop_thread_default (fake->context);
+  g_main_loop_unref (fake->loop);
+  g_main_context_unref (fake->context);
+  g_mutex_clear (&fake->lock);
+  g_free (fake->url);
+  g_free (fake);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Fake, fake_stop)
+
+static PsGraphClient *
+fake_client (Fake *fake)
+{
+  g_autoptr(GError) error = NULL;
+  PsEntraConfig config = { 0 };
+  PsGraphClient *client;
+
+  config.tenant = (char *) TENANT;
+  config.client_id = (char *) CLIENT_ID;
+  config.login_base = fake->url;
+  config.graph_base = fake->url;
+  client = ps_graph_client_new (&config, "secret", &error);
+  g_assert_no_error (error);
+  ps_graph_client_set_retry (client, 3, 10, 20);
+  return client;
+}
+
+static gboolean
+count_cb (JsonArray  *value,
+          gpointer    user_data,
+          GError    **error)
+{
+  guint *n = user_data;
+
+  *n += json_array_get_length (value);
+  return TRUE;
+}
+
+/* A member without @odata.type, an element that is not an object: both
+ * unclassifiable; the users still come, once each, then PARTIAL. */
+static void
+test_unclassifiable (void)
+{
+  g_autoptr(Fake) fake = fake_start ();
+  g_autoptr(PsGraphClient) client = fake_client (fake);
+  g_autoptr(PsGraphMemberReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  guint delivered = 0;
+
+  g_assert_false (ps_graph_client_read_transitive_members_sync (client, "untyped", NULL, count_cb,
+                                                                &delivered, &report, NULL,
+                                                                &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_PARTIAL);
+  g_assert_nonnull (strstr (error->message, "2 members of group untyped could not be classified"));
+  g_assert_cmpuint (delivered, ==, 1);
+  g_assert_cmpuint (report->users, ==, 1);
+  g_assert_cmpuint (report->duplicates, ==, 1);
+  g_assert_cmpuint (report->unclassifiable, ==, 2);
+  g_assert_cmpuint (report->other, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (report->other_types, 0), ==, "#microsoft.graph.application");
+  g_assert_cmpuint (report->unclassified_ids->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (report->unclassified_ids, 0), ==, "x1");
+}
+
+static void
+test_odd_answers (void)
+{
+  g_autoptr(Fake) fake = fake_start ();
+  g_autoptr(PsGraphClient) client = fake_client (fake);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = NULL;
+  guint delivered = 0;
+
+  /* A sign-in page instead of data: named as such, and not asked again. */
+  g_assert_false (ps_graph_client_read_direct_members_sync (client, "html", NULL, count_cb,
+                                                            &delivered, NULL, NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED);
+  g_assert_nonnull (strstr (error->message, "web page"));
+  g_assert_cmpuint (fake->graph_requests, ==, 1);
+  g_clear_error (&error);
+
+  /* A nextLink to another host: the token is not sent there. */
+  g_assert_false (ps_graph_client_read_direct_members_sync (client, "foreign", NULL, count_cb,
+                                                            &delivered, NULL, NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED);
+  g_assert_nonnull (strstr (error->message, "graph.attacker.example"));
+  g_clear_error (&error);
+
+  /* A delta round that ends without a deltaLink is not complete. */
+  g_assert_false (ps_graph_client_users_delta_sync (client, NULL, NULL, count_cb, &delivered,
+                                                    &link, NULL, &error));
+  g_test_message ("%s", error->message);
+  g_assert_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED);
+  g_assert_null (link);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -681,5 +884,7 @@ main (int    argc,
   g_test_add_func ("/entra/client/config", test_config);
   g_test_add_func ("/entra/client/unreachable", test_unreachable);
   g_test_add_func ("/entra/client/cancelled", test_cancelled);
+  g_test_add_func ("/entra/client/unclassifiable", test_unclassifiable);
+  g_test_add_func ("/entra/client/odd-answers", test_odd_answers);
   return g_test_run ();
 }

@@ -310,6 +310,17 @@ collect_cb (JsonArray  *value,
   return TRUE;
 }
 
+static gboolean
+count_members_cb (JsonArray  *value,
+                  gpointer    user_data,
+                  GError    **error)
+{
+  guint *n = user_data;
+
+  g_atomic_int_add (n, json_array_get_length (value));
+  return TRUE;
+}
+
 static JsonObject *
 collected (Collected  *c,
            const char *id)
@@ -852,6 +863,136 @@ test_token_lifetime (void)
   ps_graph_client_get_stats (client, &stats);
   g_assert_cmpuint (stats.token_requests, ==, 2);
   g_assert_cmpuint (stats.renewals, ==, 0);   /* no 401 was needed */
+}
+
+/* An empty page that still has a nextLink, and a slow answer. */
+static void
+test_empty_and_slow (void)
+{
+  g_autoptr(PsGraphClient) client = client_new ();
+  g_autoptr(PsGraphClient) impatient = NULL;
+  g_autoptr(PsGraphMemberReport) report = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_auto(Collected) c;
+  PsEntraConfig config = { 0 };
+  PsGraphStats stats;
+
+  setup ();
+  collected_init (&c);
+  faults ("{\"page_size\": 3, \"add_rule\": {\"fault\": \"empty_page\", "
+          "\"match\": \"GET */transitiveMembers\", \"nth\": 2}}");
+  g_assert_true (ps_graph_client_read_transitive_members_sync (client, STAFF, NULL, collect_cb,
+                                                               &c, &report, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (c.objects), ==, STAFF_USERS);
+  g_assert_cmpuint (report->pages, ==, 7);
+
+  /* A request timeout of 1 s: one slow answer is asked again… */
+  config.tenant = (char *) TENANT;
+  config.client_id = (char *) APP;
+  config.login_base = emu.url;
+  config.graph_base = emu.url;
+  config.timeout = 1;
+  impatient = ps_graph_client_new (&config, SECRET, &error);
+  g_assert_no_error (error);
+  ps_graph_client_set_retry (impatient, 2, 10, 20);
+  g_assert_true (ps_graph_client_get_token_sync (impatient, NULL, &error));
+  faults ("{\"clear_rules\": true, \"add_rule\": {\"fault\": \"slow\", \"ms\": 2500, "
+          "\"match\": \"GET /v1.0/users/*\", \"count\": 1}}");
+  user = ps_graph_client_get_user_sync (impatient, ADELE, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  ps_graph_client_get_stats (impatient, &stats);
+  g_assert_cmpuint (stats.requests, ==, 2);
+
+  /* …and one that stays slow is named as unanswered. */
+  g_clear_pointer (&user, json_object_unref);
+  faults ("{\"clear_rules\": true, \"add_rule\": {\"fault\": \"slow\", \"ms\": 2500, "
+          "\"match\": \"GET /v1.0/users/*\"}}");
+  user = ps_graph_client_get_user_sync (impatient, ADELE, NULL, NULL, &error);
+  g_assert_null (user);
+  g_test_message ("%s", error->message);
+  g_assert_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNREACHABLE);
+  assert_contains (error, "in time");
+}
+
+/* ---------------------------------------------------------------- threads */
+
+typedef struct {
+  PsGraphClient *client;
+  const char    *user;
+  gboolean       ok;
+} Worker;
+
+static gpointer
+worker_thread (gpointer data)
+{
+  Worker *worker = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) user = NULL;
+  g_autoptr(PsGraphMemberReport) report = NULL;
+  guint delivered = 0;
+
+  user = ps_graph_client_get_user_sync (worker->client, worker->user, NULL, NULL, &error);
+  worker->ok = user != NULL
+               && ps_graph_client_read_direct_members_sync (worker->client, ENGINEERING, NULL,
+                                                            count_members_cb, &delivered, &report,
+                                                            NULL, &error)
+               && delivered == 5;
+  if (error != NULL)
+    g_test_message ("worker: %s", error->message);
+  return NULL;
+}
+
+static void
+run_workers (PsGraphClient *client)
+{
+  const char *const users[] = { ADELE, ALEX, MEGAN, LEE, LYNNE, ADELE, ALEX, MEGAN };
+  Worker workers[G_N_ELEMENTS (users)];
+  GThread *threads[G_N_ELEMENTS (users)];
+
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    {
+      workers[i] = (Worker) { client, users[i], FALSE };
+      threads[i] = g_thread_new ("worker", worker_thread, &workers[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    {
+      g_thread_join (threads[i]);
+      g_assert_true (workers[i].ok);
+    }
+}
+
+/* One client, many threads: one token for all, one renewal for all. */
+static void
+test_threads (void)
+{
+  g_autoptr(PsGraphClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+  PsEntraConfig config = { 0 };
+  PsGraphStats stats;
+
+  setup ();
+  config.tenant = (char *) TENANT;
+  config.client_id = (char *) APP;
+  config.login_base = emu.url;
+  config.graph_base = emu.url;
+  config.concurrency = 2;
+  client = ps_graph_client_new (&config, SECRET, &error);
+  g_assert_no_error (error);
+  faults ("{\"latency_ms\": 20}");
+
+  run_workers (client);
+  ps_graph_client_get_stats (client, &stats);
+  g_assert_cmpuint (stats.token_requests, ==, 1);
+  g_assert_cmpuint (stats.requests, ==, 16);
+
+  /* Every token revoked at once: each thread meets a 401, one new token. */
+  admin_do ("POST", "expire-tokens", "{}");
+  run_workers (client);
+  ps_graph_client_get_stats (client, &stats);
+  g_assert_cmpuint (stats.token_requests, ==, 2);
 }
 
 /* ---------------------------------------------------------------- delta */
@@ -1411,6 +1552,8 @@ main (int    argc,
   g_test_add_func ("/entra/graph/permissions", test_permissions);
   g_test_add_func ("/entra/graph/throttling", test_throttling);
   g_test_add_func ("/entra/graph/renewal", test_renewal);
+  g_test_add_func ("/entra/graph/empty-and-slow", test_empty_and_slow);
+  g_test_add_func ("/entra/graph/threads", test_threads);
   g_test_add_func ("/entra/graph/delta/users", test_users_delta);
   g_test_add_func ("/entra/graph/delta/users-latest", test_users_delta_latest);
   g_test_add_func ("/entra/graph/delta/groups", test_groups_delta);

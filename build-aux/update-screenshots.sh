@@ -4,11 +4,14 @@
 # window capture per page, taken on a virtual display.
 #
 #   build-aux/update-screenshots.sh     (after building into _build)
+#
+# PANDASYNC_BUILDDIR names another build folder; PANDASYNC_SHOTS_DIR another
+# folder for the pictures (to look at them before replacing the README's).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${PANDASYNC_BUILDDIR:-$top/_build}
-out="$top/docs/screenshots"
+out=${PANDASYNC_SHOTS_DIR:-$top/docs/screenshots}
 mkdir -p "$out"
 
 export PANDASYNC_DEMO_DIR=${PANDASYNC_DEMO_DIR:-/tmp/pandasync-screenshots}
@@ -88,6 +91,14 @@ PROFILE
   shoot schedule schedule
   shoot users user-mapping
   shoot collections collection-mapping
+  # Advanced open on a group, counting who a filter keeps: Alt+L and Down
+  # pick the first collection, Alt+G searches the groups (the only match is
+  # picked), Alt+V opens Advanced, Alt+I is the filter.
+  shoot collections collection-mapping-advanced \
+    "xdotool windowfocus --sync \$wid key alt+l Down; sleep 2" \
+    "xdotool key alt+g; xdotool type --delay 40 \"All Staff\"; sleep 2" \
+    "xdotool key alt+v; sleep 0.5; xdotool key alt+i" \
+    "xdotool type --delay 40 \"(department=Sales)\"; sleep 3"
   # Preview, then Start Sync (buttons at the top right of the Sync page).
   shoot sync sync-preview "xdotool mousemove --window \$wid 950 82 click 1; sleep 3"
   shoot sync sync "xdotool mousemove --window \$wid 852 82 click 1; sleep 4"

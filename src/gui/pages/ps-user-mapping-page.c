@@ -69,6 +69,18 @@ attribute_filled (PsAttributeCombo *combo)
   return spec != NULL;
 }
 
+/* Why one of the invitation fields is wrong, if one is. */
+static const char *
+attribute_error (PsUserMappingPage *self)
+{
+  PsAttributeCombo *combos[] = { self->email_combo, self->first_name_combo, self->last_name_combo };
+
+  for (guint i = 0; i < G_N_ELEMENTS (combos); i++)
+    if (ps_attribute_combo_get_error (combos[i]) != NULL)
+      return ps_attribute_combo_get_error (combos[i]);
+  return NULL;
+}
+
 /* The form as the mapping Add would save. Unset parts stay unset: the
  * scope editor needs only the group and the attributes. */
 static PsMapping *
@@ -113,10 +125,8 @@ update_state (PsUserMappingPage *self)
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
   /* Why Add is greyed out, when it is for a mistake rather than a gap. */
-  for (PsAttributeCombo **combo = (PsAttributeCombo *[]) { self->email_combo, self->first_name_combo,
-                                                           self->last_name_combo, NULL };
-       reason == NULL && *combo != NULL; combo++)
-    reason = ps_attribute_combo_get_error (*combo);
+  if (reason == NULL)
+    reason = attribute_error (self);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
   ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), form);
   /* A group picked but not added yet would be lost: finish it first. */

@@ -850,6 +850,15 @@ test_collection_mapping_scope (void)
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
   g_assert_false (ps_scope_editor_get_count_failed (scope));
 
+  /* Another group is counted again, with the same filter. */
+  search_group (page, type, "Sales");
+  g_assert_cmpstr (ps_choice_combo_get_active (gui_test_child (page, type, "group_combo"))->name, ==, "Sales");
+  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 54 members are in scope (54 enabled)");
+  search_group (page, type, "All Staff");
+  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
+
   /* A filter that does not parse says where at once, asks nothing of the
    * directory, and blocks Add with the reason. */
   gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Sales");

@@ -16,6 +16,7 @@
 #define DEFAULT_CONCURRENCY     4
 #define MAX_CONCURRENCY         16
 #define DEFAULT_MAX_ATTEMPTS    6
+#define UNSENT_MAX_ATTEMPTS     3     /* connections refused or never made */
 #define DEFAULT_BACKOFF_BASE_MS 1000
 #define DEFAULT_BACKOFF_CAP_MS  (60 * 1000)
 #define RETRY_AFTER_MAX_S       180   /* Kiota's cap; a longer Retry-After is cut to it */
@@ -889,8 +890,13 @@ request_run (PsGraphClient  *self,
             }
           if (error_is_connection (transport))
             {
+              /* A host that does not take the connection at all is tried a
+               * few times only: a blip clears quickly, a wrong URL never. */
+              guint most = req->request_sent ? self->max_attempts
+                                             : MIN (self->max_attempts, UNSENT_MAX_ATTEMPTS);
+
               count_stat (self, &self->stats.connection_errors);
-              if (req->attempts < self->max_attempts)
+              if (req->attempts < most)
                 {
                   if (!wait_retry (self, req, FALSE, cancellable, error))
                     return FALSE;

@@ -20,8 +20,8 @@
  * (seconds, decimal seconds or an HTTP-date, capped at 180 s), else capped
  * exponential backoff with full jitter; a dropped connection or a cut-off
  * or malformed 2xx body is asked again; at most max_attempts tries per
- * request. A Retry-After pauses every request of the client, not only the
- * one that got it.
+ * request (3 when the host never took the connection). A Retry-After
+ * pauses every request of the client, not only the one that got it.
  *
  * Results that can hold 100,000 entries (members, delta rounds, deleted
  * users) are streamed: each page's `value` array goes to a PsGraphPageFunc

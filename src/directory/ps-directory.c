@@ -1,4 +1,4 @@
-/* ps-directory.c — reads Active Directory (or OpenLDAP) over LDAP
+/* ps-directory.c — reads Active Directory (or OpenLDAP) over LDAP: connecting and searching
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -11,65 +11,17 @@
 #include <ldap.h>
 #include <glib/gi18n.h>
 
-#include "ps-directory.h"
+#include "ps-directory-private.h"
 #include "ps-secret-store.h"
-
-#define AD_CAPABILITY_OID      "1.2.840.113556.1.4.800"
-#define IN_CHAIN_RULE          "1.2.840.113556.1.4.1941"
-#define SHOW_DELETED_OID       "1.2.840.113556.1.4.417"
-#define DEFAULT_MAX_ATTEMPTS   3
-#define RANGE_STEP             1000
-#define GROUPS_PER_FILTER      64
-#define POLL_INTERVAL_MS       200
-#define MEMBERS_NAMED          3      /* DNs an error message names; the report has all */
-
-struct _PsDirectory
-{
-  GObject parent_instance;
-
-  /* settings (a private copy) */
-  char **uris;
-  char *domain;
-  PsTlsMode tls_mode;
-  char *ca_file;
-  gboolean allow_untrusted;
-  gboolean allow_plaintext_bind;
-  char *bind_dn;
-  char *base_dn;
-  guint page_size;
-  guint timeout;
-  PsNestedMode nested;
-  PsServerKind kind_setting;
-  char *password;
-  guint max_attempts;
-
-  /* the connection: owned by the thread that made it */
-  ldap_conncb connection_callbacks;
-  struct _Watchdog *watchdog;   /* while a connect or StartTLS runs */
-  LDAP *ld;
-  GThread *owner;
-  char *connected_uri;
-  PsDirectoryKind kind;
-  char *default_nc;
-  GStrv supported_controls;
-};
 
 G_DEFINE_TYPE (PsDirectory, ps_directory, G_TYPE_OBJECT)
 
-typedef struct {
-  PsDirectoryPageFunc func;
-  gpointer user_data;
-  gboolean restart_pending;
-  guint64 delivered;
-  GHashTable *seen;    /* lower-case DNs, when several searches feed one result */
-} Delivery;
-
-static const char *const default_user_attributes[] = {
+const char *const ps_directory_user_attributes[] = {
   "objectGUID", "objectSid", "sAMAccountName", "userPrincipalName", "mail",
   "givenName", "sn", "displayName", "userAccountControl", "accountExpires", NULL
 };
 
-static const char *const group_attributes[] = {
+const char *const ps_directory_group_attributes[] = {
   "cn", "sAMAccountName", "objectGUID", "objectSid", "description", "groupType", NULL
 };
 
@@ -85,8 +37,8 @@ free_password (char *password)
     }
 }
 
-static gboolean
-is_ldaps (const char *uri)
+gboolean
+ps_directory_is_ldaps (const char *uri)
 {
   return g_ascii_strncasecmp (uri, "ldaps://", 8) == 0;
 }
@@ -125,8 +77,8 @@ set_ldap_error (GError      **error,
   ps_directory_set_error_from_ldap (error, op, rc, diag, target);
 }
 
-static gboolean
-parse_uri (const char  *uri,
+gboolean
+ps_directory_parse_uri (const char  *uri,
            char       **host,
            guint16     *port,
            GError     **error)
@@ -161,8 +113,8 @@ check_owner (PsDirectory *self)
   return TRUE;
 }
 
-static char *
-join_filter (const char *a,
+char *
+ps_directory_join_filter (const char *a,
              const char *b)
 {
   if (a == NULL || *a == '\0')
@@ -172,8 +124,8 @@ join_filter (const char *a,
   return g_strdup_printf ("(&%s%s)", a, b);
 }
 
-static const char *
-person_filter (PsDirectory *self)
+const char *
+ps_directory_person_filter (PsDirectory *self)
 {
   if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
     return "(&(objectCategory=person)(objectClass=user))";
@@ -182,14 +134,14 @@ person_filter (PsDirectory *self)
 
 /* The same on every server: AD's schema may be served by a server that
  * does not announce itself as AD (a proxy, another LDAP server). */
-static const char *
-group_filter (PsDirectory *self)
+const char *
+ps_directory_group_filter (PsDirectory *self)
 {
   return "(|(objectClass=group)(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))";
 }
 
-static gboolean
-entry_has_class (PsDirectoryEntry *entry,
+gboolean
+ps_directory_entry_has_class (PsDirectoryEntry *entry,
                  const char       *name)
 {
   guint n = ps_directory_entry_get_n_values (entry, "objectClass");
@@ -205,14 +157,14 @@ entry_has_class (PsDirectoryEntry *entry,
   return FALSE;
 }
 
-static char *
-escape_text (const char *text)
+char *
+ps_directory_escape_text (const char *text)
 {
   return ps_directory_escape_filter_value (text, strlen (text));
 }
 
-static gboolean
-looks_like_guid (const char *text)
+gboolean
+ps_directory_looks_like_guid (const char *text)
 {
   gsize n = strlen (text);
 
@@ -221,14 +173,14 @@ looks_like_guid (const char *text)
   return n == 36 && text[8] == '-' && text[13] == '-' && text[18] == '-' && text[23] == '-';
 }
 
-static gboolean
-looks_like_sid (const char *text)
+gboolean
+ps_directory_looks_like_sid (const char *text)
 {
   return (text[0] == 'S' || text[0] == 's') && text[1] == '-' && g_ascii_isdigit (text[2]);
 }
 
-static gboolean
-looks_like_dn (const char *text)
+gboolean
+ps_directory_looks_like_dn (const char *text)
 {
   LDAPDN dn = NULL;
   gboolean ok;
@@ -346,7 +298,7 @@ diagnose_tls (PsDirectory   *self,
   g_autoptr(GError) local = NULL;
   TlsVerdict verdict = { 0, FALSE };
 
-  if (!parse_uri (uri, &host, &port, error))
+  if (!ps_directory_parse_uri (uri, &host, &port, error))
     return;
   /* LDAP does not go through HTTP proxies (and the proxy settings need GSettings) */
   g_socket_client_set_enable_proxy (client, FALSE);
@@ -548,7 +500,7 @@ probe_tcp (PsDirectory   *self,
   g_autofree char *host = NULL;
   guint16 port = 0;
 
-  if (!parse_uri (uri, &host, &port, error))
+  if (!ps_directory_parse_uri (uri, &host, &port, error))
     return FALSE;
   g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, self->timeout);
@@ -633,15 +585,15 @@ set_tls_options (PsDirectory  *self,
 }
 
 /* Makes a handle for @uri and opens TCP (+ TLS). */
-static LDAP *
-open_uri (PsDirectory   *self,
+LDAP *
+ps_directory_open_uri (PsDirectory   *self,
           const char    *uri,
           GCancellable  *cancellable,
           GError       **error)
 {
   LDAP *ld = NULL;
   int rc;
-  gboolean ldaps = is_ldaps (uri);
+  gboolean ldaps = ps_directory_is_ldaps (uri);
   gboolean starttls = !ldaps && self->tls_mode != PS_TLS_MODE_NONE;
 
   if (!probe_tcp (self, uri, cancellable, error))
@@ -723,8 +675,8 @@ open_uri (PsDirectory   *self,
   return ld;
 }
 
-static gboolean
-bind_handle (PsDirectory  *self,
+gboolean
+ps_directory_bind_handle (PsDirectory  *self,
              LDAP         *ld,
              const char   *uri,
              GError      **error)
@@ -734,7 +686,7 @@ bind_handle (PsDirectory  *self,
 
   if (self->bind_dn == NULL || *self->bind_dn == '\0')
     return TRUE;   /* anonymous */
-  if (!is_ldaps (uri) && self->tls_mode == PS_TLS_MODE_NONE && !self->allow_plaintext_bind)
+  if (!ps_directory_is_ldaps (uri) && self->tls_mode == PS_TLS_MODE_NONE && !self->allow_plaintext_bind)
     {
       g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PLAINTEXT_REFUSED,
                    _("PandaSync will not send the password of %s unencrypted to %s. Choose LDAPS or "
@@ -764,8 +716,8 @@ apply_kind_setting (PsDirectory *self)
     self->kind = PS_DIRECTORY_KIND_OPENLDAP;
 }
 
-static void
-read_root_dse (PsDirectory *self)
+void
+ps_directory_read_root_dse (PsDirectory *self)
 {
   static const char *const attrs[] = {
     "defaultNamingContext", "supportedCapabilities", "supportedControl", NULL
@@ -817,8 +769,8 @@ read_root_dse (PsDirectory *self)
   apply_kind_setting (self);
 }
 
-static GStrv
-effective_uris (PsDirectory   *self,
+GStrv
+ps_directory_effective_uris (PsDirectory   *self,
                 GCancellable  *cancellable,
                 GError       **error)
 {
@@ -885,7 +837,7 @@ ps_directory_init (PsDirectory *self)
 const char *const *
 ps_directory_default_user_attributes (void)
 {
-  return default_user_attributes;
+  return ps_directory_user_attributes;
 }
 
 PsDirectoryWatermark *
@@ -1053,7 +1005,7 @@ ps_directory_connect_sync (PsDirectory   *self,
   g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
   if (self->ld != NULL)
     return check_owner (self);
-  uris = effective_uris (self, cancellable, error);
+  uris = ps_directory_effective_uris (self, cancellable, error);
   if (uris == NULL)
     return FALSE;
 
@@ -1064,8 +1016,8 @@ ps_directory_connect_sync (PsDirectory   *self,
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       g_clear_error (&last);
-      ld = open_uri (self, uris[i], cancellable, &last);
-      if (ld != NULL && !bind_handle (self, ld, uris[i], &last))
+      ld = ps_directory_open_uri (self, uris[i], cancellable, &last);
+      if (ld != NULL && !ps_directory_bind_handle (self, ld, uris[i], &last))
         {
           ldap_unbind_ext_s (ld, NULL, NULL);
           ld = NULL;
@@ -1076,7 +1028,7 @@ ps_directory_connect_sync (PsDirectory   *self,
           self->owner = g_thread_self ();
           g_free (self->connected_uri);
           self->connected_uri = g_strdup (uris[i]);
-          read_root_dse (self);
+          ps_directory_read_root_dse (self);
           g_debug ("Connected to %s (%s)", uris[i],
                    self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "Active Directory" : "LDAP");
           return TRUE;
@@ -1130,14 +1082,14 @@ const char *
 ps_directory_get_user_filter (PsDirectory *self)
 {
   g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  return person_filter (self);
+  return ps_directory_person_filter (self);
 }
 
 const char *
 ps_directory_get_group_filter (PsDirectory *self)
 {
   g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  return group_filter (self);
+  return ps_directory_group_filter (self);
 }
 
 /* ---------------------------------------------------------------- searching */
@@ -1180,14 +1132,6 @@ entry_from_message (LDAP        *ld,
   return entry;
 }
 
-typedef struct {
-  const char *base;
-  int scope;
-  const char *filter;
-  const char *const *attributes;
-  gboolean show_deleted;
-} SearchSpec;
-
 static int
 scope_to_ldap (PsDirectoryScope scope)
 {
@@ -1203,8 +1147,8 @@ scope_to_ldap (PsDirectoryScope scope)
     }
 }
 
-static gboolean
-deliver (Delivery   *d,
+gboolean
+ps_directory_deliver (Delivery   *d,
          GPtrArray  *page,
          GError    **error)
 {
@@ -1268,8 +1212,8 @@ wait_result (PsDirectory   *self,
 }
 
 /* One attempt: every page of one paged search, delivered as it arrives. */
-static gboolean
-search_attempt (PsDirectory       *self,
+gboolean
+ps_directory_search_attempt (PsDirectory       *self,
                 const SearchSpec  *spec,
                 Delivery          *d,
                 GCancellable      *cancellable,
@@ -1374,7 +1318,7 @@ search_attempt (PsDirectory       *self,
           ldap_msgfree (res);
         }
       if (ok)
-        ok = deliver (d, page, error);
+        ok = ps_directory_deliver (d, page, error);
     }
   if (cookie.bv_val != NULL)
     ber_memfree (cookie.bv_val);
@@ -1389,16 +1333,10 @@ worth_retrying (const GError *error)
       || g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT);
 }
 
-typedef gboolean (*AttemptFunc) (PsDirectory   *self,
-                                 gpointer       data,
-                                 Delivery      *d,
-                                 GCancellable  *cancellable,
-                                 GError       **error);
-
 /* Runs @attempt until it completes; a transient failure restarts it from the
  * first page on a new connection, at most max_attempts times in all. */
-static gboolean
-run_with_retries (PsDirectory   *self,
+gboolean
+ps_directory_run_with_retries (PsDirectory   *self,
                   AttemptFunc    attempt,
                   gpointer       data,
                   Delivery      *d,
@@ -1458,7 +1396,7 @@ attempt_one_search (PsDirectory   *self,
                     GCancellable  *cancellable,
                     GError       **error)
 {
-  return search_attempt (self, data, d, cancellable, error);
+  return ps_directory_search_attempt (self, data, d, cancellable, error);
 }
 
 /**
@@ -1497,7 +1435,7 @@ ps_directory_search_sync (PsDirectory          *self,
                    _("The profile has no base DN, and the server does not name a default one."));
       return FALSE;
     }
-  return run_with_retries (self, attempt_one_search, &spec, &d, spec.base, cancellable, error);
+  return ps_directory_run_with_retries (self, attempt_one_search, &spec, &d, spec.base, cancellable, error);
 }
 
 static gboolean
@@ -1515,8 +1453,8 @@ collect_page_cb (GPtrArray  *entries,
   return TRUE;
 }
 
-static GPtrArray *
-search_all (PsDirectory        *self,
+GPtrArray *
+ps_directory_search_all (PsDirectory        *self,
             const char         *base,
             PsDirectoryScope    scope,
             const char         *filter,
@@ -1549,7 +1487,7 @@ ps_directory_read_entry_sync (PsDirectory        *self,
 
   if (normal == NULL)
     return NULL;
-  found = search_all (self, normal, PS_DIRECTORY_SCOPE_BASE, "(objectClass=*)", attributes,
+  found = ps_directory_search_all (self, normal, PS_DIRECTORY_SCOPE_BASE, "(objectClass=*)", attributes,
                       cancellable, error);
   if (found == NULL)
     return NULL;
@@ -1563,9 +1501,9 @@ ps_directory_read_entry_sync (PsDirectory        *self,
 }
 
 /* ps_directory_read_entry_sync () without its own retries, for use inside
- * an attempt (run_with_retries () restarts the whole read instead). */
-static PsDirectoryEntry *
-read_entry_once (PsDirectory        *self,
+ * an attempt (ps_directory_run_with_retries () restarts the whole read instead). */
+PsDirectoryEntry *
+ps_directory_read_entry_once (PsDirectory        *self,
                  const char         *dn,
                  const char *const  *attributes,
                  GCancellable       *cancellable,
@@ -1579,7 +1517,7 @@ read_entry_once (PsDirectory        *self,
   spec.scope = LDAP_SCOPE_BASE;
   spec.filter = "(objectClass=*)";
   spec.attributes = attributes;
-  if (!search_attempt (self, &spec, &d, cancellable, error))
+  if (!ps_directory_search_attempt (self, &spec, &d, cancellable, error))
     return NULL;
   if (found->len == 0)
     {
@@ -1617,15 +1555,11 @@ parse_range (const char *name,
   return end != p;
 }
 
-typedef void (*ValueFunc) (const char *value,
-                           gsize       length,
-                           gpointer    user_data);
-
 /* Hands every value of @attribute of @dn to @func, following range
  * retrieval. @retry: each range read on its own retries (a public call), or
  * none (inside an attempt). */
-static gboolean
-read_values (PsDirectory   *self,
+gboolean
+ps_directory_read_values (PsDirectory   *self,
              const char    *dn,
              const char    *attribute,
              gboolean       retry,
@@ -1656,7 +1590,7 @@ read_values (PsDirectory   *self,
         request = g_strdup (attribute);
       attrs[0] = request;
       entry = retry ? ps_directory_read_entry_sync (self, dn, attrs, cancellable, error)
-                    : read_entry_once (self, dn, attrs, cancellable, error);
+                    : ps_directory_read_entry_once (self, dn, attrs, cancellable, error);
       if (entry == NULL)
         return FALSE;
       names = ps_directory_entry_list_attributes (entry);
@@ -1740,1125 +1674,9 @@ ps_directory_read_ranged_sync (PsDirectory   *self,
   g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
   if (!ps_directory_connect_sync (self, cancellable, error))
     return NULL;
-  if (!read_values (self, dn, attribute, TRUE, add_bytes_value, values, cancellable, error))
+  if (!ps_directory_read_values (self, dn, attribute, TRUE, add_bytes_value, values, cancellable, error))
     return NULL;
   return g_steal_pointer (&values);
-}
-
-/* ---------------------------------------------------------------- groups and users */
-
-static char *
-identity_filter (PsDirectory  *self,
-                 const char   *text,
-                 const char   *class_filter,
-                 gboolean      user,
-                 GError      **error)
-{
-  g_autofree char *escaped = NULL;
-  g_autofree char *match = NULL;
-
-  if (looks_like_sid (text))
-    {
-      g_autoptr(GBytes) sid = ps_directory_sid_from_string (text, error);
-      gsize n;
-      const guint8 *data;
-
-      if (sid == NULL)
-        return NULL;
-      data = g_bytes_get_data (sid, &n);
-      escaped = ps_directory_escape_filter_value (data, n);
-      match = g_strdup_printf ("(objectSid=%s)", escaped);
-    }
-  else if (looks_like_guid (text))
-    {
-      g_autoptr(GBytes) guid = ps_directory_guid_from_string (text, error);
-      gsize n;
-      const guint8 *data;
-
-      if (guid == NULL)
-        return NULL;
-      data = g_bytes_get_data (guid, &n);
-      escaped = ps_directory_escape_filter_value (data, n);
-      match = g_strdup_printf ("(objectGUID=%s)", escaped);
-    }
-  else
-    {
-      escaped = escape_text (text);
-      if (user)
-        match = g_strdup_printf ("(|(sAMAccountName=%s)(userPrincipalName=%s)(cn=%s)(mail=%s)%s%s%s)",
-                                 escaped, escaped, escaped, escaped,
-                                 self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "" : "(uid=",
-                                 self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "" : escaped,
-                                 self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY ? "" : ")");
-      else
-        match = g_strdup_printf ("(|(cn=%s)(sAMAccountName=%s))", escaped, escaped);
-    }
-  return join_filter (class_filter, match);
-}
-
-static PsDirectoryEntry *
-find_one (PsDirectory        *self,
-          const char         *text,
-          gboolean            user,
-          const char *const  *attributes,
-          GCancellable       *cancellable,
-          GError            **error)
-{
-  g_autofree char *filter = NULL;
-  g_autoptr(GPtrArray) found = NULL;
-  const char *what = user ? _("user") : _("group");
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  g_return_val_if_fail (text != NULL, NULL);
-
-  if (!ps_directory_connect_sync (self, cancellable, error))
-    return NULL;
-  if (*text == '\0')
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_ARGUMENT,
-                   _("No %s was named."), what);
-      return NULL;
-    }
-  if (!looks_like_sid (text) && !looks_like_guid (text) && looks_like_dn (text))
-    {
-      g_autoptr(GError) local = NULL;
-      PsDirectoryEntry *entry = ps_directory_read_entry_sync (self, text, attributes, cancellable, &local);
-
-      if (entry == NULL && g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT))
-        {
-          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_FOUND,
-                       user ? _("There is no user %s in the directory.")
-                            : _("There is no group %s in the directory."), text);
-          return NULL;
-        }
-      if (entry == NULL)
-        g_propagate_error (error, g_steal_pointer (&local));
-      return entry;
-    }
-
-  filter = identity_filter (self, text, user ? person_filter (self) : group_filter (self), user, error);
-  if (filter == NULL)
-    return NULL;
-  found = search_all (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, filter, attributes, cancellable, error);
-  if (found == NULL)
-    return NULL;
-  if (found->len == 0)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_FOUND,
-                   user ? _("There is no user “%s” under %s. Check the name, or the base DN.")
-                        : _("There is no group “%s” under %s. Check the name, or the base DN."),
-                   text, ps_directory_get_base_dn (self));
-      return NULL;
-    }
-  if (found->len > 1)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_AMBIGUOUS,
-                   user ? _("%u users match “%s”: name one by its DN or objectGUID.")
-                        : _("%u groups match “%s”: name one by its DN or objectGUID."),
-                   found->len, text);
-      return NULL;
-    }
-  return ps_directory_entry_ref (g_ptr_array_index (found, 0));
-}
-
-PsDirectoryEntry *
-ps_directory_find_group_sync (PsDirectory   *self,
-                              const char    *group,
-                              GCancellable  *cancellable,
-                              GError       **error)
-{
-  return find_one (self, group, FALSE, group_attributes, cancellable, error);
-}
-
-PsDirectoryEntry *
-ps_directory_find_user_sync (PsDirectory        *self,
-                             const char         *user,
-                             const char *const  *attributes,
-                             GCancellable       *cancellable,
-                             GError            **error)
-{
-  return find_one (self, user, TRUE, attributes != NULL ? attributes : default_user_attributes,
-                   cancellable, error);
-}
-
-static int
-compare_by_name (gconstpointer a,
-                 gconstpointer b)
-{
-  PsDirectoryEntry *ea = *(PsDirectoryEntry **) a;
-  PsDirectoryEntry *eb = *(PsDirectoryEntry **) b;
-  g_autofree char *na = ps_directory_entry_dup_string (ea, "cn", NULL);
-  g_autofree char *nb = ps_directory_entry_dup_string (eb, "cn", NULL);
-
-  return g_utf8_collate (na != NULL ? na : "", nb != NULL ? nb : "");
-}
-
-GPtrArray *
-ps_directory_list_groups_sync (PsDirectory   *self,
-                               const char    *search,
-                               guint          limit,
-                               GCancellable  *cancellable,
-                               GError       **error)
-{
-  g_autofree char *filter = NULL;
-  g_autoptr(GPtrArray) found = NULL;
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  if (!ps_directory_connect_sync (self, cancellable, error))
-    return NULL;
-  if (search != NULL && *search != '\0')
-    {
-      g_autofree char *escaped = escape_text (search);
-      g_autofree char *match = g_strdup_printf ("(|(cn=*%s*)(sAMAccountName=*%s*)(description=*%s*))",
-                                                escaped, escaped, escaped);
-
-      filter = join_filter (group_filter (self), match);
-    }
-  else
-    filter = g_strdup (group_filter (self));
-  found = search_all (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, filter, group_attributes, cancellable, error);
-  if (found == NULL)
-    return NULL;
-  g_ptr_array_sort (found, compare_by_name);
-  if (limit > 0 && found->len > limit)
-    g_ptr_array_set_size (found, limit);
-  return g_steal_pointer (&found);
-}
-
-/**
- * ps_directory_expand_groups_sync:
- *
- * @group_dn and all groups nested in it, each read once: a breadth-first
- * walk over "groups whose memberOf is this group", with a visited set, so a
- * cycle (A in B in A) ends.
- */
-GPtrArray *
-ps_directory_expand_groups_sync (PsDirectory   *self,
-                                 const char    *group_dn,
-                                 GCancellable  *cancellable,
-                                 GError       **error)
-{
-  static const char *const no_attrs[] = { LDAP_NO_ATTRS, NULL };
-  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) visited = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autofree char *first = ps_directory_normalize_dn (group_dn, error);
-
-  if (first == NULL)
-    return NULL;
-  g_hash_table_add (visited, g_utf8_casefold (first, -1));
-  g_ptr_array_add (order, g_steal_pointer (&first));
-
-  for (guint i = 0; i < order->len; i++)
-    {
-      const char *dn = g_ptr_array_index (order, i);
-      g_autofree char *escaped = escape_text (dn);
-      g_autofree char *match = g_strdup_printf ("(memberOf=%s)", escaped);
-      g_autofree char *filter = join_filter (group_filter (self), match);
-      g_autoptr(GPtrArray) subgroups = search_all (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, filter, no_attrs,
-                                                   cancellable, error);
-
-      if (subgroups == NULL)
-        return NULL;
-      for (guint j = 0; j < subgroups->len; j++)
-        {
-          const char *sub = ps_directory_entry_get_dn (g_ptr_array_index (subgroups, j));
-
-          if (g_hash_table_add (visited, g_utf8_casefold (sub, -1)))
-            g_ptr_array_add (order, g_strdup (sub));
-        }
-    }
-  return g_steal_pointer (&order);
-}
-
-/* "DN1; DN2; DN3 and 4 more" */
-static char *
-name_some (GPtrArray *dns)
-{
-  GString *text = g_string_new (NULL);
-  guint shown = MIN (dns->len, MEMBERS_NAMED);
-
-  for (guint i = 0; i < shown; i++)
-    g_string_append_printf (text, "%s%s", i > 0 ? "; " : "", (char *) g_ptr_array_index (dns, i));
-  if (dns->len > shown)
-    g_string_append_printf (text, ngettext (" and %u more", " and %u more", dns->len - shown),
-                            dns->len - shown);
-  return g_string_free (text, FALSE);
-}
-
-static void
-set_partial_members_error (GError                        **error,
-                           const char                     *group_dn,
-                           const PsDirectoryMemberReport  *report)
-{
-  g_autoptr(GString) message = g_string_new (NULL);
-  guint n = report->unreadable->len;
-  guint m = report->unclassified->len;
-
-  if (n > 0)
-    {
-      g_autofree char *some = name_some (report->unreadable);
-
-      g_string_append_printf (message,
-                              ngettext ("%u member of %s could not be read (%s): it does not exist, or the "
-                                        "service account may not read it. Give the service account read "
-                                        "access, or remove the dangling member value from the group.",
-                                        "%u members of %s could not be read (%s): they do not exist, or the "
-                                        "service account may not read them. Give the service account read "
-                                        "access, or remove the dangling member values from the group.", n),
-                              n, group_dn, some);
-    }
-  if (m > 0)
-    {
-      g_autofree char *some = name_some (report->unclassified);
-
-      if (n > 0)
-        g_string_append_c (message, ' ');
-      g_string_append_printf (message,
-                              ngettext ("%u member of %s is not a person, a group, a computer, a contact or a "
-                                        "foreign security principal (%s). Check its objectClass, or remove it "
-                                        "from the group.",
-                                        "%u members of %s are not people, groups, computers, contacts or "
-                                        "foreign security principals (%s). Check their objectClass, or remove "
-                                        "them from the group.", m),
-                              m, group_dn, some);
-    }
-  g_string_append_c (message, ' ');
-  g_string_append (message, _("The membership is incomplete, so it was not used as complete."));
-  g_set_error_literal (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_PARTIAL_MEMBERS, message->str);
-}
-
-/* One read of a group's members. Entries come from subtree searches (by
- * memberOf, in-chain or primaryGroupID) and, for member values no search
- * returned, from reading each one; every entry is classified by its own
- * objectClass. */
-typedef struct {
-  /* the request */
-  PsDirectoryEntry *top;          /* the group, with objectClass */
-  PsNestedMode nested;
-  gint64 primary_token;           /* AD's primaryGroupToken of the group, or 0 */
-  GStrv attributes;               /* the caller's, and objectClass */
-  /* one attempt */
-  Delivery *out;                  /* the caller's */
-  PsDirectoryMemberReport *report;
-  GHashTable *handled;            /* lower-case DNs of every entry met or member value tried */
-  GHashTable *queued;             /* lower-case DNs of the groups whose members are read */
-  GPtrArray *groups;              /* PsDirectoryEntry*: those groups, in the order met */
-} MembersRead;
-
-static void
-members_read_clear (MembersRead *r)
-{
-  g_clear_pointer (&r->top, ps_directory_entry_unref);
-  g_clear_pointer (&r->attributes, g_strfreev);
-  g_clear_pointer (&r->report, ps_directory_member_report_free);
-  g_clear_pointer (&r->handled, g_hash_table_unref);
-  g_clear_pointer (&r->queued, g_hash_table_unref);
-  g_clear_pointer (&r->groups, g_ptr_array_unref);
-}
-
-/* Starts an attempt from nothing: a restart must not count anything twice. */
-static void
-members_read_reset (MembersRead *r,
-                    Delivery    *out)
-{
-  g_autofree char *key = g_ascii_strdown (ps_directory_entry_get_dn (r->top), -1);
-
-  r->out = out;
-  g_clear_pointer (&r->report, ps_directory_member_report_free);
-  r->report = ps_directory_member_report_new ();
-  g_clear_pointer (&r->handled, g_hash_table_unref);
-  r->handled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_clear_pointer (&r->queued, g_hash_table_unref);
-  r->queued = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_clear_pointer (&r->groups, g_ptr_array_unref);
-  r->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_directory_entry_unref);
-  g_hash_table_add (r->handled, g_strdup (key));
-  g_hash_table_add (r->queued, g_steal_pointer (&key));
-  g_ptr_array_add (r->groups, ps_directory_entry_ref (r->top));
-}
-
-/* Classifies @entries, queues the nested groups and hands the people on. */
-static gboolean
-take_members (MembersRead  *r,
-              GPtrArray    *entries,
-              GError      **error)
-{
-  g_autoptr(GPtrArray) people = g_ptr_array_sized_new (entries->len);
-  PsDirectoryMemberReport *report = r->report;
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      PsDirectoryEntry *e = g_ptr_array_index (entries, i);
-      const char *dn = ps_directory_entry_get_dn (e);
-      char *key = g_ascii_strdown (dn, -1);
-
-      if (!g_hash_table_add (r->handled, key))
-        continue;   /* met before: in several groups, or read twice */
-      switch (ps_directory_entry_get_member_kind (e))
-        {
-        case PS_DIRECTORY_MEMBER_PERSON:
-          report->people++;
-          g_ptr_array_add (people, e);
-          break;
-        case PS_DIRECTORY_MEMBER_GROUP:
-          report->groups++;
-          if (r->nested != PS_NESTED_OFF && g_hash_table_add (r->queued, g_strdup (key)))
-            g_ptr_array_add (r->groups, ps_directory_entry_ref (e));
-          break;
-        case PS_DIRECTORY_MEMBER_COMPUTER:
-          report->computers++;
-          break;
-        case PS_DIRECTORY_MEMBER_CONTACT:
-          report->contacts++;
-          break;
-        case PS_DIRECTORY_MEMBER_FOREIGN_PRINCIPAL:
-          report->foreign_principals++;
-          break;
-        case PS_DIRECTORY_MEMBER_UNKNOWN:
-        default:
-          g_debug ("Member %s has no objectClass PandaSync knows", dn);
-          g_ptr_array_add (report->unclassified, g_strdup (dn));
-          break;
-        }
-    }
-  return deliver (r->out, people, error);
-}
-
-static gboolean
-on_member_page_cb (GPtrArray  *entries,
-                   gboolean    restarted,
-                   gpointer    user_data,
-                   GError    **error)
-{
-  /* never restarted: the retries happen around the whole members read */
-  return take_members (user_data, entries, error);
-}
-
-static gboolean
-search_members (PsDirectory   *self,
-                MembersRead   *r,
-                const char    *filter,
-                GCancellable  *cancellable,
-                GError       **error)
-{
-  SearchSpec spec = { 0 };
-  Delivery d = { on_member_page_cb, r, FALSE, 0, NULL };
-
-  spec.base = ps_directory_get_base_dn (self);
-  spec.scope = LDAP_SCOPE_SUBTREE;
-  spec.filter = filter;
-  spec.attributes = (const char *const *) r->attributes;
-  return search_attempt (self, &spec, &d, cancellable, error);
-}
-
-/* A member DN that cannot be read makes the membership partial; anything
- * else (a lost connection …) fails the read. */
-static gboolean
-is_unreadable (const GError *error)
-{
-  return g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NO_SUCH_OBJECT)
-      || g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_ACCESS_DENIED)
-      || g_error_matches (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_INVALID_ARGUMENT);
-}
-
-/* A member value that no search returned: read it on its own. */
-static gboolean
-read_one_member (PsDirectory   *self,
-                 MembersRead   *r,
-                 const char    *dn,
-                 GCancellable  *cancellable,
-                 GError       **error)
-{
-  g_autoptr(GError) local = NULL;
-  g_autoptr(PsDirectoryEntry) entry = read_entry_once (self, dn, (const char *const *) r->attributes,
-                                                       cancellable, &local);
-  g_autoptr(GPtrArray) one = g_ptr_array_new ();
-  gboolean ok;
-
-  if (entry == NULL)
-    {
-      if (!is_unreadable (local))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      g_debug ("Member %s cannot be read: %s", dn, local->message);
-      g_hash_table_add (r->handled, g_ascii_strdown (dn, -1));
-      g_ptr_array_add (r->report->unreadable, g_strdup (dn));
-      return TRUE;
-    }
-  /* the entry under the DN the server gives it, then the value as written
-   * (they may differ in form): neither is read again */
-  g_ptr_array_add (one, entry);
-  ok = take_members (r, one, error);
-  g_hash_table_add (r->handled, g_ascii_strdown (dn, -1));
-  return ok;
-}
-
-typedef struct {
-  MembersRead *read;
-  GPtrArray *missing;   /* the values no entry met so far stands for */
-  GString *key;         /* scratch: no allocation per value */
-  gboolean unique;
-} MemberValues;
-
-static void
-add_member_value (const char *value,
-                  gsize       length,
-                  gpointer    user_data)
-{
-  MemberValues *v = user_data;
-
-  /* uniqueMember is "DN" or "DN#'0101'B" (RFC 4517 Name and Optional UID) */
-  if (v->unique && length > 3 && value[length - 1] == 'B' && value[length - 2] == '\'')
-    {
-      for (gsize i = length - 2; i > 1; i--)
-        if (value[i - 1] == '\'' && value[i - 2] == '#')
-          {
-            length = i - 2;
-            break;
-          }
-    }
-  g_string_truncate (v->key, 0);
-  g_string_append_len (v->key, value, length);
-  for (gsize i = 0; i < v->key->len; i++)
-    v->key->str[i] = g_ascii_tolower (v->key->str[i]);
-  if (!g_hash_table_contains (v->read->handled, v->key->str))
-    g_ptr_array_add (v->missing, g_strndup (value, length));
-}
-
-/* Appends the member values of @group that no entry met so far stands for
- * to @missing. A group that cannot be read is an unreadable member like any
- * other. */
-static gboolean
-read_member_values (PsDirectory       *self,
-                    MembersRead       *r,
-                    PsDirectoryEntry  *group,
-                    GPtrArray         *missing,
-                    GCancellable      *cancellable,
-                    GError           **error)
-{
-  static const char *const attributes[] = { "member", "uniqueMember", NULL };
-  const char *dn = ps_directory_entry_get_dn (group);
-  g_autoptr(GString) key = g_string_sized_new (256);
-
-  for (guint i = 0; attributes[i] != NULL; i++)
-    {
-      g_autoptr(GError) local = NULL;
-      MemberValues v = { r, missing, key, i == 1 };
-
-      if (i == 1 && !entry_has_class (group, "groupOfUniqueNames"))
-        continue;
-      if (read_values (self, dn, attributes[i], FALSE, add_member_value, &v, cancellable, &local))
-        continue;
-      if (!is_unreadable (local))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      g_debug ("The members of %s cannot be read: %s", dn, local->message);
-      g_ptr_array_add (r->report->unreadable, g_strdup (dn));
-      return TRUE;
-    }
-  return TRUE;
-}
-
-static gboolean
-attempt_read_members (PsDirectory   *self,
-                      gpointer       data,
-                      Delivery      *d,
-                      GCancellable  *cancellable,
-                      GError       **error)
-{
-  MembersRead *r = data;
-  guint start = 0;
-
-  members_read_reset (r, d);
-  if (r->nested == PS_NESTED_IN_CHAIN)
-    {
-      g_autofree char *escaped = escape_text (ps_directory_entry_get_dn (r->top));
-      g_autofree char *filter = g_strdup_printf ("(memberOf:" IN_CHAIN_RULE ":=%s)", escaped);
-
-      if (!search_members (self, r, filter, cancellable, error))
-        return FALSE;
-    }
-  /* AD records a user's primary group (usually Domain Users) only in the
-   * user's primaryGroupID, never in member or memberOf */
-  if (r->primary_token > 0)
-    {
-      g_autofree char *filter = g_strdup_printf ("(primaryGroupID=%" G_GINT64_FORMAT ")", r->primary_token);
-
-      if (!search_members (self, r, filter, cancellable, error))
-        return FALSE;
-    }
-
-  /* level by level: the entries that say they are members of the groups
-   * met so far, then the groups' member values, each value that no entry
-   * met stands for read on its own */
-  while (start < r->groups->len)
-    {
-      guint end = r->groups->len;
-      g_autoptr(GPtrArray) missing = g_ptr_array_new_with_free_func (g_free);
-
-      for (guint i = start; r->nested != PS_NESTED_IN_CHAIN && i < end; i += GROUPS_PER_FILTER)
-        {
-          g_autoptr(GString) filter = g_string_new ("(|");
-
-          for (guint j = i; j < MIN (end, i + GROUPS_PER_FILTER); j++)
-            {
-              g_autofree char *escaped = escape_text (ps_directory_entry_get_dn (g_ptr_array_index (r->groups, j)));
-
-              g_string_append_printf (filter, "(memberOf=%s)", escaped);
-            }
-          g_string_append_c (filter, ')');
-          if (!search_members (self, r, filter->str, cancellable, error))
-            return FALSE;
-        }
-      for (guint i = start; i < end; i++)
-        if (!read_member_values (self, r, g_ptr_array_index (r->groups, i), missing, cancellable, error))
-          return FALSE;
-      for (guint i = 0; i < missing->len; i++)
-        {
-          const char *dn = g_ptr_array_index (missing, i);
-          g_autofree char *key = g_ascii_strdown (dn, -1);
-
-          /* (a value may stand for an entry read a moment ago) */
-          if (!g_hash_table_contains (r->handled, key)
-              && !read_one_member (self, r, dn, cancellable, error))
-            return FALSE;
-        }
-      g_debug ("%s: %u groups read, %u member values read on their own",
-               ps_directory_entry_get_dn (r->top), end, missing->len);
-      start = end;
-    }
-
-  if (r->report->unreadable->len > 0 || r->report->unclassified->len > 0)
-    {
-      set_partial_members_error (error, ps_directory_entry_get_dn (r->top), r->report);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/**
- * ps_directory_read_members_sync:
- * @group_dn: the group's DN (see ps_directory_find_group_sync ())
- * @attributes: (nullable): what to read of each person; NULL for the defaults
- * @report: (out) (optional): what was met; set also when the call fails
- *
- * The people in the group, streamed page by page to @func, each once even
- * when it is in several nested groups. Members are told apart by their own
- * objectClass (ps_directory_entry_get_member_kind ()): groups are expanded
- * per @nested, computers, contacts and foreign security principals are
- * skipped and counted. Every member value is accounted for: the group's
- * member values (ranged) are compared with what the searches returned, and
- * the rest is read one by one. When some cannot be read or classified, the
- * readable people are still delivered, then PS_DIRECTORY_ERROR_PARTIAL_MEMBERS.
- */
-gboolean
-ps_directory_read_members_sync (PsDirectory               *self,
-                                const char                *group_dn,
-                                PsNestedMode               nested,
-                                const char *const         *attributes,
-                                PsDirectoryPageFunc        func,
-                                gpointer                   user_data,
-                                PsDirectoryMemberReport  **report,
-                                GCancellable              *cancellable,
-                                GError                   **error)
-{
-  static const char *const group_attrs[] = { "objectClass", "primaryGroupToken", NULL };
-  g_autofree char *normal = NULL;
-  g_autofree char *what = NULL;
-  g_autoptr(GStrvBuilder) attrs = g_strv_builder_new ();
-  MembersRead r = { 0 };
-  Delivery d = { func, user_data, FALSE, 0, NULL };
-  gboolean ok;
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
-  g_return_val_if_fail (group_dn != NULL, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (report != NULL)
-    *report = ps_directory_member_report_new ();
-  if (!ps_directory_connect_sync (self, cancellable, error))
-    return FALSE;
-  normal = ps_directory_normalize_dn (group_dn, error);
-  if (normal == NULL)
-    return FALSE;
-  if (nested == PS_NESTED_IN_CHAIN && self->kind != PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-                   _("This directory does not support Active Directory’s in-chain matching rule; "
-                     "choose client-side nested groups instead."));
-      return FALSE;
-    }
-  /* a missing group is an error, never an empty membership */
-  r.top = ps_directory_read_entry_sync (self, normal, group_attrs, cancellable, error);
-  if (r.top == NULL)
-    return FALSE;
-  r.nested = nested;
-  if (!ps_directory_entry_get_int64 (r.top, "primaryGroupToken", &r.primary_token))
-    r.primary_token = 0;
-  if (attributes == NULL)
-    attributes = default_user_attributes;
-  g_strv_builder_addv (attrs, (const char **) attributes);
-  if (!g_strv_contains (attributes, "objectClass"))
-    g_strv_builder_add (attrs, "objectClass");
-  r.attributes = g_strv_builder_end (attrs);
-
-  what = g_strdup_printf (_("the members of %s"), normal);
-  ok = run_with_retries (self, attempt_read_members, &r, &d, what, cancellable, error);
-  if (report != NULL && r.report != NULL)
-    {
-      ps_directory_member_report_free (*report);
-      *report = g_steal_pointer (&r.report);
-    }
-  members_read_clear (&r);
-  return ok;
-}
-
-/**
- * ps_directory_list_members_sync:
- *
- * ps_directory_read_members_sync () without the report.
- */
-gboolean
-ps_directory_list_members_sync (PsDirectory          *self,
-                                const char           *group_dn,
-                                PsNestedMode          nested,
-                                const char *const    *attributes,
-                                PsDirectoryPageFunc   func,
-                                gpointer              user_data,
-                                GCancellable         *cancellable,
-                                GError              **error)
-{
-  return ps_directory_read_members_sync (self, group_dn, nested, attributes, func, user_data, NULL,
-                                         cancellable, error);
-}
-
-/* ---------------------------------------------------------------- delta */
-
-static gboolean
-require_ad (PsDirectory  *self,
-            GError      **error)
-{
-  if (self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY)
-    return TRUE;
-  g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-               _("This directory is not Active Directory: it has no uSNChanged change tracking, "
-                 "so every sync reads everything."));
-  return FALSE;
-}
-
-/**
- * ps_directory_read_watermark_sync:
- *
- * highestCommittedUSN, dnsHostName and dsServiceName from the rootDSE, and
- * the invocationId of the DC's NTDS Settings object. Read it *before*
- * searching for changes.
- */
-PsDirectoryWatermark *
-ps_directory_read_watermark_sync (PsDirectory   *self,
-                                  GCancellable  *cancellable,
-                                  GError       **error)
-{
-  static const char *const root_attrs[] = { "highestCommittedUSN", "dnsHostName", "dsServiceName", NULL };
-  static const char *const ntds_attrs[] = { "invocationId", NULL };
-  g_autoptr(PsDirectoryWatermark) mark = g_new0 (PsDirectoryWatermark, 1);
-  g_autoptr(GPtrArray) root = NULL;
-  g_autoptr(PsDirectoryEntry) ntds = NULL;
-  PsDirectoryEntry *dse;
-  gint64 usn = 0;
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  if (!ps_directory_connect_sync (self, cancellable, error) || !require_ad (self, error))
-    return NULL;
-  root = search_all (self, "", PS_DIRECTORY_SCOPE_BASE, "(objectClass=*)", root_attrs, cancellable, error);
-  if (root == NULL)
-    return NULL;
-  dse = root->len > 0 ? g_ptr_array_index (root, 0) : NULL;
-  if (dse == NULL || !ps_directory_entry_get_int64 (dse, "highestCommittedUSN", &usn) || usn < 0)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-                   _("The domain controller does not publish highestCommittedUSN; every sync reads everything."));
-      return NULL;
-    }
-  mark->usn = (guint64) usn;
-  mark->server = ps_directory_entry_dup_string (dse, "dnsHostName", NULL);
-  mark->service_name = ps_directory_entry_dup_string (dse, "dsServiceName", NULL);
-  if (mark->service_name == NULL)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-                   _("The domain controller does not publish dsServiceName; every sync reads everything."));
-      return NULL;
-    }
-  ntds = ps_directory_read_entry_sync (self, mark->service_name, ntds_attrs, cancellable, error);
-  if (ntds == NULL)
-    return NULL;
-  mark->invocation_id = ps_directory_entry_dup_string (ntds, "invocationId", NULL);
-  if (mark->invocation_id == NULL)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-                   _("The service account cannot read the DC’s invocationId; every sync reads everything."));
-      return NULL;
-    }
-  return g_steal_pointer (&mark);
-}
-
-static gboolean
-check_same_database (const PsDirectoryWatermark  *since,
-                     const PsDirectoryWatermark  *now,
-                     GError                     **error)
-{
-  if (g_strcmp0 (since->invocation_id, now->invocation_id) != 0
-      || g_strcmp0 (since->service_name, now->service_name) != 0)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,
-                   _("The last sync read another domain controller or a restored database (%s, now %s); "
-                     "changes cannot be read from there, so everything is read again."),
-                   since->server != NULL ? since->server : "?", now->server != NULL ? now->server : "?");
-      return FALSE;
-    }
-  if (now->usn < since->usn)
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,
-                   _("The domain controller’s change counter went back (%llu < %llu); "
-                     "everything is read again."),
-                   (unsigned long long) now->usn, (unsigned long long) since->usn);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-ps_directory_search_changes_sync (PsDirectory                 *self,
-                                  const PsDirectoryWatermark  *since,
-                                  const char                  *filter,
-                                  const char *const           *attributes,
-                                  PsDirectoryPageFunc          func,
-                                  gpointer                     user_data,
-                                  PsDirectoryWatermark       **new_watermark,
-                                  GCancellable                *cancellable,
-                                  GError                     **error)
-{
-  g_autoptr(PsDirectoryWatermark) now = NULL;
-  g_autofree char *usn = NULL;
-  g_autofree char *full = NULL;
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
-  g_return_val_if_fail (since != NULL, FALSE);
-
-  now = ps_directory_read_watermark_sync (self, cancellable, error);
-  if (now == NULL || !check_same_database (since, now, error))
-    return FALSE;
-  usn = g_strdup_printf ("(uSNChanged>=%" G_GUINT64_FORMAT ")", since->usn + 1);
-  full = join_filter (filter != NULL ? filter : person_filter (self), usn);
-  if (!ps_directory_search_sync (self, NULL, PS_DIRECTORY_SCOPE_SUBTREE, full,
-                                 attributes != NULL ? attributes : default_user_attributes,
-                                 func, user_data, cancellable, error))
-    return FALSE;
-  if (new_watermark != NULL)
-    *new_watermark = g_steal_pointer (&now);
-  return TRUE;
-}
-
-static gboolean
-attempt_deleted (PsDirectory   *self,
-                 gpointer       data,
-                 Delivery      *d,
-                 GCancellable  *cancellable,
-                 GError       **error)
-{
-  return search_attempt (self, data, d, cancellable, error);
-}
-
-/**
- * ps_directory_search_deleted_sync:
- *
- * Tombstones (isDeleted=TRUE) changed since @since, with the show-deleted
- * control, from the whole naming context: a deleted object is moved to
- * CN=Deleted Objects and keeps objectGUID, objectSid and sAMAccountName.
- */
-gboolean
-ps_directory_search_deleted_sync (PsDirectory                 *self,
-                                  const PsDirectoryWatermark  *since,
-                                  const char *const           *attributes,
-                                  PsDirectoryPageFunc          func,
-                                  gpointer                     user_data,
-                                  GCancellable                *cancellable,
-                                  GError                     **error)
-{
-  static const char *const deleted_attrs[] = {
-    "objectGUID", "objectSid", "sAMAccountName", "isDeleted", "lastKnownParent", "uSNChanged", NULL
-  };
-  g_autofree char *filter = NULL;
-  SearchSpec spec = { 0 };
-  Delivery d = { func, user_data, FALSE, 0, NULL };
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), FALSE);
-  if (!ps_directory_connect_sync (self, cancellable, error) || !require_ad (self, error))
-    return FALSE;
-  if (!g_strv_contains ((const char *const *) self->supported_controls, SHOW_DELETED_OID))
-    {
-      g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_NOT_SUPPORTED,
-                   _("This directory cannot list deleted objects (no show-deleted control)."));
-      return FALSE;
-    }
-  filter = g_strdup_printf ("(&(isDeleted=TRUE)(uSNChanged>=%" G_GUINT64_FORMAT "))",
-                            since != NULL ? since->usn + 1 : 0);
-  spec.base = self->default_nc != NULL ? self->default_nc : ps_directory_get_base_dn (self);
-  spec.scope = LDAP_SCOPE_SUBTREE;
-  spec.filter = filter;
-  spec.attributes = attributes != NULL ? attributes : deleted_attrs;
-  spec.show_deleted = TRUE;
-  return run_with_retries (self, attempt_deleted, &spec, &d, _("deleted objects"), cancellable, error);
-}
-
-/* ---------------------------------------------------------------- connection test */
-
-static PsConnectionStep *
-add_step (GPtrArray  *steps,
-          const char *id,
-          const char *title)
-{
-  PsConnectionStep *step = ps_connection_step_new (id, title);
-
-  g_ptr_array_add (steps, step);
-  return step;
-}
-
-static void
-skip_rest (GPtrArray *steps)
-{
-  for (guint i = 0; i < steps->len; i++)
-    {
-      PsConnectionStep *step = g_ptr_array_index (steps, i);
-
-      if (step->status == PS_STEP_SKIPPED && step->message == NULL)
-        ps_connection_step_skip (step, _("Not tried because an earlier step failed."));
-    }
-}
-
-/* Runs resolve → TCP → TLS → bind for one URI; FALSE if it failed before TLS
- * (so that the next URI is worth trying). */
-static gboolean
-test_uri (PsDirectory   *self,
-          const char    *uri,
-          GPtrArray     *steps,
-          LDAP         **out,
-          GCancellable  *cancellable)
-{
-  PsConnectionStep *resolve = add_step (steps, "ldap-resolve", _("Find the directory server"));
-  PsConnectionStep *tcp = add_step (steps, "ldap-connect", _("Connect to the directory server"));
-  PsConnectionStep *tls = add_step (steps, "ldap-tls", _("Secure the connection (TLS)"));
-  PsConnectionStep *bind = add_step (steps, "ldap-bind", _("Log on to the directory"));
-  g_autofree char *host = NULL;
-  g_autofree char *message = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GResolver) resolver = g_resolver_get_default ();
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-  GList *addresses = NULL;
-  guint16 port = 0;
-  gint64 start = g_get_monotonic_time ();
-  LDAP *ld;
-
-  if (!parse_uri (uri, &host, &port, &error))
-    {
-      ps_connection_step_done (resolve, start, error, NULL);
-      return FALSE;
-    }
-  addresses = g_resolver_lookup_by_name (resolver, host, cancellable, &error);
-  if (addresses == NULL)
-    {
-      g_autoptr(GError) mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_RESOLVE,
-                                              _("The name %s was not found in DNS (%s). Check the address "
-                                                "in the connection settings."), host, error->message);
-
-      ps_connection_step_done (resolve, start, mapped, NULL);
-      return FALSE;
-    }
-  {
-    g_autofree char *first = g_inet_address_to_string (addresses->data);
-
-    message = g_strdup_printf (_("%s is %s"), host, first);
-  }
-  g_resolver_free_addresses (addresses);
-  ps_connection_step_done (resolve, start, NULL, message);
-  g_clear_pointer (&message, g_free);
-
-  start = g_get_monotonic_time ();
-  g_socket_client_set_enable_proxy (client, FALSE);
-  g_socket_client_set_timeout (client, self->timeout);
-  conn = g_socket_client_connect_to_host (client, host, port, cancellable, &error);
-  if (conn == NULL)
-    {
-      g_autoptr(GError) mapped = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
-                              _("No answer from %s port %u within %u seconds. Check the address, "
-                                "and that a firewall lets the connection through."), host, port, self->timeout);
-      else
-        mapped = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONNECT,
-                              _("Cannot connect to %s port %u: %s. Check the address and port, and that "
-                                "the directory server is running."), host, port, error->message);
-      ps_connection_step_done (tcp, start, mapped, NULL);
-      return FALSE;
-    }
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  message = g_strdup_printf (_("Port %u is open"), port);
-  ps_connection_step_done (tcp, start, NULL, message);
-  g_clear_pointer (&message, g_free);
-
-  start = g_get_monotonic_time ();
-  ld = open_uri (self, uri, cancellable, &error);
-  if (ld == NULL)
-    {
-      ps_connection_step_done (tls, start, error, NULL);
-      return TRUE;
-    }
-  if (is_ldaps (uri) || self->tls_mode != PS_TLS_MODE_NONE)
-    ps_connection_step_done (tls, start, NULL,
-                          self->allow_untrusted ? _("Encrypted, but the certificate is NOT checked (the profile allows an untrusted certificate)")
-                          : is_ldaps (uri) ? _("Encrypted (LDAPS), certificate checked")
-                          : _("Encrypted (StartTLS), certificate checked"));
-  else
-    ps_connection_step_skip (tls, _("Not encrypted: the profile turns TLS off."));
-
-  start = g_get_monotonic_time ();
-  if (!bind_handle (self, ld, uri, &error))
-    {
-      ps_connection_step_done (bind, start, error, NULL);
-      ldap_unbind_ext_s (ld, NULL, NULL);
-      return TRUE;
-    }
-  message = g_strdup_printf (_("Logged on as %s"),
-                             self->bind_dn != NULL && *self->bind_dn != '\0' ? self->bind_dn : _("anonymous"));
-  ps_connection_step_done (bind, start, NULL, message);
-  *out = ld;
-  return TRUE;
-}
-
-/**
- * ps_directory_test_connection_sync:
- * @group: (nullable): a group to look for as the last step
- *
- * Checks the connection step by step and returns the steps (PsConnectionStep*),
- * each ok, failed or skipped, with a message and its duration. Leaves the
- * directory connected when every step passed.
- */
-GPtrArray *
-ps_directory_test_connection_sync (PsDirectory   *self,
-                                   const char    *group,
-                                   GCancellable  *cancellable)
-{
-  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) uris = NULL;
-  PsConnectionStep *base_step;
-  PsConnectionStep *group_step = NULL;
-  LDAP *ld = NULL;
-  gint64 start;
-
-  g_return_val_if_fail (PS_IS_DIRECTORY (self), NULL);
-  ps_directory_close (self);
-
-  if (self->uris == NULL || self->uris[0] == NULL)
-    {
-      PsConnectionStep *srv = add_step (steps, "ldap-discover", _("Find the domain controllers (DNS SRV)"));
-
-      start = g_get_monotonic_time ();
-      uris = effective_uris (self, cancellable, &error);
-      if (uris == NULL)
-        {
-          ps_connection_step_done (srv, start, error, NULL);
-          return g_steal_pointer (&steps);
-        }
-      {
-        g_autofree char *list = g_strjoinv (", ", uris);
-
-        ps_connection_step_done (srv, start, NULL, list);
-      }
-    }
-  else
-    uris = g_strdupv (self->uris);
-
-  for (guint i = 0; uris[i] != NULL; i++)
-    {
-      g_autoptr(GPtrArray) attempt = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
-      gboolean reached = test_uri (self, uris[i], attempt, &ld, cancellable);
-
-      if (reached || uris[i + 1] == NULL)
-        {
-          g_ptr_array_extend_and_steal (steps, g_steal_pointer (&attempt));
-          if (ld != NULL)
-            {
-              self->ld = ld;
-              self->owner = g_thread_self ();
-              self->connected_uri = g_strdup (uris[i]);
-              read_root_dse (self);
-            }
-          break;
-        }
-    }
-
-  base_step = add_step (steps, "ldap-base-dn", _("Read the base DN"));
-  if (group != NULL && *group != '\0')
-    group_step = add_step (steps, "ldap-group", _("Find the group"));
-  if (self->ld == NULL)
-    {
-      skip_rest (steps);
-      return g_steal_pointer (&steps);
-    }
-
-  start = g_get_monotonic_time ();
-  {
-    g_autoptr(PsDirectoryEntry) base = NULL;
-    const char *base_dn = ps_directory_get_base_dn (self);
-
-    if (base_dn == NULL)
-      {
-        g_autoptr(GError) missing = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
-                                                 _("The profile has no base DN, and the server does not name a default one."));
-
-        ps_connection_step_done (base_step, start, missing, NULL);
-        skip_rest (steps);
-        return g_steal_pointer (&steps);
-      }
-    base = ps_directory_read_entry_sync (self, base_dn, NULL, cancellable, &error);
-    if (base == NULL)
-      {
-        ps_connection_step_done (base_step, start, error, NULL);
-        skip_rest (steps);
-        return g_steal_pointer (&steps);
-      }
-    {
-      g_autofree char *message = g_strdup_printf (_("%s is readable (%s)"), base_dn,
-                                                  self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
-                                                  ? _("Active Directory") : _("LDAP directory"));
-
-      ps_connection_step_done (base_step, start, NULL, message);
-    }
-  }
-
-  if (group_step != NULL)
-    {
-      g_autoptr(PsDirectoryEntry) found = NULL;
-
-      start = g_get_monotonic_time ();
-      found = ps_directory_find_group_sync (self, group, cancellable, &error);
-      if (found == NULL)
-        ps_connection_step_done (group_step, start, error, NULL);
-      else
-        {
-          g_autofree char *message = g_strdup_printf (_("Found %s"), ps_directory_entry_get_dn (found));
-
-          ps_connection_step_done (group_step, start, NULL, message);
-        }
-    }
-  skip_rest (steps);
-  return g_steal_pointer (&steps);
 }
 
 /* ---------------------------------------------------------------- async wrappers */

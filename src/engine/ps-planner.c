@@ -453,7 +453,10 @@ plan_present (Planner        *p,
       if (item->status != NULL && g_str_equal (item->status, p->context->status_inactive))
         action->kind = PS_ACTION_REACTIVATE;
     }
-  if (is_empty (item->anchor) && person->remote_anchor != NULL)
+  /* A record without the anchor gets it; a login user's anchor cannot be
+   * written (the API has no field for it), so planning it would be an
+   * update that changes nothing, on every full run. */
+  if (m->kind == PS_MAPPING_COLLECTION && is_empty (item->anchor) && person->remote_anchor != NULL)
     ps_action_add_change (action, "anchor", NULL, person->remote_anchor);
   action->name = display_name (person);
   action->dn = g_strdup (person->dn);

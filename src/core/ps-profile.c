@@ -771,6 +771,43 @@ ps_profile_load_file (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/**
+ * ps_profile_copy:
+ *
+ * A snapshot of @self for a worker thread: the same identity, settings and
+ * mappings as now, which later edits of @self do not touch. Call it on the
+ * thread that edits @self.
+ */
+PsProfile *
+ps_profile_copy (PsProfile *self)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) copy = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
+
+  g_return_val_if_fail (PS_IS_PROFILE (self), NULL);
+
+  data = ps_profile_to_data (self, &length);
+  copy = ps_profile_new (self->name);
+  g_free (copy->path);
+  copy->path = g_strdup (self->path);
+  if (!g_key_file_load_from_data (kf, data, length,
+                                  G_KEY_FILE_KEEP_COMMENTS | G_KEY_FILE_KEEP_TRANSLATIONS, &error)
+      || !parse_keyfile (copy, kf, &error))
+    {
+      /* Only a value the reader would refuse can get here (set in code
+       * without validation); the copy then keeps what could be read. */
+      g_warning ("The profile %s could not be copied whole: %s", self->name, error->message);
+    }
+  if (copy->id == NULL)
+    copy->id = g_strdup (self->id);
+  g_key_file_free (copy->keyfile);
+  copy->keyfile = g_steal_pointer (&kf);
+  return g_steal_pointer (&copy);
+}
+
 PsProfile *
 ps_profile_load (const char  *name,
                  GError     **error)

@@ -439,7 +439,9 @@ ps_engine_new (PsProfile *profile)
 {
   PsEngine *self = g_object_new (PS_TYPE_ENGINE, NULL);
 
-  self->profile = g_object_ref (profile);
+  /* A run reads its own snapshot: the pages may edit or remove mappings
+   * of the live profile while a worker plans from it. */
+  self->profile = ps_profile_copy (profile);
   return self;
 }
 

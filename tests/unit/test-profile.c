@@ -482,6 +482,27 @@ test_load_two_sources (void)
 }
 
 static void
+test_copy_is_a_snapshot (void)
+{
+  g_autoptr(PsProfile) live = load_sample ();
+  g_autoptr(PsProfile) copy = ps_profile_copy (live);
+  PsMapping *m;
+
+  g_assert_cmpstr (ps_profile_get_id (copy), ==, ps_profile_get_id (live));
+  g_assert_cmpstr (ps_profile_get_path (copy), ==, ps_profile_get_path (live));
+  g_assert_cmpuint (ps_profile_get_mappings (copy)->len, ==, ps_profile_get_mappings (live)->len);
+
+  /* what the pages do while a worker runs: none of it reaches the copy */
+  g_assert_true (ps_profile_remove_mapping (live, "Employees"));
+  g_free (ps_profile_get_target (live)->url);
+  ps_profile_get_target (live)->url = g_strdup ("https://elsewhere.example");
+  m = ps_profile_find_mapping (copy, "Employees");
+  g_assert_nonnull (m);
+  g_assert_cmpuint (m->fields->len, ==, 4);
+  g_assert_cmpstr (ps_profile_get_target (copy)->url, ==, "https://api.assetpanda.com");
+}
+
+static void
 test_load_bad_field_mode (void)
 {
   g_autoptr(GError) error = load_sample_with ("Field.field_4=department;fill-empty",
@@ -882,6 +903,7 @@ main (int    argc,
   g_test_add_func ("/profile/save/failure-keeps-old", test_save_failure_keeps_old);
   g_test_add_func ("/profile/list-and-names", test_list_and_names);
   g_test_add_func ("/profile/mapping-copy", test_mapping_copy);
+  g_test_add_func ("/profile/copy-is-a-snapshot", test_copy_is_a_snapshot);
   g_test_add_func ("/schedule/next-run", test_schedule_next_run);
 
   return g_test_run ();

@@ -772,14 +772,14 @@ ps_profile_load_file (const char  *path,
 }
 
 /**
- * ps_profile_copy:
+ * ps_profile_snapshot:
  *
  * A snapshot of @self for a worker thread: the same identity, settings and
  * mappings as now, which later edits of @self do not touch. Call it on the
  * thread that edits @self.
  */
 PsProfile *
-ps_profile_copy (PsProfile *self)
+ps_profile_snapshot (PsProfile *self)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new ();
   g_autoptr(GError) error = NULL;

@@ -167,7 +167,7 @@ G_DECLARE_FINAL_TYPE (PsProfile, ps_profile, PS, PROFILE, GObject)
 PsProfile   *ps_profile_new          (const char *name);
 PsProfile   *ps_profile_load_file    (const char *path, GError **error);
 PsProfile   *ps_profile_load         (const char *name, GError **error);
-PsProfile   *ps_profile_copy         (PsProfile *self);
+PsProfile   *ps_profile_snapshot         (PsProfile *self);
 gboolean     ps_profile_save         (PsProfile *self, GError **error);
 gboolean     ps_profile_save_to_file (PsProfile *self, const char *path, GError **error);
 char        *ps_profile_to_data      (PsProfile *self, gsize *length);

@@ -441,7 +441,7 @@ ps_engine_new (PsProfile *profile)
 
   /* A run reads its own snapshot: the pages may edit or remove mappings
    * of the live profile while a worker plans from it. */
-  self->profile = ps_profile_copy (profile);
+  self->profile = ps_profile_snapshot (profile);
   return self;
 }
 

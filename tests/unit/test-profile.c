@@ -485,7 +485,7 @@ static void
 test_copy_is_a_snapshot (void)
 {
   g_autoptr(PsProfile) live = load_sample ();
-  g_autoptr(PsProfile) copy = ps_profile_copy (live);
+  g_autoptr(PsProfile) copy = ps_profile_snapshot (live);
   PsMapping *m;
 
   g_assert_cmpstr (ps_profile_get_id (copy), ==, ps_profile_get_id (live));

@@ -6,6 +6,13 @@
  * `accountEnabled` as the enabled state and the object id as the anchor.
  * `onPremisesSecurityIdentifier` (alias: objectSid) can be the unique
  * identifier, so a collection first synced from on-premises AD carries on.
+ *
+ * Changes are followed with users/delta and groups/delta over every group
+ * of the scope's nesting tree; the watermark (an opaque token of a few MB
+ * at most) carries both kinds of delta links and the tree's direct
+ * memberships. The engine's interface gives read_watermark () no query:
+ * it is taken for the mapping that check_attributes () saw last, which is
+ * the order the engine calls them in.
  */
 #pragma once
 

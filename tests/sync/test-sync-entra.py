@@ -85,11 +85,14 @@ class Env:
                         XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
         self.env.pop("PANDASYNC_PROFILE", None)
 
-    def profile(self, name, mappings, secret=SECRET, app=APP):
+    def profile(self, name, mappings, secret=SECRET, app=APP, dialect="classic"):
         creds = os.path.join(self.tmp, name + ".credentials")
         with open(creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
-                    "EntraClientSecret=%s\n" % secret)
+            if dialect == "pro":
+                f.write("[Credentials]\nApiClientSecret=aks-demo-secret-0001\nEntraClientSecret=%s\n" % secret)
+            else:
+                f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
+                        "EntraClientSecret=%s\n" % secret)
         os.chmod(creds, 0o600)
         path = os.path.join(self.tmp, name + ".conf")
         with open(path, "w") as f:
@@ -100,10 +103,7 @@ StateFile={tmp}/{name}.db
 
 [AssetPanda]
 URL={url}
-Dialect=classic
-ClientId=ps-demo-client
-Email=admin@example.com
-RateCalls=100000
+{target}RateCalls=100000
 RateWindow=1
 
 [EntraID]
@@ -113,7 +113,9 @@ LoginURL={graph}
 GraphURL={graph}
 
 {mappings}""".format(name=name, creds=creds, tmp=self.tmp, url=self.emu.url, tenant=TENANT, app=app,
-                     graph=self.graph.url, mappings=mappings))
+                     graph=self.graph.url, mappings=mappings,
+                     target="Dialect=pro\nClientId=AKID-DEMO-0001\n" if dialect == "pro" else
+                     "Dialect=classic\nClientId=ps-demo-client\nEmail=admin@example.com\n"))
         return path
 
     def cli(self, profile, *args):
@@ -356,10 +358,225 @@ def test_migration_from_active_directory():
         env.close()
 
 
+# ------------------------------------------------------------------ delta runs
+
+ENGINEERING = "b0000002-0000-4000-8000-000000000002"
+PLATFORM = "b0000003-0000-4000-8000-000000000003"
+ON_CALL = "b0000004-0000-4000-8000-000000000004"
+SALES = "b0000005-0000-4000-8000-000000000005"
+LYNNE = "a0000009-0000-4000-8000-000000000009"
+ADELE, MEGAN, ISAIAH, NESTOR, JONI = ("a0000001-0000-4000-8000-000000000001",
+                                      "a0000003-0000-4000-8000-000000000003",
+                                      "a0000007-0000-4000-8000-000000000007",
+                                      "a000000a-0000-4000-8000-00000000000a",
+                                      "a000000d-0000-4000-8000-00000000000d")
+PRO_ACCOUNT = "01HWQWAEKG252XHYN9C4TCWHBP"
+PRO_MODULE = "01HWQVMCM63EHF7NBJX12P5JM1"
+PRO_EMPLOYEES = "01HWQTDHNSZ4HC2S8H3AXYSRD0"
+PRO_COL = PRO_EMPLOYEES + "_%s"
+PRO_ACTIVE, PRO_INACTIVE = "01HWQ2Q50KP45XRDKREZS647QV", "01HWQTW4CKYV7AQAB9MZNG0A0K"
+
+DELTA_MAPPING = """[CollectionMapping Employees]
+Account=21040
+Collection=82677
+Group={staff}
+GroupName=Staff
+UniqueIdentifier=id
+StatusField=Integration Status AD
+Field.First Name=givenName;overwrite
+Field.Last Name=surname;overwrite
+Field.Email=mail|userPrincipalName;never-blank
+Field.Department=department;overwrite
+"""
+
+PRO_DELTA_MAPPING = """[CollectionMapping Employees]
+Account={account}
+Module={module}
+Collection={collection}
+Group={staff}
+GroupName=Staff
+UniqueIdentifier=id
+UniqueField=Employee ID
+StatusField=Integration Status AD
+Field.First Name=givenName;overwrite
+Field.Last Name=surname;overwrite
+Field.Department=department;overwrite
+"""
+
+
+class Delta:
+    """One dialect's view of the Employees collection, and what a run asked of Graph."""
+
+    def __init__(self, env, dialect):
+        self.env, self.dialect = env, dialect
+
+    def records(self):
+        """object id → [{"status": "Active"/"Inactive", "department": …}]"""
+        out = {}
+        if self.dialect == "classic":
+            for sid, recs in records(self.env).items():
+                for rec in recs:
+                    out.setdefault(sid, []).append(
+                        {"status": {ACTIVE: "Active", INACTIVE: "Inactive"}.get(rec["status"]),
+                         "department": rec["data"].get("field_4")})
+            return out
+        st = self.env.emu.get("/_admin/state")["pro"]
+        col = [c for a in st["accounts"] if a["id"] == PRO_ACCOUNT for m in a["modules"]
+               for c in m["collections"] if c["id"] == PRO_EMPLOYEES][0]
+        for rec in col.get("records", []):
+            out.setdefault(rec.get(PRO_COL % "6_employeeid_text"), []).append(
+                {"status": {PRO_ACTIVE: "Active", PRO_INACTIVE: "Inactive"}.get(
+                    rec.get(PRO_COL % "7_integrationstatusad_singleselect")),
+                 "department": rec.get(PRO_COL % "3_department_text")})
+        return out
+
+    def wrong(self):
+        """What differs from the Graph emulator's own state: every enabled user of
+        the tree has one Active record with their department; everyone else's
+        records are Inactive."""
+        want = {k: v for k, v in expected_people(self.env, STAFF).items() if v.get("accountEnabled", True)}
+        ours = {u["id"] for u in self.env.graph.tenant()["users"]}   # the seed's other records are not
+        recs = {k: v for k, v in self.records().items() if k in ours}
+        bad = []
+        for uid, u in want.items():
+            r = recs.get(uid, [])
+            if len(r) != 1 or r[0]["status"] != "Active" or (r[0]["department"] or None) != u.get("department"):
+                bad.append((u.get("displayName"), r))
+        for uid, r in recs.items():
+            if uid not in want and any(x["status"] == "Active" for x in r):
+                bad.append(("not in scope", uid, r))
+        return bad
+
+
+def graph_seq(env):
+    calls = env.graph.calls()
+    return calls[-1]["seq"] if calls else 0
+
+
+def graph_routes(env, seq):
+    """The Graph calls since @seq, by route (the token request included)."""
+    return [c.get("route") or c["path"] for c in env.graph.calls() if c["seq"] > seq]
+
+
+def only_delta(routes):
+    return all("delta" in r or "token" in r for r in routes)
+
+
+def delta_run(env, profile, *args):
+    gseq, aseq = graph_seq(env), env.emu.last_seq()
+    r = env.sync(profile, *args)
+    return r, graph_routes(env, gseq), writes_since(env, aseq)
+
+
+def test_delta(dialect):
+    print("# Entra ID: delta runs (users/delta and groups/delta), %s" % dialect, flush=True)
+    env = Env()
+    try:
+        mapping = (DELTA_MAPPING.format(staff=STAFF) if dialect == "classic" else
+                   PRO_DELTA_MAPPING.format(staff=STAFF, account=PRO_ACCOUNT, module=PRO_MODULE,
+                                            collection=PRO_EMPLOYEES))
+        profile = env.profile("delta-" + dialect, mapping, dialect=dialect)
+        d = Delta(env, dialect)
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and not d.wrong(), "the first run reads the group in full and ends right",
+           (d.wrong(), r.get("_stderr", "")[-1500:]))
+
+        r, routes, writes = delta_run(env, profile)
+        err = r.get("_stderr", "")
+        ok(r["_rc"] == 0 and "Changed since the last run" in err and len(routes) <= 3 and only_delta(routes)
+           and not writes,
+           "a no-op run is a delta: %d Graph calls (at most 3) and no Asset Panda write" % len(routes),
+           (routes, writes[:3], err[-1500:]))
+
+        # One change of each kind, each in a delta run of its own that reads only what changed.
+        steps = [
+            ("a changed department", lambda: env.graph.call("PATCH", "/_admin/users/%s" % ADELE,
+                                                            {"department": "Research"})),
+            ("a disabled user", lambda: env.graph.call("POST", "/_admin/users/%s/disable" % MEGAN, {})),
+            ("a deleted user", lambda: env.graph.call("DELETE", "/_admin/users/%s" % NESTOR)),
+            ("a user removed from a nested group",
+             lambda: env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (PLATFORM, ISAIAH))),
+            ("a user removed from one nested group but still in another",
+             lambda: env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (PLATFORM, JONI))),
+        ]
+        for what, change in steps:
+            change()
+            r, routes, writes = delta_run(env, profile)
+            ok(r["_rc"] == 0 and only_delta(routes) and not d.wrong(),
+               "%s: one delta run, only delta calls (%d), and the collection is right" % (what, len(routes)),
+               (routes, d.wrong(), r.get("_stderr", "")[-1500:]))
+        recs = d.records()
+        ok(recs[ADELE][0]["department"] == "Research" and recs[MEGAN][0]["status"] == "Inactive"
+           and recs[NESTOR][0]["status"] == "Inactive" and recs[ISAIAH][0]["status"] == "Inactive"
+           and recs[JONI][0]["status"] == "Active",
+           "the department changed, the disabled, deleted and removed users are Inactive, Joni is not",
+           {k: recs.get(k) for k in (ADELE, MEGAN, NESTOR, ISAIAH, JONI)})
+
+        # Users added to a nested group: an existing one is read by id, a new one
+        # comes with users/delta.
+        env.graph.call("POST", "/_admin/groups/%s/members" % ON_CALL, {"id": LYNNE})
+        r, routes, writes = delta_run(env, profile)
+        reads = [x for x in routes if "/users/{id}" in x]
+        ok(r["_rc"] == 0 and not d.wrong() and d.records().get(LYNNE, [{}])[0].get("status") == "Active"
+           and len(reads) == 1 and only_delta([x for x in routes if x not in reads]),
+           "an existing user added to a nested group is read by id (%d read) and created" % len(reads),
+           (routes, d.wrong(), r.get("_stderr", "")[-1500:]))
+        dana = env.graph.call("POST", "/_admin/users", {
+            "userPrincipalName": "dana@contoso.com", "mail": "dana@contoso.com", "givenName": "Dana",
+            "surname": "Delta", "displayName": "Dana Delta", "department": "Operations",
+            "memberOf": [ON_CALL]})["id"]
+        r, routes, writes = delta_run(env, profile)
+        ok(r["_rc"] == 0 and not d.wrong() and d.records().get(dana, [{}])[0].get("status") == "Active"
+           and only_delta(routes),
+           "a new user added to a nested group comes with users/delta (%d calls) and is created" % len(routes),
+           (routes, d.wrong(), r.get("_stderr", "")[-1500:]))
+
+        # A new group, with two members, nested into Sales: read in full, then followed.
+        new = [env.graph.call("POST", "/_admin/users", {
+            "userPrincipalName": "%s@contoso.com" % n.lower(), "mail": "%s@contoso.com" % n.lower(),
+            "givenName": n, "surname": "Team", "displayName": n + " Team", "department": "Delta"})["id"]
+            for n in ("Kim", "Lou")]
+        team = env.graph.call("POST", "/_admin/groups", {"displayName": "Delta Team", "mailNickname": "delta",
+                                                         "members": new, "memberOf": [SALES]})["id"]
+        r, routes, writes = delta_run(env, profile)
+        ok(r["_rc"] == 0 and not d.wrong() and all(d.records().get(u, [{}])[0].get("status") == "Active"
+                                                   for u in new)
+           and any("/members" in x for x in routes) and not any("/users/{id}" in x for x in routes)
+           and "transitiveMembers" not in " ".join(routes),
+           "a group nested into the tree is read in full and its members are created", (routes, d.wrong()))
+        env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (team, new[0]))
+        r, routes, writes = delta_run(env, profile)
+        ok(r["_rc"] == 0 and not d.wrong() and d.records()[new[0]][0]["status"] == "Inactive"
+           and only_delta(routes),
+           "and its membership is followed from then on (%d calls)" % len(routes), (routes, d.wrong()))
+
+        # An expired delta token: the run reads everything and still ends right.
+        env.graph.call("POST", "/_admin/invalidate-delta", {})
+        env.graph.call("PATCH", "/_admin/users/%s" % JONI, {"department": "Platform"})
+        r, routes, writes = delta_run(env, profile)
+        err = r.get("_stderr", "")
+        ok(r["_rc"] == 0 and any("transitiveMembers" in x for x in routes) and not d.wrong()
+           and "7 days" in err,
+           "an expired delta token makes the run read the whole group, logged, and it ends right",
+           (routes, d.wrong(), err[-1500:]))
+        r, routes, writes = delta_run(env, profile)
+        ok(r["_rc"] == 0 and len(routes) <= 3 and only_delta(routes) and not writes,
+           "and the run after it is a delta again", (routes, writes[:3]))
+
+        # --full reads everything, and writes nothing when nothing changed.
+        r, routes, writes = delta_run(env, profile, "--full")
+        ok(r["_rc"] == 0 and any("transitiveMembers" in x for x in routes) and not writes and not d.wrong(),
+           "--full reads the whole group and writes nothing", (routes, writes[:3]))
+    finally:
+        env.close()
+
+
 def main():
     test_sync_from_entra()
     test_errors_name_the_fix()
     test_migration_from_active_directory()
+    test_delta("classic")
+    test_delta("pro")
     print("1..%d" % common._n, flush=True)
     return 1 if common._failed else 0
 

@@ -33,6 +33,9 @@ PACKAGES=(
   haskell-status-notifier-item-utils
   # benchmarks
   time
+  # the Debian package (build-aux/make-deb.sh) and its test (tests/package):
+  # build, check, then install, verify and purge it
+  debhelper dpkg-dev fakeroot lintian man-db systemd libglib2.0-bin
 )
 
 missing=()

@@ -52,7 +52,7 @@ done
 deb_version=$(dpkg-parsechangelog -l "$top/build-aux/debian/changelog" -S Version)
 project_version=$(sed -n "s/^ *version: *'\([^']*\)'.*/\1/p" "$top/meson.build" | head -n 1)
 if [ "${deb_version%%-*}" != "$project_version" ]; then
-  die "build-aux/debian/changelog is at $deb_version but meson.build at $project_version: add a changelog entry (dch -c build-aux/debian/changelog -v $project_version)"
+  die "build-aux/debian/changelog is at $deb_version but meson.build at $project_version: add an entry for $project_version at the top of build-aux/debian/changelog"
 fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pandasync-deb.XXXXXX")

@@ -116,6 +116,10 @@ update_buttons (PsWindow *self)
       gtk_window_set_default (GTK_WINDOW (self), GTK_WIDGET (self->forward_button));
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), complete && !applying);
+  /* A greyed-out Done says what is missing. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->forward_button),
+                               page != NULL && !complete && !applying
+                               ? ps_wizard_page_get_incomplete_reason (page) : NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->wizard && index > 0 && !applying);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), applying);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), applying);
@@ -328,6 +332,8 @@ ps_window_constructed (GObject *object)
       g_signal_connect_object (page, "notify::complete", G_CALLBACK (on_page_notify_cb), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (page, "notify::applying", G_CALLBACK (on_page_notify_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (page, "notify::incomplete-reason", G_CALLBACK (on_page_notify_cb), self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (page, "notify::apply-label", G_CALLBACK (on_page_notify_cb), self,
                                G_CONNECT_SWAPPED);

@@ -14,6 +14,7 @@ typedef struct
   char                      *title;
   char                      *apply_label;
   gboolean                   complete;
+  char                      *incomplete_reason;
   gboolean                   applying;
 
   GCancellable              *apply_cancellable;
@@ -28,6 +29,7 @@ enum {
   PROP_PROFILE,
   PROP_TITLE,
   PROP_COMPLETE,
+  PROP_INCOMPLETE_REASON,
   PROP_APPLYING,
   PROP_APPLY_LABEL,
   N_PROPS
@@ -84,6 +86,9 @@ ps_wizard_page_get_property (GObject    *object,
     case PROP_COMPLETE:
       g_value_set_boolean (value, priv->complete);
       break;
+    case PROP_INCOMPLETE_REASON:
+      g_value_set_string (value, priv->incomplete_reason);
+      break;
     case PROP_APPLYING:
       g_value_set_boolean (value, priv->applying);
       break;
@@ -114,6 +119,9 @@ ps_wizard_page_set_property (GObject      *object,
       break;
     case PROP_COMPLETE:
       ps_wizard_page_set_complete (self, g_value_get_boolean (value));
+      break;
+    case PROP_INCOMPLETE_REASON:
+      ps_wizard_page_set_incomplete_reason (self, g_value_get_string (value));
       break;
     case PROP_APPLY_LABEL:
       ps_wizard_page_set_apply_label (self, g_value_get_string (value));
@@ -146,6 +154,7 @@ ps_wizard_page_finalize (GObject *object)
 
   g_free (priv->title);
   g_free (priv->apply_label);
+  g_free (priv->incomplete_reason);
 
   G_OBJECT_CLASS (ps_wizard_page_parent_class)->finalize (object);
 }
@@ -175,6 +184,11 @@ ps_wizard_page_class_init (PsWizardPageClass *klass)
     g_param_spec_boolean ("complete", "Complete", "The page is valid and may be applied",
                           FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_INCOMPLETE_REASON] =
+    g_param_spec_string ("incomplete-reason", "Incomplete reason",
+                         "Why the page is not complete (translated), or NULL",
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_APPLYING] =
     g_param_spec_boolean ("applying", "Applying", "The apply step is running",
                           FALSE,
@@ -245,6 +259,30 @@ ps_wizard_page_set_complete (PsWizardPage *self,
     return;
   priv->complete = complete;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COMPLETE]);
+}
+
+/* Why the page is not complete, or NULL: what to fill in first. */
+const char *
+ps_wizard_page_get_incomplete_reason (PsWizardPage *self)
+{
+  PsWizardPagePrivate *priv = ps_wizard_page_get_instance_private (self);
+
+  g_return_val_if_fail (PS_IS_WIZARD_PAGE (self), NULL);
+  return priv->incomplete_reason;
+}
+
+void
+ps_wizard_page_set_incomplete_reason (PsWizardPage *self,
+                                      const char   *reason)
+{
+  PsWizardPagePrivate *priv = ps_wizard_page_get_instance_private (self);
+
+  g_return_if_fail (PS_IS_WIZARD_PAGE (self));
+  if (g_strcmp0 (priv->incomplete_reason, reason) == 0)
+    return;
+  g_free (priv->incomplete_reason);
+  priv->incomplete_reason = g_strdup (reason);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INCOMPLETE_REASON]);
 }
 
 gboolean

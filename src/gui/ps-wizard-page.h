@@ -4,10 +4,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A page says whether it is "complete" (its content is valid, so the forward
- * button — Done, Submit — may be pressed) and runs its "apply" step when that
- * button is pressed. apply may be asynchronous: the vfunc returns TRUE and the
- * page later calls ps_wizard_page_apply_complete(). While it runs, "applying"
- * is TRUE and the window shows a spinner and a Cancel button.
+ * button — Done, Submit — may be pressed) and, while it is not, may say why
+ * ("incomplete-reason", shown as the forward button's tooltip). It runs its
+ * "apply" step when that button is pressed. apply may be asynchronous: the
+ * vfunc returns TRUE and the page later calls ps_wizard_page_apply_complete().
+ * While it runs, "applying" is TRUE and the window shows a spinner and a
+ * Cancel button.
  */
 #pragma once
 
@@ -47,6 +49,9 @@ void        ps_wizard_page_set_title        (PsWizardPage *self,
 gboolean    ps_wizard_page_get_complete     (PsWizardPage *self);
 void        ps_wizard_page_set_complete     (PsWizardPage *self,
                                              gboolean      complete);
+const char *ps_wizard_page_get_incomplete_reason (PsWizardPage *self);
+void        ps_wizard_page_set_incomplete_reason (PsWizardPage *self,
+                                                  const char   *reason);
 gboolean    ps_wizard_page_get_applying     (PsWizardPage *self);
 const char *ps_wizard_page_get_apply_label  (PsWizardPage *self);
 void        ps_wizard_page_set_apply_label  (PsWizardPage *self,

@@ -42,30 +42,6 @@ typedef struct {
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
-say (const Read       *r,
-     PsSourceLogLevel  level,
-     const char       *format,
-     ...) G_GNUC_PRINTF (3, 4);
-
-static void
-say (const Read       *r,
-     PsSourceLogLevel  level,
-     const char       *format,
-     ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  if (r->query->log != NULL)
-    r->query->log (level, message, r->query->log_data);
-  else
-    g_debug ("%s: %s", r->query->name, message);
-}
-
 static const char *
 first_nonempty (const char *a,
                 const char *b)
@@ -84,7 +60,7 @@ entry_string (Read             *r,
   if (error != NULL)
     {
       r->bad_values++;
-      say (r, PS_SOURCE_LOG_WARNING, "%s (%s)", error->message, ps_directory_entry_get_dn (entry));
+      ps_source_query_log (r->query, PS_SOURCE_LOG_WARNING, "%s (%s)", error->message, ps_directory_entry_get_dn (entry));
     }
   return value;
 }
@@ -184,7 +160,7 @@ on_members_page_cb (GPtrArray  *entries,
 
   if (restarted)
     {
-      say (r, PS_SOURCE_LOG_WARNING, _("The directory read was interrupted; reading again from the start"));
+      ps_source_query_log (r->query, PS_SOURCE_LOG_WARNING, _("The directory read was interrupted; reading again from the start"));
       g_ptr_array_set_size (r->people, 0);
     }
   for (guint i = 0; i < entries->len; i++)
@@ -218,7 +194,7 @@ static void
 log_no_anchor (Read *r)
 {
   if (r->no_anchor > 0)
-    say (r, PS_SOURCE_LOG_WARNING,
+    ps_source_query_log (r->query, PS_SOURCE_LOG_WARNING,
          ngettext ("%u member has no %s and was left out",
                    "%u members have no %s and were left out", r->no_anchor),
          r->no_anchor, r->query->anchor_attribute != NULL ? r->query->anchor_attribute
@@ -280,7 +256,7 @@ restrict_to_scope (Read       *r,
         ps_person_free (p);
     }
   g_free (all);
-  say (r, PS_SOURCE_LOG_INFO, _("%u of %u members are in the mapping’s scope%s%s%s%s"),
+  ps_source_query_log (r->query, PS_SOURCE_LOG_INFO, _("%u of %u members are in the mapping’s scope%s%s%s%s"),
        people->len, before,
        q->search_base != NULL ? _(" under ") : "", q->search_base != NULL ? q->search_base : "",
        q->filter != NULL ? _(" matching ") : "", q->filter != NULL ? q->filter : "");
@@ -560,7 +536,7 @@ ldap_check_attributes (PsSource             *source,
       self->schema_read = TRUE;
       self->schema = ps_directory_read_schema_attributes_sync (self->directory, cancellable, &local);
       if (self->schema == NULL)
-        say (&r, PS_SOURCE_LOG_WARNING,
+        ps_source_query_log (r.query, PS_SOURCE_LOG_WARNING,
              _("The directory’s schema could not be read (%s); attribute names are not checked"),
              local->message);
     }
@@ -609,7 +585,7 @@ ldap_read_people (PsSource             *source,
                                              self->nested, (const char *const *) attrs,
                                              on_members_page_cb, &r, &report, cancellable, &local);
   if (report->computers + report->contacts + report->foreign_principals > 0)
-    say (&r, PS_SOURCE_LOG_INFO,
+    ps_source_query_log (r.query, PS_SOURCE_LOG_INFO,
          _("Members that are not people were skipped: %u computers, %u contacts, "
            "%u foreign security principals"),
          report->computers, report->contacts, report->foreign_principals);
@@ -621,14 +597,14 @@ ldap_read_people (PsSource             *source,
           guint missing = report->unreadable->len + report->unclassified->len;
 
           for (guint i = 0; i < report->unreadable->len; i++)
-            say (&r, PS_SOURCE_LOG_WARNING,
+            ps_source_query_log (r.query, PS_SOURCE_LOG_WARNING,
                  _("The member %s could not be read: it does not exist, or the service account "
                    "may not read it"), (const char *) g_ptr_array_index (report->unreadable, i));
           for (guint i = 0; i < report->unclassified->len; i++)
-            say (&r, PS_SOURCE_LOG_WARNING,
+            ps_source_query_log (r.query, PS_SOURCE_LOG_WARNING,
                  _("The member %s is not a person, a group, a computer, a contact or a foreign "
                    "security principal"), (const char *) g_ptr_array_index (report->unclassified, i));
-          say (&r, PS_SOURCE_LOG_WARNING,
+          ps_source_query_log (r.query, PS_SOURCE_LOG_WARNING,
                ngettext ("%u member could not be read or classified: the membership is incomplete",
                          "%u members could not be read or classified: the membership is incomplete",
                          missing), missing);
@@ -708,7 +684,7 @@ ldap_read_changes (PsSource             *source,
     {
       if (g_error_matches (local, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_FULL_READ_REQUIRED))
         {
-          say (&r, PS_SOURCE_LOG_INFO, "%s", local->message);
+          ps_source_query_log (r.query, PS_SOURCE_LOG_INFO, "%s", local->message);
           return NULL;
         }
       g_propagate_error (error, g_steal_pointer (&local));
@@ -771,7 +747,7 @@ ldap_read_changes (PsSource             *source,
               /* A member that cannot be read, of no known class, or a group
                * the expansion missed: a delta cannot be complete. The full
                * read accounts for every member and names each one. */
-              say (&r, PS_SOURCE_LOG_INFO,
+              ps_source_query_log (r.query, PS_SOURCE_LOG_INFO,
                    _("The member %s could not be read or is not a person; reading the whole "
                      "group instead of the changes"), (const char *) value);
               return NULL;
@@ -783,10 +759,10 @@ ldap_read_changes (PsSource             *source,
         }
     }
   if (skipped[0] + skipped[1] + skipped[2] > 0)
-    say (&r, PS_SOURCE_LOG_INFO,
+    ps_source_query_log (r.query, PS_SOURCE_LOG_INFO,
          _("Members that are not people were skipped: %u computers, %u contacts, "
            "%u foreign security principals"), skipped[0], skipped[1], skipped[2]);
-  say (&r, PS_SOURCE_LOG_INFO,
+  ps_source_query_log (r.query, PS_SOURCE_LOG_INFO,
        _("Read %u changed and %u newly added people from the directory (uSNChanged above %lld); "
          "%u members in all"),
        g_hash_table_size (seen), joined, (long long) since->usn, g_hash_table_size (scope));

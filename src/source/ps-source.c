@@ -8,6 +8,7 @@
 
 #include "ps-entra-source.h"
 #include "ps-ldap-source.h"
+#include "ps-okta-source.h"
 #include "ps-source.h"
 
 G_DEFINE_INTERFACE (PsSource, ps_source, G_TYPE_OBJECT)
@@ -174,6 +175,24 @@ ps_source_own_anchors_sync (PsSource             *self,
   return PS_SOURCE_GET_IFACE (self)->own_anchors (self, query, people, anchors, cancellable, error);
 }
 
+void
+ps_source_query_log (const PsSourceQuery *query,
+                     PsSourceLogLevel     level,
+                     const char          *format,
+                     ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (query->log != NULL)
+    query->log (level, message, query->log_data);
+  else
+    g_debug ("%s: %s", query->name, message);
+}
+
 PsSource *
 ps_source_new_for_profile (PsProfile     *profile,
                            GCancellable  *cancellable,
@@ -182,5 +201,7 @@ ps_source_new_for_profile (PsProfile     *profile,
   g_return_val_if_fail (PS_IS_PROFILE (profile), NULL);
   if (ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID)
     return PS_SOURCE (ps_entra_source_new_for_profile (profile, cancellable, error));
+  if (ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_OKTA)
+    return PS_SOURCE (ps_okta_source_new_for_profile (profile, cancellable, error));
   return PS_SOURCE (ps_ldap_source_new_for_profile (profile, cancellable, error));
 }

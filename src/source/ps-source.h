@@ -141,6 +141,11 @@ GHashTable        *ps_source_own_anchors_sync (PsSource *self, const PsSourceQue
                                                GPtrArray *people, GPtrArray *anchors,
                                                GCancellable *cancellable, GError **error);
 
+/* What every source does to report on a read: to the query's log
+ * callback, else to the debug log. */
+void               ps_source_query_log (const PsSourceQuery *query, PsSourceLogLevel level,
+                                        const char *format, ...) G_GNUC_PRINTF (3, 4);
+
 /* The source the profile names ([Directory] or [EntraID]). */
 PsSource          *ps_source_new_for_profile (PsProfile *profile, GCancellable *cancellable,
                                               GError **error);

@@ -13,15 +13,19 @@
 #include <glib/gstdio.h>
 
 #include "gui-test-util.h"
+#include "pages/ps-collection-mapping-page.h"
 #include "ps-application.h"
 #include "ps-test.h"
 
 static GuiTestDirectory *directory;
 static GuiTestTarget *target;
+static GuiTestGraph *graph;
 static char *slapd_dir;
 static GPid emulator_pid;
+static GPid graph_pid;
 static gboolean slapd_failed;
 static gboolean emulator_failed;
+static gboolean graph_failed;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -106,6 +110,34 @@ static void
 leave_process_group (gpointer data)
 {
   setsid ();
+}
+
+/* Starts an emulator that prints "PORT=<n>" first; returns its URL. */
+static char *
+spawn_emulator (const char *const *argv,
+                GPid              *pid)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GIOChannel) channel = NULL;
+  g_autofree char *line = NULL;
+  int out_fd = -1;
+
+  if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
+                                 pid, NULL, &out_fd, NULL, &error))
+    {
+      g_test_message ("%s did not start: %s", argv[0], error->message);
+      return NULL;
+    }
+  channel = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (channel, TRUE);
+  if (g_io_channel_read_line (channel, &line, NULL, NULL, &error) != G_IO_STATUS_NORMAL
+      || !g_str_has_prefix (line, "PORT="))
+    {
+      g_test_message ("%s said no port: %s", argv[0], line != NULL ? line : "");
+      return NULL;
+    }
+  g_strstrip (line);
+  return g_strdup_printf ("http://127.0.0.1:%s", line + strlen ("PORT="));
 }
 
 /* slapd daemonizes: a small watcher stops it once the test is gone. */
@@ -255,41 +287,19 @@ gui_test_start_emulator (void)
 {
   const char *emulator = g_getenv ("PS_EMULATOR");
   const char *seed = g_getenv ("PS_EMULATOR_SEED");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GIOChannel) channel = NULL;
-  g_autofree char *line = NULL;
-  int out_fd = -1;
+  const char *argv[] = { emulator, "--port", "0", "--seed", seed, NULL };
+  g_autofree char *url = NULL;
 
   if (target != NULL || emulator_failed)
     return target;
-  if (emulator == NULL || !g_file_test (emulator, G_FILE_TEST_IS_EXECUTABLE))
+  if (emulator == NULL || !g_file_test (emulator, G_FILE_TEST_IS_EXECUTABLE)
+      || (url = spawn_emulator (argv, &emulator_pid)) == NULL)
     {
       emulator_failed = TRUE;
       return NULL;
     }
-  {
-    const char *argv[] = { emulator, "--port", "0", "--seed", seed, NULL };
-
-    if (!g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
-                                   &emulator_pid, NULL, &out_fd, NULL, &error))
-      {
-        g_test_message ("the emulator did not start: %s", error->message);
-        emulator_failed = TRUE;
-        return NULL;
-      }
-  }
-  channel = g_io_channel_unix_new (out_fd);
-  g_io_channel_set_close_on_unref (channel, TRUE);
-  if (g_io_channel_read_line (channel, &line, NULL, NULL, &error) != G_IO_STATUS_NORMAL
-      || !g_str_has_prefix (line, "PORT="))
-    {
-      g_test_message ("the emulator said no port: %s", line != NULL ? line : "");
-      emulator_failed = TRUE;
-      return NULL;
-    }
-  g_strstrip (line);
   target = g_new0 (GuiTestTarget, 1);
-  target->url = g_strdup_printf ("http://127.0.0.1:%s", line + strlen ("PORT="));
+  target->url = g_steal_pointer (&url);
   target->client_id = g_strdup ("ps-demo-client");
   target->client_secret = g_strdup ("ps-demo-secret");
   target->email = g_strdup ("admin@example.com");
@@ -297,9 +307,41 @@ gui_test_start_emulator (void)
   return target;
 }
 
+const GuiTestGraph *
+gui_test_start_graph (void)
+{
+  const char *emulator = g_getenv ("PS_GRAPH_EMULATOR");
+  const char *seed = g_getenv ("PS_GRAPH_EMULATOR_SEED");
+  const char *argv[] = { emulator, "--port", "0", "--seed", seed, NULL };
+  g_autofree char *url = NULL;
+
+  if (graph != NULL || graph_failed)
+    return graph;
+  if (emulator == NULL || seed == NULL || !g_file_test (emulator, G_FILE_TEST_IS_EXECUTABLE)
+      || (url = spawn_emulator (argv, &graph_pid)) == NULL)
+    {
+      graph_failed = TRUE;
+      return NULL;
+    }
+  graph = g_new0 (GuiTestGraph, 1);
+  graph->url = g_steal_pointer (&url);
+  graph->tenant = g_strdup ("contoso.onmicrosoft.com");
+  graph->client_id = g_strdup ("11111111-1111-4111-8111-111111111111");
+  graph->client_secret = g_strdup ("ps-graph-secret~1");
+  graph->members_only_client_id = g_strdup ("22222222-2222-4222-8222-222222222222");
+  graph->members_only_client_secret = g_strdup ("ps-graph-secret~2");
+  return graph;
+}
+
 void
 gui_test_stop_servers (void)
 {
+  if (graph_pid != 0)
+    {
+      kill (graph_pid, SIGTERM);
+      g_spawn_close_pid (graph_pid);
+      graph_pid = 0;
+    }
   if (emulator_pid != 0)
     {
       kill (emulator_pid, SIGTERM);
@@ -341,7 +383,9 @@ collect_mnemonic_labels (GtkWidget *widget,
 {
   GPtrArray *labels = data;
 
-  if (!gtk_widget_is_visible (widget))
+  /* Hidden, or a page of a stack that is not shown (GTK activates only the
+   * mnemonics of mapped widgets). */
+  if (!gtk_widget_is_visible (widget) || !gtk_widget_get_child_visible (widget))
     return;
   if (GTK_IS_LABEL (widget) && gtk_label_get_mnemonic_keyval (GTK_LABEL (widget)) != GDK_KEY_VoidSymbol)
     g_ptr_array_add (labels, widget);
@@ -389,4 +433,126 @@ gui_test_new_profile (const char *name)
   ps_profile_save_to_file (profile, path, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&profile);
+}
+
+PsWindow *
+gui_test_show_window (PsProfile *profile,
+                      gboolean   wizard)
+{
+  PsWindow *window = ps_window_new (NULL, profile, wizard);
+
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+  gtk_widget_show (GTK_WIDGET (window));
+  gui_test_settle (100);
+  return window;
+}
+
+gboolean
+gui_test_page_idle (gpointer page)
+{
+  return !ps_wizard_page_get_applying (PS_WIZARD_PAGE (page));
+}
+
+gboolean
+gui_test_combo_ready (gpointer combo)
+{
+  return !ps_choice_combo_get_loading (PS_CHOICE_COMBO (combo))
+         && (ps_choice_combo_get_n_choices (PS_CHOICE_COMBO (combo)) > 0
+             || ps_choice_combo_get_error (PS_CHOICE_COMBO (combo)) != NULL);
+}
+
+char *
+gui_test_read_profile_file (PsProfile *profile)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  g_file_get_contents (ps_profile_get_path (profile), &contents, NULL, &error);
+  g_assert_no_error (error);
+  return contents;
+}
+
+void
+gui_test_choose_first (PsChoiceCombo *combo)
+{
+  g_assert_true (gui_test_wait (gui_test_combo_ready, combo, 20000));
+  g_assert_null (ps_choice_combo_get_error (combo));
+  g_assert_cmpuint (ps_choice_combo_get_n_choices (combo), >, 0);
+  if (ps_choice_combo_get_active (combo) == NULL)
+    gtk_combo_box_set_active (ps_choice_combo_get_combo (combo), 0);
+  g_assert_nonnull (ps_choice_combo_get_active (combo));
+}
+
+void
+gui_test_search_group (PsWizardPage *page,
+                       GType         type,
+                       const char   *text)
+{
+  PsChoiceCombo *groups = gui_test_child (page, type, "group_combo");
+
+  gui_test_type (gui_test_child (page, type, "group_search_entry"), text);
+  /* search-changed comes after a short delay, then the worker answers. */
+  g_assert_true (gui_test_wait (gui_test_combo_ready, groups, 20000));
+  gui_test_settle (300);
+  g_assert_true (gui_test_wait (gui_test_combo_ready, groups, 20000));
+  gui_test_choose_first (groups);
+}
+
+PsMappingRow *
+gui_test_first_mapping_row (PsWizardPage *page,
+                            GType         type)
+{
+  GtkListBox *list = gui_test_child (page, type, "mappings_list");
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, 0);
+
+  return row != NULL ? PS_MAPPING_ROW (row) : NULL;
+}
+
+void
+gui_test_field_row_parts (PsWizardPage      *page,
+                          guint              index,
+                          GtkComboBox      **field,
+                          PsAttributeCombo **attribute,
+                          GtkLabel         **error)
+{
+  GtkBox *fields = gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "fields_box");
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (fields));
+  GtkWidget *row = g_list_nth_data (rows, index);
+  g_autoptr(GList) parts = NULL;
+  g_autoptr(GList) line = NULL;
+
+  g_assert_nonnull (row);
+  /* A row is its line (field ← attribute, ownership, remove) over its error. */
+  parts = gtk_container_get_children (GTK_CONTAINER (row));
+  line = gtk_container_get_children (GTK_CONTAINER (parts->data));
+  *field = GTK_COMBO_BOX (line->data);
+  *attribute = PS_ATTRIBUTE_COMBO (g_list_nth_data (line, 2));
+  if (error != NULL)
+    *error = GTK_LABEL (g_list_nth_data (parts, 1));
+}
+
+gboolean
+gui_test_combo_offers (GtkComboBox *combo,
+                       const char  *id)
+{
+  GtkTreeModel *model = gtk_combo_box_get_model (combo);
+  GtkTreeIter iter;
+  int column = gtk_combo_box_get_id_column (combo);
+
+  for (gboolean ok = gtk_tree_model_get_iter_first (model, &iter); ok;
+       ok = gtk_tree_model_iter_next (model, &iter))
+    {
+      g_autofree char *value = NULL;
+
+      gtk_tree_model_get (model, &iter, column, &value, -1);
+      if (g_strcmp0 (value, id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+gui_test_fields_loaded (gpointer page)
+{
+  return gtk_widget_get_sensitive (gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "add_field_button"));
 }

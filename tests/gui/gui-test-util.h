@@ -8,6 +8,10 @@
 #include <gtk/gtk.h>
 
 #include "ps-profile.h"
+#include "ps-window.h"
+#include "widgets/ps-attribute-combo.h"
+#include "widgets/ps-choice-combo.h"
+#include "widgets/ps-mapping-row.h"
 
 G_BEGIN_DECLS
 
@@ -46,8 +50,21 @@ typedef struct {
   char *password;
 } GuiTestTarget;
 
+/* The Microsoft Graph emulator's Contoso tenant (tests/emulator/graph):
+ * token endpoint and Graph on the same URL, an app with User.Read.All and
+ * GroupMember.Read.All, and one with GroupMember.Read.All only. */
+typedef struct {
+  char *url;
+  char *tenant;
+  char *client_id;
+  char *client_secret;
+  char *members_only_client_id;
+  char *members_only_client_secret;
+} GuiTestGraph;
+
 const GuiTestDirectory *gui_test_start_slapd    (void);
 const GuiTestTarget    *gui_test_start_emulator (void);
+const GuiTestGraph     *gui_test_start_graph    (void);
 void                    gui_test_stop_servers   (void);
 
 /* A template child of @widget's class @type, by its id in the .ui. */
@@ -66,5 +83,36 @@ void        gui_test_check_mnemonics  (GtkWidget  *window,
 
 /* A profile saved in the test's private folder. */
 PsProfile  *gui_test_new_profile      (const char *name);
+/* Its file as it is on disk now. */
+char       *gui_test_read_profile_file (PsProfile *profile);
+
+/* A window of 1100×700 on @profile, shown and drawn. */
+PsWindow   *gui_test_show_window      (PsProfile *profile,
+                                       gboolean   wizard);
+
+/* Conditions for gui_test_wait (): the page's apply step is over; the
+ * combo (a PsChoiceCombo) has loaded its choices, or failed to; the
+ * collection page (its Add Field button) has its collection's fields. */
+gboolean    gui_test_page_idle        (gpointer page);
+gboolean    gui_test_combo_ready      (gpointer combo);
+gboolean    gui_test_fields_loaded    (gpointer page);
+
+/* Waits for @combo to load and picks its first choice. */
+void        gui_test_choose_first     (PsChoiceCombo *combo);
+/* Types @text into the group search of a mapping page and picks the first match. */
+void        gui_test_search_group     (PsWizardPage  *page,
+                                       GType          type,
+                                       const char    *text);
+PsMappingRow *gui_test_first_mapping_row (PsWizardPage *page,
+                                          GType         type);
+/* The parts of the collection page's field row @index (@error optional). */
+void        gui_test_field_row_parts  (PsWizardPage      *page,
+                                       guint              index,
+                                       GtkComboBox      **field,
+                                       PsAttributeCombo **attribute,
+                                       GtkLabel         **error);
+/* Whether @combo has an item with the id @id. */
+gboolean    gui_test_combo_offers     (GtkComboBox *combo,
+                                       const char  *id);
 
 G_END_DECLS

@@ -26,32 +26,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static PsWindow *
-show_window (PsProfile *profile,
-             gboolean   wizard)
-{
-  PsWindow *window = ps_window_new (NULL, profile, wizard);
-
-  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
-  gtk_widget_show (GTK_WIDGET (window));
-  gui_test_settle (100);
-  return window;
-}
-
-static gboolean
-page_idle (gpointer page)
-{
-  return !ps_wizard_page_get_applying (PS_WIZARD_PAGE (page));
-}
-
-static gboolean
-combo_ready (gpointer combo)
-{
-  return !ps_choice_combo_get_loading (PS_CHOICE_COMBO (combo))
-         && (ps_choice_combo_get_n_choices (PS_CHOICE_COMBO (combo)) > 0
-             || ps_choice_combo_get_error (PS_CHOICE_COMBO (combo)) != NULL);
-}
-
 static gboolean
 window_on_schedule (gpointer window)
 {
@@ -64,17 +38,6 @@ static gboolean
 confirmation_open (gpointer page)
 {
   return ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)) != NULL;
-}
-
-static char *
-read_profile_file (PsProfile *profile)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (ps_profile_get_path (profile), &contents, NULL, &error);
-  g_assert_no_error (error);
-  return contents;
 }
 
 static void
@@ -145,91 +108,10 @@ servers (const GuiTestDirectory **dir,
   return TRUE;
 }
 
-/* Picks the first choice of a loaded combo. */
-static void
-choose_first (PsChoiceCombo *combo)
-{
-  g_assert_true (gui_test_wait (combo_ready, combo, 20000));
-  g_assert_null (ps_choice_combo_get_error (combo));
-  g_assert_cmpuint (ps_choice_combo_get_n_choices (combo), >, 0);
-  if (ps_choice_combo_get_active (combo) == NULL)
-    gtk_combo_box_set_active (ps_choice_combo_get_combo (combo), 0);
-  g_assert_nonnull (ps_choice_combo_get_active (combo));
-}
-
-static void
-search_group (PsWizardPage *page,
-              GType         type,
-              const char   *text)
-{
-  PsChoiceCombo *groups = gui_test_child (page, type, "group_combo");
-
-  gui_test_type (gui_test_child (page, type, "group_search_entry"), text);
-  /* search-changed comes after a short delay, then the worker answers. */
-  g_assert_true (gui_test_wait (combo_ready, groups, 20000));
-  gui_test_settle (300);
-  g_assert_true (gui_test_wait (combo_ready, groups, 20000));
-  choose_first (groups);
-}
-
-static PsMappingRow *
-first_mapping_row (PsWizardPage *page,
-                   GType         type)
-{
-  GtkListBox *list = gui_test_child (page, type, "mappings_list");
-  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, 0);
-
-  return row != NULL ? PS_MAPPING_ROW (row) : NULL;
-}
-
 static gboolean
 scope_counted (gpointer editor)
 {
   return !ps_scope_editor_get_counting (PS_SCOPE_EDITOR (editor));
-}
-
-/* The parts of the collection page's field row @index. */
-static void
-field_row_parts (PsWizardPage      *page,
-                 guint              index,
-                 GtkComboBox      **field,
-                 PsAttributeCombo **attribute,
-                 GtkLabel         **error)
-{
-  GtkBox *fields = gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "fields_box");
-  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (fields));
-  GtkWidget *row = g_list_nth_data (rows, index);
-  g_autoptr(GList) parts = NULL;
-  g_autoptr(GList) line = NULL;
-
-  g_assert_nonnull (row);
-  /* A row is its line (field ← attribute, ownership, remove) over its error. */
-  parts = gtk_container_get_children (GTK_CONTAINER (row));
-  line = gtk_container_get_children (GTK_CONTAINER (parts->data));
-  *field = GTK_COMBO_BOX (line->data);
-  *attribute = PS_ATTRIBUTE_COMBO (g_list_nth_data (line, 2));
-  if (error != NULL)
-    *error = GTK_LABEL (g_list_nth_data (parts, 1));
-}
-
-static gboolean
-combo_offers (GtkComboBox *combo,
-              const char  *id)
-{
-  GtkTreeModel *model = gtk_combo_box_get_model (combo);
-  GtkTreeIter iter;
-  int column = gtk_combo_box_get_id_column (combo);
-
-  for (gboolean ok = gtk_tree_model_get_iter_first (model, &iter); ok;
-       ok = gtk_tree_model_iter_next (model, &iter))
-    {
-      g_autofree char *value = NULL;
-
-      gtk_tree_model_get (model, &iter, column, &value, -1);
-      if (g_strcmp0 (value, id) == 0)
-        return TRUE;
-    }
-  return FALSE;
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -265,7 +147,7 @@ test_wizard_back_and_finish (void)
 {
   g_autoptr(PsProfile) profile = gui_test_new_profile ("finish");
   g_autoptr(PsMapping) mapping = ps_mapping_new (PS_MAPPING_USERS, "Staff");
-  PsWindow *window = show_window (profile, TRUE);
+  PsWindow *window = gui_test_show_window (profile, TRUE);
   GtkWidget *sidebar = gui_test_child (window, PS_TYPE_WINDOW, "sidebar");
   gboolean finished = FALSE;
   PsWizardPage *page;
@@ -304,7 +186,7 @@ static void
 test_connection_completeness (void)
 {
   g_autoptr(PsProfile) profile = gui_test_new_profile ("complete");
-  PsWindow *window = show_window (profile, TRUE);
+  PsWindow *window = gui_test_show_window (profile, TRUE);
   PsWizardPage *page = ps_window_get_page (window, "connection");
   GtkWidget *forward = GTK_WIDGET (ps_window_get_forward_button (window));
   GType type = PS_TYPE_CONNECTION_PAGE;
@@ -362,7 +244,7 @@ static void
 test_connection_invalid_url (void)
 {
   g_autoptr(PsProfile) profile = gui_test_new_profile ("invalid");
-  PsWindow *window = show_window (profile, TRUE);
+  PsWindow *window = gui_test_show_window (profile, TRUE);
   PsWizardPage *page = ps_window_get_page (window, "connection");
   GType type = PS_TYPE_CONNECTION_PAGE;
 
@@ -381,7 +263,7 @@ test_connection_invalid_url (void)
                  == GTK_WIDGET (ps_window_get_forward_button (window)));
   gtk_widget_activate (gui_test_child (page, type, "base_dn_entry"));
   g_assert_true (gui_test_wait (url_error_shown, page, 5000));
-  g_assert_true (gui_test_wait (page_idle, page, 5000));
+  g_assert_true (gui_test_wait (gui_test_page_idle, page, 5000));
 
   /* Checked before any network: each problem under its own field. */
   g_assert_nonnull (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_API_URL));
@@ -405,13 +287,13 @@ test_connection_wrong_ldap_password (void)
   if (!servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("wrong-ldap");
-  window = show_window (profile, TRUE);
+  window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
   fill_connection (page, dir, tgt, tgt->client_secret, "not-the-password");
   g_assert_true (ps_wizard_page_get_complete (page));
   gtk_button_clicked (ps_window_get_forward_button (window));
   g_assert_true (ps_wizard_page_get_applying (page));
-  g_assert_true (gui_test_wait (page_idle, page, 60000));
+  g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
 
   message = ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_PASSWORD);
   g_assert_nonnull (message);
@@ -442,11 +324,11 @@ test_connection_wrong_api_secret (void)
   if (!servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("wrong-api");
-  window = show_window (profile, TRUE);
+  window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
   fill_connection (page, dir, tgt, "not-the-secret", dir->bind_password);
   gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (gui_test_wait (page_idle, page, 60000));
+  g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
 
   message = ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_API_CLIENT_SECRET);
   g_assert_nonnull (message);
@@ -472,7 +354,7 @@ test_connection_success_moves_on (void)
   if (!servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("good");
-  window = show_window (profile, TRUE);
+  window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
   fill_connection (page, dir, tgt, tgt->client_secret, dir->bind_password);
   gtk_button_clicked (ps_window_get_forward_button (window));
@@ -483,7 +365,7 @@ test_connection_success_moves_on (void)
   g_assert_nonnull (strstr (gtk_label_get_text (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "result_label")),
                             "saved"));
   /* Saved: the settings in the profile file, the secrets in the keyring. */
-  contents = read_profile_file (profile);
+  contents = gui_test_read_profile_file (profile);
   g_assert_nonnull (strstr (contents, dir->ldap_uri));
   g_assert_nonnull (strstr (contents, tgt->client_id));
   g_assert_null (strstr (contents, tgt->client_secret));
@@ -510,7 +392,7 @@ test_connection_cancel_then_retry (void)
   if (!servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("cancel");
-  window = show_window (profile, TRUE);
+  window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
   cancel = gui_test_child (window, PS_TYPE_WINDOW, "cancel_button");
   fill_connection (page, dir, tgt, tgt->client_secret, dir->bind_password);
@@ -538,7 +420,7 @@ static void
 test_schedule_submit (void)
 {
   g_autoptr(PsProfile) profile = gui_test_new_profile ("schedule");
-  PsWindow *window = show_window (profile, FALSE);
+  PsWindow *window = gui_test_show_window (profile, FALSE);
   PsWizardPage *page;
   GtkDialog *dialog;
   g_autofree char *contents = NULL;
@@ -562,10 +444,10 @@ test_schedule_submit (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_free (gui_test_screenshot (GTK_WIDGET (dialog), "schedule-confirmation"));
   gtk_dialog_response (dialog, GTK_RESPONSE_OK);
-  g_assert_true (gui_test_wait (page_idle, page, 5000));
+  g_assert_true (gui_test_wait (gui_test_page_idle, page, 5000));
   g_assert_null (ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)));
 
-  contents = read_profile_file (profile);
+  contents = gui_test_read_profile_file (profile);
   g_assert_nonnull (strstr (contents, "[Schedule]"));
   g_assert_nonnull (strstr (contents, "Interval=hours"));
   g_assert_nonnull (strstr (contents, "EveryHours=6"));
@@ -608,7 +490,7 @@ test_schedule_last_run_from_history (void)
   g_assert_no_error (error);
   g_clear_object (&state);
 
-  window = show_window (profile, FALSE);
+  window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "schedule"));
   page = ps_window_get_page (window, "schedule");
   last_label = gui_test_child (page, PS_TYPE_SCHEDULE_PAGE, "last_run_label");
@@ -636,15 +518,15 @@ test_user_mapping_add_remove (void)
   if (!servers (&dir, &tgt))
     return;
   profile = connected_profile ("users", dir, tgt);
-  window = show_window (profile, FALSE);
+  window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   page = ps_window_get_page (window, "user-mapping");
 
   g_assert_true (ps_wizard_page_get_complete (page));
-  choose_first (gui_test_child (page, type, "account_combo"));
-  choose_first (gui_test_child (page, type, "module_combo"));
-  choose_first (gui_test_child (page, type, "role_combo"));
-  search_group (page, type, "Engineering");
+  gui_test_choose_first (gui_test_child (page, type, "account_combo"));
+  gui_test_choose_first (gui_test_child (page, type, "module_combo"));
+  gui_test_choose_first (gui_test_child (page, type, "role_combo"));
+  gui_test_search_group (page, type, "Engineering");
   /* A picked group not added yet: Done would lose it. */
   g_assert_false (ps_wizard_page_get_complete (page));
   /* A new mapping's Email falls back to the UPN, and offers it. */
@@ -653,7 +535,7 @@ test_user_mapping_add_remove (void)
     g_autofree char *spec = ps_attribute_combo_dup_spec (email);
 
     g_assert_cmpstr (spec, ==, "mail|userPrincipalName");
-    g_assert_true (combo_offers (ps_attribute_combo_get_combo (email), "mail|userPrincipalName"));
+    g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (email), "mail|userPrincipalName"));
   }
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
   /* First name takes fallbacks too; a wrong one says why and blocks Add. */
@@ -679,7 +561,7 @@ test_user_mapping_add_remove (void)
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
 
   gtk_button_clicked (gui_test_child (page, type, "add_button"));
-  after = read_profile_file (profile);
+  after = gui_test_read_profile_file (profile);
   g_assert_nonnull (strstr (after, "[UserMapping "));
   g_assert_nonnull (strstr (after, "Email=mail|userPrincipalName"));
   g_assert_nonnull (strstr (after, "FirstName=givenName|cn"));
@@ -689,24 +571,18 @@ test_user_mapping_add_remove (void)
   g_assert_true (ps_wizard_page_get_complete (page));
   /* The next group starts with the whole group again. */
   g_assert_null (ps_scope_editor_get_filter (gui_test_child (page, type, "scope_editor")));
-  row = first_mapping_row (page, type);
+  row = gui_test_first_mapping_row (page, type);
   g_assert_nonnull (row);
   g_assert_cmpstr (gtk_label_get_text (gui_test_child (row, PS_TYPE_MAPPING_ROW, "scope_label")), ==,
                    "Only members under ou=people,dc=example,dc=com matching (department=Engineering)");
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping"));
 
   gtk_button_clicked (ps_mapping_row_get_remove_button (row));
-  before = read_profile_file (profile);
+  before = gui_test_read_profile_file (profile);
   g_assert_null (strstr (before, "[UserMapping "));
   g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 0);
-  g_assert_null (first_mapping_row (page, type));
+  g_assert_null (gui_test_first_mapping_row (page, type));
   gtk_widget_destroy (GTK_WIDGET (window));
-}
-
-static gboolean
-fields_loaded (gpointer page)
-{
-  return gtk_widget_get_sensitive (gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "add_field_button"));
 }
 
 static void
@@ -726,22 +602,22 @@ test_collection_mapping_add_remove (void)
   if (!servers (&dir, &tgt))
     return;
   profile = connected_profile ("collections", dir, tgt);
-  window = show_window (profile, FALSE);
+  window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));
   page = ps_window_get_page (window, "collection-mapping");
 
   /* No mapping at all yet: the wizard cannot end here. */
   g_assert_false (ps_wizard_page_get_complete (page));
-  choose_first (gui_test_child (page, type, "account_combo"));
-  choose_first (gui_test_child (page, type, "module_combo"));
-  choose_first (gui_test_child (page, type, "collection_combo"));
-  g_assert_true (gui_test_wait (fields_loaded, page, 20000));
+  gui_test_choose_first (gui_test_child (page, type, "account_combo"));
+  gui_test_choose_first (gui_test_child (page, type, "module_combo"));
+  gui_test_choose_first (gui_test_child (page, type, "collection_combo"));
+  g_assert_true (gui_test_wait (gui_test_fields_loaded, page, 20000));
   g_test_message ("status: %s",
                   ps_collection_mapping_page_get_status_text (PS_COLLECTION_MAPPING_PAGE (page)));
   /* The seed's Employees collection has the field, with its three options. */
   g_assert_nonnull (strstr (ps_collection_mapping_page_get_status_text (PS_COLLECTION_MAPPING_PAGE (page)),
                             "PandaSync sets it to Active"));
-  search_group (page, type, "Sales");
+  gui_test_search_group (page, type, "Sales");
   g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "unique_id_combo")), ==,
                    "objectSid");
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
@@ -749,7 +625,7 @@ test_collection_mapping_add_remove (void)
     GtkComboBox *field_combo;
     PsAttributeCombo *attribute_combo;
 
-    field_row_parts (page, 0, &field_combo, &attribute_combo, NULL);
+    gui_test_field_row_parts (page, 0, &field_combo, &attribute_combo, NULL);
     /* An unfinished field row blocks Add. */
     g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
     gtk_combo_box_set_active (field_combo, 0);
@@ -759,7 +635,7 @@ test_collection_mapping_add_remove (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-form"));
   gtk_button_clicked (gui_test_child (page, type, "add_button"));
 
-  after = read_profile_file (profile);
+  after = gui_test_read_profile_file (profile);
   g_assert_nonnull (strstr (after, "[CollectionMapping "));
   g_assert_nonnull (strstr (after, "UniqueIdentifier=objectSid"));
   g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
@@ -770,10 +646,10 @@ test_collection_mapping_add_remove (void)
   g_assert_true (ps_wizard_page_get_complete (page));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping"));
 
-  row = first_mapping_row (page, type);
+  row = gui_test_first_mapping_row (page, type);
   g_assert_nonnull (row);
   gtk_button_clicked (ps_mapping_row_get_remove_button (row));
-  removed = read_profile_file (profile);
+  removed = gui_test_read_profile_file (profile);
   g_assert_null (strstr (removed, "[CollectionMapping "));
   g_assert_false (ps_wizard_page_get_complete (page));
   gtk_widget_destroy (GTK_WIDGET (window));
@@ -815,18 +691,18 @@ test_collection_mapping_scope (void)
   if (!servers (&dir, &tgt))
     return;
   profile = connected_profile ("scope", dir, tgt);
-  window = show_window (profile, FALSE);
+  window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));
   page = ps_window_get_page (window, "collection-mapping");
   scope = gui_test_child (page, type, "scope_editor");
   add = gui_test_child (page, type, "add_button");
   filter_error = gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_error_label");
 
-  choose_first (gui_test_child (page, type, "account_combo"));
-  choose_first (gui_test_child (page, type, "module_combo"));
-  choose_first (gui_test_child (page, type, "collection_combo"));
-  g_assert_true (gui_test_wait (fields_loaded, page, 20000));
-  search_group (page, type, "All Staff");
+  gui_test_choose_first (gui_test_child (page, type, "account_combo"));
+  gui_test_choose_first (gui_test_child (page, type, "module_combo"));
+  gui_test_choose_first (gui_test_child (page, type, "collection_combo"));
+  g_assert_true (gui_test_wait (gui_test_fields_loaded, page, 20000));
+  gui_test_search_group (page, type, "All Staff");
   g_assert_cmpstr (ps_choice_combo_get_active (gui_test_child (page, type, "group_combo"))->name, ==,
                    "All Staff");
 
@@ -851,11 +727,11 @@ test_collection_mapping_scope (void)
   g_assert_false (ps_scope_editor_get_count_failed (scope));
 
   /* Another group is counted again, with the same filter. */
-  search_group (page, type, "Sales");
+  gui_test_search_group (page, type, "Sales");
   g_assert_cmpstr (ps_choice_combo_get_active (gui_test_child (page, type, "group_combo"))->name, ==, "Sales");
   g_assert_true (gui_test_wait (scope_counted, scope, 30000));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 54 members are in scope (54 enabled)");
-  search_group (page, type, "All Staff");
+  gui_test_search_group (page, type, "All Staff");
   g_assert_true (gui_test_wait (scope_counted, scope, 30000));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
 
@@ -892,8 +768,8 @@ test_collection_mapping_scope (void)
 
   /* A field with fallbacks: offered in the list, checked as typed. */
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
-  field_row_parts (page, 0, &field_combo, &attribute_combo, &field_error);
-  g_assert_true (combo_offers (ps_attribute_combo_get_combo (attribute_combo), "mail|userPrincipalName"));
+  gui_test_field_row_parts (page, 0, &field_combo, &attribute_combo, &field_error);
+  g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "mail|userPrincipalName"));
   gtk_combo_box_set_active (field_combo, 0);
   field_id = g_strdup (gtk_combo_box_get_active_id (field_combo));
   gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "mail|");
@@ -909,7 +785,7 @@ test_collection_mapping_scope (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-advanced"));
 
   gtk_button_clicked (GTK_BUTTON (add));
-  after = read_profile_file (profile);
+  after = gui_test_read_profile_file (profile);
   g_test_message ("%s", after);
   g_assert_nonnull (strstr (after, "Filter=(department=Sales)\n"));
   g_assert_null (strstr (after, "SearchBase="));
@@ -919,7 +795,7 @@ test_collection_mapping_scope (void)
   mapping = g_ptr_array_index (ps_profile_get_mappings (profile), 0);
   g_assert_cmpstr (mapping->filter, ==, "(department=Sales)");
   g_assert_null (mapping->search_base);
-  row = first_mapping_row (page, type);
+  row = gui_test_first_mapping_row (page, type);
   g_assert_nonnull (row);
   g_assert_cmpstr (gtk_label_get_text (gui_test_child (row, PS_TYPE_MAPPING_ROW, "scope_label")), ==,
                    "Only members matching (department=Sales)");
@@ -944,7 +820,7 @@ test_main_window_pages (void)
   if (!servers (&dir, &tgt))
     return;
   profile = connected_profile ("main", dir, tgt);
-  window = show_window (profile, FALSE);
+  window = gui_test_show_window (profile, FALSE);
   g_assert_false (ps_window_get_wizard (window));
   g_assert_true (gtk_widget_get_visible (gui_test_child (window, PS_TYPE_WINDOW, "sidebar")));
 
@@ -963,7 +839,7 @@ test_main_window_pages (void)
       if (g_str_equal (table[i].id, "user-mapping"))
         {
           PsChoiceCombo *accounts = gui_test_child (page, PS_TYPE_USER_MAPPING_PAGE, "account_combo");
-          g_assert_true (gui_test_wait (combo_ready, accounts, 20000));
+          g_assert_true (gui_test_wait (gui_test_combo_ready, accounts, 20000));
         }
       g_free (gui_test_screenshot (GTK_WIDGET (window), name));
     }

@@ -1,24 +1,32 @@
-/* ps-gui-backend.c — everything the pages ask of the directory and Asset Panda
+/* ps-gui-backend.c — everything the pages ask of the identity source and Asset Panda
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every public function here is a GTask run in a worker thread; the thread
- * function calls the blocking API of src/directory (PsDirectory), src/target
- * (PsTarget), the run history (PsState) or the secret store and returns
- * plain data. Nothing here touches a widget.
+ * function calls the blocking API of the identity source (PsSource, made by
+ * ps_source_new_for_profile () from a copy of the profile loaded in the
+ * worker), src/target (PsTarget), the run history (PsState) or the secret
+ * store and returns plain data. Nothing here touches a widget. Of the two
+ * sources only their error domains are known here, to say which field of
+ * the form a failed step is about.
  */
 
 #include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
-#include "ps-directory.h"
+#include "ps-directory-error.h"
 #include "ps-engine.h"
+#include "ps-entra-error.h"
 #include "ps-gui-backend.h"
 #include "ps-secret-store.h"
+#include "ps-source.h"
 #include "ps-state.h"
 #include "ps-target.h"
+
+/* At most this many groups answer a search. */
+#define GROUP_SEARCH_LIMIT 200
 
 /* What a worker needs, copied on the main thread: the worker never reads
  * the connection settings of a profile the pages may be editing. The profile
@@ -26,18 +34,21 @@
 typedef struct
 {
   PsProfile     *profile;
-  PsTargetConfig    target;
-  PsDirectoryConfig directory;
+  PsTargetConfig target;
+  PsSourceKind   source_kind;
   char          *state_path;
   PsGuiSecrets  *secrets;
   PsGuiListKind  kind;
   char          *account;
   char          *module;
   char          *detail;
-  char          *profile_name;  /* a scope count: the profile's name… */
+  char          *profile_name;  /* the profile's name… */
   char          *profile_data;  /* …and the profile in memory, as a file */
   PsMapping     *mapping;       /* a scope count: the form's mapping, copied */
 } TaskData;
+
+/* Tells the profile copies of connection tests apart (see load_test_snapshot). */
+static guint test_serial;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -62,32 +73,9 @@ clear_target (PsTargetConfig *target)
 }
 
 static void
-copy_directory (PsDirectoryConfig       *dst,
-                const PsDirectoryConfig *src)
-{
-  *dst = *src;
-  dst->uris = g_strdupv (src->uris);
-  dst->domain = g_strdup (src->domain);
-  dst->ca_file = g_strdup (src->ca_file);
-  dst->bind_dn = g_strdup (src->bind_dn);
-  dst->base_dn = g_strdup (src->base_dn);
-}
-
-static void
-clear_directory (PsDirectoryConfig *directory)
-{
-  g_strfreev (directory->uris);
-  g_free (directory->domain);
-  g_free (directory->ca_file);
-  g_free (directory->bind_dn);
-  g_free (directory->base_dn);
-}
-
-static void
 task_data_free (TaskData *data)
 {
   clear_target (&data->target);
-  clear_directory (&data->directory);
   g_free (data->state_path);
   g_clear_object (&data->profile);
   g_clear_pointer (&data->secrets, ps_gui_secrets_free);
@@ -108,12 +96,21 @@ task_data_new (PsProfile          *profile,
 
   data->profile = g_object_ref (profile);
   copy_target (&data->target, ps_profile_get_target (profile));
-  copy_directory (&data->directory, ps_profile_get_directory (profile));
+  data->source_kind = ps_profile_get_source_kind (profile);
   data->state_path = ps_profile_dup_state_path (profile);
   if (secrets != NULL)
     data->secrets = ps_gui_secrets_new (secrets->api_client_secret, secrets->api_password,
-                                        secrets->bind_password);
+                                        secrets->bind_password, secrets->entra_client_secret);
   return data;
+}
+
+/* Keeps the profile as it is now, for a worker that needs its source. */
+static void
+task_data_take_snapshot (TaskData  *data,
+                         PsProfile *profile)
+{
+  data->profile_name = g_strdup (ps_profile_get_name (profile));
+  data->profile_data = ps_profile_to_data (profile, NULL);
 }
 
 /* The profile as it is in memory, loaded again from @data in this (worker)
@@ -137,6 +134,82 @@ load_snapshot (const char  *name,
   g_unlink (path);
   g_rmdir (dir);
   return snapshot;
+}
+
+/* The identity source of the profile kept in @data, in this (worker) thread;
+ * it finds its secret in the secret store as a sync does. */
+static PsSource *
+open_source (TaskData      *data,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(PsProfile) snapshot = load_snapshot (data->profile_name, data->profile_data, error);
+
+  if (snapshot == NULL)
+    return NULL;
+  return ps_source_new_for_profile (snapshot, cancellable, error);
+}
+
+static PsSecretKind
+source_secret_kind (PsSourceKind kind)
+{
+  return kind == PS_SOURCE_KIND_ENTRA_ID ? PS_SECRET_ENTRA_CLIENT_SECRET : PS_SECRET_BIND_PASSWORD;
+}
+
+static const char *
+source_secret (const PsGuiSecrets *secrets,
+               PsSourceKind        kind)
+{
+  return kind == PS_SOURCE_KIND_ENTRA_ID ? secrets->entra_client_secret : secrets->bind_password;
+}
+
+/* The profile of the form, loaded in this (worker) thread under an id of
+ * its own and without a credentials file: the source of a connection test
+ * must use the secret typed into the form, which is not stored yet, and
+ * must not see (or replace) the one stored for the real profile. */
+static PsProfile *
+load_test_snapshot (TaskData  *data,
+                    GError   **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autofree char *id = NULL;
+  g_autofree char *contents = NULL;
+
+  if (!g_key_file_load_from_data (kf, data->profile_data, -1, G_KEY_FILE_KEEP_COMMENTS, error))
+    return NULL;
+  id = g_strdup_printf ("%s~connection-test-%u", ps_profile_get_id (data->profile),
+                        (guint) g_atomic_int_add (&test_serial, 1));
+  g_key_file_set_string (kf, "Profile", "Id", id);
+  g_key_file_remove_key (kf, "Profile", "CredentialsFile", NULL);
+  contents = g_key_file_to_data (kf, NULL, error);
+  if (contents == NULL)
+    return NULL;
+  return load_snapshot (data->profile_name, contents, error);
+}
+
+/* The source of a connection test: its secret is handed over through the
+ * session store of the test's own profile id, and forgotten (wiped) as
+ * soon as the source holds it. */
+static PsSource *
+open_test_source (TaskData      *data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  g_autoptr(PsProfile) snapshot = load_test_snapshot (data, error);
+  PsSecretKind kind = source_secret_kind (data->source_kind);
+  const char *secret = source_secret (data->secrets, data->source_kind);
+  g_autoptr(GError) local = NULL;
+  PsSource *source;
+
+  if (snapshot == NULL)
+    return NULL;
+  if (secret != NULL && *secret != '\0')
+    ps_secret_remember_for_session (snapshot, kind, secret);
+  source = ps_source_new_for_profile (snapshot, cancellable, error);
+  if (secret != NULL && *secret != '\0'
+      && !ps_secret_clear_sync (snapshot, kind, NULL, &local))
+    g_debug ("Nothing to clear for the connection test's profile: %s", local->message);
+  return source;
 }
 
 static PsGuiStepResult *
@@ -191,6 +264,60 @@ directory_field_for_step (const PsConnectionStep *step)
   if (step->error != NULL && g_error_matches (step->error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG))
     return PS_GUI_FIELD_AD_URIS;
   return PS_GUI_FIELD_AD_URIS;
+}
+
+/* Which field a failed Microsoft Entra ID step is about, by its error code;
+ * PS_GUI_FIELD_NONE when the step alone cannot tell (a refusal that names
+ * no culprit, an outage). */
+static PsGuiField
+entra_field_for_step (const PsConnectionStep *step)
+{
+  gboolean sign_in = g_str_equal (step->id, "token");
+
+  if (step->error == NULL || step->error->domain != PS_ENTRA_ERROR)
+    return PS_GUI_FIELD_NONE;
+  switch ((PsEntraError) step->error->code)
+    {
+    case PS_ENTRA_ERROR_CONFIG:
+    case PS_ENTRA_ERROR_TENANT_NOT_FOUND:
+      return PS_GUI_FIELD_ENTRA_TENANT;
+    case PS_ENTRA_ERROR_CLIENT_NOT_FOUND:
+    case PS_ENTRA_ERROR_PERMISSION:
+      /* the app registration lacks the permission: it is named by its id */
+      return PS_GUI_FIELD_ENTRA_CLIENT_ID;
+    case PS_ENTRA_ERROR_INVALID_SECRET:
+    case PS_ENTRA_ERROR_SECRET_EXPIRED:
+      return PS_GUI_FIELD_ENTRA_CLIENT_SECRET;
+    case PS_ENTRA_ERROR_INVALID_SCOPE:
+      return PS_GUI_FIELD_ENTRA_GRAPH_URL;
+    case PS_ENTRA_ERROR_TLS:
+      return PS_GUI_FIELD_ENTRA_CA_FILE;
+    case PS_ENTRA_ERROR_AUTH:
+      /* after the sign-in: Graph refused its token, another cloud's */
+      return sign_in ? PS_GUI_FIELD_NONE : PS_GUI_FIELD_ENTRA_GRAPH_URL;
+    case PS_ENTRA_ERROR_UNREACHABLE:
+    case PS_ENTRA_ERROR_UNEXPECTED:
+      return sign_in ? PS_GUI_FIELD_ENTRA_LOGIN_URL : PS_GUI_FIELD_ENTRA_GRAPH_URL;
+    case PS_ENTRA_ERROR_INVALID_CERTIFICATE:
+    case PS_ENTRA_ERROR_NOT_FOUND:
+    case PS_ENTRA_ERROR_RESYNC_REQUIRED:
+    case PS_ENTRA_ERROR_INVALID_REQUEST:
+    case PS_ENTRA_ERROR_THROTTLED:
+    case PS_ENTRA_ERROR_UNAVAILABLE:
+    case PS_ENTRA_ERROR_PARTIAL:
+    case PS_ENTRA_ERROR_NOT_SUPPORTED:
+    default:
+      return PS_GUI_FIELD_NONE;
+    }
+}
+
+static PsGuiField
+source_field_for_step (PsSourceKind            kind,
+                       const PsConnectionStep *step)
+{
+  if (kind == PS_SOURCE_KIND_ENTRA_ID)
+    return entra_field_for_step (step);
+  return directory_field_for_step (step);
 }
 
 /* The text Asset Panda itself gave, the last “…” of a target error. */
@@ -252,16 +379,24 @@ failed_steps (const char   *id,
   return steps;
 }
 
-/* The directory's connection test, in this (worker) thread. Returns the
- * steps, whose errors keep their codes for the field mapping. */
+/* The identity source's connection test, in this (worker) thread. Returns
+ * the steps, whose errors keep their codes for the field mapping. */
 static GPtrArray *
-run_directory_test (TaskData     *data,
-                    GCancellable *cancellable)
+run_source_test (TaskData     *data,
+                 GCancellable *cancellable)
 {
-  g_autoptr(PsDirectory) directory = ps_directory_new (&data->directory, data->secrets->bind_password);
-  GPtrArray *steps = ps_directory_test_connection_sync (directory, NULL, cancellable);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsSource) source = open_test_source (data, cancellable, &error);
+  GPtrArray *steps;
 
-  ps_directory_close (directory);
+  if (source == NULL)
+    return failed_steps ("config", data->source_kind == PS_SOURCE_KIND_ENTRA_ID
+                                   ? _("Read the Microsoft Entra ID settings")
+                                   : _("Read the Active Directory settings"), error);
+  steps = ps_source_test_connection_sync (source, NULL, cancellable, &error);
+  ps_source_close (source);
+  if (steps == NULL)
+    return failed_steps ("test", _("Test the connection"), error);
   return steps;
 }
 
@@ -303,35 +438,50 @@ choice_from_field (const PsTargetField *field)
   return choice;
 }
 
-static PsGuiChoice *
-choice_from_group (PsDirectoryEntry *entry)
-{
-  g_autofree char *name = ps_directory_entry_dup_string (entry, "cn", NULL);
-  g_autofree char *guid = ps_directory_entry_dup_guid (entry);
-  const char *dn = ps_directory_entry_get_dn (entry);
-
-  /* The objectGUID survives renames and moves; OpenLDAP has none, so the
-   * DN it is. */
-  return ps_gui_choice_new (guid != NULL ? guid : dn, name != NULL ? name : dn);
-}
-
+/* The source's groups matching the search text, each by the id that
+ * survives renames and moves (objectGUID, or the DN on a directory without
+ * one; the Graph object id). */
 static GPtrArray *
 list_groups (TaskData      *data,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autoptr(PsDirectory) directory = ps_directory_new (&data->directory, data->secrets->bind_password);
-  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(PsSource) source = open_source (data, cancellable, error);
+  g_autoptr(GPtrArray) groups = NULL;
   GPtrArray *choices;
   const char *search = is_blank (data->detail) ? NULL : data->detail;
 
-  entries = ps_directory_list_groups_sync (directory, search, 200, cancellable, error);
-  ps_directory_close (directory);
-  if (entries == NULL)
+  if (source == NULL)
+    return NULL;
+  groups = ps_source_find_groups_sync (source, search, GROUP_SEARCH_LIMIT, cancellable, error);
+  ps_source_close (source);
+  if (groups == NULL)
     return NULL;
   choices = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_choice_free);
-  for (guint i = 0; i < entries->len; i++)
-    g_ptr_array_add (choices, choice_from_group (g_ptr_array_index (entries, i)));
+  for (guint i = 0; i < groups->len; i++)
+    {
+      const PsSourceGroup *group = g_ptr_array_index (groups, i);
+      g_ptr_array_add (choices, ps_gui_choice_new (group->id, group->name));
+    }
+  return choices;
+}
+
+/* What the source suggests for a mapping's attributes, in its order. */
+static GPtrArray *
+list_attributes (TaskData      *data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  g_autoptr(PsSource) source = open_source (data, cancellable, error);
+  const char *const *names;
+  GPtrArray *choices;
+
+  if (source == NULL)
+    return NULL;
+  names = ps_source_suggested_attributes (source);
+  choices = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_choice_free);
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    g_ptr_array_add (choices, ps_gui_choice_new (names[i], names[i]));
   return choices;
 }
 
@@ -370,6 +520,7 @@ list_target (TaskData      *data,
                                           cancellable, error);
       break;
     case PS_GUI_LIST_GROUPS:
+    case PS_GUI_LIST_ATTRIBUTES:
     default:
       g_assert_not_reached ();
     }
@@ -391,6 +542,8 @@ run_list (TaskData      *data,
 {
   if (data->kind == PS_GUI_LIST_GROUPS)
     return list_groups (data, cancellable, error);
+  if (data->kind == PS_GUI_LIST_ATTRIBUTES)
+    return list_attributes (data, cancellable, error);
   return list_target (data, cancellable, error);
 }
 
@@ -405,13 +558,13 @@ test_connections_thread (GTask        *task,
   TaskData *data = task_data;
   g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_step_result_free);
   g_autoptr(GPtrArray) target_steps = NULL;
-  g_autoptr(GPtrArray) directory_steps = NULL;
+  g_autoptr(GPtrArray) source_steps = NULL;
   const PsTargetConfig *target = &data->target;
 
   target_steps = run_target_test (data, cancellable);
   if (g_task_return_error_if_cancelled (task))
     return;
-  directory_steps = run_directory_test (data, cancellable);
+  source_steps = run_source_test (data, cancellable);
   if (g_task_return_error_if_cancelled (task))
     return;
 
@@ -421,11 +574,12 @@ test_connections_thread (GTask        *task,
       PsConnectionStep *step = g_ptr_array_index (target_steps, i);
       g_ptr_array_add (results, step_result_new (FALSE, step, target_field_for_step (target, step)));
     }
-  g_ptr_array_set_free_func (directory_steps, NULL);
-  for (guint i = 0; i < directory_steps->len; i++)
+  g_ptr_array_set_free_func (source_steps, NULL);
+  for (guint i = 0; i < source_steps->len; i++)
     {
-      PsConnectionStep *step = g_ptr_array_index (directory_steps, i);
-      g_ptr_array_add (results, step_result_new (TRUE, step, directory_field_for_step (step)));
+      PsConnectionStep *step = g_ptr_array_index (source_steps, i);
+      g_ptr_array_add (results, step_result_new (TRUE, step,
+                                                 source_field_for_step (data->source_kind, step)));
     }
   g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -469,6 +623,8 @@ store_secrets_thread (GTask        *task,
       || !store_one (data->profile, PS_SECRET_API_PASSWORD, data->secrets->api_password,
                      cancellable, &error)
       || !store_one (data->profile, PS_SECRET_BIND_PASSWORD, data->secrets->bind_password,
+                     cancellable, &error)
+      || !store_one (data->profile, PS_SECRET_ENTRA_CLIENT_SECRET, data->secrets->entra_client_secret,
                      cancellable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -502,6 +658,7 @@ lookup_secrets_thread (GTask        *task,
   secrets->api_client_secret = lookup_one (data->profile, PS_SECRET_API_CLIENT_SECRET, cancellable);
   secrets->api_password = lookup_one (data->profile, PS_SECRET_API_PASSWORD, cancellable);
   secrets->bind_password = lookup_one (data->profile, PS_SECRET_BIND_PASSWORD, cancellable);
+  secrets->entra_client_secret = lookup_one (data->profile, PS_SECRET_ENTRA_CLIENT_SECRET, cancellable);
   g_task_return_pointer (task, secrets, (GDestroyNotify) ps_gui_secrets_free);
 }
 
@@ -515,13 +672,13 @@ list_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) choices = NULL;
 
-  if (data->secrets == NULL)
+  /* Asset Panda's secrets; a source looks its own up as it is made. */
+  if (data->secrets == NULL && data->kind != PS_GUI_LIST_GROUPS && data->kind != PS_GUI_LIST_ATTRIBUTES)
     {
       data->secrets = g_new0 (PsGuiSecrets, 1);
       data->secrets->api_client_secret = lookup_one (data->profile, PS_SECRET_API_CLIENT_SECRET,
                                                      cancellable);
       data->secrets->api_password = lookup_one (data->profile, PS_SECRET_API_PASSWORD, cancellable);
-      data->secrets->bind_password = lookup_one (data->profile, PS_SECRET_BIND_PASSWORD, cancellable);
     }
   choices = run_list (data, cancellable, &error);
   if (choices == NULL)
@@ -681,13 +838,15 @@ start_task (TaskData            *data,
 PsGuiSecrets *
 ps_gui_secrets_new (const char *api_client_secret,
                     const char *api_password,
-                    const char *bind_password)
+                    const char *bind_password,
+                    const char *entra_client_secret)
 {
   PsGuiSecrets *secrets = g_new0 (PsGuiSecrets, 1);
 
   secrets->api_client_secret = g_strdup (api_client_secret);
   secrets->api_password = g_strdup (api_password);
   secrets->bind_password = g_strdup (bind_password);
+  secrets->entra_client_secret = g_strdup (entra_client_secret);
   return secrets;
 }
 
@@ -699,6 +858,7 @@ ps_gui_secrets_free (PsGuiSecrets *secrets)
   ps_secret_free (secrets->api_client_secret);
   ps_secret_free (secrets->api_password);
   ps_secret_free (secrets->bind_password);
+  ps_secret_free (secrets->entra_client_secret);
   g_free (secrets);
 }
 
@@ -741,12 +901,16 @@ ps_gui_backend_test_connections_async (PsProfile           *profile,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
+  TaskData *data;
+
   g_return_if_fail (PS_IS_PROFILE (profile));
   g_return_if_fail (secrets != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  start_task (task_data_new (profile, secrets), ps_gui_backend_test_connections_async,
-              test_connections_thread, cancellable, callback, user_data);
+  data = task_data_new (profile, secrets);
+  task_data_take_snapshot (data, profile);
+  start_task (data, ps_gui_backend_test_connections_async, test_connections_thread, cancellable,
+              callback, user_data);
 }
 
 GPtrArray *
@@ -821,6 +985,8 @@ ps_gui_backend_list_async (PsProfile           *profile,
   data->account = g_strdup (account);
   data->module = g_strdup (module);
   data->detail = g_strdup (detail);
+  if (kind == PS_GUI_LIST_GROUPS || kind == PS_GUI_LIST_ATTRIBUTES)
+    task_data_take_snapshot (data, profile);
   start_task (data, ps_gui_backend_list_async, list_thread, cancellable, callback, user_data);
 }
 
@@ -899,8 +1065,7 @@ ps_gui_backend_count_scope_async (PsProfile           *profile,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   data = task_data_new (profile, NULL);
-  data->profile_name = g_strdup (ps_profile_get_name (profile));
-  data->profile_data = ps_profile_to_data (profile, NULL);
+  task_data_take_snapshot (data, profile);
   data->mapping = ps_mapping_copy (mapping);
   start_task (data, ps_gui_backend_count_scope_async, count_scope_thread, cancellable, callback,
               user_data);

@@ -1,12 +1,14 @@
-/* ps-gui-backend.h — everything the pages ask of the directory and Asset Panda
+/* ps-gui-backend.h — everything the pages ask of the identity source and Asset Panda
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The pages never call src/directory or src/target themselves: they go
- * through these few GIO-style async functions, which run the blocking work in
- * a GTask thread and hand the result back on the caller's main context. Keeping
- * the seam in one file keeps the pages testable and the wiring in one place.
+ * The pages never call src/source or src/target themselves: they go through
+ * these few GIO-style async functions, which run the blocking work in a GTask
+ * thread and hand the result back on the caller's main context. The identity
+ * source (Active Directory or Microsoft Entra ID) is known here only as a
+ * PsSource. Keeping the seam in one file keeps the pages testable and the
+ * wiring in one place.
  */
 #pragma once
 
@@ -30,23 +32,31 @@ typedef enum {
   PS_GUI_FIELD_AD_USER,
   PS_GUI_FIELD_AD_PASSWORD,
   PS_GUI_FIELD_AD_BASE_DN,
+  PS_GUI_FIELD_ENTRA_TENANT,
+  PS_GUI_FIELD_ENTRA_CLIENT_ID,
+  PS_GUI_FIELD_ENTRA_CLIENT_SECRET,
+  PS_GUI_FIELD_ENTRA_LOGIN_URL,
+  PS_GUI_FIELD_ENTRA_GRAPH_URL,
+  PS_GUI_FIELD_ENTRA_CA_FILE,
   PS_GUI_N_FIELDS
 } PsGuiField;
 
 typedef struct {
   char *api_client_secret;
   char *api_password;
-  char *bind_password;
+  char *bind_password;         /* Active Directory */
+  char *entra_client_secret;   /* Microsoft Entra ID */
 } PsGuiSecrets;
 
 PsGuiSecrets *ps_gui_secrets_new  (const char *api_client_secret,
                                    const char *api_password,
-                                   const char *bind_password);
+                                   const char *bind_password,
+                                   const char *entra_client_secret);
 void          ps_gui_secrets_free (PsGuiSecrets *secrets);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsGuiSecrets, ps_gui_secrets_free)
 
 typedef struct {
-  gboolean          directory;   /* FALSE: an Asset Panda step */
+  gboolean          directory;   /* TRUE: a step of the identity source; FALSE: of Asset Panda */
   PsConnectionStep *step;
   PsGuiField        field;       /* the field at fault when the step failed */
 } PsGuiStepResult;
@@ -59,7 +69,8 @@ typedef enum {
   PS_GUI_LIST_ROLES,         /* of an account's module */
   PS_GUI_LIST_COLLECTIONS,   /* of an account's module */
   PS_GUI_LIST_FIELDS,        /* of a collection */
-  PS_GUI_LIST_GROUPS,        /* directory groups matching a search text */
+  PS_GUI_LIST_GROUPS,        /* the source's groups matching a search text, by id */
+  PS_GUI_LIST_ATTRIBUTES,    /* the attributes the source suggests for a mapping */
 } PsGuiListKind;
 
 typedef struct {
@@ -76,9 +87,11 @@ void         ps_gui_choice_free (PsGuiChoice *choice);
 /* The name of the collection field that tracks each record's AD status. */
 #define PS_GUI_STATUS_FIELD_NAME "Integration Status AD"
 
-/* Runs both connection tests; the result is a GPtrArray of PsGuiStepResult*,
- * Asset Panda's steps first. A failed test is not an error: it is a failed
- * step. The error is for "could not run at all" (and cancellation). */
+/* Runs both connection tests, Asset Panda's and that of the identity source
+ * @profile names (with the secrets of the form, which need not be stored
+ * yet); the result is a GPtrArray of PsGuiStepResult*, Asset Panda's steps
+ * first. A failed test is not an error: it is a failed step. The error is for
+ * "could not run at all" (and cancellation). */
 void       ps_gui_backend_test_connections_async  (PsProfile           *profile,
                                                    const PsGuiSecrets  *secrets,
                                                    GCancellable        *cancellable,
@@ -87,7 +100,9 @@ void       ps_gui_backend_test_connections_async  (PsProfile           *profile,
 GPtrArray *ps_gui_backend_test_connections_finish (GAsyncResult  *result,
                                                    GError       **error);
 
-/* Stores the non-empty secrets in the keyring (or, without one, for the session). */
+/* Stores the non-empty secrets in the keyring (or, without one, for the
+ * session); the source's secret as PS_SECRET_BIND_PASSWORD or
+ * PS_SECRET_ENTRA_CLIENT_SECRET. */
 void       ps_gui_backend_store_secrets_async     (PsProfile           *profile,
                                                    const PsGuiSecrets  *secrets,
                                                    GCancellable        *cancellable,
@@ -104,8 +119,10 @@ PsGuiSecrets *ps_gui_backend_lookup_secrets_finish (GAsyncResult  *result,
                                                     GError       **error);
 
 /* Lists choices for a combo: modules of @account, roles and collections of
- * @account's @module, fields of the collection @detail, or the groups
- * matching the search text @detail. Returns a GPtrArray of PsGuiChoice*. */
+ * @account's @module, fields of the collection @detail, the groups of the
+ * profile's source matching the search text @detail (each by its immutable
+ * id), or the attributes that source suggests. Returns a GPtrArray of
+ * PsGuiChoice*. */
 void       ps_gui_backend_list_async  (PsProfile           *profile,
                                        PsGuiListKind        kind,
                                        const char          *account,

@@ -1,17 +1,24 @@
-/* ps-connection-page.c — Asset Panda and Active Directory connection details
+/* ps-connection-page.c — the Asset Panda connection and the identity source
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Done tests both connections in a worker, lists every step with its result
- * and puts the error of a failed step under the field at fault. On success the
- * profile is saved and the secrets go to the keyring.
+ * Asset Panda on the left; on the right the identity source, Active
+ * Directory or Microsoft Entra ID (a stack with a switcher), each with its
+ * own fields. Done tests both connections in a worker, lists every step with
+ * its result and puts the error of a failed step under the field at fault.
+ * On success the profile is saved with the chosen source and the secrets go
+ * to the keyring. Editing a field clears the result it made stale.
  */
 
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "ps-connection-page.h"
+
+/* The stack pages of the identity sources. */
+#define SOURCE_PAGE_AD    "active-directory"
+#define SOURCE_PAGE_ENTRA "entra-id"
 
 struct _PsConnectionPage
 {
@@ -30,10 +37,24 @@ struct _PsConnectionPage
   GtkComboBoxText      *dialect_combo;
   GtkEntry             *email_entry;
   GtkLabel             *email_error_label;
+  GtkFileChooserButton *entra_ca_file_button;
+  GtkLabel             *entra_ca_file_error_label;
+  GtkEntry             *entra_client_id_entry;
+  GtkLabel             *entra_client_id_error_label;
+  GtkExpander          *entra_expander;
+  GtkEntry             *entra_graph_url_entry;
+  GtkLabel             *entra_graph_url_error_label;
+  GtkEntry             *entra_login_url_entry;
+  GtkLabel             *entra_login_url_error_label;
+  GtkEntry             *entra_secret_entry;
+  GtkLabel             *entra_secret_error_label;
+  GtkEntry             *entra_tenant_entry;
+  GtkLabel             *entra_tenant_error_label;
   GtkEntry             *password_entry;
   GtkLabel             *password_error_label;
   GtkLabel             *plaintext_warning_label;
   GtkLabel             *result_label;
+  GtkStack             *source_stack;
   GtkBox               *steps_box;
   GtkListBox           *steps_list;
   GtkComboBoxText      *tls_combo;
@@ -49,7 +70,7 @@ struct _PsConnectionPage
   GCancellable         *apply_cancellable;    /* the running Done, owned by the base class */
   GCancellable         *secrets_cancellable;  /* loading the stored secrets */
   PsProfile            *candidate;            /* the form as a profile, while testing */
-  guint                 n_steps;
+  GPtrArray            *results;              /* of PsGuiStepResult*, the steps shown */
 };
 
 G_DEFINE_FINAL_TYPE (PsConnectionPage, ps_connection_page, PS_TYPE_WIZARD_PAGE)
@@ -104,6 +125,18 @@ error_label_for_field (PsConnectionPage *self,
       return self->bind_password_error_label;
     case PS_GUI_FIELD_AD_BASE_DN:
       return self->base_dn_error_label;
+    case PS_GUI_FIELD_ENTRA_TENANT:
+      return self->entra_tenant_error_label;
+    case PS_GUI_FIELD_ENTRA_CLIENT_ID:
+      return self->entra_client_id_error_label;
+    case PS_GUI_FIELD_ENTRA_CLIENT_SECRET:
+      return self->entra_secret_error_label;
+    case PS_GUI_FIELD_ENTRA_LOGIN_URL:
+      return self->entra_login_url_error_label;
+    case PS_GUI_FIELD_ENTRA_GRAPH_URL:
+      return self->entra_graph_url_error_label;
+    case PS_GUI_FIELD_ENTRA_CA_FILE:
+      return self->entra_ca_file_error_label;
     case PS_GUI_FIELD_NONE:
     case PS_GUI_N_FIELDS:
     default:
@@ -137,11 +170,55 @@ widget_for_field (PsConnectionPage *self,
       return GTK_WIDGET (self->bind_password_entry);
     case PS_GUI_FIELD_AD_BASE_DN:
       return GTK_WIDGET (self->base_dn_entry);
+    case PS_GUI_FIELD_ENTRA_TENANT:
+      return GTK_WIDGET (self->entra_tenant_entry);
+    case PS_GUI_FIELD_ENTRA_CLIENT_ID:
+      return GTK_WIDGET (self->entra_client_id_entry);
+    case PS_GUI_FIELD_ENTRA_CLIENT_SECRET:
+      return GTK_WIDGET (self->entra_secret_entry);
+    case PS_GUI_FIELD_ENTRA_LOGIN_URL:
+      return GTK_WIDGET (self->entra_login_url_entry);
+    case PS_GUI_FIELD_ENTRA_GRAPH_URL:
+      return GTK_WIDGET (self->entra_graph_url_entry);
+    case PS_GUI_FIELD_ENTRA_CA_FILE:
+      return GTK_WIDGET (self->entra_ca_file_button);
     case PS_GUI_FIELD_NONE:
     case PS_GUI_N_FIELDS:
     default:
       return NULL;
     }
+}
+
+/* The field whose entry (or file button) @widget is, or PS_GUI_FIELD_NONE. */
+static PsGuiField
+field_for_widget (PsConnectionPage *self,
+                  GtkWidget        *widget)
+{
+  for (PsGuiField field = PS_GUI_FIELD_API_URL; field < PS_GUI_N_FIELDS; field++)
+    if (widget_for_field (self, field) == widget)
+      return field;
+  return PS_GUI_FIELD_NONE;
+}
+
+/* The fields under the Entra ID form's expander. */
+static gboolean
+field_is_advanced (PsGuiField field)
+{
+  return field == PS_GUI_FIELD_ENTRA_LOGIN_URL || field == PS_GUI_FIELD_ENTRA_GRAPH_URL
+         || field == PS_GUI_FIELD_ENTRA_CA_FILE;
+}
+
+static void
+clear_field_error (PsConnectionPage *self,
+                   PsGuiField        field)
+{
+  GtkLabel *label = error_label_for_field (self, field);
+
+  if (label == NULL)
+    return;
+  gtk_label_set_text (label, "");
+  gtk_widget_set_visible (GTK_WIDGET (label), FALSE);
+  gtk_style_context_remove_class (gtk_widget_get_style_context (widget_for_field (self, field)), "error");
 }
 
 static void
@@ -155,6 +232,9 @@ show_field_error (PsConnectionPage *self,
 
   if (label == NULL)
     return;
+  /* An error under a field the expander hides must be seen. */
+  if (field_is_advanced (field))
+    gtk_expander_set_expanded (self->entra_expander, TRUE);
   /* Two steps may blame the same field: keep both messages. */
   if (gtk_widget_get_visible (GTK_WIDGET (label)) && *gtk_label_get_text (label) != '\0')
     joined = g_strdup_printf ("%s\n%s", gtk_label_get_text (label), message);
@@ -167,14 +247,7 @@ static void
 clear_field_errors (PsConnectionPage *self)
 {
   for (PsGuiField field = PS_GUI_FIELD_API_URL; field < PS_GUI_N_FIELDS; field++)
-    {
-      GtkLabel *label = error_label_for_field (self, field);
-
-      gtk_label_set_text (label, "");
-      gtk_widget_set_visible (GTK_WIDGET (label), FALSE);
-      gtk_style_context_remove_class (gtk_widget_get_style_context (widget_for_field (self, field)),
-                                      "error");
-    }
+    clear_field_error (self, field);
 }
 
 static void
@@ -184,7 +257,7 @@ clear_steps (PsConnectionPage *self)
 
   for (GList *l = rows; l != NULL; l = l->next)
     gtk_widget_destroy (l->data);
-  self->n_steps = 0;
+  g_clear_pointer (&self->results, g_ptr_array_unref);
   gtk_widget_set_visible (GTK_WIDGET (self->steps_box), FALSE);
 }
 
@@ -222,16 +295,24 @@ describe_status (PsStepStatus status)
     }
 }
 
+static const char *
+describe_source (PsSourceKind kind)
+{
+  return kind == PS_SOURCE_KIND_ENTRA_ID ? _("Microsoft Entra ID") : _("Active Directory");
+}
+
 static void
 add_step_row (PsConnectionPage      *self,
-              const PsGuiStepResult *result)
+              const PsGuiStepResult *result,
+              PsSourceKind           source_kind)
 {
   const PsConnectionStep *step = result->step;
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   GtkWidget *text = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *icon = gtk_image_new_from_icon_name (icon_for_status (step->status), GTK_ICON_SIZE_BUTTON);
   g_autofree char *title = g_strdup_printf ("%s: %s",
-                                            result->directory ? _("Active Directory") : _("Asset Panda"),
+                                            result->directory ? describe_source (source_kind)
+                                                              : _("Asset Panda"),
                                             step->title);
   GtkWidget *title_label = gtk_label_new (title);
   GtkWidget *status_label = gtk_label_new (describe_status (step->status));
@@ -260,7 +341,6 @@ add_step_row (PsConnectionPage      *self,
   g_object_set (box, "margin", 8, NULL);
   gtk_widget_show_all (box);
   gtk_list_box_insert (self->steps_list, box, -1);
-  self->n_steps++;
   gtk_widget_set_visible (GTK_WIDGET (self->steps_box), TRUE);
 }
 
@@ -278,6 +358,15 @@ show_result (PsConnectionPage *self,
     gtk_style_context_remove_class (style, "ps-field-error");
   else
     gtk_style_context_add_class (style, "ps-field-error");
+}
+
+static PsSourceKind
+active_source (PsConnectionPage *self)
+{
+  const char *name = gtk_stack_get_visible_child_name (self->source_stack);
+
+  return g_strcmp0 (name, SOURCE_PAGE_ENTRA) == 0 ? PS_SOURCE_KIND_ENTRA_ID
+                                                   : PS_SOURCE_KIND_ACTIVE_DIRECTORY;
 }
 
 static PsDialect
@@ -304,13 +393,15 @@ active_tls_mode (PsConnectionPage *self)
   return PS_TLS_MODE_LDAPS;
 }
 
-/* Copies the form into @profile's connection settings (never a secret). */
+/* Copies the form into @profile's connection settings (never a secret):
+ * both sources' fields, and which of them the profile reads. */
 static void
 form_to_profile (PsConnectionPage *self,
                  PsProfile        *profile)
 {
   PsTargetConfig *target = ps_profile_get_target (profile);
   PsDirectoryConfig *directory = ps_profile_get_directory (profile);
+  PsEntraIdConfig *entra = ps_profile_get_entra_id (profile);
   g_autofree char *uris = entry_dup (self->uris_entry);
 
   g_free (target->url);
@@ -332,6 +423,19 @@ form_to_profile (PsConnectionPage *self,
   directory->bind_dn = entry_dup (self->user_entry);
   g_free (directory->base_dn);
   directory->base_dn = entry_dup (self->base_dn_entry);
+
+  g_free (entra->tenant);
+  entra->tenant = entry_dup (self->entra_tenant_entry);
+  g_free (entra->client_id);
+  entra->client_id = entry_dup (self->entra_client_id_entry);
+  g_free (entra->login_url);
+  entra->login_url = entry_dup (self->entra_login_url_entry);
+  g_free (entra->graph_url);
+  entra->graph_url = entry_dup (self->entra_graph_url_entry);
+  g_free (entra->ca_file);
+  entra->ca_file = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (self->entra_ca_file_button));
+
+  ps_profile_set_source_kind (profile, active_source (self));
 }
 
 static void
@@ -340,6 +444,7 @@ profile_to_form (PsConnectionPage *self,
 {
   PsTargetConfig *target = ps_profile_get_target (profile);
   PsDirectoryConfig *directory = ps_profile_get_directory (profile);
+  PsEntraIdConfig *entra = ps_profile_get_entra_id (profile);
   g_autofree char *uris = directory->uris != NULL ? g_strjoinv (" ", directory->uris) : NULL;
 
   gtk_entry_set_text (self->url_entry, target->url != NULL ? target->url : "");
@@ -353,6 +458,19 @@ profile_to_form (PsConnectionPage *self,
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->untrusted_check), directory->allow_untrusted);
   gtk_entry_set_text (self->user_entry, directory->bind_dn != NULL ? directory->bind_dn : "");
   gtk_entry_set_text (self->base_dn_entry, directory->base_dn != NULL ? directory->base_dn : "");
+
+  gtk_entry_set_text (self->entra_tenant_entry, entra->tenant != NULL ? entra->tenant : "");
+  gtk_entry_set_text (self->entra_client_id_entry, entra->client_id != NULL ? entra->client_id : "");
+  gtk_entry_set_text (self->entra_login_url_entry, entra->login_url != NULL ? entra->login_url : "");
+  gtk_entry_set_text (self->entra_graph_url_entry, entra->graph_url != NULL ? entra->graph_url : "");
+  if (entra->ca_file != NULL)
+    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->entra_ca_file_button), entra->ca_file);
+  /* Settings of a national cloud or a proxy are shown, not hidden. */
+  gtk_expander_set_expanded (self->entra_expander,
+                             entra->login_url != NULL || entra->graph_url != NULL || entra->ca_file != NULL);
+  gtk_stack_set_visible_child_name (self->source_stack,
+                                    ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID
+                                    ? SOURCE_PAGE_ENTRA : SOURCE_PAGE_AD);
 }
 
 /* Maps a "[Section] Key: reason" problem of ps_profile_validate to a field. */
@@ -367,6 +485,11 @@ field_for_problem (const char *problem)
     { "[Directory] TLS:", PS_GUI_FIELD_AD_URIS },
     { "[Directory] BindDN:", PS_GUI_FIELD_AD_USER },
     { "[Directory] BaseDN:", PS_GUI_FIELD_AD_BASE_DN },
+    { "[EntraID] Tenant:", PS_GUI_FIELD_ENTRA_TENANT },
+    { "[EntraID] ClientId:", PS_GUI_FIELD_ENTRA_CLIENT_ID },
+    { "[EntraID] LoginURL:", PS_GUI_FIELD_ENTRA_LOGIN_URL },
+    { "[EntraID] GraphURL:", PS_GUI_FIELD_ENTRA_GRAPH_URL },
+    { "[EntraID] CAFile:", PS_GUI_FIELD_ENTRA_CA_FILE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
@@ -398,28 +521,84 @@ check_form (PsConnectionPage *self,
   return n;
 }
 
+/* A profile that signs in to Entra ID with a certificate (set by hand:
+ * the form has no field for it) needs no client secret. */
+static gboolean
+entra_uses_certificate (PsConnectionPage *self)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+
+  return profile != NULL && ps_profile_get_entra_id (profile)->certificate_file != NULL;
+}
+
+/* Why Done cannot be pressed yet: the first required field that is empty,
+ * in the order of the form; NULL when all are filled in. */
+static const char *
+missing_field_reason (PsConnectionPage *self)
+{
+  gboolean pro = active_dialect (self) == PS_DIALECT_PRO;
+
+  if (!entry_filled (self->url_entry))
+    return _("Enter the Asset Panda URL.");
+  if (!entry_filled (self->client_id_entry))
+    return _("Enter the API client ID.");
+  if (!entry_filled (self->client_secret_entry))
+    return _("Enter the API client secret.");
+  if (!pro && !entry_filled (self->email_entry))
+    return _("Enter the email address of the Asset Panda API user.");
+  if (!pro && !entry_filled (self->password_entry))
+    return _("Enter the password of the Asset Panda API user.");
+  if (active_source (self) == PS_SOURCE_KIND_ENTRA_ID)
+    {
+      if (!entry_filled (self->entra_tenant_entry))
+        return _("Enter the tenant: its ID or a verified domain.");
+      if (!entry_filled (self->entra_client_id_entry))
+        return _("Enter the application (client) ID of the app registration.");
+      if (!entry_filled (self->entra_secret_entry) && !entra_uses_certificate (self))
+        return _("Enter the value of the app registration’s client secret.");
+      return NULL;
+    }
+  if (!entry_filled (self->uris_entry))
+    return _("Enter the AD connection string.");
+  if (!entry_filled (self->user_entry))
+    return _("Enter the AD username.");
+  if (!entry_filled (self->bind_password_entry))
+    return _("Enter the AD password.");
+  if (!entry_filled (self->base_dn_entry))
+    return _("Enter the base DN.");
+  return NULL;
+}
+
 static void
 update_complete (PsConnectionPage *self)
 {
-  gboolean pro = active_dialect (self) == PS_DIALECT_PRO;
-  gboolean complete = entry_filled (self->url_entry)
-                      && entry_filled (self->client_id_entry)
-                      && entry_filled (self->client_secret_entry)
-                      && (pro || (entry_filled (self->email_entry) && entry_filled (self->password_entry)))
-                      && entry_filled (self->uris_entry)
-                      && entry_filled (self->user_entry)
-                      && entry_filled (self->bind_password_entry)
-                      && entry_filled (self->base_dn_entry);
+  const char *reason = missing_field_reason (self);
 
-  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), complete);
+  ps_wizard_page_set_incomplete_reason (PS_WIZARD_PAGE (self), reason);
+  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), reason == NULL);
 }
 
+/* The secrets of the form: Asset Panda's, and the chosen source's only. */
 static PsGuiSecrets *
 form_secrets (PsConnectionPage *self)
 {
+  gboolean entra = active_source (self) == PS_SOURCE_KIND_ENTRA_ID;
+
   return ps_gui_secrets_new (entry_text (self->client_secret_entry),
                              entry_text (self->password_entry),
-                             entry_text (self->bind_password_entry));
+                             entra ? NULL : entry_text (self->bind_password_entry),
+                             entra ? entry_text (self->entra_secret_entry) : NULL);
+}
+
+/* The outcome of the last Done no longer fits the form once it changes. */
+static void
+clear_stale_result (PsConnectionPage *self)
+{
+  if (ps_wizard_page_get_applying (PS_WIZARD_PAGE (self)))
+    return;
+  if (self->results != NULL)
+    clear_steps (self);
+  show_result (self, NULL, TRUE);
 }
 
 /* ---------------------------------------------------------------- callbacks */
@@ -440,6 +619,29 @@ on_form_changed_cb (PsConnectionPage *self)
                           gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->untrusted_check)));
   gtk_widget_set_visible (GTK_WIDGET (self->plaintext_warning_label),
                           active_tls_mode (self) == PS_TLS_MODE_NONE);
+  update_complete (self);
+}
+
+/* An entry, a file button, a combo or the check button changed. */
+static void
+on_field_changed_cb (GtkWidget *widget,
+                     gpointer   user_data)
+{
+  PsConnectionPage *self = PS_CONNECTION_PAGE (user_data);
+
+  if (!ps_wizard_page_get_applying (PS_WIZARD_PAGE (self)))
+    clear_field_error (self, field_for_widget (self, widget));
+  clear_stale_result (self);
+  on_form_changed_cb (self);
+}
+
+/* Another identity source was chosen: the last result was about the other. */
+static void
+on_source_changed_cb (PsConnectionPage *self)
+{
+  if (!ps_wizard_page_get_applying (PS_WIZARD_PAGE (self)))
+    clear_field_errors (self);
+  clear_stale_result (self);
   update_complete (self);
 }
 
@@ -468,6 +670,8 @@ on_secrets_looked_up_cb (GObject      *source,
     gtk_entry_set_text (self->password_entry, secrets->api_password);
   if (secrets->bind_password != NULL && *entry_text (self->bind_password_entry) == '\0')
     gtk_entry_set_text (self->bind_password_entry, secrets->bind_password);
+  if (secrets->entra_client_secret != NULL && *entry_text (self->entra_secret_entry) == '\0')
+    gtk_entry_set_text (self->entra_secret_entry, secrets->entra_client_secret);
 }
 
 static void
@@ -527,11 +731,12 @@ on_connections_tested_cb (GObject      *source,
       ps_wizard_page_apply_complete (page, FALSE);
       return;
     }
+  self->results = g_ptr_array_ref (results);
   for (guint i = 0; i < results->len; i++)
     {
       const PsGuiStepResult *r = g_ptr_array_index (results, i);
 
-      add_step_row (self, r);
+      add_step_row (self, r, ps_profile_get_source_kind (candidate));
       if (r->step->status == PS_STEP_FAILED)
         {
           ok = FALSE;
@@ -577,6 +782,8 @@ ps_connection_page_apply (PsWizardPage *page,
   g_clear_object (&self->candidate);
   self->candidate = ps_profile_new (ps_profile_get_name (profile));
   form_to_profile (self, self->candidate);
+  ps_profile_get_entra_id (self->candidate)->certificate_file =
+    g_strdup (ps_profile_get_entra_id (profile)->certificate_file);
   if (check_form (self, self->candidate) > 0)
     {
       g_clear_object (&self->candidate);
@@ -615,6 +822,7 @@ ps_connection_page_dispose (GObject *object)
   g_clear_object (&self->secrets_cancellable);
   g_clear_object (&self->apply_cancellable);
   g_clear_object (&self->candidate);
+  g_clear_pointer (&self->results, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ps_connection_page_parent_class)->dispose (object);
 }
@@ -645,10 +853,24 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, dialect_combo);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, email_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, email_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_ca_file_button);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_ca_file_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_client_id_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_client_id_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_expander);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_graph_url_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_graph_url_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_login_url_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_login_url_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_secret_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_secret_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_tenant_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_tenant_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, plaintext_warning_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, result_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, source_stack);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, steps_box);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, steps_list);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, tls_combo);
@@ -660,7 +882,8 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, url_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, user_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, user_error_label);
-  gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_field_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_source_changed_cb);
 }
 
 static void
@@ -704,5 +927,13 @@ guint
 ps_connection_page_get_n_steps (PsConnectionPage *self)
 {
   g_return_val_if_fail (PS_IS_CONNECTION_PAGE (self), 0);
-  return self->n_steps;
+  return self->results != NULL ? self->results->len : 0;
+}
+
+/* The steps listed (PsGuiStepResult*), or NULL when none are. */
+GPtrArray *
+ps_connection_page_get_steps (PsConnectionPage *self)
+{
+  g_return_val_if_fail (PS_IS_CONNECTION_PAGE (self), NULL);
+  return self->results;
 }

@@ -1,4 +1,4 @@
-/* ps-connection-page.h — Asset Panda and Active Directory connection details
+/* ps-connection-page.h — the Asset Panda connection and the identity source
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -21,5 +21,6 @@ GtkWidget   *ps_connection_page_get_field_widget (PsConnectionPage *self,
 const char  *ps_connection_page_get_field_error  (PsConnectionPage *self,
                                                   PsGuiField        field);
 guint        ps_connection_page_get_n_steps      (PsConnectionPage *self);
+GPtrArray   *ps_connection_page_get_steps        (PsConnectionPage *self);
 
 G_END_DECLS

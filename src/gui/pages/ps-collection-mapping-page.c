@@ -1,15 +1,18 @@
-/* ps-collection-mapping-page.c — Collection Mapping: AD groups → collection records
+/* ps-collection-mapping-page.c — Collection Mapping: source groups → collection records
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Account → Module → Collection load one after the other in workers; the
  * collection's fields load with it, for the field rows (collection field ←
- * AD attribute, with its ownership mode) and to find the "Integration Status
- * AD" field. A field's attribute may name fallbacks ("mail|userPrincipalName":
- * the first that is not empty), checked as they are typed. The Advanced part
- * (PsScopeEditor) narrows the group by a search base and a filter and counts
- * who is in scope. Add saves the mapping to the profile at once.
+ * attribute of the identity source, with its ownership mode) and to find the
+ * "Integration Status AD" field. The groups and the suggested attributes come
+ * from the profile's source (Active Directory or Microsoft Entra ID), and so
+ * do the unique identifiers offered. A field's attribute may name fallbacks
+ * ("mail|userPrincipalName": the first that is not empty), checked as they
+ * are typed. The Advanced part (PsScopeEditor, LDAP only) narrows the group
+ * by a search base and a filter and counts who is in scope. Add saves the
+ * mapping to the profile at once.
  */
 
 #include <glib/gi18n.h>
@@ -45,19 +48,25 @@ struct _PsCollectionMappingPage
   GtkBox           *form_box;
   GtkScrolledWindow *form_scrolled;
   PsChoiceCombo    *group_combo;
+  GtkLabel         *group_label;
   GtkSearchEntry   *group_search_entry;
+  GtkLabel         *intro_label;
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
   GtkLabel         *save_error_label;
   PsScopeEditor    *scope_editor;
   GtkLabel         *status_label;
   GtkComboBoxText  *unique_id_combo;
+  GtkLabel         *unique_id_hint_label;
 
   GPtrArray        *fields;            /* of PsGuiChoice*, the collection's fields */
   GPtrArray        *field_rows;        /* of FieldRow* */
   GCancellable     *fields_cancellable;
   char             *status_field;      /* id of the Integration Status AD field */
   GHashTable       *names;             /* id → name of what the combos loaded */
+  PsSourceKind      source_kind;       /* the one the form is set up for */
+  GCancellable     *attributes_cancellable;
+  GStrv             attributes;        /* what the source suggests, once loaded */
 };
 
 G_DEFINE_FINAL_TYPE (PsCollectionMappingPage, ps_collection_mapping_page, PS_TYPE_WIZARD_PAGE)
@@ -70,14 +79,28 @@ static void on_field_row_remove_clicked_cb (GtkButton               *button,
 static void on_fields_loaded_cb            (GObject                 *source,
                                             GAsyncResult            *result,
                                             gpointer                 user_data);
+static void on_attributes_loaded_cb        (GObject                 *source,
+                                            GAsyncResult            *result,
+                                            gpointer                 user_data);
 
-/* Suggested AD attributes for the field rows, common fallbacks first. */
-static const char *const attribute_suggestions[] = {
+/* Suggested attributes for the field rows, common fallbacks first; the
+ * source's own suggestions follow once loaded. */
+static const char *const ad_attribute_suggestions[] = {
   "mail|userPrincipalName", "displayName|cn", "employeeID|employeeNumber", "mobile|telephoneNumber",
   "displayName", "givenName", "sn", "mail", "userPrincipalName", "sAMAccountName",
   "title", "department", "company", "manager", "employeeID", "employeeNumber",
   "telephoneNumber", "mobile", "physicalDeliveryOfficeName", "l", "co", NULL
 };
+static const char *const entra_attribute_suggestions[] = {
+  "mail|userPrincipalName", "mobilePhone|businessPhones", NULL
+};
+
+/* The unique identifiers offered, the default first. On Entra ID the
+ * object id, or the on-premises SID a sync from AD wrote before. */
+static const char *const ad_unique_ids[] = {
+  "objectSid", "objectGUID", "sAMAccountName", "employeeID", "userPrincipalName", NULL
+};
+static const char *const entra_unique_ids[] = { "id", "onPremisesSecurityIdentifier", NULL };
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -85,6 +108,41 @@ static PsProfile *
 get_profile (PsCollectionMappingPage *self)
 {
   return ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+}
+
+static gboolean
+is_entra (PsCollectionMappingPage *self)
+{
+  return self->source_kind == PS_SOURCE_KIND_ENTRA_ID;
+}
+
+/* What the field rows call the other side. */
+static const char *
+fields_hint (PsCollectionMappingPage *self)
+{
+  return is_entra (self)
+         ? _("Map collection fields to Microsoft Entra ID attributes. The ownership mode says "
+             "what wins when both sides differ.")
+         : _("Map collection fields to Active Directory attributes. The ownership "
+             "mode says what wins when both sides differ.");
+}
+
+static const char *
+no_collection_hint (PsCollectionMappingPage *self)
+{
+  return is_entra (self)
+         ? _("Choose a collection to map its fields to Microsoft Entra ID attributes.")
+         : _("Choose a collection to map its fields to Active Directory attributes.");
+}
+
+static void
+set_row_suggestions (PsCollectionMappingPage *self,
+                     PsAttributeCombo        *combo)
+{
+  ps_attribute_combo_set_suggestions (combo, is_entra (self) ? entra_attribute_suggestions
+                                                             : ad_attribute_suggestions);
+  if (self->attributes != NULL)
+    ps_attribute_combo_add_suggestions (combo, (const char *const *) self->attributes);
 }
 
 static char *
@@ -166,7 +224,9 @@ form_mapping (PsCollectionMappingPage *self)
                                 &ownership);
       ps_mapping_add_field (mapping, field, attribute, ownership);
     }
-  ps_scope_editor_apply (self->scope_editor, mapping);
+  /* Entra ID mappings are scoped by their group alone. */
+  if (!is_entra (self))
+    ps_scope_editor_apply (self->scope_editor, mapping);
   return mapping;
 }
 
@@ -175,7 +235,7 @@ update_state (PsCollectionMappingPage *self)
 {
   g_autoptr(PsMapping) form = form_mapping (self);
   g_autofree char *unique_id = combo_entry_dup (self->unique_id_combo);
-  const char *reason = ps_scope_editor_get_error (self->scope_editor);
+  const char *reason = is_entra (self) ? NULL : ps_scope_editor_get_error (self->scope_editor);
   gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
                    && ps_choice_combo_get_active (self->module_combo) != NULL
                    && ps_choice_combo_get_active (self->collection_combo) != NULL
@@ -200,7 +260,7 @@ update_state (PsCollectionMappingPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
   /* Why Add is greyed out, when it is for a mistake rather than a gap. */
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
-  ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), form);
+  ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), is_entra (self) ? NULL : form);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_field_button),
                             self->fields != NULL && self->fields->len > 0);
   /* The wizard ends here: it needs at least one mapping of either kind, and
@@ -316,6 +376,66 @@ load_groups (PsCollectionMappingPage *self)
                         gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
 }
 
+/* Asks the source which attributes it suggests (once per source). */
+static void
+load_attributes (PsCollectionMappingPage *self)
+{
+  if (self->attributes != NULL || self->attributes_cancellable != NULL)
+    return;
+  self->attributes_cancellable = g_cancellable_new ();
+  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_ATTRIBUTES, NULL, NULL, NULL,
+                             self->attributes_cancellable, on_attributes_loaded_cb, self);
+}
+
+/* Sets the form up for the profile's source: its unique identifiers and
+ * attributes, and the scope editor only for LDAP. */
+static void
+set_source_kind (PsCollectionMappingPage *self,
+                 PsSourceKind             kind)
+{
+  const char *const *ids = kind == PS_SOURCE_KIND_ENTRA_ID ? entra_unique_ids : ad_unique_ids;
+
+  self->source_kind = kind;
+  g_cancellable_cancel (self->attributes_cancellable);
+  g_clear_object (&self->attributes_cancellable);
+  g_clear_pointer (&self->attributes, g_strfreev);
+
+  /* The caller updates the page's state (there may be no profile yet). */
+  g_signal_handlers_block_by_func (self->unique_id_combo, on_form_changed_cb, self);
+  gtk_combo_box_text_remove_all (self->unique_id_combo);
+  for (guint i = 0; ids[i] != NULL; i++)
+    gtk_combo_box_text_append (self->unique_id_combo, ids[i], ids[i]);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->unique_id_combo), ids[0]);
+  g_signal_handlers_unblock_by_func (self->unique_id_combo, on_form_changed_cb, self);
+  gtk_widget_set_visible (GTK_WIDGET (self->unique_id_hint_label), kind == PS_SOURCE_KIND_ENTRA_ID);
+
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      set_row_suggestions (self, row->attribute_combo);
+    }
+  if (self->fields == NULL && self->fields_cancellable == NULL)
+    gtk_label_set_text (self->fields_message_label, no_collection_hint (self));
+  else if (self->fields != NULL)
+    gtk_label_set_text (self->fields_message_label, fields_hint (self));
+
+  if (kind == PS_SOURCE_KIND_ENTRA_ID)
+    {
+      ps_scope_editor_clear (self->scope_editor);
+      ps_scope_editor_set_expanded (self->scope_editor, FALSE);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->scope_editor), kind != PS_SOURCE_KIND_ENTRA_ID);
+  gtk_label_set_text_with_mnemonic (self->group_label, kind == PS_SOURCE_KIND_ENTRA_ID
+                                                       ? _("Entra ID _Group")
+                                                       : _("Active Directory _Group"));
+  gtk_label_set_text (self->intro_label,
+                      kind == PS_SOURCE_KIND_ENTRA_ID
+                      ? _("Records of the chosen Microsoft Entra ID group are kept in an Asset Panda "
+                          "collection, one record per user, matched by the unique identifier.")
+                      : _("Records of the chosen Active Directory group are kept in an Asset Panda "
+                          "collection, one record per user, matched by the unique identifier."));
+}
+
 static FieldRow *
 add_field_row (PsCollectionMappingPage *self)
 {
@@ -333,7 +453,7 @@ add_field_row (PsCollectionMappingPage *self)
   row->error_label = GTK_LABEL (gtk_label_new (NULL));
 
   fill_field_combo (self, row->field_combo);
-  ps_attribute_combo_set_suggestions (row->attribute_combo, attribute_suggestions);
+  set_row_suggestions (self, row->attribute_combo);
   gtk_entry_set_width_chars (ps_attribute_combo_get_entry (row->attribute_combo), 10);
   gtk_combo_box_text_append (row->ownership_combo, "overwrite", _("Overwrite"));
   gtk_combo_box_text_append (row->ownership_combo, "fill-empty", _("Fill if empty"));
@@ -342,9 +462,13 @@ add_field_row (PsCollectionMappingPage *self)
 
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->field_combo), _("Collection field"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->ownership_combo),
-                               _("Overwrite: Active Directory always wins. Fill if empty: only writes "
-                                 "an empty field. Never blank: Active Directory wins, but an empty "
-                                 "value never clears the field."));
+                               is_entra (self)
+                               ? _("Overwrite: Microsoft Entra ID always wins. Fill if empty: only "
+                                   "writes an empty field. Never blank: Microsoft Entra ID wins, but "
+                                   "an empty value never clears the field.")
+                               : _("Overwrite: Active Directory always wins. Fill if empty: only writes "
+                                   "an empty field. Never blank: Active Directory wins, but an empty "
+                                   "value never clears the field."));
   gtk_widget_set_tooltip_text (remove, _("Remove this field"));
   gtk_widget_set_hexpand (GTK_WIDGET (row->field_combo), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (row->attribute_combo), TRUE);
@@ -386,8 +510,7 @@ load_fields (PsCollectionMappingPage *self)
   if (collection == NULL)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->fields_spinner), FALSE);
-      gtk_label_set_text (self->fields_message_label,
-                          _("Choose a collection to map its fields to Active Directory attributes."));
+      gtk_label_set_text (self->fields_message_label, no_collection_hint (self));
       return;
     }
   self->fields_cancellable = g_cancellable_new ();
@@ -471,9 +594,7 @@ on_fields_loaded_cb (GObject      *source,
     }
   else
     {
-      gtk_label_set_text (self->fields_message_label,
-                          _("Map collection fields to Active Directory attributes. The ownership "
-                            "mode says what wins when both sides differ."));
+      gtk_label_set_text (self->fields_message_label, fields_hint (self));
       set_fields (self, fields);
     }
   update_state (self);
@@ -522,8 +643,53 @@ on_group_search_entry_search_changed_cb (PsCollectionMappingPage *self)
 }
 
 static void
+on_attributes_loaded_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  PsCollectionMappingPage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) choices = ps_gui_backend_list_finish (result, &error);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_COLLECTION_MAPPING_PAGE (user_data);
+  g_clear_object (&self->attributes_cancellable);
+  if (choices == NULL)
+    {
+      /* The group list says what is wrong with the connection. */
+      g_debug ("No attribute suggestions: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < choices->len; i++)
+    g_strv_builder_add (builder, ((PsGuiChoice *) g_ptr_array_index (choices, i))->id);
+  self->attributes = g_strv_builder_end (builder);
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      ps_attribute_combo_add_suggestions (row->attribute_combo, (const char *const *) self->attributes);
+    }
+}
+
+static void
 on_profile_changed_cb (PsCollectionMappingPage *self)
 {
+  PsSourceKind kind = ps_profile_get_source_kind (get_profile (self));
+
+  /* The Connection page switched the source: its groups, not the old ones. */
+  if (kind != self->source_kind)
+    {
+      set_source_kind (self, kind);
+      gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+      gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
+      ps_choice_combo_clear (self->group_combo);
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+        {
+          load_groups (self);
+          load_attributes (self);
+        }
+    }
   rebuild_list (self);
   update_state (self);
 }
@@ -573,6 +739,7 @@ ps_collection_mapping_page_shown (PsWizardPage *page)
   if (ps_choice_combo_get_n_choices (self->group_combo) == 0
       && !ps_choice_combo_get_loading (self->group_combo))
     load_groups (self);
+  load_attributes (self);
   update_state (self);
 }
 
@@ -589,6 +756,7 @@ ps_collection_mapping_page_constructed (GObject *object)
     return;
   g_signal_connect_object (profile, "changed", G_CALLBACK (on_profile_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  set_source_kind (self, ps_profile_get_source_kind (profile));
   rebuild_list (self);
   update_status_label (self);
   update_state (self);
@@ -601,6 +769,8 @@ ps_collection_mapping_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->fields_cancellable);
   g_clear_object (&self->fields_cancellable);
+  g_cancellable_cancel (self->attributes_cancellable);
+  g_clear_object (&self->attributes_cancellable);
   G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->dispose (object);
 }
 
@@ -612,6 +782,7 @@ ps_collection_mapping_page_finalize (GObject *object)
   g_clear_pointer (&self->fields, g_ptr_array_unref);
   g_ptr_array_unref (self->field_rows);
   g_free (self->status_field);
+  g_strfreev (self->attributes);
   g_hash_table_unref (self->names);
   G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->finalize (object);
 }
@@ -643,13 +814,16 @@ ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, form_box);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, form_scrolled);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, group_search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, intro_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, mappings_list);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, module_combo);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, save_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, scope_editor);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, unique_id_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, unique_id_hint_label);
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_field_button_clicked_cb);
@@ -671,6 +845,7 @@ ps_collection_mapping_page_init (PsCollectionMappingPage *self)
   g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->collection_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   self->field_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) field_row_free);
+  set_source_kind (self, PS_SOURCE_KIND_ACTIVE_DIRECTORY);
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Collection Mapping"));
   ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));
 }

@@ -66,6 +66,7 @@ struct _PsSyncPage
   PsPlan             *preview;      /* the last dry run's plan */
   gboolean            running;
   gboolean            dry_run;
+  gboolean            intro;        /* the status line still says what Start Sync does */
   GQueue             *log;          /* of LogLine* */
   GHashTable         *rows;         /* mapping name → MappingRow* */
 };
@@ -617,6 +618,7 @@ start_run (PsSyncPage *self,
 
   if (self->running)
     return;
+  self->intro = FALSE;
   if (ps_profile_get_mappings (profile)->len == 0)
     {
       gtk_label_set_text (self->status_label,
@@ -654,6 +656,22 @@ start_run (PsSyncPage *self,
 
 /* ---------------------------------------------------------------- overrides */
 
+/* Until a run says more, the status line says what Start Sync reads. */
+static void
+ps_sync_page_shown (PsWizardPage *page)
+{
+  PsSyncPage *self = PS_SYNC_PAGE (page);
+
+  if (!self->intro)
+    return;
+  gtk_label_set_text (self->status_label,
+                      ps_profile_get_source_kind (ps_wizard_page_get_profile (page)) == PS_SOURCE_KIND_ENTRA_ID
+                      ? _("Start Sync reads Microsoft Entra ID and brings Asset Panda in step: users "
+                          "first, then collections. Preview shows the plan first.")
+                      : _("Start Sync reads Active Directory and brings Asset Panda in step: users "
+                          "first, then collections. Preview shows the plan first."));
+}
+
 static void
 ps_sync_page_dispose (GObject *object)
 {
@@ -688,6 +706,7 @@ ps_sync_page_class_init (PsSyncPageClass *klass)
   object_class->dispose = ps_sync_page_dispose;
   object_class->finalize = ps_sync_page_finalize;
   page_class->page_id = "sync";
+  page_class->shown = ps_sync_page_shown;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-sync-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, allow_check);
@@ -723,6 +742,7 @@ ps_sync_page_init (PsSyncPage *self)
   GtkTextBuffer *buffer;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->intro = TRUE;
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Sync"));
   /* Not part of the wizard: always complete, no forward button. */
   ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), TRUE);

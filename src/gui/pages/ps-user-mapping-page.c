@@ -1,14 +1,17 @@
-/* ps-user-mapping-page.c — User Mapping: AD groups → Asset Panda users with a role
+/* ps-user-mapping-page.c — User Mapping: source groups → Asset Panda users with a role
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Account → Module → Role are loaded one after the other, each in a worker
  * with its own spinner (PsChoiceCombo); the group list follows the search
- * text. The invitation fields take an attribute or fallbacks ("a|b"); the
- * Advanced part (PsScopeEditor) narrows the group by a search base and a
- * filter and counts who is in scope. Add puts the mapping in the profile
- * and saves it at once.
+ * text and comes from the profile's identity source (Active Directory or
+ * Microsoft Entra ID), which also suggests the attributes. The invitation
+ * fields take an attribute or fallbacks ("a|b"); the Advanced part
+ * (PsScopeEditor, LDAP only) narrows the group by a search base and a filter
+ * and counts who is in scope. Add puts the mapping in the profile and saves
+ * it at once. When the Connection page switches the source, the groups and
+ * the attributes follow.
  */
 
 #include <glib/gi18n.h>
@@ -30,8 +33,10 @@ struct _PsUserMappingPage
   GtkBox           *form_box;
   GtkScrolledWindow *form_scrolled;
   PsChoiceCombo    *group_combo;
+  GtkLabel         *group_label;
   GtkSearchEntry   *group_search_entry;
   PsAttributeCombo *last_name_combo;
+  GtkLabel         *intro_label;
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
   PsChoiceCombo    *role_combo;
@@ -39,6 +44,9 @@ struct _PsUserMappingPage
   PsScopeEditor    *scope_editor;
 
   GHashTable       *names;   /* id → name of what the combos loaded */
+  PsSourceKind      source_kind;          /* the one the form is set up for */
+  GCancellable     *attributes_cancellable;
+  gboolean          attributes_loaded;    /* the source's suggestions are in the combos */
 };
 
 G_DEFINE_FINAL_TYPE (PsUserMappingPage, ps_user_mapping_page, PS_TYPE_WIZARD_PAGE)
@@ -46,12 +54,19 @@ G_DEFINE_FINAL_TYPE (PsUserMappingPage, ps_user_mapping_page, PS_TYPE_WIZARD_PAG
 static void on_mapping_row_remove_cb (PsUserMappingPage *self,
                                       PsMappingRow      *row);
 
-/* What the invitation fields offer; anything else may be typed. */
+static void on_attributes_loaded_cb (GObject      *source,
+                                     GAsyncResult *result,
+                                     gpointer      user_data);
+
+/* What the invitation fields offer first, before the rest of what the
+ * source suggests; anything else may be typed. The first of each is a new
+ * mapping's attribute. Graph spells the last name "surname". */
 static const char *const email_suggestions[] = {
   "mail|userPrincipalName", "mail", "userPrincipalName", NULL
 };
 static const char *const first_name_suggestions[] = { "givenName", NULL };
-static const char *const last_name_suggestions[] = { "sn", NULL };
+static const char *const ad_last_name_suggestions[] = { "sn", NULL };
+static const char *const entra_last_name_suggestions[] = { "surname", NULL };
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -59,6 +74,12 @@ static PsProfile *
 get_profile (PsUserMappingPage *self)
 {
   return ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+}
+
+static gboolean
+is_entra (PsUserMappingPage *self)
+{
+  return self->source_kind == PS_SOURCE_KIND_ENTRA_ID;
 }
 
 static gboolean
@@ -105,7 +126,9 @@ form_mapping (PsUserMappingPage *self)
   mapping->first_name_attr = ps_attribute_combo_dup_spec (self->first_name_combo);
   g_free (mapping->last_name_attr);
   mapping->last_name_attr = ps_attribute_combo_dup_spec (self->last_name_combo);
-  ps_scope_editor_apply (self->scope_editor, mapping);
+  /* Entra ID mappings are scoped by their group alone. */
+  if (!is_entra (self))
+    ps_scope_editor_apply (self->scope_editor, mapping);
   return mapping;
 }
 
@@ -113,7 +136,7 @@ static void
 update_state (PsUserMappingPage *self)
 {
   g_autoptr(PsMapping) form = form_mapping (self);
-  const char *reason = ps_scope_editor_get_error (self->scope_editor);
+  const char *reason = is_entra (self) ? NULL : ps_scope_editor_get_error (self->scope_editor);
   gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
                    && ps_choice_combo_get_active (self->module_combo) != NULL
                    && ps_choice_combo_get_active (self->role_combo) != NULL
@@ -128,7 +151,7 @@ update_state (PsUserMappingPage *self)
   if (reason == NULL)
     reason = attribute_error (self);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
-  ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), form);
+  ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), is_entra (self) ? NULL : form);
   /* A group picked but not added yet would be lost: finish it first. */
   ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), ps_choice_combo_get_active (self->group_combo) == NULL);
 }
@@ -158,6 +181,53 @@ load_groups (PsUserMappingPage *self)
 {
   ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL, NULL,
                         gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
+}
+
+/* Asks the source which attributes it suggests (once per source). */
+static void
+load_attributes (PsUserMappingPage *self)
+{
+  if (self->attributes_loaded || self->attributes_cancellable != NULL)
+    return;
+  self->attributes_cancellable = g_cancellable_new ();
+  ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_ATTRIBUTES, NULL, NULL, NULL,
+                             self->attributes_cancellable, on_attributes_loaded_cb, self);
+}
+
+/* Sets the form up for the profile's source: its attributes, and the scope
+ * editor only for LDAP. A new source also means new groups. */
+static void
+set_source_kind (PsUserMappingPage *self,
+                 PsSourceKind       kind)
+{
+  const char *const *last_names = kind == PS_SOURCE_KIND_ENTRA_ID ? entra_last_name_suggestions
+                                                                  : ad_last_name_suggestions;
+
+  self->source_kind = kind;
+  g_cancellable_cancel (self->attributes_cancellable);
+  g_clear_object (&self->attributes_cancellable);
+  self->attributes_loaded = FALSE;
+  ps_attribute_combo_set_suggestions (self->email_combo, email_suggestions);
+  ps_attribute_combo_set_suggestions (self->first_name_combo, first_name_suggestions);
+  ps_attribute_combo_set_suggestions (self->last_name_combo, last_names);
+  ps_attribute_combo_set_spec (self->email_combo, email_suggestions[0]);
+  ps_attribute_combo_set_spec (self->first_name_combo, first_name_suggestions[0]);
+  ps_attribute_combo_set_spec (self->last_name_combo, last_names[0]);
+  if (kind == PS_SOURCE_KIND_ENTRA_ID)
+    {
+      ps_scope_editor_clear (self->scope_editor);
+      ps_scope_editor_set_expanded (self->scope_editor, FALSE);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->scope_editor), kind != PS_SOURCE_KIND_ENTRA_ID);
+  gtk_label_set_text_with_mnemonic (self->group_label, kind == PS_SOURCE_KIND_ENTRA_ID
+                                                       ? _("Entra ID _Group")
+                                                       : _("Active Directory _Group"));
+  gtk_label_set_text (self->intro_label,
+                      kind == PS_SOURCE_KIND_ENTRA_ID
+                      ? _("Users of the chosen Microsoft Entra ID group are created in Asset Panda with "
+                          "the chosen role. Only accounts the API may use are listed.")
+                      : _("Users of the chosen Active Directory group are created in Asset Panda with "
+                          "the chosen role. Only accounts the API may use are listed."));
 }
 
 /* ---------------------------------------------------------------- callbacks */
@@ -222,8 +292,54 @@ on_group_search_entry_search_changed_cb (PsUserMappingPage *self)
 }
 
 static void
+on_attributes_loaded_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  PsUserMappingPage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) choices = ps_gui_backend_list_finish (result, &error);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) names = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_USER_MAPPING_PAGE (user_data);
+  g_clear_object (&self->attributes_cancellable);
+  if (choices == NULL)
+    {
+      /* The group list says what is wrong with the connection. */
+      g_debug ("No attribute suggestions: %s", error->message);
+      return;
+    }
+  self->attributes_loaded = TRUE;
+  for (guint i = 0; i < choices->len; i++)
+    g_strv_builder_add (builder, ((PsGuiChoice *) g_ptr_array_index (choices, i))->id);
+  names = g_strv_builder_end (builder);
+  ps_attribute_combo_add_suggestions (self->email_combo, (const char *const *) names);
+  ps_attribute_combo_add_suggestions (self->first_name_combo, (const char *const *) names);
+  ps_attribute_combo_add_suggestions (self->last_name_combo, (const char *const *) names);
+}
+
+static void
 on_profile_changed_cb (PsUserMappingPage *self)
 {
+  PsSourceKind kind = ps_profile_get_source_kind (get_profile (self));
+
+  /* The Connection page switched the source: its groups, not the old ones. */
+  if (kind != self->source_kind)
+    {
+      set_source_kind (self, kind);
+      gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+      gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
+      ps_choice_combo_clear (self->group_combo);
+      if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+        {
+          load_groups (self);
+          load_attributes (self);
+        }
+      update_state (self);
+    }
   rebuild_list (self);
 }
 
@@ -272,6 +388,7 @@ ps_user_mapping_page_shown (PsWizardPage *page)
   if (ps_choice_combo_get_n_choices (self->group_combo) == 0
       && !ps_choice_combo_get_loading (self->group_combo))
     load_groups (self);
+  load_attributes (self);
 }
 
 static void
@@ -287,8 +404,19 @@ ps_user_mapping_page_constructed (GObject *object)
     return;
   g_signal_connect_object (profile, "changed", G_CALLBACK (on_profile_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  set_source_kind (self, ps_profile_get_source_kind (profile));
   rebuild_list (self);
   update_state (self);
+}
+
+static void
+ps_user_mapping_page_dispose (GObject *object)
+{
+  PsUserMappingPage *self = PS_USER_MAPPING_PAGE (object);
+
+  g_cancellable_cancel (self->attributes_cancellable);
+  g_clear_object (&self->attributes_cancellable);
+  G_OBJECT_CLASS (ps_user_mapping_page_parent_class)->dispose (object);
 }
 
 static void
@@ -308,6 +436,7 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   PsWizardPageClass *page_class = PS_WIZARD_PAGE_CLASS (klass);
 
   object_class->constructed = ps_user_mapping_page_constructed;
+  object_class->dispose = ps_user_mapping_page_dispose;
   object_class->finalize = ps_user_mapping_page_finalize;
   page_class->page_id = "user-mapping";
   page_class->shown = ps_user_mapping_page_shown;
@@ -323,8 +452,10 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, form_box);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, form_scrolled);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_label);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, group_search_entry);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, last_name_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, intro_label);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, mappings_list);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, module_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, role_combo);
@@ -341,19 +472,11 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
 static void
 ps_user_mapping_page_init (PsUserMappingPage *self)
 {
-  g_autoptr(PsMapping) defaults = ps_mapping_new (PS_MAPPING_USERS, "defaults");
-
   gtk_widget_init_template (GTK_WIDGET (self));
   /* Tabbing through the form scrolls to the field that has the focus. */
   gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
                                        gtk_scrolled_window_get_vadjustment (self->form_scrolled));
-  ps_attribute_combo_set_suggestions (self->email_combo, email_suggestions);
-  ps_attribute_combo_set_suggestions (self->first_name_combo, first_name_suggestions);
-  ps_attribute_combo_set_suggestions (self->last_name_combo, last_name_suggestions);
-  /* A new mapping's attributes are those of the profile's defaults. */
-  ps_attribute_combo_set_spec (self->email_combo, defaults->email_attr);
-  ps_attribute_combo_set_spec (self->first_name_combo, defaults->first_name_attr);
-  ps_attribute_combo_set_spec (self->last_name_combo, defaults->last_name_attr);
+  set_source_kind (self, PS_SOURCE_KIND_ACTIVE_DIRECTORY);
   self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);

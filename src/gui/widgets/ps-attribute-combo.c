@@ -209,6 +209,33 @@ ps_attribute_combo_set_suggestions (PsAttributeCombo  *self,
   g_signal_handlers_unblock_by_func (self->combo, on_combo_changed_cb, self);
 }
 
+/* Appends the suggestions the list does not have yet, in their order. */
+void
+ps_attribute_combo_add_suggestions (PsAttributeCombo  *self,
+                                    const char *const *suggestions)
+{
+  GtkTreeModel *model;
+  g_autoptr(GHashTable) present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GtkTreeIter iter;
+  int column;
+
+  g_return_if_fail (PS_IS_ATTRIBUTE_COMBO (self));
+
+  model = gtk_combo_box_get_model (GTK_COMBO_BOX (self->combo));
+  column = gtk_combo_box_get_id_column (GTK_COMBO_BOX (self->combo));
+  for (gboolean ok = gtk_tree_model_get_iter_first (model, &iter); ok;
+       ok = gtk_tree_model_iter_next (model, &iter))
+    {
+      char *id = NULL;
+
+      gtk_tree_model_get (model, &iter, column, &id, -1);
+      g_hash_table_add (present, id);
+    }
+  for (guint i = 0; suggestions != NULL && suggestions[i] != NULL; i++)
+    if (g_hash_table_add (present, g_strdup (suggestions[i])))
+      gtk_combo_box_text_append (self->combo, suggestions[i], suggestions[i]);
+}
+
 /* Sets the text, e.g. a mapping's "mail|userPrincipalName". */
 void
 ps_attribute_combo_set_spec (PsAttributeCombo *self,

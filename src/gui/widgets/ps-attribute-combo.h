@@ -15,6 +15,8 @@ G_DECLARE_FINAL_TYPE (PsAttributeCombo, ps_attribute_combo, PS, ATTRIBUTE_COMBO,
 GtkWidget   *ps_attribute_combo_new             (void);
 void         ps_attribute_combo_set_suggestions (PsAttributeCombo  *self,
                                                  const char *const *suggestions);
+void         ps_attribute_combo_add_suggestions (PsAttributeCombo  *self,
+                                                 const char *const *suggestions);
 void         ps_attribute_combo_set_spec        (PsAttributeCombo  *self,
                                                  const char        *spec);
 char        *ps_attribute_combo_dup_spec        (PsAttributeCombo  *self);

@@ -1,0 +1,2015 @@
+/* ps-okta-client.c — requests, rate limits, retries, paging and the reads of Okta
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+
+#include "ps-okta-client.h"
+#include "ps-okta-syntax.h"
+#include "ps-secret-store.h"
+
+#define DEFAULT_TIMEOUT_S       60
+#define DEFAULT_CONCURRENCY     1     /* §0.6: one request in flight */
+#define MAX_CONCURRENCY         4
+#define DEFAULT_MAX_ATTEMPTS    6
+#define UNSENT_MAX_ATTEMPTS     3     /* connections refused or never made */
+#define DEFAULT_BACKOFF_BASE_MS 1000
+#define DEFAULT_BACKOFF_CAP_MS  (30 * 1000)
+#define DEFAULT_RATE_WAIT_CAP_S 120   /* windows are about 60 s (§5) */
+#define RATE_JITTER_MS          250
+#define MIN_PAGE_SIZE           20    /* the smallest page a 500 E0000009 shrinks to */
+#define MAX_PAGES               1000000
+#define MAX_SAME_LINK           3     /* the same next link in a row */
+#define GROUP_QUERY_LIMIT       200   /* `q=` has no paging (§3.1) */
+
+/* Endpoint families, each with its own rate-limit bucket (§5). */
+typedef enum {
+  BUCKET_USERS,      /* /api/v1/users */
+  BUCKET_USER,       /* /api/v1/users/{id}… */
+  BUCKET_GROUPS,     /* /api/v1/groups, /api/v1/groups/rules */
+  BUCKET_GROUP,      /* /api/v1/groups/{id}… */
+  BUCKET_LOGS,       /* /api/v1/logs */
+  BUCKET_OTHER,
+  N_BUCKETS
+} Bucket;
+
+typedef struct {
+  gboolean known;
+  guint    limit;
+  guint    remaining;
+  gint64   reset_at;   /* monotonic µs: when the window resets, 1 s margin included */
+} RateState;
+
+struct _PsOktaClient
+{
+  GObject             parent_instance;
+
+  PsOktaClientConfig  config;        /* our copy, defaults filled in */
+  char               *token;         /* wiped on finalize */
+  GUri               *org_uri;
+  char               *host;          /* for messages */
+  SoupSession        *session;
+  GTlsDatabase       *extra_ca;
+
+  GMutex              lock;          /* guards everything below */
+  GCond               cond;          /* slots and holds changed, or cancelled */
+  guint               in_flight;
+  gint64              hold_until;    /* a 429 pauses every request (monotonic µs) */
+  RateState           rates[N_BUCKETS];
+  gboolean            have_rate;
+  guint               last_limit;
+  guint               last_remaining;
+  guint               max_attempts;
+  guint               backoff_base_ms;
+  guint               backoff_cap_ms;
+  guint               rate_wait_cap_s;
+  PsOktaStats         stats;
+};
+
+/* One request and what came of it. */
+typedef struct {
+  /* in */
+  const char *url;                 /* absolute */
+  const char *action;              /* translated, for messages */
+  gboolean    expect_array;        /* a list: a 2xx answer must be a JSON array */
+  gboolean    shrinkable;          /* a 500 E0000009 returns at once: the caller halves
+                                    * the page size */
+  /* out */
+  guint       status;
+  GBytes     *response;
+  char       *content_type;
+  char       *www_authenticate;
+  char       *link;                /* the Link headers, joined */
+  char       *error_code;          /* `errorCode` of an error answer */
+  char       *request_id;          /* X-Okta-Request-Id */
+  gint64      rate_delay_us;       /* until the bucket resets (server clock), or -1 */
+  gboolean    request_sent;
+  gboolean    answer_started;
+  gboolean    malformed;           /* it failed on a 2xx answer that stayed unreadable */
+  guint       attempts;
+} Request;
+
+/* A page handler: FALSE with @error to fail, or *@stop = TRUE to end the
+ * read early (the pages after are not asked for). */
+typedef gboolean (*PageHandler) (PsOktaClient  *self,
+                                 JsonArray     *page,
+                                 gpointer       data,
+                                 gboolean      *stop,
+                                 GError       **error);
+
+G_DEFINE_TYPE (PsOktaClient, ps_okta_client, G_TYPE_OBJECT)
+
+/* UserProfile attributes a mapping page suggests (§2.3, §7b), and id. */
+static const char *const suggested_names[] = {
+  "email", "login", "firstName", "lastName", "displayName", "department", "title",
+  "employeeNumber", "mobilePhone", "primaryPhone", "organization", "division", "costCenter",
+  "manager", "managerId", "userType", "secondEmail", "city", "state", "countryCode",
+  "streetAddress", "zipCode", "preferredLanguage", "locale", "nickName", "middleName", "id",
+  NULL
+};
+
+/* ---------------------------------------------------------------- small helpers */
+
+static void
+wipe_string (char *text)
+{
+  if (text != NULL)
+    memset (text, 0, strlen (text));
+}
+
+static char *
+path_of (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (uri == NULL)
+    return g_strdup ("?");
+  return g_strdup (g_uri_get_path (uri));
+}
+
+static char *
+host_of (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_strdup ("?");
+  return g_strdup (g_uri_get_host (uri));
+}
+
+/* A query value: every reserved character percent-encoded (RFC 3986). */
+static char *
+query_escape (const char *text)
+{
+  return g_uri_escape_string (text, NULL, TRUE);
+}
+
+/* A string in a search expression: "…" with \" and \\ escaped. */
+static char *
+search_quote (const char *text)
+{
+  GString *out = g_string_new ("\"");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
+static const char *
+object_string (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static JsonObject *
+object_object (JsonObject *object,
+               const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
+/* A member by name, exactly or else case-insensitively. */
+static JsonNode *
+member_casefold (JsonObject *object,
+                 const char *name)
+{
+  JsonNode *node;
+  g_autoptr(GList) members = NULL;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, name);
+  if (node != NULL)
+    return node;
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (g_ascii_strcasecmp (l->data, name) == 0)
+      return json_object_get_member (object, l->data);
+  return NULL;
+}
+
+static char *
+value_to_string (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      {
+        const char *s = json_node_get_string (node);
+        return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
+      }
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+      }
+    default:
+      return NULL;
+    }
+}
+
+/* A top-level property a mapping may read (ps_okta_user_property_names ()),
+ * in Okta's spelling, or NULL. */
+static const char *
+user_property (const char *name)
+{
+  const char *const *names = ps_okta_user_property_names ();
+
+  for (guint i = 0; names[i] != NULL; i++)
+    if (g_ascii_strcasecmp (names[i], name) == 0)
+      return names[i];
+  return NULL;
+}
+
+static Bucket
+bucket_for (const char *path)
+{
+  const char *rest;
+
+  if (path == NULL || !g_str_has_prefix (path, "/api/v1/"))
+    return BUCKET_OTHER;
+  rest = path + strlen ("/api/v1/");
+  if (g_str_equal (rest, "users") || g_str_equal (rest, "users/"))
+    return BUCKET_USERS;
+  if (g_str_has_prefix (rest, "users/"))
+    return BUCKET_USER;
+  if (g_str_equal (rest, "groups") || g_str_equal (rest, "groups/")
+      || g_str_has_prefix (rest, "groups/rules"))
+    return BUCKET_GROUPS;
+  if (g_str_has_prefix (rest, "groups/"))
+    return BUCKET_GROUP;
+  if (g_str_has_prefix (rest, "logs"))
+    return BUCKET_LOGS;
+  return BUCKET_OTHER;
+}
+
+/* The smallest number among the values of a header that may come more
+ * than once (§5: PY takes the minimum); FALSE when there is none. */
+static gboolean
+header_min (SoupMessageHeaders *headers,
+            const char         *name,
+            gint64             *out)
+{
+  const char *list = soup_message_headers_get_list (headers, name);
+  g_auto(GStrv) parts = NULL;
+  gboolean found = FALSE;
+
+  if (list == NULL)
+    return FALSE;
+  parts = g_strsplit (list, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gint64 value;
+      char *end = NULL;
+
+      g_strstrip (parts[i]);
+      if (*parts[i] == '\0')
+        continue;
+      value = g_ascii_strtoll (parts[i], &end, 10);
+      if (end == NULL || *end != '\0' || value < 0)
+        continue;
+      if (!found || value < *out)
+        *out = value;
+      found = TRUE;
+    }
+  return found;
+}
+
+/* ---------------------------------------------------------------- waiting */
+
+static void
+on_cancelled_cb (GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  PsOktaClient *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static gulong
+watch_cancellable (PsOktaClient *self,
+                   GCancellable *cancellable)
+{
+  if (cancellable == NULL)
+    return 0;
+  return g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled_cb), self, NULL);
+}
+
+static void
+unwatch_cancellable (GCancellable *cancellable,
+                     gulong        id)
+{
+  if (id != 0)
+    g_cancellable_disconnect (cancellable, id);
+}
+
+/* Sleeps @delay_us unless cancelled. */
+static gboolean
+sleep_us (PsOktaClient  *self,
+          gint64         delay_us,
+          GCancellable  *cancellable,
+          GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + delay_us;
+  gulong id = watch_cancellable (self, cancellable);
+
+  g_mutex_lock (&self->lock);
+  while (!g_cancellable_is_cancelled (cancellable) && g_get_monotonic_time () < deadline)
+    g_cond_wait_until (&self->cond, &self->lock, deadline);
+  g_mutex_unlock (&self->lock);
+  unwatch_cancellable (cancellable, id);
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/* The bucket has so little left that the next request should wait for
+ * its window to reset: nothing left, or under a tenth of the limit (§5).
+ * Called with the lock held. */
+static gboolean
+bucket_needs_pause (const RateState *rate,
+                    gint64           now)
+{
+  if (!rate->known || rate->reset_at <= now)
+    return FALSE;
+  if (rate->remaining == 0)
+    return TRUE;
+  return rate->limit > 0 && (guint64) rate->remaining * 10 < rate->limit;
+}
+
+/* Waits for a free slot, the end of any 429 hold and, when @bucket is
+ * nearly used up, the reset of its window. */
+static gboolean
+acquire_slot (PsOktaClient  *self,
+              Bucket         bucket,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gulong id = watch_cancellable (self, cancellable);
+  gboolean ok = FALSE;
+  gboolean counted = FALSE;
+
+  g_mutex_lock (&self->lock);
+  while (!g_cancellable_is_cancelled (cancellable))
+    {
+      gint64 now = g_get_monotonic_time ();
+      RateState *rate = &self->rates[bucket];
+
+      if (self->hold_until > now)
+        {
+          self->stats.waited_ms += (self->hold_until - now) / 1000;
+          g_cond_wait_until (&self->cond, &self->lock, self->hold_until);
+        }
+      else if (bucket_needs_pause (rate, now))
+        {
+          if (!counted)
+            {
+              self->stats.paced++;
+              g_debug ("rate limit: %u of %u left, waiting %" G_GINT64_FORMAT " ms for the "
+                       "window to reset", rate->remaining, rate->limit,
+                       (rate->reset_at - now) / 1000);
+              counted = TRUE;
+            }
+          self->stats.waited_ms += (rate->reset_at - now) / 1000;
+          g_cond_wait_until (&self->cond, &self->lock, rate->reset_at);
+        }
+      else if (self->in_flight < self->config.concurrency)
+        {
+          self->in_flight++;
+          ok = TRUE;
+          break;
+        }
+      else
+        g_cond_wait (&self->cond, &self->lock);
+    }
+  g_mutex_unlock (&self->lock);
+  unwatch_cancellable (cancellable, id);
+  if (!ok)
+    g_cancellable_set_error_if_cancelled (cancellable, error);
+  return ok;
+}
+
+static void
+release_slot (PsOktaClient *self)
+{
+  g_mutex_lock (&self->lock);
+  self->in_flight--;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+count_stat (PsOktaClient *self,
+            guint64      *counter)
+{
+  g_mutex_lock (&self->lock);
+  (*counter)++;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Keeps the answer's X-Rate-Limit-* for @bucket. Returns the time until
+ * the window resets, by the server's clock (`Reset − Date + 1 s`, at
+ * least 1 s, capped), or -1 when the answer had no rate-limit headers. */
+static gint64
+note_rate_limit (PsOktaClient       *self,
+                 Bucket              bucket,
+                 SoupMessageHeaders *headers)
+{
+  gint64 limit = 0;
+  gint64 remaining = 0;
+  gint64 reset = 0;
+  gint64 server_now;
+  gint64 delay_us;
+  const char *date = soup_message_headers_get_one (headers, "Date");
+  g_autoptr(GDateTime) server_date = date != NULL ? soup_date_time_new_from_http_string (date)
+                                                  : NULL;
+
+  if (!header_min (headers, "X-Rate-Limit-Remaining", &remaining)
+      || !header_min (headers, "X-Rate-Limit-Reset", &reset))
+    return -1;
+  header_min (headers, "X-Rate-Limit-Limit", &limit);
+  /* The server's clock, so that a skewed local clock does not matter. */
+  server_now = server_date != NULL ? g_date_time_to_unix (server_date)
+                                   : g_get_real_time () / G_USEC_PER_SEC;
+  delay_us = CLAMP (reset - server_now + 1, 1, (gint64) self->rate_wait_cap_s) * G_USEC_PER_SEC;
+
+  g_mutex_lock (&self->lock);
+  self->rates[bucket].known = TRUE;
+  self->rates[bucket].limit = (guint) MIN (limit, G_MAXUINT);
+  self->rates[bucket].remaining = (guint) MIN (remaining, G_MAXUINT);
+  self->rates[bucket].reset_at = g_get_monotonic_time () + delay_us;
+  self->have_rate = TRUE;
+  self->last_limit = (guint) MIN (limit, G_MAXUINT);
+  self->last_remaining = (guint) MIN (remaining, G_MAXUINT);
+  g_mutex_unlock (&self->lock);
+  return delay_us;
+}
+
+/* ---------------------------------------------------------------- retries */
+
+/* Capped exponential backoff with full jitter, for attempt @attempts (≥ 1). */
+static gint64
+backoff_us (PsOktaClient *self,
+            guint         attempts)
+{
+  double cap = self->backoff_cap_ms;
+  double exp = self->backoff_base_ms * (double) (1u << MIN (attempts - 1, 20u));
+
+  return (gint64) (g_random_double () * MIN (cap, exp) * 1000.0);
+}
+
+static gboolean
+status_is_retryable (guint status)
+{
+  return status == 408 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+static gboolean
+error_is_connection (const GError *error)
+{
+  if (error->domain == G_IO_ERROR)
+    return error->code != G_IO_ERROR_CANCELLED && error->code != G_IO_ERROR_NOT_SUPPORTED
+           && error->code != G_IO_ERROR_INVALID_ARGUMENT
+           && error->code != G_IO_ERROR_HOST_NOT_FOUND;
+  if (error->domain == G_RESOLVER_ERROR)
+    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
+  return error->domain == SOUP_SESSION_ERROR && error->code == SOUP_SESSION_ERROR_PARSING;
+}
+
+/* ---------------------------------------------------------------- one exchange */
+
+static void
+request_clear (Request *req)
+{
+  g_clear_pointer (&req->response, g_bytes_unref);
+  g_clear_pointer (&req->content_type, g_free);
+  g_clear_pointer (&req->www_authenticate, g_free);
+  g_clear_pointer (&req->link, g_free);
+  g_clear_pointer (&req->error_code, g_free);
+  g_clear_pointer (&req->request_id, g_free);
+}
+
+static GError *
+request_error (PsOktaClient *self,
+               Request      *req,
+               const GError *transport_error)
+{
+  g_autofree char *path = path_of (req->url);
+  g_autofree char *host = host_of (req->url);
+  PsOktaExchange x = {
+    .method = "GET",
+    .path = path,
+    .host = host,
+    .status = transport_error != NULL ? 0 : req->status,
+    .content_type = req->content_type,
+    .body = req->response,
+    .www_authenticate = req->www_authenticate,
+    .transport_error = transport_error,
+    .request_sent = req->request_sent,
+    .answer_started = req->answer_started,
+    .attempts = req->attempts,
+    .action = req->action,
+  };
+
+  return ps_okta_error_from_http (&x);
+}
+
+static GError *
+shape_error (Request    *req,
+             const char *what)
+{
+  g_autofree char *path = path_of (req->url);
+
+  return g_error_new (PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+                      /* Translators: e.g. "GET /api/v1/users answered 200 without a list" */
+                      _("GET %s answered %u %s. Try again later; if it keeps happening, a proxy "
+                        "may be changing the answers."), path, req->status, what);
+}
+
+static void
+on_wrote_headers_cb (SoupMessage *msg,
+                     gpointer     user_data)
+{
+  Request *req = user_data;
+
+  req->request_sent = TRUE;
+}
+
+static void
+on_got_headers_cb (SoupMessage *msg,
+                   gpointer     user_data)
+{
+  Request *req = user_data;
+
+  req->answer_started = TRUE;
+}
+
+static gboolean
+on_accept_certificate_cb (SoupMessage          *msg,
+                          GTlsCertificate      *certificate,
+                          GTlsCertificateFlags  errors,
+                          gpointer              user_data)
+{
+  PsOktaClient *self = user_data;
+  GUri *uri = soup_message_get_uri (msg);
+  g_autoptr(GSocketConnectable) identity = NULL;
+  g_autoptr(GError) error = NULL;
+  GTlsCertificateFlags flags;
+  int port = g_uri_get_port (uri);
+
+  identity = g_network_address_new (g_uri_get_host (uri), port > 0 ? port : 443);
+  flags = g_tls_database_verify_chain (self->extra_ca, certificate,
+                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                       NULL, &error);
+  if (error != NULL)
+    g_debug ("CA file check failed: %s", error->message);
+  return error == NULL && flags == 0;
+}
+
+/* Sends @req once. FALSE with @transport_error when no full answer came. */
+static gboolean
+send_once (PsOktaClient  *self,
+           Request       *req,
+           Bucket         bucket,
+           const char    *retry_for,
+           GCancellable  *cancellable,
+           GError       **transport_error)
+{
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *authorization = NULL;
+  SoupMessageHeaders *headers;
+  SoupMessageHeaders *answer;
+
+  uri = g_uri_parse (req->url, SOUP_HTTP_URI_FLAGS, &local);
+  if (uri == NULL)
+    {
+      g_propagate_error (transport_error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  msg = soup_message_new_from_uri ("GET", uri);
+  headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "Content-Type", "application/json");
+  authorization = g_strconcat ("SSWS ", self->token, NULL);
+  soup_message_headers_replace (headers, "Authorization", authorization);
+  wipe_string (authorization);
+  if (retry_for != NULL)
+    {
+      /* Okta's own SDKs tie a retry to the request it repeats (§5). */
+      g_autofree char *count = g_strdup_printf ("%u", req->attempts - 1);
+
+      soup_message_headers_replace (headers, "X-Okta-Retry-For", retry_for);
+      soup_message_headers_replace (headers, "X-Okta-Retry-Count", count);
+    }
+  /* Every request is an idempotent GET. */
+  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
+  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_wrote_headers_cb), req);
+  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers_cb), req);
+  if (self->extra_ca != NULL)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate_cb), self);
+
+  request_clear (req);
+  req->request_sent = FALSE;
+  req->answer_started = FALSE;
+  req->status = 0;
+  req->rate_delay_us = -1;
+  count_stat (self, &self->stats.requests);
+
+  bytes = soup_session_send_and_read (self->session, msg, cancellable, &local);
+  g_signal_handlers_disconnect_by_data (msg, req);
+  g_signal_handlers_disconnect_by_data (msg, self);
+  path = path_of (req->url);
+  if (local != NULL)
+    {
+      g_debug ("GET %s: %s (%s)", path, local->message,
+               !req->request_sent ? "before the request went out"
+               : !req->answer_started ? "before the answer" : "while reading the answer");
+      g_propagate_error (transport_error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  answer = soup_message_get_response_headers (msg);
+  req->status = soup_message_get_status (msg);
+  req->response = g_steal_pointer (&bytes);
+  req->content_type = g_strdup (soup_message_headers_get_content_type (answer, NULL));
+  req->www_authenticate = g_strdup (soup_message_headers_get_list (answer, "WWW-Authenticate"));
+  req->link = g_strdup (soup_message_headers_get_list (answer, "Link"));
+  req->request_id = g_strdup (soup_message_headers_get_one (answer, "X-Okta-Request-Id"));
+  req->rate_delay_us = note_rate_limit (self, bucket, answer);
+  if (req->status < 200 || req->status >= 300)
+    req->error_code = ps_okta_error_code (req->response);
+  g_debug ("GET %s → %u%s%s (%" G_GSIZE_FORMAT " bytes, attempt %u, X-Okta-Request-Id %s)",
+           path, req->status, req->error_code != NULL ? " " : "",
+           req->error_code != NULL ? req->error_code : "", g_bytes_get_size (req->response),
+           req->attempts, req->request_id != NULL ? req->request_id : "-");
+  return TRUE;
+}
+
+/* Waits before the next try: until the rate-limit window resets for a
+ * 429 (holding every request of the client), else backoff. */
+static gboolean
+wait_retry (PsOktaClient  *self,
+            Request       *req,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  gint64 delay;
+
+  if (req->status == 429 && req->rate_delay_us >= 0)
+    {
+      delay = req->rate_delay_us + g_random_int_range (0, RATE_JITTER_MS) * 1000;
+      g_mutex_lock (&self->lock);
+      self->hold_until = MAX (self->hold_until, g_get_monotonic_time () + delay);
+      g_cond_broadcast (&self->cond);
+      g_mutex_unlock (&self->lock);
+    }
+  else
+    delay = backoff_us (self, req->attempts);
+  count_stat (self, &self->stats.retries);
+  g_debug ("retrying GET in %" G_GINT64_FORMAT " ms (attempt %u, status %u)", delay / 1000,
+           req->attempts + 1, req->status);
+  return sleep_us (self, delay, cancellable, error);
+}
+
+/* Runs @req with retries; on success *@root is the answer's JSON (an
+ * array when @req expects one, else an object). */
+static gboolean
+request_run (PsOktaClient  *self,
+             Request       *req,
+             JsonNode     **root,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autofree char *path = path_of (req->url);
+  g_autofree char *retry_for = NULL;
+  Bucket bucket = bucket_for (path);
+
+  req->attempts = 0;
+  req->malformed = FALSE;
+  for (;;)
+    {
+      g_autoptr(GError) transport = NULL;
+      g_autoptr(GError) local = NULL;
+      g_autoptr(JsonParser) parser = NULL;
+      gboolean sent;
+
+      if (!acquire_slot (self, bucket, cancellable, error))
+        return FALSE;
+      req->attempts++;
+      sent = send_once (self, req, bucket, req->attempts > 1 ? retry_for : NULL, cancellable,
+                        &transport);
+      release_slot (self);
+      if (req->request_id != NULL)
+        {
+          g_free (retry_for);
+          retry_for = g_strdup (req->request_id);
+        }
+
+      if (!sent)
+        {
+          if (g_error_matches (transport, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            {
+              g_propagate_error (error, g_steal_pointer (&transport));
+              return FALSE;
+            }
+          if (error_is_connection (transport))
+            {
+              /* A host that does not take the connection at all is tried a
+               * few times only: a blip clears quickly, a wrong URL never. */
+              guint most = req->request_sent ? self->max_attempts
+                                             : MIN (self->max_attempts, UNSENT_MAX_ATTEMPTS);
+
+              count_stat (self, &self->stats.connection_errors);
+              if (req->attempts < most)
+                {
+                  if (!wait_retry (self, req, cancellable, error))
+                    return FALSE;
+                  continue;
+                }
+            }
+          g_propagate_error (error, request_error (self, req, transport));
+          return FALSE;
+        }
+
+      if (req->status >= 200 && req->status < 300)
+        {
+          gsize size = 0;
+          const char *data = g_bytes_get_data (req->response, &size);
+          JsonNode *parsed;
+
+          if (ps_okta_error_is_web_page (req->content_type, req->response))
+            {
+              /* A proxy's or portal's page will be there next time too. */
+              g_propagate_error (error, request_error (self, req, NULL));
+              return FALSE;
+            }
+          parser = json_parser_new ();
+          parsed = data != NULL && size > 0
+                   && json_parser_load_from_data (parser, data, size, NULL)
+                   ? json_parser_get_root (parser) : NULL;
+          if (parsed != NULL && (req->expect_array ? JSON_NODE_HOLDS_ARRAY (parsed)
+                                                   : JSON_NODE_HOLDS_OBJECT (parsed)))
+            {
+              *root = json_node_ref (parsed);
+              return TRUE;
+            }
+          /* Cut off, garbled or of the wrong shape: worth asking again. */
+          count_stat (self, &self->stats.malformed);
+          if (req->attempts < self->max_attempts)
+            {
+              if (!wait_retry (self, req, cancellable, error))
+                return FALSE;
+              continue;
+            }
+          req->malformed = TRUE;
+          local = request_error (self, req, NULL);
+          if (local == NULL)
+            local = shape_error (req, req->expect_array ? _("without a list")
+                                                        : _("without an object"));
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+
+      if (req->status == 429)
+        count_stat (self, &self->stats.throttled);
+      else if (req->status >= 500)
+        count_stat (self, &self->stats.unavailable);
+      if (req->shrinkable && req->status == 500
+          && g_strcmp0 (req->error_code, PS_OKTA_E_TIMEOUT) == 0)
+        {
+          /* Okta ran out of time on this page size: the caller asks again
+           * for a smaller page instead. */
+          g_propagate_error (error, request_error (self, req, NULL));
+          return FALSE;
+        }
+      if ((req->status == 429 || status_is_retryable (req->status))
+          && req->attempts < self->max_attempts)
+        {
+          if (!wait_retry (self, req, cancellable, error))
+            return FALSE;
+          continue;
+        }
+      g_propagate_error (error, request_error (self, req, NULL));
+      return FALSE;
+    }
+}
+
+/* GET @url as a JSON object. */
+static JsonObject *
+get_object (PsOktaClient  *self,
+            const char    *url,
+            const char    *action,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  Request req = {
+    .url = url,
+    .action = action,
+  };
+  gboolean ok = request_run (self, &req, &root, cancellable, error);
+
+  request_clear (&req);
+  if (!ok)
+    return NULL;
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* ---------------------------------------------------------------- paging */
+
+/* TRUE when @link points at the org's own scheme, host and port: the
+ * token goes nowhere else. */
+static gboolean
+link_is_ours (PsOktaClient *self,
+              const char   *link)
+{
+  g_autoptr(GUri) uri = g_uri_parse (link, SOUP_HTTP_URI_FLAGS, NULL);
+  const char *scheme;
+  int port;
+  int our_port;
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return FALSE;
+  scheme = g_uri_get_scheme (uri);
+  port = g_uri_get_port (uri);
+  our_port = g_uri_get_port (self->org_uri);
+  if (port < 0)
+    port = g_ascii_strcasecmp (scheme, "https") == 0 ? 443 : 80;
+  if (our_port < 0)
+    our_port = g_ascii_strcasecmp (g_uri_get_scheme (self->org_uri), "https") == 0 ? 443 : 80;
+  return g_ascii_strcasecmp (scheme, g_uri_get_scheme (self->org_uri)) == 0
+         && g_ascii_strcasecmp (g_uri_get_host (uri), g_uri_get_host (self->org_uri)) == 0
+         && port == our_port;
+}
+
+static char *
+with_limit (const char *base,
+            guint       limit)
+{
+  return g_strdup_printf ("%s%climit=%u", base, strchr (base, '?') != NULL ? '&' : '?', limit);
+}
+
+/* Reads @base (a URL without `limit`) with `limit=@limit`, then every
+ * `rel="next"` link after it, handing each page to @handler. A list ends
+ * at a page without a next link, or at an empty page. */
+static gboolean
+read_pages (PsOktaClient  *self,
+            const char    *base,
+            guint          limit,
+            const char    *action,
+            PageHandler    handler,
+            gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  g_autofree char *url = with_limit (base, limit);
+  gboolean first = TRUE;
+  guint same = 0;
+
+  for (guint pages = 0; pages < MAX_PAGES; pages++)
+    {
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(GError) local = NULL;
+      g_autofree char *next = NULL;
+      JsonArray *page;
+      gboolean stop = FALSE;
+      Request req = {
+        .url = url,
+        .action = action,
+        .expect_array = TRUE,
+        .shrinkable = first && limit > MIN_PAGE_SIZE,
+      };
+
+      if (!request_run (self, &req, &root, cancellable, &local))
+        {
+          if (req.shrinkable && req.status == 500
+              && g_strcmp0 (req.error_code, PS_OKTA_E_TIMEOUT) == 0)
+            {
+              limit = MAX (MIN_PAGE_SIZE, limit / 2);
+              g_debug ("Okta timed out (E0000009) on a page; asking for %u at a time", limit);
+              request_clear (&req);
+              g_free (url);
+              url = with_limit (base, limit);
+              continue;
+            }
+          request_clear (&req);
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      next = ps_okta_link_next (req.link);
+      request_clear (&req);
+      first = FALSE;
+      page = json_node_get_array (root);
+      if (json_array_get_length (page) == 0)
+        return TRUE;
+      if (!handler (self, page, data, &stop, error))
+        return FALSE;
+      if (stop || next == NULL)
+        return TRUE;
+      if (!link_is_ours (self, next))
+        {
+          g_autofree char *host = host_of (next);
+
+          g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+                       /* Translators: %s is a host name */
+                       _("Okta sent a link to the next page on another host (%s); PandaSync "
+                         "does not follow it, so that the API token goes nowhere else. Check "
+                         "the org URL in the [Okta] section (a custom domain must be the one "
+                         "the API answers on) and any proxy."), host);
+          return FALSE;
+        }
+      same = g_str_equal (next, url) ? same + 1 : 0;
+      if (same >= MAX_SAME_LINK)
+        {
+          g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+                       _("Okta kept sending the same page again as the next one while trying "
+                         "to %s. Try again later."), action);
+          return FALSE;
+        }
+      g_free (url);
+      url = g_steal_pointer (&next);
+    }
+  g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+               _("Okta never ended the list while trying to %s."), action);
+  return FALSE;
+}
+
+/* A page handler that hands the page to a PsOktaPageFunc. */
+typedef struct {
+  PsOktaPageFunc func;
+  gpointer       user_data;
+} Forward;
+
+static gboolean
+forward_page (PsOktaClient  *self,
+              JsonArray     *page,
+              gpointer       data,
+              gboolean      *stop,
+              GError       **error)
+{
+  Forward *forward = data;
+
+  if (forward->func == NULL)
+    return TRUE;
+  return forward->func (page, forward->user_data, error);
+}
+
+/* A page handler that keeps the first page only. */
+static gboolean
+first_page (PsOktaClient  *self,
+            JsonArray     *page,
+            gpointer       data,
+            gboolean      *stop,
+            GError       **error)
+{
+  JsonArray **out = data;
+
+  *out = json_array_ref (page);
+  *stop = TRUE;
+  return TRUE;
+}
+
+/* ---------------------------------------------------------------- groups */
+
+static gint
+compare_groups (gconstpointer a,
+                gconstpointer b)
+{
+  const PsOktaGroup *ga = *(PsOktaGroup **) a;
+  const PsOktaGroup *gb = *(PsOktaGroup **) b;
+  g_autofree char *ka = g_utf8_casefold (ga->name != NULL ? ga->name : "", -1);
+  g_autofree char *kb = g_utf8_casefold (gb->name != NULL ? gb->name : "", -1);
+  int c = g_utf8_collate (ka, kb);
+
+  return c != 0 ? c : g_strcmp0 (ga->id, gb->id);
+}
+
+typedef struct {
+  GPtrArray *groups;
+  guint      limit;
+} GroupsRead;
+
+static gboolean
+groups_page (PsOktaClient  *self,
+             JsonArray     *page,
+             gpointer       data,
+             gboolean      *stop,
+             GError       **error)
+{
+  GroupsRead *read = data;
+
+  for (guint i = 0; i < json_array_get_length (page); i++)
+    {
+      JsonNode *node = json_array_get_element (page, i);
+      PsOktaGroup *group;
+
+      if (read->limit > 0 && read->groups->len >= read->limit)
+        break;
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      group = ps_okta_group_new_from_json (json_node_get_object (node));
+      if (group != NULL)
+        g_ptr_array_add (read->groups, group);
+    }
+  *stop = read->limit > 0 && read->groups->len >= read->limit;
+  return TRUE;
+}
+
+static GPtrArray *
+list_groups (PsOktaClient  *self,
+             const char    *base,
+             guint          page_size,
+             guint          limit,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_okta_group_free);
+  GroupsRead read = { groups, limit };
+
+  if (!read_pages (self, base, page_size, _("list the groups"), groups_page, &read,
+                   cancellable, error))
+    return NULL;
+  g_ptr_array_sort (groups, compare_groups);
+  return g_steal_pointer (&groups);
+}
+
+/* ---------------------------------------------------------------- the connection test */
+
+static PsConnectionStep *
+add_step (GPtrArray  *steps,
+          const char *id,
+          const char *title)
+{
+  PsConnectionStep *step = ps_connection_step_new (id, title);
+
+  g_ptr_array_add (steps, step);
+  return step;
+}
+
+static void
+skip_rest (GPtrArray  *steps,
+           guint       from,
+           const char *message)
+{
+  for (guint i = from; i < steps->len; i++)
+    ps_connection_step_skip (g_ptr_array_index (steps, i), message);
+}
+
+/* One page of @base (limit 1), for the connection test's probes. */
+static JsonArray *
+probe (PsOktaClient  *self,
+       const char    *base,
+       const char    *action,
+       GCancellable  *cancellable,
+       GError       **error)
+{
+  JsonArray *page = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (!read_pages (self, base, 1, action, first_page, &page, cancellable, &local))
+    {
+      g_clear_pointer (&page, json_array_unref);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  return page != NULL ? page : json_array_new ();
+}
+
+static char *
+rate_note (PsOktaClient *self)
+{
+  guint limit = 0;
+  guint remaining = 0;
+
+  if (!ps_okta_client_get_rate_limit (self, &limit, &remaining) || limit == 0)
+    return g_strdup ("");
+  /* Translators: appended to a step's message; the requests left, then the limit */
+  return g_strdup_printf (_(" Rate limit: %u of %u requests left in this window."), remaining,
+                          limit);
+}
+
+static PsOktaGroup *
+resolve_group (PsOktaClient  *self,
+               const char    *group,
+               GCancellable  *cancellable,
+               GError       **error)
+{
+  g_autoptr(GPtrArray) found = NULL;
+
+  if (ps_okta_id_is_valid (group, "00g"))
+    return ps_okta_client_get_group_sync (self, group, cancellable, error);
+  found = ps_okta_client_find_groups_by_name_sync (self, group, cancellable, error);
+  if (found == NULL)
+    return NULL;
+  if (found->len == 0)
+    {
+      g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_NOT_FOUND,
+                   _("Okta has no group named “%s”: check the name, or choose the group again "
+                     "in the mapping."), group);
+      return NULL;
+    }
+  if (found->len > 1)
+    {
+      g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_AMBIGUOUS,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%u group in Okta is named “%s”: choose the group again in the "
+                                "mapping, so that it is stored by its id.",
+                                "%u groups in Okta are named “%s”: choose the group again in the "
+                                "mapping, so that it is stored by its id.", found->len),
+                   found->len, group);
+      return NULL;
+    }
+  return g_steal_pointer (&g_ptr_array_index (found, 0));
+}
+
+static void
+test_group (PsOktaClient     *self,
+            PsConnectionStep *step,
+            const char       *group,
+            GCancellable     *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsOktaGroup) g = NULL;
+  g_autoptr(JsonArray) members = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *action = NULL;
+  g_autofree char *message = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  g = resolve_group (self, group, cancellable, &error);
+  if (g == NULL)
+    {
+      ps_connection_step_done (step, started, error, NULL);
+      return;
+    }
+  escaped = g_uri_escape_string (g->id, NULL, FALSE);
+  base = g_strdup_printf ("%s/api/v1/groups/%s/users", self->config.org_url, escaped);
+  /* Translators: completes "… may not %s"; %s is a group name */
+  action = g_strdup_printf (_("read the members of group “%s”"), g->name);
+  members = probe (self, base, action, cancellable, &error);
+  if (members == NULL)
+    {
+      ps_connection_step_done (step, started, error, NULL);
+      return;
+    }
+  /* Translators: a group name, its id, then its type (OKTA_GROUP, APP_GROUP…) */
+  message = g_strdup_printf (_("Found “%s” (%s, %s); its members can be read."), g->name, g->id,
+                             g->type != NULL ? g->type : "?");
+  ps_connection_step_done (step, started, NULL, message);
+}
+
+/* ---------------------------------------------------------------- overrides */
+
+static void
+ps_okta_client_dispose (GObject *object)
+{
+  PsOktaClient *self = PS_OKTA_CLIENT (object);
+
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+  G_OBJECT_CLASS (ps_okta_client_parent_class)->dispose (object);
+}
+
+static void
+ps_okta_client_finalize (GObject *object)
+{
+  PsOktaClient *self = PS_OKTA_CLIENT (object);
+
+  g_clear_pointer (&self->token, ps_secret_free);
+  g_free (self->config.org_url);
+  g_free (self->config.ca_file);
+  g_clear_pointer (&self->org_uri, g_uri_unref);
+  g_free (self->host);
+  g_clear_object (&self->extra_ca);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (ps_okta_client_parent_class)->finalize (object);
+}
+
+static void
+ps_okta_client_class_init (PsOktaClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ps_okta_client_dispose;
+  object_class->finalize = ps_okta_client_finalize;
+}
+
+static void
+ps_okta_client_init (PsOktaClient *self)
+{
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->max_attempts = DEFAULT_MAX_ATTEMPTS;
+  self->backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
+  self->backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
+  self->rate_wait_cap_s = DEFAULT_RATE_WAIT_CAP_S;
+}
+
+/* ---------------------------------------------------------------- groups (public) */
+
+PsOktaGroup *
+ps_okta_group_new_from_json (JsonObject *object)
+{
+  JsonObject *profile;
+  const char *id;
+  PsOktaGroup *group;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  id = object_string (object, "id");
+  if (id == NULL || *id == '\0')
+    return NULL;
+  profile = object_object (object, "profile");
+  group = g_new0 (PsOktaGroup, 1);
+  group->id = g_strdup (id);
+  group->name = g_strdup (object_string (profile, "name"));
+  group->description = g_strdup (object_string (profile, "description"));
+  group->type = g_strdup (object_string (object, "type"));
+  return group;
+}
+
+void
+ps_okta_group_free (PsOktaGroup *group)
+{
+  if (group == NULL)
+    return;
+  g_free (group->id);
+  g_free (group->name);
+  g_free (group->description);
+  g_free (group->type);
+  g_free (group);
+}
+
+/* ---------------------------------------------------------------- public API */
+
+PsOktaClient *
+ps_okta_client_new (const PsOktaClientConfig  *config,
+                    const char                *api_token,
+                    GError                   **error)
+{
+  g_autoptr(PsOktaClient) self = NULL;
+  g_autoptr(GError) local = NULL;
+  g_autofree char *reason = NULL;
+  g_autofree char *org_url = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  org_url = ps_okta_org_url_check (config->org_url, &reason);
+  if (org_url == NULL)
+    {
+      g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_CONFIG,
+                   /* Translators: %s says what is wrong with the URL */
+                   _("The org URL of the [Okta] section cannot be used: %s."), reason);
+      return NULL;
+    }
+  if (api_token == NULL || *api_token == '\0')
+    {
+      g_set_error_literal (error, PS_OKTA_ERROR, PS_OKTA_ERROR_CONFIG,
+                           _("No Okta API token is stored for this profile: create one under "
+                             "Security → API → Tokens and store it with “pandasync-cli profile "
+                             "set-secret okta-api-token”."));
+      return NULL;
+    }
+
+  self = g_object_new (PS_TYPE_OKTA_CLIENT, NULL);
+  self->config.org_url = g_steal_pointer (&org_url);
+  self->config.ca_file = config->ca_file != NULL && *config->ca_file != '\0'
+                         ? g_strdup (config->ca_file) : NULL;
+  self->config.timeout = config->timeout > 0 ? config->timeout : DEFAULT_TIMEOUT_S;
+  self->config.page_size = config->page_size > 0
+                           ? MIN (config->page_size, PS_OKTA_MAX_PAGE_SIZE)
+                           : PS_OKTA_MAX_PAGE_SIZE;
+  self->config.concurrency = config->concurrency > 0
+                             ? MIN (config->concurrency, MAX_CONCURRENCY)
+                             : DEFAULT_CONCURRENCY;
+  self->token = g_strstrip (g_strdup (api_token));
+  self->org_uri = g_uri_parse (self->config.org_url, SOUP_HTTP_URI_FLAGS, NULL);
+  self->host = g_strdup (g_uri_get_host (self->org_uri));
+
+  if (self->config.ca_file != NULL)
+    {
+      self->extra_ca = g_tls_file_database_new (self->config.ca_file, &local);
+      if (self->extra_ca == NULL)
+        {
+          g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_CONFIG,
+                       _("Cannot read the CA file %s of the [Okta] section: %s"),
+                       self->config.ca_file, local->message);
+          return NULL;
+        }
+    }
+
+  self->session = soup_session_new_with_options ("max-conns", self->config.concurrency + 2,
+                                                 "max-conns-per-host", self->config.concurrency,
+                                                 "timeout", self->config.timeout,
+                                                 "user-agent", "PandaSync/" PACKAGE_VERSION " ",
+                                                 NULL);
+  return g_steal_pointer (&self);
+}
+
+void
+ps_okta_client_set_retry (PsOktaClient *self,
+                          guint         max_attempts,
+                          guint         base_ms,
+                          guint         cap_ms,
+                          guint         rate_wait_cap_s)
+{
+  g_return_if_fail (PS_IS_OKTA_CLIENT (self));
+
+  g_mutex_lock (&self->lock);
+  self->max_attempts = MAX (max_attempts, 1);
+  self->backoff_base_ms = MAX (base_ms, 1);
+  self->backoff_cap_ms = MAX (cap_ms, self->backoff_base_ms);
+  self->rate_wait_cap_s = MAX (rate_wait_cap_s, 1);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+ps_okta_client_get_stats (PsOktaClient *self,
+                          PsOktaStats  *stats)
+{
+  g_return_if_fail (PS_IS_OKTA_CLIENT (self));
+  g_return_if_fail (stats != NULL);
+
+  g_mutex_lock (&self->lock);
+  *stats = self->stats;
+  g_mutex_unlock (&self->lock);
+}
+
+const char *
+ps_okta_client_get_org_url (PsOktaClient *self)
+{
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+  return self->config.org_url;
+}
+
+gboolean
+ps_okta_client_get_rate_limit (PsOktaClient *self,
+                               guint        *limit,
+                               guint        *remaining)
+{
+  gboolean have;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  have = self->have_rate;
+  if (limit != NULL)
+    *limit = self->last_limit;
+  if (remaining != NULL)
+    *remaining = self->last_remaining;
+  g_mutex_unlock (&self->lock);
+  return have;
+}
+
+JsonObject *
+ps_okta_client_get_me_sync (PsOktaClient  *self,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+
+  url = g_strdup_printf ("%s/api/v1/users/me", self->config.org_url);
+  return get_object (self, url, _("read the admin the API token belongs to"), cancellable,
+                     error);
+}
+
+GPtrArray *
+ps_okta_client_find_groups_sync (PsOktaClient  *self,
+                                 const char    *search,
+                                 guint          limit,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+
+  if (search != NULL && ps_okta_id_is_valid (search, "00g"))
+    {
+      g_autoptr(GPtrArray) groups = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_okta_group_free);
+      g_autoptr(GError) local = NULL;
+      PsOktaGroup *group = ps_okta_client_get_group_sync (self, search, cancellable, &local);
+
+      if (group != NULL)
+        {
+          g_ptr_array_add (groups, group);
+          return g_steal_pointer (&groups);
+        }
+      if (!g_error_matches (local, PS_OKTA_ERROR, PS_OKTA_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      /* not a group's id after all: search by name */
+    }
+  if (search == NULL || *search == '\0')
+    {
+      base = g_strdup_printf ("%s/api/v1/groups", self->config.org_url);
+      return list_groups (self, base, limit > 0 ? MIN (limit, PS_OKTA_MAX_PAGE_SIZE)
+                                                : PS_OKTA_MAX_PAGE_SIZE,
+                          limit, cancellable, error);
+    }
+  {
+    g_autofree char *escaped = query_escape (search);
+
+    base = g_strdup_printf ("%s/api/v1/groups?q=%s", self->config.org_url, escaped);
+  }
+  return list_groups (self, base, limit > 0 ? MIN (limit, GROUP_QUERY_LIMIT) : GROUP_QUERY_LIMIT,
+                      limit, cancellable, error);
+}
+
+GPtrArray *
+ps_okta_client_find_groups_by_name_sync (PsOktaClient  *self,
+                                         const char    *name,
+                                         GCancellable  *cancellable,
+                                         GError       **error)
+{
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) exact = NULL;
+  g_autoptr(GPtrArray) folded = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *expression = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *base = NULL;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  quoted = search_quote (name);
+  expression = g_strconcat ("profile.name eq ", quoted, NULL);
+  escaped = query_escape (expression);
+  base = g_strdup_printf ("%s/api/v1/groups?search=%s", self->config.org_url, escaped);
+  all = list_groups (self, base, PS_OKTA_MAX_PAGE_SIZE, 0, cancellable, error);
+  if (all == NULL)
+    return NULL;
+  exact = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_okta_group_free);
+  folded = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_okta_group_free);
+  for (guint i = 0; i < all->len; i++)
+    {
+      PsOktaGroup *g = g_ptr_array_index (all, i);
+      g_autofree char *a = g->name != NULL ? g_utf8_casefold (g->name, -1) : NULL;
+      g_autofree char *b = g_utf8_casefold (name, -1);
+
+      if (g_strcmp0 (g->name, name) == 0)
+        g_ptr_array_add (exact, g_steal_pointer (&g_ptr_array_index (all, i)));
+      else if (g_strcmp0 (a, b) == 0)
+        g_ptr_array_add (folded, g_steal_pointer (&g_ptr_array_index (all, i)));
+    }
+  return exact->len > 0 ? g_steal_pointer (&exact) : g_steal_pointer (&folded);
+}
+
+PsOktaGroup *
+ps_okta_client_get_group_sync (PsOktaClient  *self,
+                               const char    *id,
+                               GCancellable  *cancellable,
+                               GError       **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *action = NULL;
+  PsOktaGroup *group;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+
+  if (id == NULL || *id == '\0')
+    {
+      g_set_error_literal (error, PS_OKTA_ERROR, PS_OKTA_ERROR_CONFIG,
+                           _("No group is set: choose the group in the mapping."));
+      return NULL;
+    }
+  escaped = g_uri_escape_string (id, NULL, FALSE);
+  url = g_strdup_printf ("%s/api/v1/groups/%s", self->config.org_url, escaped);
+  /* Translators: completes "Cannot …" / "… may not …"; %s is a group id */
+  action = g_strdup_printf (_("read the group %s"), id);
+  object = get_object (self, url, action, cancellable, error);
+  if (object == NULL)
+    return NULL;
+  group = ps_okta_group_new_from_json (object);
+  if (group == NULL)
+    g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+                 _("Okta answered the request to read the group %s without its id. Try again "
+                   "later; if it keeps happening, a proxy may be changing the answers."), id);
+  return group;
+}
+
+gboolean
+ps_okta_client_read_group_users_sync (PsOktaClient    *self,
+                                      const char      *group_id,
+                                      PsOktaPageFunc   func,
+                                      gpointer         user_data,
+                                      GCancellable    *cancellable,
+                                      GError         **error)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *action = NULL;
+  Forward forward = { func, user_data };
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), FALSE);
+
+  if (group_id == NULL || *group_id == '\0')
+    {
+      g_set_error_literal (error, PS_OKTA_ERROR, PS_OKTA_ERROR_CONFIG,
+                           _("No group is set: choose the group in the mapping."));
+      return FALSE;
+    }
+  escaped = g_uri_escape_string (group_id, NULL, FALSE);
+  base = g_strdup_printf ("%s/api/v1/groups/%s/users", self->config.org_url, escaped);
+  /* Translators: completes "… may not %s"; %s is a group id */
+  action = g_strdup_printf (_("read the members of group %s"), group_id);
+  return read_pages (self, base, self->config.page_size, action, forward_page, &forward,
+                     cancellable, error);
+}
+
+gboolean
+ps_okta_client_list_users_sync (PsOktaClient    *self,
+                                const char      *search,
+                                const char      *filter,
+                                PsOktaPageFunc   func,
+                                gpointer         user_data,
+                                GCancellable    *cancellable,
+                                GError         **error)
+{
+  g_autoptr(GString) base = NULL;
+  Forward forward = { func, user_data };
+  char separator = '?';
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), FALSE);
+
+  base = g_string_new (self->config.org_url);
+  g_string_append (base, "/api/v1/users");
+  if (search != NULL && *search != '\0')
+    {
+      g_autofree char *escaped = query_escape (search);
+
+      g_string_append_printf (base, "%csearch=%s", separator, escaped);
+      separator = '&';
+    }
+  if (filter != NULL && *filter != '\0')
+    {
+      g_autofree char *escaped = query_escape (filter);
+
+      g_string_append_printf (base, "%cfilter=%s", separator, escaped);
+    }
+  return read_pages (self, base->str, self->config.page_size,
+                     search != NULL ? _("search the users") : _("list the users"),
+                     forward_page, &forward, cancellable, error);
+}
+
+JsonObject *
+ps_okta_client_get_user_sync (PsOktaClient  *self,
+                              const char    *id,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *action = NULL;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+
+  if (id == NULL || *id == '\0')
+    {
+      g_set_error_literal (error, PS_OKTA_ERROR, PS_OKTA_ERROR_NOT_FOUND,
+                           _("Cannot read a user without an id."));
+      return NULL;
+    }
+  escaped = g_uri_escape_string (id, NULL, FALSE);
+  url = g_strdup_printf ("%s/api/v1/users/%s", self->config.org_url, escaped);
+  /* Translators: completes "Cannot …" / "… may not …"; %s is a user id */
+  action = g_strdup_printf (_("read the user %s"), id);
+  return get_object (self, url, action, cancellable, error);
+}
+
+GPtrArray *
+ps_okta_client_test_sync (PsOktaClient *self,
+                          const char   *group,
+                          GCancellable *cancellable)
+{
+  g_autoptr(GPtrArray) steps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_connection_step_free);
+  g_autoptr(JsonObject) me = NULL;
+  g_autoptr(GError) me_error = NULL;
+  g_autofree char *title = NULL;
+  PsConnectionStep *resolve_step;
+  PsConnectionStep *connect_step;
+  PsConnectionStep *tls_step;
+  PsConnectionStep *token_step;
+  PsConnectionStep *users_step;
+  PsConnectionStep *groups_step;
+  PsConnectionStep *group_step = NULL;
+  gboolean https = g_strcmp0 (g_uri_get_scheme (self->org_uri), "https") == 0;
+  gint64 started;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), NULL);
+
+  /* Translators: %s is a host name */
+  title = g_strdup_printf (_("Find %s (DNS)"), self->host);
+  resolve_step = add_step (steps, "resolve", title);
+  g_free (title);
+  /* Translators: %s is the org URL */
+  title = g_strdup_printf (_("Connect to %s"), self->config.org_url);
+  connect_step = add_step (steps, "connect", title);
+  tls_step = add_step (steps, "tls", _("Secure the connection (TLS)"));
+  token_step = add_step (steps, "token", _("Check the API token"));
+  users_step = add_step (steps, "users", _("Read users"));
+  groups_step = add_step (steps, "groups", _("Read groups and their members"));
+  if (group != NULL && *group != '\0')
+    {
+      g_autofree char *group_title = g_strdup_printf (_("Find the group “%s” and read its "
+                                                        "members"), group);
+      group_step = add_step (steps, "group", group_title);
+    }
+
+  /* 1–4: one request tells how far the connection got. */
+  started = g_get_monotonic_time ();
+  me = ps_okta_client_get_me_sync (self, cancellable, &me_error);
+  if (me == NULL && (g_error_matches (me_error, PS_OKTA_ERROR, PS_OKTA_ERROR_HOST_NOT_FOUND)
+                     || g_error_matches (me_error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+    {
+      ps_connection_step_done (resolve_step, started, me_error, NULL);
+      skip_rest (steps, 1, _("Not tried: the host was not found."));
+      return g_steal_pointer (&steps);
+    }
+  ps_connection_step_done (resolve_step, started, NULL, _("The host name resolves."));
+  if (me == NULL && g_error_matches (me_error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNREACHABLE))
+    {
+      ps_connection_step_done (connect_step, started, me_error, NULL);
+      skip_rest (steps, 2, _("Not tried: no connection."));
+      return g_steal_pointer (&steps);
+    }
+  ps_connection_step_done (connect_step, started, NULL, _("Connected."));
+  if (me == NULL && g_error_matches (me_error, PS_OKTA_ERROR, PS_OKTA_ERROR_TLS))
+    {
+      ps_connection_step_done (tls_step, started, me_error, NULL);
+      skip_rest (steps, 3, _("Not tried: the secure connection failed."));
+      return g_steal_pointer (&steps);
+    }
+  ps_connection_step_done (tls_step, started, NULL,
+                           https ? _("The certificate is trusted.")
+                                 : _("Plain HTTP to 127.0.0.1, a test server: no TLS."));
+  if (me == NULL)
+    {
+      ps_connection_step_done (token_step, started, me_error, NULL);
+      skip_rest (steps, 4, _("Not tried: the API token was not accepted."));
+      return g_steal_pointer (&steps);
+    }
+  {
+    JsonObject *profile = object_object (me, "profile");
+    const char *login = object_string (profile, "login");
+    g_autofree char *message = NULL;
+
+    /* Translators: %s is the login of the admin the token belongs to */
+    message = g_strdup_printf (_("The token belongs to %s."),
+                               login != NULL ? login : ps_okta_user_get_id (me) != NULL
+                               ? ps_okta_user_get_id (me) : "?");
+    ps_connection_step_done (token_step, started, NULL, message);
+  }
+
+  /* 5. users */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonArray) page = NULL;
+    g_autofree char *base = g_strdup_printf ("%s/api/v1/users", self->config.org_url);
+
+    started = g_get_monotonic_time ();
+    page = probe (self, base, _("read users"), cancellable, &error);
+    if (page == NULL)
+      ps_connection_step_done (users_step, started, error, NULL);
+    else
+      {
+        g_autofree char *note = rate_note (self);
+        g_autofree char *message = g_strconcat (_("The token may read users."), note, NULL);
+
+        ps_connection_step_done (users_step, started, NULL, message);
+      }
+  }
+
+  /* 6. groups and the members of the first one */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonArray) groups = NULL;
+    g_autoptr(JsonArray) members = NULL;
+    g_autofree char *base = g_strdup_printf ("%s/api/v1/groups", self->config.org_url);
+
+    started = g_get_monotonic_time ();
+    groups = probe (self, base, _("read groups"), cancellable, &error);
+    if (groups != NULL && json_array_get_length (groups) > 0
+        && JSON_NODE_HOLDS_OBJECT (json_array_get_element (groups, 0)))
+      {
+        const char *id = object_string (json_node_get_object (json_array_get_element (groups, 0)),
+                                        "id");
+        g_autofree char *escaped = g_uri_escape_string (id != NULL ? id : "", NULL, FALSE);
+
+        g_free (base);
+        base = g_strdup_printf ("%s/api/v1/groups/%s/users", self->config.org_url, escaped);
+        members = probe (self, base, _("read group members"), cancellable, &error);
+        if (members == NULL)
+          g_clear_pointer (&groups, json_array_unref);
+      }
+    if (groups == NULL)
+      ps_connection_step_done (groups_step, started, error, NULL);
+    else
+      ps_connection_step_done (groups_step, started, NULL,
+                               _("The token may read groups and their members."));
+  }
+
+  /* 7. the group */
+  if (group_step != NULL)
+    test_group (self, group_step, group, cancellable);
+  return g_steal_pointer (&steps);
+}
+
+static void
+test_thread (GTask        *task,
+             gpointer      source,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  g_task_return_pointer (task, ps_okta_client_test_sync (source, task_data, cancellable),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ps_okta_client_test_async (PsOktaClient        *self,
+                           const char          *group,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PS_IS_OKTA_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_okta_client_test_async);
+  g_task_set_task_data (task, g_strdup (group), g_free);
+  g_task_run_in_thread (task, test_thread);
+}
+
+GPtrArray *
+ps_okta_client_test_finish (PsOktaClient  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_okta_client_test_async,
+                        NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---------------------------------------------------------------- values */
+
+const char *const *
+ps_okta_user_attribute_names (void)
+{
+  return suggested_names;
+}
+
+char *
+ps_okta_link_next (const char *header)
+{
+  const char *p = header;
+
+  if (header == NULL)
+    return NULL;
+  while (*p != '\0')
+    {
+      const char *open;
+      const char *close;
+      g_autofree char *target = NULL;
+      gboolean next = FALSE;
+
+      open = strchr (p, '<');
+      if (open == NULL)
+        return NULL;
+      close = strchr (open + 1, '>');
+      if (close == NULL)
+        return NULL;
+      target = g_strndup (open + 1, close - open - 1);
+      p = close + 1;
+      /* the parameters: ; name=value or ; name="value", up to the next link */
+      for (;;)
+        {
+          const char *name;
+          gsize name_len;
+          g_autofree char *value = NULL;
+
+          while (*p == ' ' || *p == '\t')
+            p++;
+          if (*p != ';')
+            break;
+          p++;
+          while (*p == ' ' || *p == '\t')
+            p++;
+          name = p;
+          while (*p != '\0' && *p != '=' && *p != ';' && *p != ',' && *p != ' ')
+            p++;
+          name_len = p - name;
+          while (*p == ' ')
+            p++;
+          if (*p != '=')
+            continue;
+          p++;
+          while (*p == ' ')
+            p++;
+          if (*p == '"')
+            {
+              GString *v = g_string_new (NULL);
+
+              for (p++; *p != '\0' && *p != '"'; p++)
+                {
+                  if (*p == '\\' && p[1] != '\0')
+                    p++;
+                  g_string_append_c (v, *p);
+                }
+              if (*p == '"')
+                p++;
+              value = g_string_free (v, FALSE);
+            }
+          else
+            {
+              const char *start = p;
+
+              while (*p != '\0' && *p != ';' && *p != ',' && *p != ' ')
+                p++;
+              value = g_strndup (start, p - start);
+            }
+          if (name_len == 3 && g_ascii_strncasecmp (name, "rel", 3) == 0)
+            {
+              g_auto(GStrv) rels = g_strsplit (value, " ", -1);
+
+              for (guint i = 0; rels[i] != NULL; i++)
+                if (g_ascii_strcasecmp (rels[i], "next") == 0)
+                  next = TRUE;
+            }
+        }
+      if (next && *target != '\0')
+        return g_steal_pointer (&target);
+      /* on to the next link, after the comma that separates them */
+      while (*p != '\0' && *p != ',' && *p != '<')
+        p++;
+      if (*p == ',')
+        p++;
+    }
+  return NULL;
+}
+
+gboolean
+ps_okta_id_is_valid (const char *text,
+                     const char *prefix)
+{
+  if (text == NULL || strlen (text) != 20)
+    return FALSE;
+  if (prefix != NULL && !g_str_has_prefix (text, prefix))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p))
+      return FALSE;
+  return TRUE;
+}
+
+PsOktaStatusClass
+ps_okta_status_classify (const char *status)
+{
+  static const struct {
+    const char        *status;
+    PsOktaStatusClass  klass;
+  } table[] = {
+    { "ACTIVE", PS_OKTA_STATUS_AT_WORK },
+    { "PROVISIONED", PS_OKTA_STATUS_AT_WORK },
+    { "RECOVERY", PS_OKTA_STATUS_AT_WORK },
+    { "PASSWORD_EXPIRED", PS_OKTA_STATUS_AT_WORK },
+    { "LOCKED_OUT", PS_OKTA_STATUS_AT_WORK },
+    { "SUSPENDED", PS_OKTA_STATUS_DISABLED },
+    { "DEPROVISIONED", PS_OKTA_STATUS_DISABLED },
+    { "STAGED", PS_OKTA_STATUS_NOT_YET },
+  };
+
+  if (status == NULL)
+    return PS_OKTA_STATUS_UNKNOWN;
+  for (guint i = 0; i < G_N_ELEMENTS (table); i++)
+    if (g_str_equal (status, table[i].status))
+      return table[i].klass;
+  return PS_OKTA_STATUS_UNKNOWN;
+}
+
+const char *
+ps_okta_user_get_id (JsonObject *user)
+{
+  const char *id;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  id = object_string (user, "id");
+  return id != NULL && *id != '\0' ? id : NULL;
+}
+
+const char *
+ps_okta_user_get_status (JsonObject *user)
+{
+  const char *status;
+
+  g_return_val_if_fail (user != NULL, NULL);
+
+  /* On the way to another status (§2.3): that one counts (§2.4). */
+  status = object_string (user, "transitioningToStatus");
+  if (status != NULL && *status != '\0')
+    return status;
+  status = object_string (user, "status");
+  return status != NULL && *status != '\0' ? status : NULL;
+}
+
+/* The node @name names (see ps_okta_user_get_string ()), or NULL. */
+static JsonNode *
+user_node (JsonObject *user,
+           const char *name,
+           gboolean   *in_profile)
+{
+  const char *top;
+
+  if (g_ascii_strncasecmp (name, "profile.", 8) == 0)
+    name += 8;
+  else if ((top = user_property (name)) != NULL)
+    {
+      *in_profile = FALSE;
+      return json_object_get_member (user, top);
+    }
+  *in_profile = TRUE;
+  return member_casefold (object_object (user, "profile"), name);
+}
+
+char *
+ps_okta_user_get_string (JsonObject *user,
+                         const char *name)
+{
+  JsonNode *node;
+  gboolean in_profile = FALSE;
+
+  g_return_val_if_fail (user != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  node = user_node (user, name, &in_profile);
+  if (node == NULL)
+    return NULL;
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          char *value = value_to_string (json_array_get_element (array, i));
+          if (value != NULL)
+            return value;
+        }
+      return NULL;
+    }
+  return value_to_string (node);
+}
+
+gboolean
+ps_okta_user_has_attribute (JsonObject *user,
+                            const char *name)
+{
+  gboolean in_profile = FALSE;
+
+  g_return_val_if_fail (user != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  return user_node (user, name, &in_profile) != NULL || !in_profile;
+}

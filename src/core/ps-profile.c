@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "ps-ldap-syntax.h"
+#include "ps-okta-syntax.h"
 #include "ps-profile.h"
 
 #define PROFILE_VERSION 1
@@ -18,6 +19,7 @@
 #define G_TARGET      "AssetPanda"
 #define G_DIRECTORY   "Directory"
 #define G_ENTRA       "EntraID"
+#define G_OKTA        "Okta"
 #define G_SCHEDULE    "Schedule"
 #define PREFIX_USERS  "UserMapping "
 #define PREFIX_COLL   "CollectionMapping "
@@ -38,6 +40,7 @@ struct _PsProfile
   PsDirectoryConfig  directory;
   PsSourceKind       source_kind;
   PsEntraIdConfig    entra;
+  PsOktaConfig       okta;
   PsSchedule         schedule;
   GPtrArray         *mappings;    /* of PsMapping* */
 };
@@ -61,6 +64,7 @@ static const char *const directory_keys[] = { "URIs", "Domain", "TLS", "CAFile",
                                               "NestedGroups", "Kind", NULL };
 static const char *const entra_keys[] = { "Tenant", "ClientId", "LoginURL", "GraphURL", "CAFile",
                                           "CertificateFile", "PageSize", "Timeout", NULL };
+static const char *const okta_keys[] = { "URL", "CAFile", "ClientId", "PageSize", "Timeout", NULL };
 static const char *const schedule_keys[] = { "Enabled", "StartTime", "Interval", "EveryHours",
                                              "FullReconciliationHours", NULL };
 static const char *const mapping_keys[] = { "Enabled", "Account", "Module", "Group", "GroupName",
@@ -126,6 +130,14 @@ clear_entra (PsEntraIdConfig *e)
 }
 
 static void
+clear_okta (PsOktaConfig *o)
+{
+  g_clear_pointer (&o->url, g_free);
+  g_clear_pointer (&o->ca_file, g_free);
+  g_clear_pointer (&o->client_id, g_free);
+}
+
+static void
 set_defaults (PsProfile *self)
 {
   self->target.url = g_strdup ("https://api.assetpanda.com");
@@ -144,6 +156,8 @@ set_defaults (PsProfile *self)
   self->source_kind = PS_SOURCE_KIND_ACTIVE_DIRECTORY;
   self->entra.page_size = 999;
   self->entra.timeout = 60;
+  self->okta.page_size = 200;
+  self->okta.timeout = 60;
 
   self->schedule.enabled = FALSE;
   self->schedule.interval = PS_INTERVAL_DAILY;
@@ -400,18 +414,23 @@ ps_mapping_free (PsMapping *m)
   g_free (m);
 }
 
-/* An attribute or "a|b|c" fallbacks; FALSE (and the reader failed) if not. */
+/* An attribute or "a|b|c" fallbacks, in the syntax of @source; FALSE
+ * (and the reader failed) if not. */
 static gboolean
-reader_attribute (Reader     *r,
-                  const char *key,
-                  const char *spec)
+reader_attribute (Reader       *r,
+                  PsSourceKind  source,
+                  const char   *key,
+                  const char   *spec)
 {
   g_autofree char *reason = NULL;
   g_auto(GStrv) names = NULL;
 
   if (spec == NULL)
     return TRUE;
-  names = ps_ldap_attribute_spec_split (spec, &reason);
+  if (source == PS_SOURCE_KIND_OKTA)
+    names = ps_okta_attribute_spec_split (spec, &reason);
+  else
+    names = ps_ldap_attribute_spec_split (spec, &reason);
   if (names == NULL)
     {
       reader_fail (r, key, "%s", reason);
@@ -425,12 +444,14 @@ read_mapping (GKeyFile      *kf,
               const char    *group,
               PsMappingKind  kind,
               const char    *name,
+              PsSourceKind   source,
               GError       **error)
 {
   Reader r = { kf, group, error, FALSE };
   g_autoptr(PsMapping) m = ps_mapping_new (kind, name);
   g_auto(GStrv) keys = g_key_file_get_keys (kf, group, NULL, NULL);
   g_autofree char *threshold = NULL;
+  gboolean okta = source == PS_SOURCE_KIND_OKTA;
 
   m->enabled = reader_bool (&r, "Enabled", TRUE);
   m->account = reader_string (&r, "Account", NULL);
@@ -439,7 +460,22 @@ read_mapping (GKeyFile      *kf,
   m->group_name = reader_string (&r, "GroupName", NULL);
   m->search_base = reader_string (&r, "SearchBase", NULL);
   m->filter = reader_string (&r, "Filter", NULL);
-  if (m->filter != NULL)
+  if (m->filter != NULL && okta)
+    {
+      /* An Okta mapping's Filter is an Okta search expression. */
+      g_autofree char *reason = NULL;
+      g_autofree char *normal = ps_okta_search_parse (m->filter, NULL, &reason);
+
+      if (normal == NULL)
+        reader_fail (&r, "Filter", _("“%s” is not an Okta search expression: %s"), m->filter,
+                     reason);
+      else
+        {
+          g_free (m->filter);
+          m->filter = g_steal_pointer (&normal);
+        }
+    }
+  else if (m->filter != NULL)
     {
       g_autofree char *reason = NULL;
       g_autofree char *normal = ps_ldap_filter_parse (m->filter, NULL, &reason);
@@ -475,21 +511,26 @@ read_mapping (GKeyFile      *kf,
       g_free (m->first_name_attr);
       g_free (m->last_name_attr);
       m->role = reader_string (&r, "Role", NULL);
-      m->email_attr = reader_string (&r, "Email", "mail");
-      m->first_name_attr = reader_string (&r, "FirstName", "givenName");
-      m->last_name_attr = reader_string (&r, "LastName", "sn");
-      reader_attribute (&r, "Email", m->email_attr);
-      reader_attribute (&r, "FirstName", m->first_name_attr);
-      reader_attribute (&r, "LastName", m->last_name_attr);
+      m->email_attr = reader_string (&r, "Email", okta ? "email" : "mail");
+      m->first_name_attr = reader_string (&r, "FirstName", okta ? "firstName" : "givenName");
+      m->last_name_attr = reader_string (&r, "LastName", okta ? "lastName" : "sn");
+      reader_attribute (&r, source, "Email", m->email_attr);
+      reader_attribute (&r, source, "FirstName", m->first_name_attr);
+      reader_attribute (&r, source, "LastName", m->last_name_attr);
     }
   else
     {
       g_free (m->unique_id_attr);
       m->collection = reader_string (&r, "Collection", NULL);
-      m->unique_id_attr = reader_string (&r, "UniqueIdentifier", "objectSid");
+      m->unique_id_attr = reader_string (&r, "UniqueIdentifier", okta ? "id" : "objectSid");
       m->unique_field = reader_string (&r, "UniqueField", NULL);
       m->status_field = reader_string (&r, "StatusField", NULL);
-      if (m->unique_id_attr != NULL && !ps_ldap_attribute_is_valid (m->unique_id_attr))
+      if (okta && m->unique_id_attr != NULL && !ps_okta_attribute_is_valid (m->unique_id_attr))
+        reader_fail (&r, "UniqueIdentifier",
+                     _("“%s” is not one Okta attribute name (the identifier has no fallbacks; "
+                       "id, the Okta user id, is recommended)"), m->unique_id_attr);
+      else if (!okta && m->unique_id_attr != NULL
+               && !ps_ldap_attribute_is_valid (m->unique_id_attr))
         reader_fail (&r, "UniqueIdentifier",
                      _("“%s” is not one directory attribute name (the identifier has no fallbacks)"),
                      m->unique_id_attr);
@@ -522,7 +563,7 @@ read_mapping (GKeyFile      *kf,
           reader_fail (&r, keys[i], _("“%s” is not one of: %s"), parts[1], choices);
           break;
         }
-      if (!reader_attribute (&r, keys[i], parts[0]))
+      if (!reader_attribute (&r, source, keys[i], parts[0]))
         break;
       ps_mapping_add_field (m, field, parts[0], own);
     }
@@ -619,6 +660,25 @@ parse_keyfile (PsProfile   *self,
         return FALSE;
     }
 
+  if (g_key_file_has_group (kf, G_OKTA))
+    {
+      Reader r = { kf, G_OKTA, error, FALSE };
+      PsOktaConfig *o = &self->okta;
+
+      if (g_key_file_has_group (kf, G_DIRECTORY) || g_key_file_has_group (kf, G_ENTRA))
+        reader_fail (&r, "URL", _("a profile reads one identity source: remove the [%s] "
+                                  "section, or this one"),
+                     g_key_file_has_group (kf, G_DIRECTORY) ? G_DIRECTORY : G_ENTRA);
+      self->source_kind = PS_SOURCE_KIND_OKTA;
+      o->url = reader_string (&r, "URL", NULL);
+      o->ca_file = reader_string (&r, "CAFile", NULL);
+      o->client_id = reader_string (&r, "ClientId", NULL);
+      o->page_size = reader_uint (&r, "PageSize", o->page_size, 1, 200);
+      o->timeout = reader_uint (&r, "Timeout", o->timeout, 1, 3600);
+      if (r.failed)
+        return FALSE;
+    }
+
   {
     Reader r = { kf, G_SCHEDULE, error, FALSE };
     PsSchedule *s = &self->schedule;
@@ -671,7 +731,7 @@ parse_keyfile (PsProfile   *self,
                        _("[%s]: another mapping already has the name “%s”"), groups[i], name);
           return FALSE;
         }
-      m = read_mapping (kf, groups[i], kind, name, error);
+      m = read_mapping (kf, groups[i], kind, name, self->source_kind, error);
       if (m == NULL)
         return FALSE;
       g_ptr_array_add (self->mappings, m);
@@ -929,11 +989,24 @@ ps_profile_to_data (PsProfile *self,
   g_key_file_set_integer (kf, G_TARGET, "RateCalls", t->rate_calls);
   g_key_file_set_integer (kf, G_TARGET, "RateWindow", t->rate_window);
 
-  if (self->source_kind == PS_SOURCE_KIND_ENTRA_ID)
+  if (self->source_kind == PS_SOURCE_KIND_OKTA)
+    {
+      PsOktaConfig *o = &self->okta;
+
+      g_key_file_remove_group (kf, G_DIRECTORY, NULL);
+      g_key_file_remove_group (kf, G_ENTRA, NULL);
+      set_or_remove (kf, G_OKTA, "URL", o->url);
+      set_or_remove (kf, G_OKTA, "CAFile", o->ca_file);
+      set_or_remove (kf, G_OKTA, "ClientId", o->client_id);
+      g_key_file_set_integer (kf, G_OKTA, "PageSize", o->page_size);
+      g_key_file_set_integer (kf, G_OKTA, "Timeout", o->timeout);
+    }
+  else if (self->source_kind == PS_SOURCE_KIND_ENTRA_ID)
     {
       PsEntraIdConfig *e = &self->entra;
 
       g_key_file_remove_group (kf, G_DIRECTORY, NULL);
+      g_key_file_remove_group (kf, G_OKTA, NULL);
       set_or_remove (kf, G_ENTRA, "Tenant", e->tenant);
       set_or_remove (kf, G_ENTRA, "ClientId", e->client_id);
       set_or_remove (kf, G_ENTRA, "LoginURL", e->login_url);
@@ -946,6 +1019,7 @@ ps_profile_to_data (PsProfile *self,
   else
     {
       g_key_file_remove_group (kf, G_ENTRA, NULL);
+      g_key_file_remove_group (kf, G_OKTA, NULL);
       if (d->uris != NULL && d->uris[0] != NULL)
         g_key_file_set_string_list (kf, G_DIRECTORY, "URIs", (const char *const *) d->uris,
                                     g_strv_length (d->uris));
@@ -1130,17 +1204,21 @@ check_ldap_uri (GPtrArray         *problems,
 }
 
 static void
-check_attribute (GPtrArray  *problems,
-                 const char *group,
-                 const char *key,
-                 const char *spec)
+check_attribute (GPtrArray    *problems,
+                 PsSourceKind  source,
+                 const char   *group,
+                 const char   *key,
+                 const char   *spec)
 {
   g_autofree char *reason = NULL;
   g_auto(GStrv) names = NULL;
 
   if (spec == NULL)
     return;
-  names = ps_ldap_attribute_spec_split (spec, &reason);
+  if (source == PS_SOURCE_KIND_OKTA)
+    names = ps_okta_attribute_spec_split (spec, &reason);
+  else
+    names = ps_ldap_attribute_spec_split (spec, &reason);
   if (names == NULL)
     problem (problems, group, key, "%s", reason);
 }
@@ -1177,7 +1255,23 @@ check_entra (GPtrArray             *problems,
 }
 
 static void
+check_okta (GPtrArray          *problems,
+            const PsOktaConfig *o)
+{
+  g_autofree char *reason = NULL;
+  g_autofree char *url = ps_okta_org_url_check (o->url, &reason);
+
+  if (url == NULL)
+    problem (problems, G_OKTA, "URL", "%s", reason);
+  if (o->client_id != NULL)
+    problem (problems, G_OKTA, "ClientId",
+             _("OAuth 2.0 service apps are not supported yet: remove ClientId and store an API "
+               "token (okta-api-token)"));
+}
+
+static void
 check_mapping (GPtrArray       *problems,
+               PsSourceKind     source,
                const PsMapping *m)
 {
   g_autofree char *group = g_strconcat (m->kind == PS_MAPPING_USERS ? PREFIX_USERS : PREFIX_COLL,
@@ -1210,19 +1304,35 @@ check_mapping (GPtrArray       *problems,
 
       if (!g_hash_table_add (seen, f->field))
         problem (problems, group, "Field", _("the field “%s” is mapped twice"), f->field);
-      check_attribute (problems, group, key, f->attribute);
+      check_attribute (problems, source, group, key, f->attribute);
     }
   if (m->kind == PS_MAPPING_USERS)
     {
-      check_attribute (problems, group, "Email", m->email_attr);
-      check_attribute (problems, group, "FirstName", m->first_name_attr);
-      check_attribute (problems, group, "LastName", m->last_name_attr);
+      check_attribute (problems, source, group, "Email", m->email_attr);
+      check_attribute (problems, source, group, "FirstName", m->first_name_attr);
+      check_attribute (problems, source, group, "LastName", m->last_name_attr);
+    }
+  else if (source == PS_SOURCE_KIND_OKTA)
+    {
+      if (m->unique_id_attr != NULL && !ps_okta_attribute_is_valid (m->unique_id_attr))
+        problem (problems, group, "UniqueIdentifier",
+                 _("“%s” is not one Okta attribute name (the identifier has no fallbacks; id, "
+                   "the Okta user id, is recommended)"), m->unique_id_attr);
     }
   else if (m->unique_id_attr != NULL && !ps_ldap_attribute_is_valid (m->unique_id_attr))
     problem (problems, group, "UniqueIdentifier",
              _("“%s” is not one directory attribute name (the identifier has no fallbacks)"),
              m->unique_id_attr);
-  if (m->filter != NULL)
+  if (m->filter != NULL && source == PS_SOURCE_KIND_OKTA)
+    {
+      g_autofree char *reason = NULL;
+      g_autofree char *normal = ps_okta_search_parse (m->filter, NULL, &reason);
+
+      if (normal == NULL)
+        problem (problems, group, "Filter", _("“%s” is not an Okta search expression: %s"),
+                 m->filter, reason);
+    }
+  else if (m->filter != NULL)
     {
       g_autofree char *reason = NULL;
       g_autofree char *normal = ps_ldap_filter_parse (m->filter, NULL, &reason);
@@ -1230,7 +1340,11 @@ check_mapping (GPtrArray       *problems,
       if (normal == NULL)
         problem (problems, group, "Filter", _("“%s” is not a valid LDAP filter: %s"), m->filter, reason);
     }
-  if (m->search_base != NULL && strchr (m->search_base, '=') == NULL)
+  if (m->search_base != NULL && source == PS_SOURCE_KIND_OKTA)
+    problem (problems, group, "SearchBase",
+             _("a search base is for LDAP directories: remove it; an Okta mapping is scoped by "
+               "its group and its Filter"));
+  else if (m->search_base != NULL && strchr (m->search_base, '=') == NULL)
     problem (problems, group, "SearchBase",
              _("“%s” is not a DN such as OU=Staff,DC=example,DC=com"), m->search_base);
 }
@@ -1277,7 +1391,9 @@ ps_profile_validate (PsProfile  *self,
   if (self->target.client_id == NULL)
     problem (out, G_TARGET, "ClientId", _("the API client ID is missing"));
 
-  if (self->source_kind == PS_SOURCE_KIND_ENTRA_ID)
+  if (self->source_kind == PS_SOURCE_KIND_OKTA)
+    check_okta (out, &self->okta);
+  else if (self->source_kind == PS_SOURCE_KIND_ENTRA_ID)
     check_entra (out, &self->entra);
   else if ((d->uris == NULL || d->uris[0] == NULL) && d->domain == NULL)
     problem (out, G_DIRECTORY, "URIs",
@@ -1303,7 +1419,7 @@ ps_profile_validate (PsProfile  *self,
     problem (out, G_SCHEDULE, "StartTime", _("a schedule needs a start time"));
 
   for (guint i = 0; i < self->mappings->len; i++)
-    check_mapping (out, g_ptr_array_index (self->mappings, i));
+    check_mapping (out, self->source_kind, g_ptr_array_index (self->mappings, i));
 
   if (self->credentials_file != NULL && !g_path_is_absolute (self->credentials_file))
     problem (out, G_PROFILE, "CredentialsFile", _("“%s” must be an absolute path"),
@@ -1320,6 +1436,8 @@ ps_profile_validate (PsProfile  *self,
         check_unknown_keys (out, self->keyfile, groups[i], directory_keys, FALSE);
       else if (g_str_equal (groups[i], G_ENTRA))
         check_unknown_keys (out, self->keyfile, groups[i], entra_keys, FALSE);
+      else if (g_str_equal (groups[i], G_OKTA))
+        check_unknown_keys (out, self->keyfile, groups[i], okta_keys, FALSE);
       else if (g_str_equal (groups[i], G_SCHEDULE))
         check_unknown_keys (out, self->keyfile, groups[i], schedule_keys, FALSE);
       else if (g_str_has_prefix (groups[i], PREFIX_USERS) || g_str_has_prefix (groups[i], PREFIX_COLL))
@@ -1350,6 +1468,7 @@ ps_profile_finalize (GObject *object)
   clear_target (&self->target);
   clear_directory (&self->directory);
   clear_entra (&self->entra);
+  clear_okta (&self->okta);
   g_clear_pointer (&self->schedule.start, g_date_time_unref);
   g_ptr_array_unref (self->mappings);
 
@@ -1481,10 +1600,26 @@ ps_profile_get_entra_id (PsProfile *self)
   return &self->entra;
 }
 
+PsOktaConfig *
+ps_profile_get_okta (PsProfile *self)
+{
+  g_return_val_if_fail (PS_IS_PROFILE (self), NULL);
+  return &self->okta;
+}
+
 const char *
 ps_source_kind_to_string (PsSourceKind kind)
 {
-  return kind == PS_SOURCE_KIND_ENTRA_ID ? "entra-id" : "active-directory";
+  switch (kind)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return "entra-id";
+    case PS_SOURCE_KIND_OKTA:
+      return "okta";
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return "active-directory";
+    }
 }
 
 PsDirectoryConfig *

@@ -92,6 +92,7 @@ typedef struct {
 typedef enum {
   PS_SOURCE_KIND_ACTIVE_DIRECTORY,  /* [Directory]: Active Directory or LDAP */
   PS_SOURCE_KIND_ENTRA_ID,          /* [EntraID]: Microsoft Entra ID over Microsoft Graph */
+  PS_SOURCE_KIND_OKTA,              /* [Okta]: an Okta org over its Management API */
 } PsSourceKind;
 
 /* [EntraID]: an app registration with application permissions
@@ -106,6 +107,16 @@ typedef struct {
   guint page_size;      /* 1–999 */
   guint timeout;        /* seconds per request */
 } PsEntraIdConfig;
+
+/* [Okta]: an org and the API token (in the keyring) of an admin who may
+ * read users and groups. */
+typedef struct {
+  char *url;            /* the org URL: https://acme.okta.com, or a custom domain */
+  char *ca_file;        /* optional extra CA (a private emulator, a TLS proxy) */
+  char *client_id;      /* an OAuth 2.0 service app: not supported yet, named as such */
+  guint page_size;      /* 1–200 (Okta's largest page of users) */
+  guint timeout;        /* seconds per request */
+} PsOktaConfig;
 
 typedef struct {
   gboolean enabled;
@@ -186,6 +197,7 @@ PsDirectoryConfig *ps_profile_get_directory (PsProfile *self);
 PsSourceKind       ps_profile_get_source_kind (PsProfile *self);
 void               ps_profile_set_source_kind (PsProfile *self, PsSourceKind kind);
 PsEntraIdConfig   *ps_profile_get_entra_id   (PsProfile *self);
+PsOktaConfig      *ps_profile_get_okta       (PsProfile *self);
 PsSchedule        *ps_profile_get_schedule  (PsProfile *self);
 GPtrArray         *ps_profile_get_mappings  (PsProfile *self);
 PsMapping         *ps_profile_find_mapping  (PsProfile *self, const char *name);

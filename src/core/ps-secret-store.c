@@ -19,10 +19,11 @@
 G_DEFINE_QUARK (ps-secret-error-quark, ps_secret_error)
 
 static const char *const kind_words[] = {
-  "api-client-secret", "api-password", "bind-password", "entra-client-secret", NULL
+  "api-client-secret", "api-password", "bind-password", "entra-client-secret", "okta-api-token",
+  NULL
 };
 static const char *const file_keys[] = {
-  "ApiClientSecret", "ApiPassword", "BindPassword", "EntraClientSecret", NULL
+  "ApiClientSecret", "ApiPassword", "BindPassword", "EntraClientSecret", "OktaApiToken", NULL
 };
 
 /* Session-only secrets, for when no Secret Service is running. */
@@ -240,6 +241,8 @@ ps_secret_kind_describe (PsSecretKind kind)
       return _("Active Directory password");
     case PS_SECRET_ENTRA_CLIENT_SECRET:
       return _("Microsoft Entra ID client secret");
+    case PS_SECRET_OKTA_API_TOKEN:
+      return _("Okta API token");
     case PS_SECRET_N_KINDS:
     default:
       g_return_val_if_reached (NULL);

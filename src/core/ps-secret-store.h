@@ -29,6 +29,7 @@ typedef enum {
   PS_SECRET_API_PASSWORD,
   PS_SECRET_BIND_PASSWORD,
   PS_SECRET_ENTRA_CLIENT_SECRET,    /* the Entra ID app registration's client secret */
+  PS_SECRET_OKTA_API_TOKEN,         /* an Okta API token (SSWS) of a read-only admin */
   PS_SECRET_N_KINDS
 } PsSecretKind;
 

@@ -88,6 +88,18 @@ test_wizard_in_german (void)
                    "Automatischer Abgleich");
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-de"));
 
+  /* Microsoft Entra ID with its expander open: Done says in German what is
+   * missing, the mnemonics stay distinct and the page fits a 1280-pixel
+   * screen. */
+  gtk_stack_set_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack"), "entra-id");
+  gtk_expander_set_expanded (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "entra_expander"), TRUE);
+  g_assert_cmpstr (ps_wizard_page_get_incomplete_reason (page), ==, "Geben Sie die API-Client-ID ein.");
+  gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (page));
+  check_width (window);
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-entra-de"));
+  gtk_stack_set_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack"),
+                                    "active-directory");
+
   /* Every page keeps distinct keyboard mnemonics in German too. */
   for (const char *const *id = (const char *const[]) { "schedule", "user-mapping", "collection-mapping",
                                                         "connection", NULL };

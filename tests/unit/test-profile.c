@@ -502,6 +502,158 @@ test_copy_is_a_snapshot (void)
   g_assert_cmpstr (ps_profile_get_target (copy)->url, ==, "https://api.assetpanda.com");
 }
 
+#define OKTA_PROFILE \
+  "[Profile]\nVersion=1\nId=okta\n\n" \
+  "[AssetPanda]\nURL=https://api.assetpanda.com\nDialect=classic\nClientId=c\nEmail=a@example.com\n\n" \
+  "[Okta]\nURL=https://acme.okta.com/\nPageSize=150\n\n" \
+  "[UserMapping Staff]\nAccount=21040\nRole=30135\nGroup=00g1emaKYZTWRYYRRTSK\n" \
+  "Email=email|profile.login\n\n" \
+  "[CollectionMapping Employees]\nAccount=21040\nCollection=82677\nGroup=Staff\n" \
+  "Filter=department eq \"Sales\" and status eq \"active\"\n" \
+  "Field.field_1=firstName;overwrite\nField.field_4=profile.department;fill-empty\n" \
+  "Field.field_5=costCentre_2;overwrite\n"
+
+static void
+test_load_okta (void)
+{
+  g_autofree char *path = ps_test_write_file ("okta.conf", OKTA_PROFILE, -1, 0600);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(PsProfile) again = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autofree char *data = NULL;
+  PsOktaConfig *o;
+  PsMapping *staff;
+  PsMapping *employees;
+
+  profile = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ps_profile_get_source_kind (profile), ==, PS_SOURCE_KIND_OKTA);
+  g_assert_cmpstr (ps_source_kind_to_string (PS_SOURCE_KIND_OKTA), ==, "okta");
+  o = ps_profile_get_okta (profile);
+  g_assert_cmpstr (o->url, ==, "https://acme.okta.com/");
+  g_assert_cmpuint (o->page_size, ==, 150);
+  g_assert_cmpuint (o->timeout, ==, 60);
+  g_assert_null (o->client_id);
+
+  /* Okta's names and defaults, and the Filter as a normalised search expression */
+  staff = ps_profile_find_mapping (profile, "Staff");
+  g_assert_cmpstr (staff->email_attr, ==, "email|profile.login");
+  g_assert_cmpstr (staff->first_name_attr, ==, "firstName");
+  g_assert_cmpstr (staff->last_name_attr, ==, "lastName");
+  employees = ps_profile_find_mapping (profile, "Employees");
+  g_assert_cmpstr (employees->unique_id_attr, ==, "id");
+  g_assert_cmpstr (employees->filter, ==,
+                   "profile.department eq \"Sales\" and status eq \"ACTIVE\"");
+  if (!ps_profile_validate (profile, &problems))
+    dump_problems (problems);
+  g_assert_cmpuint (problems->len, ==, 0);
+
+  /* saved without [Directory] or [EntraID], and read back the same */
+  g_assert_true (ps_profile_save (profile, &error));
+  data = ps_profile_to_data (profile, NULL);
+  g_assert_null (strstr (data, "[Directory]"));
+  g_assert_null (strstr (data, "[EntraID]"));
+  g_assert_nonnull (strstr (data, "[Okta]"));
+  again = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_profile_get_okta (again)->page_size, ==, 150);
+  g_assert_cmpstr (ps_profile_find_mapping (again, "Employees")->filter, ==,
+                   employees->filter);
+
+  /* what is missing or wrong is named */
+  o = ps_profile_get_okta (again);
+  g_free (o->url);
+  o->url = g_strdup ("https://acme.okta.com/api/v1");
+  o->client_id = g_strdup ("0oa1service");
+  employees = ps_profile_find_mapping (again, "Employees");
+  employees->search_base = g_strdup ("OU=Staff,DC=example,DC=com");
+  g_free (employees->unique_id_attr);
+  employees->unique_id_attr = g_strdup ("employee-number");
+  g_free (employees->filter);
+  employees->filter = g_strdup ("(department=Sales)");
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  g_assert_false (ps_profile_validate (again, &problems));
+  dump_problems (problems);
+  g_assert_true (problems_contain (problems, "[Okta] URL: remove “/api/v1”"));
+  g_assert_true (problems_contain (problems, "[Okta] ClientId: OAuth 2.0"));
+  g_assert_true (problems_contain (problems, "[CollectionMapping Employees] SearchBase"));
+  g_assert_true (problems_contain (problems, "[CollectionMapping Employees] UniqueIdentifier"));
+  g_assert_true (problems_contain (problems, "[CollectionMapping Employees] Filter: "
+                                             "“(department=Sales)” is not an Okta search"));
+
+  g_free (o->url);
+  o->url = NULL;
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  g_assert_false (ps_profile_validate (again, &problems));
+  g_assert_true (problems_contain (problems, "[Okta] URL: give the org URL"));
+  g_free (o->url);
+  o->url = g_strdup ("http://acme.okta.com");
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  g_assert_false (ps_profile_validate (again, &problems));
+  g_assert_true (problems_contain (problems, "127.0.0.1"));
+  g_free (o->url);
+  o->url = g_strdup ("http://127.0.0.1:8080");
+  g_clear_pointer (&problems, g_ptr_array_unref);
+  ps_profile_validate (again, &problems);
+  g_assert_false (problems_contain (problems, "[Okta] URL"));
+}
+
+static void
+test_load_okta_errors (void)
+{
+  g_autoptr(GString) text = g_string_new (OKTA_PROFILE);
+  g_autoptr(GError) error = NULL;
+
+  /* one identity source */
+  error = load_sample_with ("[Schedule]", "[Okta]\nURL=https://acme.okta.com\n\n[Schedule]");
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "one identity source"));
+  g_assert_nonnull (strstr (error->message, "[Directory]"));
+  g_clear_error (&error);
+
+  /* a bad search expression is a profile error, never a read of nobody */
+  g_string_replace (text, "and status eq", "and status ne", 1);
+  error = load_text_error (text->str, text->len);
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "[CollectionMapping Employees] Filter"));
+  g_assert_nonnull (strstr (error->message, "no “ne”"));
+  g_clear_error (&error);
+
+  /* Okta's attribute names */
+  g_string_assign (text, OKTA_PROFILE);
+  g_string_replace (text, "profile.department;", "profile.cost-center;", 1);
+  error = load_text_error (text->str, text->len);
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "Field.field_4"));
+  g_assert_nonnull (strstr (error->message, "not an Okta user attribute"));
+  g_clear_error (&error);
+
+  /* PageSize is Okta's at most */
+  g_string_assign (text, OKTA_PROFILE);
+  g_string_replace (text, "PageSize=150", "PageSize=500", 1);
+  error = load_text_error (text->str, text->len);
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "[Okta] PageSize"));
+  g_clear_error (&error);
+
+  /* unknown keys are pointed out */
+  {
+    g_autofree char *path = NULL;
+    g_autoptr(PsProfile) profile = NULL;
+    g_autoptr(GPtrArray) problems = NULL;
+
+    g_string_assign (text, OKTA_PROFILE);
+    g_string_replace (text, "PageSize=150", "PageSize=150\nTenant=acme", 1);
+    path = ps_test_write_file ("okta-unknown.conf", text->str, text->len, 0600);
+    profile = ps_profile_load_file (path, &error);
+    g_assert_no_error (error);
+    g_assert_false (ps_profile_validate (profile, &problems));
+    g_assert_true (problems_contain (problems, "[Okta] Tenant: unknown key"));
+  }
+}
+
 static void
 test_load_bad_field_mode (void)
 {
@@ -887,6 +1039,8 @@ main (int    argc,
   g_test_add_func ("/profile/validate/scope", test_validate_scope);
   g_test_add_func ("/profile/load/entra-id", test_load_entra_id);
   g_test_add_func ("/profile/load/two-sources", test_load_two_sources);
+  g_test_add_func ("/profile/load/okta", test_load_okta);
+  g_test_add_func ("/profile/load/okta-errors", test_load_okta_errors);
   g_test_add_func ("/profile/load/duplicate-mapping-name", test_load_duplicate_mapping_name);
   g_test_add_func ("/profile/load/newer-version", test_load_newer_version);
   g_test_add_func ("/profile/validate/sample", test_validate_sample);

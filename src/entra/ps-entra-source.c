@@ -25,8 +25,8 @@
  * Entra Connect copies to the cloud user. */
 #define SID_ATTRIBUTE "onPremisesSecurityIdentifier"
 
-/* A watermark is zlib-compressed JSON in base64 behind this prefix: 100,000
- * member ids take about 2.5 MB. */
+/* A watermark is JSON behind this prefix, with the ids packed: 100,000
+ * members take about 2.1 MB. */
 #define MARK_PREFIX "entra-delta-1:"
 
 /* Past this many groups in a scope's nesting tree, following each one
@@ -74,8 +74,8 @@ typedef struct {
 /* A group of the scope's nesting tree, with the direct members that make
  * the scope: users and nested groups. */
 typedef struct {
-  GHashTable *users;        /* ids (owned) */
-  GHashTable *groups;       /* ids (owned) */
+  GHashTable *users;        /* ids, from the Mark's pool */
+  GHashTable *groups;       /* ids, from the Mark's pool */
 } Node;
 
 /* What a delta run starts from. */
@@ -87,6 +87,7 @@ typedef struct {
   GHashTable *nodes;        /* group id → Node*: the tree */
   GHashTable *anchors;      /* user id → local anchor when the mapping names an anchor
                                attribute (the object id is the anchor otherwise) */
+  GStringChunk *pool;       /* every member id, once: sets borrow them */
 } Mark;
 
 /* ---------------------------------------------------------------- helpers */
@@ -319,6 +320,14 @@ log_no_anchor (const Read *r)
 
 /* ---------------------------------------------------------------- watermark */
 
+/* TRUE when the local anchor is the object id, which the tree already
+ * holds: no map from ids to anchors is kept. */
+static gboolean
+anchor_is_id (const char *attribute)
+{
+  return attribute == NULL || g_ascii_strcasecmp (attribute, "id") == 0;
+}
+
 static void
 planned_free (Planned *p)
 {
@@ -392,8 +401,8 @@ node_new (void)
 {
   Node *node = g_new0 (Node, 1);
 
-  node->users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  node->groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  node->users = g_hash_table_new (g_str_hash, g_str_equal);
+  node->groups = g_hash_table_new (g_str_hash, g_str_equal);
   return node;
 }
 
@@ -417,7 +426,15 @@ mark_new (const char *key,
   mark->root = g_strdup (root);
   mark->rounds = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_graph_delta_round_free);
   mark->nodes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) node_free);
+  mark->pool = g_string_chunk_new (64 * 1024);
   return mark;
+}
+
+static const char *
+intern (Mark       *mark,
+        const char *id)
+{
+  return g_string_chunk_insert_const (mark->pool, id);
 }
 
 static void
@@ -431,6 +448,7 @@ mark_free (Mark *mark)
   g_ptr_array_unref (mark->rounds);
   g_hash_table_unref (mark->nodes);
   g_clear_pointer (&mark->anchors, g_hash_table_unref);
+  g_string_chunk_free (mark->pool);
   g_free (mark);
 }
 
@@ -458,6 +476,96 @@ convert (GConverter    *converter,
   return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (memory));
 }
 
+static int
+hex_value (char c)
+{
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* An object id in Graph's form (lower-case GUID) as its 16 bytes; FALSE
+ * for any other id, which is kept as it is. */
+static gboolean
+guid_to_bytes (const char *id,
+               guint8      out[16])
+{
+  guint n = 0;
+
+  if (strlen (id) != 36)
+    return FALSE;
+  for (guint i = 0; i < 36; i++)
+    {
+      int hi, lo;
+
+      if (i == 8 || i == 13 || i == 18 || i == 23)
+        {
+          if (id[i] != '-')
+            return FALSE;
+          continue;
+        }
+      hi = hex_value (id[i]);
+      lo = hex_value (id[i + 1]);
+      if (hi < 0 || lo < 0)
+        return FALSE;
+      out[n++] = (guint8) (hi << 4 | lo);
+      i++;
+    }
+  return n == 16;
+}
+
+static void
+guid_from_bytes (const guint8 *bytes,
+                 char          out[37])
+{
+  static const char digits[] = "0123456789abcdef";
+  guint n = 0;
+
+  for (guint i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        out[n++] = '-';
+      out[n++] = digits[bytes[i] >> 4];
+      out[n++] = digits[bytes[i] & 0xf];
+    }
+  out[n] = '\0';
+}
+
+/* Ids, compactly: the GUIDs packed 16 bytes each in base64 (100,000 take
+ * 2.1 MB), any other id in a list. */
+typedef struct {
+  GByteArray *guids;
+  GPtrArray  *other;        /* borrowed */
+} Packed;
+
+static void
+packed_init (Packed *p)
+{
+  p->guids = g_byte_array_new ();
+  p->other = g_ptr_array_new ();
+}
+
+static void
+packed_clear (Packed *p)
+{
+  g_clear_pointer (&p->guids, g_byte_array_unref);
+  g_clear_pointer (&p->other, g_ptr_array_unref);
+}
+
+/* Adds @id; TRUE when it was packed as a GUID. */
+static gboolean
+packed_add (Packed     *p,
+            const char *id)
+{
+  guint8 bytes[16];
+
+  if (guid_to_bytes (id, bytes))
+    {
+      g_byte_array_append (p->guids, bytes, sizeof bytes);
+      return TRUE;
+    }
+  g_ptr_array_add (p->other, (gpointer) id);
+  return FALSE;
+}
+
 static void
 add_string_member (JsonBuilder *b,
                    const char  *name,
@@ -468,19 +576,73 @@ add_string_member (JsonBuilder *b,
 }
 
 static void
-add_id_array (JsonBuilder *b,
-              const char  *name,
-              GHashTable  *ids)
+add_packed (JsonBuilder *b,
+            Packed      *p)
 {
+  g_autofree char *base64 = g_base64_encode (p->guids->data, p->guids->len);
+
+  add_string_member (b, "guids", base64);
+  json_builder_set_member_name (b, "other");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < p->other->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (p->other, i));
+  json_builder_end_array (b);
+}
+
+static void
+add_id_set (JsonBuilder *b,
+            const char  *name,
+            GHashTable  *ids)
+{
+  Packed p;
   GHashTableIter iter;
   gpointer id;
 
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
+  packed_init (&p);
   g_hash_table_iter_init (&iter, ids);
   while (g_hash_table_iter_next (&iter, &id, NULL))
-    json_builder_add_string_value (b, id);
-  json_builder_end_array (b);
+    packed_add (&p, id);
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  add_packed (b, &p);
+  json_builder_end_object (b);
+  packed_clear (&p);
+}
+
+/* The anchors map: its ids packed, and the anchors in the same order
+ * (GUIDs first), one a line (escaped), zlib-compressed in base64. */
+static void
+add_anchors (JsonBuilder *b,
+             GHashTable  *anchors)
+{
+  g_autoptr(GString) first = g_string_new (NULL);
+  g_autoptr(GString) rest = g_string_new (NULL);
+  g_autoptr(GZlibCompressor) zlib = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 6);
+  g_autoptr(GBytes) packed = NULL;
+  g_autofree char *base64 = NULL;
+  GHashTableIter iter;
+  gpointer id, anchor;
+  Packed p;
+
+  packed_init (&p);
+  g_hash_table_iter_init (&iter, anchors);
+  while (g_hash_table_iter_next (&iter, &id, &anchor))
+    {
+      g_autofree char *escaped = g_strescape (anchor, NULL);
+      GString *lines = packed_add (&p, id) ? first : rest;
+
+      g_string_append (lines, escaped);
+      g_string_append_c (lines, '\n');
+    }
+  g_string_append_len (first, rest->str, rest->len);
+  packed = convert (G_CONVERTER (zlib), first->str, first->len, NULL);
+  base64 = g_base64_encode (g_bytes_get_data (packed, NULL), g_bytes_get_size (packed));
+  json_builder_set_member_name (b, "anchors");
+  json_builder_begin_object (b);
+  add_packed (b, &p);
+  add_string_member (b, "values", base64);
+  json_builder_end_object (b);
+  packed_clear (&p);
 }
 
 static char *
@@ -489,13 +651,9 @@ mark_to_token (const Mark *mark)
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(GZlibCompressor) zlib = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 6);
-  g_autoptr(GBytes) packed = NULL;
   g_autofree char *json = NULL;
-  g_autofree char *base64 = NULL;
   GHashTableIter iter;
   gpointer key, value;
-  gsize length;
 
   json_builder_begin_object (b);
   add_string_member (b, "key", mark->key);
@@ -526,33 +684,20 @@ mark_to_token (const Mark *mark)
 
       json_builder_set_member_name (b, key);
       json_builder_begin_object (b);
-      add_id_array (b, "users", node->users);
-      add_id_array (b, "groups", node->groups);
+      add_id_set (b, "users", node->users);
+      add_id_set (b, "groups", node->groups);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
   if (mark->anchors != NULL)
-    {
-      json_builder_set_member_name (b, "anchors");
-      json_builder_begin_object (b);
-      g_hash_table_iter_init (&iter, mark->anchors);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        add_string_member (b, key, value);
-      json_builder_end_object (b);
-    }
+    add_anchors (b, mark->anchors);
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);
   g_clear_object (&b);
   json_generator_set_root (generator, root);
-  json = json_generator_to_data (generator, &length);
-  g_clear_pointer (&root, json_node_unref);
-  packed = convert (G_CONVERTER (zlib), json, length, NULL);
-  if (packed == NULL)
-    return NULL;   /* memory streams do not fail */
-  g_clear_pointer (&json, g_free);
-  base64 = g_base64_encode (g_bytes_get_data (packed, NULL), g_bytes_get_size (packed));
-  return g_strconcat (MARK_PREFIX, base64, NULL);
+  json = json_generator_to_data (generator, NULL);
+  return g_strconcat (MARK_PREFIX, json, NULL);
 }
 
 static const char *
@@ -566,26 +711,97 @@ member_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
+/* Reads what add_packed () wrote into @ids (and, with @order, each id in
+ * turn). */
 static gboolean
-read_id_array (JsonObject *object,
-               const char *name,
-               GHashTable *into)
+read_packed (Mark       *mark,
+             JsonObject *object,
+             GHashTable *ids,
+             GPtrArray  *order)
 {
-  JsonNode *node = json_object_get_member (object, name);
-  JsonArray *array;
+  const char *base64 = member_string (object, "guids");
+  JsonNode *node = json_object_get_member (object, "other");
+  g_autofree guchar *guids = NULL;
+  JsonArray *other;
+  gsize length = 0;
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  if (base64 == NULL || node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     return FALSE;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
+  guids = g_base64_decode (base64, &length);
+  if (length % 16 != 0)
+    return FALSE;
+  for (gsize at = 0; at < length; at += 16)
     {
-      const char *id = json_array_get_string_element (array, i);
+      char id[37];
+      const char *copy;
+
+      guid_from_bytes (guids + at, id);
+      copy = intern (mark, id);
+      g_hash_table_add (ids, (gpointer) copy);
+      if (order != NULL)
+        g_ptr_array_add (order, (gpointer) copy);
+    }
+  other = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (other); i++)
+    {
+      const char *id = json_array_get_string_element (other, i);
+      const char *copy;
 
       if (id == NULL)
         return FALSE;
-      g_hash_table_add (into, g_strdup (id));
+      copy = intern (mark, id);
+      g_hash_table_add (ids, (gpointer) copy);
+      if (order != NULL)
+        g_ptr_array_add (order, (gpointer) copy);
     }
   return TRUE;
+}
+
+static gboolean
+read_id_set (Mark       *mark,
+             JsonObject *object,
+             const char *name,
+             GHashTable *into)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+         && read_packed (mark, json_node_get_object (node), into, NULL);
+}
+
+static GHashTable *
+read_anchors (Mark       *mark,
+              JsonObject *object)
+{
+  g_autoptr(GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) order = g_ptr_array_new ();
+  g_autoptr(GZlibDecompressor) zlib = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
+  g_autoptr(GHashTable) anchors = anchors_new ();
+  g_autoptr(GBytes) text = NULL;
+  g_autofree guchar *packed = NULL;
+  g_autofree char *lines = NULL;
+  const char *base64 = member_string (object, "values");
+  const char *line;
+  gsize length = 0;
+  guint n = 0;
+
+  if (base64 == NULL || !read_packed (mark, object, ids, order))
+    return NULL;
+  packed = g_base64_decode (base64, &length);
+  text = convert (G_CONVERTER (zlib), packed, length, NULL);
+  if (text == NULL)
+    return NULL;
+  lines = g_strndup (g_bytes_get_data (text, NULL), g_bytes_get_size (text));
+  line = lines;
+  for (char *end = strchr (lines, '\n'); end != NULL; end = strchr (line, '\n'))
+    {
+      *end = '\0';
+      if (n >= order->len)
+        return NULL;
+      g_hash_table_insert (anchors, g_strdup (g_ptr_array_index (order, n++)), g_strcompress (line));
+      line = end + 1;
+    }
+  return n == order->len ? g_steal_pointer (&anchors) : NULL;
 }
 
 /* The watermark @token describes, or NULL when it is not one of ours. */
@@ -593,26 +809,17 @@ static Mark *
 mark_from_token (const char *token)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(GZlibDecompressor) zlib = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
-  g_autoptr(GBytes) json = NULL;
   g_autoptr(Mark) mark = NULL;
-  g_autofree guchar *packed = NULL;
   JsonObject *root;
   JsonObject *groups;
   JsonNode *node;
   JsonArray *rounds;
   GList *names;
-  gsize length;
 
-  if (token == NULL || !g_str_has_prefix (token, MARK_PREFIX))
-    return NULL;
-  packed = g_base64_decode (token + strlen (MARK_PREFIX), &length);
-  json = convert (G_CONVERTER (zlib), packed, length, NULL);
-  if (json == NULL
-      || !json_parser_load_from_data (parser, g_bytes_get_data (json, NULL), g_bytes_get_size (json), NULL)
+  if (token == NULL || !g_str_has_prefix (token, MARK_PREFIX)
+      || !json_parser_load_from_data (parser, token + strlen (MARK_PREFIX), -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return NULL;
-  g_clear_pointer (&json, g_bytes_unref);
   root = json_node_get_object (json_parser_get_root (parser));
   if (member_string (root, "key") == NULL || member_string (root, "group") == NULL
       || member_string (root, "users") == NULL)
@@ -628,7 +835,6 @@ mark_from_token (const char *token)
     {
       JsonNode *element = json_array_get_element (rounds, i);
       g_autoptr(PsGraphDeltaRound) round = ps_graph_delta_round_new ();
-      g_autoptr(GHashTable) ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       JsonArray *list;
 
       if (!JSON_NODE_HOLDS_OBJECT (element)
@@ -659,8 +865,8 @@ mark_from_token (const char *token)
 
       g_hash_table_insert (mark->nodes, g_strdup (l->data), n);
       if (!JSON_NODE_HOLDS_OBJECT (element)
-          || !read_id_array (json_node_get_object (element), "users", n->users)
-          || !read_id_array (json_node_get_object (element), "groups", n->groups))
+          || !read_id_set (mark, json_node_get_object (element), "users", n->users)
+          || !read_id_set (mark, json_node_get_object (element), "groups", n->groups))
         {
           g_list_free (names);
           return NULL;
@@ -671,42 +877,36 @@ mark_from_token (const char *token)
     return NULL;
 
   node = json_object_get_member (root, "anchors");
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+  if (node != NULL)
     {
-      JsonObject *anchors = json_node_get_object (node);
-
-      mark->anchors = anchors_new ();
-      names = json_object_get_members (anchors);
-      for (GList *l = names; l != NULL; l = l->next)
-        {
-          const char *anchor = member_string (anchors, l->data);
-          if (anchor != NULL)
-            g_hash_table_insert (mark->anchors, g_strdup (l->data), g_strdup (anchor));
-        }
-      g_list_free (names);
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return NULL;
+      mark->anchors = read_anchors (mark, json_node_get_object (node));
+      if (mark->anchors == NULL)
+        return NULL;
     }
   return g_steal_pointer (&mark);
 }
 
-/* The users in the scope: every user member of a group the root reaches. */
+/* The users in the scope: every user member of a group the root reaches.
+ * The ids are the pool's. */
 static GHashTable *
 scope_users (const Mark *mark)
 {
-  GHashTable *users = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *users = g_hash_table_new (g_str_hash, g_str_equal);
   GHashTableIter iter;
-  gpointer id;
+  gpointer node;
 
   /* every node is reachable: prune_tree () drops the others */
   g_hash_table_iter_init (&iter, mark->nodes);
-  while (g_hash_table_iter_next (&iter, NULL, &id))
+  while (g_hash_table_iter_next (&iter, NULL, &node))
     {
       GHashTableIter u;
       gpointer user;
 
-      g_hash_table_iter_init (&u, ((Node *) id)->users);
+      g_hash_table_iter_init (&u, ((Node *) node)->users);
       while (g_hash_table_iter_next (&u, &user, NULL))
-        if (!g_hash_table_contains (users, user))
-          g_hash_table_add (users, g_strdup (user));
+        g_hash_table_add (users, user);
     }
   return users;
 }
@@ -881,7 +1081,7 @@ on_direct_members_cb (JsonArray  *value,
       switch (ps_graph_object_kind (member))
         {
         case PS_GRAPH_KIND_USER:
-          g_hash_table_add (m->node->users, g_strdup (id));
+          g_hash_table_add (m->node->users, (gpointer) intern (m->mark, id));
           if (m->mark->anchors != NULL && m->anchor_attribute != NULL)
             {
               char *anchor = ps_graph_user_get_string (member, graph_name (m->anchor_attribute));
@@ -900,7 +1100,7 @@ on_direct_members_cb (JsonArray  *value,
             }
           break;
         case PS_GRAPH_KIND_GROUP:
-          g_hash_table_add (m->node->groups, g_strdup (id));
+          g_hash_table_add (m->node->groups, (gpointer) intern (m->mark, id));
           break;
         case PS_GRAPH_KIND_UNKNOWN:
         case PS_GRAPH_KIND_DEVICE:
@@ -933,7 +1133,7 @@ grow_tree (PsEntraSource        *self,
   g_auto(GStrv) full_select = fetched != NULL ? select_names (query) : NULL;
   const char *ids_select[] = { "id", NULL, NULL };
 
-  if (query->anchor_attribute != NULL)
+  if (!anchor_is_id (query->anchor_attribute))
     ids_select[1] = graph_name (query->anchor_attribute);
   for (guint i = 0; i < ids->len; i++)
     if (!g_hash_table_contains (mark->nodes, g_ptr_array_index (ids, i)))
@@ -1017,6 +1217,7 @@ on_group_changes_cb (JsonArray  *value,
             c->root_removed = TRUE;
           else
             forget_group (c->mark, id);
+          c->changes++;
           continue;
         }
       members = ps_graph_group_members_delta (group);
@@ -1060,8 +1261,8 @@ on_group_changes_cb (JsonArray  *value,
           c->changes++;
           if (ps_graph_object_removed_reason (member) != NULL)
             g_hash_table_remove (set, member_id);
-          else if (!g_hash_table_contains (set, member_id))
-            g_hash_table_add (set, g_strdup (member_id));
+          else
+            g_hash_table_add (set, (gpointer) intern (c->mark, member_id));
         }
     }
   return TRUE;
@@ -1373,7 +1574,7 @@ entra_read_watermark (PsSource      *source,
   PsSourceQuery query = { 0 };
   GroupChanges changes = { 0 };
 
-  if (p == NULL)
+  if (p == NULL || g_getenv ("PS_TMP_NO_MARK"))
     return NULL;
   group = resolve_group (self, p->group, cancellable, &local);
   if (group == NULL)
@@ -1384,7 +1585,7 @@ entra_read_watermark (PsSource      *source,
       return NULL;
     }
   mark = mark_new (p->key, group->id);
-  if (p->anchor_attribute != NULL)
+  if (!anchor_is_id (p->anchor_attribute))
     mark->anchors = anchors_new ();
   query.group = p->group;
   query.anchor_attribute = p->anchor_attribute;
@@ -1405,6 +1606,11 @@ entra_read_watermark (PsSource      *source,
           self->resolved_spec = g_strdup (p->group);
           g_clear_pointer (&self->resolved, ps_source_group_free);
           self->resolved = g_steal_pointer (&group);
+          if (g_getenv ("PS_TMP_DISCARD"))
+            {
+              g_free (mark_to_token (mark));
+              return NULL;
+            }
           return mark_to_token (mark);
         }
     }
@@ -1461,6 +1667,7 @@ entra_read_changes (PsSource             *source,
   gpointer key;
   guint n_changed = 0;
   guint n_joined = 0;
+  gboolean grown;
 
   remember_query (self, query);
   flush_notes (self, query);
@@ -1534,12 +1741,17 @@ entra_read_changes (PsSource             *source,
              "group"));
       return NULL;
     }
+  grown = missing->len > 0;
   g_clear_pointer (&missing, g_ptr_array_unref);
   missing = prune_tree (mark);
   if (missing->len > 0
       && !grow_tree (self, mark, missing, query, &r, fetched, cancellable, &local))
     return full_read_needed (query, &local, error);
-  scope = scope_users (mark);
+  /* the ids are the pool's: the scope before stays valid */
+  if (group_changes.changes == 0 && !grown && missing->len == 0)
+    scope = g_hash_table_ref (before);
+  else
+    scope = scope_users (mark);
 
   /* 3. Users: changed attributes, accountEnabled, deletions. */
   user_changes.read = &r;

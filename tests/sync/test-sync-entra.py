@@ -571,12 +571,54 @@ def test_delta(dialect):
         env.close()
 
 
+def test_delta_sid_anchor():
+    print("# Entra ID: delta runs with onPremisesSecurityIdentifier as the unique identifier", flush=True)
+    env = Env()
+    try:
+        mapping = DELTA_MAPPING.format(staff=STAFF).replace("UniqueIdentifier=id",
+                                                            "UniqueIdentifier=onPremisesSecurityIdentifier")
+        profile = env.profile("delta-sid", mapping)
+        users = {u["id"]: u for u in env.graph.tenant()["users"]}
+        sid = {k: v.get("onPremisesSecurityIdentifier") for k, v in users.items()}
+
+        def by_sid():
+            return {k: [x["status"] for x in v] for k, v in records(env).items()}
+
+        def right():
+            want = {sid[k] for k, v in expected_people(env, STAFF).items()
+                    if v.get("accountEnabled", True) and sid[k]}
+            recs = by_sid()
+            mine = {s for s in sid.values() if s}
+            return (all(recs.get(s) == [ACTIVE] for s in want)
+                    and all(INACTIVE in v or not v for s, v in recs.items() if s in mine and s not in want))
+
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and right(), "the first run creates one record per user with a SID",
+           (by_sid(), r.get("_stderr", "")[-1200:]))
+        r, routes, writes = delta_run(env, profile)
+        ok(r["_rc"] == 0 and len(routes) <= 3 and only_delta(routes) and not writes
+           and "Changed since the last run" in r.get("_stderr", ""),
+           "a no-op run is a delta of %d calls that writes nothing; cloud-only users stay left out"
+           % len(routes), (routes, writes[:3], r.get("_stderr", "")[-1200:]))
+        env.graph.call("POST", "/_admin/users/%s/disable" % ISAIAH, {})
+        env.graph.call("POST", "/_admin/groups/%s/members" % ON_CALL, {"id": LYNNE})
+        r, routes, writes = delta_run(env, profile)
+        recs = by_sid()
+        ok(r["_rc"] == 0 and right() and recs[sid[ISAIAH]] == [INACTIVE] and recs.get(sid[LYNNE]) == [ACTIVE]
+           and "transitiveMembers" not in " ".join(routes),
+           "a disabled user and a user added to a nested group are found by their SID in one delta run",
+           (routes, recs, r.get("_stderr", "")[-1500:]))
+    finally:
+        env.close()
+
+
 def main():
     test_sync_from_entra()
     test_errors_name_the_fix()
     test_migration_from_active_directory()
     test_delta("classic")
     test_delta("pro")
+    test_delta_sid_anchor()
     print("1..%d" % common._n, flush=True)
     return 1 if common._failed else 0
 

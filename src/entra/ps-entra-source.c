@@ -1574,7 +1574,7 @@ entra_read_watermark (PsSource      *source,
   PsSourceQuery query = { 0 };
   GroupChanges changes = { 0 };
 
-  if (p == NULL || g_getenv ("PS_TMP_NO_MARK"))
+  if (p == NULL)
     return NULL;
   group = resolve_group (self, p->group, cancellable, &local);
   if (group == NULL)
@@ -1606,11 +1606,6 @@ entra_read_watermark (PsSource      *source,
           self->resolved_spec = g_strdup (p->group);
           g_clear_pointer (&self->resolved, ps_source_group_free);
           self->resolved = g_steal_pointer (&group);
-          if (g_getenv ("PS_TMP_DISCARD"))
-            {
-              g_free (mark_to_token (mark));
-              return NULL;
-            }
           return mark_to_token (mark);
         }
     }

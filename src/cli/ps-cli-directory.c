@@ -232,10 +232,13 @@ directory_checks (PsProfile  *profile,
 
   if (source == NULL)
     {
-      gboolean entra = ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID;
-      PsConnectionStep *step = ps_connection_step_new (entra ? "entra-secret" : "ldap-password",
-                                                       entra ? _("Find the Entra ID client secret")
-                                                             : _("Find the directory password"));
+      PsSourceKind kind = ps_profile_get_source_kind (profile);
+      PsConnectionStep *step =
+        kind == PS_SOURCE_KIND_OKTA
+        ? ps_connection_step_new ("okta-token", _("Find the Okta API token"))
+        : kind == PS_SOURCE_KIND_ENTRA_ID
+        ? ps_connection_step_new ("entra-secret", _("Find the Entra ID client secret"))
+        : ps_connection_step_new ("ldap-password", _("Find the directory password"));
 
       ps_connection_step_done (step, g_get_monotonic_time (), error, NULL);
       g_ptr_array_add (steps, step);

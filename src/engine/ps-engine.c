@@ -523,7 +523,10 @@ ps_engine_count_scope_sync (PsEngine        *self,
   g_return_val_if_fail (PS_IS_ENGINE (self), FALSE);
   g_return_val_if_fail (mapping != NULL, FALSE);
 
-  if (mapping->filter != NULL)
+  /* An Okta mapping's Filter is an Okta search expression, which the
+   * source checks (ps_source_check_attributes_sync ()) before any read. */
+  if (mapping->filter != NULL
+      && ps_profile_get_source_kind (self->profile) != PS_SOURCE_KIND_OKTA)
     {
       g_autofree char *normal = ps_ldap_filter_parse (mapping->filter, NULL, &reason);
       if (normal == NULL)

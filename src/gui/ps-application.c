@@ -59,11 +59,15 @@ profile_is_set_up (PsProfile *profile)
 {
   PsTargetConfig *target = ps_profile_get_target (profile);
   PsDirectoryConfig *directory = ps_profile_get_directory (profile);
+  PsEntraIdConfig *entra = ps_profile_get_entra_id (profile);
+  gboolean source_set_up = ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID
+                           ? entra->tenant != NULL && entra->client_id != NULL
+                           : directory->uris != NULL && directory->uris[0] != NULL;
 
   /* The first-run wizard ends with a mapping: until there is one, a
    * profile opens in the wizard (on its connection, as the demo's does). */
   return target->client_id != NULL
-         && directory->uris != NULL && directory->uris[0] != NULL
+         && source_set_up
          && ps_profile_get_mappings (profile)->len > 0
          && ps_profile_get_path (profile) != NULL
          && g_file_test (ps_profile_get_path (profile), G_FILE_TEST_EXISTS);

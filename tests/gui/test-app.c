@@ -24,21 +24,32 @@ typedef struct {
 /* ---------------------------------------------------------------- helpers */
 
 static char *
-write_set_up_profile (const char *name,
-                      gboolean    with_mapping)
+write_profile (const char   *name,
+               PsSourceKind  source,
+               gboolean      with_mapping)
 {
   g_autofree char *file = g_strconcat (name, ".conf", NULL);
   char *path = g_build_filename (g_get_user_config_dir (), "elsewhere", file, NULL);
   g_autoptr(PsProfile) profile = ps_profile_new (name);
   PsTargetConfig *t = ps_profile_get_target (profile);
   PsDirectoryConfig *d = ps_profile_get_directory (profile);
+  PsEntraIdConfig *e = ps_profile_get_entra_id (profile);
   g_autoptr(GError) error = NULL;
 
   t->client_id = g_strdup ("ps-demo-client");
-  g_strfreev (d->uris);
-  d->uris = g_strsplit ("ldaps://dc1.example.com", " ", -1);
-  d->bind_dn = g_strdup ("svc@example.com");
-  d->base_dn = g_strdup ("DC=example,DC=com");
+  if (source == PS_SOURCE_KIND_ENTRA_ID)
+    {
+      ps_profile_set_source_kind (profile, PS_SOURCE_KIND_ENTRA_ID);
+      e->tenant = g_strdup ("contoso.onmicrosoft.com");
+      e->client_id = g_strdup ("11111111-1111-4111-8111-111111111111");
+    }
+  else
+    {
+      g_strfreev (d->uris);
+      d->uris = g_strsplit ("ldaps://dc1.example.com", " ", -1);
+      d->bind_dn = g_strdup ("svc@example.com");
+      d->base_dn = g_strdup ("DC=example,DC=com");
+    }
   if (with_mapping)
     {
       PsMapping *m = ps_mapping_new (PS_MAPPING_USERS, "Staff");
@@ -101,7 +112,7 @@ test_profile_file_and_page (void)
 {
   if (g_test_subprocess ())
     {
-      g_autofree char *path = write_set_up_profile ("office", TRUE);
+      g_autofree char *path = write_profile ("office", PS_SOURCE_KIND_ACTIVE_DIRECTORY, TRUE);
       const char *args[] = { "--profile-file", path, "--page", "users", NULL };
       Check check = { NULL, "user-mapping", FALSE, path, FALSE };
 
@@ -136,9 +147,28 @@ test_unfinished_profile_shows_wizard (void)
 {
   if (g_test_subprocess ())
     {
-      g_autofree char *path = write_set_up_profile ("demo", FALSE);
+      g_autofree char *path = write_profile ("demo", PS_SOURCE_KIND_ACTIVE_DIRECTORY, FALSE);
       const char *args[] = { "--profile-file", path, NULL };
       Check check = { NULL, "connection", TRUE, path, FALSE };
+
+      g_assert_cmpint (run_app (&check, args), ==, 0);
+      g_assert_true (check.checked);
+      exit (g_test_failed () ? 1 : 0);
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
+/* An Entra ID profile with a mapping has finished the wizard too, though it
+ * has no LDAP URL. */
+static void
+test_entra_profile_opens_main_window (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = write_profile ("cloud", PS_SOURCE_KIND_ENTRA_ID, TRUE);
+      const char *args[] = { "--profile-file", path, "--page", "connection", NULL };
+      Check check = { NULL, "connection", FALSE, path, FALSE };
 
       g_assert_cmpint (run_app (&check, args), ==, 0);
       g_assert_true (check.checked);
@@ -182,6 +212,7 @@ main (int    argc,
   g_test_add_func ("/gui/app/profile-file-and-page", test_profile_file_and_page);
   g_test_add_func ("/gui/app/first-run-shows-wizard", test_first_run_shows_wizard);
   g_test_add_func ("/gui/app/unfinished-profile-shows-wizard", test_unfinished_profile_shows_wizard);
+  g_test_add_func ("/gui/app/entra-profile-opens-main-window", test_entra_profile_opens_main_window);
   g_test_add_func ("/gui/app/unknown-page-fails", test_unknown_page_fails);
   return g_test_run ();
 }

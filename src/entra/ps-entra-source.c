@@ -911,6 +911,14 @@ scope_users (const Mark *mark)
   return users;
 }
 
+static guint
+tree_size (const Mark *mark)
+{
+  g_autoptr(GHashTable) users = scope_users (mark);
+
+  return g_hash_table_size (users);
+}
+
 /* Drops the groups the root no longer reaches; returns the groups it
  * reaches that the tree lacks (they joined it). */
 static GPtrArray *
@@ -1606,6 +1614,10 @@ entra_read_watermark (PsSource      *source,
           self->resolved_spec = g_strdup (p->group);
           g_clear_pointer (&self->resolved, ps_source_group_free);
           self->resolved = g_steal_pointer (&group);
+          note (self, ngettext ("Changes are followed from now on: %u group, %u users",
+                                "Changes are followed from now on: %u groups, %u users",
+                                g_hash_table_size (mark->nodes)),
+                g_hash_table_size (mark->nodes), tree_size (mark));
           return mark_to_token (mark);
         }
     }

@@ -365,6 +365,7 @@ PLATFORM = "b0000003-0000-4000-8000-000000000003"
 ON_CALL = "b0000004-0000-4000-8000-000000000004"
 SALES = "b0000005-0000-4000-8000-000000000005"
 LYNNE = "a0000009-0000-4000-8000-000000000009"
+GRADY = "a000000c-0000-4000-8000-00000000000c"
 ADELE, MEGAN, ISAIAH, NESTOR, JONI = ("a0000001-0000-4000-8000-000000000001",
                                       "a0000003-0000-4000-8000-000000000003",
                                       "a0000007-0000-4000-8000-000000000007",
@@ -550,6 +551,19 @@ def test_delta(dialect):
            and only_delta(routes),
            "and its membership is followed from then on (%d calls)" % len(routes), (routes, d.wrong()))
 
+        # A soft-deleted user restored, and a nested group taken out of the tree.
+        env.graph.call("POST", "/_admin/users/%s/restore" % NESTOR, {})
+        r, routes, writes = delta_run(env, profile)
+        ok(r["_rc"] == 0 and not d.wrong() and d.records()[NESTOR][0]["status"] == "Active" and only_delta(routes),
+           "a restored user is Active again after one delta run (%d calls)" % len(routes), (routes, d.wrong()))
+        env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (PLATFORM, ON_CALL))
+        r, routes, writes = delta_run(env, profile)
+        recs = d.records()
+        ok(r["_rc"] == 0 and not d.wrong() and all(recs[u][0]["status"] == "Inactive" for u in (dana, GRADY, LYNNE))
+           and recs[JONI][0]["status"] == "Active" and only_delta(routes),
+           "a nested group taken out of the tree takes its own members out, not Joni (%d calls)" % len(routes),
+           (routes, d.wrong(), r.get("_stderr", "")[-1500:]))
+
         # An expired delta token: the run reads everything and still ends right.
         env.graph.call("POST", "/_admin/invalidate-delta", {})
         env.graph.call("PATCH", "/_admin/users/%s" % JONI, {"department": "Platform"})
@@ -608,6 +622,15 @@ def test_delta_sid_anchor():
            and "transitiveMembers" not in " ".join(routes),
            "a disabled user and a user added to a nested group are found by their SID in one delta run",
            (routes, recs, r.get("_stderr", "")[-1500:]))
+        for mode in ("410-location", "410-resync"):
+            env.graph.call("POST", "/_admin/faults", {"delta_expiry": mode, "invalidate_delta": True})
+            env.graph.call("POST", "/_admin/users/%s/enable" % ISAIAH if mode == "410-location"
+                           else "/_admin/users/%s/disable" % ISAIAH, {})
+            r, routes, writes = delta_run(env, profile)
+            ok(r["_rc"] == 0 and right() and any("transitiveMembers" in x for x in routes)
+               and "410" in r.get("_stderr", ""),
+               "an expired delta link answered with %s falls back to a full read that ends right" % mode,
+               (routes, by_sid(), r.get("_stderr", "")[-1500:]))
     finally:
         env.close()
 

@@ -1682,23 +1682,30 @@ ps_okta_client_test_sync (PsOktaClient *self,
   ps_connection_step_done (tls_step, started, NULL,
                            https ? _("The certificate is trusted.")
                                  : _("Plain HTTP to 127.0.0.1, a test server: no TLS."));
-  if (me == NULL)
+  if (me == NULL && g_error_matches (me_error, PS_OKTA_ERROR, PS_OKTA_ERROR_PERMISSION))
+    /* Not refused (that is a 401): the admin's role is too narrow even for
+     * this, and the steps below name what it lacks. */
+    ps_connection_step_done (token_step, started, NULL,
+                             _("The token is accepted, but its admin may not read their own "
+                               "user."));
+  else if (me == NULL)
     {
       ps_connection_step_done (token_step, started, me_error, NULL);
       skip_rest (steps, 4, _("Not tried: the API token was not accepted."));
       return g_steal_pointer (&steps);
     }
-  {
-    JsonObject *profile = object_object (me, "profile");
-    const char *login = object_string (profile, "login");
-    g_autofree char *message = NULL;
+  else
+    {
+      JsonObject *profile = object_object (me, "profile");
+      const char *login = object_string (profile, "login");
+      g_autofree char *message = NULL;
 
-    /* Translators: %s is the login of the admin the token belongs to */
-    message = g_strdup_printf (_("The token belongs to %s."),
-                               login != NULL ? login : ps_okta_user_get_id (me) != NULL
-                               ? ps_okta_user_get_id (me) : "?");
-    ps_connection_step_done (token_step, started, NULL, message);
-  }
+      /* Translators: %s is the login of the admin the token belongs to */
+      message = g_strdup_printf (_("The token belongs to %s."),
+                                 login != NULL ? login : ps_okta_user_get_id (me) != NULL
+                                 ? ps_okta_user_get_id (me) : "?");
+      ps_connection_step_done (token_step, started, NULL, message);
+    }
 
   /* 5. users */
   {

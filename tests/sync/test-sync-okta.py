@@ -1,0 +1,435 @@
+#!/usr/bin/python3
+"""Okta as the source, end to end: the Okta emulator and the Asset Panda
+emulator on 127.0.0.1, driven through pandasync-cli.
+
+The connection test and the group search, an initial sync (login users and
+a collection), a rerun with zero Asset Panda writes, every status mapped as
+the README documents (SUSPENDED and DEPROVISIONED become Inactive and come
+back, RECOVERY and LOCKED_OUT stay Active, STAGED is left out until
+activated), removal from the group and a hard-deleted user (404) becoming
+Inactive, Filters by department and by status giving exactly the scope the
+emulator's own state gives, a wrong token (E0000011) and a missing admin
+right (E0000006) named without the token, and a 429 whose reset is honoured.
+
+Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR, PANDASYNC_OKTA_EMULATOR,
+PANDASYNC_SOURCE_ROOT.
+"""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+
+SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
+_spec = importlib.util.spec_from_file_location("sync_common", os.path.join(SRC, "tests", "sync", "test-sync.py"))
+common = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(common)
+
+ok, bail, Emulator = common.ok, common.bail, common.Emulator
+CLI = common.CLI
+OKTA = os.environ["PANDASYNC_OKTA_EMULATOR"]
+OKTA_SEED = os.path.join(SRC, "tests", "emulator", "okta", "seed-small.json")
+DEMO_SEED = common.DEMO_SEED
+EMPLOYEES, STATUS_FIELD, ACTIVE, INACTIVE = 82677, "field_8", 901, 902
+TOKEN = "00ps-okta-full-token-acme-00000000000001"        # a read-only admin's
+REPORT_TOKEN = "00ps-okta-report-admin-token-acme-000003"  # may read the System Log only
+AT_WORK = {"ACTIVE", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT"}
+DISABLED = {"SUSPENDED", "DEPROVISIONED"}
+
+
+class Okta:
+    def __init__(self, workdir, *extra):
+        self.log = open(os.path.join(workdir, "okta.log"), "w")
+        self.proc = subprocess.Popen([OKTA, "--port", "0", "--seed", OKTA_SEED] + list(extra),
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("PORT="):
+            bail("the Okta emulator did not start")
+        self.url = "http://127.0.0.1:%s" % line.strip().split("=", 1)[1]
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read()
+            return json.loads(text) if text else None
+
+    def org(self):
+        return self.call("GET", "/_admin/state")["orgs"][0]
+
+    def calls(self):
+        return self.call("GET", "/_admin/calls")["calls"]
+
+    def faults(self, body):
+        return self.call("POST", "/_admin/faults", body)
+
+    def lifecycle(self, uid, action):
+        return self.call("POST", "/_admin/users/%s/lifecycle/%s" % (uid, action), {})
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Env:
+    def __init__(self, *okta_args):
+        self.tmp = tempfile.mkdtemp(prefix="pandasync-okta-")
+        self.okta = Okta(self.tmp, *okta_args)
+        self.emu = Emulator(self.tmp, "--seed", DEMO_SEED)
+        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
+                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8",
+                        GIO_USE_PROXY_RESOLVER="dummy")
+        self.env.pop("PANDASYNC_PROFILE", None)
+        # One group with every seeded user but the token's admin: every status.
+        org = self.okta.org()
+        self.admin = [t for t in org["tokens"] if t.get("token") == TOKEN][0].get("admin")
+        self.staff = self.okta.call("POST", "/_admin/groups", {
+            "profile": {"name": "PandaSync Staff", "description": "Everyone the sync covers"},
+            "members": [u["id"] for u in org["users"] if u["id"] != self.admin]})["id"]
+
+    def profile(self, name, mappings, token=TOKEN, extra=""):
+        creds = os.path.join(self.tmp, name + ".credentials")
+        with open(creds, "w") as f:
+            f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
+                    "OktaApiToken=%s\n" % token)
+        os.chmod(creds, 0o600)
+        path = os.path.join(self.tmp, name + ".conf")
+        with open(path, "w") as f:
+            f.write("""[Profile]
+Id={name}
+CredentialsFile={creds}
+StateFile={tmp}/{name}.db
+
+[AssetPanda]
+URL={url}
+Dialect=classic
+ClientId=ps-demo-client
+Email=admin@example.com
+RateCalls=100000
+RateWindow=1
+
+[Okta]
+URL={okta}
+{extra}
+{mappings}""".format(name=name, creds=creds, tmp=self.tmp, url=self.emu.url, okta=self.okta.url,
+                     extra=extra, mappings=mappings))
+        return path
+
+    def cli(self, profile, *args):
+        return subprocess.run([CLI] + list(args) + ["--profile-file", profile], capture_output=True,
+                              text=True, env=self.env, timeout=300)
+
+    def sync(self, profile, *args):
+        r = self.cli(profile, "sync", "--json", *args)
+        try:
+            out = json.loads(r.stdout)
+        except ValueError:
+            out = {"raw": r.stdout}
+        out["_rc"] = r.returncode
+        out["_stderr"] = r.stderr
+        return out
+
+    def close(self):
+        self.emu.stop()
+        self.okta.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+MAPPINGS = """[UserMapping Staff]
+Account=21040
+Role=30135
+Group={group}
+GroupName=PandaSync Staff
+Email=email|login
+FirstName=firstName
+LastName=profile.lastName
+{filter}
+[CollectionMapping Employees]
+Account=21040
+Collection=82677
+Group={group}
+GroupName=PandaSync Staff
+UniqueIdentifier=id
+StatusField=Integration Status AD
+Field.First Name=firstName;overwrite
+Field.Last Name=lastName;overwrite
+Field.Email=email|login;never-blank
+Field.Department=profile.department;fill-empty
+Field.Title=title;overwrite
+{filter}
+"""
+
+
+def mappings(group, filter_line=""):
+    return MAPPINGS.format(group=group, filter=filter_line + "\n" if filter_line else "")
+
+
+def records(env):
+    g = [g for g in env.emu.get("/_admin/state")["classic"]["groups"] if g["id"] == EMPLOYEES][0]
+    out = {}
+    for o in g["objects"]:
+        v = o["data"].get(STATUS_FIELD)
+        status = v.get("id") if isinstance(v, dict) else (int(v) if v not in (None, "") else None)
+        out.setdefault(o.get("integ_ad_sid"), []).append({"id": o["id"], "status": status, "data": o["data"]})
+    return out
+
+
+def writes_since(env, seq):
+    return [c for c in env.emu.calls() if c["seq"] > seq and c["method"] in ("POST", "PUT", "PATCH", "DELETE")
+            and "search" not in c["path"] and "/session/token" not in c["path"]]
+
+
+def members(env, group_id):
+    """The group's users, by id, from the emulator's own state."""
+    org = env.okta.org()
+    users = {u["id"]: u for u in org["users"]}
+    group = [g for g in org["groups"] if g["id"] == group_id][0]
+    return {m: users[m] for m in group.get("members", []) if m in users}
+
+
+def status_of(user):
+    return user.get("transitioningToStatus") or user["status"]
+
+
+def login_users(env):
+    return {x.get("email", "").lower(): x for x in env.emu.get("/_admin/state")["classic"]["users"]}
+
+
+def test_connection_and_groups():
+    print("# Okta: the connection test and the group search go through PsSource", flush=True)
+    env = Env()
+    try:
+        profile = env.profile("okta", mappings(env.staff))
+        c = env.cli(profile, "test-connection", "--only", "directory")
+        ok(c.returncode == 0 and "Check the API token" in c.stdout and "Read groups" in c.stdout
+           and "PandaSync Staff" in c.stdout,
+           "test-connection checks the token, users, groups and the mapping's group", c.stdout + c.stderr)
+        c = env.cli(profile, "directory", "groups", "--search", "Eng")
+        ok(c.returncode == 0 and "Engineering" in c.stdout and "00gseed0000000000002" in c.stdout,
+           "directory groups searches Okta's groups by name", c.stdout + c.stderr)
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees", "--json")
+        scope = json.loads(c.stdout) if c.returncode == 0 else {}
+        people = members(env, env.staff)
+        ok(scope.get("members") == len(people)
+           and scope.get("in_scope") == len([u for u in people.values() if status_of(u) != "STAGED"])
+           and scope.get("enabled") == len([u for u in people.values() if status_of(u) in AT_WORK]),
+           "directory scope counts the group's users, less the STAGED, and those at work", (scope, c.stderr))
+    finally:
+        env.close()
+
+
+def test_sync_from_okta():
+    print("# Okta: initial sync, no-op, every status, leavers and returners", flush=True)
+    env = Env("--page-size", "3")
+    try:
+        profile = env.profile("okta", mappings(env.staff))
+        people = members(env, env.staff)
+        at_work = {k: v for k, v in people.items() if status_of(v) in AT_WORK}
+        staged = [k for k, v in people.items() if status_of(v) == "STAGED"]
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and r.get("status") == "succeeded", "the first sync from Okta succeeds",
+           r.get("_stderr", "")[-2000:])
+        recs = records(env)
+        mine = {k: v for k, v in recs.items() if k in people}
+        ok(set(mine) == set(at_work) and all(len(v) == 1 and v[0]["status"] == ACTIVE for v in mine.values()),
+           "one Active record per user at work (ACTIVE, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, "
+           "LOCKED_OUT: %d), anchored by the Okta id" % len(at_work),
+           (sorted(mine), sorted(at_work), r.get("_stderr", "")[-3000:]))
+        ok(not any(k in recs for k in staged) and "STAGED" in r.get("_stderr", ""),
+           "STAGED users get nothing, and the log counts them", r.get("_stderr", "")[-1500:])
+        some = sorted(at_work)[0]
+        p, d = at_work[some]["profile"], mine[some][0]["data"]
+        ok(d.get("field_1") == p.get("firstName") and d.get("field_2") == p.get("lastName")
+           and d.get("field_3") == (p.get("email") or p.get("login")),
+           "its fields are Okta's profile values (name and profile.name alike)", (d, p))
+        emails = {(v["profile"].get("email") or v["profile"]["login"]).lower() for v in at_work.values()}
+        users = login_users(env)
+        ok(common.counts(r, "Staff")[0] == len(at_work) and all(e in users for e in emails),
+           "and one login user each", (common.counts(r, "Staff"), len(users)))
+        calls = env.okta.calls()
+        ok(any("after=" in c.get("query", "") for c in calls)
+           and all(c.get("auth") == "SSWS" for c in calls if c["path"].startswith("/api/")),
+           "the group's pages of three are followed through the Link header, with the API token")
+
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and not writes_since(env, seq), "a second run writes nothing",
+           (writes_since(env, seq)[:5], r.get("_stderr", "")[-800:]))
+
+        # Every status change as the README documents it.
+        active = sorted(k for k, v in at_work.items() if status_of(v) == "ACTIVE")
+        suspended, deactivated, locked, removed, deleted = active[:5]
+        env.okta.lifecycle(suspended, "suspend")
+        env.okta.lifecycle(deactivated, "deactivate")
+        env.okta.lifecycle(locked, "lock")
+        env.okta.call("DELETE", "/_admin/groups/%s/members/%s" % (env.staff, removed))
+        env.okta.lifecycle(deleted, "deactivate")
+        env.okta.call("DELETE", "/_admin/users/%s?hard=1" % deleted)
+        if staged:
+            env.okta.lifecycle(staged[0], "activate")
+        r = env.sync(profile)
+        recs = records(env)
+        ok(r["_rc"] == 0 and all(recs[x][0]["status"] == INACTIVE for x in (suspended, deactivated)),
+           "SUSPENDED and DEPROVISIONED users become Inactive",
+           (common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
+        ok(recs[locked][0]["status"] == ACTIVE, "a LOCKED_OUT user stays Active")
+        ok(all(recs[x][0]["status"] == INACTIVE for x in (removed, deleted)),
+           "a user removed from the group, and one deleted for good (404), become Inactive",
+           (recs.get(removed), recs.get(deleted)))
+        ok(not staged or (len(recs.get(staged[0], [])) == 1 and recs[staged[0]][0]["status"] == ACTIVE),
+           "a STAGED user gets an Active record once activated")
+        ok(common.counts(r, "Employees")[2] == 4, "four deactivations, no more", common.counts(r, "Employees"))
+        users = login_users(env)
+        ok(all(not users[(people[x]["profile"].get("email") or people[x]["profile"]["login"]).lower()]["is_active"]
+               for x in (suspended, deactivated, removed, deleted)),
+           "and their login users are deactivated")
+        gets = [c for c in env.okta.calls() if c["path"] == "/api/v1/users/%s" % deleted]
+        ok(not gets or all(c["status"] == 404 for c in gets), "the deleted user answers 404 (E0000007)", gets)
+
+        # They come back: the same records, Active again.
+        env.okta.lifecycle(suspended, "unsuspend")
+        env.okta.lifecycle(deactivated, "activate")
+        env.okta.call("POST", "/_admin/groups/%s/members" % env.staff, {"id": removed})
+        r = env.sync(profile)
+        recs = records(env)
+        ok(r["_rc"] == 0 and all(len(recs[x]) == 1 and recs[x][0]["status"] == ACTIVE
+                                 for x in (suspended, deactivated, removed))
+           and common.counts(r, "Employees")[0] == 0,
+           "unsuspended, reactivated and re-added users are Active again on the same record",
+           (common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
+
+        # A passing outage is retried; a read that fails never deactivates anyone.
+        env.okta.faults({"rules": [{"fault": "error", "match": "GET /api/v1/groups/*/users", "nth": 1,
+                                    "count": 2, "status": 503}]})
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(r["_rc"] == 0 and not writes_since(env, seq),
+           "two 503 answers are asked again, and the run goes on as before",
+           (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
+        env.okta.faults({"rules": [{"fault": "forbidden", "match": "GET /api/v1/groups/*/users", "rate": 1.0}]})
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(r["_rc"] != 0 and not writes_since(env, seq) and "E0000006" in r.get("_stderr", ""),
+           "when Okta refuses the read, the mappings fail and nothing is written",
+           (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
+        env.okta.faults({"clear_rules": True})
+    finally:
+        env.close()
+
+
+def test_filters():
+    print("# Okta: Filter by department and by status, ANDed with the group", flush=True)
+    env = Env()
+    try:
+        people = members(env, env.staff)
+        sales = {k for k, v in people.items() if (v["profile"].get("department") or "").lower() == "sales"}
+        profile = env.profile("sales", mappings(env.staff, 'Filter=department eq "Sales"'))
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees", "--json")
+        scope = json.loads(c.stdout) if c.returncode == 0 else {}
+        ok(scope.get("in_scope") == len([k for k in sales if status_of(people[k]) != "STAGED"]),
+           "a department filter keeps the group's Sales users", (scope, sorted(sales), c.stderr))
+        r = env.sync(profile)
+        recs = records(env)
+        want = {k for k in sales if status_of(people[k]) in AT_WORK}
+        ok(r["_rc"] == 0 and set(k for k in recs if k in people) == want,
+           "and a sync creates records for exactly them (%d)" % len(want),
+           (sorted(k for k in recs if k), sorted(want), r.get("_stderr", "")[-1500:]))
+        calls = env.okta.calls()
+        ok(any(c["path"] == "/api/v1/users" and "search=" in c.get("query", "") for c in calls),
+           "the filter is Okta's own search, intersected with the group's users")
+
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees", "--json",
+                    "--filter", 'status eq "ACTIVE" or status eq "LOCKED_OUT"')
+        scope = json.loads(c.stdout) if c.returncode == 0 else {}
+        want = [k for k, v in people.items() if v["status"] in ("ACTIVE", "LOCKED_OUT")]
+        leaving = [k for k in want if status_of(people[k]) not in AT_WORK]
+        ok(scope.get("in_scope") == len(want) and scope.get("enabled") == len(want) - len(leaving),
+           "a status filter keeps the users with those statuses (one of them on the way out)",
+           (scope, len(want), leaving, c.stderr))
+
+        c = env.cli(profile, "directory", "scope", "--mapping", "Employees", "--filter",
+                    'department ne "Sales"')
+        ok(c.returncode != 0 and "“ne”" in c.stderr and "lt" in c.stderr,
+           "an expression Okta cannot run is named, with the way to write it", c.stderr)
+        bad = env.profile("bad", mappings(env.staff, 'Filter=(department=Sales)'))
+        r = env.sync(bad)
+        ok(r["_rc"] != 0 and "not an Okta search expression" in r.get("_stderr", ""),
+           "an LDAP filter in an Okta profile is a profile error, never a read of nobody",
+           r.get("_stderr", "")[-800:])
+        based = env.profile("based", mappings(env.staff, "SearchBase=OU=Staff,DC=example,DC=com"))
+        r = env.sync(based)
+        ok(r["_rc"] != 0 and "SearchBase" in r.get("_stderr", ""), "SearchBase is refused for Okta",
+           r.get("_stderr", "")[-800:])
+    finally:
+        env.close()
+
+
+def test_errors_name_the_fix():
+    print("# Okta: errors that say what to fix", flush=True)
+    env = Env()
+    try:
+        wrong = env.profile("wrong", mappings(env.staff), token="00not-the-token-at-all")
+        r = env.sync(wrong)
+        msg = r.get("_stderr", "")
+        ok(r["_rc"] != 0 and "E0000011" in msg and "okta-api-token" in msg and "00not-the-token" not in msg,
+           "a wrong API token is named (E0000011), and never printed", msg[-800:])
+        weak = env.profile("weak", mappings(env.staff), token=REPORT_TOKEN)
+        r = env.sync(weak)
+        msg = r.get("_stderr", "") + json.dumps(r)
+        ok(r["_rc"] != 0 and "E0000006" in msg and "Read-Only Administrator" in msg and REPORT_TOKEN not in msg,
+           "a missing admin right is named (E0000006)", msg[-800:])
+        c = env.cli(weak, "test-connection", "--only", "directory", "--json")
+        steps = {s["id"]: s for s in json.loads(c.stdout)["steps"]} if c.stdout.startswith("{") else {}
+        ok(steps.get("token", {}).get("result") == "ok" and steps.get("groups", {}).get("result") == "failed",
+           "the connection test says which step lacks the right", c.stdout + c.stderr)
+        named = env.profile("named", mappings("No Such Group"))
+        r = env.sync(named)
+        ok(r["_rc"] != 0 and "no group named “No Such Group”" in r.get("_stderr", ""),
+           "a group that is not there is named", r.get("_stderr", "")[-800:])
+        path = env.profile("path", mappings(env.staff))
+        with open(path) as f:
+            text = f.read().replace("URL=%s\n" % env.okta.url, "URL=%s/api/v1\n" % env.okta.url)
+        with open(path, "w") as f:
+            f.write(text)
+        c = env.cli(path, "profile", "validate")
+        ok(c.returncode != 0 and "remove “/api/v1”" in (c.stdout + c.stderr),
+           "an org URL with a path is refused, naming what to remove", c.stdout + c.stderr)
+    finally:
+        env.close()
+
+
+def test_rate_limit():
+    print("# Okta: a 429 is waited out until X-Rate-Limit-Reset", flush=True)
+    env = Env()
+    try:
+        profile = env.profile("throttled", mappings(env.staff))
+        env.okta.faults({"rules": [{"fault": "throttle", "match": "GET /api/v1/groups/*/users", "nth": 1,
+                                    "count": 1, "reset": 1}]})
+        r = env.sync(profile)
+        calls = [c for c in env.okta.calls() if c["route"] == "GET /api/v1/groups/{id}/users"]
+        first = calls[0] if calls else {}
+        after = [c for c in calls[1:]]
+        waited = ((after[0]["started_us"] - first["started_us"]) / 1e6) if after and first else 0
+        ok(r["_rc"] == 0 and first.get("status") == 429 and after and after[0]["status"] == 200,
+           "the sync succeeds after a 429", (first, after[:1], r.get("_stderr", "")[-800:]))
+        ok(waited >= 1.0, "the retry came after the reset (%.1f s later)" % waited)
+    finally:
+        env.close()
+
+
+def main():
+    test_connection_and_groups()
+    test_sync_from_okta()
+    test_filters()
+    test_errors_name_the_fix()
+    test_rate_limit()
+    print("1..%d" % common._n, flush=True)
+    return 1 if common._failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -621,9 +621,10 @@ ldap_read_people (PsSource             *source,
 }
 
 static char *
-ldap_read_watermark (PsSource      *source,
-                     GCancellable  *cancellable,
-                     GError       **error)
+ldap_read_watermark (PsSource             *source,
+                     const PsSourceQuery  *query,
+                     GCancellable         *cancellable,
+                     GError              **error)
 {
   PsLdapSource *self = PS_LDAP_SOURCE (source);
   g_autoptr(GError) local = NULL;

@@ -80,7 +80,12 @@ ps_engine_plan_one (Run             *run,
       /* Read the watermark before the read, so that nothing changed during
        * it is missed next time. A source without one: full reads only. */
       g_clear_pointer (&work->new_mark, g_free);
-      work->new_mark = ps_source_read_watermark_sync (run->source, run->cancellable, &mark_error);
+      work->new_mark = ps_source_read_watermark_sync (run->source, &query.query, run->cancellable,
+                                                      &mark_error);
+      if (mark_error != NULL && !g_error_matches (mark_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ps_engine_log (run, PS_LOG_WARNING, m->name,
+                       _("Changes cannot be followed from this run on (%s); the next run reads "
+                         "everything again"), mark_error->message);
       people = ps_source_read_people_sync (run->source, &query.query, NULL, run->cancellable, &error);
     }
   ctx.source_complete = people != NULL;

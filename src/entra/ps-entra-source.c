@@ -37,8 +37,8 @@
  * delta run; more, and the whole scope is read instead. */
 #define MAX_JOINER_READS 100
 
-/* The mapping check_attributes () saw last: read_watermark () has no query,
- * and the engine checks a mapping right before it reads its watermark. */
+/* The mapping a watermark is taken for (read_watermark () gets its query;
+ * check_attributes () and read_changes () note it too). */
 typedef struct {
   char *key;                /* query_key () */
   char *group;
@@ -1568,9 +1568,10 @@ entra_read_people (PsSource             *source,
  * mapping to take it for, or changes cannot be followed; the reason is
  * logged by the read that follows. */
 static char *
-entra_read_watermark (PsSource      *source,
-                      GCancellable  *cancellable,
-                      GError       **error)
+entra_read_watermark (PsSource             *source,
+                      const PsSourceQuery  *for_query,
+                      GCancellable         *cancellable,
+                      GError              **error)
 {
   PsEntraSource *self = PS_ENTRA_SOURCE (source);
   Planned *p = self->planned;
@@ -1582,6 +1583,11 @@ entra_read_watermark (PsSource      *source,
   PsSourceQuery query = { 0 };
   GroupChanges changes = { 0 };
 
+  if (for_query != NULL)
+    {
+      remember_query (self, for_query);
+      p = self->planned;
+    }
   if (p == NULL)
     return NULL;
   group = resolve_group (self, p->group, cancellable, &local);

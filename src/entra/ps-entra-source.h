@@ -10,9 +10,7 @@
  * Changes are followed with users/delta and groups/delta over every group
  * of the scope's nesting tree; the watermark (an opaque token of a few MB
  * at most) carries both kinds of delta links and the tree's direct
- * memberships. The engine's interface gives read_watermark () no query:
- * it is taken for the mapping that check_attributes () saw last, which is
- * the order the engine calls them in.
+ * memberships, taken for the query read_watermark () is given.
  */
 #pragma once
 

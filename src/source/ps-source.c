@@ -137,14 +137,15 @@ ps_source_read_people_sync (PsSource             *self,
 }
 
 char *
-ps_source_read_watermark_sync (PsSource      *self,
-                               GCancellable  *cancellable,
-                               GError       **error)
+ps_source_read_watermark_sync (PsSource             *self,
+                               const PsSourceQuery  *query,
+                               GCancellable         *cancellable,
+                               GError              **error)
 {
   g_return_val_if_fail (PS_IS_SOURCE (self), NULL);
   if (PS_SOURCE_GET_IFACE (self)->read_watermark == NULL)
     return NULL;
-  return PS_SOURCE_GET_IFACE (self)->read_watermark (self, cancellable, error);
+  return PS_SOURCE_GET_IFACE (self)->read_watermark (self, query, cancellable, error);
 }
 
 GPtrArray *

@@ -93,7 +93,8 @@ struct _PsSourceInterface
                                           GCancellable *cancellable, GError **error);
   GPtrArray         *(*read_people)      (PsSource *self, const PsSourceQuery *query,
                                           guint *members, GCancellable *cancellable, GError **error);
-  char              *(*read_watermark)   (PsSource *self, GCancellable *cancellable, GError **error);
+  char              *(*read_watermark)   (PsSource *self, const PsSourceQuery *query,
+                                          GCancellable *cancellable, GError **error);
   GPtrArray         *(*read_changes)     (PsSource *self, const PsSourceQuery *query,
                                           const char *watermark, GHashTable *known,
                                           char **new_watermark, GCancellable *cancellable,
@@ -125,8 +126,8 @@ GPtrArray         *ps_source_read_people_sync (PsSource *self, const PsSourceQue
 /* The watermark to store with a full read: read it *before* the read, so
  * that nothing changed during the read is missed. NULL without an error when
  * the source has no change tracking. */
-char              *ps_source_read_watermark_sync (PsSource *self, GCancellable *cancellable,
-                                                  GError **error);
+char              *ps_source_read_watermark_sync (PsSource *self, const PsSourceQuery *query,
+                                                  GCancellable *cancellable, GError **error);
 /* The people of the scope as of now, reading only what changed since
  * @watermark: changed people are read, the others come back with
  * `unchanged` set, built from @known (anchor → PsSourceKnown). NULL without

@@ -307,9 +307,10 @@ cursor_decode (const char *cursor, char kind, guint64 *a, guint64 *b)
   return *end == '\0';
 }
 
-/* The query string without @drop_a and @drop_b, as received (encoded). */
+/* The query string without the parameters named in @drop (NULL-terminated),
+ * as received (encoded). */
 static GString *
-query_without (OktaCall *call, const char *drop_a, const char *drop_b)
+query_without (OktaCall *call, const char *const *drop)
 {
   GString *text = g_string_new (NULL);
   g_auto(GStrv) items = call->raw_query != NULL ? g_strsplit (call->raw_query, "&", -1) : NULL;
@@ -317,10 +318,9 @@ query_without (OktaCall *call, const char *drop_a, const char *drop_b)
   for (guint i = 0; items != NULL && items[i] != NULL; i++)
     {
       const char *eq = strchr (items[i], '=');
-      gsize name_length = eq != NULL ? (gsize) (eq - items[i]) : strlen (items[i]);
+      g_autofree char *name = eq != NULL ? g_strndup (items[i], eq - items[i]) : g_strdup (items[i]);
 
-      if (*items[i] == '\0' || (strlen (drop_a) == name_length && strncmp (items[i], drop_a, name_length) == 0) ||
-          (drop_b != NULL && strlen (drop_b) == name_length && strncmp (items[i], drop_b, name_length) == 0))
+      if (*items[i] == '\0' || g_strv_contains (drop, name))
         continue;
       g_string_append_printf (text, "%s%s", text->len > 0 ? "&" : "", items[i]);
     }
@@ -328,9 +328,9 @@ query_without (OktaCall *call, const char *drop_a, const char *drop_b)
 }
 
 /* Link: <self>; rel="self" and, when @next_cursor, a second line with the
- * next page: the same query with after= and limit=. */
+ * next page: the same query, without @drop, with after= and limit=. */
 static void
-link_headers (OktaCall *call, const char *next_cursor, guint limit)
+link_headers_without (OktaCall *call, const char *next_cursor, guint limit, const char *const *drop)
 {
   g_autofree char *self = g_strdup_printf ("<%s%s%s%s>; rel=\"self\"", call->base, call->path,
                                            call->raw_query != NULL ? "?" : "",
@@ -339,7 +339,7 @@ link_headers (OktaCall *call, const char *next_cursor, guint limit)
   okta_call_header (call, "Link", self);
   if (next_cursor != NULL)
     {
-      g_autoptr(GString) query = query_without (call, "after", "limit");
+      g_autoptr(GString) query = query_without (call, drop);
       const char *given = okta_call_query (call, "limit");
       g_autofree char *limit_text = given != NULL ? g_uri_escape_string (given, NULL, FALSE) :
                                     g_strdup_printf ("%u", limit);
@@ -349,6 +349,14 @@ link_headers (OktaCall *call, const char *next_cursor, guint limit)
       next = g_strdup_printf ("<%s%s?%s>; rel=\"next\"", call->base, call->path, query->str);
       okta_call_header (call, "Link", next);
     }
+}
+
+static void
+link_headers (OktaCall *call, const char *next_cursor, guint limit)
+{
+  static const char *const drop[] = { "after", "limit", NULL };
+
+  link_headers_without (call, next_cursor, limit, drop);
 }
 
 /* Reads ?limit= for a list with @fallback and @cap. FALSE after answering. */
@@ -1070,11 +1078,6 @@ list_logs (OktaCall *call)
       okta_call_error (call, 400, "E0000053", "Invalid parameter: sortOrder");
       return;
     }
-  if (after != NULL && okta_call_query (call, "since") != NULL)
-    {
-      okta_call_error (call, 400, "E0000053", "Invalid parameter: since and after cannot be used together");
-      return;
-    }
   if (!log_time_param (call, "since", &since) || !log_time_param (call, "until", &until))
     return;
   if (okta_call_query (call, "since") != NULL &&
@@ -1140,6 +1143,14 @@ list_logs (OktaCall *call)
           json_array_add_object_element (array, json_object_ref (event->object));
         }
       next = log_cursor (call->now, position);
+      {
+        /* The cursor replaces since. */
+        static const char *const drop[] = { "after", "limit", "since", NULL };
+
+        link_headers_without (call, next, limit, drop);
+        okta_call_reply (call, 200, array_node (array));
+        return;
+      }
     }
   else
     {

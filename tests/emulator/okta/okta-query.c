@@ -406,7 +406,7 @@ parse_comparison (Parser *parser)
           return NULL;
         }
     }
-  else if (expr->attr_kind == ATTR_STATUS)
+  else if (expr->attr_kind == ATTR_STATUS && expr->op == OP_EQ)
     {
       OktaStatus status;
       g_autofree char *upper = g_ascii_strup (expr->value, -1);

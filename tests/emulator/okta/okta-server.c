@@ -1087,12 +1087,13 @@ okta_server_apply_retention (OktaServer *server)
 static OktaServerRule *
 execute (OktaServer *server, OktaCall *call, gboolean *dropped)
 {
-  JsonObject *entry = log_call (server, call);
+  JsonObject *entry;
   OktaServerRule *rule;
   g_autoptr(GDateTime) when = NULL;
   g_autofree char *date = NULL;
 
   okta_api_classify (call);
+  entry = log_call (server, call);
   rule = pick_rule (server, call);
   if (rule != NULL)
     call->fault = g_strdup (fault_names[rule->kind]);

@@ -1068,7 +1068,8 @@ okta_org_create_user (OktaOrg *org, JsonObject *body, const char *actor, gint64 
   json_object_iter_init_ordered (&iter, body);
   while (json_object_iter_next_ordered (&iter, &name, &value))
     if (!g_str_equal (name, "groups") && !g_str_equal (name, "created") && !g_str_equal (name, "lastUpdated") &&
-        !g_str_equal (name, "activated") && !g_str_equal (name, "statusChanged"))
+        !g_str_equal (name, "activated") && !g_str_equal (name, "statusChanged") && !g_str_equal (name, "actor") &&
+        !g_str_equal (name, "org"))
       json_object_set_member (seed, name, json_node_copy (value));
   user = load_user (org, seed, now, error);
   if (user == NULL)

@@ -1501,7 +1501,8 @@ test_admin (void)
                                          "{\"profile\": {\"login\": \"zoe.new@acme.example.com\", "
                                          "\"email\": \"zoe.new@acme.example.com\", \"firstName\": \"Zoe\", "
                                          "\"lastName\": \"New\", \"department\": \"Sales\", \"badgeId\": \"B-2000\"}, "
-                                         "\"status\": \"ACTIVE\", \"groups\": [\"" SALES "\"]}");
+                                         "\"status\": \"ACTIVE\", \"groups\": [\"" SALES "\"], "
+                                         "\"actor\": \"" BOB "\"}");
     g_autoptr(Reply) user = NULL;
     g_autofree char *path = NULL;
 
@@ -1513,6 +1514,28 @@ test_admin (void)
     path = g_strdup_printf ("/api/v1/users/%s", new_id);
     user = get (emu, 200, path, FULL);
     assert_str (user->json, "$.profile.badgeId", "B-2000");
+    {
+      /* The admin named as actor is in the create event. */
+      g_autoptr(JsonNode) log = admin (emu, "GET", "/_admin/logs", NULL);
+      g_autoptr(JsonNode) events = path_node (log, "$.events");
+      JsonArray *array = json_node_get_array (events);
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *event = json_array_get_object_element (array, i);
+
+          if (g_str_equal (json_object_get_string_member (event, "eventType"), "user.lifecycle.create") &&
+              g_strcmp0 (json_object_get_string_member (json_array_get_object_element (
+                           json_object_get_array_member (event, "target"), 0), "id"), new_id) == 0)
+            {
+              g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (event, "actor"), "id"),
+                               ==, BOB);
+              found = TRUE;
+            }
+        }
+      g_assert_true (found);
+    }
   }
   {
     /* Unknown attributes and taken logins are refused. */

@@ -1075,6 +1075,8 @@ okta_org_create_user (OktaOrg *org, JsonObject *body, const char *actor, gint64 
   if (user == NULL)
     return NULL;
   user->status_changed = user->status == OKTA_STAGED ? 0 : now;
+  if (org->everyone != NULL)
+    org->everyone->last_membership_updated = now;
   okta_org_log (org, "user.lifecycle.create", actor, targets_of (user, NULL), NULL, now);
   if (user->status != OKTA_STAGED)
     okta_org_log (org, "user.lifecycle.activate", actor, targets_of (user, NULL), NULL, now);

@@ -1511,6 +1511,12 @@ test_admin (void)
     g_assert_cmpuint (strlen (new_id), ==, 20);
     assert_str (created, "$.status", "ACTIVE");
     g_assert_cmpuint (len (created, "$.groups"), ==, 2);   /* Everyone and Sales */
+    {
+      g_autoptr(Reply) everyone = get (emu, 200, "/api/v1/groups/" EVERYONE, FULL);
+      g_autofree char *moved = str (everyone->json, "$.lastMembershipUpdated");
+
+      g_assert_cmpstr (moved, >=, mark);
+    }
     path = g_strdup_printf ("/api/v1/users/%s", new_id);
     user = get (emu, 200, path, FULL);
     assert_str (user->json, "$.profile.badgeId", "B-2000");

@@ -27,6 +27,7 @@ check_width (PsWindow *window)
 
   /* Longer German words must not push the window off a 1280-pixel screen. */
   gtk_widget_get_preferred_width (GTK_WIDGET (window), &min_width, NULL);
+  g_test_message ("the window needs %d pixels", min_width);
   g_assert_cmpint (min_width, <=, 1200);
 }
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
-#include "ps-ldap-syntax.h"
 #include "ps-plan.h"
 #include "ps-state.h"
 
@@ -58,27 +57,41 @@ index_unique (GHashTable *table,
   g_hash_table_insert (table, key, item);
 }
 
-/* Whether the attribute spec ("a|b|c") reads @name among its alternatives. */
+/* Whether the attribute spec ("a|b|c", checked when the profile was read,
+ * in the syntax of its source) reads @name among its alternatives; Okta's
+ * "profile.NAME" reads NAME. */
 static gboolean
 spec_reads (const char *spec,
             const char *name)
 {
-  g_auto(GStrv) names = ps_ldap_attribute_spec_split (spec, NULL);
+  g_auto(GStrv) names = g_strsplit (spec, "|", -1);
 
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
-    if (g_ascii_strcasecmp (names[i], name) == 0)
-      return TRUE;
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *one = g_strstrip (names[i]);
+
+      if (g_ascii_strncasecmp (one, "profile.", 8) == 0)
+        one += 8;
+      if (g_ascii_strcasecmp (one, name) == 0)
+        return TRUE;
+    }
   return FALSE;
 }
 
+/* The field holding the email: mapped from mail or userPrincipalName (AD,
+ * Entra ID), or from Okta's email or login. */
 static const char *
 email_field_of (const PsMapping *mapping)
 {
+  static const char *const email_names[] = { "mail", "userPrincipalName", "email", "login", NULL };
+
   for (guint i = 0; i < mapping->fields->len; i++)
     {
       const PsFieldMap *f = g_ptr_array_index (mapping->fields, i);
-      if (spec_reads (f->attribute, "mail") || spec_reads (f->attribute, "userPrincipalName"))
-        return f->field;
+
+      for (guint j = 0; email_names[j] != NULL; j++)
+        if (spec_reads (f->attribute, email_names[j]))
+          return f->field;
     }
   return NULL;
 }

@@ -366,6 +366,31 @@ test_match_by_anchor_then_email (Fixture *f, gconstpointer data)
     }
 }
 
+/* An Okta collection maps the email from profile.email (or email, login):
+ * records without an anchor are found by it too. */
+static void
+test_match_email_okta_names (Fixture *f, gconstpointer data)
+{
+  PsPerson *bob = add_person (f, "2", "Bob", "Babbage", TRUE);
+  PsItem *by_email = add_item_for (f, bob, "objB", FALSE);
+  g_autoptr(PsMappingPlan) p = NULL;
+  PsAction *a;
+
+  g_ptr_array_remove_range (f->mapping->fields, 0, f->mapping->fields->len);
+  ps_mapping_add_field (f->mapping, "field_1", "firstName", PS_OWNERSHIP_OVERWRITE);
+  ps_mapping_add_field (f->mapping, "field_3", "profile.email|login", PS_OWNERSHIP_NEVER_BLANK);
+  ps_person_set_value (bob, "firstName", "Bob");
+  ps_person_set_value (bob, "profile.email|login", ps_person_get_value (bob, "mail"));
+  g_clear_pointer (&by_email->anchor, g_free);
+  f->mapping->unique_field = g_strdup ("field_7");
+  p = plan (f);
+  g_assert_cmpuint (ps_mapping_plan_count (p, PS_ACTION_CREATE), ==, 0);
+  a = find_action (p, "guid-2");
+  g_assert_cmpstr (a->target_id, ==, "objB");
+  g_assert_cmpint (a->kind, ==, PS_ACTION_UPDATE);
+  g_assert_cmpstr (ps_action_get_new_value (a, "anchor"), ==, "S-1-5-21-1-2");
+}
+
 static void
 test_ambiguous_is_reported (Fixture *f, gconstpointer data)
 {
@@ -744,6 +769,7 @@ main (int    argc,
   ADD ("/planner/collection/rename-no-duplicate", test_rename_is_no_duplicate, FALSE);
   ADD ("/planner/collection/match-anchor-then-email", test_match_by_anchor_then_email, FALSE);
   ADD ("/planner/users/match-anchor-then-email", test_match_by_anchor_then_email, TRUE);
+  ADD ("/planner/collection/match-email-okta-names", test_match_email_okta_names, FALSE);
   ADD ("/planner/users/ambiguous-is-reported", test_ambiguous_is_reported, TRUE);
   ADD ("/planner/collection/match-only", test_match_only_never_creates, FALSE);
   ADD ("/planner/collection/status-none", test_status_none_not_managed, FALSE);

@@ -9,7 +9,9 @@ back, RECOVERY and LOCKED_OUT stay Active, STAGED is left out until
 activated), removal from the group and a hard-deleted user (404) becoming
 Inactive, Filters by department and by status giving exactly the scope the
 emulator's own state gives, a wrong token (E0000011) and a missing admin
-right (E0000006) named without the token, and a 429 whose reset is honoured.
+right (E0000006) named without the token, HTTPS with a private CA trusted
+through CAFile (and the TLS step named without it), and a 429 whose reset
+is honoured.
 
 Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR, PANDASYNC_OKTA_EMULATOR,
 PANDASYNC_SOURCE_ROOT.
@@ -18,6 +20,7 @@ import importlib.util
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -32,6 +35,7 @@ ok, bail, Emulator = common.ok, common.bail, common.Emulator
 CLI = common.CLI
 OKTA = os.environ["PANDASYNC_OKTA_EMULATOR"]
 OKTA_SEED = os.path.join(SRC, "tests", "emulator", "okta", "seed-small.json")
+MAKE_CA = os.path.join(SRC, "tests", "emulator", "make-test-ca.sh")
 DEMO_SEED = common.DEMO_SEED
 EMPLOYEES, STATUS_FIELD, ACTIVE, INACTIVE = 82677, "field_8", 901, 902
 TOKEN = "00ps-okta-full-token-acme-00000000000001"        # a read-only admin's
@@ -48,13 +52,19 @@ class Okta:
         line = self.proc.stdout.readline()
         if not line.startswith("PORT="):
             bail("the Okta emulator did not start")
-        self.url = "http://127.0.0.1:%s" % line.strip().split("=", 1)[1]
+        line = self.proc.stdout.readline()
+        if not line.startswith("URL="):
+            bail("the Okta emulator did not say its URL")
+        self.url = line.strip().split("=", 1)[1]
+        self.context = None
+        if self.url.startswith("https:"):
+            self.context = ssl.create_default_context(cafile=os.path.join(workdir, "ca", "ca.pem"))
 
     def call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + path, data=data, method=method,
                                      headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
+        with urllib.request.urlopen(req, timeout=30, context=self.context) as r:
             text = r.read()
             return json.loads(text) if text else None
 
@@ -76,8 +86,13 @@ class Okta:
 
 
 class Env:
-    def __init__(self, *okta_args):
+    def __init__(self, *okta_args, tls=False):
         self.tmp = tempfile.mkdtemp(prefix="pandasync-okta-")
+        if tls:
+            ca = os.path.join(self.tmp, "ca")
+            subprocess.run([MAKE_CA, ca], check=True)
+            okta_args += ("--tls-cert", os.path.join(ca, "server.pem"),
+                          "--tls-key", os.path.join(ca, "server.key"))
         self.okta = Okta(self.tmp, *okta_args)
         self.emu = Emulator(self.tmp, "--seed", DEMO_SEED)
         self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
@@ -402,6 +417,30 @@ def test_errors_name_the_fix():
         env.close()
 
 
+def test_tls():
+    print("# Okta over HTTPS: a private CA is trusted through CAFile, and named when it is not", flush=True)
+    env = Env(tls=True)
+    try:
+        ca = os.path.join(env.tmp, "ca", "ca.pem")
+        trusted = env.profile("trusted", mappings(env.staff), extra="CAFile=%s\n" % ca)
+        c = env.cli(trusted, "test-connection", "--only", "directory", "--json")
+        steps = {s["id"]: s for s in json.loads(c.stdout)["steps"]} if c.stdout.startswith("{") else {}
+        ok(c.returncode == 0 and steps.get("tls", {}).get("message") == "The certificate is trusted.",
+           "with CAFile the connection test passes, TLS included", c.stdout + c.stderr)
+        r = env.sync(trusted)
+        ok(r["_rc"] == 0, "and a sync over HTTPS succeeds", r.get("_stderr", "")[-800:])
+        plain = env.profile("plain", mappings(env.staff))
+        c = env.cli(plain, "test-connection", "--only", "directory", "--json")
+        steps = {s["id"]: s for s in json.loads(c.stdout)["steps"]} if c.stdout.startswith("{") else {}
+        ok(steps.get("connect", {}).get("result") == "ok" and steps.get("tls", {}).get("result") == "failed"
+           and "CAFile" in steps.get("tls", {}).get("message", "")
+           and steps.get("token", {}).get("result") == "skipped",
+           "without it the TLS step fails, says to set CAFile, and the token is not tried",
+           c.stdout + c.stderr)
+    finally:
+        env.close()
+
+
 def test_rate_limit():
     print("# Okta: a 429 is waited out until X-Rate-Limit-Reset", flush=True)
     env = Env()
@@ -426,6 +465,7 @@ def main():
     test_sync_from_okta()
     test_filters()
     test_errors_name_the_fix()
+    test_tls()
     test_rate_limit()
     print("1..%d" % common._n, flush=True)
     return 1 if common._failed else 0

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Refreshes docs/screenshots/*.png, the pictures README.md shows: the app on
 # the embedded demo (slapd + the Asset Panda emulator, with mappings), one
-# window capture per page, taken on a virtual display.
+# window capture per page, taken on a virtual display; the Connection page
+# once more on a profile that reads Microsoft Entra ID (the Graph emulator's
+# Contoso tenant).
 #
 #   build-aux/update-screenshots.sh     (after building into _build)
 #
@@ -27,12 +29,17 @@ export SHOTS="$out"
   eval "$("$top/tests/servers/start-slapd.sh" "$demo/slapd" "$port" --demo)"
   "$builddir/tests/emulator/ps-emulator" --port 0 --seed "$top/tests/emulator/seed-demo.json" \
     --rate-limit 0 > "$demo/emu.out" 2>/dev/null & emu=$!
-  trap "kill $emu $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
+  "$builddir/tests/emulator/graph/ps-graph-emulator" --port 0 > "$demo/graph.out" 2>/dev/null & graph=$!
+  trap "kill $emu $graph $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
   for _ in $(seq 1 100); do grep -q ^URL= "$demo/emu.out" && break; sleep 0.05; done
+  for _ in $(seq 1 100); do grep -q ^URL= "$demo/graph.out" && break; sleep 0.05; done
   url=$(sed -n "s/^URL=//p" "$demo/emu.out")
+  graph_url=$(sed -n "s/^URL=//p" "$demo/graph.out")
   umask 077
   printf "[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\nBindPassword=%s\n" \
     "$PS_TEST_LDAP_PASSWORD" > "$demo/credentials.ini"
+  printf "[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\nEntraClientSecret=%s\n" \
+    "ps-graph-secret~1" > "$demo/credentials-entra.ini"
   cat > "$demo/demo.conf" <<PROFILE
 [Profile]
 Id=demo
@@ -71,10 +78,37 @@ Field.field_2=sn;overwrite
 Field.field_3=mail;never-blank
 Field.field_4=department;fill-empty
 PROFILE
-  shoot () {   # PAGE NAME [ACTIONS…]
+  # The same organisation in Microsoft Entra ID: the Graph emulator serves
+  # both the sign-in and Graph, so both URLs point at it.
+  cat > "$demo/demo-entra.conf" <<PROFILE
+[Profile]
+Id=demo-entra
+CredentialsFile=$demo/credentials-entra.ini
+StateFile=$demo/state-entra.db
+[AssetPanda]
+URL=$url
+ClientId=ps-demo-client
+Email=admin@example.com
+RateCalls=100000
+RateWindow=1
+[EntraID]
+Tenant=contoso.onmicrosoft.com
+ClientId=11111111-1111-4111-8111-111111111111
+LoginURL=$graph_url
+GraphURL=$graph_url
+[UserMapping Staff]
+Account=21040
+Role=30135
+Group=b0000001-0000-4000-8000-000000000001
+GroupName=Staff
+Email=mail|userPrincipalName
+FirstName=givenName
+LastName=surname
+PROFILE
+  shoot () {   # PAGE NAME [ACTIONS…]; PROFILE names another demo profile
     page=$1; name=$2; shift 2
     GSETTINGS_SCHEMA_DIR="$builddir/data" "$builddir/src/gui/pandasync" \
-      --profile-file "$demo/demo.conf" --page "$page" & app=$!
+      --profile-file "$demo/${PROFILE:-demo}.conf" --page "$page" & app=$!
     wid=""
     for _ in $(seq 1 100); do
       wid=$(xdotool search --onlyvisible --name "PandaSync" 2>/dev/null | head -n 1) && [ -n "$wid" ] && break
@@ -88,6 +122,12 @@ PROFILE
     kill $app; wait $app 2>/dev/null || true
   }
   shoot connection connection
+  # Entra ID chosen; Done (Enter in the focused field) tests the connection,
+  # and the wheel scrolls down to the steps it lists.
+  PROFILE=demo-entra shoot connection connection-entra
+  PROFILE=demo-entra shoot connection connection-entra-test \
+    "xdotool windowfocus --sync \$wid key Return; sleep 4" \
+    "xdotool mousemove --window \$wid 600 400 click --repeat 20 --delay 30 5; sleep 1"
   shoot schedule schedule
   shoot users user-mapping
   shoot collections collection-mapping

@@ -1,10 +1,13 @@
-/* ps-cli-service.c — pandasync-cli service [--once] [--all] | service status
+/* ps-cli-service.c — pandasync-cli service [--once] [--all] | service install|remove|status
  *
  * The background service: the schedulers of one profile (or of every
  * profile, --all) in a main loop, with no display and no D-Bus needed (without a Secret Service the secrets come
  * from the profile's CredentialsFile). Made for a systemd unit
  * (data/pandasync@.service): it logs to stderr, with syslog priority
  * prefixes and without timestamps when journald collects the output.
+ *
+ * `install` and `remove` set the unit up for a profile and take it away
+ * again, as the app's Automation Sync page does (ps-service-install.c).
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -18,6 +21,7 @@
 #include "ps-cli.h"
 #include "ps-engine.h"
 #include "ps-scheduler.h"
+#include "ps-service-install.h"
 #include "ps-state.h"
 
 /* `service --once` when the run was skipped because another sync holds the
@@ -476,6 +480,71 @@ add_time (JsonBuilder *b,
     json_builder_add_null_value (b);
 }
 
+static const char *
+linger_to_string (PsLinger linger)
+{
+  switch (linger)
+    {
+    case PS_LINGER_ON:
+      return "on";
+    case PS_LINGER_OFF:
+      return "off";
+    case PS_LINGER_UNKNOWN:
+    default:
+      return "unknown";
+    }
+}
+
+/* The "systemd" member of status, install and remove: what systemd says
+ * about the profile's unit and what PandaSync installed. */
+static void
+add_service_status (JsonBuilder           *b,
+                    const PsServiceStatus *status)
+{
+  g_autofree char *description = ps_service_status_describe (status);
+
+  json_builder_set_member_name (b, "systemd");
+  json_builder_begin_object (b);
+  ps_cli_json_string (b, "unit", status->unit);
+  ps_cli_json_string (b, "state", ps_service_state_to_string (status->state));
+  ps_cli_json_string (b, "description", description);
+  ps_cli_json_string (b, "active_state", status->active_state);
+  ps_cli_json_string (b, "sub_state", status->sub_state);
+  ps_cli_json_string (b, "unit_file_state", status->unit_file_state);
+  ps_cli_json_string (b, "unit_file", status->fragment_path);
+  ps_cli_json_string (b, "result", status->result);
+  ps_cli_json_int (b, "exit_status", status->exit_status);
+  ps_cli_json_string (b, "unavailable", status->unavailable);
+  ps_cli_json_bool (b, "installed_by_pandasync", status->by_pandasync);
+  ps_cli_json_string (b, "written_unit", status->written_unit);
+  ps_cli_json_string (b, "linger", linger_to_string (status->linger));
+  ps_cli_json_bool (b, "linger_by_pandasync", status->linger_by_pandasync);
+  ps_cli_json_bool (b, "runs_schedule", ps_service_status_runs_schedule (status));
+  ps_cli_json_string (b, "note", status->note);
+  json_builder_end_object (b);
+}
+
+static void
+print_service_status (const PsServiceStatus *status)
+{
+  g_autofree char *description = ps_service_status_describe (status);
+
+  g_print (_("Unit:             %s: %s\n"), status->unit, description);
+  if (status->by_pandasync && status->written_unit != NULL)
+    g_print (_("Installed by:     PandaSync (the unit file %s)\n"), status->written_unit);
+  else if (status->by_pandasync)
+    g_print (_("Installed by:     PandaSync (the installed template %s)\n"),
+             status->fragment_path != NULL ? status->fragment_path : "pandasync@.service");
+  else if (status->state != PS_SERVICE_NOT_INSTALLED && status->state != PS_SERVICE_UNAVAILABLE)
+    g_print ("%s\n", _("Installed by:     hand (“service remove” leaves it alone)"));
+  if (status->linger == PS_LINGER_ON)
+    g_print ("%s\n", _("Linger:           on: the service runs with nobody logged in"));
+  else if (status->linger == PS_LINGER_OFF)
+    g_print ("%s\n", _("Linger:           off: the service runs only while you are logged in"));
+  if (status->note != NULL)
+    g_print ("\n%s\n", status->note);
+}
+
 /* The newest real run, and the trigger of a run still marked running. */
 static PsRunInfo *
 read_last_run (PsProfile  *profile,
@@ -516,6 +585,7 @@ service_status (PsCliContext *ctx,
   gboolean locked = ps_engine_is_locked (profile);
   gboolean service = ps_scheduler_service_is_active (profile);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(PsServiceStatus) systemd = ps_service_status_sync (profile, NULL, NULL);
   GDateTime *next;
   gboolean due;
 
@@ -583,6 +653,8 @@ service_status (PsCliContext *ctx,
         json_builder_add_null_value (b);
       json_builder_set_member_name (b, "consecutive_failures");
       json_builder_add_int_value (b, ps_scheduler_get_consecutive_failures (scheduler));
+      if (systemd != NULL)
+        add_service_status (b, systemd);
       json_builder_end_object (b);
       root = json_builder_get_root (b);
       ps_cli_print_json (root);
@@ -610,10 +682,102 @@ service_status (PsCliContext *ctx,
       g_print ("%s\n", _("Next run:         no schedule"));
     else
       g_print (_("Next run:         %s%s\n"), next_text, due ? _(" (due now)") : "");
+    if (systemd != NULL)
+      print_service_status (systemd);
     if (ps_scheduler_get_failing (scheduler))
       g_print ("\n%s\n", ps_scheduler_get_failing_message (scheduler));
   }
   return PS_CLI_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- install, remove */
+
+static void
+print_last_run (const PsServiceStatus *status)
+{
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *text = NULL;
+
+  if (status->last_run == NULL)
+    {
+      g_print (_("Last run:         %s\n"), _("never"));
+      return;
+    }
+  when = g_date_time_new_from_unix_local (status->last_run->started_at);
+  text = format_time (when);
+  g_print (_("Last run:         %s (%s, %s)\n"), text, status->last_run->trigger,
+           ps_run_status_to_string (status->last_run->status));
+}
+
+static int
+print_install_result (PsCliContext          *ctx,
+                      const PsServiceStatus *status,
+                      gboolean               installed)
+{
+  if (ctx->json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (b);
+      ps_cli_json_string (b, "profile", status->profile);
+      ps_cli_json_string (b, "action", installed ? "install" : "remove");
+      add_service_status (b, status);
+      json_builder_set_member_name (b, "last_run");
+      if (status->last_run != NULL)
+        {
+          json_builder_begin_object (b);
+          ps_cli_json_int (b, "run", status->last_run->id);
+          ps_cli_json_int (b, "started_at", status->last_run->started_at);
+          ps_cli_json_string (b, "trigger", status->last_run->trigger);
+          ps_cli_json_string (b, "status", ps_run_status_to_string (status->last_run->status));
+          json_builder_end_object (b);
+        }
+      else
+        json_builder_add_null_value (b);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      ps_cli_print_json (root);
+    }
+  else
+    {
+      if (installed)
+        g_print (_("Installed the background service %s for the profile “%s”.\n"),
+                 status->unit, status->profile);
+      else
+        g_print (_("Removed the background service %s of the profile “%s”.\n"),
+                 status->unit, status->profile);
+      print_service_status (status);
+      print_last_run (status);
+    }
+  /* Installed but not running is a failure worth a non-zero status. */
+  if (installed && !ps_service_status_runs_schedule (status))
+    return PS_CLI_EXIT_FAILURE;
+  return PS_CLI_EXIT_OK;
+}
+
+static int
+service_install (PsCliContext *ctx,
+                 PsProfile    *profile)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsServiceStatus) status = ps_service_install_sync (profile, NULL, &error);
+
+  if (status == NULL)
+    return ps_cli_fail (ctx, error);
+  return print_install_result (ctx, status, TRUE);
+}
+
+static int
+service_remove (PsCliContext *ctx,
+                PsProfile    *profile)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsServiceStatus) status = ps_service_remove_sync (profile, NULL, &error);
+
+  if (status == NULL)
+    return ps_cli_fail (ctx, error);
+  return print_install_result (ctx, status, FALSE);
 }
 
 /* ---------------------------------------------------------------- run */
@@ -759,11 +923,15 @@ ps_cli_service (PsCliContext  *ctx,
     { NULL }
   };
   g_autoptr(GOptionContext) context =
-    ps_cli_option_context_new (ctx, _("[status]"),
+    ps_cli_option_context_new (ctx, _("[install|remove|status]"),
                                _("Run the profile’s schedule in the background, without a "
                                  "display (the systemd unit pandasync@.service runs this).\n\n"
-                                 "“service status” shows whether a service runs the profile, "
-                                 "whether a sync holds its lock, the last run and the next.\n\n"
+                                 "“service install” sets up the systemd user unit of the profile, "
+                                 "enables and starts it, and turns on linger so that it runs "
+                                 "with nobody logged in; “service remove” undoes exactly that.\n\n"
+                                 "“service status” shows whether a service runs the profile "
+                                 "(and what systemd says of its unit), whether a sync holds its "
+                                 "lock, the last run and the next.\n\n"
                                  "Exit status of --once: 0 when the run succeeded or nothing was "
                                  "due, 1 when it failed or paused, 75 when another sync held the "
                                  "lock and the run was skipped."), entries);
@@ -771,20 +939,22 @@ ps_cli_service (PsCliContext  *ctx,
   g_autoptr(GPtrArray) profiles = NULL;
   g_autoptr(GPtrArray) services = g_ptr_array_new_with_free_func ((GDestroyNotify) service_free);
   Daemon daemon = { 0 };
-  gboolean status = FALSE;
+  const char *action = NULL;   /* status, install, remove, or NULL: run */
 
   if (!ps_cli_parse (ctx, context, &argc, &argv))
     return PS_CLI_EXIT_USAGE;
-  if (argc > 1 && g_str_equal (argv[1], "status"))
-    status = TRUE;
+  if (argc > 1 && (g_str_equal (argv[1], "status") || g_str_equal (argv[1], "install")
+                   || g_str_equal (argv[1], "remove")))
+    action = argv[1];
   else if (argc > 1)
     return ps_cli_usage (ctx, _("unexpected argument “%s”"), argv[1]);
   if (argc > 2)
     return ps_cli_usage (ctx, _("unexpected argument “%s”"), argv[2]);
-  if (status && once)
-    return ps_cli_usage (ctx, "%s", _("--once and “status” do not go together"));
-  if (all && (status || ctx->profile_name != NULL || ctx->profile_file != NULL))
-    return ps_cli_usage (ctx, "%s", _("--all does not go with “status”, --profile or --profile-file"));
+  if (action != NULL && (once || jitter > 0))
+    return ps_cli_usage (ctx, _("--once and --jitter do not go with “%s”"), action);
+  if (all && (action != NULL || ctx->profile_name != NULL || ctx->profile_file != NULL))
+    return ps_cli_usage (ctx, "%s", _("--all does not go with “status”, “install”, “remove”, "
+                                      "--profile or --profile-file"));
 
   daemon.ctx = ctx;
   daemon.services = services;
@@ -801,8 +971,12 @@ ps_cli_service (PsCliContext  *ctx,
 
       if (profile == NULL)
         return ps_cli_fail (ctx, error);
-      if (status)
+      if (g_strcmp0 (action, "status") == 0)
         return service_status (ctx, profile);
+      if (g_strcmp0 (action, "install") == 0)
+        return service_install (ctx, profile);
+      if (g_strcmp0 (action, "remove") == 0)
+        return service_remove (ctx, profile);
       if (!schedule_is_enabled (profile))
         {
           g_set_error (&error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_INVALID,

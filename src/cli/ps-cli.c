@@ -20,7 +20,7 @@ static const PsCliCommand commands[] = {
   { "sync", N_("Sync now, or preview the plan with --dry-run"), ps_cli_sync },
   { "history", N_("Past runs and what each did"), ps_cli_history },
   { "report", N_("Reports: leavers who still hold assets"), ps_cli_report },
-  { "service", N_("Run the schedule in the background (systemd), or show its status"), ps_cli_service },
+  { "service", N_("Run the schedule in the background (systemd); install, remove or show the service"), ps_cli_service },
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -416,6 +416,64 @@ ps_mapping_free (PsMapping *m)
 
 /* An attribute or "a|b|c" fallbacks, in the syntax of @source; FALSE
  * (and the reader failed) if not. */
+/* A Microsoft Graph property name, or a.b for a member of an object
+ * property (onPremisesExtensionAttributes.extensionAttribute1). */
+static gboolean
+graph_name_is_valid (const char *name)
+{
+  gboolean start = TRUE;
+
+  if (name == NULL || *name == '\0')
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    {
+      if (*p == '.')
+        {
+          if (start)
+            return FALSE;
+          start = TRUE;
+          continue;
+        }
+      if (start ? !g_ascii_isalpha (*p) : !(g_ascii_isalnum (*p) || *p == '_'))
+        return FALSE;
+      start = FALSE;
+    }
+  return !start;
+}
+
+/* The names of an attribute spec ("a|b|c") in the source's own syntax:
+ * LDAP attribute descriptions, Graph property names or Okta profile
+ * attributes. NULL with a reason naming the bad part. */
+static GStrv
+split_for_source (PsSourceKind   source,
+                  const char    *spec,
+                  char         **reason)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (source == PS_SOURCE_KIND_OKTA)
+    return ps_okta_attribute_spec_split (spec, reason);
+  if (source != PS_SOURCE_KIND_ENTRA_ID)
+    return ps_ldap_attribute_spec_split (spec, reason);
+  /* the LDAP rules for the shape of the list, Graph's for each name */
+  names = g_strsplit (spec, "|", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      char *name = g_strstrip (names[i]);
+
+      if (!graph_name_is_valid (name))
+        {
+          *reason = *name == '\0'
+            ? g_strdup_printf (_("“%s” has an empty alternative: write names between the “|”, as in "
+                                 "mail|userPrincipalName"), spec)
+            : g_strdup_printf (_("“%s” is not a Microsoft Graph property name (such as mail, surname "
+                                 "or onPremisesExtensionAttributes.extensionAttribute1)"), name);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&names);
+}
+
 static gboolean
 reader_attribute (Reader       *r,
                   PsSourceKind  source,
@@ -427,10 +485,7 @@ reader_attribute (Reader       *r,
 
   if (spec == NULL)
     return TRUE;
-  if (source == PS_SOURCE_KIND_OKTA)
-    names = ps_okta_attribute_spec_split (spec, &reason);
-  else
-    names = ps_ldap_attribute_spec_split (spec, &reason);
+  names = split_for_source (source, spec, &reason);
   if (names == NULL)
     {
       reader_fail (r, key, "%s", reason);
@@ -1215,10 +1270,7 @@ check_attribute (GPtrArray    *problems,
 
   if (spec == NULL)
     return;
-  if (source == PS_SOURCE_KIND_OKTA)
-    names = ps_okta_attribute_spec_split (spec, &reason);
-  else
-    names = ps_ldap_attribute_spec_split (spec, &reason);
+  names = split_for_source (source, spec, &reason);
   if (names == NULL)
     problem (problems, group, key, "%s", reason);
 }

@@ -471,6 +471,27 @@ test_load_entra_id (void)
   g_assert_true (problems_contain (problems, "[EntraID] GraphURL"));
 }
 
+/* Graph's property names, dotted paths included, are valid in an Entra ID
+ * profile; LDAP's syntax is not applied there. */
+static void
+test_load_entra_attribute_names (void)
+{
+  const char *base = "[Profile]\nId=e\n[AssetPanda]\nURL=https://api.assetpanda.com\nDialect=classic\n"
+                     "ClientId=c\nEmail=a@b.c\n[EntraID]\nTenant=contoso.com\nClientId=x\n"
+                     "[CollectionMapping People]\nAccount=1\nCollection=2\nGroup=g\nUniqueIdentifier=id\n";
+  g_autofree char *good = g_strconcat (base, "Field.Cost=employeeOrgData.costCenter|department;overwrite\n", NULL);
+  g_autofree char *bad = g_strconcat (base, "Field.Cost=employeeOrgData..costCenter;overwrite\n", NULL);
+  g_autofree char *path = ps_test_write_file ("entra-attrs.conf", good, -1, 0600);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = ps_profile_load_file (path, &error);
+  g_autoptr(GError) bad_error = load_text_error (bad, -1);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (((PsFieldMap *) g_ptr_array_index (ps_profile_find_mapping (profile, "People")->fields, 0))->attribute,
+                   ==, "employeeOrgData.costCenter|department");
+  g_assert_nonnull (strstr (bad_error->message, "not a Microsoft Graph property name"));
+}
+
 static void
 test_load_two_sources (void)
 {
@@ -1039,6 +1060,7 @@ main (int    argc,
   g_test_add_func ("/profile/validate/scope", test_validate_scope);
   g_test_add_func ("/profile/load/entra-id", test_load_entra_id);
   g_test_add_func ("/profile/load/two-sources", test_load_two_sources);
+  g_test_add_func ("/profile/load/entra-attribute-names", test_load_entra_attribute_names);
   g_test_add_func ("/profile/load/okta", test_load_okta);
   g_test_add_func ("/profile/load/okta-errors", test_load_okta_errors);
   g_test_add_func ("/profile/load/duplicate-mapping-name", test_load_duplicate_mapping_name);

@@ -72,15 +72,15 @@ class Graph:
 
 
 class Env:
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, graph_args=(), emu_args=()):
         self.tmp = tempfile.mkdtemp(prefix="pandasync-entra-")
-        self.graph = Graph(self.tmp)
+        self.graph = Graph(self.tmp, *graph_args)
         seed_path = DEMO_SEED
         if seed is not None:
             seed_path = os.path.join(self.tmp, "seed.json")
             with open(seed_path, "w") as f:
                 json.dump(seed, f)
-        self.emu = Emulator(self.tmp, "--seed", seed_path)
+        self.emu = Emulator(self.tmp, "--seed", seed_path, *emu_args)
         self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
                         XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
         self.env.pop("PANDASYNC_PROFILE", None)
@@ -635,6 +635,77 @@ def test_delta_sid_anchor():
         env.close()
 
 
+
+def test_guards_and_kill():
+    """The safety net and crash safety hold for Entra ID as they do for AD."""
+    print("# Entra ID: threshold, shrunken read, kill -9 convergence", flush=True)
+    import random
+    import signal
+    import time
+    env = Env(graph_args=("--generate", "1200", "--generate-group", "Generated Staff"),
+              emu_args=("--latency-ms", "3"))
+    try:
+        groups = [g for g in env.graph.tenant()["groups"] if g["displayName"] == "Generated Staff"]
+        gid = groups[0]["id"]
+        profile = env.profile("guards", MAPPINGS.format(staff=gid, unique="id"))
+        people = expected_people(env, gid)
+        enabled = {k: v for k, v in people.items() if v.get("accountEnabled", True)}
+
+        # kill -9 at random points of the first sync, then one clean run
+        rng = random.Random(4242)
+        kills = 0
+        for _ in range(8):
+            proc = subprocess.Popen([CLI, "sync", "--profile-file", profile], env=env.env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.1, 1.2))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        r = env.sync(profile)
+        recs = records(env)
+        mine = {k: v for k, v in recs.items() if k in people}
+        dups = [k for k, v in mine.items() if len(v) > 1]
+        emails = {(v.get("mail") or v["userPrincipalName"]).lower() for v in enabled.values()}
+        users = [u for u in env.emu.get("/_admin/state")["classic"]["users"] if u.get("email", "").lower() in emails]
+        ok(kills >= 5, "the sync was killed with SIGKILL at %d random points" % kills)
+        ok(r["_rc"] == 0 and set(mine) == set(enabled) and not dups,
+           "after the kills, one run ends with exactly one record per enabled user (%d), no duplicates"
+           % len(enabled), (len(mine), len(enabled), dups[:3], r.get("_stderr", "")[-800:]))
+        ok(len(users) == len(enabled) and len({u["email"].lower() for u in users}) == len(users),
+           "and exactly one login user each", (len(users), len(enabled)))
+        seq = env.emu.last_seq()
+        r = env.sync(profile, "--full")
+        ok(r["_rc"] == 0 and not writes_since(env, seq), "and one more run writes nothing")
+
+        # 10 % leave at once: more than the automatic limit, so the mapping pauses
+        leavers = sorted(enabled)[:120]
+        for u in leavers:
+            env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (gid, u))
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(r["_rc"] != 0 and common.mapping(r, "Employees").get("status") == "paused"
+           and not writes_since(env, seq),
+           "120 leavers at once pause the mappings and nothing is written",
+           (common.mapping(r, "Employees"), writes_since(env, seq)[:3]))
+        r = env.sync(profile, "--allow-deactivations")
+        recs = records(env)
+        ok(r["_rc"] == 0 and all(recs[u][0]["status"] == INACTIVE for u in leavers),
+           "released for one run, they become Inactive", common.counts(r, "Employees"))
+
+        # most of the group vanishes from the read: the shrunken-read guard holds
+        for u in sorted(enabled)[120:900]:
+            env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (gid, u))
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        ok(common.counts(r, "Employees")[2] == 0 and "no one is deactivated" in r.get("_stderr", "")
+           and not writes_since(env, seq),
+           "a read that returns under half of the last good one deactivates no one, and says why",
+           (common.counts(r, "Employees"), r.get("_stderr", "")[-600:]))
+    finally:
+        env.close()
+
+
 def main():
     test_sync_from_entra()
     test_errors_name_the_fix()
@@ -642,6 +713,7 @@ def main():
     test_delta("classic")
     test_delta("pro")
     test_delta_sid_anchor()
+    test_guards_and_kill()
     print("1..%d" % common._n, flush=True)
     return 1 if common._failed else 0
 

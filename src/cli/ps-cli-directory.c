@@ -209,6 +209,13 @@ open_directory (PsCliContext  *ctx,
 
   if (profile == NULL)
     return NULL;
+  if (ps_profile_get_source_kind (profile) != PS_SOURCE_KIND_ACTIVE_DIRECTORY)
+    {
+      g_set_error (error, PS_SOURCE_ERROR, PS_SOURCE_ERROR_NOT_SUPPORTED,
+                   _("This command reads an LDAP directory; for this profile’s source use "
+                     "directory members --group GROUP --attr A"));
+      return NULL;
+    }
   dir = ps_directory_new_for_profile (profile, NULL, error);
   if (dir != NULL && profile_out != NULL)
     *profile_out = g_steal_pointer (&profile);
@@ -527,6 +534,67 @@ on_members_page_cb (GPtrArray  *entries,
   return TRUE;
 }
 
+/* The people of a group of a source other than LDAP, read as a sync
+ * reads them (nesting resolved by the source): id, name, enabled and the
+ * attributes asked for. */
+static int
+source_members (PsCliContext      *ctx,
+                PsProfile         *profile,
+                const char        *group,
+                const char *const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsSource) source = ps_source_new_for_profile (profile, NULL, &error);
+  g_autoptr(GPtrArray) people = NULL;
+  PsSourceQuery query = { 0 };
+
+  if (source == NULL)
+    return ps_cli_fail (ctx, error);
+  query.name = group;
+  query.group = group;
+  query.attributes = extra;
+  if (!ps_source_check_attributes_sync (source, &query, NULL, &error))
+    return ps_cli_fail (ctx, error);
+  people = ps_source_read_people_sync (source, &query, NULL, NULL, &error);
+  if (people == NULL)
+    return ps_cli_fail (ctx, error);
+  for (guint i = 0; i < people->len; i++)
+    {
+      PsPerson *p = g_ptr_array_index (people, i);
+
+      if (ctx->json)
+        {
+          g_autoptr(GString) out = g_string_new ("{");
+
+          json_member (out, "id");
+          json_append_string (out, p->anchor);
+          json_member (out, "name");
+          json_append_string (out, p->name != NULL ? p->name : "");
+          json_member (out, "enabled");
+          g_string_append (out, p->enabled ? "true" : "false");
+          for (guint j = 0; extra != NULL && extra[j] != NULL; j++)
+            {
+              const char *value = ps_person_get_value (p, extra[j]);
+
+              json_member (out, extra[j]);
+              if (value != NULL && *value != '\0')
+                json_append_string (out, value);
+              else
+                g_string_append (out, "null");
+            }
+          g_string_append (out, "}\n");
+          fputs (out->str, stdout);
+        }
+      else
+        g_print ("%s\t%s\t%s\n", p->name != NULL ? p->name : "",
+                 p->enabled ? "enabled" : "disabled", p->anchor);
+    }
+  if (!ctx->json)
+    g_printerr (ngettext ("%u member\n", "%u members\n", people->len), people->len);
+  ps_source_close (source);
+  return PS_CLI_EXIT_OK;
+}
+
 static int
 directory_members (PsCliContext      *ctx,
                    const char        *group,
@@ -536,12 +604,19 @@ directory_members (PsCliContext      *ctx,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(PsProfile) profile = NULL;
-  g_autoptr(PsDirectory) dir = open_directory (ctx, &profile, &error);
+  g_autoptr(PsDirectory) dir = NULL;
   g_autoptr(PsDirectoryEntry) found = NULL;
   g_auto(GStrv) attrs = attributes_with (extra);
   g_autoptr(GString) buffer = g_string_sized_new (256 * 1024);
   MembersPrinter printer = { ctx, extra, 0, buffer };
   PsNestedMode mode = PS_NESTED_OFF;
+
+  profile = ps_cli_load_profile (ctx, &error);
+  if (profile == NULL)
+    return ps_cli_fail (ctx, error);
+  if (ps_profile_get_source_kind (profile) != PS_SOURCE_KIND_ACTIVE_DIRECTORY)
+    return source_members (ctx, profile, group, extra);
+  dir = ps_directory_new_for_profile (profile, NULL, &error);
 
   if (dir == NULL)
     return ps_cli_fail (ctx, error);
@@ -576,7 +651,8 @@ directory_user (PsCliContext      *ctx,
     "userAccountControl", "accountExpires", "lockoutTime", "whenChanged", "uSNChanged", "memberOf", NULL
   };
   g_autoptr(GError) error = NULL;
-  g_autoptr(PsDirectory) dir = open_directory (ctx, NULL, &error);
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(PsDirectory) dir = open_directory (ctx, &profile, &error);
   g_autoptr(PsDirectoryEntry) user = NULL;
   g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
   g_auto(GStrv) attrs = NULL;

@@ -315,6 +315,17 @@ def test_errors_name_the_fix():
         c = env.cli(env.profile("groups", ""), "directory", "groups", "--search", "Plat")
         ok(c.returncode == 0 and "Platform" in c.stdout, "directory groups searches Entra ID's groups",
            c.stdout + c.stderr)
+        c = env.cli(env.profile("members", ""), "directory", "members", "--group", STAFF, "--json",
+                    "--attr", "mail|userPrincipalName", "--attr", "department")
+        rows = [json.loads(l) for l in c.stdout.splitlines() if l.strip()]
+        want = expected_people(env, STAFF)
+        ok(c.returncode == 0 and {r["id"] for r in rows} == set(want)
+           and all("department" in r and "enabled" in r for r in rows),
+           "directory members lists the group's users as a sync reads them, nested groups included",
+           (c.stdout[-600:], c.stderr[-600:]))
+        c = env.cli(env.profile("user", ""), "directory", "user", "adele.vance")
+        ok(c.returncode != 0 and "directory members" in c.stderr,
+           "directory user says it is for LDAP and what to use instead", c.stderr)
     finally:
         env.close()
 

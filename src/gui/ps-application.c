@@ -281,6 +281,40 @@ start_scheduler (PsApplication *self)
 }
 
 static void
+stop_scheduler (PsApplication *self)
+{
+  if (self->scheduler == NULL)
+    return;
+  ps_scheduler_stop (self->scheduler);
+  g_signal_handlers_disconnect_by_data (self->scheduler, self);
+  g_clear_object (&self->scheduler);
+  if (self->profile != NULL)
+    g_clear_signal_handler (&self->profile_changed_id, self->profile);
+}
+
+/* The app and the background service never both run a slot (they share the
+ * profile's lock), and the app leaves the schedule to a service that runs:
+ * it stops its own scheduler when one starts (after its run in progress, if
+ * any) and takes over again when it goes. Checked with every tray refresh. */
+static void
+follow_service (PsApplication *self)
+{
+  gboolean service;
+
+  if (self->profile == NULL || self->window == NULL)
+    return;
+  service = ps_scheduler_service_is_active (self->profile);
+  if (service && self->scheduler != NULL && !ps_scheduler_get_running (self->scheduler))
+    {
+      g_info ("A background service runs profile %s now: the app leaves its schedule to it",
+              ps_profile_get_name (self->profile));
+      stop_scheduler (self);
+    }
+  else if (!service && self->scheduler == NULL)
+    start_scheduler (self);
+}
+
+static void
 on_quit_activated_cb (GSimpleAction *action,
                       GVariant      *parameter,
                       gpointer       user_data)
@@ -344,6 +378,9 @@ on_window_delete_event_cb (GtkWidget *widget,
   PsSchedule *schedule = ps_profile_get_schedule (self->profile);
 
   if (!schedule->enabled || ps_window_get_wizard (self->window))
+    return GDK_EVENT_PROPAGATE;
+  /* The background service runs the schedule: nothing to keep running. */
+  if (ps_scheduler_service_is_active (self->profile))
     return GDK_EVENT_PROPAGATE;
   if (ps_tray_get_available (self->tray))
     {
@@ -507,11 +544,7 @@ ps_application_dispose (GObject *object)
 {
   PsApplication *self = PS_APPLICATION (object);
 
-  if (self->scheduler != NULL)
-    ps_scheduler_stop (self->scheduler);
-  g_clear_object (&self->scheduler);
-  if (self->profile != NULL)
-    g_clear_signal_handler (&self->profile_changed_id, self->profile);
+  stop_scheduler (self);
   g_clear_handle_id (&self->tray_refresh_id, g_source_remove);
   g_cancellable_cancel (self->tray_cancellable);
   g_clear_object (&self->tray_cancellable);
@@ -599,10 +632,18 @@ ps_application_refresh_tray (PsApplication *self)
 
   if (self->profile == NULL || self->tray == NULL)
     return;
+  follow_service (self);
   g_cancellable_cancel (self->tray_cancellable);
   g_clear_object (&self->tray_cancellable);
   self->tray_cancellable = g_cancellable_new ();
   ps_gui_backend_latest_run_async (self->profile, self->tray_cancellable, on_latest_run_read_cb, self);
+}
+
+gboolean
+ps_application_get_runs_schedule (PsApplication *self)
+{
+  g_return_val_if_fail (PS_IS_APPLICATION (self), FALSE);
+  return self->scheduler != NULL;
 }
 
 gboolean

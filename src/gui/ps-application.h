@@ -26,6 +26,11 @@ PsProfile     *ps_application_get_profile  (PsApplication *self);
  * or the command line show too). */
 void           ps_application_refresh_tray (PsApplication *self);
 
+/* Whether the app runs the profile's schedule itself: FALSE while a
+ * background service runs it (the app follows the service with every tray
+ * refresh). */
+gboolean       ps_application_get_runs_schedule (PsApplication *self);
+
 /* Whether closing the window keeps the app running in the tray. */
 gboolean       ps_application_keeps_running_in_tray (PsApplication *self);
 

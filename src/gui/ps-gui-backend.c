@@ -1088,3 +1088,64 @@ ps_gui_backend_count_scope_finish (GAsyncResult     *result,
     *count = *counted;
   return TRUE;
 }
+
+/* ---------------------------------------------------------------- the background service */
+
+static void
+service_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  PsProfile *snapshot = task_data;
+  PsGuiServiceAction action = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (task), "action"));
+  g_autoptr(GError) error = NULL;
+  PsServiceStatus *status;
+
+  switch (action)
+    {
+    case PS_GUI_SERVICE_INSTALL:
+      status = ps_service_install_sync (snapshot, cancellable, &error);
+      break;
+    case PS_GUI_SERVICE_REMOVE:
+      status = ps_service_remove_sync (snapshot, cancellable, &error);
+      break;
+    case PS_GUI_SERVICE_STATUS:
+    default:
+      status = ps_service_status_sync (snapshot, cancellable, &error);
+      break;
+    }
+  if (status == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, status, (GDestroyNotify) ps_service_status_free);
+}
+
+void
+ps_gui_backend_service_async (PsProfile           *profile,
+                              PsGuiServiceAction   action,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ps_gui_backend_service_async);
+  g_task_set_task_data (task, ps_profile_snapshot (profile), g_object_unref);
+  g_object_set_data (G_OBJECT (task), "action", GINT_TO_POINTER (action));
+  g_task_run_in_thread (task, service_thread);
+}
+
+PsServiceStatus *
+ps_gui_backend_service_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_service_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

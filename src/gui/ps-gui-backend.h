@@ -16,6 +16,7 @@
 
 #include "ps-connection-step.h"
 #include "ps-profile.h"
+#include "ps-service-install.h"
 
 G_BEGIN_DECLS
 
@@ -186,5 +187,23 @@ void            ps_gui_backend_latest_run_async  (PsProfile           *profile,
                                                   gpointer             user_data);
 PsGuiLatestRun *ps_gui_backend_latest_run_finish (GAsyncResult  *result,
                                                   GError       **error);
+
+/* The profile's background service (ps-service-install.c): what systemd
+ * and the profile's history say of it, or installing or removing it. The
+ * work runs in a worker on a snapshot of @profile taken now; the result is
+ * a PsServiceStatus (ps_service_status_free). */
+typedef enum {
+  PS_GUI_SERVICE_STATUS,
+  PS_GUI_SERVICE_INSTALL,
+  PS_GUI_SERVICE_REMOVE,
+} PsGuiServiceAction;
+
+void             ps_gui_backend_service_async  (PsProfile           *profile,
+                                                PsGuiServiceAction   action,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+PsServiceStatus *ps_gui_backend_service_finish (GAsyncResult  *result,
+                                                GError       **error);
 
 G_END_DECLS

@@ -6,12 +6,24 @@
  * Submit saves the schedule to the profile and confirms it in a message; the
  * step ends when the message is dismissed. The scheduler itself reads the
  * profile and is not part of this page.
+ *
+ * Below the form the page says whether the saved schedule will really run,
+ * and why: the background service runs it (systemd says so, or a service
+ * holds the profile's service lock), or the app does from the tray (a
+ * StatusNotifier host is there and the app stays in it), or only this
+ * window does — with the reasons. Install and Remove set the service up and
+ * take it away (ps-service-install.c, through ps-gui-backend.c); while the
+ * page is on screen it asks again every few seconds.
  */
 
 #include <glib/gi18n.h>
 
+#include "ps-application.h"
 #include "ps-gui-backend.h"
 #include "ps-schedule-page.h"
+
+/* How often the page asks systemd again while it is on screen. */
+#define SERVICE_REFRESH_SECONDS 5
 
 struct _PsSchedulePage
 {
@@ -30,10 +42,25 @@ struct _PsSchedulePage
   GtkSpinButton    *minute_spin;
   GtkLabel         *next_run_label;
   GtkLabel         *saved_label;
+  GtkButton        *install_button;
+  GtkButton        *remove_button;
+  GtkLabel         *service_label;
+  GtkLabel         *service_note;
+  GtkSpinner       *service_spinner;
+  GtkImage         *status_icon;
+  GtkLabel         *status_headline;
+  GtkLabel         *status_detail;
 
   GtkWidget        *confirmation;   /* the open message dialog, or NULL */
   GDateTime        *last_run;       /* from the run history, or NULL */
   GCancellable     *last_run_cancellable;
+
+  PsServiceStatus  *service;        /* the latest word on the service, or NULL before it */
+  GCancellable     *service_cancellable;   /* the status read in progress */
+  GCancellable     *action_cancellable;    /* Install or Remove in progress */
+  guint             service_refresh_id;
+  PsTray           *tray;           /* the app's, watched for a tray host; not owned */
+  PsScheduleRuns    runs;
 };
 
 G_DEFINE_FINAL_TYPE (PsSchedulePage, ps_schedule_page, PS_TYPE_WIZARD_PAGE)
@@ -41,6 +68,13 @@ G_DEFINE_FINAL_TYPE (PsSchedulePage, ps_schedule_page, PS_TYPE_WIZARD_PAGE)
 static void on_last_run_loaded_cb (GObject      *source,
                                    GAsyncResult *result,
                                    gpointer      user_data);
+static void on_service_status_cb  (GObject      *source,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+static void on_service_action_cb  (GObject      *source,
+                                   GAsyncResult *result,
+                                   gpointer      user_data);
+static void update_schedule_status (PsSchedulePage *self);
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -155,6 +189,245 @@ same_schedule (const PsSchedule *a,
          && g_date_time_to_unix (a->start) / 60 == g_date_time_to_unix (b->start) / 60;
 }
 
+static const char *
+run_outcome (PsRunStatus status)
+{
+  switch (status)
+    {
+    case PS_RUN_RUNNING:
+      return _("running now");
+    case PS_RUN_SUCCEEDED:
+      return _("succeeded");
+    case PS_RUN_FAILED:
+      return _("failed");
+    case PS_RUN_PAUSED:
+      return _("paused");
+    case PS_RUN_CANCELLED:
+      return _("cancelled");
+    case PS_RUN_INTERRUPTED:
+      return _("interrupted");
+    default:
+      return "?";
+    }
+}
+
+static const char *
+run_trigger (const char *trigger)
+{
+  if (g_strcmp0 (trigger, "service") == 0)
+    return _("by the background service");
+  if (g_strcmp0 (trigger, "schedule") == 0)
+    return _("scheduled, by the app");
+  if (g_strcmp0 (trigger, "cli") == 0)
+    return _("from the command line");
+  return _("started by hand");
+}
+
+/* "Wednesday 2 December 2026, 02:00 — succeeded, by the background service" */
+static char *
+describe_run (const PsRunInfo *run)
+{
+  g_autoptr(GDateTime) started = g_date_time_new_from_unix_local (run->started_at);
+  g_autofree char *when = format_when (started);
+
+  /* Translators: the last run: when, how it went, who started it */
+  return g_strdup_printf (C_("last run", "%s — %s, %s"), when, run_outcome (run->status),
+                          run_trigger (run->trigger));
+}
+
+static PsApplication *
+page_application (PsSchedulePage *self)
+{
+  GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
+  GtkApplication *app = GTK_IS_WINDOW (toplevel) ? gtk_window_get_application (GTK_WINDOW (toplevel))
+                                                 : NULL;
+
+  return PS_IS_APPLICATION (app) ? PS_APPLICATION (app) : NULL;
+}
+
+static gboolean
+saved_schedule_enabled (PsSchedulePage *self)
+{
+  const PsSchedule *schedule = profile_schedule (self);
+
+  return schedule != NULL && schedule->enabled && schedule->start != NULL;
+}
+
+/* Why the background service does not run the schedule, in one sentence. */
+static char *
+service_reason (const PsServiceStatus *service)
+{
+  switch (service->state)
+    {
+    case PS_SERVICE_UNAVAILABLE:
+      /* Translators: the reason systemd cannot be asked follows */
+      return g_strdup_printf (_("There is no background service to install here: %s"), service->unavailable);
+    case PS_SERVICE_INACTIVE:
+      return g_strdup (_("The background service is installed but does not run."));
+    case PS_SERVICE_FAILED:
+      return g_strdup (_("The background service has failed; the line above says why."));
+    case PS_SERVICE_NOT_INSTALLED:
+    case PS_SERVICE_STARTING:
+    case PS_SERVICE_ACTIVE:
+    default:
+      return g_strdup (_("The background service is not installed: install it to run the schedule "
+                         "without the app, also while nobody is logged in."));
+    }
+}
+
+static void
+set_verdict (PsSchedulePage *self,
+             PsScheduleRuns  runs,
+             const char     *icon,
+             const char     *headline,
+             const char     *detail)
+{
+  self->runs = runs;
+  gtk_image_set_from_icon_name (self->status_icon, icon, GTK_ICON_SIZE_LARGE_TOOLBAR);
+  gtk_label_set_text (self->status_headline, headline);
+  gtk_label_set_text (self->status_detail, detail != NULL ? detail : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->status_detail), detail != NULL && *detail != '\0');
+}
+
+static void
+load_service_status (PsSchedulePage *self)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+
+  if (profile == NULL || self->action_cancellable != NULL)
+    return;
+  g_cancellable_cancel (self->service_cancellable);
+  g_clear_object (&self->service_cancellable);
+  self->service_cancellable = g_cancellable_new ();
+  ps_gui_backend_service_async (profile, PS_GUI_SERVICE_STATUS, self->service_cancellable,
+                                on_service_status_cb, self);
+}
+
+static void
+start_service_action (PsSchedulePage     *self,
+                      PsGuiServiceAction  action)
+{
+  PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
+
+  if (profile == NULL || self->action_cancellable != NULL)
+    return;
+  g_cancellable_cancel (self->service_cancellable);
+  g_clear_object (&self->service_cancellable);
+  self->action_cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (GTK_WIDGET (self->service_note), FALSE);
+  gtk_label_set_text (self->service_label, action == PS_GUI_SERVICE_INSTALL
+                                           ? _("Installing and starting…")
+                                           : _("Stopping and removing…"));
+  update_schedule_status (self);
+  ps_gui_backend_service_async (profile, action, self->action_cancellable, on_service_action_cb, self);
+}
+
+static void
+watch_tray (PsSchedulePage *self)
+{
+  PsApplication *app = page_application (self);
+  PsTray *tray = app != NULL ? ps_application_get_tray (app) : NULL;
+
+  if (tray == NULL || tray == self->tray)
+    return;
+  self->tray = tray;
+  g_object_add_weak_pointer (G_OBJECT (tray), (gpointer *) &self->tray);
+  g_signal_connect_object (tray, "notify::available", G_CALLBACK (update_schedule_status), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/* The verdict, the service's line and its buttons, from the saved schedule,
+ * the tray and the latest word on the service. */
+static void
+update_schedule_status (PsSchedulePage *self)
+{
+  PsApplication *app = page_application (self);
+  const PsServiceStatus *service = self->service;
+  gboolean busy = self->action_cancellable != NULL;
+  gboolean enabled = saved_schedule_enabled (self);
+  gboolean tray = app != NULL && ps_application_keeps_running_in_tray (app);
+  gboolean service_runs = service != NULL && ps_service_status_runs_schedule (service);
+  g_autofree char *describe = NULL;
+  g_autofree char *detail = NULL;
+
+  if (busy)
+    gtk_spinner_start (self->service_spinner);
+  else
+    gtk_spinner_stop (self->service_spinner);
+  gtk_widget_set_visible (GTK_WIDGET (self->service_spinner), busy);
+  if (service != NULL && !busy)
+    {
+      describe = ps_service_status_describe (service);
+      if (service->state != PS_SERVICE_NOT_INSTALLED && service->state != PS_SERVICE_UNAVAILABLE
+          && !service->by_pandasync)
+        {
+          /* Translators: the service's state, then how it was set up */
+          g_autofree char *by_hand = g_strdup_printf (_("%s (set up outside PandaSync)"), describe);
+
+          g_free (describe);
+          describe = g_steal_pointer (&by_hand);
+        }
+      gtk_label_set_text (self->service_label, describe);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->install_button),
+                          service != NULL && service->state != PS_SERVICE_UNAVAILABLE && !service_runs);
+  gtk_widget_set_visible (GTK_WIDGET (self->remove_button), service != NULL && service->by_pandasync);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->install_button), !busy && enabled);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), !busy);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->install_button),
+                               enabled ? _("Runs the schedule as a systemd user service, without the "
+                                           "app, also while nobody is logged in")
+                                       : _("Turn on “Sync automatically” and press Submit first"));
+
+  if (!enabled)
+    {
+      set_verdict (self, PS_SCHEDULE_RUNS_OFF, "media-playback-pause-symbolic",
+                   _("Scheduled syncs will not run: automatic sync is off"),
+                   service_runs ? _("The background service runs, but has no schedule to follow.")
+                                : _("PandaSync syncs only when you click Start Sync."));
+      return;
+    }
+  if (service_runs)
+    {
+      if (service->linger == PS_LINGER_ON)
+        detail = g_strdup (service->linger_by_pandasync
+                           ? _("It runs whether or not anyone is logged in (PandaSync turned on "
+                               "linger for it). The app leaves the schedule to the service.")
+                           : _("It runs whether or not anyone is logged in. The app leaves the "
+                               "schedule to the service."));
+      else
+        detail = g_strdup (_("It runs while you are logged in: linger is off, so it stops when "
+                             "you log out. The app leaves the schedule to the service."));
+      set_verdict (self, PS_SCHEDULE_RUNS_SERVICE, "emblem-ok-symbolic",
+                   _("Scheduled syncs will run: the background service runs them"), detail);
+      return;
+    }
+  if (tray)
+    {
+      set_verdict (self, PS_SCHEDULE_RUNS_TRAY, "emblem-ok-symbolic",
+                   _("Scheduled syncs will run while PandaSync stays in the system tray"),
+                   _("Closing the window keeps PandaSync running in the tray. The syncs stop when "
+                     "you quit PandaSync or log out; the background service runs them without "
+                     "the app."));
+      return;
+    }
+  if (service == NULL)
+    {
+      set_verdict (self, PS_SCHEDULE_RUNS_UNKNOWN, "content-loading-symbolic",
+                   _("Checking whether scheduled syncs will run…"), NULL);
+      return;
+    }
+  {
+    g_autofree char *reason = service_reason (service);
+
+    /* Translators: why the tray cannot help, then why the service does not */
+    detail = g_strdup_printf (_("No system tray (StatusNotifier host) is there to keep PandaSync "
+                                "running once you close this window. %s"), reason);
+  }
+  set_verdict (self, PS_SCHEDULE_RUNS_WINDOW_ONLY, "dialog-warning-symbolic",
+               _("Scheduled syncs run only while this window is open"), detail);
+}
+
 static void
 update_run_labels (PsSchedulePage *self)
 {
@@ -171,7 +444,10 @@ update_run_labels (PsSchedulePage *self)
   unsaved = !same_schedule (&schedule, profile_schedule (self));
   g_clear_pointer (&schedule.start, g_date_time_unref);
 
-  last_text = last != NULL ? format_when (last) : g_strdup (_("Never"));
+  if (self->service != NULL && self->service->last_run != NULL)
+    last_text = describe_run (self->service->last_run);
+  else
+    last_text = last != NULL ? format_when (last) : g_strdup (_("Never"));
   if (next == NULL)
     next_text = g_strdup (_("Not scheduled"));
   else if (g_date_time_compare (next, now) <= 0)
@@ -277,6 +553,86 @@ on_last_run_loaded_cb (GObject      *source,
 }
 
 static void
+on_service_status_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  PsSchedulePage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsServiceStatus) status = ps_gui_backend_service_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_SCHEDULE_PAGE (user_data);
+  g_clear_object (&self->service_cancellable);
+  if (status == NULL)
+    {
+      g_debug ("Cannot tell the background service's state: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->service, ps_service_status_free);
+  self->service = g_steal_pointer (&status);
+  update_schedule_status (self);
+  update_run_labels (self);
+}
+
+static void
+on_service_action_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  PsSchedulePage *self;
+  PsApplication *app;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsServiceStatus) status = ps_gui_backend_service_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_SCHEDULE_PAGE (user_data);
+  g_clear_object (&self->action_cancellable);
+  if (status != NULL)
+    {
+      g_clear_pointer (&self->service, ps_service_status_free);
+      self->service = g_steal_pointer (&status);
+    }
+  gtk_label_set_text (self->service_note, error != NULL ? error->message
+                                          : self->service->note != NULL ? self->service->note : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->service_note),
+                          error != NULL || self->service->note != NULL);
+  /* The app stops (or starts again) running the schedule itself. */
+  app = page_application (self);
+  if (app != NULL)
+    ps_application_refresh_tray (app);
+  update_schedule_status (self);
+  update_run_labels (self);
+  if (error != NULL)
+    load_service_status (self);
+}
+
+static void
+on_install_clicked_cb (PsSchedulePage *self)
+{
+  start_service_action (self, PS_GUI_SERVICE_INSTALL);
+}
+
+static void
+on_remove_clicked_cb (PsSchedulePage *self)
+{
+  start_service_action (self, PS_GUI_SERVICE_REMOVE);
+}
+
+static gboolean
+on_service_refresh_timeout_cb (gpointer user_data)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (user_data);
+
+  if (self->service_cancellable == NULL)
+    load_service_status (self);
+  update_schedule_status (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
 on_confirmation_destroyed_cb (PsSchedulePage *self)
 {
   self->confirmation = NULL;
@@ -330,6 +686,7 @@ ps_schedule_page_apply (PsWizardPage *page,
   gtk_label_set_text (self->saved_label, detail);
   gtk_widget_set_visible (GTK_WIDGET (self->saved_label), TRUE);
   update_run_labels (self);
+  update_schedule_status (self);
 
   self->confirmation = gtk_message_dialog_new (GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
                                                GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
@@ -346,8 +703,34 @@ ps_schedule_page_apply (PsWizardPage *page,
 static void
 ps_schedule_page_shown (PsWizardPage *page)
 {
-  /* A sync may have run since the page was last shown. */
-  load_last_run (PS_SCHEDULE_PAGE (page));
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (page);
+
+  /* A sync may have run since the page was last shown, the service may
+   * have started or failed, a tray host may have come or gone. */
+  load_last_run (self);
+  watch_tray (self);
+  load_service_status (self);
+  update_schedule_status (self);
+}
+
+static void
+ps_schedule_page_map (GtkWidget *widget)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (widget);
+
+  GTK_WIDGET_CLASS (ps_schedule_page_parent_class)->map (widget);
+  if (self->service_refresh_id == 0)
+    self->service_refresh_id = g_timeout_add_seconds (SERVICE_REFRESH_SECONDS,
+                                                      on_service_refresh_timeout_cb, self);
+}
+
+static void
+ps_schedule_page_unmap (GtkWidget *widget)
+{
+  PsSchedulePage *self = PS_SCHEDULE_PAGE (widget);
+
+  g_clear_handle_id (&self->service_refresh_id, g_source_remove);
+  GTK_WIDGET_CLASS (ps_schedule_page_parent_class)->unmap (widget);
 }
 
 static void
@@ -374,6 +757,18 @@ ps_schedule_page_dispose (GObject *object)
   g_cancellable_cancel (self->last_run_cancellable);
   g_clear_object (&self->last_run_cancellable);
   g_clear_pointer (&self->last_run, g_date_time_unref);
+  g_clear_handle_id (&self->service_refresh_id, g_source_remove);
+  g_cancellable_cancel (self->service_cancellable);
+  g_clear_object (&self->service_cancellable);
+  g_cancellable_cancel (self->action_cancellable);
+  g_clear_object (&self->action_cancellable);
+  g_clear_pointer (&self->service, ps_service_status_free);
+  if (self->tray != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->tray, self);
+      g_object_remove_weak_pointer (G_OBJECT (self->tray), (gpointer *) &self->tray);
+      self->tray = NULL;
+    }
   G_OBJECT_CLASS (ps_schedule_page_parent_class)->dispose (object);
 }
 
@@ -386,6 +781,8 @@ ps_schedule_page_class_init (PsSchedulePageClass *klass)
 
   object_class->constructed = ps_schedule_page_constructed;
   object_class->dispose = ps_schedule_page_dispose;
+  widget_class->map = ps_schedule_page_map;
+  widget_class->unmap = ps_schedule_page_unmap;
   page_class->page_id = "schedule";
   page_class->apply = ps_schedule_page_apply;
   page_class->shown = ps_schedule_page_shown;
@@ -404,9 +801,19 @@ ps_schedule_page_class_init (PsSchedulePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, minute_spin);
   gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, next_run_label);
   gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, saved_label);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, install_button);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, service_label);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, service_note);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, service_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, status_icon);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, status_headline);
+  gtk_widget_class_bind_template_child (widget_class, PsSchedulePage, status_detail);
   gtk_widget_class_bind_template_callback (widget_class, on_calendar_day_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_calendar_day_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_install_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_remove_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_spin_output_cb);
 }
 
@@ -438,4 +845,46 @@ ps_schedule_page_get_next_run_text (PsSchedulePage *self)
 {
   g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), NULL);
   return gtk_label_get_text (self->next_run_label);
+}
+
+PsScheduleRuns
+ps_schedule_page_get_runs (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), PS_SCHEDULE_RUNS_UNKNOWN);
+  return self->runs;
+}
+
+const char *
+ps_schedule_page_get_verdict (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), NULL);
+  return gtk_label_get_text (self->status_headline);
+}
+
+const char *
+ps_schedule_page_get_verdict_detail (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), NULL);
+  return gtk_label_get_text (self->status_detail);
+}
+
+const PsServiceStatus *
+ps_schedule_page_get_service (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), NULL);
+  return self->service;
+}
+
+gboolean
+ps_schedule_page_get_service_busy (PsSchedulePage *self)
+{
+  g_return_val_if_fail (PS_IS_SCHEDULE_PAGE (self), FALSE);
+  return self->action_cancellable != NULL;
+}
+
+void
+ps_schedule_page_refresh_service (PsSchedulePage *self)
+{
+  g_return_if_fail (PS_IS_SCHEDULE_PAGE (self));
+  load_service_status (self);
 }

@@ -808,3 +808,27 @@ ps_state_foreach_run_mapping (PsState         *self,
                        " ORDER BY rowid",
                        run_id, 10, func, user_data, error);
 }
+
+/* The names of the mappings that have had at least one successful real run:
+ * for a mapping not among them, the next real run is its first. */
+GPtrArray *
+ps_state_list_applied_mappings (PsState  *self,
+                                GError  **error)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(sqlite3_stmt) stmt = prepare (self,
+      "SELECT DISTINCT m.mapping FROM run_mappings m JOIN runs r ON r.id = m.run_id"
+      " WHERE r.dry_run = 0 AND m.status = 'succeeded' ORDER BY m.mapping", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (names, column_dup (stmt, 0));
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, _("read"));
+      return NULL;
+    }
+  return g_steal_pointer (&names);
+}

@@ -122,5 +122,7 @@ gboolean    ps_state_foreach_log    (PsState *self, gint64 run_id, PsStateRowFun
                                      gpointer user_data, GError **error);
 gboolean    ps_state_foreach_run_mapping (PsState *self, gint64 run_id, PsStateRowFunc func,
                                           gpointer user_data, GError **error);
+/* The names (char*) of the mappings with at least one successful real run. */
+GPtrArray  *ps_state_list_applied_mappings (PsState *self, GError **error);
 
 G_END_DECLS

@@ -217,6 +217,41 @@ test_runs (void)
   g_assert_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE);
 }
 
+/* A mapping has "run before" only after a real run in which it succeeded:
+ * previews, failures and pauses do not count. */
+static void
+test_applied_mappings (void)
+{
+  g_autoptr(PsState) state = open_state ("applied.db");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  const guint counts[7] = { 0 };
+  gint64 run;
+
+  names = ps_state_list_applied_mappings (state, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (names->len, ==, 0);
+  g_clear_pointer (&names, g_ptr_array_unref);
+
+  run = ps_state_begin_run (state, "manual", TRUE, &error);
+  g_assert_true (ps_state_add_run_mapping (state, run, "Preview only", "succeeded", counts, NULL, &error));
+  g_assert_true (ps_state_finish_run (state, run, PS_RUN_SUCCEEDED, &error));
+  run = ps_state_begin_run (state, "manual", FALSE, &error);
+  g_assert_true (ps_state_add_run_mapping (state, run, "Staff", "succeeded", counts, NULL, &error));
+  g_assert_true (ps_state_add_run_mapping (state, run, "Employees", "paused", counts, NULL, &error));
+  g_assert_true (ps_state_add_run_mapping (state, run, "Assets", "failed", counts, NULL, &error));
+  g_assert_true (ps_state_finish_run (state, run, PS_RUN_FAILED, &error));
+  run = ps_state_begin_run (state, "schedule", FALSE, &error);
+  g_assert_true (ps_state_add_run_mapping (state, run, "Staff", "succeeded", counts, NULL, &error));
+  g_assert_true (ps_state_finish_run (state, run, PS_RUN_SUCCEEDED, &error));
+  g_assert_no_error (error);
+
+  names = ps_state_list_applied_mappings (state, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (names->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (names, 0), ==, "Staff");
+}
+
 static void
 test_unopenable (void)
 {
@@ -254,6 +289,7 @@ main (int    argc,
   g_test_add_func ("/state/intents-and-watermarks", test_intents_and_watermarks);
   g_test_add_func ("/state/schema-1-upgrade", test_schema_1_upgrade);
   g_test_add_func ("/state/runs", test_runs);
+  g_test_add_func ("/state/applied-mappings", test_applied_mappings);
   g_test_add_func ("/state/unopenable", test_unopenable);
   g_test_add_func ("/state/corrupt-file", test_corrupt_file);
 

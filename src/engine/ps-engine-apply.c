@@ -14,6 +14,27 @@
 
 /* ---------------------------------------------------------------- applying */
 
+/* A write stopped by the run's cancellation was not done; it did not fail. */
+static gboolean
+is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static guint
+count_writes (const PsMappingPlan *plan)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < plan->actions->len; i++)
+    {
+      const PsAction *a = g_ptr_array_index (plan->actions, i);
+      if (a->kind != PS_ACTION_LINK && a->kind != PS_ACTION_SKIP)
+        n++;
+    }
+  return n;
+}
+
 static void
 count_result (PsMappingResult *r,
               PsActionKind     kind)
@@ -167,6 +188,8 @@ apply_records (Run              *run,
                           _("%s was already in Asset Panda (an earlier run was cut off); linked"),
                           a->name);
             }
+          else if (is_cancelled (w->error != NULL ? w->error : batch_error))
+            ;   /* not written because the run was cancelled: not a failure */
           else
             {
               const GError *why = w->error != NULL ? w->error : batch_error;
@@ -268,7 +291,7 @@ apply_users (Run              *run,
           count_result (r, a->kind);
           ps_engine_record_action (run, m->name, a, new_id, NULL);
         }
-      else
+      else if (!is_cancelled (local))
         {
           r->failed++;
           ps_engine_record_action (run, m->name, a, NULL, local);
@@ -330,6 +353,17 @@ ps_engine_apply_one (Run         *run,
   else
     ok = apply_records (run, work, r, &error);
 
+  if (!ok && is_cancelled (error))
+    {
+      /* Cancelling is the administrator's decision, not a failure. */
+      g_free (r->message);
+      r->message = g_strdup_printf (_("Cancelled after %u of %u changes"),
+                                    r->created + r->updated + r->deactivated + r->reactivated,
+                                    count_writes (plan));
+      ps_engine_log (run, PS_LOG_INFO, r->name, "%s", r->message);
+      r->status = g_strdup ("cancelled");
+      return r;
+    }
   if (!ok)
     {
       g_autofree char *message = g_strdup_printf (_("Stopped writing: %s"), error->message);

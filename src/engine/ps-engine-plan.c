@@ -19,11 +19,15 @@ ps_engine_fail_work (Run          *run,
            MappingWork  *work,
            const GError *error)
 {
+  gboolean cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+
   g_clear_pointer (&work->plan, ps_mapping_plan_free);
   work->plan = ps_mapping_plan_new (work->mapping->name, work->mapping->kind);
   work->plan->status = PS_MAPPING_PLAN_FAILED;
-  work->plan->message = g_strdup (error->message);
-  ps_engine_log (run, PS_LOG_ERROR, work->mapping->name, "%s", error->message);
+  /* A cancelled read is the administrator's decision, not an error to show. */
+  work->plan->message = cancelled ? g_strdup (_("Cancelled while reading")) : g_strdup (error->message);
+  ps_engine_log (run, cancelled ? PS_LOG_INFO : PS_LOG_ERROR, work->mapping->name, "%s",
+                 work->plan->message);
   return work;
 }
 

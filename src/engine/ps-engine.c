@@ -330,8 +330,8 @@ run_locked (Run     *run,
         {
           r = g_new0 (PsMappingResult, 1);
           r->name = g_strdup (w->mapping->name);
-          r->status = g_strdup ("failed");
-          r->message = g_strdup (_("cancelled"));
+          r->status = g_strdup ("cancelled");
+          r->message = g_strdup (_("Cancelled before it was written"));
         }
       else
         r = ps_engine_apply_one (run, w);
@@ -351,7 +351,8 @@ run_locked (Run     *run,
   else
     result->status = PS_RUN_SUCCEEDED;
   ps_state_finish_run (run->state, run->run_id, result->status, NULL);
-  ps_engine_log (run, result->status == PS_RUN_SUCCEEDED ? PS_LOG_INFO : PS_LOG_WARNING, NULL,
+  ps_engine_log (run, result->status == PS_RUN_SUCCEEDED || result->status == PS_RUN_CANCELLED
+                     ? PS_LOG_INFO : PS_LOG_WARNING, NULL,
             _("Run %lld finished: %s"), (long long) run->run_id,
             ps_run_status_to_string (result->status));
   run->result = NULL;

@@ -73,7 +73,7 @@ typedef struct {
 /* Per mapping: what happened. */
 typedef struct {
   char        *name;
-  char        *status;        /* succeeded | failed | paused | dry-run | disabled */
+  char        *status;        /* succeeded | failed | paused | cancelled | dry-run | disabled */
   char        *message;
   guint        created, updated, deactivated, reactivated, skipped, failed, linked;
 } PsMappingResult;

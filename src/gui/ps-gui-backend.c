@@ -20,6 +20,7 @@
 #include "ps-engine.h"
 #include "ps-entra-error.h"
 #include "ps-gui-backend.h"
+#include "ps-report.h"
 #include "ps-secret-store.h"
 #include "ps-source.h"
 #include "ps-state.h"
@@ -1147,5 +1148,558 @@ ps_gui_backend_service_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_service_async, NULL);
 
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ================================================================ run history
+ *
+ * The History page's queries, its CSV export and the leavers report, and what
+ * the Sync page asks before a run (which mappings ran before, how many people
+ * a mapping manages). Each opens the profile's state file in its worker; a
+ * profile that never ran has no state file, and none is created here.
+ */
+
+typedef struct
+{
+  char      *state_path;
+  char      *mapping;
+  char      *path;       /* the export's file */
+  gint64     run_id;
+  guint      limit;
+  PsProfile *snapshot;   /* the leavers report's own copy of the profile */
+} HistoryJob;
+
+typedef struct
+{
+  GPtrArray *rows;
+  guint      total;
+} RowsResult;
+
+static void
+history_job_free (HistoryJob *job)
+{
+  g_free (job->state_path);
+  g_free (job->mapping);
+  g_free (job->path);
+  g_clear_object (&job->snapshot);
+  g_free (job);
+}
+
+static HistoryJob *
+history_job_new (PsProfile *profile)
+{
+  HistoryJob *job = g_new0 (HistoryJob, 1);
+
+  job->state_path = ps_profile_dup_state_path (profile);
+  return job;
+}
+
+static void
+rows_result_free (RowsResult *result)
+{
+  g_clear_pointer (&result->rows, g_ptr_array_unref);
+  g_free (result);
+}
+
+static void
+start_history_task (HistoryJob          *job,
+                    gpointer             source_tag,
+                    GTaskThreadFunc      thread_func,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, job, (GDestroyNotify) history_job_free);
+  g_task_run_in_thread (task, thread_func);
+}
+
+/* The state, or NULL without an error when the profile never ran. */
+static PsState *
+open_existing_state (HistoryJob  *job,
+                     GError     **error)
+{
+  if (!g_file_test (job->state_path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return ps_state_open (job->state_path, error);
+}
+
+/* "field: old → new; …" from the history's JSON. */
+static char *
+describe_changes (const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  JsonArray *changes;
+
+  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
+      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return g_strdup (json != NULL ? json : "");
+  changes = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *c = json_array_get_object_element (changes, i);
+      const char *old_value;
+
+      if (c == NULL)
+        continue;
+      old_value = json_object_get_string_member_with_default (c, "old", NULL);
+      g_string_append_printf (out, "%s%s: %s%s%s", out->len > 0 ? "; " : "",
+                              json_object_get_string_member_with_default (c, "field", "?"),
+                              old_value != NULL ? old_value : "",
+                              old_value != NULL ? " → " : "",
+                              json_object_get_string_member_with_default (c, "new", ""));
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+applied_mappings_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = open_existing_state (task_data, &error);
+  g_autoptr(GPtrArray) names = NULL;
+  GHashTable *set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (state != NULL)
+    names = ps_state_list_applied_mappings (state, &error);
+  if (error != NULL)
+    {
+      g_hash_table_unref (set);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  for (guint i = 0; names != NULL && i < names->len; i++)
+    g_hash_table_add (set, g_strdup (g_ptr_array_index (names, i)));
+  g_task_return_pointer (task, set, (GDestroyNotify) g_hash_table_unref);
+}
+
+static void
+count_links_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = open_existing_state (job, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_int (task, state != NULL ? ps_state_count_links (state, job->mapping, FALSE) : 0);
+}
+
+static void
+list_runs_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = open_existing_state (job, &error);
+  g_autoptr(GPtrArray) runs = NULL;
+
+  if (state != NULL)
+    runs = ps_state_list_runs (state, job->limit, &error);
+  else if (error == NULL)
+    runs = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_run_info_free);
+  if (runs == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&runs), (GDestroyNotify) g_ptr_array_unref);
+}
+
+typedef struct
+{
+  RowsResult   *result;
+  guint         limit;
+  GCancellable *cancellable;
+} CollectData;
+
+static void
+collect_action_cb (const char *const *row,
+                   gpointer           user_data)
+{
+  CollectData *collect = user_data;
+  PsGuiRunAction *action;
+
+  collect->result->total++;
+  if (collect->limit > 0 && collect->result->rows->len >= collect->limit)
+    return;
+  action = g_new0 (PsGuiRunAction, 1);
+  action->mapping = g_strdup (row[0] != NULL ? row[0] : "");
+  action->action = g_strdup (row[1] != NULL ? row[1] : "");
+  action->anchor = g_strdup (row[2] != NULL ? row[2] : "");
+  action->target_id = g_strdup (row[3] != NULL ? row[3] : "");
+  action->name = g_strdup (row[4] != NULL ? row[4] : action->anchor);
+  action->changes = describe_changes (row[5]);
+  action->detail = g_strdup (row[6] != NULL ? row[6] : "");
+  g_ptr_array_add (collect->result->rows, action);
+}
+
+static void
+run_actions_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = open_existing_state (job, &error);
+  RowsResult *result = g_new0 (RowsResult, 1);
+  CollectData collect = { result, job->limit, cancellable };
+
+  result->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_action_free);
+  if (error != NULL
+      || (state != NULL && !ps_state_foreach_action (state, job->run_id, collect_action_cb,
+                                                     &collect, &error)))
+    {
+      rows_result_free (result);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) rows_result_free);
+}
+
+static void
+collect_log_cb (const char *const *row,
+                gpointer           user_data)
+{
+  GPtrArray *lines = user_data;
+  PsGuiRunLogLine *line = g_new0 (PsGuiRunLogLine, 1);
+
+  /* The history keeps milliseconds. */
+  line->time = row[0] != NULL ? g_ascii_strtoll (row[0], NULL, 10) / 1000 : 0;
+  line->level = g_strdup (row[1] != NULL ? row[1] : "info");
+  line->mapping = g_strdup (row[2]);
+  line->message = g_strdup (row[3] != NULL ? row[3] : "");
+  g_ptr_array_add (lines, line);
+}
+
+static void
+run_log_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = open_existing_state (job, &error);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_log_line_free);
+
+  if (error != NULL
+      || (state != NULL && !ps_state_foreach_log (state, job->run_id, collect_log_cb, lines, &error)))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, g_steal_pointer (&lines), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* One CSV cell: quoted, and a leading = + - @ defused for spreadsheets. */
+static void
+append_csv_cell (GString    *csv,
+                 const char *text,
+                 gboolean    last)
+{
+  g_autoptr(GString) cell = g_string_new (text != NULL ? text : "");
+
+  g_string_replace (cell, "\"", "\"\"", 0);
+  if (cell->len > 0 && strchr ("=+-@", cell->str[0]) != NULL)
+    g_string_prepend_c (cell, '\'');
+  g_string_append_printf (csv, "\"%s\"%s", cell->str, last ? "\r\n" : ",");
+}
+
+static void
+export_run_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsState) state = open_existing_state (job, &error);
+  g_autoptr(PsRunInfo) info = NULL;
+  g_autoptr(GString) csv = g_string_new ("\"run\",\"started\",\"mapping\",\"action\",\"person\","
+                                         "\"anchor\",\"asset panda id\",\"changes\",\"detail\"\r\n");
+  g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, job->run_id);
+  g_autofree char *started = NULL;
+  RowsResult result = { g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_action_free), 0 };
+  CollectData collect = { &result, 0, cancellable };
+  g_autoptr(GPtrArray) rows = result.rows;
+
+  if (state == NULL && error == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                         _("There is no history yet: no sync has run."));
+  if (error == NULL)
+    info = ps_state_get_run (state, job->run_id, &error);
+  if (info == NULL || !ps_state_foreach_action (state, job->run_id, collect_action_cb, &collect, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  {
+    g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (info->started_at);
+    started = g_date_time_format_iso8601 (when);
+  }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const PsGuiRunAction *a = g_ptr_array_index (rows, i);
+
+      append_csv_cell (csv, run, FALSE);
+      append_csv_cell (csv, started, FALSE);
+      append_csv_cell (csv, a->mapping, FALSE);
+      append_csv_cell (csv, a->action, FALSE);
+      append_csv_cell (csv, a->name, FALSE);
+      append_csv_cell (csv, a->anchor, FALSE);
+      append_csv_cell (csv, a->target_id, FALSE);
+      append_csv_cell (csv, a->changes, FALSE);
+      append_csv_cell (csv, a->detail, TRUE);
+    }
+  if (!g_file_set_contents (job->path, csv->str, csv->len, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_int (task, rows->len);
+}
+
+static void
+leavers_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  GError *error = NULL;
+  GPtrArray *rows = ps_report_leavers_sync (job->snapshot, cancellable, &error);
+
+  if (rows == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+ps_gui_run_action_free (PsGuiRunAction *action)
+{
+  if (action == NULL)
+    return;
+  g_free (action->mapping);
+  g_free (action->action);
+  g_free (action->name);
+  g_free (action->anchor);
+  g_free (action->target_id);
+  g_free (action->changes);
+  g_free (action->detail);
+  g_free (action);
+}
+
+void
+ps_gui_run_log_line_free (PsGuiRunLogLine *line)
+{
+  if (line == NULL)
+    return;
+  g_free (line->level);
+  g_free (line->mapping);
+  g_free (line->message);
+  g_free (line);
+}
+
+void
+ps_gui_backend_applied_mappings_async (PsProfile           *profile,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  start_history_task (history_job_new (profile), ps_gui_backend_applied_mappings_async,
+                      applied_mappings_thread, cancellable, callback, user_data);
+}
+
+GHashTable *
+ps_gui_backend_applied_mappings_finish (GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_count_links_async (PsProfile           *profile,
+                                  const char          *mapping,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  g_return_if_fail (mapping != NULL);
+  job = history_job_new (profile);
+  job->mapping = g_strdup (mapping);
+  start_history_task (job, ps_gui_backend_count_links_async, count_links_thread,
+                      cancellable, callback, user_data);
+}
+
+gboolean
+ps_gui_backend_count_links_finish (GAsyncResult  *result,
+                                   guint         *count,
+                                   GError       **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (count != NULL)
+    *count = (guint) n;
+  return TRUE;
+}
+
+void
+ps_gui_backend_list_runs_async (PsProfile           *profile,
+                                guint                limit,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  job = history_job_new (profile);
+  job->limit = limit;
+  start_history_task (job, ps_gui_backend_list_runs_async, list_runs_thread,
+                      cancellable, callback, user_data);
+}
+
+GPtrArray *
+ps_gui_backend_list_runs_finish (GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_run_actions_async (PsProfile           *profile,
+                                  gint64               run_id,
+                                  guint                limit,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  job = history_job_new (profile);
+  job->run_id = run_id;
+  job->limit = limit;
+  start_history_task (job, ps_gui_backend_run_actions_async, run_actions_thread,
+                      cancellable, callback, user_data);
+}
+
+GPtrArray *
+ps_gui_backend_run_actions_finish (GAsyncResult  *result,
+                                   guint         *total,
+                                   GError       **error)
+{
+  RowsResult *rows;
+  GPtrArray *actions;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  rows = g_task_propagate_pointer (G_TASK (result), error);
+  if (rows == NULL)
+    return NULL;
+  if (total != NULL)
+    *total = rows->total;
+  actions = g_steal_pointer (&rows->rows);
+  rows_result_free (rows);
+  return actions;
+}
+
+void
+ps_gui_backend_run_log_async (PsProfile           *profile,
+                              gint64               run_id,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  job = history_job_new (profile);
+  job->run_id = run_id;
+  start_history_task (job, ps_gui_backend_run_log_async, run_log_thread,
+                      cancellable, callback, user_data);
+}
+
+GPtrArray *
+ps_gui_backend_run_log_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_export_run_async (PsProfile           *profile,
+                                 gint64               run_id,
+                                 const char          *path,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  g_return_if_fail (path != NULL);
+  job = history_job_new (profile);
+  job->run_id = run_id;
+  job->path = g_strdup (path);
+  start_history_task (job, ps_gui_backend_export_run_async, export_run_thread,
+                      cancellable, callback, user_data);
+}
+
+gboolean
+ps_gui_backend_export_run_finish (GAsyncResult  *result,
+                                  guint         *rows,
+                                  GError       **error)
+{
+  gssize n;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  n = g_task_propagate_int (G_TASK (result), error);
+  if (n < 0)
+    return FALSE;
+  if (rows != NULL)
+    *rows = (guint) n;
+  return TRUE;
+}
+
+void
+ps_gui_backend_leavers_async (PsProfile           *profile,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  job = history_job_new (profile);
+  job->snapshot = ps_profile_snapshot (profile);
+  start_history_task (job, ps_gui_backend_leavers_async, leavers_thread,
+                      cancellable, callback, user_data);
+}
+
+GPtrArray *
+ps_gui_backend_leavers_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

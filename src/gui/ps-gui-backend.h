@@ -206,4 +206,106 @@ void             ps_gui_backend_service_async  (PsProfile           *profile,
 PsServiceStatus *ps_gui_backend_service_finish (GAsyncResult  *result,
                                                 GError       **error);
 
+/* ---------------------------------------------------------------- run history
+ *
+ * The run history of the profile's state file, read in a worker; a profile
+ * that never ran has none (empty results, no error). */
+
+/* The names of @profile's mappings that have had a successful real run, as a
+ * set (GHashTable of char*): for any other mapping the next run is its first. */
+void        ps_gui_backend_applied_mappings_async  (PsProfile           *profile,
+                                                    GCancellable        *cancellable,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+GHashTable *ps_gui_backend_applied_mappings_finish (GAsyncResult  *result,
+                                                    GError       **error);
+
+/* How many people @mapping manages: its links in the sync state. */
+void     ps_gui_backend_count_links_async  (PsProfile           *profile,
+                                            const char          *mapping,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean ps_gui_backend_count_links_finish (GAsyncResult  *result,
+                                            guint         *count,
+                                            GError       **error);
+
+/* The newest @limit runs (0: all), newest first: a GPtrArray of PsRunInfo*
+ * (ps-state.h). */
+void       ps_gui_backend_list_runs_async  (PsProfile           *profile,
+                                            guint                limit,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+GPtrArray *ps_gui_backend_list_runs_finish (GAsyncResult  *result,
+                                            GError       **error);
+
+/* One action of a run, as the history recorded it. */
+typedef struct {
+  char *mapping;
+  char *action;      /* create, update, deactivate, reactivate, link, skip, failed */
+  char *name;        /* the person (their anchor when the name is unknown) */
+  char *anchor;
+  char *target_id;   /* the Asset Panda id */
+  char *changes;     /* "field: old → new; …" */
+  char *detail;      /* why, or the error */
+} PsGuiRunAction;
+
+void ps_gui_run_action_free (PsGuiRunAction *action);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsGuiRunAction, ps_gui_run_action_free)
+
+/* The first @limit (0: all) actions of run @run_id in order, a GPtrArray of
+ * PsGuiRunAction*; @total is how many the run has. */
+void       ps_gui_backend_run_actions_async  (PsProfile           *profile,
+                                              gint64               run_id,
+                                              guint                limit,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray *ps_gui_backend_run_actions_finish (GAsyncResult  *result,
+                                              guint         *total,
+                                              GError       **error);
+
+/* One line of a run's log. */
+typedef struct {
+  gint64  time;      /* unix seconds */
+  char   *level;     /* info, warning, error */
+  char   *mapping;   /* NULL for run-wide lines */
+  char   *message;
+} PsGuiRunLogLine;
+
+void ps_gui_run_log_line_free (PsGuiRunLogLine *line);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsGuiRunLogLine, ps_gui_run_log_line_free)
+
+/* The log of run @run_id, a GPtrArray of PsGuiRunLogLine*. */
+void       ps_gui_backend_run_log_async  (PsProfile           *profile,
+                                          gint64               run_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+GPtrArray *ps_gui_backend_run_log_finish (GAsyncResult  *result,
+                                          GError       **error);
+
+/* Writes every action of run @run_id to @path as CSV (run, time, mapping,
+ * action, person, anchor, Asset Panda id, changes, detail); @rows is how
+ * many were written. */
+void     ps_gui_backend_export_run_async  (PsProfile           *profile,
+                                           gint64               run_id,
+                                           const char          *path,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean ps_gui_backend_export_run_finish (GAsyncResult  *result,
+                                           guint         *rows,
+                                           GError       **error);
+
+/* The leavers report (ps_report_leavers_sync) on a snapshot of @profile
+ * taken now: a GPtrArray of PsLeaverAsset* (ps-report.h). */
+void       ps_gui_backend_leavers_async  (PsProfile           *profile,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+GPtrArray *ps_gui_backend_leavers_finish (GAsyncResult  *result,
+                                          GError       **error);
+
 G_END_DECLS

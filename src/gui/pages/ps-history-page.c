@@ -1,7 +1,9 @@
-/* ps-history-page.c — past runs, what each did, and the leavers report
+/* ps-history-page.c — past runs, what each did, its log, and the leavers report
  *
- * The runs list is small and read directly; a run's actions (up to one per
- * person) and the leavers report are read in worker threads.
+ * Nothing here reads SQLite or Asset Panda on the main thread: the run list,
+ * a run's actions and log, the CSV export and the leavers report all go
+ * through ps-gui-backend.c, which runs them in workers; a spinner shows while
+ * one is on its way. The details below the list follow the selected run.
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -9,9 +11,8 @@
 
 #include <string.h>
 #include <glib/gi18n.h>
-#include <json-glib/json-glib.h>
 
-#include "ps-engine.h"
+#include "ps-gui-backend.h"
 #include "ps-history-page.h"
 #include "ps-report.h"
 #include "ps-state.h"
@@ -19,29 +20,49 @@
 #define MAX_RUNS         500
 #define MAX_SHOWN_ROWS   20000
 
+#define COLOR_FAILED  "#c01c28"
+#define COLOR_WARNING "#9c6e03"
+#define COLOR_DIM     "#77767b"
+
 enum {
   RUN_ID, RUN_STARTED, RUN_DURATION, RUN_TRIGGER, RUN_STATUS, RUN_CREATED, RUN_UPDATED,
-  RUN_DEACTIVATED, RUN_REACTIVATED, RUN_SKIPPED, RUN_FAILED,
+  RUN_DEACTIVATED, RUN_REACTIVATED, RUN_SKIPPED, RUN_FAILED, RUN_COLOR, RUN_WEIGHT, RUN_DRY_RUN,
+  RUN_STATE, RUN_FAILED_COLOR, RUN_FAILED_WEIGHT,
 };
 
 enum {
-  ACT_MAPPING, ACT_ACTION, ACT_NAME, ACT_CHANGES, ACT_DETAIL, ACT_N_COLUMNS
+  ACT_MAPPING, ACT_ACTION, ACT_NAME, ACT_CHANGES, ACT_DETAIL, ACT_COLOR,
 };
 
 struct _PsHistoryPage
 {
   PsWizardPage   parent_instance;
 
+  GtkStack      *actions_stack;
+  GtkLabel      *actions_empty_label;
   GtkListStore  *actions_store;
+  GtkTreeView   *actions_view;
+  GtkStack      *details_stack;
   GtkButton     *export_button;
   GtkButton     *leavers_button;
+  GtkLabel      *log_empty_label;
+  GtkStack      *log_stack;
+  GtkTextView   *log_view;
+  GtkLabel      *run_title_label;
+  GtkStack      *runs_stack;
   GtkListStore  *runs_store;
   GtkTreeView   *runs_view;
+  GtkSpinner    *spinner;
   GtkLabel      *status_label;
 
-  GCancellable  *actions_cancellable;
+  GCancellable  *runs_cancellable;
+  GCancellable  *details_cancellable;
+  GCancellable  *export_cancellable;
   GCancellable  *leavers_cancellable;
-  gint64         selected_run;
+  guint          pending;          /* jobs on their way: the spinner turns while > 0 */
+  gint64         selected_run;     /* 0: none */
+  gboolean       selected_dry_run;
+  PsRunStatus    selected_status;
 };
 
 G_DEFINE_FINAL_TYPE (PsHistoryPage, ps_history_page, PS_TYPE_WIZARD_PAGE)
@@ -71,255 +92,201 @@ format_duration (gint64 seconds)
   return g_strdup_printf (_("%lld h %lld min"), (long long) (seconds / 3600), (long long) ((seconds / 60) % 60));
 }
 
-static PsState *
-open_state (PsProfile  *profile,
-            GError    **error)
+static const char *
+status_words (PsRunStatus status)
 {
-  g_autofree char *path = ps_profile_dup_state_path (profile);
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return NULL;
-  return ps_state_open (path, error);
+  switch (status)
+    {
+    case PS_RUN_RUNNING:
+      return _("Running");
+    case PS_RUN_SUCCEEDED:
+      return _("Succeeded");
+    case PS_RUN_FAILED:
+      return _("Failed");
+    case PS_RUN_PAUSED:
+      return _("Paused");
+    case PS_RUN_CANCELLED:
+      return _("Cancelled");
+    case PS_RUN_INTERRUPTED:
+    default:
+      return _("Interrupted");
+    }
 }
+
+static const char *
+status_color (const PsRunInfo *r)
+{
+  if (r->dry_run)
+    return COLOR_DIM;
+  switch (r->status)
+    {
+    case PS_RUN_FAILED:
+      return COLOR_FAILED;
+    case PS_RUN_PAUSED:
+    case PS_RUN_INTERRUPTED:
+      return COLOR_WARNING;
+    case PS_RUN_RUNNING:
+    case PS_RUN_SUCCEEDED:
+    case PS_RUN_CANCELLED:
+    default:
+      return NULL;
+    }
+}
+
+/* An action of the history in words; a preview's are what it would do. */
+static const char *
+action_words (const char *action,
+              gboolean    dry_run)
+{
+  static const struct {
+    const char *action;
+    const char *done;
+    const char *would;
+  } words[] = {
+    { "create", N_("created"), N_("would create") },
+    { "update", N_("updated"), N_("would update") },
+    { "deactivate", N_("deactivated"), N_("would deactivate") },
+    { "reactivate", N_("reactivated"), N_("would reactivate") },
+    { "link", N_("linked"), N_("would link") },
+    { "skip", N_("skipped"), N_("would skip") },
+    { "failed", N_("failed"), N_("failed") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    if (g_strcmp0 (action, words[i].action) == 0)
+      return dry_run ? _(words[i].would) : _(words[i].done);
+  return action;
+}
+
+static void
+job_started (PsHistoryPage *self)
+{
+  self->pending++;
+  gtk_spinner_start (self->spinner);
+}
+
+/* FALSE when the job was cancelled: the page may be going away. */
+static gboolean
+job_finished (PsHistoryPage *self,
+              const GError  *error)
+{
+  self->pending--;
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  if (self->pending == 0)
+    gtk_spinner_stop (self->spinner);
+  return TRUE;
+}
+
+static void
+replace_cancellable (GCancellable **cancellable)
+{
+  if (*cancellable != NULL)
+    g_cancellable_cancel (*cancellable);
+  g_clear_object (cancellable);
+  *cancellable = g_cancellable_new ();
+}
+
+static void
+clear_details (PsHistoryPage *self,
+               const char    *why)
+{
+  gtk_list_store_clear (self->actions_store);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", 0);
+  gtk_label_set_text (self->actions_empty_label, why);
+  gtk_label_set_text (self->log_empty_label, why);
+  gtk_stack_set_visible_child_name (self->actions_stack, "empty");
+  gtk_stack_set_visible_child_name (self->log_stack, "empty");
+}
+
+static void
+add_run_row (PsHistoryPage   *self,
+             const PsRunInfo *r)
+{
+  g_autofree char *started = format_time (r->started_at);
+  g_autofree char *duration = format_duration (r->finished_at > 0 ? r->finished_at - r->started_at : -1);
+  g_autofree char *status = NULL;
+  const guint counts[] = { r->created, r->updated, r->deactivated, r->reactivated, r->skipped, r->failed };
+  char *cells[G_N_ELEMENTS (counts)];
+  const char *color = status_color (r);
+
+  /* A preview wrote nothing: it shows no counts, so nothing looks created. */
+  if (r->dry_run)
+    status = r->status == PS_RUN_SUCCEEDED
+             ? g_strdup (_("Preview: nothing written"))
+             /* Translators: a preview's status, e.g. "Preview: Failed" */
+             : g_strdup_printf (_("Preview: %s"), status_words (r->status));
+  else
+    status = g_strdup (status_words (r->status));
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    cells[i] = r->dry_run ? g_strdup ("") : g_strdup_printf ("%u", counts[i]);
+
+  gtk_list_store_insert_with_values (self->runs_store, NULL, -1,
+                                     RUN_ID, r->id, RUN_STARTED, started, RUN_DURATION, duration,
+                                     RUN_TRIGGER, r->trigger, RUN_STATUS, status,
+                                     RUN_CREATED, cells[0], RUN_UPDATED, cells[1],
+                                     RUN_DEACTIVATED, cells[2], RUN_REACTIVATED, cells[3],
+                                     RUN_SKIPPED, cells[4], RUN_FAILED, cells[5],
+                                     RUN_COLOR, color,
+                                     RUN_WEIGHT, color != NULL && g_str_equal (color, COLOR_FAILED)
+                                                 ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL,
+                                     RUN_DRY_RUN, r->dry_run, RUN_STATE, r->status,
+                                     /* Failed records stand out on any run. */
+                                     RUN_FAILED_COLOR, r->failed > 0 ? COLOR_FAILED : NULL,
+                                     RUN_FAILED_WEIGHT, r->failed > 0 ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL,
+                                     -1);
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    g_free (cells[i]);
+}
+
+static gboolean
+find_run (PsHistoryPage *self,
+          gint64         run_id,
+          GtkTreeIter   *iter)
+{
+  GtkTreeModel *model = GTK_TREE_MODEL (self->runs_store);
+  gboolean valid;
+
+  for (valid = gtk_tree_model_get_iter_first (model, iter); valid; valid = gtk_tree_model_iter_next (model, iter))
+    {
+      gint64 id;
+
+      gtk_tree_model_get (model, iter, RUN_ID, &id, -1);
+      if (id == run_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void on_runs_loaded_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+static void on_actions_loaded_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+static void on_log_loaded_cb (GObject *source, GAsyncResult *res, gpointer user_data);
 
 static void
 reload_runs (PsHistoryPage *self)
 {
+  replace_cancellable (&self->runs_cancellable);
+  job_started (self);
+  ps_gui_backend_list_runs_async (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)), MAX_RUNS,
+                                  self->runs_cancellable, on_runs_loaded_cb, g_object_ref (self));
+}
+
+static void
+load_details (PsHistoryPage *self)
+{
   PsProfile *profile = ps_wizard_page_get_profile (PS_WIZARD_PAGE (self));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PsState) state = open_state (profile, &error);
-  g_autoptr(GPtrArray) runs = NULL;
 
-  gtk_list_store_clear (self->runs_store);
-  if (state == NULL)
-    {
-      gtk_label_set_text (self->status_label, error != NULL ? error->message
-                          : _("No sync has run yet. Start one from the Sync page."));
-      return;
-    }
-  runs = ps_state_list_runs (state, MAX_RUNS, &error);
-  if (runs == NULL)
-    {
-      gtk_label_set_text (self->status_label, error->message);
-      return;
-    }
-  for (guint i = 0; i < runs->len; i++)
-    {
-      PsRunInfo *r = g_ptr_array_index (runs, i);
-      g_autofree char *started = format_time (r->started_at);
-      g_autofree char *duration = format_duration (r->finished_at > 0 ? r->finished_at - r->started_at : -1);
-      /* A preview's counts are what it would have done: say so. */
-      g_autofree char *status = r->dry_run
-        ? g_strdup_printf (_("preview, nothing written (%s)"), ps_run_status_to_string (r->status))
-        : g_strdup (ps_run_status_to_string (r->status));
-
-      gtk_list_store_insert_with_values (self->runs_store, NULL, -1,
-                                         RUN_ID, r->id, RUN_STARTED, started, RUN_DURATION, duration,
-                                         RUN_TRIGGER, r->trigger, RUN_STATUS, status,
-                                         RUN_CREATED, r->created, RUN_UPDATED, r->updated,
-                                         RUN_DEACTIVATED, r->deactivated, RUN_REACTIVATED, r->reactivated,
-                                         RUN_SKIPPED, r->skipped, RUN_FAILED, r->failed, -1);
-    }
-  gtk_label_set_text (self->status_label, runs->len > 0
-                      ? _("Every run of this profile, newest first. Select one to see what it did to each person.")
-                      : _("No sync has run yet. Start one from the Sync page."));
-}
-
-/* "field: old → new; …" from the history's JSON. */
-static char *
-describe_changes (const char *json)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GString) out = g_string_new (NULL);
-  JsonArray *changes;
-
-  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
-      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    return g_strdup (json);
-  changes = json_node_get_array (json_parser_get_root (parser));
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    {
-      JsonObject *c = json_array_get_object_element (changes, i);
-      const char *old_value = json_object_get_string_member_with_default (c, "old", NULL);
-
-      if (c == NULL)
-        continue;
-      g_string_append_printf (out, "%s%s: %s%s%s", out->len > 0 ? "; " : "",
-                              json_object_get_string_member_with_default (c, "field", "?"),
-                              old_value != NULL ? old_value : "",
-                              old_value != NULL ? " → " : "",
-                              json_object_get_string_member_with_default (c, "new", ""));
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-typedef struct {
-  PsProfile *profile;
-  gint64     run_id;
-  char      *path;     /* export: where to write */
-} ActionsJob;
-
-static void
-actions_job_free (ActionsJob *job)
-{
-  g_object_unref (job->profile);
-  g_free (job->path);
-  g_free (job);
-}
-
-static void
-collect_action_cb (const char *const *row,
-                   gpointer           user_data)
-{
-  GPtrArray *rows = user_data;
-  char **cells = g_new0 (char *, ACT_N_COLUMNS + 1);
-
-  cells[ACT_MAPPING] = g_strdup (row[0]);
-  cells[ACT_ACTION] = g_strdup (row[1]);
-  cells[ACT_NAME] = g_strdup (row[4] != NULL ? row[4] : row[2]);
-  cells[ACT_CHANGES] = describe_changes (row[5]);
-  cells[ACT_DETAIL] = g_strdup (row[6]);
-  for (guint i = 0; i < ACT_N_COLUMNS; i++)
-    if (cells[i] == NULL)
-      cells[i] = g_strdup ("");
-  g_ptr_array_add (rows, cells);
-}
-
-static void
-load_actions_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  ActionsJob *job = task_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PsState) state = open_state (job->profile, &error);
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-
-  if (state == NULL)
-    {
-      g_task_return_error (task, error != NULL ? g_steal_pointer (&error)
-                           : g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("No history yet")));
-      return;
-    }
-  if (!ps_state_foreach_action (state, job->run_id, collect_action_cb, rows, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (job->path != NULL)
-    {
-      g_autoptr(GString) csv = g_string_new ("\"mapping\",\"action\",\"person\",\"changes\",\"detail\"\r\n");
-
-      for (guint i = 0; i < rows->len; i++)
-        {
-          char **cells = g_ptr_array_index (rows, i);
-          for (guint k = 0; k < ACT_N_COLUMNS; k++)
-            {
-              g_autoptr(GString) cell = g_string_new (cells[k]);
-              g_string_replace (cell, "\"", "\"\"", 0);
-              if (strchr ("=+-@", cell->str[0]) != NULL && cell->len > 0)
-                g_string_prepend_c (cell, '\'');
-              g_string_append_printf (csv, "\"%s\"%s", cell->str, k + 1 < ACT_N_COLUMNS ? "," : "\r\n");
-            }
-        }
-      if (!g_file_set_contents (job->path, csv->str, csv->len, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-    }
-  g_task_return_pointer (task, g_steal_pointer (&rows), (GDestroyNotify) g_ptr_array_unref);
-}
-
-static void
-on_actions_loaded_cb (GObject      *source,
-                      GAsyncResult *res,
-                      gpointer      user_data)
-{
-  PsHistoryPage *self = PS_HISTORY_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = g_task_propagate_pointer (G_TASK (res), &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (rows == NULL)
-    {
-      gtk_label_set_text (self->status_label, error->message);
-      return;
-    }
-  gtk_list_store_clear (self->actions_store);
-  for (guint i = 0; i < rows->len && i < MAX_SHOWN_ROWS; i++)
-    {
-      char **c = g_ptr_array_index (rows, i);
-      gtk_list_store_insert_with_values (self->actions_store, NULL, -1,
-                                         ACT_MAPPING, c[ACT_MAPPING], ACT_ACTION, c[ACT_ACTION],
-                                         ACT_NAME, c[ACT_NAME], ACT_CHANGES, c[ACT_CHANGES],
-                                         ACT_DETAIL, c[ACT_DETAIL], -1);
-    }
-  if (rows->len > MAX_SHOWN_ROWS)
-    {
-      g_autofree char *note = g_strdup_printf (_("Showing the first %u of %u actions; export the run "
-                                                 "as CSV to see them all."), MAX_SHOWN_ROWS, rows->len);
-      gtk_label_set_text (self->status_label, note);
-    }
-}
-
-static void
-on_export_done_cb (GObject      *source,
-                   GAsyncResult *res,
-                   gpointer      user_data)
-{
-  PsHistoryPage *self = PS_HISTORY_PAGE (source);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = g_task_propagate_pointer (G_TASK (res), &error);
-  g_autofree char *message = NULL;
-
-  if (rows == NULL)
-    message = g_strdup (error->message);
-  else
-    message = g_strdup_printf (ngettext ("Exported %u action.", "Exported %u actions.", rows->len), rows->len);
-  gtk_label_set_text (self->status_label, message);
-}
-
-static void
-start_actions_job (PsHistoryPage       *self,
-                   const char          *path,
-                   GAsyncReadyCallback  callback)
-{
-  ActionsJob *job = g_new0 (ActionsJob, 1);
-  g_autoptr(GTask) task = NULL;
-
-  if (self->actions_cancellable != NULL)
-    g_cancellable_cancel (self->actions_cancellable);
-  g_clear_object (&self->actions_cancellable);
-  self->actions_cancellable = g_cancellable_new ();
-
-  job->profile = g_object_ref (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)));
-  job->run_id = self->selected_run;
-  job->path = g_strdup (path);
-  task = g_task_new (self, self->actions_cancellable, callback, NULL);
-  g_task_set_source_tag (task, start_actions_job);
-  g_task_set_task_data (task, job, (GDestroyNotify) actions_job_free);
-  g_task_run_in_thread (task, load_actions_thread);
+  replace_cancellable (&self->details_cancellable);
+  clear_details (self, _("Loading…"));
+  job_started (self);
+  ps_gui_backend_run_actions_async (profile, self->selected_run, MAX_SHOWN_ROWS,
+                                    self->details_cancellable, on_actions_loaded_cb, g_object_ref (self));
+  job_started (self);
+  ps_gui_backend_run_log_async (profile, self->selected_run, self->details_cancellable,
+                                on_log_loaded_cb, g_object_ref (self));
 }
 
 /* ---------------------------------------------------------------- leavers */
-
-static void
-leavers_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  GError *error = NULL;
-  GPtrArray *rows = ps_report_leavers_sync (task_data, cancellable, &error);
-
-  if (rows == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
-}
 
 static void
 show_leavers (PsHistoryPage *self,
@@ -368,16 +335,173 @@ show_leavers (PsHistoryPage *self,
   gtk_widget_show_all (dialog);
 }
 
+/* ---------------------------------------------------------------- callbacks */
+
+static void
+on_runs_loaded_cb (GObject      *source,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  g_autoptr(PsHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = ps_gui_backend_list_runs_finish (res, &error);
+  GtkTreeSelection *selection = gtk_tree_view_get_selection (self->runs_view);
+  gint64 keep = self->selected_run;
+  GtkTreeIter iter;
+
+  if (!job_finished (self, error))
+    return;
+  if (runs == NULL)
+    {
+      gtk_label_set_text (self->status_label, error->message);
+      return;
+    }
+  gtk_list_store_clear (self->runs_store);
+  for (guint i = 0; i < runs->len; i++)
+    add_run_row (self, g_ptr_array_index (runs, i));
+  gtk_stack_set_visible_child_name (self->runs_stack, runs->len > 0 ? "runs" : "empty");
+  gtk_label_set_text (self->status_label,
+                      _("Every run of this profile, newest first. Select one to see what it did to "
+                        "each person."));
+  /* The details follow the selection: the run shown before, else the newest. */
+  if ((keep != 0 && find_run (self, keep, &iter))
+      || gtk_tree_model_get_iter_first (GTK_TREE_MODEL (self->runs_store), &iter))
+    gtk_tree_selection_select_iter (selection, &iter);
+  else
+    clear_details (self, _("No sync has run yet."));
+}
+
+static void
+on_actions_loaded_cb (GObject      *source,
+                      GAsyncResult *res,
+                      gpointer      user_data)
+{
+  g_autoptr(PsHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint total = 0;
+  g_autoptr(GPtrArray) rows = ps_gui_backend_run_actions_finish (res, &total, &error);
+  GtkTreeModel *model;
+
+  if (!job_finished (self, error))
+    return;
+  if (rows == NULL)
+    {
+      gtk_label_set_text (self->actions_empty_label, error->message);
+      return;
+    }
+  if (rows->len == 0)
+    {
+      gtk_label_set_text (self->actions_empty_label,
+                          self->selected_dry_run ? _("This preview found nothing to change.")
+                          : self->selected_status == PS_RUN_SUCCEEDED
+                          ? _("This run changed nothing: Asset Panda was already up to date.")
+                          : _("This run wrote nothing. Its log says why."));
+      gtk_stack_set_visible_child_name (self->actions_stack, "empty");
+      return;
+    }
+  /* Filled detached from the view, which would otherwise redraw per row. */
+  model = g_object_ref (GTK_TREE_MODEL (self->actions_store));
+  gtk_tree_view_set_model (self->actions_view, NULL);
+  gtk_list_store_clear (self->actions_store);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const PsGuiRunAction *a = g_ptr_array_index (rows, i);
+
+      gtk_list_store_insert_with_values (self->actions_store, NULL, -1,
+                                         ACT_MAPPING, a->mapping,
+                                         ACT_ACTION, action_words (a->action, self->selected_dry_run),
+                                         ACT_NAME, a->name, ACT_CHANGES, a->changes,
+                                         ACT_DETAIL, a->detail,
+                                         ACT_COLOR, g_str_equal (a->action, "failed") ? COLOR_FAILED : NULL,
+                                         -1);
+    }
+  gtk_tree_view_set_model (self->actions_view, model);
+  g_object_unref (model);
+  gtk_stack_set_visible_child_name (self->actions_stack, "list");
+  if (total > rows->len)
+    {
+      g_autofree char *note = g_strdup_printf (_("Showing the first %u of %u actions; export the run "
+                                                 "as CSV to see them all."), rows->len, total);
+      gtk_label_set_text (self->status_label, note);
+    }
+}
+
+static void
+on_log_loaded_cb (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  g_autoptr(PsHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) lines = ps_gui_backend_run_log_finish (res, &error);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->log_view);
+  GtkTextIter end;
+
+  if (!job_finished (self, error))
+    return;
+  if (lines == NULL || lines->len == 0)
+    {
+      gtk_label_set_text (self->log_empty_label, lines == NULL ? error->message
+                          : _("This run wrote no log lines."));
+      gtk_stack_set_visible_child_name (self->log_stack, "empty");
+      return;
+    }
+  gtk_text_buffer_set_text (buffer, "", 0);
+  gtk_text_buffer_get_end_iter (buffer, &end);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const PsGuiRunLogLine *line = g_ptr_array_index (lines, i);
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (line->time);
+      g_autofree char *stamp = g_date_time_format (when, "%H:%M:%S");
+      g_autofree char *text = g_strdup_printf ("%s  %-7s  %s%s%s\n", stamp, line->level,
+                                               line->mapping != NULL ? line->mapping : "",
+                                               line->mapping != NULL ? ": " : "", line->message);
+      GtkTextTagTable *tags = gtk_text_buffer_get_tag_table (buffer);
+
+      gtk_text_buffer_insert_with_tags (buffer, &end, text, -1,
+                                        gtk_text_tag_table_lookup (tags, line->level) != NULL
+                                        ? gtk_text_tag_table_lookup (tags, line->level)
+                                        : gtk_text_tag_table_lookup (tags, "info"),
+                                        NULL);
+    }
+  gtk_stack_set_visible_child_name (self->log_stack, "text");
+}
+
+static void
+on_export_done_cb (GObject      *source,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  g_autoptr(PsHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  guint rows = 0;
+
+  if (!ps_gui_backend_export_run_finish (res, &rows, &error))
+    {
+      if (!job_finished (self, error))
+        return;
+      message = g_strdup (error->message);
+    }
+  else
+    {
+      job_finished (self, NULL);
+      message = g_strdup_printf (ngettext ("Exported %u action.", "Exported %u actions.", rows), rows);
+    }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), self->selected_run != 0);
+  gtk_label_set_text (self->status_label, message);
+}
+
 static void
 on_leavers_done_cb (GObject      *source,
                     GAsyncResult *res,
                     gpointer      user_data)
 {
-  PsHistoryPage *self = PS_HISTORY_PAGE (source);
+  g_autoptr(PsHistoryPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) rows = g_task_propagate_pointer (G_TASK (res), &error);
+  g_autoptr(GPtrArray) rows = ps_gui_backend_leavers_finish (res, &error);
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (!job_finished (self, error))
     return;
   gtk_widget_set_sensitive (GTK_WIDGET (self->leavers_button), TRUE);
   if (rows == NULL)
@@ -389,24 +513,38 @@ on_leavers_done_cb (GObject      *source,
   show_leavers (self, rows);
 }
 
-/* ---------------------------------------------------------------- callbacks */
-
 static void
 on_run_selection_changed_cb (GtkTreeSelection *selection,
                              PsHistoryPage    *self)
 {
   GtkTreeModel *model;
   GtkTreeIter iter;
+  g_autofree char *started = NULL;
+  g_autofree char *trigger = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *title = NULL;
+  int state;
 
-  gtk_list_store_clear (self->actions_store);
   if (!gtk_tree_selection_get_selected (selection, &model, &iter))
     {
+      if (self->details_cancellable != NULL)
+        g_cancellable_cancel (self->details_cancellable);
+      self->selected_run = 0;
+      gtk_label_set_text (self->run_title_label, "");
       gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), FALSE);
+      clear_details (self, _("Select a run to see what it did."));
       return;
     }
-  gtk_tree_model_get (model, &iter, RUN_ID, &self->selected_run, -1);
+  gtk_tree_model_get (model, &iter, RUN_ID, &self->selected_run, RUN_STARTED, &started,
+                      RUN_TRIGGER, &trigger, RUN_STATUS, &status, RUN_DRY_RUN, &self->selected_dry_run,
+                      RUN_STATE, &state, -1);
+  self->selected_status = state;
+  /* Translators: the heading of the selected run: its number, start, trigger and status */
+  title = g_strdup_printf (_("Run %lld · %s · %s · %s"), (long long) self->selected_run, started,
+                           trigger, status);
+  gtk_label_set_text (self->run_title_label, title);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), TRUE);
-  start_actions_job (self, NULL, on_actions_loaded_cb);
+  load_details (self);
 }
 
 static void
@@ -425,6 +563,8 @@ on_export_button_clicked_cb (GtkButton     *button,
   g_autofree char *name = g_strdup_printf ("pandasync-run-%" G_GINT64_FORMAT ".csv", self->selected_run);
   g_autofree char *path = NULL;
 
+  if (self->selected_run == 0)
+    return;
   chooser = gtk_file_chooser_native_new (_("Export the Run"),
                                          GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
                                          GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
@@ -433,26 +573,19 @@ on_export_button_clicked_cb (GtkButton     *button,
   if (gtk_native_dialog_run (GTK_NATIVE_DIALOG (chooser)) != GTK_RESPONSE_ACCEPT)
     return;
   path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
-  start_actions_job (self, path, on_export_done_cb);
+  ps_history_page_export_run (self, self->selected_run, path);
 }
 
 static void
 on_leavers_button_clicked_cb (GtkButton     *button,
                               PsHistoryPage *self)
 {
-  g_autoptr(GTask) task = NULL;
-
-  if (self->leavers_cancellable != NULL)
-    g_cancellable_cancel (self->leavers_cancellable);
-  g_clear_object (&self->leavers_cancellable);
-  self->leavers_cancellable = g_cancellable_new ();
+  replace_cancellable (&self->leavers_cancellable);
   gtk_widget_set_sensitive (GTK_WIDGET (self->leavers_button), FALSE);
   gtk_label_set_text (self->status_label, _("Looking for leavers who still hold assets…"));
-  task = g_task_new (self, self->leavers_cancellable, on_leavers_done_cb, NULL);
-  g_task_set_source_tag (task, on_leavers_button_clicked_cb);
-  g_task_set_task_data (task, g_object_ref (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self))),
-                        g_object_unref);
-  g_task_run_in_thread (task, leavers_thread);
+  job_started (self);
+  ps_gui_backend_leavers_async (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)),
+                                self->leavers_cancellable, on_leavers_done_cb, g_object_ref (self));
 }
 
 /* ---------------------------------------------------------------- overrides */
@@ -467,13 +600,15 @@ static void
 ps_history_page_dispose (GObject *object)
 {
   PsHistoryPage *self = PS_HISTORY_PAGE (object);
+  GCancellable **all[] = { &self->runs_cancellable, &self->details_cancellable,
+                           &self->export_cancellable, &self->leavers_cancellable };
 
-  if (self->actions_cancellable != NULL)
-    g_cancellable_cancel (self->actions_cancellable);
-  if (self->leavers_cancellable != NULL)
-    g_cancellable_cancel (self->leavers_cancellable);
-  g_clear_object (&self->actions_cancellable);
-  g_clear_object (&self->leavers_cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      if (*all[i] != NULL)
+        g_cancellable_cancel (*all[i]);
+      g_clear_object (all[i]);
+    }
 
   G_OBJECT_CLASS (ps_history_page_parent_class)->dispose (object);
 }
@@ -490,11 +625,21 @@ ps_history_page_class_init (PsHistoryPageClass *klass)
   page_class->shown = ps_history_page_shown;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-history-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_empty_label);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_stack);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_store);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_view);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, details_stack);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, export_button);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, leavers_button);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, log_empty_label);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, log_stack);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, log_view);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, run_title_label);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, runs_stack);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, runs_store);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, runs_view);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, status_label);
   gtk_widget_class_bind_template_callback (widget_class, on_export_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_leavers_button_clicked_cb);
@@ -505,10 +650,18 @@ ps_history_page_class_init (PsHistoryPageClass *klass)
 static void
 ps_history_page_init (PsHistoryPage *self)
 {
+  GtkTextBuffer *buffer;
+
   gtk_widget_init_template (GTK_WIDGET (self));
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("History"));
   /* Not part of the wizard: always complete, no forward button. */
   ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), TRUE);
+
+  buffer = gtk_text_view_get_buffer (self->log_view);
+  gtk_text_buffer_create_tag (buffer, "info", NULL);
+  gtk_text_buffer_create_tag (buffer, "warning", "foreground", COLOR_WARNING, NULL);
+  gtk_text_buffer_create_tag (buffer, "error", "foreground", COLOR_FAILED, "weight", PANGO_WEIGHT_BOLD, NULL);
+  clear_details (self, _("Select a run to see what it did."));
 }
 
 /* ---------------------------------------------------------------- public API */
@@ -517,4 +670,22 @@ PsWizardPage *
 ps_history_page_new (PsProfile *profile)
 {
   return g_object_new (PS_TYPE_HISTORY_PAGE, "profile", profile, NULL);
+}
+
+/* Writes run @run_id's actions to @path as CSV, in a worker; the status line
+ * says how many when it is done. */
+void
+ps_history_page_export_run (PsHistoryPage *self,
+                            gint64         run_id,
+                            const char    *path)
+{
+  g_return_if_fail (PS_IS_HISTORY_PAGE (self));
+  g_return_if_fail (path != NULL);
+
+  replace_cancellable (&self->export_cancellable);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), FALSE);
+  gtk_label_set_text (self->status_label, _("Exporting the run…"));
+  job_started (self);
+  ps_gui_backend_export_run_async (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)), run_id, path,
+                                   self->export_cancellable, on_export_done_cb, g_object_ref (self));
 }

@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 #define PS_TYPE_HISTORY_PAGE (ps_history_page_get_type ())
 G_DECLARE_FINAL_TYPE (PsHistoryPage, ps_history_page, PS, HISTORY_PAGE, PsWizardPage)
 
-PsWizardPage *ps_history_page_new (PsProfile *profile);
+PsWizardPage *ps_history_page_new        (PsProfile *profile);
+void          ps_history_page_export_run (PsHistoryPage *self,
+                                          gint64         run_id,
+                                          const char    *path);
 
 G_END_DECLS

@@ -1,24 +1,51 @@
 /* ps-mapping-row.c — one added mapping in a list, with its remove button
  *
+ * Removing asks first, with how many people the mapping manages (its links
+ * in the sync state, counted in a worker) and what becomes of them; once
+ * removed, the list shows an Undo for UNDO_SECONDS that puts the same mapping
+ * back where it was.
+ *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
 #include <glib/gi18n.h>
 
+#include "ps-gui-backend.h"
 #include "ps-mapping-row.h"
+
+#define UNDO_SECONDS 10
+#define UNDO_KEY     "ps-mapping-row-undo"
 
 struct _PsMappingRow
 {
   GtkListBoxRow  parent_instance;
 
+  GtkButton     *confirm_button;
+  GtkLabel      *confirm_label;
+  GtkRevealer   *confirm_revealer;
+  GtkButton     *keep_button;
   GtkButton     *remove_button;
   GtkLabel      *scope_label;
   GtkLabel      *subtitle_label;
   GtkLabel      *title_label;
 
   char          *mapping_name;
+  PsProfile     *profile;
+  GCancellable  *count_cancellable;
+  guint          managed;
 };
+
+/* A removed mapping, kept on its list while its Undo is offered. */
+typedef struct {
+  PsProfile *profile;
+  PsMapping *mapping;     /* a copy of the removed mapping */
+  guint      position;    /* its index in the profile's mappings */
+  guint      row_index;   /* and in the list */
+  guint      managed;
+  guint      timeout_id;
+  GtkWidget *list;        /* weak */
+} UndoInfo;
 
 G_DEFINE_FINAL_TYPE (PsMappingRow, ps_mapping_row, GTK_TYPE_LIST_BOX_ROW)
 
@@ -29,6 +56,92 @@ enum {
 static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- helpers */
+
+static void
+undo_info_free (UndoInfo *info)
+{
+  if (info->timeout_id != 0)
+    g_source_remove (info->timeout_id);
+  g_clear_object (&info->profile);
+  g_clear_pointer (&info->mapping, ps_mapping_free);
+  g_free (info);
+}
+
+static gboolean
+is_undo_row (GtkWidget *widget)
+{
+  return g_object_get_data (G_OBJECT (widget), UNDO_KEY) != NULL;
+}
+
+static void
+on_undo_button_clicked_cb (GtkButton *button,
+                           GtkWidget *list);
+
+static gboolean
+on_undo_timeout_cb (gpointer user_data)
+{
+  UndoInfo *info = user_data;
+  GtkWidget *list = info->list;
+  g_autoptr(GList) rows = NULL;
+
+  info->timeout_id = 0;
+  rows = gtk_container_get_children (GTK_CONTAINER (list));
+  for (GList *l = rows; l != NULL; l = l->next)
+    if (is_undo_row (l->data))
+      gtk_widget_destroy (l->data);
+  /* Frees @info: the removal is final. */
+  g_object_set_data (G_OBJECT (list), UNDO_KEY, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* The Undo row of @list for its pending removal, if it has none yet. */
+static void
+show_undo_row (GtkListBox *list)
+{
+  UndoInfo *info = g_object_get_data (G_OBJECT (list), UNDO_KEY);
+  g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (list));
+  g_autofree char *text = NULL;
+  GtkWidget *row, *bar, *label, *button;
+
+  if (info == NULL)
+    return;
+  for (GList *l = rows; l != NULL; l = l->next)
+    if (is_undo_row (l->data))
+      return;
+
+  if (info->managed > 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Removed “%s”. PandaSync no longer manages its %u person; "
+                                         "their record or user stays in Asset Panda as it is.",
+                                         "Removed “%s”. PandaSync no longer manages its %u people; "
+                                         "their records and users stay in Asset Panda as they are.",
+                                         info->managed),
+                            info->mapping->name, info->managed);
+  else
+    text = g_strdup_printf (_("Removed “%s”."), info->mapping->name);
+  row = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
+  g_object_set_data (G_OBJECT (row), UNDO_KEY, GINT_TO_POINTER (TRUE));
+  bar = gtk_info_bar_new ();
+  gtk_info_bar_set_message_type (GTK_INFO_BAR (bar), GTK_MESSAGE_INFO);
+  label = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_line_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 50);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_container_add (GTK_CONTAINER (gtk_info_bar_get_content_area (GTK_INFO_BAR (bar))), label);
+  button = gtk_button_new_with_label (_("Undo"));
+  gtk_widget_set_tooltip_text (button, _("Put the mapping back, as it was"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  g_signal_connect (button, "clicked", G_CALLBACK (on_undo_button_clicked_cb), list);
+  gtk_container_add (GTK_CONTAINER (gtk_info_bar_get_action_area (GTK_INFO_BAR (bar))), button);
+  gtk_container_add (GTK_CONTAINER (row), bar);
+  gtk_widget_show_all (row);
+  gtk_list_box_insert (list, row, (int) info->row_index);
+  /* Announced, so a screen reader says what happened and that it can be undone. */
+  atk_object_set_role (gtk_widget_get_accessible (bar), ATK_ROLE_NOTIFICATION);
+}
 
 static const char *
 or_dash (const char *text)
@@ -116,12 +229,153 @@ describe (PsMappingRow    *self,
 /* ---------------------------------------------------------------- callbacks */
 
 static void
+on_count_done_cb (GObject      *source,
+                  GAsyncResult *res,
+                  gpointer      user_data)
+{
+  g_autoptr(PsMappingRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  guint count = 0;
+
+  if (!ps_gui_backend_count_links_finish (res, &count, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Unknown: say what removal does without a number. */
+      text = g_strdup_printf (_("Remove this mapping? The people it manages keep their records and users "
+                                "in Asset Panda as they are; PandaSync stops updating or deactivating "
+                                "them. (%s)"), error->message);
+    }
+  else if (count == 0)
+    text = g_strdup (_("Remove this mapping? PandaSync manages no one through it yet, so nothing in "
+                       "Asset Panda changes."));
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "Remove this mapping? PandaSync manages %u person through it. "
+                                         "Their record or user stays in Asset Panda as it is; PandaSync "
+                                         "stops updating or deactivating it.",
+                                         "Remove this mapping? PandaSync manages %u people through it. "
+                                         "Their records and users stay in Asset Panda as they are; "
+                                         "PandaSync stops updating or deactivating them.",
+                                         count),
+                            count);
+  self->managed = count;
+  gtk_label_set_text (self->confirm_label, text);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->confirm_button), TRUE);
+}
+
+static void
 on_remove_button_clicked_cb (PsMappingRow *self)
 {
+  if (gtk_revealer_get_reveal_child (self->confirm_revealer))
+    return;
+  gtk_label_set_text (self->confirm_label, _("Counting the people this mapping manages…"));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->confirm_button), FALSE);
+  gtk_revealer_set_reveal_child (self->confirm_revealer, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->keep_button));
+  if (self->count_cancellable != NULL)
+    g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  self->count_cancellable = g_cancellable_new ();
+  if (self->profile != NULL)
+    ps_gui_backend_count_links_async (self->profile, self->mapping_name, self->count_cancellable,
+                                      on_count_done_cb, g_object_ref (self));
+  else
+    {
+      gtk_label_set_text (self->confirm_label, _("Remove this mapping? PandaSync stops managing its "
+                                                 "people; their records and users stay as they are."));
+      gtk_widget_set_sensitive (GTK_WIDGET (self->confirm_button), TRUE);
+    }
+}
+
+static void
+on_keep_button_clicked_cb (PsMappingRow *self)
+{
+  if (self->count_cancellable != NULL)
+    g_cancellable_cancel (self->count_cancellable);
+  gtk_revealer_set_reveal_child (self->confirm_revealer, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->remove_button));
+}
+
+static void
+on_confirm_button_clicked_cb (PsMappingRow *self)
+{
+  GtkWidget *list = gtk_widget_get_parent (GTK_WIDGET (self));
+  UndoInfo *info;
+
+  if (self->profile != NULL && GTK_IS_LIST_BOX (list))
+    {
+      GPtrArray *mappings = ps_profile_get_mappings (self->profile);
+      PsMapping *mapping = ps_profile_find_mapping (self->profile, self->mapping_name);
+      guint position = 0;
+
+      if (mapping != NULL && g_ptr_array_find (mappings, mapping, &position))
+        {
+          /* Kept on the list, which outlives this row when the page rebuilds it. */
+          info = g_new0 (UndoInfo, 1);
+          info->profile = g_object_ref (self->profile);
+          info->mapping = ps_mapping_copy (mapping);
+          info->position = position;
+          info->row_index = (guint) MAX (0, gtk_list_box_row_get_index (GTK_LIST_BOX_ROW (self)));
+          info->managed = self->managed;
+          info->list = list;
+          info->timeout_id = g_timeout_add_seconds (UNDO_SECONDS, on_undo_timeout_cb, info);
+          g_object_set_data_full (G_OBJECT (list), UNDO_KEY, info, (GDestroyNotify) undo_info_free);
+        }
+    }
+  g_object_ref (list);
   g_signal_emit (self, signals[SIGNAL_REMOVE], 0);
+  /* The page usually rebuilds the list (and the Undo with it); if not, add it. */
+  if (GTK_IS_LIST_BOX (list))
+    show_undo_row (GTK_LIST_BOX (list));
+  g_object_unref (list);
+}
+
+static void
+on_undo_button_clicked_cb (GtkButton *button,
+                           GtkWidget *list)
+{
+  UndoInfo *info = g_object_steal_data (G_OBJECT (list), UNDO_KEY);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *mappings;
+  PsMapping *mapping;
+
+  if (info == NULL)
+    return;
+  if (info->timeout_id != 0)
+    g_source_remove (info->timeout_id);
+  info->timeout_id = 0;
+  gtk_widget_destroy (gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_LIST_BOX_ROW));
+
+  /* The same mapping, back at its place: first match wins, so order matters. */
+  mapping = g_steal_pointer (&info->mapping);
+  ps_profile_add_mapping (info->profile, mapping);
+  mappings = ps_profile_get_mappings (info->profile);
+  if (info->position < mappings->len - 1)
+    {
+      g_ptr_array_steal_index (mappings, mappings->len - 1);
+      g_ptr_array_insert (mappings, (int) info->position, mapping);
+    }
+  if (!ps_profile_save (info->profile, &error))
+    g_warning ("The profile could not be saved after Undo: %s", error->message);
+  ps_profile_changed (info->profile);
+  undo_info_free (info);
 }
 
 /* ---------------------------------------------------------------- overrides */
+
+static void
+ps_mapping_row_dispose (GObject *object)
+{
+  PsMappingRow *self = PS_MAPPING_ROW (object);
+
+  if (self->count_cancellable != NULL)
+    g_cancellable_cancel (self->count_cancellable);
+  g_clear_object (&self->count_cancellable);
+  g_clear_object (&self->profile);
+  G_OBJECT_CLASS (ps_mapping_row_parent_class)->dispose (object);
+}
 
 static void
 ps_mapping_row_finalize (GObject *object)
@@ -138,17 +392,25 @@ ps_mapping_row_class_init (PsMappingRowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = ps_mapping_row_dispose;
   object_class->finalize = ps_mapping_row_finalize;
 
-  /* Asks the page to remove the mapping from the profile. */
+  /* Asks the page to remove the mapping from the profile: the administrator
+   * has confirmed it, and the list offers Undo. */
   signals[SIGNAL_REMOVE] = g_signal_new ("remove-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/widgets/ps-mapping-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_button);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_label);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, keep_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, scope_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, title_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_confirm_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_keep_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_button_clicked_cb);
 }
 
@@ -207,10 +469,13 @@ ps_mapping_row_fill_list (GtkListBox    *list,
       if (m->kind != kind)
         continue;
       row = ps_mapping_row_new (m, names);
+      PS_MAPPING_ROW (row)->profile = g_object_ref (profile);
       g_signal_connect_swapped (row, "remove-requested", on_remove, user_data);
       gtk_list_box_insert (list, row, -1);
       n++;
     }
+  /* A removal of this list that can still be undone. */
+  show_undo_row (list);
   return n;
 }
 

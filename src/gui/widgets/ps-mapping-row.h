@@ -24,7 +24,9 @@ G_END_DECLS
 G_BEGIN_DECLS
 
 /* Replaces the rows of @list with the mappings of @kind in @profile; each
- * row's "remove-requested" signal is connected to @on_remove with @user_data.
+ * row's "remove-requested" signal (emitted once the administrator confirmed
+ * the removal) is connected to @on_remove with @user_data. A removal the
+ * administrator can still undo keeps its Undo row in the list.
  * @names (nullable) maps the ids of accounts, modules, roles and collections
  * to the names people know them by. */
 guint       ps_mapping_row_fill_list (GtkListBox    *list,

@@ -155,6 +155,12 @@ watch_daemon (const char *pid_text)
     g_test_message ("cannot watch slapd: %s", error->message);
 }
 
+static gboolean
+removal_confirmable (gpointer row)
+{
+  return gtk_widget_get_sensitive (gui_test_child (row, PS_TYPE_MAPPING_ROW, "confirm_button"));
+}
+
 /* ---------------------------------------------------------------- public API */
 
 void
@@ -505,7 +511,16 @@ gui_test_first_mapping_row (PsWizardPage *page,
   GtkListBox *list = gui_test_child (page, type, "mappings_list");
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, 0);
 
-  return row != NULL ? PS_MAPPING_ROW (row) : NULL;
+  /* After a removal the list may show its Undo row: not a mapping. */
+  return row != NULL && PS_IS_MAPPING_ROW (row) ? PS_MAPPING_ROW (row) : NULL;
+}
+
+void
+gui_test_remove_mapping (PsMappingRow *row)
+{
+  gtk_button_clicked (ps_mapping_row_get_remove_button (row));
+  g_assert_true (gui_test_wait (removal_confirmable, row, 10000));
+  gtk_button_clicked (gui_test_child (row, PS_TYPE_MAPPING_ROW, "confirm_button"));
 }
 
 void

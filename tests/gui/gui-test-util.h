@@ -105,6 +105,9 @@ void        gui_test_search_group     (PsWizardPage  *page,
                                        const char    *text);
 PsMappingRow *gui_test_first_mapping_row (PsWizardPage *page,
                                           GType         type);
+/* Removes @row's mapping as an administrator does: the remove button, then
+ * the confirmation once it has counted the people the mapping manages. */
+void        gui_test_remove_mapping   (PsMappingRow  *row);
 /* The parts of the collection page's field row @index (@error optional). */
 void        gui_test_field_row_parts  (PsWizardPage      *page,
                                        guint              index,

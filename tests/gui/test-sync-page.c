@@ -246,7 +246,7 @@ test_history (Fixture *f, gconstpointer data)
   /* Newest first: run 2 (the applied plan) is third from the top. */
   g_assert_true (gtk_tree_model_get_iter (runs, &iter, second));
   gtk_tree_model_get (runs, &iter, 4, &status, -1);
-  g_assert_cmpstr (status, ==, "succeeded");
+  g_assert_cmpstr (status, ==, "Succeeded");
   gtk_tree_selection_select_path (gtk_tree_view_get_selection (view), second);
   g_assert_true (gui_test_wait (actions_listed, f->page, 10000));
   g_assert_cmpint (gtk_tree_model_iter_n_children (actions, NULL), ==, 320);

@@ -577,7 +577,7 @@ test_user_mapping_add_remove (void)
                    "Only members under ou=people,dc=example,dc=com matching (department=Engineering)");
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping"));
 
-  gtk_button_clicked (ps_mapping_row_get_remove_button (row));
+  gui_test_remove_mapping (row);
   before = gui_test_read_profile_file (profile);
   g_assert_null (strstr (before, "[UserMapping "));
   g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 0);
@@ -648,7 +648,7 @@ test_collection_mapping_add_remove (void)
 
   row = gui_test_first_mapping_row (page, type);
   g_assert_nonnull (row);
-  gtk_button_clicked (ps_mapping_row_get_remove_button (row));
+  gui_test_remove_mapping (row);
   removed = gui_test_read_profile_file (profile);
   g_assert_null (strstr (removed, "[CollectionMapping "));
   g_assert_false (ps_wizard_page_get_complete (page));

@@ -42,6 +42,7 @@ struct _PsHistoryPage
   GtkLabel      *actions_empty_label;
   GtkListStore  *actions_store;
   GtkTreeView   *actions_view;
+  GtkBox        *details_box;
   GtkStack      *details_stack;
   GtkButton     *export_button;
   GtkButton     *leavers_button;
@@ -360,6 +361,9 @@ on_runs_loaded_cb (GObject      *source,
   for (guint i = 0; i < runs->len; i++)
     add_run_row (self, g_ptr_array_index (runs, i));
   gtk_stack_set_visible_child_name (self->runs_stack, runs->len > 0 ? "runs" : "empty");
+  /* Without a run there are no details to show, nor anything to select. */
+  gtk_widget_set_visible (GTK_WIDGET (self->details_box), runs->len > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), runs->len > 0);
   gtk_label_set_text (self->status_label,
                       _("Every run of this profile, newest first. Select one to see what it did to "
                         "each person."));
@@ -629,6 +633,7 @@ ps_history_page_class_init (PsHistoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_stack);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_store);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, actions_view);
+  gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, details_box);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, details_stack);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, export_button);
   gtk_widget_class_bind_template_child (widget_class, PsHistoryPage, leavers_button);

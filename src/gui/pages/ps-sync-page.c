@@ -987,15 +987,12 @@ start_run (PsSyncPage *self,
 /* Until a run says more, the status line says what Start Sync reads, and
  * that it asks before anything that cannot simply be undone. */
 static void
-ps_sync_page_shown (PsWizardPage *page)
+show_intro (PsSyncPage *self)
 {
-  PsSyncPage *self = PS_SYNC_PAGE (page);
   const char *reads;
   g_autofree char *intro = NULL;
 
-  if (!self->intro)
-    return;
-  switch (ps_profile_get_source_kind (ps_wizard_page_get_profile (page)))
+  switch (ps_profile_get_source_kind (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self))))
     {
     case PS_SOURCE_KIND_ENTRA_ID:
       reads = _("Start Sync reads Microsoft Entra ID and brings Asset Panda in step: users "
@@ -1014,6 +1011,33 @@ ps_sync_page_shown (PsWizardPage *page)
   intro = g_strconcat (reads, " ", _("Before anything that cannot simply be undone, it shows what "
                                      "will happen and asks."), NULL);
   gtk_label_set_text (self->status_label, intro);
+}
+
+/* The cards show the mappings a sync would run before it runs; they stay
+ * as the last run left them while the mappings are the same. */
+static void
+ps_sync_page_shown (PsWizardPage *page)
+{
+  PsSyncPage *self = PS_SYNC_PAGE (page);
+  GPtrArray *mappings = ps_profile_get_mappings (ps_wizard_page_get_profile (page));
+  guint enabled = 0;
+  gboolean same = TRUE;
+
+  if (self->intro)
+    show_intro (self);
+  if (self->running || self->checking)
+    return;
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+
+      if (!m->enabled)
+        continue;
+      enabled++;
+      same &= g_hash_table_contains (self->cards, m->name);
+    }
+  if (!same || enabled != g_hash_table_size (self->cards))
+    reset_cards (self, NULL);
 }
 
 static void

@@ -286,6 +286,9 @@ ps_mapping_card_set_paused (PsMappingCard *self,
     /* Translators: a paused mapping, e.g. "Paused: 20 to deactivate, limit 15" */
     text = g_strdup_printf (_("Paused: %u to deactivate, limit %u"), deactivations, limit);
   gtk_label_set_text (self->paused_label, text);
+  /* Nothing was written: an empty bar, not a full one. */
+  gtk_progress_bar_set_fraction (self->bar, 0.0);
+  gtk_progress_bar_set_text (self->bar, "");
   /* Its counts would say "0 deactivated" while people wait to be: say what holds. */
   gtk_label_set_text (self->counts_label, _("Nothing is written for this mapping until you allow it."));
   gtk_label_set_text (self->status_label, held ? _("Held") : _("Paused"));

@@ -141,7 +141,15 @@ PROFILE
     "xdotool type --delay 40 \"(department=Sales)\"; sleep 3"
   # Preview, then Start Sync (buttons at the top right of the Sync page).
   shoot sync sync-preview "xdotool mousemove --window \$wid 950 82 click 1; sleep 3"
-  shoot sync sync "xdotool mousemove --window \$wid 852 82 click 1; sleep 4"
+  # The first Start Sync plans and asks (nothing is written); Alt+A applies.
+  shoot sync sync-confirm "xdotool mousemove --window \$wid 852 82 click 1; sleep 4"
+  shoot sync sync "xdotool mousemove --window \$wid 852 82 click 1; sleep 4" \
+    "xdotool windowfocus --sync \$wid key alt+a; sleep 5"
   shoot history history "xdotool mousemove --window \$wid 400 181 click 1; sleep 2"
+  # Sales leaves both mappings’ scope: 54 leavers, more than their limit, so
+  # both pause and their cards offer Review and Allow Once.
+  sed -i "/^\[UserMapping Staff\]\$/a Filter=(!(department=Sales))
+/^\[CollectionMapping Employees\]\$/a Filter=(!(department=Sales))" "$demo/demo.conf"
+  shoot sync sync-paused "xdotool mousemove --window \$wid 852 82 click 1; sleep 6"
 ' bash "$top" "$builddir"
 ls -la "$out"

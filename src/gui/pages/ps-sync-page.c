@@ -518,6 +518,19 @@ copy_mapping_plan (PsSyncPage *self,
   return NULL;
 }
 
+/* Whether any mapping of @plan could be planned (ready or paused). */
+static gboolean
+any_planned (const PsPlan *plan)
+{
+  for (guint i = 0; plan != NULL && i < plan->mappings->len; i++)
+    {
+      const PsMappingPlan *mp = g_ptr_array_index (plan->mappings, i);
+      if (mp->status == PS_MAPPING_PLAN_READY || mp->status == PS_MAPPING_PLAN_PAUSED)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static gboolean
 can_start (PsSyncPage *self)
 {
@@ -650,7 +663,12 @@ on_run_done_cb (GObject      *source,
       {
         g_autofree char *risks = ps_plan_describe_risks (result->plan, self->applied, NULL);
 
-        if (risks != NULL)
+        if (!any_planned (result->plan))
+          {
+            /* Every mapping failed to plan: a real run would only fail again. */
+            set_status (self, _("Nothing could be planned, so nothing was written: the log says why."));
+          }
+        else if (risks != NULL)
           {
             set_status (self, _("Nothing has been written yet: check what the sync will do, then "
                                 "apply it."));

@@ -14,11 +14,15 @@
  * build's `pandasync-cli service` runs and the app defers to it.
  *
  * One case, in order: the steps share one app, one fake systemd and one
- * home folder, as a user's session does.
+ * home folder, as a user's session does. With PS_TEST_LANGUAGE=de (the
+ * gui-service-de test) the same page in German instead: its words, its
+ * mnemonics and its width.
  */
 
+#include <locale.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <glib/gi18n.h>
 
 #include "gui-test-util.h"
 #include "pages/ps-schedule-page.h"
@@ -26,6 +30,7 @@
 #include "ps-state.h"
 
 static PsApplication *app;
+static gboolean have_locale;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -236,19 +241,16 @@ screenshot (const char *name)
 
 /* ---------------------------------------------------------------- the test */
 
-static void
-test_service_states (void)
+/* The fake systemd and logind, a scheduled profile, and the app on its
+ * Automation Sync page. Returns the fake's process. */
+static GPid
+start_session (void)
 {
   const char *mock = g_getenv ("PS_MOCK_SYSTEMD");
   const char *mock_argv[] = { mock, "--systemd", "--login1", NULL };
-  const char *watcher_argv[] = { "status-notifier-watcher", NULL };
-  g_autofree char *unit_file = g_build_filename (g_get_user_config_dir (), "systemd", "user",
-                                                 "pandasync@default.service", NULL);
   g_autoptr(GError) error = NULL;
-  const PsServiceStatus *service;
-  PsSchedule *schedule;
   PsWindow *window;
-  GPid mock_pid, watcher_pid;
+  GPid mock_pid;
 
   g_test_message ("!!! systemd and logind are FAKE here (tests/engine/ps-mock-systemd); "
                   "tests/engine/test-service-install.sh runs the installer against a real one");
@@ -269,6 +271,23 @@ test_service_states (void)
   gtk_window_resize (GTK_WINDOW (window), 1100, 700);
   g_assert_true (ps_window_show_page (window, "schedule"));
   gui_test_settle (200);
+  return mock_pid;
+}
+
+static void
+test_service_states (void)
+{
+  const char *watcher_argv[] = { "status-notifier-watcher", NULL };
+  g_autofree char *unit_file = g_build_filename (g_get_user_config_dir (), "systemd", "user",
+                                                 "pandasync@default.service", NULL);
+  g_autoptr(GError) error = NULL;
+  const PsServiceStatus *service;
+  PsSchedule *schedule;
+  PsWindow *window;
+  GPid mock_pid, watcher_pid;
+
+  mock_pid = start_session ();
+  window = ps_application_get_window (app);
 
   /* 1. Neither: no tray host, no service. The app runs the schedule only
    *    while its window is open. */
@@ -359,14 +378,103 @@ test_service_states (void)
   stop (mock_pid);
 }
 
+/* The same page in German: the verdicts, the service's line, the buttons'
+ * mnemonics, and a width that fits a 1280-pixel screen. */
+static void
+test_service_in_german (void)
+{
+  PsWindow *window;
+  GtkLabel *last;
+  int min_width = 0;
+  GPid mock_pid;
+
+  if (!have_locale)
+    {
+      g_test_skip ("the de_DE.UTF-8 locale cannot be built here (localedef and the locales data)");
+      return;
+    }
+  g_assert_cmpstr (_("Background service"), ==, "Hintergrunddienst");
+  mock_pid = start_session ();
+  window = ps_application_get_window (app);
+
+  wait_for_verdict (PS_SCHEDULE_RUNS_WINDOW_ONLY, "nicht eingerichtet");
+  g_assert_cmpstr (ps_schedule_page_get_verdict (schedule_page ()), ==,
+                   "Geplante Abgleiche laufen nur, solange dieses Fenster offen ist");
+  g_assert_cmpstr (gtk_button_get_label (button ("install_button")), ==, "_Hintergrunddienst einrichten");
+  g_assert_cmpstr (service_label (), ==, "Nicht eingerichtet");
+
+  click ("install_button");
+  wait_for_verdict (PS_SCHEDULE_RUNS_SERVICE, "Der Hintergrunddienst führt sie aus");
+  g_assert_cmpstr (service_label (), ==, "Aktiv (läuft)");
+  last = gui_test_child (schedule_page (), PS_TYPE_SCHEDULE_PAGE, "last_run_label");
+  g_test_message ("Letzter Abgleich: %s", gtk_label_get_text (last));
+  g_assert_nonnull (strstr (gtk_label_get_text (last), "erfolgreich, vom Hintergrunddienst"));
+  screenshot ("schedule-service-de");
+
+  fail_unit ("pandasync@default.service", 1);
+  wait_for_verdict (PS_SCHEDULE_RUNS_WINDOW_ONLY, "fehlgeschlagen");
+  g_assert_nonnull (strstr (service_label (), "Fehlgeschlagen: er hat sich mit Status 1 beendet"));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (button ("remove_button"))));
+  gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (schedule_page ()));
+  gtk_widget_get_preferred_width (GTK_WIDGET (window), &min_width, NULL);
+  g_test_message ("the window needs %d pixels", min_width);
+  g_assert_cmpint (min_width, <=, 1200);
+  screenshot ("schedule-service-failed-de");
+
+  click ("remove_button");
+  wait_for_verdict (PS_SCHEDULE_RUNS_WINDOW_ONLY, "nicht eingerichtet");
+  stop (mock_pid);
+}
+
+/* As test-i18n.c: a de_DE.UTF-8 locale built into a private folder. */
+static gboolean
+make_german_locale (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("pandasync-locale-XXXXXX", NULL);
+  g_autofree char *target = NULL;
+  const char *argv[] = { "localedef", "-i", "de_DE", "-f", "UTF-8", NULL, NULL };
+  int status = 0;
+
+  if (dir == NULL)
+    return FALSE;
+  target = g_build_filename (dir, "de_DE.UTF-8", NULL);
+  argv[5] = target;
+  if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                     G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, NULL, NULL, &status, NULL)
+      || !g_file_test (target, G_FILE_TEST_IS_DIR))
+    return FALSE;
+  g_setenv ("LOCPATH", dir, TRUE);
+  return TRUE;
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  gboolean german = g_strcmp0 (g_getenv ("PS_TEST_LANGUAGE"), "de") == 0;
   int result;
 
+  if (german)
+    {
+      have_locale = make_german_locale ();
+      g_setenv ("LANGUAGE", "de", TRUE);
+      g_setenv ("LC_ALL", "de_DE.UTF-8", TRUE);
+    }
   gui_test_init (&argc, &argv);
-  g_test_add_func ("/gui/service/states", test_service_states);
+  if (german)
+    {
+      g_autofree char *catalogue = g_build_filename (g_getenv ("PANDASYNC_BUILD_ROOT"), "po", NULL);
+
+      if (setlocale (LC_ALL, "") == NULL)
+        have_locale = FALSE;
+      bindtextdomain (GETTEXT_PACKAGE, catalogue);
+      bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+      textdomain (GETTEXT_PACKAGE);
+      g_test_add_func ("/gui/service/german", test_service_in_german);
+    }
+  else
+    g_test_add_func ("/gui/service/states", test_service_states);
   result = g_test_run ();
   if (app != NULL)
     {

@@ -30,7 +30,13 @@ export SHOTS="$out"
   "$builddir/tests/emulator/ps-emulator" --port 0 --seed "$top/tests/emulator/seed-demo.json" \
     --rate-limit 0 > "$demo/emu.out" 2>/dev/null & emu=$!
   "$builddir/tests/emulator/graph/ps-graph-emulator" --port 0 > "$demo/graph.out" 2>/dev/null & graph=$!
-  trap "kill $emu $graph $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
+  # Automation Sync with the background service: Install goes to the fake
+  # systemd user manager and logind of the tests (ps-mock-systemd, on the
+  # private bus of this session, never those of the machine), which runs
+  # pandasync-cli service of this build for real.
+  export DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
+  "$builddir/tests/ps-mock-systemd" --systemd --login1 > "$demo/mock.out" 2> "$demo/mock.log" & mock=$!
+  trap "kill $emu $graph $mock $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
   for _ in $(seq 1 100); do grep -q ^URL= "$demo/emu.out" && break; sleep 0.05; done
   for _ in $(seq 1 100); do grep -q ^URL= "$demo/graph.out" && break; sleep 0.05; done
   url=$(sed -n "s/^URL=//p" "$demo/emu.out")
@@ -146,6 +152,8 @@ PROFILE
   shoot sync sync "xdotool mousemove --window \$wid 852 82 click 1; sleep 4" \
     "xdotool windowfocus --sync \$wid key alt+a; sleep 5"
   shoot history history "xdotool mousemove --window \$wid 400 181 click 1; sleep 2"
+  # Alt+I is Install Background Service; the service then runs for the rest.
+  shoot schedule schedule-service "xdotool windowfocus --sync \$wid key alt+i; sleep 4"
   # Sales leaves both mappings’ scope: 54 leavers, more than their limit, so
   # both pause and their cards offer Review and Allow Once.
   sed -i "/^\[UserMapping Staff\]\$/a Filter=(!(department=Sales))

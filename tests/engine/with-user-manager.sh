@@ -86,12 +86,7 @@ for cg in $PS_USER_MANAGER_CGROUPS; do echo $$ > "$cg/cgroup.procs"; done
 export HOME="$tmp/home"
 export XDG_RUNTIME_DIR="$tmp/run"
 unset XDG_CONFIG_HOME XDG_STATE_HOME XDG_DATA_HOME XDG_CACHE_HOME DBUS_SESSION_BUS_ADDRESS
-# PS_USER_MANAGER_DEBUG=1: the manager logs everything into $PS_USER_MANAGER_LOG.
-if [ -n "${PS_USER_MANAGER_DEBUG:-}" ]; then
-  SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console "$systemd_bin" --user >"$tmp/manager.log" 2>&1 &
-else
-  "$systemd_bin" --user >"$tmp/manager.log" 2>&1 &
-fi
+"$systemd_bin" --user >"$tmp/manager.log" 2>&1 &
 manager=$!
 for _ in $(seq 1 100); do
   [ -S "$XDG_RUNTIME_DIR/systemd/private" ] && break

@@ -63,6 +63,7 @@ struct _PsOktaClient
   gboolean            have_rate;
   guint               last_limit;
   guint               last_remaining;
+  gint64              server_time;   /* the Date of the last answer (Unix seconds), or 0 */
   guint               max_attempts;
   guint               backoff_base_ms;
   guint               backoff_cap_ms;
@@ -449,6 +450,12 @@ note_rate_limit (PsOktaClient       *self,
   g_autoptr(GDateTime) server_date = date != NULL ? soup_date_time_new_from_http_string (date)
                                                   : NULL;
 
+  if (server_date != NULL)
+    {
+      g_mutex_lock (&self->lock);
+      self->server_time = g_date_time_to_unix (server_date);
+      g_mutex_unlock (&self->lock);
+    }
   if (!header_min (headers, "X-Rate-Limit-Remaining", &remaining)
       || !header_min (headers, "X-Rate-Limit-Reset", &reset))
     return -1;
@@ -1257,6 +1264,7 @@ ps_okta_group_new_from_json (JsonObject *object)
   group->name = g_strdup (object_string (profile, "name"));
   group->description = g_strdup (object_string (profile, "description"));
   group->type = g_strdup (object_string (object, "type"));
+  group->last_membership_updated = g_strdup (object_string (object, "lastMembershipUpdated"));
   return group;
 }
 
@@ -1269,6 +1277,7 @@ ps_okta_group_free (PsOktaGroup *group)
   g_free (group->name);
   g_free (group->description);
   g_free (group->type);
+  g_free (group->last_membership_updated);
   g_free (group);
 }
 
@@ -1589,6 +1598,109 @@ ps_okta_client_list_users_sync (PsOktaClient    *self,
   return read_pages (self, base->str, self->config.page_size,
                      search != NULL ? _("search the users") : _("list the users"),
                      forward_page, &forward, cancellable, error);
+}
+
+gboolean
+ps_okta_client_poll_logs_sync (PsOktaClient    *self,
+                               const char      *since,
+                               const char      *position,
+                               const char      *filter,
+                               PsOktaPageFunc   func,
+                               gpointer         user_data,
+                               char           **new_position,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  g_autofree char *url = NULL;
+  const char *action = _("read the System Log");
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), FALSE);
+  g_return_val_if_fail (since != NULL || position != NULL, FALSE);
+  g_return_val_if_fail (new_position != NULL, FALSE);
+
+  *new_position = NULL;
+  if (position != NULL)
+    {
+      if (!link_is_ours (self, position))
+        {
+          g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_CONFIG,
+                       _("The stored System Log position is not on this org: the org URL "
+                         "changed since the last run."));
+          return FALSE;
+        }
+      url = g_strdup (position);
+    }
+  else
+    {
+      g_autoptr(GString) base = g_string_new (self->config.org_url);
+      g_autofree char *escaped_since = query_escape (since);
+
+      g_string_append_printf (base, "/api/v1/logs?since=%s&sortOrder=ASCENDING&limit=%u",
+                              escaped_since, PS_OKTA_MAX_LOG_PAGE_SIZE);
+      if (filter != NULL && *filter != '\0')
+        {
+          g_autofree char *escaped = query_escape (filter);
+
+          g_string_append_printf (base, "&filter=%s", escaped);
+        }
+      url = g_string_free (g_steal_pointer (&base), FALSE);
+    }
+
+  /* A polling query: every page has a next link, which carries the
+   * position; the events so far end at an empty page. */
+  for (guint pages = 0; pages < MAX_PAGES; pages++)
+    {
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *next = NULL;
+      JsonArray *page;
+      Request req = {
+        .url = url,
+        .action = action,
+        .expect_array = TRUE,
+      };
+
+      if (!request_run (self, &req, &root, cancellable, error))
+        {
+          request_clear (&req);
+          return FALSE;
+        }
+      next = ps_okta_link_next (req.link);
+      request_clear (&req);
+      page = json_node_get_array (root);
+      if (json_array_get_length (page) > 0 && func != NULL
+          && !func (page, user_data, error))
+        return FALSE;
+      if (next != NULL && !link_is_ours (self, next))
+        {
+          g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+                       _("Okta sent a link to the next page of the System Log on another "
+                         "host; PandaSync does not follow it."));
+          return FALSE;
+        }
+      if (json_array_get_length (page) == 0 || next == NULL)
+        {
+          *new_position = next != NULL ? g_steal_pointer (&next) : g_steal_pointer (&url);
+          return TRUE;
+        }
+      g_free (url);
+      url = g_steal_pointer (&next);
+    }
+  g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
+               _("Okta never ended the list while trying to %s."), action);
+  return FALSE;
+}
+
+gint64
+ps_okta_client_get_server_time (PsOktaClient *self)
+{
+  gint64 time;
+
+  g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), 0);
+
+  g_mutex_lock (&self->lock);
+  time = self->server_time;
+  g_mutex_unlock (&self->lock);
+  return time;
 }
 
 JsonObject *

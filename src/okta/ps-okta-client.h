@@ -45,6 +45,7 @@
 G_BEGIN_DECLS
 
 #define PS_OKTA_MAX_PAGE_SIZE  200   /* users and group members (§2.2, §3.1) */
+#define PS_OKTA_MAX_LOG_PAGE_SIZE 1000   /* System Log events (§6) */
 
 /* Where to connect. Copied by ps_okta_client_new (); the API token is
  * passed beside it, never kept in a profile. */
@@ -62,6 +63,7 @@ typedef struct {
   char *name;           /* profile.name */
   char *description;    /* profile.description, or NULL */
   char *type;           /* OKTA_GROUP, APP_GROUP or BUILT_IN */
+  char *last_membership_updated;  /* when a member last joined or left (ISO 8601), or NULL */
 } PsOktaGroup;
 
 PsOktaGroup *ps_okta_group_new_from_json (JsonObject *object);
@@ -162,6 +164,26 @@ JsonObject    *ps_okta_client_get_user_sync      (PsOktaClient  *self,
                                                   const char    *id,
                                                   GCancellable  *cancellable,
                                                   GError       **error);
+
+/* System Log events (`GET /api/v1/logs`, §6) that @filter (an event
+ * filter such as `eventType eq "user.lifecycle.suspend"`; NULL: all)
+ * selects, in the order Okta stored them, page by page (arrays of event
+ * objects): from @position (the link a previous poll ended at) or, when
+ * it is NULL, published from @since (ISO 8601) on. A polling query: it
+ * ends at the first empty page; *@new_position gets the link to poll
+ * next time. */
+gboolean       ps_okta_client_poll_logs_sync     (PsOktaClient    *self,
+                                                  const char      *since,
+                                                  const char      *position,
+                                                  const char      *filter,
+                                                  PsOktaPageFunc   func,
+                                                  gpointer         user_data,
+                                                  char           **new_position,
+                                                  GCancellable    *cancellable,
+                                                  GError         **error);
+/* The server's clock as of the last answer (its Date header), in Unix
+ * seconds; 0 when no answer had one yet. */
+gint64         ps_okta_client_get_server_time    (PsOktaClient  *self);
 
 /* Connection test (§7a): find the host (DNS) → connect → TLS → the API
  * token (`/users/me`) → read users → read groups and a group's members →

@@ -24,6 +24,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 
 SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
@@ -318,14 +319,14 @@ def test_sync_from_okta():
            (common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
 
         # A passing outage is retried; a read that fails never deactivates anyone.
-        env.okta.faults({"rules": [{"fault": "error", "match": "GET /api/v1/groups/*/users", "nth": 1,
+        env.okta.faults({"rules": [{"fault": "error", "match": "GET /api/v1/groups/*", "nth": 1,
                                     "count": 2, "status": 503}]})
         seq = env.emu.last_seq()
         r = env.sync(profile)
         ok(r["_rc"] == 0 and not writes_since(env, seq),
            "two 503 answers are asked again, and the run goes on as before",
            (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
-        env.okta.faults({"rules": [{"fault": "forbidden", "match": "GET /api/v1/groups/*/users", "rate": 1.0}]})
+        env.okta.faults({"rules": [{"fault": "forbidden", "match": "GET /api/v1/*", "rate": 1.0}]})
         seq = env.emu.last_seq()
         r = env.sync(profile)
         ok(r["_rc"] != 0 and not writes_since(env, seq) and "E0000006" in r.get("_stderr", ""),
@@ -459,6 +460,111 @@ def test_rate_limit():
     finally:
         env.close()
 
+DELTA_MAPPING = """[CollectionMapping Employees]
+Account=21040
+Collection=82677
+Group={group}
+GroupName=PandaSync Staff
+UniqueIdentifier=id
+StatusField=Integration Status AD
+Field.First Name=firstName;overwrite
+Field.Last Name=lastName;overwrite
+Field.Email=email|login;never-blank
+Field.Department=profile.department;overwrite
+"""
+GROUP_USERS = "GET /api/v1/groups/{id}/users"
+
+
+def okta_api_calls(env):
+    return [c for c in env.okta.calls() if c["path"].startswith("/api/")]
+
+
+def test_delta():
+    print("# Okta: delta runs follow lastUpdated and the System Log; --full catches a purged deletion",
+          flush=True)
+    env = Env()
+    try:
+        profile = env.profile("delta", DELTA_MAPPING.format(group=env.staff))
+        people = members(env, env.staff)
+        active = sorted(k for k, v in people.items() if status_of(v) == "ACTIVE")
+        r = env.sync(profile)
+        ok(r["_rc"] == 0, "the first (full) run succeeds", r.get("_stderr", "")[-1500:])
+
+        env.okta.call("DELETE", "/_admin/calls")
+        seq = env.emu.last_seq()
+        r = env.sync(profile)
+        # The token check of the connection (/users/me) aside.
+        calls = [c for c in okta_api_calls(env) if c["route"] != "GET /api/v1/users/me"]
+        ok(r["_rc"] == 0 and len(calls) <= 3 and not writes_since(env, seq)
+           and GROUP_USERS not in [c["route"] for c in calls],
+           "a no-op delta run makes %d Okta reads (at most 3) and no Asset Panda write" % len(calls),
+           ([c["route"] for c in calls], writes_since(env, seq)[:3], r.get("_stderr", "")[-1500:]))
+
+        changed, suspended, deactivated, deleted, purged = active[:5]
+
+        def one_run(what, check, full_read=False):
+            env.okta.call("DELETE", "/_admin/calls")
+            r = env.sync(profile)
+            routes = [c["route"] for c in okta_api_calls(env)]
+            recs = records(env)
+            good = r["_rc"] == 0 and (GROUP_USERS in routes) == full_read
+            try:
+                good = good and check(recs)
+            except (KeyError, IndexError):
+                good = False
+            ok(good, what, (routes, common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
+            return r
+
+        env.okta.call("PATCH", "/_admin/users/%s" % changed, {"profile": {"department": "Legal"}})
+        one_run("a changed department reaches Asset Panda in one delta run",
+                lambda recs: recs[changed][0]["data"].get("field_4") == "Legal"
+                and recs[changed][0]["status"] == ACTIVE)
+        env.okta.lifecycle(suspended, "suspend")
+        one_run("a SUSPENDED user is Inactive after one delta run",
+                lambda recs: recs[suspended][0]["status"] == INACTIVE)
+        env.okta.lifecycle(deactivated, "deactivate")
+        one_run("a deactivated user is Inactive after one delta run",
+                lambda recs: recs[deactivated][0]["status"] == INACTIVE)
+        env.okta.call("DELETE", "/_admin/users/%s?hard=true" % deleted)
+        deletes = [e for e in env.okta.call("GET", "/_admin/logs")["events"]
+                   if e.get("eventType") == "user.lifecycle.delete.initiated"
+                   and any(t.get("id") == deleted for t in e.get("target", []))]
+        r = one_run("a deleted user (its delete.initiated in the System Log) is Inactive after one run "
+                    "(its membership moved, so the group is read)",
+                    lambda recs: recs[deleted][0]["status"] == INACTIVE and len(recs[deleted]) == 1,
+                    full_read=True)
+        ok(deletes and "reading the whole group" in r.get("_stderr", ""),
+           "the log event is there, and the run says why it read the group", r.get("_stderr", "")[-1500:])
+        new = env.okta.call("POST", "/_admin/users", {
+            "profile": {"login": "zoe.delta@acme.example.com", "email": "zoe.delta@acme.example.com",
+                        "firstName": "Zoe", "lastName": "Delta", "department": "Legal"},
+            "groups": [env.staff]})["id"]
+        one_run("a user added to the group falls back to a full read and gets an Active record",
+                lambda recs: len(recs[new]) == 1 and recs[new][0]["status"] == ACTIVE, full_read=True)
+        seq = env.emu.last_seq()
+        one_run("the run after it is a delta again", lambda recs: True)
+        ok(not writes_since(env, seq), "and writes nothing", writes_since(env, seq)[:3])
+
+        # Deleted after the System Log was purged: only a full reconciliation
+        # can see it (the user is in no group read, and Okta answers 404).
+        env.okta.call("DELETE", "/_admin/users/%s?hard=true" % purged)
+        removed = env.okta.call("POST", "/_admin/logs/purge", {"all": True})
+        req = urllib.request.Request(env.okta.url + "/api/v1/users/" + purged,
+                                     headers={"Authorization": "SSWS " + TOKEN})
+        try:
+            urllib.request.urlopen(req, timeout=30, context=env.okta.context)
+            status = 200
+        except urllib.error.HTTPError as e:
+            status = e.code
+        r = env.sync(profile, "--full")
+        recs = records(env)
+        ok(r["_rc"] == 0 and removed.get("removed", 0) > 0 and status == 404
+           and recs[purged][0]["status"] == INACTIVE and len(recs[purged]) == 1,
+           "--full deactivates a user whose deletion the purged System Log no longer has (404)",
+           (removed, status, recs.get(purged), r.get("_stderr", "")[-1500:]))
+    finally:
+        env.close()
+
 
 def main():
     test_connection_and_groups()
@@ -467,6 +573,7 @@ def main():
     test_errors_name_the_fix()
     test_tls()
     test_rate_limit()
+    test_delta()
     print("1..%d" % common._n, flush=True)
     return 1 if common._failed else 0
 

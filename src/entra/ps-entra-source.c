@@ -92,30 +92,6 @@ typedef struct {
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
-say (const PsSourceQuery *query,
-     PsSourceLogLevel     level,
-     const char          *format,
-     ...) G_GNUC_PRINTF (3, 4);
-
-static void
-say (const PsSourceQuery *query,
-     PsSourceLogLevel     level,
-     const char          *format,
-     ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  if (query->log != NULL)
-    query->log (level, message, query->log_data);
-  else
-    g_debug ("%s: %s", query->name, message);
-}
-
 /* A directory attribute as Graph spells it: AD's names for the anchor are
  * accepted, the rest must be Graph's. */
 static const char *
@@ -312,10 +288,10 @@ log_no_anchor (const Read *r)
   const PsSourceQuery *query = r->query;
 
   if (r->no_anchor > 0)
-    say (query, PS_SOURCE_LOG_WARNING,
-         ngettext ("%u member has no %s and was left out",
-                   "%u members have no %s and were left out", r->no_anchor),
-         r->no_anchor, query->anchor_attribute != NULL ? graph_name (query->anchor_attribute) : "id");
+    ps_source_query_log (query, PS_SOURCE_LOG_WARNING,
+                         ngettext ("%u member has no %s and was left out",
+                                   "%u members have no %s and were left out", r->no_anchor),
+                         r->no_anchor, query->anchor_attribute != NULL ? graph_name (query->anchor_attribute) : "id");
 }
 
 /* ---------------------------------------------------------------- watermark */
@@ -392,7 +368,7 @@ flush_notes (PsEntraSource       *self,
              const PsSourceQuery *query)
 {
   for (guint i = 0; i < self->notes->len; i++)
-    say (query, PS_SOURCE_LOG_INFO, "%s", (const char *) g_ptr_array_index (self->notes, i));
+    ps_source_query_log (query, PS_SOURCE_LOG_INFO, "%s", (const char *) g_ptr_array_index (self->notes, i));
   g_ptr_array_set_size (self->notes, 0);
 }
 
@@ -1373,12 +1349,12 @@ full_read_needed (const PsSourceQuery  *query,
                   GError              **error)
 {
   if (g_error_matches (*local, PS_ENTRA_ERROR, PS_ENTRA_ERROR_RESYNC_REQUIRED))
-    say (query, PS_SOURCE_LOG_INFO, "%s", (*local)->message);
+    ps_source_query_log (query, PS_SOURCE_LOG_INFO, "%s", (*local)->message);
   else if (g_error_matches (*local, PS_ENTRA_ERROR, PS_ENTRA_ERROR_NOT_FOUND)
            || g_error_matches (*local, PS_ENTRA_ERROR, PS_ENTRA_ERROR_PARTIAL)
            || g_error_matches (*local, PS_ENTRA_ERROR, PS_ENTRA_ERROR_NOT_SUPPORTED))
-    say (query, PS_SOURCE_LOG_INFO,
-         _("The changes cannot be followed (%s); reading the whole group instead"), (*local)->message);
+    ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                         _("The changes cannot be followed (%s); reading the whole group instead"), (*local)->message);
   else
     {
       g_propagate_error (error, g_steal_pointer (local));
@@ -1537,17 +1513,17 @@ entra_read_people (PsSource             *source,
                                                            cancellable, &local);
   skipped = report->groups + report->devices + report->contacts + report->service_principals + report->other;
   if (skipped > 0)
-    say (query, PS_SOURCE_LOG_INFO,
-         _("Members that are not people were skipped: %u devices, %u contacts, %u service "
-           "principals, %u other objects (nested groups are read through)"),
-         report->devices, report->contacts, report->service_principals, report->other);
+    ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                         _("Members that are not people were skipped: %u devices, %u contacts, %u service "
+                           "principals, %u other objects (nested groups are read through)"),
+                         report->devices, report->contacts, report->service_principals, report->other);
   if (!complete)
     {
       if (report->unclassifiable > 0)
-        say (query, PS_SOURCE_LOG_WARNING,
-             ngettext ("%u member could not be classified: the membership is incomplete",
-                       "%u members could not be classified: the membership is incomplete",
-                       report->unclassifiable), report->unclassifiable);
+        ps_source_query_log (query, PS_SOURCE_LOG_WARNING,
+                             ngettext ("%u member could not be classified: the membership is incomplete",
+                                       "%u members could not be classified: the membership is incomplete",
+                                       report->unclassifiable), report->unclassifiable);
       g_propagate_error (error, g_steal_pointer (&local));
       return NULL;
     }
@@ -1687,15 +1663,15 @@ entra_read_changes (PsSource             *source,
   mark = mark_from_token (watermark);
   if (mark == NULL)
     {
-      say (query, PS_SOURCE_LOG_INFO,
-           _("The stored change token is not one this version can use; reading the whole group"));
+      ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                           _("The stored change token is not one this version can use; reading the whole group"));
       return NULL;
     }
   if (!g_str_equal (mark->key, self->planned->key))
     {
-      say (query, PS_SOURCE_LOG_INFO,
-           _("The mapping’s attributes or anchor, or the application, changed since the last full "
-             "read; reading the whole group"));
+      ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                           _("The mapping’s attributes or anchor, or the application, changed since the last full "
+                             "read; reading the whole group"));
       return NULL;
     }
   if (!is_guid (query->group) || g_ascii_strcasecmp (query->group, mark->root) != 0)
@@ -1706,9 +1682,9 @@ entra_read_changes (PsSource             *source,
         return NULL;
       if (!g_str_equal (group->id, mark->root))
         {
-          say (query, PS_SOURCE_LOG_INFO,
-               _("The mapping’s group is not the one whose changes were followed; reading the "
-                 "whole group"));
+          ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                               _("The mapping’s group is not the one whose changes were followed; reading the "
+                                 "whole group"));
           return NULL;
         }
     }
@@ -1729,14 +1705,14 @@ entra_read_changes (PsSource             *source,
   mark->rounds = g_steal_pointer (&rounds);
   if (group_changes.root_removed)
     {
-      say (query, PS_SOURCE_LOG_INFO, _("The group was deleted in Microsoft Entra ID; reading the whole group"));
+      ps_source_query_log (query, PS_SOURCE_LOG_INFO, _("The group was deleted in Microsoft Entra ID; reading the whole group"));
       return NULL;
     }
   if (group_changes.unclassified)
     {
-      say (query, PS_SOURCE_LOG_INFO,
-           _("A changed member of a group in the scope could not be classified; reading the whole "
-             "group"));
+      ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                           _("A changed member of a group in the scope could not be classified; reading the whole "
+                             "group"));
       return NULL;
     }
 
@@ -1749,9 +1725,9 @@ entra_read_changes (PsSource             *source,
     return full_read_needed (query, &local, error);
   if (group_changes.root_removed || group_changes.unclassified)
     {
-      say (query, PS_SOURCE_LOG_INFO,
-           _("The group’s members changed while a nested group was being read; reading the whole "
-             "group"));
+      ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                           _("The group’s members changed while a nested group was being read; reading the whole "
+                             "group"));
       return NULL;
     }
   grown = missing->len > 0;
@@ -1822,10 +1798,10 @@ entra_read_changes (PsSource             *source,
     }
   if (joiners->len > MAX_JOINER_READS)
     {
-      say (query, PS_SOURCE_LOG_INFO,
-           ngettext ("%u person joined the scope; reading the whole group instead of each one",
-                     "%u people joined the scope; reading the whole group instead of each one",
-                     joiners->len), joiners->len);
+      ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                           ngettext ("%u person joined the scope; reading the whole group instead of each one",
+                                     "%u people joined the scope; reading the whole group instead of each one",
+                                     joiners->len), joiners->len);
       return NULL;
     }
   for (guint i = 0; i < joiners->len; i++)
@@ -1877,13 +1853,13 @@ entra_read_changes (PsSource             *source,
       mark->anchors = g_steal_pointer (&anchors);
     }
 
-  say (query, PS_SOURCE_LOG_INFO,
-       ngettext ("Read %u changed and %u newly added people from Microsoft Entra ID (changes to users, "
-                 "and to the members of %u group); %u people in the scope",
-                 "Read %u changed and %u newly added people from Microsoft Entra ID (changes to users, "
-                 "and to the members of %u groups); %u people in the scope",
-                 g_hash_table_size (mark->nodes)),
-       n_changed, n_joined, g_hash_table_size (mark->nodes), people->len);
+  ps_source_query_log (query, PS_SOURCE_LOG_INFO,
+                       ngettext ("Read %u changed and %u newly added people from Microsoft Entra ID (changes to users, "
+                                 "and to the members of %u group); %u people in the scope",
+                                 "Read %u changed and %u newly added people from Microsoft Entra ID (changes to users, "
+                                 "and to the members of %u groups); %u people in the scope",
+                                 g_hash_table_size (mark->nodes)),
+                       n_changed, n_joined, g_hash_table_size (mark->nodes), people->len);
   if (new_watermark != NULL)
     *new_watermark = mark_to_token (mark);
   return g_steal_pointer (&people);

@@ -76,7 +76,7 @@ eval "$slapd_env"
 pids+=("$PS_TEST_SLAPD_PID")
 
 echo "run-demo.sh: starting the demo Asset Panda (emulator)…"
-"$builddir/tests/emulator/ps-emulator" --port 0 --seed "$top/tests/emulator/seed-demo.json" \
+"$builddir/tests/emulator/assetpanda/ps-emulator" --port 0 --seed "$top/tests/emulator/assetpanda/seed-demo.json" \
   --rate-limit 0 --save "$demo/asset-panda-state.json" > "$demo/emulator.out" 2> "$demo/emulator.log" &
 pids+=($!)
 for _ in $(seq 1 100); do

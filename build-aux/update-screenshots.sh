@@ -27,7 +27,7 @@ export SHOTS="$out"
   rm -rf "$demo"; mkdir -p "$demo"
   port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\",0)); print(s.getsockname()[1])")
   eval "$("$top/tests/servers/start-slapd.sh" "$demo/slapd" "$port" --demo)"
-  "$builddir/tests/emulator/ps-emulator" --port 0 --seed "$top/tests/emulator/seed-demo.json" \
+  "$builddir/tests/emulator/assetpanda/ps-emulator" --port 0 --seed "$top/tests/emulator/assetpanda/seed-demo.json" \
     --rate-limit 0 > "$demo/emu.out" 2>/dev/null & emu=$!
   "$builddir/tests/emulator/graph/ps-graph-emulator" --port 0 > "$demo/graph.out" 2>/dev/null & graph=$!
   # Automation Sync with the background service: Install goes to the fake

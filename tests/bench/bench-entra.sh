@@ -32,16 +32,16 @@ CONCURRENCY=4
 BATCH=100              # Classic objects per create / PUT call
 GRAPH_PAGE=999
 cli="$BUILD/src/cli/pandasync-cli"
-emu="$BUILD/tests/emulator/ps-emulator"
+emu="$BUILD/tests/emulator/assetpanda/ps-emulator"
 graph="$BUILD/tests/emulator/graph/ps-graph-emulator"
-seed="$src/tests/emulator/seed-demo.json"
+seed="$src/tests/emulator/assetpanda/seed-demo.json"
 graph_seed="$src/tests/emulator/graph/seed-small.json"
 py=/usr/bin/python3
 TENANT=contoso.onmicrosoft.com
 APP=11111111-1111-4111-8111-111111111111
 SECRET='ps-graph-secret~1'
 for f in "$cli" "$emu" "$graph"; do
-  [ -x "$f" ] || { echo "build first: ninja -C $BUILD src/cli/pandasync-cli tests/emulator/ps-emulator tests/emulator/graph/ps-graph-emulator ($f not found)" >&2; exit 1; }
+  [ -x "$f" ] || { echo "build first: ninja -C $BUILD src/cli/pandasync-cli tests/emulator/assetpanda/ps-emulator tests/emulator/graph/ps-graph-emulator ($f not found)" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: run build-aux/install-deps.sh" >&2; exit 1; }
 

@@ -34,14 +34,14 @@ LATENCY_MS=20
 CONCURRENCY=4
 OKTA_PAGE=200
 cli="$BUILD/src/cli/pandasync-cli"
-emu="$BUILD/tests/emulator/ps-emulator"
+emu="$BUILD/tests/emulator/assetpanda/ps-emulator"
 okta="$BUILD/tests/emulator/okta/ps-okta-emulator"
-seed="$src/tests/emulator/seed-demo.json"
+seed="$src/tests/emulator/assetpanda/seed-demo.json"
 okta_seed="$src/tests/emulator/okta/seed-small.json"
 py=/usr/bin/python3
 TOKEN=00ps-okta-full-token-acme-00000000000001
 for f in "$cli" "$emu" "$okta"; do
-  [ -x "$f" ] || { echo "build first: ninja -C $BUILD src/cli/pandasync-cli tests/emulator/ps-emulator tests/emulator/okta/ps-okta-emulator ($f not found)" >&2; exit 1; }
+  [ -x "$f" ] || { echo "build first: ninja -C $BUILD src/cli/pandasync-cli tests/emulator/assetpanda/ps-emulator tests/emulator/okta/ps-okta-emulator ($f not found)" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: run build-aux/install-deps.sh" >&2; exit 1; }
 

@@ -32,12 +32,12 @@ LATENCY_MS=20
 CONCURRENCY=4
 BATCH=100              # Classic objects per create / PUT call
 cli="$BUILD/src/cli/pandasync-cli"
-emu="$BUILD/tests/emulator/ps-emulator"
-seed="$src/tests/emulator/seed-demo.json"
+emu="$BUILD/tests/emulator/assetpanda/ps-emulator"
+seed="$src/tests/emulator/assetpanda/seed-demo.json"
 py=/usr/bin/python3
 BASE=dc=example,dc=com
 for f in "$cli" "$emu"; do
-  [ -x "$f" ] || { echo "build first: ninja -C $BUILD src/cli/pandasync-cli tests/emulator/ps-emulator ($f not found)" >&2; exit 1; }
+  [ -x "$f" ] || { echo "build first: ninja -C $BUILD src/cli/pandasync-cli tests/emulator/assetpanda/ps-emulator ($f not found)" >&2; exit 1; }
 done
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: run build-aux/install-deps.sh" >&2; exit 1; }
 command -v ldapsearch > /dev/null || { echo "ldap-utils are missing: run build-aux/install-deps.sh" >&2; exit 1; }

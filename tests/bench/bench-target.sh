@@ -25,8 +25,8 @@ build=$(cd "${1:-$src/build}" && pwd)
 n=${BENCH_N:-10000}
 latency=${BENCH_LATENCY:-20}
 conc=${BENCH_CONCURRENCY:-4}
-emulator="$build/tests/emulator/ps-emulator"
-seed="$src/tests/emulator/seed-small.json"
+emulator="$build/tests/emulator/assetpanda/ps-emulator"
+seed="$src/tests/emulator/assetpanda/seed-small.json"
 
 [ -x "$emulator" ] || { echo "bench-target: build first (no $emulator)" >&2; exit 1; }
 [ -f "$build/src/libpandasync.a" ] || { echo "bench-target: no $build/src/libpandasync.a" >&2; exit 1; }

@@ -12,8 +12,8 @@ src=${PANDASYNC_SOURCE_ROOT:?}
 build=${PANDASYNC_BUILD_ROOT:?}
 : "${PS_TEST_LDAP_URI:?run me through tests/directory/run-with-slapd.sh --demo}"
 
-export PS_EMULATOR=${PS_EMULATOR:-$build/tests/emulator/ps-emulator}
-seed="$src/tests/emulator/seed-demo.json"
+export PS_EMULATOR=${PS_EMULATOR:-$build/tests/emulator/assetpanda/ps-emulator}
+seed="$src/tests/emulator/assetpanda/seed-demo.json"
 command -v flock >/dev/null 2>&1 || { echo "1..0 # SKIP flock (util-linux) is not installed"; exit 0; }
 command -v curl >/dev/null 2>&1 || { echo "1..0 # SKIP curl is not installed"; exit 0; }
 
@@ -34,7 +34,7 @@ mkdir -p "$HOME"
 start_emulator() {   # NAME [options…] → sets URL_<NAME>
   local name=$1; shift
   local out
-  out=$("$src/tests/emulator/start-emulator.sh" --pid-file "$tmp/$name.pid" --log "$tmp/$name.log" \
+  out=$("$src/tests/emulator/assetpanda/start-emulator.sh" --pid-file "$tmp/$name.pid" --log "$tmp/$name.log" \
         -- --seed "$seed" --rate-limit 0 "$@") || { echo "Bail out! emulator $name did not start"; exit 1; }
   eval "URL_$name=$(printf '%s\n' "$out" | sed -n 's/^URL=//p')"
 }

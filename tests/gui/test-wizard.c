@@ -4,7 +4,7 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Real widgets under Xvfb, against a real slapd (tests/servers) and the Asset
- * Panda emulator (tests/emulator) where those can run. Every test saves a
+ * Panda emulator (tests/emulator/assetpanda) where those can run. Every test saves a
  * screenshot of what it drove into $builddir/tests/gui/screenshots/.
  */
 

@@ -22,7 +22,7 @@ CLI = os.environ["PANDASYNC_CLI"]
 EMULATOR = os.environ["PANDASYNC_EMULATOR"]
 SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
 START_SLAPD = os.path.join(SRC, "tests", "servers", "start-slapd.sh")
-DEMO_SEED = os.path.join(SRC, "tests", "emulator", "seed-demo.json")
+DEMO_SEED = os.path.join(SRC, "tests", "emulator", "assetpanda", "seed-demo.json")
 BASE = "dc=example,dc=com"
 ADMIN = ["-x", "-D", "cn=admin," + BASE, "-w", "secret"]
 EMPLOYEES = 82677

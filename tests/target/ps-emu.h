@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* Seed credentials of tests/emulator/seed-small.json */
+/* Seed credentials of tests/emulator/assetpanda/seed-small.json */
 #define EMU_CLASSIC_ACCOUNT   "21040"
 #define EMU_CLASSIC_EMAIL     "admin@example.com"
 #define EMU_CLASSIC_PASSWORD  "Panda-Admin-1"

@@ -57,6 +57,8 @@ typedef struct {
   PsTarget            *target;
   GHashTable          *claimed;    /* users: anchor → mapping name */
   PsSyncResult        *result;
+  PsNames             *names;      /* Asset Panda's names: remembered, and what this run listed */
+  PsNames             *listed;     /* what this run listed, to remember */
 } Run;
 
 /* A mapping as a source reads it. The strings stay owned by @m. */

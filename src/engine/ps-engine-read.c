@@ -61,6 +61,16 @@ ps_engine_prepare_collection (Run          *run,
                                        run->cancellable, error);
   if (fields == NULL)
     return FALSE;
+  /* The listing names the fields for the plan, History and the next Preview. */
+  for (guint i = 0; i < fields->len; i++)
+    {
+      PsTargetField *field = g_ptr_array_index (fields, i);
+
+      if (run->names != NULL)
+        ps_names_set (run->names, PS_NAME_FIELD, m->collection, field->key, field->name);
+      if (run->listed != NULL)
+        ps_names_set (run->listed, PS_NAME_FIELD, m->collection, field->key, field->name);
+    }
   for (guint i = 0; i < m->fields->len; i++)
     {
       PsFieldMap *f = g_ptr_array_index (m->fields, i);

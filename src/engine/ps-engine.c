@@ -158,7 +158,7 @@ ps_engine_record_action (Run            *run,
   ps_state_add_action (run->state, run->run_id, mapping,
                        error != NULL ? "failed" : ps_action_kind_to_string (action->kind),
                        action->anchor, target_id != NULL ? target_id : action->target_id,
-                       action->name, changes,
+                       action->name, action->email, changes,
                        error != NULL ? error->message : action->reason, NULL);
 }
 
@@ -194,6 +194,64 @@ plans_match (PsPlan  *expected,
     if (g_strcmp0 (g_ptr_array_index (a, i), g_ptr_array_index (b, i)) != 0)
       return FALSE;
   return TRUE;
+}
+
+static void
+copy_name (PsNames    *to,
+           PsNames    *from,
+           PsNameKind  kind,
+           const char *scope,
+           const char *id)
+{
+  g_autofree char *name = ps_names_lookup (from, kind, scope, id);
+
+  if (name != NULL)
+    ps_names_set (to, kind, scope, id, name);
+}
+
+/* The names a mapping's plan speaks of, into the run's plan: History shows
+ * them as they were when it ran. */
+static void
+add_plan_names (Run         *run,
+                MappingWork *work)
+{
+  const PsMapping *m = work->mapping;
+  PsMappingPlan *mp = work->plan;
+  PsNames *to = run->result->plan->names;
+
+  g_free (mp->account);
+  mp->account = g_strdup (m->account);
+  g_free (mp->collection);
+  mp->collection = m->kind == PS_MAPPING_COLLECTION ? g_strdup (m->collection) : NULL;
+  copy_name (to, run->names, PS_NAME_ACCOUNT, NULL, m->account);
+  copy_name (to, run->names, PS_NAME_MODULE, NULL, m->module);
+  if (m->kind == PS_MAPPING_USERS)
+    {
+      copy_name (to, run->names, PS_NAME_ROLE, NULL, m->role);
+      for (guint i = 0; i < mp->actions->len; i++)
+        {
+          const PsAction *a = g_ptr_array_index (mp->actions, i);
+
+          for (guint k = 0; k < a->changes->len; k++)
+            {
+              const PsChange *c = g_ptr_array_index (a->changes, k);
+
+              if (!g_str_equal (c->field, "role"))
+                continue;
+              copy_name (to, run->names, PS_NAME_ROLE, NULL, c->old_value);
+              copy_name (to, run->names, PS_NAME_ROLE, NULL, c->new_value);
+            }
+        }
+      return;
+    }
+  copy_name (to, run->names, PS_NAME_COLLECTION, NULL, m->collection);
+  copy_name (to, run->names, PS_NAME_FIELD, m->collection, m->status_field);
+  copy_name (to, run->names, PS_NAME_FIELD, m->collection, work->anchor_key);
+  for (guint i = 0; i < m->fields->len; i++)
+    {
+      const PsFieldMap *f = g_ptr_array_index (m->fields, i);
+      copy_name (to, run->names, PS_NAME_FIELD, m->collection, f->field);
+    }
 }
 
 static gboolean
@@ -254,7 +312,10 @@ run_locked (Run     *run,
   run->result = result;
   result->run_id = run->run_id;
   result->plan = ps_plan_new (ps_profile_get_name (profile));
+  result->plan->run_id = run->run_id;
   result->mappings = g_ptr_array_new_with_free_func ((GDestroyNotify) mapping_result_free);
+  run->names = ps_names_load_for_profile (profile);
+  run->listed = ps_names_new ();
 
   ps_engine_log (run, PS_LOG_INFO, NULL, run->options->dry_run
             ? _("Preview of profile %s (nothing is written)") : _("Sync of profile %s started"),
@@ -288,6 +349,7 @@ run_locked (Run     *run,
           }
         else
           work = ps_engine_plan_one (run, m);
+        add_plan_names (run, work);
         g_ptr_array_add (works, work);
       }
 
@@ -350,6 +412,14 @@ run_locked (Run     *run,
     result->status = PS_RUN_PAUSED;
   else
     result->status = PS_RUN_SUCCEEDED;
+  {
+    g_autofree char *outline = ps_plan_outline_to_data (result->plan);
+    g_autoptr(GError) names_error = NULL;
+
+    ps_state_set_run_outline (run->state, run->run_id, outline, NULL);
+    if (!ps_names_remember (profile, run->listed, &names_error))
+      g_debug ("The names of this run's listings were not kept: %s", names_error->message);
+  }
   ps_state_finish_run (run->state, run->run_id, result->status, NULL);
   ps_engine_log (run, result->status == PS_RUN_SUCCEEDED || result->status == PS_RUN_CANCELLED
                      ? PS_LOG_INFO : PS_LOG_WARNING, NULL,
@@ -499,6 +569,8 @@ ps_engine_run_sync (PsEngine             *self,
   g_clear_object (&run.source);
   g_clear_object (&run.target);
   g_clear_object (&run.state);
+  g_clear_object (&run.names);
+  g_clear_object (&run.listed);
   g_hash_table_unref (run.claimed);
   close (fd);
   return result;

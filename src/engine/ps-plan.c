@@ -114,6 +114,7 @@ ps_action_free (PsAction *action)
   g_free (action->remote_anchor);
   g_free (action->target_id);
   g_free (action->name);
+  g_free (action->email);
   g_free (action->dn);
   g_free (action->reason);
   g_free (action->values_hash);
@@ -168,6 +169,8 @@ ps_mapping_plan_free (PsMappingPlan *plan)
   if (plan == NULL)
     return;
   g_free (plan->name);
+  g_free (plan->account);
+  g_free (plan->collection);
   g_free (plan->message);
   g_ptr_array_unref (plan->actions);
   g_free (plan);
@@ -193,6 +196,7 @@ ps_plan_new (const char *profile)
   plan->profile = g_strdup (profile);
   plan->created = g_date_time_new_now_utc ();
   plan->mappings = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_mapping_plan_free);
+  plan->names = ps_names_new ();
   return plan;
 }
 
@@ -204,6 +208,7 @@ ps_plan_free (PsPlan *plan)
   g_free (plan->profile);
   g_date_time_unref (plan->created);
   g_ptr_array_unref (plan->mappings);
+  g_clear_object (&plan->names);
   g_free (plan);
 }
 
@@ -220,8 +225,9 @@ add_string (JsonBuilder *b,
   json_builder_add_string_value (b, value);
 }
 
-JsonNode *
-ps_plan_to_json (const PsPlan *plan)
+static JsonNode *
+build_json (const PsPlan *plan,
+            gboolean      with_actions)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autofree char *created = g_date_time_format_iso8601 (plan->created);
@@ -229,6 +235,13 @@ ps_plan_to_json (const PsPlan *plan)
   json_builder_begin_object (b);
   add_string (b, "profile", plan->profile);
   add_string (b, "created", created);
+  if (plan->run_id > 0)
+    {
+      json_builder_set_member_name (b, "run");
+      json_builder_add_int_value (b, plan->run_id);
+    }
+  json_builder_set_member_name (b, "names");
+  json_builder_add_value (b, ps_names_to_json (plan->names));
   json_builder_set_member_name (b, "mappings");
   json_builder_begin_array (b);
   for (guint i = 0; i < plan->mappings->len; i++)
@@ -238,6 +251,8 @@ ps_plan_to_json (const PsPlan *plan)
       json_builder_begin_object (b);
       add_string (b, "name", mp->name);
       add_string (b, "kind", mp->kind == PS_MAPPING_USERS ? "users" : "collection");
+      add_string (b, "account", mp->account);
+      add_string (b, "collection", mp->collection);
       add_string (b, "status", plan_status_words[mp->status]);
       add_string (b, "message", mp->message);
       json_builder_set_member_name (b, "source_count");
@@ -256,6 +271,11 @@ ps_plan_to_json (const PsPlan *plan)
           json_builder_add_int_value (b, ps_mapping_plan_count (mp, k));
         }
       json_builder_end_object (b);
+      if (!with_actions)
+        {
+          json_builder_end_object (b);
+          continue;
+        }
       json_builder_set_member_name (b, "actions");
       json_builder_begin_array (b);
       for (guint j = 0; j < mp->actions->len; j++)
@@ -268,6 +288,7 @@ ps_plan_to_json (const PsPlan *plan)
           add_string (b, "remote_anchor", a->remote_anchor);
           add_string (b, "target_id", a->target_id);
           add_string (b, "name", a->name);
+          add_string (b, "email", a->email);
           add_string (b, "dn", a->dn);
           add_string (b, "reason", a->reason);
           add_string (b, "values_hash", a->values_hash);
@@ -301,6 +322,22 @@ ps_plan_to_json (const PsPlan *plan)
   json_builder_end_array (b);
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+JsonNode *
+ps_plan_to_json (const PsPlan *plan)
+{
+  return build_json (plan, TRUE);
+}
+
+char *
+ps_plan_outline_to_data (const PsPlan *plan)
+{
+  g_autoptr(JsonNode) node = build_json (plan, FALSE);
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+
+  json_generator_set_root (gen, node);
+  return json_generator_to_data (gen, NULL);
 }
 
 static const char *
@@ -355,6 +392,12 @@ ps_plan_from_json (JsonNode  *node,
           plan->created = dt;
         }
     }
+  plan->run_id = json_object_get_int_member_with_default (root, "run", 0);
+  if (json_object_has_member (root, "names"))
+    {
+      g_clear_object (&plan->names);
+      plan->names = ps_names_new_from_json (json_object_get_member (root, "names"));
+    }
   mappings = json_object_get_array_member (root, "mappings");
   for (guint i = 0; i < json_array_get_length (mappings); i++)
     {
@@ -372,6 +415,8 @@ ps_plan_from_json (JsonNode  *node,
                                 g_strcmp0 (member_string (mo, "kind"), "users") == 0
                                   ? PS_MAPPING_USERS : PS_MAPPING_COLLECTION);
       g_ptr_array_add (plan->mappings, mp);
+      mp->account = g_strdup (member_string (mo, "account"));
+      mp->collection = g_strdup (member_string (mo, "collection"));
       status = member_string (mo, "status");
       for (guint s = 0; plan_status_words[s] != NULL; s++)
         if (g_strcmp0 (plan_status_words[s], status) == 0)
@@ -399,6 +444,7 @@ ps_plan_from_json (JsonNode  *node,
           a = ps_action_new (kind, member_string (ao, "anchor"), member_string (ao, "target_id"));
           a->remote_anchor = g_strdup (member_string (ao, "remote_anchor"));
           a->name = g_strdup (member_string (ao, "name"));
+          a->email = g_strdup (member_string (ao, "email"));
           a->dn = g_strdup (member_string (ao, "dn"));
           a->reason = g_strdup (member_string (ao, "reason"));
           a->values_hash = g_strdup (member_string (ao, "values_hash"));
@@ -418,6 +464,86 @@ ps_plan_from_json (JsonNode  *node,
         }
     }
   return g_steal_pointer (&plan);
+}
+
+/* ---------------------------------------------------------------- names */
+
+PsMappingPlan *
+ps_plan_find_mapping (const PsPlan *plan,
+                      const char   *name)
+{
+  for (guint i = 0; plan != NULL && i < plan->mappings->len; i++)
+    {
+      PsMappingPlan *mp = g_ptr_array_index (plan->mappings, i);
+      if (g_strcmp0 (mp->name, name) == 0)
+        return mp;
+    }
+  return NULL;
+}
+
+char *
+ps_plan_field_label (const PsPlan        *plan,
+                     const PsMappingPlan *mapping,
+                     const char          *field)
+{
+  static const struct {
+    const char *field;
+    const char *label;
+  } user_fields[] = {
+    { "email", N_("Email") },
+    { "first_name", N_("First name") },
+    { "last_name", N_("Last name") },
+    { "role", N_("Role") },
+  };
+
+  if (field == NULL)
+    return NULL;
+  if (mapping != NULL && mapping->kind == PS_MAPPING_USERS)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (user_fields); i++)
+        if (g_str_equal (field, user_fields[i].field))
+          return g_strdup (_(user_fields[i].label));
+      return g_strdup (field);
+    }
+  /* The planner's own name for the field that holds the directory's anchor. */
+  if (g_str_equal (field, "anchor"))
+    return g_strdup (_("Directory anchor"));
+  return ps_names_display (plan != NULL ? plan->names : NULL, PS_NAME_FIELD,
+                           mapping != NULL ? mapping->collection : NULL, field);
+}
+
+char *
+ps_plan_value_label (const PsPlan        *plan,
+                     const PsMappingPlan *mapping,
+                     const char          *field,
+                     const char          *value)
+{
+  if (value == NULL)
+    return NULL;
+  if (mapping != NULL && mapping->kind == PS_MAPPING_USERS && g_strcmp0 (field, "role") == 0)
+    return ps_names_display (plan != NULL ? plan->names : NULL, PS_NAME_ROLE, NULL, value);
+  return g_strdup (value);
+}
+
+char *
+ps_plan_describe_changes (const PsPlan        *plan,
+                          const PsMappingPlan *mapping,
+                          const PsAction      *action)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+
+  for (guint i = 0; i < action->changes->len; i++)
+    {
+      const PsChange *c = g_ptr_array_index (action->changes, i);
+      g_autofree char *field = ps_plan_field_label (plan, mapping, c->field);
+      g_autofree char *old_value = ps_plan_value_label (plan, mapping, c->field, c->old_value);
+      g_autofree char *new_value = ps_plan_value_label (plan, mapping, c->field, c->new_value);
+
+      g_string_append_printf (out, "%s%s: %s%s%s", out->len > 0 ? "; " : "", field,
+                              old_value != NULL ? old_value : "", old_value != NULL ? " → " : "",
+                              new_value != NULL ? new_value : "");
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* ---------------------------------------------------------------- CSV */
@@ -459,13 +585,19 @@ char *
 ps_plan_to_csv (const PsPlan *plan)
 {
   GString *out = g_string_new (NULL);
-  const char *header[] = { "mapping", "action", "name", "anchor", "target_id", "field",
-                           "old", "new", "reason" };
+  const char *header[] = { "run", "time", "mapping", "collection", "action", "name", "email",
+                           "anchor", "target_id", "field", "old", "new", "reason" };
+  g_autofree char *run = plan->run_id > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, plan->run_id) : NULL;
+  g_autoptr(GDateTime) local = g_date_time_to_local (plan->created);
+  g_autofree char *time = g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z");
 
   csv_row (out, header, G_N_ELEMENTS (header));
   for (guint i = 0; i < plan->mappings->len; i++)
     {
       const PsMappingPlan *mp = g_ptr_array_index (plan->mappings, i);
+      g_autofree char *collection = mp->kind == PS_MAPPING_USERS
+        ? g_strdup (_("Users"))
+        : ps_names_display (plan->names, PS_NAME_COLLECTION, NULL, mp->collection);
 
       for (guint j = 0; j < mp->actions->len; j++)
         {
@@ -473,15 +605,18 @@ ps_plan_to_csv (const PsPlan *plan)
 
           if (a->changes->len == 0)
             {
-              const char *row[] = { mp->name, action_words[a->kind], a->name, a->anchor,
-                                    a->target_id, NULL, NULL, NULL, a->reason };
+              const char *row[] = { run, time, mp->name, collection, action_words[a->kind], a->name,
+                                    a->email, a->anchor, a->target_id, NULL, NULL, NULL, a->reason };
               csv_row (out, row, G_N_ELEMENTS (row));
             }
           for (guint k = 0; k < a->changes->len; k++)
             {
               const PsChange *c = g_ptr_array_index (a->changes, k);
-              const char *row[] = { mp->name, action_words[a->kind], a->name, a->anchor,
-                                    a->target_id, c->field, c->old_value, c->new_value,
+              g_autofree char *field = ps_plan_field_label (plan, mp, c->field);
+              g_autofree char *old_value = ps_plan_value_label (plan, mp, c->field, c->old_value);
+              g_autofree char *new_value = ps_plan_value_label (plan, mp, c->field, c->new_value);
+              const char *row[] = { run, time, mp->name, collection, action_words[a->kind], a->name,
+                                    a->email, a->anchor, a->target_id, field, old_value, new_value,
                                     a->reason };
               csv_row (out, row, G_N_ELEMENTS (row));
             }

@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "ps-names.h"
 #include "ps-person.h"
 #include "ps-profile.h"
 
@@ -56,6 +57,7 @@ typedef struct {
   char         *remote_anchor;
   char         *target_id;    /* NULL for a create */
   char         *name;
+  char         *email;        /* the person's, or the item's: for people reading the plan */
   char         *dn;
   char         *reason;       /* why: skip reasons, deactivation causes */
   GPtrArray    *changes;      /* of PsChange*; for a create, every field written */
@@ -80,6 +82,8 @@ typedef enum {
 typedef struct {
   char                *name;
   PsMappingKind        kind;
+  char                *account;        /* Asset Panda ids, for names (ps-names.h) */
+  char                *collection;     /* collections only */
   PsMappingPlanStatus  status;
   char                *message;        /* why paused or failed; guard notes */
   guint                source_count;   /* people read from the directory */
@@ -97,7 +101,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsMappingPlan, ps_mapping_plan_free)
 typedef struct {
   char      *profile;
   GDateTime *created;
+  gint64     run_id;     /* the run that planned it; 0 when unknown */
   GPtrArray *mappings;   /* of PsMappingPlan* */
+  PsNames   *names;      /* what Asset Panda called its ids when it was planned */
 } PsPlan;
 
 PsPlan   *ps_plan_new       (const char *profile);
@@ -106,6 +112,19 @@ JsonNode *ps_plan_to_json   (const PsPlan *plan);
 char     *ps_plan_to_csv    (const PsPlan *plan);
 PsPlan   *ps_plan_from_json (JsonNode *node, GError **error);
 gboolean  ps_plan_write     (const PsPlan *plan, const char *path, GError **error);
+/* For people: a change's field ("First Name", "Role") and value (a role's
+ * name instead of its id), from the plan's names; the id when unknown. */
+char     *ps_plan_field_label (const PsPlan *plan, const PsMappingPlan *mapping,
+                               const char *field);
+char     *ps_plan_value_label (const PsPlan *plan, const PsMappingPlan *mapping,
+                               const char *field, const char *value);
+/* "First Name: Ann → Anna; Role: Basic → Admin" */
+char     *ps_plan_describe_changes (const PsPlan *plan, const PsMappingPlan *mapping,
+                                    const PsAction *action);
+PsMappingPlan *ps_plan_find_mapping (const PsPlan *plan, const char *name);
+/* The plan without its actions (its mappings' ids and the names), as the
+ * run history keeps it; read back with ps_plan_from_json(). */
+char     *ps_plan_outline_to_data (const PsPlan *plan);
 /* The plan's writes as comparable lines ("create Employees S-1-5-…"), for
  * checking that a run did what its preview said. */
 GPtrArray *ps_plan_summary_lines (const PsPlan *plan);

@@ -150,6 +150,20 @@ item_email (const Planner *p,
   return p->email_field != NULL ? ps_item_get_value (item, p->email_field) : NULL;
 }
 
+/* The email a person reading the plan knows them by: the directory's, else
+ * Asset Panda's. */
+static char *
+action_email (const Planner  *p,
+              const PsPerson *person,
+              const PsItem   *item)
+{
+  const char *email = person != NULL ? person_email (p, person) : NULL;
+
+  if ((email == NULL || *email == '\0') && item != NULL)
+    email = item_email (p, item);
+  return email != NULL && *email != '\0' ? g_strdup (email) : NULL;
+}
+
 static char *
 display_name (const PsPerson *person)
 {
@@ -284,6 +298,7 @@ add_action (Planner        *p,
       action->dn = g_strdup (person->dn);
       action->remote_anchor = g_strdup (person->remote_anchor);
     }
+  action->email = action_email (p, person, item);
   action->reason = g_strdup (reason);
   g_ptr_array_add (p->plan->actions, action);
   return action;
@@ -472,6 +487,7 @@ plan_present (Planner        *p,
   if (m->kind == PS_MAPPING_COLLECTION && is_empty (item->anchor) && person->remote_anchor != NULL)
     ps_action_add_change (action, "anchor", NULL, person->remote_anchor);
   action->name = display_name (person);
+  action->email = action_email (p, person, item);
   action->dn = g_strdup (person->dn);
   action->remote_anchor = g_strdup (person->remote_anchor);
   action->values_hash = values_hash_for (want, want_status);
@@ -512,6 +528,7 @@ plan_gone (Planner      *p,
                                                   : _("already inactive"));
           action->dn = g_strdup (link->dn);
           action->name = g_strdup (link->dn != NULL ? link->dn : link->anchor);
+          action->email = item != NULL ? action_email (p, NULL, item) : NULL;
           action->active_after = FALSE;
           g_ptr_array_add (p->plan->actions, action);
         }
@@ -524,6 +541,7 @@ plan_gone (Planner      *p,
   action->reason = g_strdup (reason);
   action->dn = g_strdup (link->dn);
   action->name = g_strdup (link->dn != NULL ? link->dn : link->anchor);
+  action->email = action_email (p, NULL, item);
   action->remote_anchor = g_strdup (item->anchor);
   if (p->mapping->kind == PS_MAPPING_COLLECTION && p->mapping->status_field != NULL)
     ps_action_add_change (action, p->mapping->status_field, item->status,
@@ -591,6 +609,7 @@ plan_adopted_gone (Planner    *p,
       action = ps_action_new (PS_ACTION_DEACTIVATE, item->anchor, item->id);
       action->reason = g_steal_pointer (&why);
       action->name = item_display_name (p, item);
+      action->email = action_email (p, NULL, item);
       action->remote_anchor = g_strdup (item->anchor);
       if (p->mapping->kind == PS_MAPPING_COLLECTION && p->mapping->status_field != NULL)
         ps_action_add_change (action, p->mapping->status_field, item->status,

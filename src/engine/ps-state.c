@@ -12,7 +12,7 @@
 #include "ps-engine-error.h"
 #include "ps-state.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 struct _PsState
 {
@@ -40,7 +40,7 @@ static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS source_counts (mapping TEXT PRIMARY KEY, count INTEGER NOT NULL);"
   "CREATE TABLE IF NOT EXISTS runs ("
   "  id INTEGER PRIMARY KEY AUTOINCREMENT, started_at INTEGER NOT NULL, finished_at INTEGER,"
-  "  trigger TEXT NOT NULL, dry_run INTEGER NOT NULL, status TEXT NOT NULL);"
+  "  trigger TEXT NOT NULL, dry_run INTEGER NOT NULL, status TEXT NOT NULL, outline TEXT);"
   "CREATE TABLE IF NOT EXISTS run_mappings ("
   "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, mapping TEXT NOT NULL,"
   "  status TEXT NOT NULL, created INTEGER, updated INTEGER, deactivated INTEGER,"
@@ -48,7 +48,7 @@ static const char schema_sql[] =
   "CREATE TABLE IF NOT EXISTS run_actions ("
   "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
   "  mapping TEXT NOT NULL, action TEXT NOT NULL, anchor TEXT, target_id TEXT, name TEXT,"
-  "  changes TEXT, error TEXT);"
+  "  changes TEXT, error TEXT, email TEXT);"
   "CREATE INDEX IF NOT EXISTS run_actions_run ON run_actions (run_id, seq);"
   "CREATE TABLE IF NOT EXISTS run_log ("
   "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,"
@@ -126,6 +126,20 @@ exec (PsState     *self,
       return FALSE;
     }
   return TRUE;
+}
+
+static gboolean
+has_column (PsState    *self,
+            const char *table,
+            const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("PRAGMA table_info(%s)", table);
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, NULL);
+
+  while (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), column) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static char *
@@ -305,9 +319,18 @@ ps_state_open (const char  *path,
    * token, which makes the next run a full read. */
   if (version == 1 && !exec (self, "ALTER TABLE watermarks ADD COLUMN token TEXT;", error))
     return NULL;
+  if (version < SCHEMA_VERSION && !exec (self, schema_sql, error))
+    return NULL;
+  /* Version 3 keeps each run's outline (its mappings' ids and Asset Panda's
+   * names for them) and each action's email. */
+  if (version < 3
+      && ((!has_column (self, "runs", "outline")
+           && !exec (self, "ALTER TABLE runs ADD COLUMN outline TEXT;", error))
+          || (!has_column (self, "run_actions", "email")
+              && !exec (self, "ALTER TABLE run_actions ADD COLUMN email TEXT;", error))))
+    return NULL;
   if (version < SCHEMA_VERSION
-      && (!exec (self, schema_sql, error)
-          || !exec (self, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error)))
+      && !exec (self, "PRAGMA user_version = " G_STRINGIFY (SCHEMA_VERSION), error))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -599,6 +622,40 @@ ps_state_finish_run (PsState      *self,
   return step_done (self, stmt, error);
 }
 
+gboolean
+ps_state_set_run_outline (PsState     *self,
+                          gint64       run_id,
+                          const char  *outline,
+                          GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "UPDATE runs SET outline = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  bind_text (stmt, 1, outline);
+  sqlite3_bind_int64 (stmt, 2, run_id);
+  return step_done (self, stmt, error);
+}
+
+char *
+ps_state_dup_run_outline (PsState  *self,
+                          gint64    run_id,
+                          GError  **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self, "SELECT outline FROM runs WHERE id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, run_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return column_dup (stmt, 0);
+  if (rc != SQLITE_DONE)
+    set_db_error (self, error, _("read"));
+  return NULL;
+}
+
 /* Runs left "running" by a process that died are marked interrupted. */
 guint
 ps_state_mark_interrupted (PsState *self)
@@ -641,14 +698,16 @@ ps_state_add_action (PsState     *self,
                      const char  *anchor,
                      const char  *target_id,
                      const char  *name,
+                     const char  *email,
                      const char  *changes_json,
                      const char  *error_text,
                      GError     **error)
 {
   g_autoptr(sqlite3_stmt) stmt = prepare (self,
-      "INSERT INTO run_actions (run_id, seq, mapping, action, anchor, target_id, name, changes, error)"
+      "INSERT INTO run_actions (run_id, seq, mapping, action, anchor, target_id, name, changes, error,"
+      " email)"
       " VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_actions WHERE run_id = ?1),"
-      " ?2, ?3, ?4, ?5, ?6, ?7, ?8)", error);
+      " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", error);
 
   if (stmt == NULL)
     return FALSE;
@@ -660,6 +719,7 @@ ps_state_add_action (PsState     *self,
   bind_text (stmt, 6, name);
   bind_text (stmt, 7, changes_json);
   bind_text (stmt, 8, error_text);
+  bind_text (stmt, 9, email);
   return step_done (self, stmt, error);
 }
 
@@ -778,9 +838,9 @@ ps_state_foreach_action (PsState         *self,
                          GError         **error)
 {
   return foreach_rows (self,
-                       "SELECT mapping, action, anchor, target_id, name, changes, error"
+                       "SELECT mapping, action, anchor, target_id, name, changes, error, email"
                        " FROM run_actions WHERE run_id = ? ORDER BY seq",
-                       run_id, 7, func, user_data, error);
+                       run_id, 8, func, user_data, error);
 }
 
 gboolean

@@ -104,17 +104,22 @@ gboolean    ps_state_add_run_mapping (PsState *self, gint64 run_id, const char *
                                       const char *message, GError **error);
 gboolean    ps_state_add_action    (PsState *self, gint64 run_id, const char *mapping,
                                     const char *action, const char *anchor, const char *target_id,
-                                    const char *name, const char *changes_json, const char *error_text,
-                                    GError **error);
+                                    const char *name, const char *email, const char *changes_json,
+                                    const char *error_text, GError **error);
 gboolean    ps_state_add_log       (PsState *self, gint64 run_id, const char *level,
                                     const char *mapping, const char *message, GError **error);
+/* A run's outline (ps_plan_outline_to_data ()): its mappings' ids and
+ * Asset Panda's names for them when it ran; NULL (no error) when it has none. */
+gboolean    ps_state_set_run_outline (PsState *self, gint64 run_id, const char *outline,
+                                      GError **error);
+char       *ps_state_dup_run_outline (PsState *self, gint64 run_id, GError **error);
 GPtrArray  *ps_state_list_runs     (PsState *self, guint limit, GError **error);
 PsRunInfo  *ps_state_get_run       (PsState *self, gint64 run_id, GError **error);
 gint64      ps_state_last_run_start (PsState *self, gboolean real_runs_only);
 guint       ps_state_mark_interrupted (PsState *self);
 
 /* Iterates the actions of a run: each row as a NULL-terminated array of
- * mapping, action, anchor, target_id, name, changes_json, error. */
+ * mapping, action, anchor, target_id, name, changes_json, error, email. */
 typedef void (*PsStateRowFunc) (const char *const *row, gpointer user_data);
 gboolean    ps_state_foreach_action (PsState *self, gint64 run_id, PsStateRowFunc func,
                                      gpointer user_data, GError **error);

@@ -20,6 +20,7 @@
 #include "ps-engine.h"
 #include "ps-entra-error.h"
 #include "ps-gui-backend.h"
+#include "ps-names.h"
 #include "ps-report.h"
 #include "ps-secret-store.h"
 #include "ps-source.h"
@@ -486,6 +487,34 @@ list_attributes (TaskData      *data,
   return choices;
 }
 
+/* Keeps what Asset Panda calls these ids (ps-names.h): the mapping rows,
+ * the Preview and History name them without asking again. */
+static void
+remember_names (TaskData  *data,
+                GPtrArray *choices)
+{
+  static const PsNameKind kinds[] = {
+    [PS_GUI_LIST_ACCOUNTS] = PS_NAME_ACCOUNT,
+    [PS_GUI_LIST_MODULES] = PS_NAME_MODULE,
+    [PS_GUI_LIST_ROLES] = PS_NAME_ROLE,
+    [PS_GUI_LIST_COLLECTIONS] = PS_NAME_COLLECTION,
+    [PS_GUI_LIST_FIELDS] = PS_NAME_FIELD,
+  };
+  g_autoptr(PsNames) names = ps_names_new ();
+  g_autoptr(GError) error = NULL;
+
+  if (data->kind >= G_N_ELEMENTS (kinds))
+    return;
+  for (guint i = 0; i < choices->len; i++)
+    {
+      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
+      ps_names_set (names, kinds[data->kind], data->kind == PS_GUI_LIST_FIELDS ? data->detail : NULL,
+                    choice->id, choice->name);
+    }
+  if (!ps_names_remember (data->profile, names, &error))
+    g_debug ("The names Asset Panda listed were not kept: %s", error->message);
+}
+
 static GPtrArray *
 list_target (TaskData      *data,
              GCancellable  *cancellable,
@@ -533,6 +562,7 @@ list_target (TaskData      *data,
     g_ptr_array_add (choices, data->kind == PS_GUI_LIST_FIELDS
                               ? choice_from_field (g_ptr_array_index (items, i))
                               : choice_from_entity (g_ptr_array_index (items, i)));
+  remember_names (data, choices);
   return choices;
 }
 
@@ -1226,12 +1256,30 @@ open_existing_state (HistoryJob  *job,
   return ps_state_open (job->state_path, error);
 }
 
-/* "field: old → new; …" from the history's JSON. */
+/* A run's outline from the history (ps_plan_outline_to_data ()): Asset
+ * Panda's names as they were when it ran. A run without one (older than the
+ * outline) gets an empty one, and its rows show ids. */
+static PsPlan *
+load_outline (PsState *state,
+              gint64   run_id)
+{
+  g_autofree char *data = state != NULL ? ps_state_dup_run_outline (state, run_id, NULL) : NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  PsPlan *plan = NULL;
+
+  if (data != NULL && json_parser_load_from_data (parser, data, -1, NULL))
+    plan = ps_plan_from_json (json_parser_get_root (parser), NULL);
+  return plan != NULL ? plan : ps_plan_new (NULL);
+}
+
+/* "First Name: old → new; Role: Basic → Admin" from the history's JSON. */
 static char *
-describe_changes (const char *json)
+describe_changes (const char    *json,
+                  const PsPlan  *outline,
+                  const char    *mapping)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(PsAction) action = ps_action_new (PS_ACTION_UPDATE, NULL, NULL);
   JsonArray *changes;
 
   if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
@@ -1241,18 +1289,14 @@ describe_changes (const char *json)
   for (guint i = 0; i < json_array_get_length (changes); i++)
     {
       JsonObject *c = json_array_get_object_element (changes, i);
-      const char *old_value;
 
       if (c == NULL)
         continue;
-      old_value = json_object_get_string_member_with_default (c, "old", NULL);
-      g_string_append_printf (out, "%s%s: %s%s%s", out->len > 0 ? "; " : "",
-                              json_object_get_string_member_with_default (c, "field", "?"),
-                              old_value != NULL ? old_value : "",
-                              old_value != NULL ? " → " : "",
-                              json_object_get_string_member_with_default (c, "new", ""));
+      ps_action_add_change (action, json_object_get_string_member_with_default (c, "field", "?"),
+                            json_object_get_string_member_with_default (c, "old", NULL),
+                            json_object_get_string_member_with_default (c, "new", ""));
     }
-  return g_string_free (g_steal_pointer (&out), FALSE);
+  return ps_plan_describe_changes (outline, ps_plan_find_mapping (outline, mapping), action);
 }
 
 static void
@@ -1321,6 +1365,7 @@ typedef struct
   RowsResult   *result;
   guint         limit;
   GCancellable *cancellable;
+  PsPlan       *outline;
 } CollectData;
 
 static void
@@ -1339,8 +1384,9 @@ collect_action_cb (const char *const *row,
   action->anchor = g_strdup (row[2] != NULL ? row[2] : "");
   action->target_id = g_strdup (row[3] != NULL ? row[3] : "");
   action->name = g_strdup (row[4] != NULL ? row[4] : action->anchor);
-  action->changes = describe_changes (row[5]);
+  action->changes = describe_changes (row[5], collect->outline, action->mapping);
   action->detail = g_strdup (row[6] != NULL ? row[6] : "");
+  action->email = g_strdup (row[7] != NULL ? row[7] : "");
   g_ptr_array_add (collect->result->rows, action);
 }
 
@@ -1354,7 +1400,8 @@ run_actions_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(PsState) state = open_existing_state (job, &error);
   RowsResult *result = g_new0 (RowsResult, 1);
-  CollectData collect = { result, job->limit, cancellable };
+  g_autoptr(PsPlan) outline = load_outline (state, job->run_id);
+  CollectData collect = { result, job->limit, cancellable, outline };
 
   result->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_action_free);
   if (error != NULL
@@ -1425,12 +1472,14 @@ export_run_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(PsState) state = open_existing_state (job, &error);
   g_autoptr(PsRunInfo) info = NULL;
-  g_autoptr(GString) csv = g_string_new ("\"run\",\"started\",\"mapping\",\"action\",\"person\","
-                                         "\"anchor\",\"asset panda id\",\"changes\",\"detail\"\r\n");
+  g_autoptr(PsPlan) outline = load_outline (state, job->run_id);
+  g_autoptr(GString) csv = g_string_new ("\"run\",\"time\",\"mapping\",\"collection\",\"action\","
+                                         "\"person\",\"email\",\"anchor\",\"asset panda id\","
+                                         "\"changes\",\"detail\"\r\n");
   g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, job->run_id);
   g_autofree char *started = NULL;
   RowsResult result = { g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_action_free), 0 };
-  CollectData collect = { &result, 0, cancellable };
+  CollectData collect = { &result, 0, cancellable, outline };
   g_autoptr(GPtrArray) rows = result.rows;
 
   if (state == NULL && error == NULL)
@@ -1445,17 +1494,25 @@ export_run_thread (GTask        *task,
     }
   {
     g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (info->started_at);
-    started = g_date_time_format_iso8601 (when);
+    started = g_date_time_format (when, "%Y-%m-%dT%H:%M:%S%:z");
   }
   for (guint i = 0; i < rows->len; i++)
     {
       const PsGuiRunAction *a = g_ptr_array_index (rows, i);
+      const PsMappingPlan *mp = ps_plan_find_mapping (outline, a->mapping);
+      g_autofree char *collection = NULL;
 
+      if (mp != NULL)
+        collection = mp->kind == PS_MAPPING_USERS
+                     ? g_strdup (_("Users"))
+                     : ps_names_display (outline->names, PS_NAME_COLLECTION, NULL, mp->collection);
       append_csv_cell (csv, run, FALSE);
       append_csv_cell (csv, started, FALSE);
       append_csv_cell (csv, a->mapping, FALSE);
+      append_csv_cell (csv, collection, FALSE);
       append_csv_cell (csv, a->action, FALSE);
       append_csv_cell (csv, a->name, FALSE);
+      append_csv_cell (csv, a->email, FALSE);
       append_csv_cell (csv, a->anchor, FALSE);
       append_csv_cell (csv, a->target_id, FALSE);
       append_csv_cell (csv, a->changes, FALSE);
@@ -1491,6 +1548,7 @@ ps_gui_run_action_free (PsGuiRunAction *action)
   g_free (action->mapping);
   g_free (action->action);
   g_free (action->name);
+  g_free (action->email);
   g_free (action->anchor);
   g_free (action->target_id);
   g_free (action->changes);

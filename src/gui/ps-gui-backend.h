@@ -245,9 +245,10 @@ typedef struct {
   char *mapping;
   char *action;      /* create, update, deactivate, reactivate, link, skip, failed */
   char *name;        /* the person (their anchor when the name is unknown) */
+  char *email;       /* theirs, or "" when the run did not know it */
   char *anchor;
   char *target_id;   /* the Asset Panda id */
-  char *changes;     /* "field: old → new; …" */
+  char *changes;     /* "First Name: old → new; …", named as when the run ran */
   char *detail;      /* why, or the error */
 } PsGuiRunAction;
 
@@ -287,8 +288,8 @@ GPtrArray *ps_gui_backend_run_log_finish (GAsyncResult  *result,
                                           GError       **error);
 
 /* Writes every action of run @run_id to @path as CSV (run, time, mapping,
- * action, person, anchor, Asset Panda id, changes, detail); @rows is how
- * many were written. */
+ * collection, action, person, email, anchor, Asset Panda id, changes,
+ * detail), named as when it ran; @rows is how many were written. */
 void     ps_gui_backend_export_run_async  (PsProfile           *profile,
                                            gint64               run_id,
                                            const char          *path,

@@ -549,9 +549,19 @@ test_plan_json_round_trip (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) lines2 = NULL;
   g_autofree char *csv = NULL;
 
+  PsMappingPlan *mp;
+  const char *row;
+  g_autofree char *first_row = NULL;
+
   add_person (f, "1", "Ada", "=cmd|' /C calc'!A0", TRUE);
   add_person (f, "2", "Bob", "O\"Brien, Jr.", TRUE);
-  g_ptr_array_add (whole->mappings, plan (f));
+  mp = plan (f);
+  mp->collection = g_strdup ("82677");
+  g_ptr_array_add (whole->mappings, mp);
+  /* The names of the plan's ids, as the engine keeps them from its listings. */
+  whole->run_id = 42;
+  ps_names_set (whole->names, PS_NAME_COLLECTION, NULL, "82677", "Employees");
+  ps_names_set (whole->names, PS_NAME_FIELD, "82677", "field_1", "First Name");
   node = ps_plan_to_json (whole);
   back = ps_plan_from_json (node, &error);
   g_assert_no_error (error);
@@ -562,10 +572,34 @@ test_plan_json_round_trip (Fixture *f, gconstpointer data)
   for (guint i = 0; i < lines1->len; i++)
     g_assert_cmpstr (g_ptr_array_index (lines1, i), ==, g_ptr_array_index (lines2, i));
 
+  /* The names and the run travel with the plan file. */
+  g_assert_cmpint (back->run_id, ==, 42);
+  g_assert_cmpstr (((PsMappingPlan *) g_ptr_array_index (back->mappings, 0))->collection, ==, "82677");
+  {
+    g_autofree char *label = ps_plan_field_label (back, g_ptr_array_index (back->mappings, 0), "field_1");
+    g_autofree char *unknown = ps_plan_field_label (back, g_ptr_array_index (back->mappings, 0), "field_4");
+    g_assert_cmpstr (label, ==, "First Name");
+    g_assert_cmpstr (unknown, ==, "field_4");
+  }
+
   csv = ps_plan_to_csv (whole);
-  g_assert_true (g_str_has_prefix (csv, "\"mapping\",\"action\""));
+  g_assert_true (g_str_has_prefix (csv, "\"run\",\"time\",\"mapping\",\"collection\",\"action\","
+                                   "\"name\",\"email\",\"anchor\",\"target_id\",\"field\",\"old\","
+                                   "\"new\",\"reason\"\r\n"));
   g_assert_nonnull (strstr (csv, "\"O\"\"Brien, Jr.\""));
   g_assert_nonnull (strstr (csv, "\"'=cmd"));   /* formula neutralised */
+  /* A row: the run, its time, the collection and the field by name, the
+   * person's email and anchor. */
+  row = strstr (csv, "\"First Name\",\"\",\"Ada\"");
+  g_assert_nonnull (row);
+  while (row > csv && row[-1] != '\n')
+    row--;
+  first_row = g_strndup (row, strcspn (row, "\r"));
+  g_test_message ("row: %s", first_row);
+  g_assert_true (g_str_has_prefix (first_row, "\"42\",\""));
+  g_assert_nonnull (strstr (first_row, "\",\"M\",\"Employees\",\"create\","));
+  g_assert_nonnull (strstr (first_row, "\"Ada.=cmd|' /C calc'!A0@example.com\""));
+  g_assert_nonnull (strstr (first_row, "\"guid-1\""));
 }
 
 static void

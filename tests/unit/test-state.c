@@ -159,7 +159,7 @@ collect_row (const char *const *row,
 {
   g_autoptr(GString) line = g_string_new (NULL);
 
-  for (guint i = 0; i < 7; i++)
+  for (guint i = 0; i < 8; i++)
     g_string_append_printf (line, "%s%s", i > 0 ? "|" : "", row[i] != NULL ? row[i] : "");
   g_ptr_array_add (user_data, g_string_free (g_steal_pointer (&line), FALSE));
 }
@@ -181,9 +181,9 @@ test_runs (void)
   g_assert_cmpint (real, >, preview);
   g_assert_true (ps_state_add_run_mapping (state, real, "Employees", "failed", counts, "one record failed", &error));
   g_assert_true (ps_state_add_action (state, real, "Employees", "create", "guid-1", "obj1", "Ada",
-                                      "[{\"field\":\"field_1\",\"new\":\"Ada\"}]", NULL, &error));
+                                      "ada@example.com", "[{\"field\":\"field_1\",\"new\":\"Ada\"}]", NULL, &error));
   g_assert_true (ps_state_add_action (state, real, "Employees", "update", "guid-2", "obj2", "Bob",
-                                      NULL, "422 field_3 is not unique", &error));
+                                      NULL, NULL, "422 field_3 is not unique", &error));
   g_assert_true (ps_state_add_log (state, real, "info", "Employees", "Read 12 people", &error));
   g_assert_true (ps_state_finish_run (state, real, PS_RUN_FAILED, &error));
   dead = ps_state_begin_run (state, "service", FALSE, &error);
@@ -208,6 +208,16 @@ test_runs (void)
   g_assert_cmpuint (rows->len, ==, 2);
   g_assert_true (g_str_has_prefix (g_ptr_array_index (rows, 0), "Employees|create|guid-1|obj1|Ada"));
   g_assert_nonnull (strstr (g_ptr_array_index (rows, 1), "not unique"));
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (rows, 0), "|ada@example.com"));
+
+  /* A run keeps its outline; a run without one answers NULL, not an error. */
+  g_assert_null (ps_state_dup_run_outline (state, preview, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_state_set_run_outline (state, real, "{\"names\":{}}", &error));
+  {
+    g_autofree char *outline = ps_state_dup_run_outline (state, real, &error);
+    g_assert_cmpstr (outline, ==, "{\"names\":{}}");
+  }
 
   /* Previews do not count as the last run for scheduling. */
   g_assert_cmpint (ps_state_last_run_start (state, TRUE), >, 0);

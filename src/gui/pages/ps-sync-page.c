@@ -343,10 +343,15 @@ fill_preview (PsSyncPage *self)
           for (guint k = 0; k < a->changes->len; k++)
             {
               const PsChange *c = g_ptr_array_index (a->changes, k);
+              /* Asset Panda's names, as the plan listed them: "Role", "Basic". */
+              g_autofree char *field = ps_plan_field_label (self->preview, mp, c->field);
+              g_autofree char *old_value = ps_plan_value_label (self->preview, mp, c->field, c->old_value);
+              g_autofree char *new_value = ps_plan_value_label (self->preview, mp, c->field, c->new_value);
+
               gtk_list_store_insert_with_values (self->plan_store, NULL, -1,
                                                  COL_MAPPING, mp->name, COL_ACTION, action,
-                                                 COL_NAME, a->name, COL_FIELD, c->field,
-                                                 COL_OLD, c->old_value, COL_NEW, c->new_value,
+                                                 COL_NAME, a->name, COL_FIELD, field,
+                                                 COL_OLD, old_value, COL_NEW, new_value,
                                                  COL_REASON, a->reason, -1);
             }
         }
@@ -510,6 +515,8 @@ copy_mapping_plan (PsSyncPage *self,
           continue;
         /* Only this mapping goes through JSON, not the whole plan. */
         one = ps_plan_new (sources[s]->profile);
+        one->run_id = sources[s]->run_id;
+        ps_names_merge (one->names, sources[s]->names);
         g_ptr_array_set_free_func (one->mappings, NULL);
         g_ptr_array_add (one->mappings, mp);
         node = ps_plan_to_json (one);

@@ -793,8 +793,13 @@ test_history (Fixture *f, gconstpointer data)
   ps_history_page_export_run (PS_HISTORY_PAGE (f->page), preview_run, csv_path);
   g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
   g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
-  g_assert_true (g_str_has_prefix (csv, "\"run\",\"started\",\"mapping\",\"action\""));
+  g_assert_true (g_str_has_prefix (csv, "\"run\",\"time\",\"mapping\",\"collection\",\"action\","
+                                   "\"person\",\"email\",\"anchor\",\"asset panda id\",\"changes\","
+                                   "\"detail\"\r\n"));
   g_assert_nonnull (strstr (csv, "\"create\""));
+  /* Fields by their names, as the run listed them. */
+  g_assert_nonnull (strstr (csv, "First Name: "));
+  g_assert_null (strstr (csv, "field_1:"));
   gui_test_screenshot (f->window, "history-preview");
 }
 

@@ -43,6 +43,9 @@ struct _PsProfile
   PsOktaConfig       okta;
   PsSchedule         schedule;
   GPtrArray         *mappings;    /* of PsMapping* */
+
+  char              *disk_etag;   /* the file's checksum when it was last read or written */
+  char              *saved_etag;  /* ps_profile_to_data ()'s checksum at that moment */
 };
 
 G_DEFINE_TYPE (PsProfile, ps_profile, G_TYPE_OBJECT)
@@ -97,6 +100,36 @@ static char *
 join_words (const char *const *words)
 {
   return g_strjoinv (", ", (char **) words);
+}
+
+/* A profile file's etag: the checksum of its bytes. Unlike its mtime, it
+ * neither misses an edit within the same second nor sees one in a touch. */
+static char *
+etag_of_data (const char *data,
+              gsize       length)
+{
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
+}
+
+/* The file's etag now; NULL when it cannot be read (or is gone). */
+static char *
+etag_of_file (const char *path)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (path == NULL || !g_file_get_contents (path, &contents, &length, NULL))
+    return NULL;
+  return etag_of_data (contents, length);
+}
+
+static char *
+etag_of_profile (PsProfile *self)
+{
+  gsize length = 0;
+  g_autofree char *data = ps_profile_to_data (self, &length);
+
+  return etag_of_data (data, length);
 }
 
 static void
@@ -883,6 +916,8 @@ ps_profile_load_file (const char  *path,
     self->id = g_strdup (name);
   g_key_file_free (self->keyfile);
   self->keyfile = g_steal_pointer (&kf);
+  self->disk_etag = etag_of_data (contents, length);
+  self->saved_etag = etag_of_profile (self);
   return g_steal_pointer (&self);
 }
 
@@ -1146,6 +1181,15 @@ ps_profile_save_to_file (PsProfile   *self,
   g_return_val_if_fail (PS_IS_PROFILE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
+  /* Never over a file someone edited since it was read: they decide. */
+  if (g_strcmp0 (self->path, path) == 0 && ps_profile_changed_on_disk (self))
+    {
+      g_set_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_CHANGED_ON_DISK,
+                   _("The profile %s was changed by another program since PandaSync read it, so "
+                     "it was not overwritten. Reload it, or keep PandaSync's version to save over "
+                     "it."), path);
+      return FALSE;
+    }
   data = ps_profile_to_data (self, &length);
   dir = g_path_get_dirname (path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -1170,6 +1214,10 @@ ps_profile_save_to_file (PsProfile   *self,
       g_free (self->path);
       self->path = g_strdup (path);
     }
+  g_free (self->disk_etag);
+  self->disk_etag = etag_of_data (data, length);
+  g_free (self->saved_etag);
+  self->saved_etag = g_strdup (self->disk_etag);
   return TRUE;
 }
 
@@ -1185,6 +1233,96 @@ ps_profile_save (PsProfile  *self,
     return ps_profile_save_to_file (self, self->path, error);
   path = ps_profile_path_for_name (self->name);
   return ps_profile_save_to_file (self, path, error);
+}
+
+/**
+ * ps_profile_changed_on_disk:
+ *
+ * Whether the profile's file is no longer what PandaSync last read or wrote
+ * (another program, or a hand edit, changed or removed it). A profile that
+ * was never read from or written to its file has nothing to compare.
+ */
+gboolean
+ps_profile_changed_on_disk (PsProfile *self)
+{
+  g_autofree char *now = NULL;
+
+  g_return_val_if_fail (PS_IS_PROFILE (self), FALSE);
+
+  if (self->disk_etag == NULL || self->path == NULL)
+    return FALSE;
+  now = etag_of_file (self->path);
+  return g_strcmp0 (now, self->disk_etag) != 0;
+}
+
+/* Whether the profile in memory differs from what was last read or saved. */
+gboolean
+ps_profile_has_unsaved_changes (PsProfile *self)
+{
+  g_autofree char *now = NULL;
+
+  g_return_val_if_fail (PS_IS_PROFILE (self), FALSE);
+
+  if (self->saved_etag == NULL)
+    return FALSE;
+  now = etag_of_profile (self);
+  return g_strcmp0 (now, self->saved_etag) != 0;
+}
+
+/**
+ * ps_profile_reload:
+ *
+ * Reads the profile's file again into @self (the same object, so everyone
+ * holding it sees the file's settings), then emits PsProfile::changed. On
+ * an error @self is left as it was. Mappings of the old profile are freed:
+ * look them up again by name.
+ */
+gboolean
+ps_profile_reload (PsProfile  *self,
+                   GError    **error)
+{
+  g_autoptr(PsProfile) fresh = NULL;
+
+  g_return_val_if_fail (PS_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (self->path != NULL, FALSE);
+
+  fresh = ps_profile_load_file (self->path, error);
+  if (fresh == NULL)
+    return FALSE;
+  /* Trade places: @fresh takes the old settings away with it. */
+#define SWAP(field) G_STMT_START { \
+    __typeof__ (self->field) tmp = self->field; \
+    self->field = fresh->field; \
+    fresh->field = tmp; \
+  } G_STMT_END
+  SWAP (id);
+  SWAP (credentials_file);
+  SWAP (state_file);
+  SWAP (keyfile);
+  SWAP (target);
+  SWAP (directory);
+  SWAP (source_kind);
+  SWAP (entra);
+  SWAP (okta);
+  SWAP (schedule);
+  SWAP (mappings);
+  SWAP (disk_etag);
+  SWAP (saved_etag);
+#undef SWAP
+  ps_profile_changed (self);
+  return TRUE;
+}
+
+/* The administrator keeps PandaSync's version: the next save may replace
+ * the file as it is now. */
+void
+ps_profile_keep_mine (PsProfile *self)
+{
+  g_return_if_fail (PS_IS_PROFILE (self));
+
+  g_free (self->disk_etag);
+  self->disk_etag = etag_of_file (self->path);
+  /* Gone: nothing to protect; the save writes it again. */
 }
 
 /* ---------------------------------------------------------------- validate */
@@ -1523,6 +1661,8 @@ ps_profile_finalize (GObject *object)
   clear_okta (&self->okta);
   g_clear_pointer (&self->schedule.start, g_date_time_unref);
   g_ptr_array_unref (self->mappings);
+  g_free (self->disk_etag);
+  g_free (self->saved_etag);
 
   G_OBJECT_CLASS (ps_profile_parent_class)->finalize (object);
 }

@@ -19,6 +19,7 @@ typedef enum {
   PS_PROFILE_ERROR_CORRUPT,       /* not a key file, not UTF-8, oversized */
   PS_PROFILE_ERROR_INVALID,       /* a key has a bad value; message names the key */
   PS_PROFILE_ERROR_UNWRITABLE,    /* the save failed; the old file is untouched */
+  PS_PROFILE_ERROR_CHANGED_ON_DISK, /* the file changed since it was read: not overwritten */
 } PsProfileError;
 
 /* Largest profile file we read, and the largest single value. */
@@ -183,6 +184,14 @@ gboolean     ps_profile_save         (PsProfile *self, GError **error);
 gboolean     ps_profile_save_to_file (PsProfile *self, const char *path, GError **error);
 char        *ps_profile_to_data      (PsProfile *self, gsize *length);
 gboolean     ps_profile_validate     (PsProfile *self, GPtrArray **problems);
+
+/* Edits of the file by others: saving refuses to overwrite a file that
+ * changed since it was read or written (PS_PROFILE_ERROR_CHANGED_ON_DISK)
+ * until it is reloaded or ps_profile_keep_mine () says to. */
+gboolean     ps_profile_changed_on_disk     (PsProfile *self);
+gboolean     ps_profile_has_unsaved_changes (PsProfile *self);
+gboolean     ps_profile_reload              (PsProfile *self, GError **error);
+void         ps_profile_keep_mine           (PsProfile *self);
 
 const char  *ps_profile_get_name     (PsProfile *self);
 const char  *ps_profile_get_path     (PsProfile *self);

@@ -1034,6 +1034,76 @@ test_schedule_next_run (void)
   g_assert_null (ps_schedule_next_run (s, last, now));
 }
 
+/* A hand edit while the profile is open: saving never overwrites it
+ * unasked; reloading takes it, keeping mine overwrites it. */
+static void
+test_changed_on_disk (void)
+{
+  g_autoptr(PsProfile) profile = ps_profile_new ("edited");
+  g_autoptr(PsProfile) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *edited = NULL;
+  const char *path;
+
+  ps_profile_get_target (profile)->url = g_strdup ("https://api.example.com");
+  g_assert_true (ps_profile_save (profile, &error));
+  path = ps_profile_get_path (profile);
+  g_assert_false (ps_profile_changed_on_disk (profile));
+  g_assert_false (ps_profile_has_unsaved_changes (profile));
+
+  /* Saving what is unchanged on disk works, as before. */
+  g_free (ps_profile_get_target (profile)->email);
+  ps_profile_get_target (profile)->email = g_strdup ("admin@example.com");
+  g_assert_true (ps_profile_has_unsaved_changes (profile));
+  g_assert_true (ps_profile_save (profile, &error));
+  g_assert_false (ps_profile_has_unsaved_changes (profile));
+
+  /* Someone edits the file by hand. */
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  edited = g_strconcat (contents, "\n# edited by hand\n[Schedule]\nEnabled=true\n", NULL);
+  g_assert_true (g_file_set_contents (path, edited, -1, NULL));
+  g_assert_true (ps_profile_changed_on_disk (profile));
+
+  /* Mine changed too: the save is refused, naming the file, and the hand edit stays. */
+  g_free (ps_profile_get_target (profile)->email);
+  ps_profile_get_target (profile)->email = g_strdup ("mine@example.com");
+  g_assert_false (ps_profile_save (profile, &error));
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_CHANGED_ON_DISK);
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_error (&error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, edited);
+  g_assert_true (ps_profile_has_unsaved_changes (profile));
+
+  /* Reload: the file's settings, in the same object. */
+  g_assert_true (ps_profile_reload (profile, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_profile_get_schedule (profile)->enabled);
+  g_assert_cmpstr (ps_profile_get_target (profile)->email, ==, "admin@example.com");
+  g_assert_false (ps_profile_changed_on_disk (profile));
+  g_assert_false (ps_profile_has_unsaved_changes (profile));
+
+  /* Another edit, then Keep Mine: the save replaces the file. */
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  g_assert_true (g_file_set_contents (path, "[Profile]\nVersion=1\n", -1, NULL));
+  g_assert_true (ps_profile_changed_on_disk (profile));
+  g_assert_false (ps_profile_save (profile, NULL));
+  ps_profile_keep_mine (profile);
+  g_assert_true (ps_profile_save (profile, &error));
+  other = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ps_profile_get_schedule (other)->enabled);
+  g_assert_cmpstr (ps_profile_get_target (other)->url, ==, "https://api.example.com");
+
+  /* A file that no longer parses cannot be reloaded: the profile stays as it was. */
+  g_assert_true (g_file_set_contents (path, "[AssetPanda\nURL=", -1, NULL));
+  g_assert_false (ps_profile_reload (profile, &error));
+  g_assert_error (error, PS_PROFILE_ERROR, PS_PROFILE_ERROR_CORRUPT);
+  g_assert_cmpstr (ps_profile_get_target (profile)->url, ==, "https://api.example.com");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1080,6 +1150,7 @@ main (int    argc,
   g_test_add_func ("/profile/list-and-names", test_list_and_names);
   g_test_add_func ("/profile/mapping-copy", test_mapping_copy);
   g_test_add_func ("/profile/copy-is-a-snapshot", test_copy_is_a_snapshot);
+  g_test_add_func ("/profile/changed-on-disk", test_changed_on_disk);
   g_test_add_func ("/schedule/next-run", test_schedule_next_run);
 
   return g_test_run ();

@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "ps-entra-error.h"
+#include "ps-http-util.h"
 
 /* AADSTS codes of the token endpoint (contract §1.4). */
 #define AADSTS_TENANT_NOT_FOUND      90002
@@ -27,22 +28,6 @@
 G_DEFINE_QUARK (ps-entra-error-quark, ps_entra_error)
 
 /* ---------------------------------------------------------------- body readers */
-
-static JsonNode *
-parse_body (GBytes *body)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  gsize size = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-
-  if (data == NULL || size == 0)
-    return NULL;
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, size, NULL)
-      || json_parser_get_root (parser) == NULL)
-    return NULL;
-  return json_node_ref (json_parser_get_root (parser));
-}
 
 static const char *
 object_string (JsonObject *object,
@@ -87,7 +72,7 @@ inner_error (JsonObject *error)
 char *
 ps_entra_error_graph_code (GBytes *body)
 {
-  g_autoptr(JsonNode) root = parse_body (body);
+  g_autoptr(JsonNode) root = ps_http_read_json (body);
 
   return g_strdup (object_string (graph_error_object (root), "code"));
 }
@@ -112,26 +97,6 @@ graph_error_is_resync (JsonObject *error)
       error = inner_error (error);
     }
   return FALSE;
-}
-
-gboolean
-ps_entra_error_is_web_page (const char *content_type,
-                            GBytes     *body)
-{
-  gsize size = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-  gsize i = 0;
-
-  if (content_type != NULL
-      && (g_ascii_strncasecmp (content_type, "text/html", 9) == 0
-          || g_ascii_strncasecmp (content_type, "application/xhtml", 17) == 0))
-    return TRUE;
-  /* Skip a byte order mark and white space. */
-  if (size >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
-    i = 3;
-  while (i < size && g_ascii_isspace (data[i]))
-    i++;
-  return i < size && data[i] == '<';
 }
 
 gboolean
@@ -532,7 +497,7 @@ ps_entra_error_from_http (const PsEntraExchange *x)
   /* A proxy, a captive portal or a sign-in page answered instead of the
    * service; its status tells nothing, unless it says the service behind
    * it is unavailable (a gateway's error page). */
-  web_page = ps_entra_error_is_web_page (x->content_type, x->body);
+  web_page = ps_http_is_web_page (x->content_type, x->body);
   if (web_page && !(x->status == 408 || x->status == 429 || x->status >= 500))
     return g_error_new (PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED,
                         /* Translators: a host, the request, then an HTTP status */
@@ -540,7 +505,7 @@ ps_entra_error_from_http (const PsEntraExchange *x)
                           "or sign-in page may be in the way. Check the URLs in the profile and "
                           "the proxy settings."), x->host, x->method, x->path, x->status);
 
-  root = web_page ? NULL : parse_body (x->body);
+  root = web_page ? NULL : ps_http_read_json (x->body);
   if (x->status >= 200 && x->status < 300)
     {
       gsize size = x->body != NULL ? g_bytes_get_size (x->body) : 0;

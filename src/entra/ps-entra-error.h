@@ -82,10 +82,6 @@ typedef struct {
  *   is RESYNC_REQUIRED, 429 THROTTLED, 5xx UNAVAILABLE. */
 GError     *ps_entra_error_from_http       (const PsEntraExchange *exchange);
 
-/* TRUE when @content_type or @body says the answer is an HTML page. */
-gboolean    ps_entra_error_is_web_page     (const char *content_type,
-                                            GBytes     *body);
-
 /* Graph's `error.code` (the outer one), or NULL. */
 char       *ps_entra_error_graph_code      (GBytes *body);
 

@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "ps-graph-client.h"
+#include "ps-http-util.h"
 #include "ps-entra-certificate.h"
 #include "ps-secret-store.h"
 
@@ -48,10 +49,8 @@ struct _PsGraphClient
   SoupSession   *session;
   GTlsDatabase  *extra_ca;
 
-  GMutex         lock;             /* guards everything below */
-  GCond          cond;             /* slots, holds and the token fetch changed */
-  guint          in_flight;
-  gint64         hold_until;       /* a Retry-After pauses every request (monotonic µs) */
+  PsHttpGate     gate;             /* slots and holds; its lock guards everything below,
+                                    * its cond also wakes token waiters */
   char          *token;            /* wiped when replaced */
   gint64         token_renew_at;   /* monotonic µs */
   guint64        token_generation;
@@ -77,8 +76,7 @@ typedef struct {
   GBytes     *response;
   char       *content_type;
   char       *retry_after;
-  gboolean    request_sent;
-  gboolean    answer_started;
+  PsHttpProgress progress;
   gboolean    malformed;           /* it failed on a 2xx answer that stayed unreadable */
   guint       attempts;
 } Request;
@@ -161,13 +159,6 @@ looks_like_guid (const char *text)
   return TRUE;
 }
 
-static void
-wipe_string (char *text)
-{
-  if (text != NULL)
-    memset (text, 0, strlen (text));
-}
-
 static char *
 trim_base (const char *base,
            const char *fallback)
@@ -178,26 +169,6 @@ trim_base (const char *base,
   while (g_str_has_suffix (out, "/"))
     out[strlen (out) - 1] = '\0';
   return out;
-}
-
-static char *
-path_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-
-  if (uri == NULL)
-    return g_strdup ("?");
-  return g_strdup (g_uri_get_path (uri));
-}
-
-static char *
-host_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return g_strdup ("?");
-  return g_strdup (g_uri_get_host (uri));
 }
 
 /* An OData string literal: quotes doubled (O'Brien → 'O''Brien'). */
@@ -289,136 +260,7 @@ value_to_string (JsonNode *node)
     }
 }
 
-/* ---------------------------------------------------------------- waiting */
-
-static void
-on_cancelled_cb (GCancellable *cancellable,
-                 gpointer      user_data)
-{
-  PsGraphClient *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-static gulong
-watch_cancellable (PsGraphClient *self,
-                   GCancellable  *cancellable)
-{
-  if (cancellable == NULL)
-    return 0;
-  return g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled_cb), self, NULL);
-}
-
-static void
-unwatch_cancellable (GCancellable *cancellable,
-                     gulong        id)
-{
-  if (id != 0)
-    g_cancellable_disconnect (cancellable, id);
-}
-
-/* Sleeps @delay_us unless cancelled. */
-static gboolean
-sleep_us (PsGraphClient  *self,
-          gint64          delay_us,
-          GCancellable   *cancellable,
-          GError        **error)
-{
-  gint64 deadline = g_get_monotonic_time () + delay_us;
-  gulong id = watch_cancellable (self, cancellable);
-
-  g_mutex_lock (&self->lock);
-  while (!g_cancellable_is_cancelled (cancellable) && g_get_monotonic_time () < deadline)
-    g_cond_wait_until (&self->cond, &self->lock, deadline);
-  g_mutex_unlock (&self->lock);
-  unwatch_cancellable (cancellable, id);
-  return !g_cancellable_set_error_if_cancelled (cancellable, error);
-}
-
-/* Waits for a free slot and the end of any Retry-After hold. */
-static gboolean
-acquire_slot (PsGraphClient  *self,
-              GCancellable   *cancellable,
-              GError        **error)
-{
-  gulong id = watch_cancellable (self, cancellable);
-  gboolean ok = FALSE;
-
-  g_mutex_lock (&self->lock);
-  while (!g_cancellable_is_cancelled (cancellable))
-    {
-      gint64 now = g_get_monotonic_time ();
-
-      if (self->hold_until > now)
-        g_cond_wait_until (&self->cond, &self->lock, self->hold_until);
-      else if (self->in_flight < self->config.concurrency)
-        {
-          self->in_flight++;
-          ok = TRUE;
-          break;
-        }
-      else
-        g_cond_wait (&self->cond, &self->lock);
-    }
-  g_mutex_unlock (&self->lock);
-  unwatch_cancellable (cancellable, id);
-  if (!ok)
-    g_cancellable_set_error_if_cancelled (cancellable, error);
-  return ok;
-}
-
-static void
-release_slot (PsGraphClient *self)
-{
-  g_mutex_lock (&self->lock);
-  self->in_flight--;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
 /* ---------------------------------------------------------------- retries */
-
-/* Retry-After as µs: delta-seconds (also decimal) or an HTTP-date; -1 when
- * absent or unreadable. Capped at RETRY_AFTER_MAX_S. */
-static gint64
-parse_retry_after (const char *value)
-{
-  g_autoptr(GDateTime) when = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  char *end = NULL;
-  double seconds;
-
-  if (value == NULL)
-    return -1;
-  while (g_ascii_isspace (*value))
-    value++;
-  if (g_ascii_isdigit (*value))
-    {
-      seconds = g_ascii_strtod (value, &end);
-      while (end != NULL && g_ascii_isspace (*end))
-        end++;
-      if (end != NULL && *end == '\0' && seconds >= 0)
-        return (gint64) (MIN (seconds, RETRY_AFTER_MAX_S) * G_USEC_PER_SEC);
-    }
-  when = soup_date_time_new_from_http_string (value);
-  if (when == NULL)
-    return -1;
-  now = g_date_time_new_now_utc ();
-  return CLAMP (g_date_time_difference (when, now), 0, (gint64) RETRY_AFTER_MAX_S * G_USEC_PER_SEC);
-}
-
-/* Capped exponential backoff with full jitter, for attempt @attempts (≥ 1). */
-static gint64
-backoff_us (PsGraphClient *self,
-            guint          attempts)
-{
-  double cap = self->backoff_cap_ms;
-  double exp = self->backoff_base_ms * (double) (1u << MIN (attempts - 1, 20u));
-
-  return (gint64) (g_random_double () * MIN (cap, exp) * 1000.0);
-}
 
 static gboolean
 status_is_retryable (guint status,
@@ -428,18 +270,6 @@ status_is_retryable (guint status,
   if (status == 500)
     return attempts < 2;
   return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-static gboolean
-error_is_connection (const GError *error)
-{
-  if (error->domain == G_IO_ERROR)
-    return error->code != G_IO_ERROR_CANCELLED && error->code != G_IO_ERROR_NOT_SUPPORTED
-           && error->code != G_IO_ERROR_INVALID_ARGUMENT
-           && error->code != G_IO_ERROR_HOST_NOT_FOUND;
-  if (error->domain == G_RESOLVER_ERROR)
-    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
-  return error->domain == SOUP_SESSION_ERROR && error->code == SOUP_SESSION_ERROR_PARSING;
 }
 
 /* ---------------------------------------------------------------- one exchange */
@@ -457,8 +287,8 @@ request_error (PsGraphClient *self,
                Request       *req,
                const GError  *transport_error)
 {
-  g_autofree char *path = path_of (req->url);
-  g_autofree char *host = host_of (req->url);
+  g_autofree char *path = ps_http_url_path (req->url);
+  g_autofree char *host = ps_http_url_host (req->url);
   PsEntraExchange x = {
     .method = req->method,
     .path = path,
@@ -467,8 +297,8 @@ request_error (PsGraphClient *self,
     .content_type = req->content_type,
     .body = req->response,
     .transport_error = transport_error,
-    .request_sent = req->request_sent,
-    .answer_started = req->answer_started,
+    .request_sent = req->progress.request_sent,
+    .answer_started = req->progress.answer_started,
     .attempts = req->attempts,
     .token_request = req->token_request,
     .delta = req->delta,
@@ -487,54 +317,13 @@ static GError *
 shape_error (Request    *req,
              const char *what)
 {
-  g_autofree char *path = path_of (req->url);
+  g_autofree char *path = ps_http_url_path (req->url);
 
   return g_error_new (PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED,
                       /* Translators: e.g. "GET /v1.0/users answered 200 without a value list" */
                       _("%s %s answered %u %s. Try again later; if it keeps happening, a proxy "
                         "may be changing the answers."),
                       req->method, path, req->status, what);
-}
-
-static void
-on_wrote_headers_cb (SoupMessage *msg,
-                     gpointer     user_data)
-{
-  Request *req = user_data;
-
-  req->request_sent = TRUE;
-}
-
-static void
-on_got_headers_cb (SoupMessage *msg,
-                   gpointer     user_data)
-{
-  Request *req = user_data;
-
-  req->answer_started = TRUE;
-}
-
-static gboolean
-on_accept_certificate_cb (SoupMessage          *msg,
-                          GTlsCertificate      *certificate,
-                          GTlsCertificateFlags  errors,
-                          gpointer              user_data)
-{
-  PsGraphClient *self = user_data;
-  GUri *uri = soup_message_get_uri (msg);
-  g_autoptr(GSocketConnectable) identity = NULL;
-  g_autoptr(GError) error = NULL;
-  GTlsCertificateFlags flags;
-  int port = g_uri_get_port (uri);
-
-  identity = g_network_address_new (g_uri_get_host (uri), port > 0 ? port : 443);
-  flags = g_tls_database_verify_chain (self->extra_ca, certificate,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                       NULL, &error);
-  if (error != NULL)
-    g_debug ("CA file check failed: %s", error->message);
-  return error == NULL && flags == 0;
 }
 
 /* Sends @req once. FALSE with @transport_error when no full answer came. */
@@ -546,7 +335,6 @@ send_once (PsGraphClient  *self,
            GError        **transport_error)
 {
   g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GUri) uri = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *client_request_id = g_uuid_string_random ();
@@ -555,54 +343,41 @@ send_once (PsGraphClient  *self,
   SoupMessageHeaders *answer;
   const char *request_id;
 
-  uri = g_uri_parse (req->url, SOUP_HTTP_URI_FLAGS, &local);
-  if (uri == NULL)
+  /* Every request is idempotent: the reads, and the token request. */
+  msg = ps_http_message_new (req->method, req->url, self->extra_ca, &req->progress, &local);
+  if (msg == NULL)
     {
       g_propagate_error (transport_error, g_steal_pointer (&local));
       return FALSE;
     }
-  msg = soup_message_new_from_uri (req->method, uri);
   headers = soup_message_get_request_headers (msg);
-  soup_message_headers_replace (headers, "Accept", "application/json");
   soup_message_headers_replace (headers, "client-request-id", client_request_id);
   if (token != NULL)
     {
       g_autofree char *value = g_strconcat ("Bearer ", token, NULL);
 
       soup_message_headers_replace (headers, "Authorization", value);
-      wipe_string (value);
+      ps_http_wipe_string (value);
     }
   if (req->body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded",
                                               req->body);
-  /* Every request is idempotent: the reads, and the token request. */
-  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
-  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_wrote_headers_cb), req);
-  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers_cb), req);
-  if (self->extra_ca != NULL)
-    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate_cb), self);
 
   request_clear (req);
-  req->request_sent = FALSE;
-  req->answer_started = FALSE;
   req->status = 0;
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   if (req->token_request)
     self->stats.token_requests++;
   else
     self->stats.requests++;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
 
-  bytes = soup_session_send_and_read (self->session, msg, cancellable, &local);
-  g_signal_handlers_disconnect_by_data (msg, req);
-  g_signal_handlers_disconnect_by_data (msg, self);
-  path = path_of (req->url);
+  bytes = ps_http_message_send (self->session, msg, &req->progress, cancellable, &local);
+  path = ps_http_url_path (req->url);
   if (local != NULL)
     {
       g_debug ("%s %s: %s (%s; client-request-id %s)", req->method, path, local->message,
-               !req->request_sent ? "before the request went out"
-               : !req->answer_started ? "before the answer" : "while reading the answer",
-               client_request_id);
+               ps_http_progress_describe (&req->progress), client_request_id);
       g_propagate_error (transport_error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -718,13 +493,13 @@ fetch_token (PsGraphClient  *self,
   /* 2 minutes early (§1.3); a quarter of a short test lifetime. */
   margin = MIN ((gint64) TOKEN_RENEW_MARGIN_S * G_USEC_PER_SEC, life * G_USEC_PER_SEC / 4);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   g_clear_pointer (&self->token, ps_secret_free);
   self->token = g_strdup (access_token);
   memset ((char *) access_token, 0, strlen (access_token));
   self->token_renew_at = g_get_monotonic_time () + life * G_USEC_PER_SEC - margin;
   self->token_generation++;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
   g_debug ("signed in to %s as %s; token good for %" G_GINT64_FORMAT " s",
            self->config.tenant, self->config.client_id, life);
 
@@ -748,12 +523,12 @@ ensure_token (PsGraphClient  *self,
               GCancellable   *cancellable,
               GError        **error)
 {
-  gulong id = watch_cancellable (self, cancellable);
+  gulong id = ps_http_gate_watch (&self->gate, cancellable);
   char *copy = NULL;
   gboolean fetch = FALSE;
   gboolean ok;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   while (!g_cancellable_is_cancelled (cancellable))
     {
       if (self->token != NULL && g_get_monotonic_time () < self->token_renew_at)
@@ -768,10 +543,10 @@ ensure_token (PsGraphClient  *self,
           fetch = TRUE;
           break;
         }
-      g_cond_wait (&self->cond, &self->lock);
+      g_cond_wait (&self->gate.cond, &self->gate.lock);
     }
-  g_mutex_unlock (&self->lock);
-  unwatch_cancellable (cancellable, id);
+  g_mutex_unlock (&self->gate.lock);
+  ps_http_gate_unwatch (cancellable, id);
   if (copy != NULL)
     return copy;
   if (!fetch)
@@ -781,15 +556,15 @@ ensure_token (PsGraphClient  *self,
     }
 
   ok = fetch_token (self, cancellable, error);
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   self->token_busy = FALSE;
   if (ok)
     {
       copy = g_strdup (self->token);
       *generation = self->token_generation;
     }
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  g_cond_broadcast (&self->gate.cond);
+  g_mutex_unlock (&self->gate.lock);
   return copy;
 }
 
@@ -798,26 +573,17 @@ static void
 invalidate_token (PsGraphClient *self,
                   guint64        generation)
 {
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   if (self->token_generation == generation)
     {
       g_clear_pointer (&self->token, ps_secret_free);
       self->token_renew_at = 0;
     }
   self->stats.renewals++;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
 }
 
 /* ---------------------------------------------------------------- the request loop */
-
-static void
-count_stat (PsGraphClient *self,
-            guint64       *counter)
-{
-  g_mutex_lock (&self->lock);
-  (*counter)++;
-  g_mutex_unlock (&self->lock);
-}
 
 /* Waits before the next try: Retry-After (held for every request when
  * @hold_all), else backoff. FALSE when no try is left or on cancellation. */
@@ -828,20 +594,16 @@ wait_retry (PsGraphClient  *self,
             GCancellable   *cancellable,
             GError        **error)
 {
-  gint64 delay = parse_retry_after (req->retry_after);
+  gint64 delay = ps_http_parse_retry_after (req->retry_after, RETRY_AFTER_MAX_S);
 
   if (delay >= 0 && hold_all)
-    {
-      g_mutex_lock (&self->lock);
-      self->hold_until = MAX (self->hold_until, g_get_monotonic_time () + delay);
-      g_mutex_unlock (&self->lock);
-    }
+    ps_http_gate_hold (&self->gate, delay);
   if (delay < 0)
-    delay = backoff_us (self, req->attempts);
-  count_stat (self, &self->stats.retries);
+    delay = ps_http_backoff_us (self->backoff_base_ms, self->backoff_cap_ms, req->attempts);
+  ps_http_gate_count (&self->gate, &self->stats.retries);
   g_debug ("retrying %s in %" G_GINT64_FORMAT " ms (attempt %u, status %u)", req->method,
            delay / 1000, req->attempts + 1, req->status);
-  return sleep_us (self, delay, cancellable, error);
+  return ps_http_gate_sleep (&self->gate, delay, cancellable, error);
 }
 
 /* Runs @req with retries; on success *@root is the answer's JSON object. */
@@ -860,7 +622,6 @@ request_run (PsGraphClient  *self,
     {
       g_autoptr(GError) transport = NULL;
       g_autoptr(GError) local = NULL;
-      g_autoptr(JsonParser) parser = NULL;
       g_autofree char *token = NULL;
       guint64 generation = 0;
       gboolean sent;
@@ -871,15 +632,15 @@ request_run (PsGraphClient  *self,
           if (token == NULL)
             return FALSE;
         }
-      if (!acquire_slot (self, cancellable, error))
+      if (!ps_http_gate_acquire (&self->gate, NULL, NULL, cancellable, error))
         {
-          wipe_string (token);
+          ps_http_wipe_string (token);
           return FALSE;
         }
       req->attempts++;
       sent = send_once (self, req, token, cancellable, &transport);
-      release_slot (self);
-      wipe_string (token);
+      ps_http_gate_release (&self->gate);
+      ps_http_wipe_string (token);
 
       if (!sent)
         {
@@ -888,14 +649,14 @@ request_run (PsGraphClient  *self,
               g_propagate_error (error, g_steal_pointer (&transport));
               return FALSE;
             }
-          if (error_is_connection (transport))
+          if (ps_http_error_is_connection (transport))
             {
               /* A host that does not take the connection at all is tried a
                * few times only: a blip clears quickly, a wrong URL never. */
-              guint most = req->request_sent ? self->max_attempts
+              guint most = req->progress.request_sent ? self->max_attempts
                                              : MIN (self->max_attempts, UNSENT_MAX_ATTEMPTS);
 
-              count_stat (self, &self->stats.connection_errors);
+              ps_http_gate_count (&self->gate, &self->stats.connection_errors);
               if (req->attempts < most)
                 {
                   if (!wait_retry (self, req, FALSE, cancellable, error))
@@ -909,26 +670,22 @@ request_run (PsGraphClient  *self,
 
       if (req->status >= 200 && req->status < 300)
         {
-          gsize size = 0;
-          const char *data = g_bytes_get_data (req->response, &size);
+          g_autoptr(JsonNode) parsed = NULL;
 
-          if (ps_entra_error_is_web_page (req->content_type, req->response))
+          if (ps_http_is_web_page (req->content_type, req->response))
             {
               /* A proxy's or portal's page will be there next time too. */
               g_propagate_error (error, request_error (self, req, NULL));
               return FALSE;
             }
-          parser = json_parser_new ();
-          if (data != NULL && size > 0
-              && json_parser_load_from_data (parser, data, size, NULL)
-              && json_parser_get_root (parser) != NULL
-              && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+          parsed = ps_http_read_json (req->response);
+          if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
             {
-              *root = json_node_ref (json_parser_get_root (parser));
+              *root = g_steal_pointer (&parsed);
               return TRUE;
             }
           /* Cut off or garbled: worth asking again. */
-          count_stat (self, &self->stats.malformed);
+          ps_http_gate_count (&self->gate, &self->stats.malformed);
           if (req->attempts < self->max_attempts)
             {
               if (!wait_retry (self, req, FALSE, cancellable, error))
@@ -954,9 +711,9 @@ request_run (PsGraphClient  *self,
           continue;
         }
       if (req->status == 429)
-        count_stat (self, &self->stats.throttled);
+        ps_http_gate_count (&self->gate, &self->stats.throttled);
       else if (req->status >= 500)
-        count_stat (self, &self->stats.unavailable);
+        ps_http_gate_count (&self->gate, &self->stats.unavailable);
       if (status_is_retryable (req->status, req->attempts) && req->attempts < self->max_attempts)
         {
           if (!wait_retry (self, req, req->status == 429 || req->status == 503,
@@ -1017,7 +774,7 @@ link_is_ours (PsGraphClient *self,
 static GError *
 foreign_link_error (const char *link)
 {
-  g_autofree char *host = host_of (link);
+  g_autofree char *host = ps_http_url_host (link);
 
   return g_error_new (PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED,
                       /* Translators: %s is a host name */
@@ -1568,7 +1325,7 @@ probe (PsGraphClient  *self,
   value = object_array (json_node_get_object (root), "value");
   if (value == NULL)
     {
-      g_autofree char *path = path_of (url);
+      g_autofree char *path = ps_http_url_path (url);
 
       g_set_error (error, PS_ENTRA_ERROR, PS_ENTRA_ERROR_UNEXPECTED,
                    _("GET %s answered without a list of values. Check the Graph URL in the "
@@ -1717,8 +1474,7 @@ ps_graph_client_finalize (GObject *object)
   g_free (self->graph_root);
   g_free (self->scope);
   g_clear_object (&self->extra_ca);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
+  ps_http_gate_clear (&self->gate);
   G_OBJECT_CLASS (ps_graph_client_parent_class)->finalize (object);
 }
 
@@ -1734,8 +1490,7 @@ ps_graph_client_class_init (PsGraphClientClass *klass)
 static void
 ps_graph_client_init (PsGraphClient *self)
 {
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
+  ps_http_gate_init (&self->gate, DEFAULT_CONCURRENCY);
   self->max_attempts = DEFAULT_MAX_ATTEMPTS;
   self->backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
   self->backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
@@ -1950,6 +1705,7 @@ ps_graph_client_new (const PsEntraConfig  *config,
   self->config.concurrency = config->concurrency > 0
                              ? MIN (config->concurrency, MAX_CONCURRENCY)
                              : DEFAULT_CONCURRENCY;
+  self->gate.concurrency = self->config.concurrency;
   self->secret = g_strdup (secret);
   self->secret_looks_like_id = self->config.certificate_file == NULL && looks_like_guid (secret);
   if (self->config.certificate_file != NULL)
@@ -2019,11 +1775,11 @@ ps_graph_client_set_retry (PsGraphClient *self,
 {
   g_return_if_fail (PS_IS_GRAPH_CLIENT (self));
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   self->max_attempts = MAX (max_attempts, 1);
   self->backoff_base_ms = MAX (base_ms, 1);
   self->backoff_cap_ms = MAX (cap_ms, self->backoff_base_ms);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
 }
 
 void
@@ -2032,9 +1788,9 @@ ps_graph_client_get_stats (PsGraphClient *self,
 {
   g_return_if_fail (PS_IS_GRAPH_CLIENT (self) && stats != NULL);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   *stats = self->stats;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
 }
 
 const char *
@@ -2056,7 +1812,7 @@ ps_graph_client_get_token_sync (PsGraphClient  *self,
   g_return_val_if_fail (PS_IS_GRAPH_CLIENT (self), FALSE);
 
   token = ensure_token (self, &generation, cancellable, error);
-  wipe_string (token);
+  ps_http_wipe_string (token);
   return token != NULL;
 }
 

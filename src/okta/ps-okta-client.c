@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 
 #include "ps-okta-client.h"
+#include "ps-http-util.h"
 #include "ps-okta-syntax.h"
 #include "ps-secret-store.h"
 
@@ -55,10 +56,7 @@ struct _PsOktaClient
   SoupSession        *session;
   GTlsDatabase       *extra_ca;
 
-  GMutex              lock;          /* guards everything below */
-  GCond               cond;          /* slots and holds changed, or cancelled */
-  guint               in_flight;
-  gint64              hold_until;    /* a 429 pauses every request (monotonic µs) */
+  PsHttpGate          gate;          /* slots and 429 holds; its lock guards everything below */
   RateState           rates[N_BUCKETS];
   gboolean            have_rate;
   guint               last_limit;
@@ -88,8 +86,7 @@ typedef struct {
   char       *error_code;          /* `errorCode` of an error answer */
   char       *request_id;          /* X-Okta-Request-Id */
   gint64      rate_delay_us;       /* until the bucket resets (server clock), or -1 */
-  gboolean    request_sent;
-  gboolean    answer_started;
+  PsHttpProgress progress;
   gboolean    malformed;           /* it failed on a 2xx answer that stayed unreadable */
   guint       attempts;
 } Request;
@@ -114,33 +111,6 @@ static const char *const suggested_names[] = {
 };
 
 /* ---------------------------------------------------------------- small helpers */
-
-static void
-wipe_string (char *text)
-{
-  if (text != NULL)
-    memset (text, 0, strlen (text));
-}
-
-static char *
-path_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-
-  if (uri == NULL)
-    return g_strdup ("?");
-  return g_strdup (g_uri_get_path (uri));
-}
-
-static char *
-host_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-
-  if (uri == NULL || g_uri_get_host (uri) == NULL)
-    return g_strdup ("?");
-  return g_strdup (g_uri_get_host (uri));
-}
 
 /* A query value: every reserved character percent-encoded (RFC 3986). */
 static char *
@@ -303,52 +273,6 @@ header_min (SoupMessageHeaders *headers,
 
 /* ---------------------------------------------------------------- waiting */
 
-static void
-on_cancelled_cb (GCancellable *cancellable,
-                 gpointer      user_data)
-{
-  PsOktaClient *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-static gulong
-watch_cancellable (PsOktaClient *self,
-                   GCancellable *cancellable)
-{
-  if (cancellable == NULL)
-    return 0;
-  return g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled_cb), self, NULL);
-}
-
-static void
-unwatch_cancellable (GCancellable *cancellable,
-                     gulong        id)
-{
-  if (id != 0)
-    g_cancellable_disconnect (cancellable, id);
-}
-
-/* Sleeps @delay_us unless cancelled. */
-static gboolean
-sleep_us (PsOktaClient  *self,
-          gint64         delay_us,
-          GCancellable  *cancellable,
-          GError       **error)
-{
-  gint64 deadline = g_get_monotonic_time () + delay_us;
-  gulong id = watch_cancellable (self, cancellable);
-
-  g_mutex_lock (&self->lock);
-  while (!g_cancellable_is_cancelled (cancellable) && g_get_monotonic_time () < deadline)
-    g_cond_wait_until (&self->cond, &self->lock, deadline);
-  g_mutex_unlock (&self->lock);
-  unwatch_cancellable (cancellable, id);
-  return !g_cancellable_set_error_if_cancelled (cancellable, error);
-}
-
 /* The bucket has so little left that the next request should wait for
  * its window to reset: nothing left, or under a tenth of the limit (§5).
  * Called with the lock held. */
@@ -363,74 +287,43 @@ bucket_needs_pause (const RateState *rate,
   return rate->limit > 0 && (guint64) rate->remaining * 10 < rate->limit;
 }
 
-/* Waits for a free slot, the end of any 429 hold and, when @bucket is
- * nearly used up, the reset of its window. */
-static gboolean
-acquire_slot (PsOktaClient  *self,
-              Bucket         bucket,
-              GCancellable  *cancellable,
-              GError       **error)
-{
-  gulong id = watch_cancellable (self, cancellable);
-  gboolean ok = FALSE;
-  gboolean counted = FALSE;
+typedef struct {
+  PsOktaClient *self;
+  Bucket        bucket;
+  gboolean      counted;
+} SlotCheck;
 
-  g_mutex_lock (&self->lock);
-  while (!g_cancellable_is_cancelled (cancellable))
+/* What a request waits for besides a free slot (ps_http_gate_acquire ()):
+ * the end of any 429 hold, then, when its bucket is nearly used up, the
+ * reset of the bucket's window. Called with the lock held. */
+static gint64
+slot_check (gpointer user_data,
+            gint64   now,
+            gint64   hold_until)
+{
+  SlotCheck *check = user_data;
+  PsOktaClient *self = check->self;
+  RateState *rate = &self->rates[check->bucket];
+
+  if (hold_until > now)
     {
-      gint64 now = g_get_monotonic_time ();
-      RateState *rate = &self->rates[bucket];
-
-      if (self->hold_until > now)
-        {
-          self->stats.waited_ms += (self->hold_until - now) / 1000;
-          g_cond_wait_until (&self->cond, &self->lock, self->hold_until);
-        }
-      else if (bucket_needs_pause (rate, now))
-        {
-          if (!counted)
-            {
-              self->stats.paced++;
-              g_debug ("rate limit: %u of %u left, waiting %" G_GINT64_FORMAT " ms for the "
-                       "window to reset", rate->remaining, rate->limit,
-                       (rate->reset_at - now) / 1000);
-              counted = TRUE;
-            }
-          self->stats.waited_ms += (rate->reset_at - now) / 1000;
-          g_cond_wait_until (&self->cond, &self->lock, rate->reset_at);
-        }
-      else if (self->in_flight < self->config.concurrency)
-        {
-          self->in_flight++;
-          ok = TRUE;
-          break;
-        }
-      else
-        g_cond_wait (&self->cond, &self->lock);
+      self->stats.waited_ms += (hold_until - now) / 1000;
+      return hold_until;
     }
-  g_mutex_unlock (&self->lock);
-  unwatch_cancellable (cancellable, id);
-  if (!ok)
-    g_cancellable_set_error_if_cancelled (cancellable, error);
-  return ok;
-}
-
-static void
-release_slot (PsOktaClient *self)
-{
-  g_mutex_lock (&self->lock);
-  self->in_flight--;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-static void
-count_stat (PsOktaClient *self,
-            guint64      *counter)
-{
-  g_mutex_lock (&self->lock);
-  (*counter)++;
-  g_mutex_unlock (&self->lock);
+  if (bucket_needs_pause (rate, now))
+    {
+      if (!check->counted)
+        {
+          self->stats.paced++;
+          g_debug ("rate limit: %u of %u left, waiting %" G_GINT64_FORMAT " ms for the "
+                   "window to reset", rate->remaining, rate->limit,
+                   (rate->reset_at - now) / 1000);
+          check->counted = TRUE;
+        }
+      self->stats.waited_ms += (rate->reset_at - now) / 1000;
+      return rate->reset_at;
+    }
+  return 0;
 }
 
 /* Keeps the answer's X-Rate-Limit-* for @bucket. Returns the time until
@@ -452,9 +345,9 @@ note_rate_limit (PsOktaClient       *self,
 
   if (server_date != NULL)
     {
-      g_mutex_lock (&self->lock);
+      g_mutex_lock (&self->gate.lock);
       self->server_time = g_date_time_to_unix (server_date);
-      g_mutex_unlock (&self->lock);
+      g_mutex_unlock (&self->gate.lock);
     }
   if (!header_min (headers, "X-Rate-Limit-Remaining", &remaining)
       || !header_min (headers, "X-Rate-Limit-Reset", &reset))
@@ -465,7 +358,7 @@ note_rate_limit (PsOktaClient       *self,
                                    : g_get_real_time () / G_USEC_PER_SEC;
   delay_us = CLAMP (reset - server_now + 1, 1, (gint64) self->rate_wait_cap_s) * G_USEC_PER_SEC;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   self->rates[bucket].known = TRUE;
   self->rates[bucket].limit = (guint) MIN (limit, G_MAXUINT);
   self->rates[bucket].remaining = (guint) MIN (remaining, G_MAXUINT);
@@ -473,39 +366,16 @@ note_rate_limit (PsOktaClient       *self,
   self->have_rate = TRUE;
   self->last_limit = (guint) MIN (limit, G_MAXUINT);
   self->last_remaining = (guint) MIN (remaining, G_MAXUINT);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
   return delay_us;
 }
 
 /* ---------------------------------------------------------------- retries */
 
-/* Capped exponential backoff with full jitter, for attempt @attempts (≥ 1). */
-static gint64
-backoff_us (PsOktaClient *self,
-            guint         attempts)
-{
-  double cap = self->backoff_cap_ms;
-  double exp = self->backoff_base_ms * (double) (1u << MIN (attempts - 1, 20u));
-
-  return (gint64) (g_random_double () * MIN (cap, exp) * 1000.0);
-}
-
 static gboolean
 status_is_retryable (guint status)
 {
   return status == 408 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-static gboolean
-error_is_connection (const GError *error)
-{
-  if (error->domain == G_IO_ERROR)
-    return error->code != G_IO_ERROR_CANCELLED && error->code != G_IO_ERROR_NOT_SUPPORTED
-           && error->code != G_IO_ERROR_INVALID_ARGUMENT
-           && error->code != G_IO_ERROR_HOST_NOT_FOUND;
-  if (error->domain == G_RESOLVER_ERROR)
-    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
-  return error->domain == SOUP_SESSION_ERROR && error->code == SOUP_SESSION_ERROR_PARSING;
 }
 
 /* ---------------------------------------------------------------- one exchange */
@@ -526,8 +396,8 @@ request_error (PsOktaClient *self,
                Request      *req,
                const GError *transport_error)
 {
-  g_autofree char *path = path_of (req->url);
-  g_autofree char *host = host_of (req->url);
+  g_autofree char *path = ps_http_url_path (req->url);
+  g_autofree char *host = ps_http_url_host (req->url);
   PsOktaExchange x = {
     .method = "GET",
     .path = path,
@@ -537,8 +407,8 @@ request_error (PsOktaClient *self,
     .body = req->response,
     .www_authenticate = req->www_authenticate,
     .transport_error = transport_error,
-    .request_sent = req->request_sent,
-    .answer_started = req->answer_started,
+    .request_sent = req->progress.request_sent,
+    .answer_started = req->progress.answer_started,
     .attempts = req->attempts,
     .action = req->action,
   };
@@ -550,53 +420,12 @@ static GError *
 shape_error (Request    *req,
              const char *what)
 {
-  g_autofree char *path = path_of (req->url);
+  g_autofree char *path = ps_http_url_path (req->url);
 
   return g_error_new (PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
                       /* Translators: e.g. "GET /api/v1/users answered 200 without a list" */
                       _("GET %s answered %u %s. Try again later; if it keeps happening, a proxy "
                         "may be changing the answers."), path, req->status, what);
-}
-
-static void
-on_wrote_headers_cb (SoupMessage *msg,
-                     gpointer     user_data)
-{
-  Request *req = user_data;
-
-  req->request_sent = TRUE;
-}
-
-static void
-on_got_headers_cb (SoupMessage *msg,
-                   gpointer     user_data)
-{
-  Request *req = user_data;
-
-  req->answer_started = TRUE;
-}
-
-static gboolean
-on_accept_certificate_cb (SoupMessage          *msg,
-                          GTlsCertificate      *certificate,
-                          GTlsCertificateFlags  errors,
-                          gpointer              user_data)
-{
-  PsOktaClient *self = user_data;
-  GUri *uri = soup_message_get_uri (msg);
-  g_autoptr(GSocketConnectable) identity = NULL;
-  g_autoptr(GError) error = NULL;
-  GTlsCertificateFlags flags;
-  int port = g_uri_get_port (uri);
-
-  identity = g_network_address_new (g_uri_get_host (uri), port > 0 ? port : 443);
-  flags = g_tls_database_verify_chain (self->extra_ca, certificate,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                       NULL, &error);
-  if (error != NULL)
-    g_debug ("CA file check failed: %s", error->message);
-  return error == NULL && flags == 0;
 }
 
 /* Sends @req once. FALSE with @transport_error when no full answer came. */
@@ -609,7 +438,6 @@ send_once (PsOktaClient  *self,
            GError       **transport_error)
 {
   g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GUri) uri = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) local = NULL;
   g_autofree char *path = NULL;
@@ -617,19 +445,18 @@ send_once (PsOktaClient  *self,
   SoupMessageHeaders *headers;
   SoupMessageHeaders *answer;
 
-  uri = g_uri_parse (req->url, SOUP_HTTP_URI_FLAGS, &local);
-  if (uri == NULL)
+  /* Every request is an idempotent GET. */
+  msg = ps_http_message_new ("GET", req->url, self->extra_ca, &req->progress, &local);
+  if (msg == NULL)
     {
       g_propagate_error (transport_error, g_steal_pointer (&local));
       return FALSE;
     }
-  msg = soup_message_new_from_uri ("GET", uri);
   headers = soup_message_get_request_headers (msg);
-  soup_message_headers_replace (headers, "Accept", "application/json");
   soup_message_headers_replace (headers, "Content-Type", "application/json");
   authorization = g_strconcat ("SSWS ", self->token, NULL);
   soup_message_headers_replace (headers, "Authorization", authorization);
-  wipe_string (authorization);
+  ps_http_wipe_string (authorization);
   if (retry_for != NULL)
     {
       /* Okta's own SDKs tie a retry to the request it repeats (§5). */
@@ -638,29 +465,17 @@ send_once (PsOktaClient  *self,
       soup_message_headers_replace (headers, "X-Okta-Retry-For", retry_for);
       soup_message_headers_replace (headers, "X-Okta-Retry-Count", count);
     }
-  /* Every request is an idempotent GET. */
-  soup_message_add_flags (msg, SOUP_MESSAGE_IDEMPOTENT);
-  g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_wrote_headers_cb), req);
-  g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers_cb), req);
-  if (self->extra_ca != NULL)
-    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate_cb), self);
-
   request_clear (req);
-  req->request_sent = FALSE;
-  req->answer_started = FALSE;
   req->status = 0;
   req->rate_delay_us = -1;
-  count_stat (self, &self->stats.requests);
+  ps_http_gate_count (&self->gate, &self->stats.requests);
 
-  bytes = soup_session_send_and_read (self->session, msg, cancellable, &local);
-  g_signal_handlers_disconnect_by_data (msg, req);
-  g_signal_handlers_disconnect_by_data (msg, self);
-  path = path_of (req->url);
+  bytes = ps_http_message_send (self->session, msg, &req->progress, cancellable, &local);
+  path = ps_http_url_path (req->url);
   if (local != NULL)
     {
       g_debug ("GET %s: %s (%s)", path, local->message,
-               !req->request_sent ? "before the request went out"
-               : !req->answer_started ? "before the answer" : "while reading the answer");
+               ps_http_progress_describe (&req->progress));
       g_propagate_error (transport_error, g_steal_pointer (&local));
       return FALSE;
     }
@@ -694,17 +509,14 @@ wait_retry (PsOktaClient  *self,
   if (req->status == 429 && req->rate_delay_us >= 0)
     {
       delay = req->rate_delay_us + g_random_int_range (0, RATE_JITTER_MS) * 1000;
-      g_mutex_lock (&self->lock);
-      self->hold_until = MAX (self->hold_until, g_get_monotonic_time () + delay);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      ps_http_gate_hold (&self->gate, delay);
     }
   else
-    delay = backoff_us (self, req->attempts);
-  count_stat (self, &self->stats.retries);
+    delay = ps_http_backoff_us (self->backoff_base_ms, self->backoff_cap_ms, req->attempts);
+  ps_http_gate_count (&self->gate, &self->stats.retries);
   g_debug ("retrying GET in %" G_GINT64_FORMAT " ms (attempt %u, status %u)", delay / 1000,
            req->attempts + 1, req->status);
-  return sleep_us (self, delay, cancellable, error);
+  return ps_http_gate_sleep (&self->gate, delay, cancellable, error);
 }
 
 /* Runs @req with retries; on success *@root is the answer's JSON (an
@@ -716,7 +528,7 @@ request_run (PsOktaClient  *self,
              GCancellable  *cancellable,
              GError       **error)
 {
-  g_autofree char *path = path_of (req->url);
+  g_autofree char *path = ps_http_url_path (req->url);
   g_autofree char *retry_for = NULL;
   Bucket bucket = bucket_for (path);
 
@@ -726,15 +538,16 @@ request_run (PsOktaClient  *self,
     {
       g_autoptr(GError) transport = NULL;
       g_autoptr(GError) local = NULL;
-      g_autoptr(JsonParser) parser = NULL;
       gboolean sent;
 
-      if (!acquire_slot (self, bucket, cancellable, error))
+      SlotCheck check = { self, bucket, FALSE };
+
+      if (!ps_http_gate_acquire (&self->gate, slot_check, &check, cancellable, error))
         return FALSE;
       req->attempts++;
       sent = send_once (self, req, bucket, req->attempts > 1 ? retry_for : NULL, cancellable,
                         &transport);
-      release_slot (self);
+      ps_http_gate_release (&self->gate);
       if (req->request_id != NULL)
         {
           g_free (retry_for);
@@ -748,14 +561,14 @@ request_run (PsOktaClient  *self,
               g_propagate_error (error, g_steal_pointer (&transport));
               return FALSE;
             }
-          if (error_is_connection (transport))
+          if (ps_http_error_is_connection (transport))
             {
               /* A host that does not take the connection at all is tried a
                * few times only: a blip clears quickly, a wrong URL never. */
-              guint most = req->request_sent ? self->max_attempts
+              guint most = req->progress.request_sent ? self->max_attempts
                                              : MIN (self->max_attempts, UNSENT_MAX_ATTEMPTS);
 
-              count_stat (self, &self->stats.connection_errors);
+              ps_http_gate_count (&self->gate, &self->stats.connection_errors);
               if (req->attempts < most)
                 {
                   if (!wait_retry (self, req, cancellable, error))
@@ -769,28 +582,23 @@ request_run (PsOktaClient  *self,
 
       if (req->status >= 200 && req->status < 300)
         {
-          gsize size = 0;
-          const char *data = g_bytes_get_data (req->response, &size);
-          JsonNode *parsed;
+          g_autoptr(JsonNode) parsed = NULL;
 
-          if (ps_okta_error_is_web_page (req->content_type, req->response))
+          if (ps_http_is_web_page (req->content_type, req->response))
             {
               /* A proxy's or portal's page will be there next time too. */
               g_propagate_error (error, request_error (self, req, NULL));
               return FALSE;
             }
-          parser = json_parser_new ();
-          parsed = data != NULL && size > 0
-                   && json_parser_load_from_data (parser, data, size, NULL)
-                   ? json_parser_get_root (parser) : NULL;
+          parsed = ps_http_read_json (req->response);
           if (parsed != NULL && (req->expect_array ? JSON_NODE_HOLDS_ARRAY (parsed)
                                                    : JSON_NODE_HOLDS_OBJECT (parsed)))
             {
-              *root = json_node_ref (parsed);
+              *root = g_steal_pointer (&parsed);
               return TRUE;
             }
           /* Cut off, garbled or of the wrong shape: worth asking again. */
-          count_stat (self, &self->stats.malformed);
+          ps_http_gate_count (&self->gate, &self->stats.malformed);
           if (req->attempts < self->max_attempts)
             {
               if (!wait_retry (self, req, cancellable, error))
@@ -807,9 +615,9 @@ request_run (PsOktaClient  *self,
         }
 
       if (req->status == 429)
-        count_stat (self, &self->stats.throttled);
+        ps_http_gate_count (&self->gate, &self->stats.throttled);
       else if (req->status >= 500)
-        count_stat (self, &self->stats.unavailable);
+        ps_http_gate_count (&self->gate, &self->stats.unavailable);
       if (req->shrinkable && req->status == 500
           && g_strcmp0 (req->error_code, PS_OKTA_E_TIMEOUT) == 0)
         {
@@ -944,7 +752,7 @@ read_pages (PsOktaClient  *self,
         return TRUE;
       if (!link_is_ours (self, next))
         {
-          g_autofree char *host = host_of (next);
+          g_autofree char *host = ps_http_url_host (next);
 
           g_set_error (error, PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
                        /* Translators: %s is a host name */
@@ -1219,8 +1027,7 @@ ps_okta_client_finalize (GObject *object)
   g_clear_pointer (&self->org_uri, g_uri_unref);
   g_free (self->host);
   g_clear_object (&self->extra_ca);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
+  ps_http_gate_clear (&self->gate);
   G_OBJECT_CLASS (ps_okta_client_parent_class)->finalize (object);
 }
 
@@ -1236,8 +1043,7 @@ ps_okta_client_class_init (PsOktaClientClass *klass)
 static void
 ps_okta_client_init (PsOktaClient *self)
 {
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
+  ps_http_gate_init (&self->gate, DEFAULT_CONCURRENCY);
   self->max_attempts = DEFAULT_MAX_ATTEMPTS;
   self->backoff_base_ms = DEFAULT_BACKOFF_BASE_MS;
   self->backoff_cap_ms = DEFAULT_BACKOFF_CAP_MS;
@@ -1323,6 +1129,7 @@ ps_okta_client_new (const PsOktaClientConfig  *config,
   self->config.concurrency = config->concurrency > 0
                              ? MIN (config->concurrency, MAX_CONCURRENCY)
                              : DEFAULT_CONCURRENCY;
+  self->gate.concurrency = self->config.concurrency;
   self->token = g_strstrip (g_strdup (api_token));
   self->org_uri = g_uri_parse (self->config.org_url, SOUP_HTTP_URI_FLAGS, NULL);
   self->host = g_strdup (g_uri_get_host (self->org_uri));
@@ -1356,12 +1163,12 @@ ps_okta_client_set_retry (PsOktaClient *self,
 {
   g_return_if_fail (PS_IS_OKTA_CLIENT (self));
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   self->max_attempts = MAX (max_attempts, 1);
   self->backoff_base_ms = MAX (base_ms, 1);
   self->backoff_cap_ms = MAX (cap_ms, self->backoff_base_ms);
   self->rate_wait_cap_s = MAX (rate_wait_cap_s, 1);
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
 }
 
 void
@@ -1371,9 +1178,9 @@ ps_okta_client_get_stats (PsOktaClient *self,
   g_return_if_fail (PS_IS_OKTA_CLIENT (self));
   g_return_if_fail (stats != NULL);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   *stats = self->stats;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
 }
 
 const char *
@@ -1392,13 +1199,13 @@ ps_okta_client_get_rate_limit (PsOktaClient *self,
 
   g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), FALSE);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   have = self->have_rate;
   if (limit != NULL)
     *limit = self->last_limit;
   if (remaining != NULL)
     *remaining = self->last_remaining;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
   return have;
 }
 
@@ -1697,9 +1504,9 @@ ps_okta_client_get_server_time (PsOktaClient *self)
 
   g_return_val_if_fail (PS_IS_OKTA_CLIENT (self), 0);
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->gate.lock);
   time = self->server_time;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->gate.lock);
   return time;
 }
 

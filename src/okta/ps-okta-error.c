@@ -10,26 +10,11 @@
 #include <libsoup/soup.h>
 
 #include "ps-okta-error.h"
+#include "ps-http-util.h"
 
 G_DEFINE_QUARK (ps-okta-error-quark, ps_okta_error)
 
 /* ---------------------------------------------------------------- body readers */
-
-static JsonNode *
-parse_body (GBytes *body)
-{
-  g_autoptr(JsonParser) parser = NULL;
-  gsize size = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-
-  if (data == NULL || size == 0)
-    return NULL;
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, size, NULL)
-      || json_parser_get_root (parser) == NULL)
-    return NULL;
-  return json_node_ref (json_parser_get_root (parser));
-}
 
 static const char *
 object_string (JsonObject *object,
@@ -116,29 +101,9 @@ challenge_param (const char *header,
 char *
 ps_okta_error_code (GBytes *body)
 {
-  g_autoptr(JsonNode) root = parse_body (body);
+  g_autoptr(JsonNode) root = ps_http_read_json (body);
 
   return g_strdup (object_string (root_object (root), "errorCode"));
-}
-
-gboolean
-ps_okta_error_is_web_page (const char *content_type,
-                           GBytes     *body)
-{
-  gsize size = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-  gsize i = 0;
-
-  if (content_type != NULL
-      && (g_ascii_strncasecmp (content_type, "text/html", 9) == 0
-          || g_ascii_strncasecmp (content_type, "application/xhtml", 17) == 0))
-    return TRUE;
-  /* Skip a byte order mark and white space. */
-  if (size >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
-    i = 3;
-  while (i < size && g_ascii_isspace (data[i]))
-    i++;
-  return i < size && data[i] == '<';
 }
 
 gboolean
@@ -374,7 +339,7 @@ ps_okta_error_from_http (const PsOktaExchange *x)
   /* A proxy, a captive portal or a sign-in page answered instead of the
    * API; its status tells nothing, unless it says the service behind it is
    * unavailable (a gateway's error page). */
-  web_page = ps_okta_error_is_web_page (x->content_type, x->body);
+  web_page = ps_http_is_web_page (x->content_type, x->body);
   if (web_page && !(x->status == 408 || x->status == 429 || x->status >= 500))
     return g_error_new (PS_OKTA_ERROR, PS_OKTA_ERROR_UNEXPECTED,
                         /* Translators: a host, the request, then an HTTP status */
@@ -384,7 +349,7 @@ ps_okta_error_from_http (const PsOktaExchange *x)
                           "the Admin Console) and the proxy settings."),
                         x->host, x->method, x->path, x->status);
 
-  root = web_page ? NULL : parse_body (x->body);
+  root = web_page ? NULL : ps_http_read_json (x->body);
   if (x->status >= 200 && x->status < 300)
     {
       gsize size = x->body != NULL ? g_bytes_get_size (x->body) : 0;

@@ -78,10 +78,6 @@ typedef struct {
  *   400 E0000031/E0000030 INVALID_SEARCH, 429 THROTTLED, 5xx UNAVAILABLE. */
 GError     *ps_okta_error_from_http   (const PsOktaExchange *exchange);
 
-/* TRUE when @content_type or @body says the answer is an HTML page. */
-gboolean    ps_okta_error_is_web_page (const char *content_type,
-                                       GBytes     *body);
-
 /* Okta's `errorCode` in @body, or NULL. */
 char       *ps_okta_error_code        (GBytes *body);
 

@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "ps-target-error.h"
+#include "ps-http-util.h"
 
 G_DEFINE_QUARK (ps-target-error-quark, ps_target_error)
 
@@ -112,26 +113,6 @@ static gboolean
 path_is_login (const char *path)
 {
   return strstr (path, "/session/token") != NULL;
-}
-
-gboolean
-ps_target_error_is_web_page (const char *content_type,
-                             GBytes     *body)
-{
-  gsize size = 0;
-  const char *data = body != NULL ? g_bytes_get_data (body, &size) : NULL;
-  gsize i = 0;
-
-  if (content_type != NULL
-      && (g_ascii_strncasecmp (content_type, "text/html", 9) == 0
-          || g_ascii_strncasecmp (content_type, "application/xhtml", 17) == 0))
-    return TRUE;
-  /* Skip a byte order mark and white space. */
-  if (size >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
-    i = 3;
-  while (i < size && g_ascii_isspace (data[i]))
-    i++;
-  return i < size && data[i] == '<';
 }
 
 /* ---- a JSON syntax check that allocates nothing. As lenient as json-glib
@@ -380,7 +361,7 @@ ps_target_error_from_http (const PsTargetExchange *x)
   /* A proxy, a captive portal or a single sign-on page answered instead of
    * the API; its status tells nothing about Asset Panda, unless it says
    * the service behind it is unavailable (a gateway's error page). */
-  web_page = ps_target_error_is_web_page (x->content_type, x->body);
+  web_page = ps_http_is_web_page (x->content_type, x->body);
   if (web_page && !(status == 408 || status == 429 || status >= 500))
     return g_error_new (PS_TARGET_ERROR, PS_TARGET_ERROR_UNEXPECTED,
                         /* Translators: e.g. "… answered GET /v3/groups with a web page …

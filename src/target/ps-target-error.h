@@ -56,10 +56,6 @@ typedef struct {
  * JSON or empty. */
 GError *ps_target_error_from_http (const PsTargetExchange *exchange);
 
-/* TRUE when @content_type or @body says the answer is an HTML page. */
-gboolean ps_target_error_is_web_page (const char *content_type,
-                                      GBytes     *body);
-
 /* TRUE when @body is empty or one complete JSON text: a syntax check that
  * builds nothing, for every answer (a cut-off answer is not JSON). */
 gboolean ps_target_answer_is_json    (GBytes     *body);

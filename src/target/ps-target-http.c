@@ -8,6 +8,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "ps-target-http.h"
+#include "ps-http-util.h"
 
 #define RETRY_BUDGET_START   10.0
 #define RETRY_BUDGET_MAX     100.0
@@ -511,9 +512,7 @@ JsonNode *
 ps_http_call_json (PsHttpCall  *call,
                    GError     **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  gsize size = 0;
-  const char *data;
+  g_autoptr(JsonNode) root = NULL;
 
   if (call->error != NULL)
     {
@@ -522,19 +521,17 @@ ps_http_call_json (PsHttpCall  *call,
     }
   /* Parsed here, page by page, rather than kept from the check in the
    * transport: a batch of 200 pages would hold 200 trees at once. */
-  data = call->response != NULL ? g_bytes_get_data (call->response, &size) : NULL;
-  if (data == NULL || size == 0)
+  if (call->response == NULL || g_bytes_get_size (call->response) == 0)
     return json_node_new (JSON_NODE_NULL);
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, size, NULL)
-      || json_parser_get_root (parser) == NULL)
+  root = ps_http_read_json (call->response);
+  if (root == NULL)
     {
       GError *mapped = call_error (NULL, call, call->status, NULL);
 
       g_propagate_error (error, mapped != NULL ? mapped : ps_http_call_shape_error (call));
       return NULL;
     }
-  return json_node_ref (json_parser_get_root (parser));
+  return g_steal_pointer (&root);
 }
 
 /* ---------------------------------------------------------------- pacing */
@@ -571,53 +568,19 @@ pacer_record (PsHttp *http,
 
 /* ---------------------------------------------------------------- retries */
 
-static gint64
-parse_retry_after (const char *value)
-{
-  g_autoptr(GDateTime) when = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  char *end = NULL;
-  guint64 seconds;
-
-  if (value == NULL)
-    return -1;
-  while (g_ascii_isspace (*value))
-    value++;
-  seconds = g_ascii_strtoull (value, &end, 10);
-  if (end != value && (*end == '\0' || g_ascii_isspace (*end)))
-    return (gint64) MIN (seconds, RETRY_AFTER_MAX_S) * G_USEC_PER_SEC;
-  when = soup_date_time_new_from_http_string (value);
-  if (when == NULL)
-    return -1;
-  now = g_date_time_new_now_utc ();
-  return CLAMP (g_date_time_difference (when, now), 0, (gint64) RETRY_AFTER_MAX_S * G_USEC_PER_SEC);
-}
-
-static gint64
-backoff_us (PsHttp *http,
-            guint   attempts)
-{
-  double cap = http->backoff_cap_ms;
-  double exp = http->backoff_base_ms * (double) (1u << MIN (attempts - 1, 20));
-
-  return (gint64) (g_random_double () * MIN (cap, exp) * 1000.0);
-}
-
 static gboolean
 status_is_retryable (guint status)
 {
   return status == 408 || status == 429 || status == 502 || status == 503 || status == 504;
 }
 
+/* The Asset Panda client tries a host name that did not resolve again,
+ * too, as it always has. */
 static gboolean
 error_is_connection (const GError *error)
 {
-  if (error->domain == G_IO_ERROR)
-    return error->code != G_IO_ERROR_CANCELLED && error->code != G_IO_ERROR_NOT_SUPPORTED
-           && error->code != G_IO_ERROR_INVALID_ARGUMENT;
-  if (error->domain == G_RESOLVER_ERROR)
-    return error->code == G_RESOLVER_ERROR_TEMPORARY_FAILURE;
-  return error->domain == SOUP_SESSION_ERROR && error->code == SOUP_SESSION_ERROR_PARSING;
+  return ps_http_error_is_connection (error)
+         || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND);
 }
 
 /* A 400 whose message speaks of the token or auth is an expired token. */
@@ -695,11 +658,11 @@ try_retry (Run        *run,
         }
       http->retry_budget -= 1.0;
     }
-  delay = parse_retry_after (retry_after);
+  delay = ps_http_parse_retry_after (retry_after, RETRY_AFTER_MAX_S);
   if (delay >= 0 && global_hold)
     http->hold_until = MAX (http->hold_until, now + delay);
   if (delay < 0)
-    delay = backoff_us (http, call->attempts);
+    delay = ps_http_backoff_us (http->backoff_base_ms, http->backoff_cap_ms, call->attempts);
   http->stats.retries++;
   call->not_before = now + delay;
   call->state = PS_HTTP_CALL_PENDING;
@@ -736,29 +699,6 @@ on_got_headers (SoupMessage *msg,
   PsHttpCall *call = user_data;
 
   call->answer_started = TRUE;
-}
-
-static gboolean
-on_accept_certificate (SoupMessage          *msg,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  PsHttp *http = user_data;
-  g_autoptr(GSocketConnectable) identity = NULL;
-  g_autoptr(GError) error = NULL;
-  GTlsCertificateFlags flags;
-
-  if (http->extra_ca == NULL)
-    return FALSE;
-  identity = g_network_address_new (ps_http_get_host (http), ps_http_get_port (http));
-  flags = g_tls_database_verify_chain (http->extra_ca, certificate,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                       NULL, &error);
-  if (error != NULL)
-    g_debug ("CA file check failed: %s", error->message);
-  return error == NULL && flags == 0;
 }
 
 /* libsoup re-sends an idempotent request by itself when a kept-alive
@@ -860,7 +800,7 @@ on_send_done (GObject      *source,
       /* A page from a proxy or a sign-in portal will be there next time
        * too; a cut-off or garbled answer is worth asking again for. */
       http->stats.malformed++;
-      web_page = ps_target_error_is_web_page (call->content_type, call->response);
+      web_page = ps_http_is_web_page (call->content_type, call->response);
       g_debug ("%s %s answered %u with %s (%" G_GSIZE_FORMAT " bytes)", call->method, plain_path,
                call->status, web_page ? "a web page" : "data that is not JSON",
                g_bytes_get_size (call->response));
@@ -958,8 +898,7 @@ start_call (Run        *run,
   g_signal_connect (msg, "wrote-headers", G_CALLBACK (on_wrote_headers), call);
   g_signal_connect (msg, "wrote-body", G_CALLBACK (on_wrote_body), call);
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), call);
-  if (http->extra_ca != NULL)
-    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), http);
+  ps_http_trust_extra_ca (msg, http->extra_ca);
 
   pacer_record (http, now);
   http->stats.sent++;

@@ -10,6 +10,7 @@
 
 #include "ps-test.h"
 #include "ps-graph-client.h"
+#include "ps-http-util.h"
 
 #define TENANT    "contoso.onmicrosoft.com"
 #define CLIENT_ID "11111111-2222-3333-4444-555555555555"
@@ -295,9 +296,9 @@ test_bodies (void)
   {
     g_autoptr(GBytes) page = g_bytes_new_static ("  <html>", 8);
 
-    g_assert_true (ps_entra_error_is_web_page (NULL, page));
+    g_assert_true (ps_http_is_web_page (NULL, page));
   }
-  g_assert_false (ps_entra_error_is_web_page ("application/json", NULL));
+  g_assert_false (ps_http_is_web_page ("application/json", NULL));
 }
 
 static void

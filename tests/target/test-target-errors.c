@@ -10,6 +10,7 @@
 
 #include "ps-test.h"
 #include "ps-target-error.h"
+#include "ps-http-util.h"
 
 static GBytes *
 body (const char *json)
@@ -167,8 +168,8 @@ test_web_page (void)
           PS_TARGET_ERROR_UNEXPECTED, needle);
   expect (map ("POST", "/v3/session/token", 200, "text/html; charset=utf-8", "", NULL, TRUE, TRUE),
           PS_TARGET_ERROR_UNEXPECTED, "POST /v3/session/token with a web page");
-  g_assert_true (ps_target_error_is_web_page (NULL, bom));
-  g_assert_false (ps_target_error_is_web_page ("application/json", NULL));
+  g_assert_true (ps_http_is_web_page (NULL, bom));
+  g_assert_false (ps_http_is_web_page ("application/json", NULL));
   /* not "no permission" nor "unknown collection": the page is in the way */
   expect (map ("GET", "/accounts", 403, "text/html", page, NULL, TRUE, TRUE),
           PS_TARGET_ERROR_UNEXPECTED, "(HTTP 403): a proxy or sign-in page");

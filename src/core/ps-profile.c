@@ -53,6 +53,7 @@ G_DEFINE_QUARK (ps-profile-error-quark, ps_profile_error)
 
 enum {
   SIGNAL_CHANGED,
+  SIGNAL_RELOADED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -1309,6 +1310,7 @@ ps_profile_reload (PsProfile  *self,
   SWAP (disk_etag);
   SWAP (saved_etag);
 #undef SWAP
+  g_signal_emit (self, signals[SIGNAL_RELOADED], 0);
   ps_profile_changed (self);
   return TRUE;
 }
@@ -1681,6 +1683,17 @@ ps_profile_class_init (PsProfileClass *klass)
    */
   signals[SIGNAL_CHANGED] =
     g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * PsProfile::reloaded:
+   *
+   * Emitted by ps_profile_reload() once the file's settings replaced those
+   * in memory, before PsProfile::changed: forms that hold settings of their
+   * own show the profile again.
+   */
+  signals[SIGNAL_RELOADED] =
+    g_signal_new ("reloaded", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 

@@ -14,6 +14,7 @@
 
 #include "ps-pages.h"
 #include "ps-window.h"
+#include "widgets/ps-profile-file-bar.h"
 
 struct _PsWindow
 {
@@ -25,6 +26,7 @@ struct _PsWindow
   GtkButton            *forward_button;
   GtkHeaderBar         *header_bar;
   GtkInfoBar           *notice_bar;
+  GtkWidget            *file_bar;     /* hand edits of the profile file */
   GtkLabel             *notice_label;
   GtkStackSidebar      *sidebar;
   GtkSeparator         *sidebar_separator;
@@ -321,6 +323,11 @@ ps_window_constructed (GObject *object)
 
   if (self->profile == NULL)
     self->profile = ps_profile_new ("default");
+  /* Above the pages, below the window's own notice. */
+  self->file_bar = ps_profile_file_bar_new (self->profile);
+  gtk_box_pack_start (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->notice_bar))), self->file_bar,
+                      FALSE, FALSE, 0);
+  gtk_box_reorder_child (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->notice_bar))), self->file_bar, 1);
 
   for (guint i = 0; i < n; i++)
     {
@@ -523,6 +530,14 @@ ps_window_set_notice (PsWindow   *self,
 
   gtk_label_set_text (self->notice_label, message != NULL ? message : "");
   gtk_widget_set_visible (GTK_WIDGET (self->notice_bar), message != NULL);
+}
+
+/* The bar that tells of hand edits of the profile file (ps-profile-file-bar.h). */
+GtkWidget *
+ps_window_get_file_bar (PsWindow *self)
+{
+  g_return_val_if_fail (PS_IS_WINDOW (self), NULL);
+  return self->file_bar;
 }
 
 const char *

@@ -30,5 +30,6 @@ GtkButton    *ps_window_get_back_button     (PsWindow   *self);
 void          ps_window_set_notice          (PsWindow   *self,
                                              const char *message);
 const char   *ps_window_get_notice          (PsWindow   *self);
+GtkWidget    *ps_window_get_file_bar        (PsWindow   *self);
 
 G_END_DECLS

@@ -796,6 +796,13 @@ ps_connection_page_apply (PsWizardPage *page,
 }
 
 static void
+on_profile_reloaded_cb (PsConnectionPage *self)
+{
+  profile_to_form (self, ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)));
+  on_form_changed_cb (self);
+}
+
+static void
 ps_connection_page_constructed (GObject *object)
 {
   PsConnectionPage *self = PS_CONNECTION_PAGE (object);
@@ -807,6 +814,9 @@ ps_connection_page_constructed (GObject *object)
   if (profile == NULL)
     return;
   profile_to_form (self, profile);
+  /* The file was edited by hand and reloaded: show it as it is now. */
+  g_signal_connect_object (profile, "reloaded", G_CALLBACK (on_profile_reloaded_cb), self,
+                           G_CONNECT_SWAPPED);
   self->secrets_cancellable = g_cancellable_new ();
   ps_gui_backend_lookup_secrets_async (profile, self->secrets_cancellable,
                                        on_secrets_looked_up_cb, self);

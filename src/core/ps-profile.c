@@ -475,37 +475,12 @@ graph_name_is_valid (const char *name)
   return !start;
 }
 
-/* The names of an attribute spec ("a|b|c") in the source's own syntax:
- * LDAP attribute descriptions, Graph property names or Okta profile
- * attributes. NULL with a reason naming the bad part. */
 static GStrv
 split_for_source (PsSourceKind   source,
                   const char    *spec,
                   char         **reason)
 {
-  g_auto(GStrv) names = NULL;
-
-  if (source == PS_SOURCE_KIND_OKTA)
-    return ps_okta_attribute_spec_split (spec, reason);
-  if (source != PS_SOURCE_KIND_ENTRA_ID)
-    return ps_ldap_attribute_spec_split (spec, reason);
-  /* the LDAP rules for the shape of the list, Graph's for each name */
-  names = g_strsplit (spec, "|", -1);
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      char *name = g_strstrip (names[i]);
-
-      if (!graph_name_is_valid (name))
-        {
-          *reason = *name == '\0'
-            ? g_strdup_printf (_("“%s” has an empty alternative: write names between the “|”, as in "
-                                 "mail|userPrincipalName"), spec)
-            : g_strdup_printf (_("“%s” is not a Microsoft Graph property name (such as mail, surname "
-                                 "or onPremisesExtensionAttributes.extensionAttribute1)"), name);
-          return NULL;
-        }
-    }
-  return g_steal_pointer (&names);
+  return ps_source_kind_split_attribute_spec (source, spec, reason);
 }
 
 static gboolean
@@ -1593,8 +1568,8 @@ ps_profile_validate (PsProfile  *self,
   for (guint i = 0; self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY && d->uris != NULL
                    && d->uris[i] != NULL; i++)
     check_ldap_uri (out, d, d->uris[i]);
-  if (self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY && d->base_dn == NULL)
-    problem (out, G_DIRECTORY, "BaseDN", _("the base DN to search under is missing"));
+  /* No BaseDN: the directory's own, from its rootDSE (defaultNamingContext,
+   * or its one namingContexts). */
   if (self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY && d->bind_dn == NULL)
     problem (out, G_DIRECTORY, "BindDN", _("the service account to bind as is missing"));
   if (self->source_kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY
@@ -1825,6 +1800,53 @@ ps_source_kind_to_string (PsSourceKind kind)
     default:
       return "active-directory";
     }
+}
+
+/**
+ * ps_source_kind_split_attribute_spec:
+ * @source: whose syntax the names are in
+ * @spec: an attribute or fallbacks "a|b|c"
+ * @reason: (out) (optional): why it is not, translated
+ *
+ * The names of @spec in the source's own syntax: LDAP attribute
+ * descriptions, Microsoft Graph property names or Okta user attributes.
+ * The profile checks a mapping's attributes with it, and the wizard what
+ * is typed.
+ *
+ * Returns: (transfer full): the names, trimmed; NULL with @reason naming
+ *   the bad part.
+ */
+GStrv
+ps_source_kind_split_attribute_spec (PsSourceKind   source,
+                                     const char    *spec,
+                                     char         **reason)
+{
+  g_auto(GStrv) names = NULL;
+
+  g_return_val_if_fail (spec != NULL, NULL);
+  if (source == PS_SOURCE_KIND_OKTA)
+    return ps_okta_attribute_spec_split (spec, reason);
+  if (source != PS_SOURCE_KIND_ENTRA_ID)
+    return ps_ldap_attribute_spec_split (spec, reason);
+  /* the LDAP rules for the shape of the list, Graph's for each name */
+  names = g_strsplit (spec, "|", -1);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      char *name = g_strstrip (names[i]);
+
+      if (!graph_name_is_valid (name))
+        {
+          if (reason == NULL)
+            return NULL;
+          *reason = *name == '\0'
+            ? g_strdup_printf (_("“%s” has an empty alternative: write names between the “|”, as in "
+                                 "mail|userPrincipalName"), spec)
+            : g_strdup_printf (_("“%s” is not a Microsoft Graph property name (such as mail, surname "
+                                 "or onPremisesExtensionAttributes.extensionAttribute1)"), name);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&names);
 }
 
 PsDirectoryConfig *

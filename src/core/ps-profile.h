@@ -225,6 +225,9 @@ const char  *ps_dialect_to_string     (PsDialect dialect);
 const char  *ps_tls_mode_to_string    (PsTlsMode mode);
 const char  *ps_nested_mode_to_string (PsNestedMode mode);
 const char  *ps_source_kind_to_string (PsSourceKind kind);
+GStrv        ps_source_kind_split_attribute_spec (PsSourceKind   source,
+                                                  const char    *spec,
+                                                  char         **reason);
 const char  *ps_interval_to_string    (PsIntervalKind kind);
 const char  *ps_ownership_to_string   (PsOwnership ownership);
 gboolean     ps_ownership_from_string (const char *text, PsOwnership *out);

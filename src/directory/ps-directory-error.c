@@ -305,6 +305,7 @@ ps_directory_error_is_transient (const GError *error)
     case PS_DIRECTORY_ERROR_INVALID_VALUE:
     case PS_DIRECTORY_ERROR_FULL_READ_REQUIRED:
     case PS_DIRECTORY_ERROR_PARTIAL_MEMBERS:
+    case PS_DIRECTORY_ERROR_BIND_NAME:
     default:
       return FALSE;
     }

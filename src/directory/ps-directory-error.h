@@ -50,6 +50,9 @@ typedef enum {
   PS_DIRECTORY_ERROR_FULL_READ_REQUIRED,   /* the delta watermark is from another DC or database */
   PS_DIRECTORY_ERROR_PARTIAL_MEMBERS,      /* members that cannot be read or classified: the
                                             * membership is incomplete (see PsDirectoryMemberReport) */
+  PS_DIRECTORY_ERROR_BIND_NAME,            /* the bind was refused, and the username is in none of
+                                            * the forms a directory binds with (a DN, user@domain,
+                                            * DOMAIN\user) */
 } PsDirectoryError;
 
 /* What was being done when an LDAP call failed; picks the wording. */

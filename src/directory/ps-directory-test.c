@@ -220,7 +220,9 @@ ps_directory_test_connection_sync (PsDirectory   *self,
     if (base_dn == NULL)
       {
         g_autoptr(GError) missing = g_error_new (PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_CONFIG,
-                                                 _("The profile has no base DN, and the server does not name a default one."));
+                                                 _("The profile has no base DN, and the server names no "
+                                                   "single default one: enter the base DN, such as "
+                                                   "DC=example,DC=com."));
 
         ps_connection_step_done (base_step, start, missing, NULL);
         skip_rest (steps);
@@ -234,9 +236,13 @@ ps_directory_test_connection_sync (PsDirectory   *self,
         return g_steal_pointer (&steps);
       }
     {
-      g_autofree char *message = g_strdup_printf (_("%s is readable (%s)"), base_dn,
-                                                  self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
-                                                  ? _("Active Directory") : _("LDAP directory"));
+      const char *kind = self->kind == PS_DIRECTORY_KIND_ACTIVE_DIRECTORY
+                         ? _("Active Directory") : _("LDAP directory");
+      g_autofree char *message = self->base_dn != NULL && *self->base_dn != '\0'
+        ? g_strdup_printf (_("%s is readable (%s)"), base_dn, kind)
+        /* Translators: the base DN, then the kind of directory */
+        : g_strdup_printf (_("%s, the directory’s own base (from its rootDSE), is readable (%s)"),
+                           base_dn, kind);
 
       ps_connection_step_done (base_step, start, NULL, message);
     }

@@ -700,10 +700,47 @@ ps_directory_bind_handle (PsDirectory  *self,
     {
       gboolean lost = rc == LDAP_TIMEOUT || rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR;
 
+      /* A refusal of a name in none of the forms a bind takes is about the
+       * name, not the password: say which forms it may take. */
+      if ((rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INVALID_DN_SYNTAX)
+          && !ps_directory_bind_name_is_valid (self->bind_dn))
+        {
+          g_set_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_BIND_NAME,
+                       _("The directory refused the username “%s”: write it as a distinguished "
+                         "name (CN=%s,OU=Service Accounts,DC=example,DC=com), as user@domain "
+                         "(%s@example.com) or as DOMAIN\\user (EXAMPLE\\%s)."),
+                       self->bind_dn, self->bind_dn, self->bind_dn, self->bind_dn);
+          return FALSE;
+        }
       set_ldap_error (error, ld, PS_DIRECTORY_OP_BIND, rc, lost ? uri : self->bind_dn);
       return FALSE;
     }
   return TRUE;
+}
+
+/**
+ * ps_directory_bind_name_is_valid:
+ * @name: a username as typed
+ *
+ * Whether @name has one of the forms a simple bind takes: a distinguished
+ * name (CN=…,DC=…), a user principal name (user@domain) or a down-level
+ * logon name (DOMAIN\user).
+ */
+gboolean
+ps_directory_bind_name_is_valid (const char *name)
+{
+  const char *at;
+  const char *backslash;
+
+  if (name == NULL || *name == '\0')
+    return FALSE;
+  if (strchr (name, '=') != NULL)
+    return TRUE;
+  at = strchr (name, '@');
+  if (at != NULL && at != name && at[1] != '\0' && strchr (at + 1, '@') == NULL)
+    return TRUE;
+  backslash = strchr (name, '\\');
+  return backslash != NULL && backslash != name && backslash[1] != '\0';
 }
 
 /* The profile's Kind wins over what the rootDSE said. */
@@ -720,7 +757,7 @@ void
 ps_directory_read_root_dse (PsDirectory *self)
 {
   static const char *const attrs[] = {
-    "defaultNamingContext", "supportedCapabilities", "supportedControl", NULL
+    "defaultNamingContext", "namingContexts", "supportedCapabilities", "supportedControl", NULL
   };
   LDAPMessage *res = NULL;
   LDAPMessage *entry;
@@ -752,6 +789,22 @@ ps_directory_read_root_dse (PsDirectory *self)
       {
         g_free (self->default_nc);
         self->default_nc = g_strndup (nc[0]->bv_val, nc[0]->bv_len);
+      }
+    else
+      {
+        /* A directory without AD's defaultNamingContext (OpenLDAP, 389)
+         * lists its databases: with exactly one, that is the base. */
+        struct berval **contexts = ldap_get_values_len (self->ld, entry, "namingContexts");
+
+        if (contexts != NULL && contexts[0] != NULL && contexts[1] == NULL && contexts[0]->bv_len > 0)
+          {
+            g_free (self->default_nc);
+            self->default_nc = g_strndup (contexts[0]->bv_val, contexts[0]->bv_len);
+          }
+        else if (contexts != NULL && contexts[0] != NULL)
+          g_debug ("The rootDSE names %u naming contexts: none is taken as the base DN",
+                   ldap_count_values_len (contexts));
+        ldap_value_free_len (contexts);
       }
     for (guint i = 0; ctrls != NULL && ctrls[i] != NULL; i++)
       {

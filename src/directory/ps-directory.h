@@ -99,6 +99,7 @@ void             ps_directory_close             (PsDirectory   *self);
 const char      *ps_directory_get_connected_uri (PsDirectory   *self);
 PsDirectoryKind  ps_directory_get_kind          (PsDirectory   *self);
 const char      *ps_directory_get_base_dn       (PsDirectory   *self);
+gboolean         ps_directory_bind_name_is_valid (const char   *name);
 /* The kind comes from the rootDSE (AD announces its capability OID) unless
  * the profile's [Directory] Kind says otherwise. LDAP filters for "a person"
  * and "a group" (valid once connected): a person on AD is

@@ -730,7 +730,8 @@ test_validate_new_profile (void)
   g_assert_true (problems_contain (problems, "[AssetPanda] ClientId"));
   g_assert_true (problems_contain (problems, "[AssetPanda] Email"));
   g_assert_true (problems_contain (problems, "[Directory] URIs"));
-  g_assert_true (problems_contain (problems, "[Directory] BaseDN"));
+  /* an empty base DN is read from the directory's rootDSE */
+  g_assert_false (problems_contain (problems, "[Directory] BaseDN"));
   g_assert_true (problems_contain (problems, "[Directory] BindDN"));
   g_assert_false (problems_contain (problems, "[AssetPanda] URL"));
 }

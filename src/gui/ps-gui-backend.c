@@ -7,7 +7,7 @@
  * function calls the blocking API of the identity source (PsSource, made by
  * ps_source_new_for_profile () from a copy of the profile loaded in the
  * worker), src/target (PsTarget), the run history (PsState) or the secret
- * store and returns plain data. Nothing here touches a widget. Of the two
+ * store and returns plain data. Nothing here touches a widget. Of the
  * sources only their error domains are known here, to say which field of
  * the form a failed step is about.
  */
@@ -21,6 +21,7 @@
 #include "ps-entra-error.h"
 #include "ps-gui-backend.h"
 #include "ps-names.h"
+#include "ps-okta-error.h"
 #include "ps-report.h"
 #include "ps-secret-store.h"
 #include "ps-source.h"
@@ -47,6 +48,7 @@ typedef struct
   char          *profile_name;  /* the profile's name… */
   char          *profile_data;  /* …and the profile in memory, as a file */
   PsMapping     *mapping;       /* a scope count: the form's mapping, copied */
+  char          *okta_ca_file;  /* a connection test: the [Okta] CA file, to blame it */
 } TaskData;
 
 /* Tells the profile copies of connection tests apart (see load_test_snapshot). */
@@ -87,6 +89,7 @@ task_data_free (TaskData *data)
   g_free (data->profile_name);
   g_free (data->profile_data);
   g_clear_pointer (&data->mapping, ps_mapping_free);
+  g_free (data->okta_ca_file);
   g_free (data);
 }
 
@@ -100,9 +103,11 @@ task_data_new (PsProfile          *profile,
   copy_target (&data->target, ps_profile_get_target (profile));
   data->source_kind = ps_profile_get_source_kind (profile);
   data->state_path = ps_profile_dup_state_path (profile);
+  data->okta_ca_file = g_strdup (ps_profile_get_okta (profile)->ca_file);
   if (secrets != NULL)
     data->secrets = ps_gui_secrets_new (secrets->api_client_secret, secrets->api_password,
-                                        secrets->bind_password, secrets->entra_client_secret);
+                                        secrets->bind_password, secrets->entra_client_secret,
+                                        secrets->okta_api_token);
   return data;
 }
 
@@ -155,14 +160,32 @@ open_source (TaskData      *data,
 static PsSecretKind
 source_secret_kind (PsSourceKind kind)
 {
-  return kind == PS_SOURCE_KIND_ENTRA_ID ? PS_SECRET_ENTRA_CLIENT_SECRET : PS_SECRET_BIND_PASSWORD;
+  switch (kind)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return PS_SECRET_ENTRA_CLIENT_SECRET;
+    case PS_SOURCE_KIND_OKTA:
+      return PS_SECRET_OKTA_API_TOKEN;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return PS_SECRET_BIND_PASSWORD;
+    }
 }
 
 static const char *
 source_secret (const PsGuiSecrets *secrets,
                PsSourceKind        kind)
 {
-  return kind == PS_SOURCE_KIND_ENTRA_ID ? secrets->entra_client_secret : secrets->bind_password;
+  switch (kind)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return secrets->entra_client_secret;
+    case PS_SOURCE_KIND_OKTA:
+      return secrets->okta_api_token;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return secrets->bind_password;
+    }
 }
 
 /* The profile of the form, loaded in this (worker) thread under an id of
@@ -243,6 +266,7 @@ directory_field_for_step (const PsConnectionStep *step)
     { PS_DIRECTORY_ERROR_INVALID_CREDENTIALS, PS_GUI_FIELD_AD_PASSWORD },
     { PS_DIRECTORY_ERROR_PASSWORD_EXPIRED, PS_GUI_FIELD_AD_PASSWORD },
     { PS_DIRECTORY_ERROR_PASSWORD_MUST_CHANGE, PS_GUI_FIELD_AD_PASSWORD },
+    { PS_DIRECTORY_ERROR_BIND_NAME, PS_GUI_FIELD_AD_USER },
     { PS_DIRECTORY_ERROR_ACCOUNT_DISABLED, PS_GUI_FIELD_AD_USER },
     { PS_DIRECTORY_ERROR_ACCOUNT_LOCKED, PS_GUI_FIELD_AD_USER },
     { PS_DIRECTORY_ERROR_ACCOUNT_EXPIRED, PS_GUI_FIELD_AD_USER },
@@ -313,13 +337,69 @@ entra_field_for_step (const PsConnectionStep *step)
     }
 }
 
+/* Which field a failed Okta step is about, by its error code: the org URL
+ * for DNS, an unreachable host or a page that is not Okta's API; the CA
+ * file for TLS (and a CA file that cannot be read); the token when Okta
+ * refuses it (E0000011) or its admin may not read (E0000006). */
 static PsGuiField
-source_field_for_step (PsSourceKind            kind,
+okta_field_for_step (const PsConnectionStep *step,
+                     const char             *ca_file)
+{
+  if (step->error == NULL || step->error->domain != PS_OKTA_ERROR)
+    return PS_GUI_FIELD_NONE;
+  switch ((PsOktaError) step->error->code)
+    {
+    case PS_OKTA_ERROR_CONFIG:
+      /* the client could not be made: the CA file, the URL or no token */
+      if (ca_file != NULL && strstr (step->error->message, ca_file) != NULL)
+        return PS_GUI_FIELD_OKTA_CA_FILE;
+      return PS_GUI_FIELD_OKTA_URL;
+    case PS_OKTA_ERROR_HOST_NOT_FOUND:
+    case PS_OKTA_ERROR_UNREACHABLE:
+    case PS_OKTA_ERROR_UNEXPECTED:
+      return PS_GUI_FIELD_OKTA_URL;
+    case PS_OKTA_ERROR_TLS:
+      return PS_GUI_FIELD_OKTA_CA_FILE;
+    case PS_OKTA_ERROR_AUTH:
+    case PS_OKTA_ERROR_PERMISSION:
+    case PS_OKTA_ERROR_NOT_SUPPORTED:
+      return PS_GUI_FIELD_OKTA_TOKEN;
+    case PS_OKTA_ERROR_NOT_FOUND:
+    case PS_OKTA_ERROR_AMBIGUOUS:
+    case PS_OKTA_ERROR_INVALID_SEARCH:
+    case PS_OKTA_ERROR_INVALID_REQUEST:
+    case PS_OKTA_ERROR_THROTTLED:
+    case PS_OKTA_ERROR_UNAVAILABLE:
+    case PS_OKTA_ERROR_PARTIAL:
+    default:
+      return PS_GUI_FIELD_NONE;
+    }
+}
+
+static PsGuiField
+source_field_for_step (TaskData               *data,
                        const PsConnectionStep *step)
 {
-  if (kind == PS_SOURCE_KIND_ENTRA_ID)
+  if (data->source_kind == PS_SOURCE_KIND_ENTRA_ID)
     return entra_field_for_step (step);
+  if (data->source_kind == PS_SOURCE_KIND_OKTA)
+    return okta_field_for_step (step, data->okta_ca_file);
   return directory_field_for_step (step);
+}
+
+static const char *
+describe_settings_step (PsSourceKind kind)
+{
+  switch (kind)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return _("Read the Microsoft Entra ID settings");
+    case PS_SOURCE_KIND_OKTA:
+      return _("Read the Okta settings");
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return _("Read the Active Directory settings");
+    }
 }
 
 /* The text Asset Panda itself gave, the last “…” of a target error. */
@@ -392,9 +472,7 @@ run_source_test (TaskData     *data,
   GPtrArray *steps;
 
   if (source == NULL)
-    return failed_steps ("config", data->source_kind == PS_SOURCE_KIND_ENTRA_ID
-                                   ? _("Read the Microsoft Entra ID settings")
-                                   : _("Read the Active Directory settings"), error);
+    return failed_steps ("config", describe_settings_step (data->source_kind), error);
   steps = ps_source_test_connection_sync (source, NULL, cancellable, &error);
   ps_source_close (source);
   if (steps == NULL)
@@ -610,7 +688,7 @@ test_connections_thread (GTask        *task,
     {
       PsConnectionStep *step = g_ptr_array_index (source_steps, i);
       g_ptr_array_add (results, step_result_new (TRUE, step,
-                                                 source_field_for_step (data->source_kind, step)));
+                                                 source_field_for_step (data, step)));
     }
   g_task_return_pointer (task, g_steal_pointer (&results), (GDestroyNotify) g_ptr_array_unref);
 }
@@ -656,6 +734,8 @@ store_secrets_thread (GTask        *task,
       || !store_one (data->profile, PS_SECRET_BIND_PASSWORD, data->secrets->bind_password,
                      cancellable, &error)
       || !store_one (data->profile, PS_SECRET_ENTRA_CLIENT_SECRET, data->secrets->entra_client_secret,
+                     cancellable, &error)
+      || !store_one (data->profile, PS_SECRET_OKTA_API_TOKEN, data->secrets->okta_api_token,
                      cancellable, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -690,6 +770,7 @@ lookup_secrets_thread (GTask        *task,
   secrets->api_password = lookup_one (data->profile, PS_SECRET_API_PASSWORD, cancellable);
   secrets->bind_password = lookup_one (data->profile, PS_SECRET_BIND_PASSWORD, cancellable);
   secrets->entra_client_secret = lookup_one (data->profile, PS_SECRET_ENTRA_CLIENT_SECRET, cancellable);
+  secrets->okta_api_token = lookup_one (data->profile, PS_SECRET_OKTA_API_TOKEN, cancellable);
   g_task_return_pointer (task, secrets, (GDestroyNotify) ps_gui_secrets_free);
 }
 
@@ -870,7 +951,8 @@ PsGuiSecrets *
 ps_gui_secrets_new (const char *api_client_secret,
                     const char *api_password,
                     const char *bind_password,
-                    const char *entra_client_secret)
+                    const char *entra_client_secret,
+                    const char *okta_api_token)
 {
   PsGuiSecrets *secrets = g_new0 (PsGuiSecrets, 1);
 
@@ -878,6 +960,7 @@ ps_gui_secrets_new (const char *api_client_secret,
   secrets->api_password = g_strdup (api_password);
   secrets->bind_password = g_strdup (bind_password);
   secrets->entra_client_secret = g_strdup (entra_client_secret);
+  secrets->okta_api_token = g_strdup (okta_api_token);
   return secrets;
 }
 
@@ -890,6 +973,7 @@ ps_gui_secrets_free (PsGuiSecrets *secrets)
   ps_secret_free (secrets->api_password);
   ps_secret_free (secrets->bind_password);
   ps_secret_free (secrets->entra_client_secret);
+  ps_secret_free (secrets->okta_api_token);
   g_free (secrets);
 }
 

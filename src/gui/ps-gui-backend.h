@@ -6,7 +6,7 @@
  * The pages never call src/source or src/target themselves: they go through
  * these few GIO-style async functions, which run the blocking work in a GTask
  * thread and hand the result back on the caller's main context. The identity
- * source (Active Directory or Microsoft Entra ID) is known here only as a
+ * source (Active Directory, Microsoft Entra ID or Okta) is known here only as a
  * PsSource. Keeping the seam in one file keeps the pages testable and the
  * wiring in one place.
  */
@@ -39,6 +39,9 @@ typedef enum {
   PS_GUI_FIELD_ENTRA_LOGIN_URL,
   PS_GUI_FIELD_ENTRA_GRAPH_URL,
   PS_GUI_FIELD_ENTRA_CA_FILE,
+  PS_GUI_FIELD_OKTA_URL,
+  PS_GUI_FIELD_OKTA_TOKEN,
+  PS_GUI_FIELD_OKTA_CA_FILE,
   PS_GUI_N_FIELDS
 } PsGuiField;
 
@@ -47,12 +50,14 @@ typedef struct {
   char *api_password;
   char *bind_password;         /* Active Directory */
   char *entra_client_secret;   /* Microsoft Entra ID */
+  char *okta_api_token;        /* Okta */
 } PsGuiSecrets;
 
 PsGuiSecrets *ps_gui_secrets_new  (const char *api_client_secret,
                                    const char *api_password,
                                    const char *bind_password,
-                                   const char *entra_client_secret);
+                                   const char *entra_client_secret,
+                                   const char *okta_api_token);
 void          ps_gui_secrets_free (PsGuiSecrets *secrets);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsGuiSecrets, ps_gui_secrets_free)
 
@@ -102,8 +107,8 @@ GPtrArray *ps_gui_backend_test_connections_finish (GAsyncResult  *result,
                                                    GError       **error);
 
 /* Stores the non-empty secrets in the keyring (or, without one, for the
- * session); the source's secret as PS_SECRET_BIND_PASSWORD or
- * PS_SECRET_ENTRA_CLIENT_SECRET. */
+ * session); the source's secret as PS_SECRET_BIND_PASSWORD,
+ * PS_SECRET_ENTRA_CLIENT_SECRET or PS_SECRET_OKTA_API_TOKEN. */
 void       ps_gui_backend_store_secrets_async     (PsProfile           *profile,
                                                    const PsGuiSecrets  *secrets,
                                                    GCancellable        *cancellable,

@@ -4,8 +4,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Asset Panda on the left; on the right the identity source, Active
- * Directory or Microsoft Entra ID (a stack with a switcher), each with its
- * own fields. Done tests both connections in a worker, lists every step with
+ * Directory, Microsoft Entra ID or Okta (a stack with a switcher), each
+ * with its own fields. Done tests both connections in a worker, lists every step with
  * its result and puts the error of a failed step under the field at fault.
  * On success the profile is saved with the chosen source and the secrets go
  * to the keyring. Editing a field clears the result it made stale.
@@ -19,6 +19,7 @@
 /* The stack pages of the identity sources. */
 #define SOURCE_PAGE_AD    "active-directory"
 #define SOURCE_PAGE_ENTRA "entra-id"
+#define SOURCE_PAGE_OKTA  "okta"
 
 struct _PsConnectionPage
 {
@@ -29,6 +30,7 @@ struct _PsConnectionPage
   GtkEntry             *bind_password_entry;
   GtkLabel             *bind_password_error_label;
   GtkFileChooserButton *ca_file_button;
+  GtkButton            *ca_file_clear_button;
   GtkLabel             *ca_file_error_label;
   GtkEntry             *client_id_entry;
   GtkLabel             *client_id_error_label;
@@ -38,6 +40,7 @@ struct _PsConnectionPage
   GtkEntry             *email_entry;
   GtkLabel             *email_error_label;
   GtkFileChooserButton *entra_ca_file_button;
+  GtkButton            *entra_ca_file_clear_button;
   GtkLabel             *entra_ca_file_error_label;
   GtkEntry             *entra_client_id_entry;
   GtkLabel             *entra_client_id_error_label;
@@ -50,6 +53,16 @@ struct _PsConnectionPage
   GtkLabel             *entra_secret_error_label;
   GtkEntry             *entra_tenant_entry;
   GtkLabel             *entra_tenant_error_label;
+  GtkFileChooserButton *okta_ca_file_button;
+  GtkButton            *okta_ca_file_clear_button;
+  GtkLabel             *okta_ca_file_error_label;
+  GtkExpander          *okta_expander;
+  GtkSpinButton        *okta_page_size_spin;
+  GtkSpinButton        *okta_timeout_spin;
+  GtkEntry             *okta_token_entry;
+  GtkLabel             *okta_token_error_label;
+  GtkEntry             *okta_url_entry;
+  GtkLabel             *okta_url_error_label;
   GtkEntry             *password_entry;
   GtkLabel             *password_error_label;
   GtkLabel             *plaintext_warning_label;
@@ -137,6 +150,12 @@ error_label_for_field (PsConnectionPage *self,
       return self->entra_graph_url_error_label;
     case PS_GUI_FIELD_ENTRA_CA_FILE:
       return self->entra_ca_file_error_label;
+    case PS_GUI_FIELD_OKTA_URL:
+      return self->okta_url_error_label;
+    case PS_GUI_FIELD_OKTA_TOKEN:
+      return self->okta_token_error_label;
+    case PS_GUI_FIELD_OKTA_CA_FILE:
+      return self->okta_ca_file_error_label;
     case PS_GUI_FIELD_NONE:
     case PS_GUI_N_FIELDS:
     default:
@@ -182,6 +201,12 @@ widget_for_field (PsConnectionPage *self,
       return GTK_WIDGET (self->entra_graph_url_entry);
     case PS_GUI_FIELD_ENTRA_CA_FILE:
       return GTK_WIDGET (self->entra_ca_file_button);
+    case PS_GUI_FIELD_OKTA_URL:
+      return GTK_WIDGET (self->okta_url_entry);
+    case PS_GUI_FIELD_OKTA_TOKEN:
+      return GTK_WIDGET (self->okta_token_entry);
+    case PS_GUI_FIELD_OKTA_CA_FILE:
+      return GTK_WIDGET (self->okta_ca_file_button);
     case PS_GUI_FIELD_NONE:
     case PS_GUI_N_FIELDS:
     default:
@@ -200,12 +225,17 @@ field_for_widget (PsConnectionPage *self,
   return PS_GUI_FIELD_NONE;
 }
 
-/* The fields under the Entra ID form's expander. */
-static gboolean
-field_is_advanced (PsGuiField field)
+/* The expander a field is under (of the Entra ID or the Okta form), or NULL. */
+static GtkExpander *
+expander_for_field (PsConnectionPage *self,
+                    PsGuiField        field)
 {
-  return field == PS_GUI_FIELD_ENTRA_LOGIN_URL || field == PS_GUI_FIELD_ENTRA_GRAPH_URL
-         || field == PS_GUI_FIELD_ENTRA_CA_FILE;
+  if (field == PS_GUI_FIELD_ENTRA_LOGIN_URL || field == PS_GUI_FIELD_ENTRA_GRAPH_URL
+      || field == PS_GUI_FIELD_ENTRA_CA_FILE)
+    return self->entra_expander;
+  if (field == PS_GUI_FIELD_OKTA_CA_FILE)
+    return self->okta_expander;
+  return NULL;
 }
 
 static void
@@ -233,8 +263,8 @@ show_field_error (PsConnectionPage *self,
   if (label == NULL)
     return;
   /* An error under a field the expander hides must be seen. */
-  if (field_is_advanced (field))
-    gtk_expander_set_expanded (self->entra_expander, TRUE);
+  if (expander_for_field (self, field) != NULL)
+    gtk_expander_set_expanded (expander_for_field (self, field), TRUE);
   /* Two steps may blame the same field: keep both messages. */
   if (gtk_widget_get_visible (GTK_WIDGET (label)) && *gtk_label_get_text (label) != '\0')
     joined = g_strdup_printf ("%s\n%s", gtk_label_get_text (label), message);
@@ -298,7 +328,16 @@ describe_status (PsStepStatus status)
 static const char *
 describe_source (PsSourceKind kind)
 {
-  return kind == PS_SOURCE_KIND_ENTRA_ID ? _("Microsoft Entra ID") : _("Active Directory");
+  switch (kind)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return _("Microsoft Entra ID");
+    case PS_SOURCE_KIND_OKTA:
+      return _("Okta");
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return _("Active Directory");
+    }
 }
 
 static void
@@ -365,8 +404,26 @@ active_source (PsConnectionPage *self)
 {
   const char *name = gtk_stack_get_visible_child_name (self->source_stack);
 
-  return g_strcmp0 (name, SOURCE_PAGE_ENTRA) == 0 ? PS_SOURCE_KIND_ENTRA_ID
-                                                   : PS_SOURCE_KIND_ACTIVE_DIRECTORY;
+  if (g_strcmp0 (name, SOURCE_PAGE_ENTRA) == 0)
+    return PS_SOURCE_KIND_ENTRA_ID;
+  if (g_strcmp0 (name, SOURCE_PAGE_OKTA) == 0)
+    return PS_SOURCE_KIND_OKTA;
+  return PS_SOURCE_KIND_ACTIVE_DIRECTORY;
+}
+
+static const char *
+source_page_name (PsSourceKind kind)
+{
+  switch (kind)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return SOURCE_PAGE_ENTRA;
+    case PS_SOURCE_KIND_OKTA:
+      return SOURCE_PAGE_OKTA;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return SOURCE_PAGE_AD;
+    }
 }
 
 static PsDialect
@@ -402,6 +459,7 @@ form_to_profile (PsConnectionPage *self,
   PsTargetConfig *target = ps_profile_get_target (profile);
   PsDirectoryConfig *directory = ps_profile_get_directory (profile);
   PsEntraIdConfig *entra = ps_profile_get_entra_id (profile);
+  PsOktaConfig *okta = ps_profile_get_okta (profile);
   g_autofree char *uris = entry_dup (self->uris_entry);
 
   g_free (target->url);
@@ -435,7 +493,33 @@ form_to_profile (PsConnectionPage *self,
   g_free (entra->ca_file);
   entra->ca_file = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (self->entra_ca_file_button));
 
+  g_free (okta->url);
+  okta->url = entry_dup (self->okta_url_entry);
+  g_free (okta->ca_file);
+  okta->ca_file = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (self->okta_ca_file_button));
+  okta->page_size = (guint) gtk_spin_button_get_value_as_int (self->okta_page_size_spin);
+  okta->timeout = (guint) gtk_spin_button_get_value_as_int (self->okta_timeout_spin);
+
   ps_profile_set_source_kind (profile, active_source (self));
+}
+
+/* Shows @path in a CA file button, or none. */
+static void
+set_ca_file (GtkFileChooserButton *button,
+             const char           *path)
+{
+  if (path != NULL)
+    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (button), path);
+  else
+    gtk_file_chooser_unselect_all (GTK_FILE_CHOOSER (button));
+}
+
+static gboolean
+ca_file_set (GtkFileChooserButton *button)
+{
+  g_autofree char *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (button));
+
+  return path != NULL;
 }
 
 static void
@@ -445,6 +529,7 @@ profile_to_form (PsConnectionPage *self,
   PsTargetConfig *target = ps_profile_get_target (profile);
   PsDirectoryConfig *directory = ps_profile_get_directory (profile);
   PsEntraIdConfig *entra = ps_profile_get_entra_id (profile);
+  PsOktaConfig *okta = ps_profile_get_okta (profile);
   g_autofree char *uris = directory->uris != NULL ? g_strjoinv (" ", directory->uris) : NULL;
 
   gtk_entry_set_text (self->url_entry, target->url != NULL ? target->url : "");
@@ -453,8 +538,7 @@ profile_to_form (PsConnectionPage *self,
   gtk_entry_set_text (self->email_entry, target->email != NULL ? target->email : "");
   gtk_entry_set_text (self->uris_entry, uris != NULL ? uris : "");
   gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->tls_combo), ps_tls_mode_to_string (directory->tls_mode));
-  if (directory->ca_file != NULL)
-    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->ca_file_button), directory->ca_file);
+  set_ca_file (self->ca_file_button, directory->ca_file);
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->untrusted_check), directory->allow_untrusted);
   gtk_entry_set_text (self->user_entry, directory->bind_dn != NULL ? directory->bind_dn : "");
   gtk_entry_set_text (self->base_dn_entry, directory->base_dn != NULL ? directory->base_dn : "");
@@ -463,14 +547,21 @@ profile_to_form (PsConnectionPage *self,
   gtk_entry_set_text (self->entra_client_id_entry, entra->client_id != NULL ? entra->client_id : "");
   gtk_entry_set_text (self->entra_login_url_entry, entra->login_url != NULL ? entra->login_url : "");
   gtk_entry_set_text (self->entra_graph_url_entry, entra->graph_url != NULL ? entra->graph_url : "");
-  if (entra->ca_file != NULL)
-    gtk_file_chooser_set_filename (GTK_FILE_CHOOSER (self->entra_ca_file_button), entra->ca_file);
+  set_ca_file (self->entra_ca_file_button, entra->ca_file);
   /* Settings of a national cloud or a proxy are shown, not hidden. */
   gtk_expander_set_expanded (self->entra_expander,
                              entra->login_url != NULL || entra->graph_url != NULL || entra->ca_file != NULL);
+
+  gtk_entry_set_text (self->okta_url_entry, okta->url != NULL ? okta->url : "");
+  set_ca_file (self->okta_ca_file_button, okta->ca_file);
+  gtk_spin_button_set_value (self->okta_page_size_spin, okta->page_size);
+  gtk_spin_button_set_value (self->okta_timeout_spin, okta->timeout);
+  /* Settings that differ from the defaults are shown, not hidden. */
+  gtk_expander_set_expanded (self->okta_expander,
+                             okta->ca_file != NULL || okta->page_size != 200 || okta->timeout != 60);
+
   gtk_stack_set_visible_child_name (self->source_stack,
-                                    ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID
-                                    ? SOURCE_PAGE_ENTRA : SOURCE_PAGE_AD);
+                                    source_page_name (ps_profile_get_source_kind (profile)));
 }
 
 /* Maps a "[Section] Key: reason" problem of ps_profile_validate to a field. */
@@ -490,6 +581,9 @@ field_for_problem (const char *problem)
     { "[EntraID] LoginURL:", PS_GUI_FIELD_ENTRA_LOGIN_URL },
     { "[EntraID] GraphURL:", PS_GUI_FIELD_ENTRA_GRAPH_URL },
     { "[EntraID] CAFile:", PS_GUI_FIELD_ENTRA_CA_FILE },
+    { "[Okta] URL:", PS_GUI_FIELD_OKTA_URL },
+    { "[Okta] CAFile:", PS_GUI_FIELD_OKTA_CA_FILE },
+    { "[Okta] ClientId:", PS_GUI_FIELD_OKTA_TOKEN },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
@@ -533,10 +627,21 @@ entra_uses_certificate (PsConnectionPage *self)
 
 /* Why Done cannot be pressed yet: the first required field that is empty,
  * in the order of the form; NULL when all are filled in. */
+/* Whether Asset Panda is spoken to as Pro: chosen, or Auto with a Pro URL
+ * (*.assetpanda.app). Pro signs in with the API client alone. */
+static gboolean
+form_is_pro (PsConnectionPage *self)
+{
+  g_autofree char *url = entry_dup (self->url_entry);
+  PsTargetConfig target = { .url = url, .dialect = active_dialect (self) };
+
+  return ps_target_config_effective_dialect (&target) == PS_DIALECT_PRO;
+}
+
 static const char *
 missing_field_reason (PsConnectionPage *self)
 {
-  gboolean pro = active_dialect (self) == PS_DIALECT_PRO;
+  gboolean pro = form_is_pro (self);
 
   if (!entry_filled (self->url_entry))
     return _("Enter the Asset Panda URL.");
@@ -558,14 +663,21 @@ missing_field_reason (PsConnectionPage *self)
         return _("Enter the value of the app registration’s client secret.");
       return NULL;
     }
+  if (active_source (self) == PS_SOURCE_KIND_OKTA)
+    {
+      if (!entry_filled (self->okta_url_entry))
+        return _("Enter the Okta org URL, such as https://acme.okta.com.");
+      if (!entry_filled (self->okta_token_entry))
+        return _("Enter the Okta API token.");
+      return NULL;
+    }
   if (!entry_filled (self->uris_entry))
     return _("Enter the AD connection string.");
   if (!entry_filled (self->user_entry))
     return _("Enter the AD username.");
   if (!entry_filled (self->bind_password_entry))
     return _("Enter the AD password.");
-  if (!entry_filled (self->base_dn_entry))
-    return _("Enter the base DN.");
+  /* An empty base DN is read from the directory's rootDSE. */
   return NULL;
 }
 
@@ -582,12 +694,16 @@ update_complete (PsConnectionPage *self)
 static PsGuiSecrets *
 form_secrets (PsConnectionPage *self)
 {
-  gboolean entra = active_source (self) == PS_SOURCE_KIND_ENTRA_ID;
+  PsSourceKind kind = active_source (self);
+  gboolean pro = form_is_pro (self);
 
+  /* Pro signs in without the Classic user: a password left in the form
+   * from another dialect is not stored. */
   return ps_gui_secrets_new (entry_text (self->client_secret_entry),
-                             entry_text (self->password_entry),
-                             entra ? NULL : entry_text (self->bind_password_entry),
-                             entra ? entry_text (self->entra_secret_entry) : NULL);
+                             pro ? NULL : entry_text (self->password_entry),
+                             kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY ? entry_text (self->bind_password_entry) : NULL,
+                             kind == PS_SOURCE_KIND_ENTRA_ID ? entry_text (self->entra_secret_entry) : NULL,
+                             kind == PS_SOURCE_KIND_OKTA ? entry_text (self->okta_token_entry) : NULL);
 }
 
 /* The outcome of the last Done no longer fits the form once it changes. */
@@ -619,6 +735,21 @@ on_form_changed_cb (PsConnectionPage *self)
                           gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->untrusted_check)));
   gtk_widget_set_visible (GTK_WIDGET (self->plaintext_warning_label),
                           active_tls_mode (self) == PS_TLS_MODE_NONE);
+  /* Pro needs no Classic user: its fields are not asked for. */
+  {
+    gboolean pro = form_is_pro (self);
+    const char *tip = pro ? _("Asset Panda Pro signs in with the API client alone.") : NULL;
+
+    gtk_widget_set_sensitive (GTK_WIDGET (self->email_entry), !pro);
+    gtk_widget_set_sensitive (GTK_WIDGET (self->password_entry), !pro);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->email_entry), tip);
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->password_entry), tip);
+  }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->ca_file_clear_button), ca_file_set (self->ca_file_button));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->entra_ca_file_clear_button),
+                            ca_file_set (self->entra_ca_file_button));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->okta_ca_file_clear_button),
+                            ca_file_set (self->okta_ca_file_button));
   update_complete (self);
 }
 
@@ -633,6 +764,20 @@ on_field_changed_cb (GtkWidget *widget,
     clear_field_error (self, field_for_widget (self, widget));
   clear_stale_result (self);
   on_form_changed_cb (self);
+}
+
+/* A CA file's clear button: no CA file for that source any more. */
+static void
+on_ca_file_clear_clicked_cb (GtkButton *button,
+                             gpointer   user_data)
+{
+  PsConnectionPage *self = PS_CONNECTION_PAGE (user_data);
+  GtkFileChooserButton *chooser = button == self->ca_file_clear_button ? self->ca_file_button
+                                  : button == self->entra_ca_file_clear_button ? self->entra_ca_file_button
+                                  : self->okta_ca_file_button;
+
+  gtk_file_chooser_unselect_all (GTK_FILE_CHOOSER (chooser));
+  on_field_changed_cb (GTK_WIDGET (chooser), self);
 }
 
 /* Another identity source was chosen: the last result was about the other. */
@@ -672,6 +817,8 @@ on_secrets_looked_up_cb (GObject      *source,
     gtk_entry_set_text (self->bind_password_entry, secrets->bind_password);
   if (secrets->entra_client_secret != NULL && *entry_text (self->entra_secret_entry) == '\0')
     gtk_entry_set_text (self->entra_secret_entry, secrets->entra_client_secret);
+  if (secrets->okta_api_token != NULL && *entry_text (self->okta_token_entry) == '\0')
+    gtk_entry_set_text (self->okta_token_entry, secrets->okta_api_token);
 }
 
 static void
@@ -852,9 +999,12 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, base_dn_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, base_dn_error_label);
+  /* Reached by the tests only. */
+  gtk_widget_class_bind_template_child_full (widget_class, "base_dn_note_label", FALSE, 0);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, bind_password_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, bind_password_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, ca_file_button);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, ca_file_clear_button);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, ca_file_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, client_id_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, client_id_error_label);
@@ -864,6 +1014,7 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, email_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, email_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_ca_file_button);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_ca_file_clear_button);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_ca_file_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_client_id_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_client_id_error_label);
@@ -876,6 +1027,16 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_secret_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_tenant_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, entra_tenant_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_ca_file_button);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_ca_file_clear_button);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_ca_file_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_expander);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_page_size_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_timeout_spin);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_token_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_token_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_url_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, okta_url_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, password_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, plaintext_warning_label);
@@ -892,6 +1053,7 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, url_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, user_entry);
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, user_error_label);
+  gtk_widget_class_bind_template_callback (widget_class, on_ca_file_clear_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_source_changed_cb);
 }

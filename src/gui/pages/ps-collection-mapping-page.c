@@ -94,6 +94,9 @@ static const char *const ad_attribute_suggestions[] = {
 static const char *const entra_attribute_suggestions[] = {
   "mail|userPrincipalName", "mobilePhone|businessPhones", NULL
 };
+static const char *const okta_attribute_suggestions[] = {
+  "email|login", "displayName|login", "mobilePhone|primaryPhone", NULL
+};
 
 /* The unique identifiers offered, the default first. On Entra ID the
  * object id, or the on-premises SID a sync from AD wrote before. */
@@ -101,6 +104,8 @@ static const char *const ad_unique_ids[] = {
   "objectSid", "objectGUID", "sAMAccountName", "employeeID", "userPrincipalName", NULL
 };
 static const char *const entra_unique_ids[] = { "id", "onPremisesSecurityIdentifier", NULL };
+/* On Okta the user id, which survives renames; employeeNumber where HR keeps it. */
+static const char *const okta_unique_ids[] = { "id", "employeeNumber", "login", NULL };
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -116,10 +121,19 @@ is_entra (PsCollectionMappingPage *self)
   return self->source_kind == PS_SOURCE_KIND_ENTRA_ID;
 }
 
+static gboolean
+is_okta (PsCollectionMappingPage *self)
+{
+  return self->source_kind == PS_SOURCE_KIND_OKTA;
+}
+
 /* What the field rows call the other side. */
 static const char *
 fields_hint (PsCollectionMappingPage *self)
 {
+  if (is_okta (self))
+    return _("Map collection fields to Okta profile attributes. The ownership mode says what "
+             "wins when both sides differ.");
   return is_entra (self)
          ? _("Map collection fields to Microsoft Entra ID attributes. The ownership mode says "
              "what wins when both sides differ.")
@@ -130,6 +144,8 @@ fields_hint (PsCollectionMappingPage *self)
 static const char *
 no_collection_hint (PsCollectionMappingPage *self)
 {
+  if (is_okta (self))
+    return _("Choose a collection to map its fields to Okta profile attributes.");
   return is_entra (self)
          ? _("Choose a collection to map its fields to Microsoft Entra ID attributes.")
          : _("Choose a collection to map its fields to Active Directory attributes.");
@@ -139,8 +155,10 @@ static void
 set_row_suggestions (PsCollectionMappingPage *self,
                      PsAttributeCombo        *combo)
 {
-  ps_attribute_combo_set_suggestions (combo, is_entra (self) ? entra_attribute_suggestions
-                                                             : ad_attribute_suggestions);
+  ps_attribute_combo_set_source_kind (combo, self->source_kind);
+  ps_attribute_combo_set_suggestions (combo, is_okta (self) ? okta_attribute_suggestions
+                                             : is_entra (self) ? entra_attribute_suggestions
+                                             : ad_attribute_suggestions);
   if (self->attributes != NULL)
     ps_attribute_combo_add_suggestions (combo, (const char *const *) self->attributes);
 }
@@ -393,7 +411,8 @@ static void
 set_source_kind (PsCollectionMappingPage *self,
                  PsSourceKind             kind)
 {
-  const char *const *ids = kind == PS_SOURCE_KIND_ENTRA_ID ? entra_unique_ids : ad_unique_ids;
+  const char *const *ids = kind == PS_SOURCE_KIND_ENTRA_ID ? entra_unique_ids
+                           : kind == PS_SOURCE_KIND_OKTA ? okta_unique_ids : ad_unique_ids;
 
   self->source_kind = kind;
   g_cancellable_cancel (self->attributes_cancellable);
@@ -419,6 +438,8 @@ set_source_kind (PsCollectionMappingPage *self,
   else if (self->fields != NULL)
     gtk_label_set_text (self->fields_message_label, fields_hint (self));
 
+  /* LDAP's search base and filter, or Okta's conditions; none for Entra ID. */
+  ps_scope_editor_set_source_kind (self->scope_editor, kind);
   if (kind == PS_SOURCE_KIND_ENTRA_ID)
     {
       ps_scope_editor_clear (self->scope_editor);
@@ -427,11 +448,15 @@ set_source_kind (PsCollectionMappingPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->scope_editor), kind != PS_SOURCE_KIND_ENTRA_ID);
   gtk_label_set_text_with_mnemonic (self->group_label, kind == PS_SOURCE_KIND_ENTRA_ID
                                                        ? _("Entra ID _Group")
+                                                       : kind == PS_SOURCE_KIND_OKTA ? _("Okta _Group")
                                                        : _("Active Directory _Group"));
   gtk_label_set_text (self->intro_label,
                       kind == PS_SOURCE_KIND_ENTRA_ID
                       ? _("Records of the chosen Microsoft Entra ID group are kept in an Asset Panda "
                           "collection, one record per user, matched by the unique identifier.")
+                      : kind == PS_SOURCE_KIND_OKTA
+                      ? _("Records of the chosen Okta group are kept in an Asset Panda collection, "
+                          "one record per user, matched by the unique identifier.")
                       : _("Records of the chosen Active Directory group are kept in an Asset Panda "
                           "collection, one record per user, matched by the unique identifier."));
 }
@@ -462,7 +487,11 @@ add_field_row (PsCollectionMappingPage *self)
 
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->field_combo), _("Collection field"));
   gtk_widget_set_tooltip_text (GTK_WIDGET (row->ownership_combo),
-                               is_entra (self)
+                               is_okta (self)
+                               ? _("Overwrite: Okta always wins. Fill if empty: only writes an "
+                                   "empty field. Never blank: Okta wins, but an empty value never "
+                                   "clears the field.")
+                               : is_entra (self)
                                ? _("Overwrite: Microsoft Entra ID always wins. Fill if empty: only "
                                    "writes an empty field. Never blank: Microsoft Entra ID wins, but "
                                    "an empty value never clears the field.")

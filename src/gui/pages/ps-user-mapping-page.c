@@ -67,6 +67,10 @@ static const char *const email_suggestions[] = {
 static const char *const first_name_suggestions[] = { "givenName", NULL };
 static const char *const ad_last_name_suggestions[] = { "sn", NULL };
 static const char *const entra_last_name_suggestions[] = { "surname", NULL };
+/* Okta's profile attributes: email (login is the other address it has). */
+static const char *const okta_email_suggestions[] = { "email", "email|login", "login", NULL };
+static const char *const okta_first_name_suggestions[] = { "firstName", NULL };
+static const char *const okta_last_name_suggestions[] = { "lastName", NULL };
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -200,19 +204,28 @@ static void
 set_source_kind (PsUserMappingPage *self,
                  PsSourceKind       kind)
 {
-  const char *const *last_names = kind == PS_SOURCE_KIND_ENTRA_ID ? entra_last_name_suggestions
-                                                                  : ad_last_name_suggestions;
+  gboolean okta = kind == PS_SOURCE_KIND_OKTA;
+  const char *const *emails = okta ? okta_email_suggestions : email_suggestions;
+  const char *const *first_names = okta ? okta_first_name_suggestions : first_name_suggestions;
+  const char *const *last_names = okta ? okta_last_name_suggestions
+                                  : kind == PS_SOURCE_KIND_ENTRA_ID ? entra_last_name_suggestions
+                                  : ad_last_name_suggestions;
 
   self->source_kind = kind;
   g_cancellable_cancel (self->attributes_cancellable);
   g_clear_object (&self->attributes_cancellable);
   self->attributes_loaded = FALSE;
-  ps_attribute_combo_set_suggestions (self->email_combo, email_suggestions);
-  ps_attribute_combo_set_suggestions (self->first_name_combo, first_name_suggestions);
+  ps_attribute_combo_set_source_kind (self->email_combo, kind);
+  ps_attribute_combo_set_source_kind (self->first_name_combo, kind);
+  ps_attribute_combo_set_source_kind (self->last_name_combo, kind);
+  ps_attribute_combo_set_suggestions (self->email_combo, emails);
+  ps_attribute_combo_set_suggestions (self->first_name_combo, first_names);
   ps_attribute_combo_set_suggestions (self->last_name_combo, last_names);
-  ps_attribute_combo_set_spec (self->email_combo, email_suggestions[0]);
-  ps_attribute_combo_set_spec (self->first_name_combo, first_name_suggestions[0]);
+  ps_attribute_combo_set_spec (self->email_combo, emails[0]);
+  ps_attribute_combo_set_spec (self->first_name_combo, first_names[0]);
   ps_attribute_combo_set_spec (self->last_name_combo, last_names[0]);
+  /* LDAP's search base and filter, or Okta's conditions; none for Entra ID. */
+  ps_scope_editor_set_source_kind (self->scope_editor, kind);
   if (kind == PS_SOURCE_KIND_ENTRA_ID)
     {
       ps_scope_editor_clear (self->scope_editor);
@@ -221,11 +234,15 @@ set_source_kind (PsUserMappingPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->scope_editor), kind != PS_SOURCE_KIND_ENTRA_ID);
   gtk_label_set_text_with_mnemonic (self->group_label, kind == PS_SOURCE_KIND_ENTRA_ID
                                                        ? _("Entra ID _Group")
+                                                       : okta ? _("Okta _Group")
                                                        : _("Active Directory _Group"));
   gtk_label_set_text (self->intro_label,
                       kind == PS_SOURCE_KIND_ENTRA_ID
                       ? _("Users of the chosen Microsoft Entra ID group are created in Asset Panda with "
                           "the chosen role. Only accounts the API may use are listed.")
+                      : okta
+                      ? _("Users of the chosen Okta group are created in Asset Panda with the chosen "
+                          "role. Only accounts the API may use are listed.")
                       : _("Users of the chosen Active Directory group are created in Asset Panda with "
                           "the chosen role. Only accounts the API may use are listed."));
 }

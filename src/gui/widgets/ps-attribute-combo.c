@@ -1,18 +1,20 @@
-/* ps-attribute-combo.c — a directory attribute, or fallbacks "a|b", typed or picked
+/* ps-attribute-combo.c — a source's attribute, or fallbacks "a|b", typed or picked
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * A combo with an entry for a mapping's Email, FirstName, LastName or Field.*
- * attribute. What is typed is checked at once with
- * ps_ldap_attribute_spec_split(); the reason it is wrong shows under the
- * combo (or, with "show-error" off, wherever the page puts it).
+ * attribute. What is typed is checked at once in the syntax of the
+ * profile's source (ps_source_kind_split_attribute_spec(): LDAP attribute
+ * descriptions, Microsoft Graph property names such as
+ * onPremisesExtensionAttributes.extensionAttribute1, or Okta's
+ * profile.department); the reason it is wrong shows under the combo (or,
+ * with "show-error" off, wherever the page puts it).
  */
 
 #include <glib/gi18n.h>
 
 #include "ps-attribute-combo.h"
-#include "ps-ldap-syntax.h"
 
 struct _PsAttributeCombo
 {
@@ -23,6 +25,7 @@ struct _PsAttributeCombo
 
   char            *error;        /* why the text is not an attribute spec */
   gboolean         show_error;
+  PsSourceKind     source_kind;  /* whose syntax the names are in */
 };
 
 G_DEFINE_FINAL_TYPE (PsAttributeCombo, ps_attribute_combo, GTK_TYPE_BOX)
@@ -67,7 +70,7 @@ check (PsAttributeCombo *self)
   /* Empty is not wrong yet, only not filled in: the page says what is missing. */
   if (*text != '\0')
     {
-      parts = ps_ldap_attribute_spec_split (text, &reason);
+      parts = ps_source_kind_split_attribute_spec (self->source_kind, text, &reason);
       if (parts == NULL)
         self->error = g_steal_pointer (&reason);
     }
@@ -191,6 +194,27 @@ ps_attribute_combo_new (void)
   return g_object_new (PS_TYPE_ATTRIBUTE_COMBO, NULL);
 }
 
+/* Checks what is typed in the syntax of @kind's names from now on. */
+void
+ps_attribute_combo_set_source_kind (PsAttributeCombo *self,
+                                    PsSourceKind      kind)
+{
+  g_return_if_fail (PS_IS_ATTRIBUTE_COMBO (self));
+
+  if (self->source_kind == kind)
+    return;
+  self->source_kind = kind;
+  check (self);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+PsSourceKind
+ps_attribute_combo_get_source_kind (PsAttributeCombo *self)
+{
+  g_return_val_if_fail (PS_IS_ATTRIBUTE_COMBO (self), PS_SOURCE_KIND_ACTIVE_DIRECTORY);
+  return self->source_kind;
+}
+
 /* Replaces the list under the entry; each suggestion is its own id. */
 void
 ps_attribute_combo_set_suggestions (PsAttributeCombo  *self,
@@ -260,7 +284,7 @@ ps_attribute_combo_dup_spec (PsAttributeCombo *self)
   text = dup_text (self);
   if (*text == '\0')
     return NULL;
-  parts = ps_ldap_attribute_spec_split (text, NULL);
+  parts = ps_source_kind_split_attribute_spec (self->source_kind, text, NULL);
   return parts != NULL ? g_strjoinv ("|", parts) : NULL;
 }
 

@@ -7,12 +7,17 @@
 
 #include <gtk/gtk.h>
 
+#include "ps-profile.h"
+
 G_BEGIN_DECLS
 
 #define PS_TYPE_ATTRIBUTE_COMBO (ps_attribute_combo_get_type ())
 G_DECLARE_FINAL_TYPE (PsAttributeCombo, ps_attribute_combo, PS, ATTRIBUTE_COMBO, GtkBox)
 
 GtkWidget   *ps_attribute_combo_new             (void);
+void         ps_attribute_combo_set_source_kind (PsAttributeCombo  *self,
+                                                 PsSourceKind       kind);
+PsSourceKind ps_attribute_combo_get_source_kind (PsAttributeCombo  *self);
 void         ps_attribute_combo_set_suggestions (PsAttributeCombo  *self,
                                                  const char *const *suggestions);
 void         ps_attribute_combo_add_suggestions (PsAttributeCombo  *self,

@@ -3,9 +3,12 @@
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The "Advanced" part of both mapping pages. The filter is parsed as it is
- * typed (ps_ldap_filter_parse) and a filter that does not parse says why
- * under its entry at once, without asking the directory. While the expander
+ * The "Advanced" part of both mapping pages. For an LDAP directory, a
+ * search base and an RFC 4515 filter; for Okta, a department, a status and
+ * a search expression of its own, which together make the mapping's Filter
+ * (an Okta search expression). The filter is parsed as it is typed
+ * (ps_ldap_filter_parse, ps_okta_search_parse) and one that does not parse
+ * says why under its entry at once, without asking the source. While the expander
  * is open, a worker counts the members in scope (ps_gui_backend_count_scope)
  * half a second after the last change of the group, the search base or the
  * filter; a newer change cancels the count under way.
@@ -16,6 +19,7 @@
 
 #include "ps-gui-backend.h"
 #include "ps-ldap-syntax.h"
+#include "ps-okta-syntax.h"
 #include "ps-scope-editor.h"
 
 #define COUNT_DELAY_MS 500
@@ -27,11 +31,26 @@ struct _PsScopeEditor
   GtkBox       *count_box;
   GtkLabel     *count_label;
   GtkSpinner   *count_spinner;
+  GtkEntry     *department_entry;
+  GtkLabel     *department_label;
   GtkExpander  *expander;
+  GtkBox       *expression_box;
+  GtkEntry     *expression_entry;
+  GtkLabel     *expression_error_label;
+  GtkLabel     *expression_label;
+  GtkBox       *filter_box;
   GtkLabel     *filter_error_label;
   GtkEntry     *filter_entry;
+  GtkLabel     *filter_label;
+  GtkLabel     *intro_label;
+  GtkBox       *search_base_box;
   GtkLabel     *search_base_error_label;
   GtkEntry     *search_base_entry;
+  GtkLabel     *search_base_label;
+  GtkComboBoxText *status_combo;
+  GtkLabel     *status_label;
+
+  PsSourceKind  source_kind;      /* LDAP's fields, or Okta's */
 
   PsProfile    *profile;
   PsMapping    *mapping;          /* the page's form, without the scope; NULL: no group */
@@ -150,6 +169,78 @@ cancel_count (PsScopeEditor *self)
   set_spinning (self, FALSE);
 }
 
+/* @value as an Okta search string: quoted, with \" and \\ escaped. */
+static char *
+okta_quote (const char *value)
+{
+  GString *quoted = g_string_new ("\"");
+
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c (quoted, '\\');
+      g_string_append_c (quoted, *p);
+    }
+  g_string_append_c (quoted, '"');
+  return g_string_free (quoted, FALSE);
+}
+
+/* The condition of a status choice (README: Okta statuses), or NULL. */
+static const char *
+okta_status_condition (const char *id)
+{
+  if (g_strcmp0 (id, "active") == 0)
+    return "(status eq \"ACTIVE\" or status eq \"PROVISIONED\" or status eq \"RECOVERY\" "
+           "or status eq \"PASSWORD_EXPIRED\" or status eq \"LOCKED_OUT\")";
+  if (g_strcmp0 (id, "suspended") == 0)
+    return "status eq \"SUSPENDED\"";
+  if (g_strcmp0 (id, "deprovisioned") == 0)
+    return "status eq \"DEPROVISIONED\"";
+  return NULL;
+}
+
+/* Okta: the department, the status and the expression make one search
+ * expression (they all hold); a wrong expression says why under it. */
+static void
+check_okta_fields (PsScopeEditor *self)
+{
+  g_autofree char *department = dup_entry_text (self->department_entry);
+  g_autofree char *expression = dup_entry_text (self->expression_entry);
+  const char *status = okta_status_condition (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->status_combo)));
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *reason = NULL;
+
+  if (department != NULL)
+    {
+      g_autofree char *quoted = okta_quote (department);
+      g_ptr_array_add (parts, g_strconcat ("profile.department eq ", quoted, NULL));
+    }
+  if (status != NULL)
+    g_ptr_array_add (parts, g_strdup (status));
+  if (expression != NULL)
+    {
+      g_autofree char *normal = ps_okta_search_parse (expression, NULL, &reason);
+
+      if (normal == NULL)
+        /* Translators: the reason names the position, e.g. "“eq” expected at character 14" */
+        self->filter_error = g_strdup_printf (_("This is not an Okta search expression: %s."), reason);
+      else
+        g_ptr_array_add (parts, g_strdup_printf ("(%s)", normal));
+    }
+  if (self->filter_error == NULL && parts->len > 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (parts, NULL);
+      joined = g_strjoinv (" and ", (char **) parts->pdata);
+      g_clear_pointer (&reason, g_free);
+      self->filter = ps_okta_search_parse (joined, NULL, &reason);
+      if (self->filter == NULL)
+        self->filter_error = g_strdup_printf (_("This is not an Okta search expression: %s."), reason);
+    }
+  show_field_error (self, self->expression_error_label, self->expression_entry, self->filter_error);
+}
+
 /* Parses both fields; says at once what is wrong with either. */
 static void
 check_fields (PsScopeEditor *self)
@@ -163,6 +254,13 @@ check_fields (PsScopeEditor *self)
   g_clear_pointer (&self->filter, g_free);
   g_clear_pointer (&self->filter_error, g_free);
 
+  if (self->source_kind == PS_SOURCE_KIND_OKTA)
+    {
+      check_okta_fields (self);
+      if (was_valid != ps_scope_editor_get_valid (self))
+        g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VALID]);
+      return;
+    }
   self->search_base = dup_entry_text (self->search_base_entry);
   /* Only the shape is checked here; whether it exists, the count says. */
   if (self->search_base != NULL && strchr (self->search_base, '=') == NULL)
@@ -326,6 +424,18 @@ on_entry_changed_cb (PsScopeEditor *self,
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
 }
 
+/* Okta's department, status or expression changed. */
+static void
+on_okta_changed_cb (PsScopeEditor *self)
+{
+  if (self->source_kind != PS_SOURCE_KIND_OKTA)
+    return;
+  check_fields (self);
+  scope_changed (self, COUNT_DELAY_MS);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILTER]);
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
 static void
 on_expander_expanded_cb (PsScopeEditor *self)
 {
@@ -460,12 +570,26 @@ ps_scope_editor_class_init (PsScopeEditorClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, count_box);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, count_label);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, count_spinner);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, department_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, department_label);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, expander);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, expression_box);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, expression_entry);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, expression_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, expression_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, filter_box);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, filter_entry);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, filter_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, filter_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, intro_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, search_base_box);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, search_base_entry);
   gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, search_base_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, search_base_label);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, status_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsScopeEditor, status_label);
   gtk_widget_class_bind_template_callback (widget_class, on_entry_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_okta_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_expander_expanded_cb);
 }
 
@@ -514,7 +638,61 @@ ps_scope_editor_set_filter (PsScopeEditor *self,
                             const char    *filter)
 {
   g_return_if_fail (PS_IS_SCOPE_EDITOR (self));
+  if (self->source_kind == PS_SOURCE_KIND_OKTA)
+    {
+      /* A saved expression is shown whole, as its own conditions. */
+      gtk_entry_set_text (self->department_entry, "");
+      gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->status_combo), "any");
+      gtk_entry_set_text (self->expression_entry, filter != NULL ? filter : "");
+      return;
+    }
   gtk_entry_set_text (self->filter_entry, filter != NULL ? filter : "");
+}
+
+/**
+ * ps_scope_editor_set_source_kind:
+ *
+ * Shows the fields of @kind: a search base and an LDAP filter for a
+ * directory, a department, a status and a search expression for Okta.
+ * What was typed for the other kind is cleared.
+ */
+void
+ps_scope_editor_set_source_kind (PsScopeEditor *self,
+                                 PsSourceKind   kind)
+{
+  gboolean okta = kind == PS_SOURCE_KIND_OKTA;
+
+  g_return_if_fail (PS_IS_SCOPE_EDITOR (self));
+  if (self->source_kind == kind)
+    return;
+  ps_scope_editor_clear (self);
+  self->source_kind = kind;
+  gtk_widget_set_visible (GTK_WIDGET (self->search_base_label), !okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->search_base_box), !okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_label), !okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_box), !okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->department_label), okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->department_entry), okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_combo), okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->expression_label), okta);
+  gtk_widget_set_visible (GTK_WIDGET (self->expression_box), okta);
+  gtk_label_set_text (self->intro_label,
+                      okta ? _("Narrow the group: only its members in the department, with the status "
+                               "and matching the expression are synced. Members who leave this scope "
+                               "are deactivated like those who leave the group.")
+                           : _("Narrow the group: only its members under the search base and matching "
+                               "the filter are synced. Members who leave this scope are deactivated like "
+                               "those who leave the group."));
+  check_fields (self);
+  scope_changed (self, 0);
+}
+
+PsSourceKind
+ps_scope_editor_get_source_kind (PsScopeEditor *self)
+{
+  g_return_val_if_fail (PS_IS_SCOPE_EDITOR (self), PS_SOURCE_KIND_ACTIVE_DIRECTORY);
+  return self->source_kind;
 }
 
 /* Whether the search base and the filter may be saved as they are. */
@@ -592,6 +770,10 @@ ps_scope_editor_clear (PsScopeEditor *self)
 
   ps_scope_editor_set_search_base (self, NULL);
   ps_scope_editor_set_filter (self, NULL);
+  gtk_entry_set_text (self->filter_entry, "");
+  gtk_entry_set_text (self->department_entry, "");
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->status_combo), "any");
+  gtk_entry_set_text (self->expression_entry, "");
 }
 
 gboolean

@@ -1,4 +1,4 @@
-/* ps-scope-editor.h — a mapping's search base and filter, with a live count
+/* ps-scope-editor.h — a mapping's scope (search base and filter, or Okta's conditions), with a live count
  *
  * Copyright 2026 The PandaSync authors
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -21,6 +21,9 @@ void        ps_scope_editor_set_search_base (PsScopeEditor   *self,
 const char *ps_scope_editor_get_filter      (PsScopeEditor   *self);
 void        ps_scope_editor_set_filter      (PsScopeEditor   *self,
                                              const char      *filter);
+void        ps_scope_editor_set_source_kind (PsScopeEditor   *self,
+                                             PsSourceKind     kind);
+PsSourceKind ps_scope_editor_get_source_kind (PsScopeEditor  *self);
 gboolean    ps_scope_editor_get_valid       (PsScopeEditor   *self);
 const char *ps_scope_editor_get_error       (PsScopeEditor   *self);
 void        ps_scope_editor_set_mapping     (PsScopeEditor   *self,

@@ -26,6 +26,62 @@ secret_state (PsProfile    *profile,
   return "unavailable";
 }
 
+/* The identity source's section, as the profile names it. */
+static void
+add_directory_json (JsonBuilder             *b,
+                    const PsDirectoryConfig *d)
+{
+  json_builder_set_member_name (b, "directory");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "uris");
+  json_builder_begin_array (b);
+  for (guint i = 0; d->uris != NULL && d->uris[i] != NULL; i++)
+    json_builder_add_string_value (b, d->uris[i]);
+  json_builder_end_array (b);
+  ps_cli_json_string (b, "domain", d->domain);
+  ps_cli_json_string (b, "tls", ps_tls_mode_to_string (d->tls_mode));
+  ps_cli_json_string (b, "ca_file", d->ca_file);
+  ps_cli_json_bool (b, "allow_untrusted_certificate", d->allow_untrusted);
+  ps_cli_json_bool (b, "allow_plaintext_bind", d->allow_plaintext_bind);
+  ps_cli_json_string (b, "bind_dn", d->bind_dn);
+  ps_cli_json_string (b, "base_dn", d->base_dn);
+  ps_cli_json_int (b, "page_size", d->page_size);
+  ps_cli_json_int (b, "timeout", d->timeout);
+  ps_cli_json_string (b, "nested_groups", ps_nested_mode_to_string (d->nested));
+  json_builder_end_object (b);
+}
+
+static void
+add_entra_json (JsonBuilder           *b,
+                const PsEntraIdConfig *e)
+{
+  json_builder_set_member_name (b, "entra_id");
+  json_builder_begin_object (b);
+  ps_cli_json_string (b, "tenant", e->tenant);
+  ps_cli_json_string (b, "client_id", e->client_id);
+  ps_cli_json_string (b, "login_url", e->login_url);
+  ps_cli_json_string (b, "graph_url", e->graph_url);
+  ps_cli_json_string (b, "ca_file", e->ca_file);
+  ps_cli_json_string (b, "certificate_file", e->certificate_file);
+  ps_cli_json_int (b, "page_size", e->page_size);
+  ps_cli_json_int (b, "timeout", e->timeout);
+  json_builder_end_object (b);
+}
+
+static void
+add_okta_json (JsonBuilder        *b,
+               const PsOktaConfig *o)
+{
+  json_builder_set_member_name (b, "okta");
+  json_builder_begin_object (b);
+  ps_cli_json_string (b, "url", o->url);
+  ps_cli_json_string (b, "ca_file", o->ca_file);
+  ps_cli_json_string (b, "client_id", o->client_id);
+  ps_cli_json_int (b, "page_size", o->page_size);
+  ps_cli_json_int (b, "timeout", o->timeout);
+  json_builder_end_object (b);
+}
+
 static JsonNode *
 profile_to_json (PsProfile *profile)
 {
@@ -55,24 +111,20 @@ profile_to_json (PsProfile *profile)
   ps_cli_json_int (b, "rate_window", t->rate_window);
   json_builder_end_object (b);
 
-  json_builder_set_member_name (b, "directory");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "uris");
-  json_builder_begin_array (b);
-  for (guint i = 0; d->uris != NULL && d->uris[i] != NULL; i++)
-    json_builder_add_string_value (b, d->uris[i]);
-  json_builder_end_array (b);
-  ps_cli_json_string (b, "domain", d->domain);
-  ps_cli_json_string (b, "tls", ps_tls_mode_to_string (d->tls_mode));
-  ps_cli_json_string (b, "ca_file", d->ca_file);
-  ps_cli_json_bool (b, "allow_untrusted_certificate", d->allow_untrusted);
-  ps_cli_json_bool (b, "allow_plaintext_bind", d->allow_plaintext_bind);
-  ps_cli_json_string (b, "bind_dn", d->bind_dn);
-  ps_cli_json_string (b, "base_dn", d->base_dn);
-  ps_cli_json_int (b, "page_size", d->page_size);
-  ps_cli_json_int (b, "timeout", d->timeout);
-  ps_cli_json_string (b, "nested_groups", ps_nested_mode_to_string (d->nested));
-  json_builder_end_object (b);
+  ps_cli_json_string (b, "source", ps_source_kind_to_string (ps_profile_get_source_kind (profile)));
+  switch (ps_profile_get_source_kind (profile))
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      add_entra_json (b, ps_profile_get_entra_id (profile));
+      break;
+    case PS_SOURCE_KIND_OKTA:
+      add_okta_json (b, ps_profile_get_okta (profile));
+      break;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      add_directory_json (b, d);
+      break;
+    }
 
   json_builder_set_member_name (b, "schedule");
   json_builder_begin_object (b);
@@ -145,6 +197,55 @@ profile_to_json (PsProfile *profile)
   return json_builder_get_root (b);
 }
 
+static const char *
+or_not_set (const char *value)
+{
+  return value != NULL ? value : _("(not set)");
+}
+
+/* The section of the source the profile reads: [Directory], [EntraID] or [Okta]. */
+static void
+print_source_text (PsProfile  *profile,
+                   const char *uris)
+{
+  PsDirectoryConfig *d = ps_profile_get_directory (profile);
+  PsEntraIdConfig *e = ps_profile_get_entra_id (profile);
+  PsOktaConfig *o = ps_profile_get_okta (profile);
+
+  switch (ps_profile_get_source_kind (profile))
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      g_print ("\n%s\n", _("Microsoft Entra ID"));
+      g_print (_("  Tenant:       %s\n"), or_not_set (e->tenant));
+      g_print (_("  Client ID:    %s\n"), or_not_set (e->client_id));
+      g_print (_("  Sign in with: %s\n"), e->certificate_file != NULL ? e->certificate_file
+                                                                     : _("the client secret"));
+      if (e->login_url != NULL || e->graph_url != NULL)
+        g_print (_("  Cloud:        %s, %s\n"), or_not_set (e->login_url), or_not_set (e->graph_url));
+      if (e->ca_file != NULL)
+        g_print (_("  CA file:      %s\n"), e->ca_file);
+      g_print (_("  Page size:    %u, timeout %u s\n"), e->page_size, e->timeout);
+      break;
+    case PS_SOURCE_KIND_OKTA:
+      g_print ("\n%s\n", _("Okta"));
+      g_print (_("  Org URL:      %s\n"), or_not_set (o->url));
+      if (o->ca_file != NULL)
+        g_print (_("  CA file:      %s\n"), o->ca_file);
+      g_print (_("  Page size:    %u, timeout %u s\n"), o->page_size, o->timeout);
+      break;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      g_print ("\n%s\n", _("Active Directory"));
+      g_print (_("  URLs:         %s\n"), *uris != '\0' ? uris : _("(not set)"));
+      g_print (_("  TLS:          %s%s\n"), ps_tls_mode_to_string (d->tls_mode),
+               d->allow_untrusted ? _(" (untrusted certificates allowed!)") : "");
+      g_print (_("  Bind as:      %s\n"), or_not_set (d->bind_dn));
+      g_print (_("  Base DN:      %s\n"), d->base_dn != NULL ? d->base_dn
+                                                          : _("(the directory’s own, from its rootDSE)"));
+      break;
+    }
+}
+
 static void
 print_profile_text (PsProfile *profile)
 {
@@ -163,12 +264,7 @@ print_profile_text (PsProfile *profile)
            ps_dialect_to_string (ps_target_config_effective_dialect (t)));
   g_print (_("  Client ID:    %s\n"), t->client_id != NULL ? t->client_id : _("(not set)"));
   g_print (_("  Email:        %s\n"), t->email != NULL ? t->email : _("(not set)"));
-  g_print ("\n%s\n", _("Active Directory"));
-  g_print (_("  URLs:         %s\n"), *uris != '\0' ? uris : _("(not set)"));
-  g_print (_("  TLS:          %s%s\n"), ps_tls_mode_to_string (d->tls_mode),
-           d->allow_untrusted ? _(" (untrusted certificates allowed!)") : "");
-  g_print (_("  Bind as:      %s\n"), d->bind_dn != NULL ? d->bind_dn : _("(not set)"));
-  g_print (_("  Base DN:      %s\n"), d->base_dn != NULL ? d->base_dn : _("(not set)"));
+  print_source_text (profile, uris);
   g_print ("\n%s\n", _("Automation Sync"));
   if (s->enabled && s->start != NULL)
     {

@@ -11,7 +11,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp/home"
 mkdir -p "$HOME"
 
-tap_plan 14
+tap_plan 20
 expect "--version prints the version" 0 '^pandasync-cli [0-9]+\.[0-9]+' -- "$cli" --version
 expect "no arguments prints usage and exits 2" 2 'Usage: pandasync-cli' -- "$cli"
 expect "unknown command is named" 2 'unknown command “frobnicate”' -- "$cli" frobnicate
@@ -19,6 +19,28 @@ expect "validate the shipped sample profile" 0 'Profile sample is valid' -- "$cl
 expect "validate --json says valid" 0 '"valid" : true' -- "$cli" profile validate --json --profile-file "$sample"
 expect "show prints both panels" 0 'ldaps://dc1.example.com, ldaps://dc2.example.com' -- "$cli" profile show --profile-file "$sample"
 expect "show --json has the mappings" 0 '"unique_identifier" : "objectSid"' -- "$cli" profile show --json --profile-file "$sample"
+
+# An Okta profile and an Entra ID profile: show prints the section they read.
+sed -e '/^\[Directory\]/,/^$/d' -e '/^\[UserMapping/,$d' "$sample" > "$tmp/okta.conf"
+cat >> "$tmp/okta.conf" <<'CONF'
+[Okta]
+URL=https://acme.okta.com
+PageSize=150
+Timeout=45
+CONF
+sed -e '/^\[Directory\]/,/^$/d' -e '/^\[UserMapping/,$d' "$sample" > "$tmp/entra.conf"
+cat >> "$tmp/entra.conf" <<'CONF'
+[EntraID]
+Tenant=contoso.onmicrosoft.com
+ClientId=11111111-1111-4111-8111-111111111111
+CONF
+expect "show prints the [Okta] section" 0 'Org URL: +https://acme.okta.com' -- "$cli" profile show --profile-file "$tmp/okta.conf"
+expect "show of an Okta profile has no Active Directory part" 0 '' -- \
+  bash -c "! '$cli' profile show --profile-file '$tmp/okta.conf' | grep -qx 'Active Directory'"
+expect "show --json has the okta section" 0 '"page_size" : 150' -- "$cli" profile show --json --profile-file "$tmp/okta.conf"
+expect "show --json names the source" 0 '"source" : "okta"' -- "$cli" profile show --json --profile-file "$tmp/okta.conf"
+expect "show prints the [EntraID] section" 0 'Tenant: +contoso.onmicrosoft.com' -- "$cli" profile show --profile-file "$tmp/entra.conf"
+expect "show --json has the entra_id section" 0 '"tenant" : "contoso.onmicrosoft.com"' -- "$cli" profile show --json --profile-file "$tmp/entra.conf"
 expect "list with no profiles says where it looked" 0 "No profiles in $tmp/config/pandasync/profiles" -- "$cli" profile list
 
 mkdir -p "$tmp/config/pandasync/profiles"

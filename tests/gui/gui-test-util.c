@@ -20,12 +20,15 @@
 static GuiTestDirectory *directory;
 static GuiTestTarget *target;
 static GuiTestGraph *graph;
+static GuiTestOkta *okta;
 static char *slapd_dir;
 static GPid emulator_pid;
 static GPid graph_pid;
+static GPid okta_pid;
 static gboolean slapd_failed;
 static gboolean emulator_failed;
 static gboolean graph_failed;
+static gboolean okta_failed;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -339,9 +342,39 @@ gui_test_start_graph (void)
   return graph;
 }
 
+const GuiTestOkta *
+gui_test_start_okta (void)
+{
+  const char *emulator = g_getenv ("PS_OKTA_EMULATOR");
+  const char *seed = g_getenv ("PS_OKTA_EMULATOR_SEED");
+  const char *argv[] = { emulator, "--port", "0", "--seed", seed, NULL };
+  g_autofree char *url = NULL;
+
+  if (okta != NULL || okta_failed)
+    return okta;
+  if (emulator == NULL || seed == NULL || !g_file_test (emulator, G_FILE_TEST_IS_EXECUTABLE)
+      || (url = spawn_emulator (argv, &okta_pid)) == NULL)
+    {
+      okta_failed = TRUE;
+      return NULL;
+    }
+  okta = g_new0 (GuiTestOkta, 1);
+  okta->url = g_steal_pointer (&url);
+  okta->token = g_strdup ("00ps-okta-full-token-acme-00000000000001");
+  okta->revoked_token = g_strdup ("00ps-okta-revoked-token-acme-00000000005");
+  okta->group_admin_token = g_strdup ("00ps-okta-group-admin-token-acme-0000002");
+  return okta;
+}
+
 void
 gui_test_stop_servers (void)
 {
+  if (okta_pid != 0)
+    {
+      kill (okta_pid, SIGTERM);
+      g_spawn_close_pid (okta_pid);
+      okta_pid = 0;
+    }
   if (graph_pid != 0)
     {
       kill (graph_pid, SIGTERM);

@@ -62,7 +62,19 @@ typedef struct {
   char *members_only_client_secret;
 } GuiTestGraph;
 
+/* The Okta emulator's Acme org (tests/emulator/okta, seed-small.json): the
+ * org URL, the token of a Read-Only Administrator, one Okta refuses
+ * (revoked: 401 E0000011) and one of a Group Membership Administrator, who
+ * may read groups but not users (403 E0000006). */
+typedef struct {
+  char *url;
+  char *token;
+  char *revoked_token;
+  char *group_admin_token;
+} GuiTestOkta;
+
 const GuiTestDirectory *gui_test_start_slapd    (void);
+const GuiTestOkta      *gui_test_start_okta     (void);
 const GuiTestTarget    *gui_test_start_emulator (void);
 const GuiTestGraph     *gui_test_start_graph    (void);
 void                    gui_test_stop_servers   (void);

@@ -225,10 +225,38 @@ test_connection_completeness (void)
   gtk_toggle_button_set_active (gui_test_child (page, type, "untrusted_check"), TRUE);
   g_assert_true (gtk_widget_get_visible (gui_test_child (page, type, "untrusted_warning_label")));
 
-  /* Blanking a required field makes the page incomplete again. */
+  /* An empty base DN is read from the directory: the page stays complete. */
   gui_test_type (gui_test_child (page, type, "base_dn_entry"), "  ");
+  g_assert_true (ps_wizard_page_get_complete (page));
+  g_assert_true (gtk_widget_get_visible (gui_test_child (page, type, "base_dn_note_label")));
+
+  /* Blanking a required field makes the page incomplete again. */
+  gui_test_type (gui_test_child (page, type, "bind_password_entry"), "");
   g_assert_false (ps_wizard_page_get_complete (page));
   g_assert_false (gtk_widget_get_sensitive (forward));
+  g_assert_cmpstr (ps_wizard_page_get_incomplete_reason (page), ==, "Enter the AD password.");
+  gui_test_type (gui_test_child (page, type, "bind_password_entry"), "pw");
+
+  /* Auto with a Pro URL (*.assetpanda.app) asks for no Classic user. */
+  gui_test_type (gui_test_child (page, type, "email_entry"), "");
+  gui_test_type (gui_test_child (page, type, "password_entry"), "");
+  g_assert_false (ps_wizard_page_get_complete (page));
+  g_assert_cmpstr (ps_wizard_page_get_incomplete_reason (page), ==,
+                   "Enter the email address of the Asset Panda API user.");
+  g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "email_entry")));
+  gui_test_type (gui_test_child (page, type, "url_entry"), "https://acme.assetpanda.app");
+  g_assert_cmpstr (gtk_combo_box_get_active_id (gui_test_child (page, type, "dialect_combo")), ==, "auto");
+  g_assert_true (ps_wizard_page_get_complete (page));
+  g_assert_null (ps_wizard_page_get_incomplete_reason (page));
+  g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "email_entry")));
+  g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "password_entry")));
+  /* Classic chosen by hand asks for them again. */
+  gtk_combo_box_set_active_id (gui_test_child (page, type, "dialect_combo"), "classic");
+  g_assert_false (ps_wizard_page_get_complete (page));
+  g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "email_entry")));
+  gtk_combo_box_set_active_id (gui_test_child (page, type, "dialect_combo"), "auto");
+  gui_test_type (gui_test_child (page, type, "url_entry"), "https://api.assetpanda.com");
+  g_assert_false (ps_wizard_page_get_complete (page));
 
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection"));
   gtk_widget_destroy (GTK_WIDGET (window));
@@ -336,6 +364,119 @@ test_connection_wrong_api_secret (void)
   g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_PASSWORD));
   g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
   g_free (gui_test_screenshot (GTK_WIDGET (window), "connection-wrong-api-secret"));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* A username in none of the forms a bind takes is blamed on the username
+ * field, saying which forms it may take; an empty base DN is read from the
+ * directory's rootDSE; editing a field clears the stale result. */
+static void
+test_connection_bind_name_and_base_dn (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autofree char *contents = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  GPtrArray *steps;
+  const char *message;
+  gboolean from_root_dse = FALSE;
+  GType type = PS_TYPE_CONNECTION_PAGE;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = gui_test_new_profile ("bind-name");
+  window = gui_test_show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  fill_connection (page, dir, tgt, tgt->client_secret, dir->bind_password);
+  gui_test_type (gui_test_child (page, type, "user_entry"), "svc-pandasync");
+  gui_test_type (gui_test_child (page, type, "base_dn_entry"), "");
+  g_assert_true (ps_wizard_page_get_complete (page));
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
+
+  message = ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_USER);
+  g_assert_nonnull (message);
+  g_test_message ("username error: %s", message);
+  g_assert_nonnull (strstr (message, "svc-pandasync"));
+  g_assert_nonnull (strstr (message, "user@domain"));
+  g_assert_nonnull (strstr (message, "DOMAIN\\user"));
+  g_assert_nonnull (strstr (message, "distinguished name"));
+  g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_PASSWORD));
+  g_assert_true (gtk_style_context_has_class (gtk_widget_get_style_context (
+                   gui_test_child (page, type, "user_entry")), "error"));
+  g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "connection-bind-name"));
+
+  /* Editing the field clears its error and the steps it made stale. */
+  g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), >, 0);
+  gui_test_type (gui_test_child (page, type, "user_entry"), dir->bind_dn);
+  g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), PS_GUI_FIELD_AD_USER));
+  g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
+  g_assert_false (gtk_widget_get_visible (gui_test_child (page, type, "steps_box")));
+
+  /* The base DN is the directory's own, from its rootDSE. */
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const PsGuiStepResult *r = g_ptr_array_index (steps, i);
+
+      if (r->directory && g_str_equal (r->step->id, "ldap-base-dn"))
+        {
+          g_test_message ("base DN step: %s", r->step->message);
+          g_assert_cmpint (r->step->status, ==, PS_STEP_OK);
+          g_assert_nonnull (strstr (r->step->message, dir->base_dn));
+          g_assert_nonnull (strstr (r->step->message, "rootDSE"));
+          from_root_dse = TRUE;
+        }
+    }
+  g_assert_true (from_root_dse);
+  contents = gui_test_read_profile_file (profile);
+  g_assert_null (strstr (contents, "BaseDN="));
+  g_assert_true (ps_profile_validate (profile, NULL));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+/* Every source's CA file can be cleared again. */
+static void
+test_connection_ca_file_clears (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("ca-clear");
+  g_autofree char *ca = g_build_filename (g_get_user_config_dir (), "extra-ca.pem", NULL);
+  PsWindow *window;
+  PsWizardPage *page;
+  GType type = PS_TYPE_CONNECTION_PAGE;
+  g_autoptr(GError) error = NULL;
+  const char *const buttons[][2] = {
+    { "ca_file_button", "ca_file_clear_button" },
+    { "entra_ca_file_button", "entra_ca_file_clear_button" },
+    { "okta_ca_file_button", "okta_ca_file_clear_button" },
+  };
+
+  g_file_set_contents (ca, "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n", -1, &error);
+  g_assert_no_error (error);
+  ps_profile_get_directory (profile)->ca_file = g_strdup (ca);
+  ps_profile_get_entra_id (profile)->ca_file = g_strdup (ca);
+  ps_profile_get_okta (profile)->ca_file = g_strdup (ca);
+  window = gui_test_show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    {
+      GtkFileChooser *chooser = gui_test_child (page, type, buttons[i][0]);
+      GtkWidget *clear = gui_test_child (page, type, buttons[i][1]);
+      g_autofree char *before = gtk_file_chooser_get_filename (chooser);
+      g_autofree char *after = NULL;
+
+      g_assert_cmpstr (before, ==, ca);
+      g_assert_true (gtk_widget_get_sensitive (clear));
+      gtk_button_clicked (GTK_BUTTON (clear));
+      after = gtk_file_chooser_get_filename (chooser);
+      g_assert_null (after);
+      g_assert_false (gtk_widget_get_sensitive (clear));
+    }
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
@@ -872,6 +1013,8 @@ main (int    argc,
   g_test_add_func ("/gui/connection/invalid-settings", test_connection_invalid_url);
   g_test_add_func ("/gui/connection/wrong-ldap-password", test_connection_wrong_ldap_password);
   g_test_add_func ("/gui/connection/wrong-api-secret", test_connection_wrong_api_secret);
+  g_test_add_func ("/gui/connection/bind-name-and-base-dn", test_connection_bind_name_and_base_dn);
+  g_test_add_func ("/gui/connection/ca-file-clears", test_connection_ca_file_clears);
   g_test_add_func ("/gui/connection/success-moves-on", test_connection_success_moves_on);
   g_test_add_func ("/gui/connection/cancel-then-retry", test_connection_cancel_then_retry);
   g_test_add_func ("/gui/schedule/submit", test_schedule_submit);

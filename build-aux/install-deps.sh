@@ -28,7 +28,9 @@ PACKAGES=(
   xvfb xauth xdotool imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   # the German UI test builds de_DE.UTF-8 from these sources with localedef
   locales
-  at-spi2-core
+  # the accessibility bus, and the AT-SPI client the accessibility test
+  # (tests/gui/a11y-walk.py) walks the windows with
+  at-spi2-core python3-pyatspi
   # tray host for the tray test
   haskell-status-notifier-item-utils
   # benchmarks

@@ -57,6 +57,27 @@ static guint signals[N_SIGNALS];
 
 /* ---------------------------------------------------------------- helpers */
 
+/* Each page sits in a scrolled window of its own in the stack, so that a
+ * page taller or wider than the window scrolls instead of growing it. */
+static PsWizardPage *
+page_of_stack_child (GtkWidget *child)
+{
+  GtkWidget *inner;
+
+  if (child == NULL)
+    return NULL;
+  inner = gtk_bin_get_child (GTK_BIN (child));
+  if (GTK_IS_VIEWPORT (inner))
+    inner = gtk_bin_get_child (GTK_BIN (inner));
+  return PS_WIZARD_PAGE (inner);
+}
+
+static GtkWidget *
+stack_child_of_page (PsWizardPage *page)
+{
+  return gtk_widget_get_ancestor (gtk_widget_get_parent (GTK_WIDGET (page)), GTK_TYPE_SCROLLED_WINDOW);
+}
+
 /* Index of @page among the wizard pages, or -1. */
 static int
 wizard_index (PsWindow     *self,
@@ -185,7 +206,7 @@ on_page_notify_cb (PsWindow   *self,
                    GParamSpec *pspec,
                    GObject    *page)
 {
-  if (GTK_WIDGET (page) == gtk_stack_get_visible_child (self->stack))
+  if (PS_WIZARD_PAGE (page) == ps_window_get_visible_page (self))
     update_buttons (self);
 }
 
@@ -194,7 +215,7 @@ on_page_title_changed_cb (PsWindow   *self,
                           GParamSpec *pspec,
                           GObject    *page)
 {
-  gtk_container_child_set (GTK_CONTAINER (self->stack), GTK_WIDGET (page),
+  gtk_container_child_set (GTK_CONTAINER (self->stack), stack_child_of_page (PS_WIZARD_PAGE (page)),
                            "title", ps_wizard_page_get_title (PS_WIZARD_PAGE (page)), NULL);
 }
 
@@ -258,6 +279,37 @@ on_cancel_button_clicked_cb (PsWindow *self)
 
   if (page != NULL)
     ps_wizard_page_apply_cancel (page);
+}
+
+/* In the sidebar the arrow keys choose a page and Tab goes into it (a list
+ * box would otherwise walk its rows with Tab too); Shift+Tab leaves for the
+ * header bar. */
+static gboolean
+on_sidebar_key_press_event_cb (PsWindow    *self,
+                               GdkEventKey *event)
+{
+  GdkModifierType mods = event->state & gtk_accelerator_get_default_mod_mask ();
+  PsWizardPage *page = ps_window_get_visible_page (self);
+
+  if ((event->keyval == GDK_KEY_Tab || event->keyval == GDK_KEY_KP_Tab) && mods == 0)
+    {
+      if (page != NULL && gtk_widget_child_focus (GTK_WIDGET (page), GTK_DIR_TAB_FORWARD))
+        return GDK_EVENT_STOP;
+      if (gtk_widget_is_visible (GTK_WIDGET (self->forward_button))
+          && gtk_widget_is_sensitive (GTK_WIDGET (self->forward_button)))
+        {
+          gtk_widget_grab_focus (GTK_WIDGET (self->forward_button));
+          return GDK_EVENT_STOP;
+        }
+      return GDK_EVENT_PROPAGATE;
+    }
+  if (event->keyval == GDK_KEY_ISO_Left_Tab
+      || ((event->keyval == GDK_KEY_Tab || event->keyval == GDK_KEY_KP_Tab) && mods == GDK_SHIFT_MASK))
+    {
+      if (gtk_widget_child_focus (GTK_WIDGET (self->header_bar), GTK_DIR_TAB_BACKWARD))
+        return GDK_EVENT_STOP;
+    }
+  return GDK_EVENT_PROPAGATE;
 }
 
 static void
@@ -332,9 +384,22 @@ ps_window_constructed (GObject *object)
   for (guint i = 0; i < n; i++)
     {
       PsWizardPage *page = table[i].new_func (self->profile);
+      GtkWidget *scroller = gtk_scrolled_window_new (NULL, NULL);
 
       gtk_widget_show (GTK_WIDGET (page));
-      gtk_stack_add_titled (self->stack, GTK_WIDGET (page), table[i].id,
+      gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
+      gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+      /* Real scroll bars: they show that there is more than fits. */
+      gtk_scrolled_window_set_overlay_scrolling (GTK_SCROLLED_WINDOW (scroller), FALSE);
+      gtk_container_add (GTK_CONTAINER (scroller), GTK_WIDGET (page));
+      gtk_viewport_set_shadow_type (GTK_VIEWPORT (gtk_bin_get_child (GTK_BIN (scroller))), GTK_SHADOW_NONE);
+      /* Tabbing to a field out of sight scrolls it into view. */
+      gtk_container_set_focus_vadjustment (GTK_CONTAINER (page),
+                                           gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller)));
+      gtk_container_set_focus_hadjustment (GTK_CONTAINER (page),
+                                           gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scroller)));
+      gtk_widget_show (scroller);
+      gtk_stack_add_titled (self->stack, scroller, table[i].id,
                             ps_wizard_page_get_title (page));
       g_signal_connect_object (page, "notify::complete", G_CALLBACK (on_page_notify_cb), self,
                                G_CONNECT_SWAPPED);
@@ -415,6 +480,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_forward_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_notice_bar_response_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_sidebar_key_press_event_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_stack_visible_child_changed_cb);
 }
 
@@ -494,7 +560,7 @@ ps_window_get_page (PsWindow   *self,
   g_return_val_if_fail (PS_IS_WINDOW (self), NULL);
   entry = ps_pages_lookup (page_id);
   child = entry != NULL ? gtk_stack_get_child_by_name (self->stack, entry->id) : NULL;
-  return child != NULL ? PS_WIZARD_PAGE (child) : NULL;
+  return page_of_stack_child (child);
 }
 
 PsWizardPage *
@@ -504,7 +570,7 @@ ps_window_get_visible_page (PsWindow *self)
 
   g_return_val_if_fail (PS_IS_WINDOW (self), NULL);
   child = gtk_stack_get_visible_child (self->stack);
-  return child != NULL ? PS_WIZARD_PAGE (child) : NULL;
+  return page_of_stack_child (child);
 }
 
 GtkButton *

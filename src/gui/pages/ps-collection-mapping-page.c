@@ -17,6 +17,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ps-a11y.h"
 #include "ps-collection-mapping-page.h"
 #include "ps-gui-backend.h"
 #include "widgets/ps-attribute-combo.h"
@@ -499,6 +500,11 @@ add_field_row (PsCollectionMappingPage *self)
                                    "an empty field. Never blank: Active Directory wins, but an empty "
                                    "value never clears the field."));
   gtk_widget_set_tooltip_text (remove, _("Remove this field"));
+  /* The row's parts have no label of their own: name them for screen readers. */
+  ps_a11y_set_name (GTK_WIDGET (row->field_combo), _("Collection field"));
+  ps_a11y_set_name (GTK_WIDGET (ps_attribute_combo_get_combo (row->attribute_combo)), _("Attribute"));
+  ps_a11y_set_name (GTK_WIDGET (row->ownership_combo), _("Ownership"));
+  ps_a11y_set_name (remove, _("Remove this field"));
   gtk_widget_set_hexpand (GTK_WIDGET (row->field_combo), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (row->attribute_combo), TRUE);
   gtk_style_context_add_class (gtk_widget_get_style_context (remove), "flat");
@@ -866,6 +872,8 @@ static void
 ps_collection_mapping_page_init (PsCollectionMappingPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The group label's mnemonic goes to the search; the list it fills is named. */
+  ps_a11y_set_name (GTK_WIDGET (ps_choice_combo_get_combo (self->group_combo)), _("Group"));
   /* Tabbing through the form scrolls to the field that has the focus. */
   gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
                                        gtk_scrolled_window_get_vadjustment (self->form_scrolled));

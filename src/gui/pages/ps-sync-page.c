@@ -24,6 +24,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "ps-a11y.h"
 #include "ps-engine.h"
 #include "ps-gui-backend.h"
 #include "ps-sync-page.h"
@@ -224,6 +225,8 @@ set_status (PsSyncPage *self,
             const char *text)
 {
   gtk_label_set_text (self->status_label, text);
+  /* Spoken without taking the focus from where the user is. */
+  ps_a11y_announce (GTK_WIDGET (self->status_label));
 }
 
 static PsMappingCard *
@@ -1148,6 +1151,7 @@ ps_sync_page_init (PsSyncPage *self)
   GtkTextBuffer *buffer;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  ps_a11y_make_status (GTK_WIDGET (self->status_label));
   self->intro = TRUE;
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Sync"));
   /* Not part of the wizard: always complete, no forward button. */

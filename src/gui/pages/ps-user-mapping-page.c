@@ -16,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ps-a11y.h"
 #include "ps-user-mapping-page.h"
 #include "widgets/ps-attribute-combo.h"
 #include "widgets/ps-choice-combo.h"
@@ -490,6 +491,8 @@ static void
 ps_user_mapping_page_init (PsUserMappingPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* The group label's mnemonic goes to the search; the list it fills is named. */
+  ps_a11y_set_name (GTK_WIDGET (ps_choice_combo_get_combo (self->group_combo)), _("Group"));
   /* Tabbing through the form scrolls to the field that has the focus. */
   gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
                                        gtk_scrolled_window_get_vadjustment (self->form_scrolled));

@@ -14,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ps-a11y.h"
 #include "ps-attribute-combo.h"
 
 struct _PsAttributeCombo
@@ -184,6 +185,7 @@ ps_attribute_combo_init (PsAttributeCombo *self)
 {
   self->show_error = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
+  ps_a11y_forward_mnemonic_labels (GTK_WIDGET (self), GTK_WIDGET (self->combo));
 }
 
 /* ---------------------------------------------------------------- public API */

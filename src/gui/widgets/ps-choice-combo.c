@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ps-a11y.h"
 #include "ps-choice-combo.h"
 
 struct _PsChoiceCombo
@@ -194,6 +195,7 @@ static void
 ps_choice_combo_init (PsChoiceCombo *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  ps_a11y_forward_mnemonic_labels (GTK_WIDGET (self), GTK_WIDGET (self->combo));
   self->choices = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_choice_free);
   gtk_widget_set_sensitive (GTK_WIDGET (self->combo), FALSE);
 }

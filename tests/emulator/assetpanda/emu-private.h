@@ -12,6 +12,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "emu-common.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -97,9 +99,6 @@ struct _EmuState {
 
 /* ---------------------------------------------------------------- JSON helpers */
 
-/* Both take @object / @array. */
-JsonNode   *emu_object_node          (JsonObject  *object);
-JsonNode   *emu_array_node           (JsonArray   *array);
 /* Borrowed; NULL when @object is NULL or the member is missing or of
  * another type. */
 const char *emu_member_string        (JsonObject  *object,

@@ -100,28 +100,6 @@ token_free (EmuToken *token)
   g_free (token);
 }
 
-static void
-count (GHashTable *table, const char *key)
-{
-  gpointer old = g_hash_table_lookup (table, key);
-
-  g_hash_table_replace (table, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (old) + 1));
-}
-
-static JsonNode *
-counts_node (GHashTable *table)
-{
-  JsonObject *object = json_object_new ();
-  g_autoptr(GList) keys = g_hash_table_get_keys (table);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
-  for (GList *l = keys; l != NULL; l = l->next)
-    json_object_set_int_member (object, l->data, GPOINTER_TO_UINT (g_hash_table_lookup (table, l->data)));
-  json_node_take_object (node, object);
-  return node;
-}
-
 static JsonNode *
 error_body (const char *message, JsonArray *errors)
 {
@@ -134,66 +112,50 @@ error_body (const char *message, JsonArray *errors)
 
 /* ---------------------------------------------------------------- switches */
 
-typedef enum {
-  SW_DOUBLE,
-  SW_UINT,
-  SW_INT,
-  SW_INT64,
-  SW_BOOL,
-  SW_WORD,
-} SwitchType;
-
-typedef struct {
-  const char        *name;
-  SwitchType         type;
-  gsize              offset;
-  const char *const *words;   /* SW_WORD: the allowed values, NULL for any */
-} SwitchSpec;
-
 static const char *const token_field_words[] = { "both", "access_token", "token", NULL };
 static const char *const list_value_words[] = { "value", "display_name", NULL };
 static const char *const search_path_words[] = { "both", "search/objects", "objects/search", NULL };
 static const char *const retry_after_words[] = { "seconds", "date", NULL };
 static const char *const rate_limit_by_words[] = { "client", "ip", NULL };
 
-#define SW(name, type, member, words) { name, type, G_STRUCT_OFFSET (EmuSwitches, member), words }
+#define SW(name, type, member, words) { name, type, G_STRUCT_OFFSET (EmuSwitches, member), words, 0, 0 }
 
-static const SwitchSpec switch_specs[] = {
-  SW ("error_rate", SW_DOUBLE, error_rate, NULL),
-  SW ("error_retry_after", SW_INT, error_retry_after, NULL),
-  SW ("drop_rate", SW_DOUBLE, drop_rate, NULL),
-  SW ("malformed_rate", SW_DOUBLE, malformed_rate, NULL),
-  SW ("slow_rate", SW_DOUBLE, slow_rate, NULL),
-  SW ("slow_ms", SW_UINT, slow_ms, NULL),
-  SW ("latency_ms", SW_UINT, latency_ms, NULL),
-  SW ("fail_next", SW_UINT, fail_next, NULL),
-  SW ("fail_status", SW_UINT, fail_status, NULL),
-  SW ("drop_next", SW_UINT, drop_next, NULL),
-  SW ("malformed_next", SW_UINT, malformed_next, NULL),
-  SW ("truncate_rate", SW_DOUBLE, truncate_rate, NULL),
-  SW ("truncate_next", SW_UINT, truncate_next, NULL),
-  SW ("truncate_close", SW_BOOL, truncate_close, NULL),
-  SW ("throttle_rate", SW_DOUBLE, throttle_rate, NULL),
-  SW ("throttle_retry_after", SW_INT, throttle_retry_after, NULL),
-  SW ("html_rate", SW_DOUBLE, html_rate, NULL),
-  SW ("html_next", SW_UINT, html_next, NULL),
-  SW ("auth_error_status", SW_UINT, auth_error_status, NULL),
-  SW ("require_client", SW_BOOL, require_client, NULL),
-  SW ("token_lifetime", SW_INT64, token_lifetime, NULL),
-  SW ("token_field", SW_WORD, token_field, token_field_words),
-  SW ("list_value_key", SW_WORD, list_value_key, list_value_words),
-  SW ("search_path", SW_WORD, search_path, search_path_words),
-  SW ("omit_totals", SW_BOOL, omit_totals, NULL),
-  SW ("retry_after_format", SW_WORD, retry_after_format, retry_after_words),
-  SW ("pro_bare_lists", SW_BOOL, pro_bare_lists, NULL),
-  SW ("pro_put_max", SW_UINT, pro_put_max, NULL),
-  SW ("create_status", SW_UINT, create_status, NULL),
-  SW ("rate_limit_calls", SW_UINT, rate_calls, NULL),
-  SW ("rate_limit_window", SW_UINT, rate_window, NULL),
-  SW ("fault_match", SW_WORD, fault_match, NULL),
-  SW ("drop_after", SW_BOOL, drop_after, NULL),
-  SW ("html_errors", SW_BOOL, html_errors, NULL),
-  SW ("rate_limit_by", SW_WORD, rate_limit_by, rate_limit_by_words),
+static const EmuSwitchSpec switch_specs[] = {
+  SW ("error_rate", EMU_SWITCH_DOUBLE, error_rate, NULL),
+  SW ("error_retry_after", EMU_SWITCH_INT, error_retry_after, NULL),
+  SW ("drop_rate", EMU_SWITCH_DOUBLE, drop_rate, NULL),
+  SW ("malformed_rate", EMU_SWITCH_DOUBLE, malformed_rate, NULL),
+  SW ("slow_rate", EMU_SWITCH_DOUBLE, slow_rate, NULL),
+  SW ("slow_ms", EMU_SWITCH_UINT, slow_ms, NULL),
+  SW ("latency_ms", EMU_SWITCH_UINT, latency_ms, NULL),
+  SW ("fail_next", EMU_SWITCH_UINT, fail_next, NULL),
+  SW ("fail_status", EMU_SWITCH_UINT, fail_status, NULL),
+  SW ("drop_next", EMU_SWITCH_UINT, drop_next, NULL),
+  SW ("malformed_next", EMU_SWITCH_UINT, malformed_next, NULL),
+  SW ("truncate_rate", EMU_SWITCH_DOUBLE, truncate_rate, NULL),
+  SW ("truncate_next", EMU_SWITCH_UINT, truncate_next, NULL),
+  SW ("truncate_close", EMU_SWITCH_BOOL, truncate_close, NULL),
+  SW ("throttle_rate", EMU_SWITCH_DOUBLE, throttle_rate, NULL),
+  SW ("throttle_retry_after", EMU_SWITCH_INT, throttle_retry_after, NULL),
+  SW ("html_rate", EMU_SWITCH_DOUBLE, html_rate, NULL),
+  SW ("html_next", EMU_SWITCH_UINT, html_next, NULL),
+  SW ("auth_error_status", EMU_SWITCH_UINT, auth_error_status, NULL),
+  SW ("require_client", EMU_SWITCH_BOOL, require_client, NULL),
+  SW ("token_lifetime", EMU_SWITCH_INT64, token_lifetime, NULL),
+  SW ("token_field", EMU_SWITCH_WORD, token_field, token_field_words),
+  SW ("list_value_key", EMU_SWITCH_WORD, list_value_key, list_value_words),
+  SW ("search_path", EMU_SWITCH_WORD, search_path, search_path_words),
+  SW ("omit_totals", EMU_SWITCH_BOOL, omit_totals, NULL),
+  SW ("retry_after_format", EMU_SWITCH_WORD, retry_after_format, retry_after_words),
+  SW ("pro_bare_lists", EMU_SWITCH_BOOL, pro_bare_lists, NULL),
+  SW ("pro_put_max", EMU_SWITCH_UINT, pro_put_max, NULL),
+  SW ("create_status", EMU_SWITCH_UINT, create_status, NULL),
+  SW ("rate_limit_calls", EMU_SWITCH_UINT, rate_calls, NULL),
+  SW ("rate_limit_window", EMU_SWITCH_UINT, rate_window, NULL),
+  SW ("fault_match", EMU_SWITCH_WORD, fault_match, NULL),
+  SW ("drop_after", EMU_SWITCH_BOOL, drop_after, NULL),
+  SW ("html_errors", EMU_SWITCH_BOOL, html_errors, NULL),
+  SW ("rate_limit_by", EMU_SWITCH_WORD, rate_limit_by, rate_limit_by_words),
 };
 
 static void
@@ -242,55 +204,6 @@ switches_copy (EmuSwitches *to, const EmuSwitches *from)
 }
 
 static gboolean
-switch_set (EmuSwitches *sw, const SwitchSpec *spec, JsonNode *value, GError **error)
-{
-  gpointer where = G_STRUCT_MEMBER_P (sw, spec->offset);
-  GType type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_INVALID;
-  gboolean numeric = type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
-
-  switch (spec->type)
-    {
-    case SW_DOUBLE:
-      if (!numeric || json_node_get_double (value) < 0 || json_node_get_double (value) > 1)
-        break;
-      *(double *) where = json_node_get_double (value);
-      return TRUE;
-    case SW_UINT:
-      if (type != G_TYPE_INT64 || json_node_get_int (value) < 0 || json_node_get_int (value) > G_MAXUINT)
-        break;
-      *(guint *) where = json_node_get_int (value);
-      return TRUE;
-    case SW_INT:
-      if (type != G_TYPE_INT64 || json_node_get_int (value) < G_MININT || json_node_get_int (value) > G_MAXINT)
-        break;
-      *(int *) where = json_node_get_int (value);
-      return TRUE;
-    case SW_INT64:
-      if (type != G_TYPE_INT64)
-        break;
-      *(gint64 *) where = json_node_get_int (value);
-      return TRUE;
-    case SW_BOOL:
-      if (type != G_TYPE_BOOLEAN)
-        break;
-      *(gboolean *) where = json_node_get_boolean (value);
-      return TRUE;
-    case SW_WORD:
-      if (type != G_TYPE_STRING ||
-          (spec->words != NULL && !g_strv_contains (spec->words, json_node_get_string (value))))
-        break;
-      g_free (*(char **) where);
-      *(char **) where = g_strdup (json_node_get_string (value));
-      return TRUE;
-    default:
-      break;
-    }
-
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad value for switch %s", spec->name);
-  return FALSE;
-}
-
-static gboolean
 switches_check (const EmuSwitches *sw, GError **error)
 {
   if (sw->auth_error_status != 401 && sw->auth_error_status != 400)
@@ -336,15 +249,11 @@ emu_server_apply_switches (EmuServer *server, JsonObject *object, GError **error
   json_object_iter_init_ordered (&iter, object);
   while (json_object_iter_next_ordered (&iter, &name, &value))
     {
-      const SwitchSpec *spec = NULL;
-
-      for (guint i = 0; i < G_N_ELEMENTS (switch_specs) && spec == NULL; i++)
-        if (g_str_equal (switch_specs[i].name, name))
-          spec = &switch_specs[i];
+      const EmuSwitchSpec *spec = emu_switch_find (switch_specs, G_N_ELEMENTS (switch_specs), name);
 
       if (spec != NULL)
         {
-          if (!switch_set (&next, spec, value, error))
+          if (!emu_switch_set (&next, spec, value, error))
             {
               switches_clear (&next);
               return FALSE;
@@ -403,35 +312,7 @@ emu_server_dump_switches (EmuServer *server)
   const char *client;
   gpointer allowed;
 
-  for (guint i = 0; i < G_N_ELEMENTS (switch_specs); i++)
-    {
-      const SwitchSpec *spec = &switch_specs[i];
-      gpointer where = G_STRUCT_MEMBER_P (&server->sw, spec->offset);
-
-      switch (spec->type)
-        {
-        case SW_DOUBLE:
-          json_object_set_double_member (object, spec->name, *(double *) where);
-          break;
-        case SW_UINT:
-          json_object_set_int_member (object, spec->name, *(guint *) where);
-          break;
-        case SW_INT:
-          json_object_set_int_member (object, spec->name, *(int *) where);
-          break;
-        case SW_INT64:
-          json_object_set_int_member (object, spec->name, *(gint64 *) where);
-          break;
-        case SW_BOOL:
-          json_object_set_boolean_member (object, spec->name, *(gboolean *) where);
-          break;
-        case SW_WORD:
-          json_object_set_string_member (object, spec->name, *(char **) where);
-          break;
-        default:
-          break;
-        }
-    }
+  emu_switches_dump (&server->sw, switch_specs, G_N_ELEMENTS (switch_specs), object);
 
   g_hash_table_iter_init (&iter, server->granular);
   while (g_hash_table_iter_next (&iter, (gpointer *) &client, &allowed))
@@ -728,7 +609,7 @@ static void
 mark_fault (EmuServer *server, JsonObject *entry, const char *fault)
 {
   json_object_set_string_member (entry, "fault", fault);
-  count (server->by_fault, fault);
+  emu_count (server->by_fault, fault);
 }
 
 static void
@@ -772,8 +653,8 @@ drop_call (EmuServer *server, EmuRequest *req, JsonObject *entry, const char *fa
   mark_fault (server, entry, fault);
   json_object_set_string_member (entry, "status", "dropped");
   json_object_set_string_member (entry, "route", route);
-  count (server->by_status, "dropped");
-  count (server->by_endpoint, route);
+  emu_count (server->by_status, "dropped");
+  emu_count (server->by_endpoint, route);
   drop_connection (req->msg);
 }
 
@@ -1045,8 +926,8 @@ answer_call (EmuServer *server, EmuRequest *req, JsonObject *entry)
         {
           json_object_set_string_member (entry, "route", req->route != NULL ? req->route : "");
           json_object_set_int_member (entry, "status", req->status);
-          count (server->by_endpoint, req->route != NULL ? req->route : "");
-          count (server->by_status, "truncated");
+          emu_count (server->by_endpoint, req->route != NULL ? req->route : "");
+          emu_count (server->by_status, "truncated");
           truncate_answer (req, TRUE);
           return FALSE;
         }
@@ -1110,8 +991,8 @@ server_callback (SoupServer        *soup,
   if (req->route == NULL)
     req->route = g_strdup_printf ("%s %s", req->method, path);
   status_text = g_strdup_printf ("%u", req->status);
-  count (server->by_endpoint, req->route);
-  count (server->by_status, status_text);
+  emu_count (server->by_endpoint, req->route);
+  emu_count (server->by_status, status_text);
   json_object_set_int_member (entry, "status", req->status);
   json_object_set_string_member (entry, "route", req->route);
 
@@ -1148,7 +1029,7 @@ early_callback (SoupServer        *soup,
       set_body (msg, json_to_string (body, FALSE));
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
       server->n_calls++;
-      count (server->by_status, "413");
+      emu_count (server->by_status, "413");
     }
 }
 
@@ -1181,9 +1062,9 @@ stats_node (EmuServer *server)
   json_object_set_int_member (object, "max_attempts_in_window", server->max_attempts_in_window);
   json_object_set_int_member (object, "window_seconds", server->sw.rate_window);
   json_object_set_int_member (object, "rate_limit_calls", server->sw.rate_calls);
-  json_object_set_member (object, "endpoints", counts_node (server->by_endpoint));
-  json_object_set_member (object, "statuses", counts_node (server->by_status));
-  json_object_set_member (object, "faults", counts_node (server->by_fault));
+  json_object_set_member (object, "endpoints", emu_counts_node (server->by_endpoint));
+  json_object_set_member (object, "statuses", emu_counts_node (server->by_status));
+  json_object_set_member (object, "faults", emu_counts_node (server->by_fault));
   return emu_object_node (object);
 }
 
@@ -1440,27 +1321,14 @@ emu_server_save (EmuServer *server, GError **error)
 gboolean
 emu_server_listen (EmuServer *server, guint port, GTlsCertificate *certificate, GError **error)
 {
-  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
-
   server->soup = soup_server_new ("server-header", "AssetPandaEmulator/1.0", NULL);
-  if (certificate != NULL)
-    {
-      soup_server_set_tls_certificate (server->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
-    }
   soup_server_add_early_handler (server->soup, NULL, early_callback, server, NULL);
   soup_server_add_handler (server->soup, NULL, server_callback, server, NULL);
-  return soup_server_listen_local (server->soup, port, options, error);
+  return emu_soup_listen (server->soup, port, certificate, error);
 }
 
 guint
 emu_server_port (EmuServer *server)
 {
-  g_autoptr(GSList) uris = server->soup != NULL ? soup_server_get_uris (server->soup) : NULL;
-  guint port = 0;
-
-  if (uris != NULL)
-    port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-  return port;
+  return emu_soup_port (server->soup);
 }

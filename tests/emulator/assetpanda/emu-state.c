@@ -38,24 +38,6 @@ array_deep_copy (JsonArray *array)
   return json_array_ref (json_node_get_array (copy));
 }
 
-JsonNode *
-emu_object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
-JsonNode *
-emu_array_node (JsonArray *array)
-{
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_take_array (node, array);
-  return node;
-}
-
 const char *
 emu_member_string (JsonObject *object, const char *name)
 {

@@ -15,52 +15,7 @@
 
 #include "emu-private.h"
 
-typedef struct {
-  GMainLoop *loop;
-  EmuServer *server;
-} App;
-
 /* ---------------------------------------------------------------- helpers */
-
-static gboolean
-on_signal (gpointer data)
-{
-  App *app = data;
-
-  g_main_loop_quit (app->loop);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-add_number (JsonObject *switches, const char *name, const char *text, gboolean fraction, GError **error)
-{
-  char *end = NULL;
-
-  if (text == NULL)
-    return TRUE;
-  if (fraction)
-    {
-      double value = g_ascii_strtod (text, &end);
-
-      if (*end == '\0' && end != text)
-        {
-          json_object_set_double_member (switches, name, value);
-          return TRUE;
-        }
-    }
-  else
-    {
-      gint64 value = g_ascii_strtoll (text, &end, 10);
-
-      if (*end == '\0' && end != text)
-        {
-          json_object_set_int_member (switches, name, value);
-          return TRUE;
-        }
-    }
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad number for %s: %s", name, text);
-  return FALSE;
-}
 
 /* --rate-limit CALLS/SECONDS, or 0 for none. */
 static gboolean
@@ -89,43 +44,6 @@ add_rate_limit (JsonObject *switches, const char *text, GError **error)
   json_object_set_int_member (switches, "rate_limit_calls", calls);
   json_object_set_int_member (switches, "rate_limit_window", seconds);
   return TRUE;
-}
-
-/* --switch NAME=VALUE: VALUE is JSON when it parses, a string otherwise. */
-static gboolean
-add_switch (JsonObject *switches, const char *text, GError **error)
-{
-  const char *eq = strchr (text, '=');
-  g_autofree char *name = NULL;
-  JsonNode *value;
-
-  if (eq == NULL || eq == text)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--switch takes NAME=VALUE");
-      return FALSE;
-    }
-  name = g_strndup (text, eq - text);
-  value = json_from_string (eq + 1, NULL);
-  if (value == NULL)
-    {
-      value = json_node_new (JSON_NODE_VALUE);
-      json_node_set_string (value, eq + 1);
-    }
-  json_object_set_member (switches, name, value);
-  return TRUE;
-}
-
-static GTlsCertificate *
-load_certificate (const char *cert, const char *key, GError **error)
-{
-  if (cert == NULL && key == NULL)
-    return NULL;
-  if (cert == NULL || key == NULL)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--tls-cert and --tls-key go together");
-      return NULL;
-    }
-  return g_tls_certificate_new_from_files (cert, key, error);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -187,9 +105,8 @@ main (int argc, char **argv)
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(JsonObject) switches = json_object_new ();
   g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   EmuState *state;
-  App app = { 0 };
+  EmuServer *server;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -197,7 +114,7 @@ main (int argc, char **argv)
       g_printerr ("ps-emulator: %s\n", error->message);
       return 2;
     }
-  if (listen != NULL && !g_str_equal (listen, "127.0.0.1") && !g_str_equal (listen, "localhost"))
+  if (!emu_listen_is_local (listen))
     {
       g_printerr ("ps-emulator: --listen accepts 127.0.0.1 only\n");
       return 2;
@@ -208,25 +125,25 @@ main (int argc, char **argv)
       return 2;
     }
 
-  if (!add_number (switches, "latency_ms", latency, FALSE, &error) ||
+  if (!emu_option_number (switches, "latency_ms", latency, &error) ||
       !add_rate_limit (switches, rate_limit, &error) ||
-      !add_number (switches, "token_lifetime", token_lifetime, FALSE, &error) ||
-      !add_number (switches, "error_rate", error_rate, TRUE, &error) ||
-      !add_number (switches, "error_retry_after", error_retry_after, FALSE, &error) ||
-      !add_number (switches, "drop_rate", drop_rate, TRUE, &error) ||
-      !add_number (switches, "malformed_rate", malformed_rate, TRUE, &error) ||
-      !add_number (switches, "truncate_rate", truncate_rate, TRUE, &error) ||
-      !add_number (switches, "throttle_rate", throttle_rate, TRUE, &error) ||
-      !add_number (switches, "html_rate", html_rate, TRUE, &error) ||
-      !add_number (switches, "slow_rate", slow_rate, TRUE, &error) ||
-      !add_number (switches, "slow_ms", slow_ms, FALSE, &error) ||
-      !add_number (switches, "auth_error_status", auth_error_status, FALSE, &error))
+      !emu_option_number (switches, "token_lifetime", token_lifetime, &error) ||
+      !emu_option_fraction (switches, "error_rate", error_rate, &error) ||
+      !emu_option_number (switches, "error_retry_after", error_retry_after, &error) ||
+      !emu_option_fraction (switches, "drop_rate", drop_rate, &error) ||
+      !emu_option_fraction (switches, "malformed_rate", malformed_rate, &error) ||
+      !emu_option_fraction (switches, "truncate_rate", truncate_rate, &error) ||
+      !emu_option_fraction (switches, "throttle_rate", throttle_rate, &error) ||
+      !emu_option_fraction (switches, "html_rate", html_rate, &error) ||
+      !emu_option_fraction (switches, "slow_rate", slow_rate, &error) ||
+      !emu_option_number (switches, "slow_ms", slow_ms, &error) ||
+      !emu_option_number (switches, "auth_error_status", auth_error_status, &error))
     {
       g_printerr ("ps-emulator: %s\n", error->message);
       return 2;
     }
   for (guint i = 0; switch_args != NULL && switch_args[i] != NULL; i++)
-    if (!add_switch (switches, switch_args[i], &error))
+    if (!emu_option_switch (switches, switch_args[i], &error))
       {
         g_printerr ("ps-emulator: %s\n", error->message);
         return 2;
@@ -246,37 +163,31 @@ main (int argc, char **argv)
       return 1;
     }
 
-  app.server = emu_server_new (state, json_parser_get_root (parser), (guint32) random_seed);
-  emu_server_set_limits (app.server, max_body, call_log_max);
-  if (!emu_server_apply_switches (app.server, switches, &error))
+  server = emu_server_new (state, json_parser_get_root (parser), (guint32) random_seed);
+  emu_server_set_limits (server, max_body, call_log_max);
+  if (!emu_server_apply_switches (server, switches, &error))
     {
       g_printerr ("ps-emulator: %s\n", error->message);
-      emu_server_free (app.server);
+      emu_server_free (server);
       return 2;
     }
-  emu_server_commit_switches (app.server);
-  emu_server_set_save_path (app.server, save_path);
+  emu_server_commit_switches (server);
+  emu_server_set_save_path (server, save_path);
 
-  certificate = load_certificate (tls_cert, tls_key, &error);
-  if (error != NULL || !emu_server_listen (app.server, port, certificate, &error))
+  certificate = emu_load_certificate (tls_cert, tls_key, &error);
+  if (error != NULL || !emu_server_listen (server, port, certificate, &error))
     {
       g_printerr ("ps-emulator: %s\n", error->message);
-      emu_server_free (app.server);
+      emu_server_free (server);
       return 1;
     }
 
-  printf ("PORT=%u\n", emu_server_port (app.server));
-  printf ("URL=%s://127.0.0.1:%u\n", certificate != NULL ? "https" : "http", emu_server_port (app.server));
-  fflush (stdout);
+  emu_announce (emu_server_port (server), certificate != NULL);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  app.loop = loop;
-  g_unix_signal_add (SIGINT, on_signal, &app);
-  g_unix_signal_add (SIGTERM, on_signal, &app);
-  g_main_loop_run (loop);
+  emu_run_until_signal ();
 
-  if (save_path != NULL && !emu_server_save (app.server, &error))
+  if (save_path != NULL && !emu_server_save (server, &error))
     g_printerr ("ps-emulator: saving %s: %s\n", save_path, error->message);
-  emu_server_free (app.server);
+  emu_server_free (server);
   return error != NULL ? 1 : 0;
 }

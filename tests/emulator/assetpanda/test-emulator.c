@@ -18,6 +18,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "emu-test-util.h"
+
 #define ADMIN_EMAIL     "admin@example.com"
 #define ADMIN_PASSWORD  "Panda-Admin-1"
 #define CLIENT_ID       "ps-demo-client"
@@ -31,22 +33,6 @@
 #define EMPLOYEES       "82677"
 #define ASSETS          "82676"
 
-typedef struct {
-  GSubprocess *process;
-  guint        port;
-  char        *base;
-  SoupSession *session;
-} Emulator;
-
-typedef struct {
-  guint               status;
-  GBytes             *bytes;
-  JsonNode           *json;
-  SoupMessageHeaders *headers;
-  GError             *error;
-  double              seconds;
-} Reply;
-
 /* Who is calling: a Classic bearer token, a Pro key, or nobody. */
 typedef struct {
   const char *bearer;
@@ -54,209 +40,34 @@ typedef struct {
   const char *key_secret;
 } Auth;
 
-static Emulator *shared;
+static EmuProcess *shared;
 
 /* ---------------------------------------------------------------- helpers */
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->bytes, g_bytes_unref);
-  g_clear_pointer (&reply->json, json_node_unref);
-  g_clear_pointer (&reply->headers, soup_message_headers_unref);
-  g_clear_error (&reply->error);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
-/* printf, then ' becomes " so that JSON bodies read well in C. */
-G_GNUC_PRINTF (1, 2) static char *
-jq (const char *format, ...)
-{
-  va_list args;
-  char *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  return g_strdelimit (text, "'", '"');
-}
-
-static JsonNode *
-path_node (JsonNode *root, const char *expression)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  g_assert_nonnull (root);
-  matches = json_path_query (expression, root, &error);
-  g_assert_no_error (error);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
-static gboolean
-has (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  return node != NULL;
-}
-
-static char *
-str (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return g_strdup (json_node_get_string (node));
-}
-
-static gint64
-num (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return json_node_get_int (node);
-}
-
-static guint
-len (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  return json_array_get_length (json_node_get_array (node));
-}
-
-static gboolean
-boolean (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return json_node_get_boolean (node);
-}
 
 static gsize
 str_len (JsonNode *root, const char *expression)
 {
-  g_autofree char *value = str (root, expression);
+  g_autofree char *value = emu_path_str (root, expression);
 
   return strlen (value);
 }
 
-static void
-assert_str (JsonNode *root, const char *expression, const char *expected)
-{
-  g_autofree char *value = str (root, expression);
-
-  g_assert_cmpstr (value, ==, expected);
-}
-
 /* ---------------------------------------------------------------- emulator */
 
-/* The emulator goes when the test program goes, even on a failed
- * assertion, so that nothing holds the test's output open. */
-static void
-child_setup (gpointer data)
-{
-#ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
-
-static SoupSession *
-new_session (const char *ca_file)
-{
-  SoupSession *session = soup_session_new_with_options ("timeout", 20, NULL);
-
-  if (ca_file != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
-
-      g_assert_no_error (error);
-      soup_session_set_tls_database (session, database);
-    }
-  return session;
-}
-
-static Emulator *
+static EmuProcess *
 emulator_start_full (const char *const *extra, const char *ca_file)
 {
-  const char *binary = g_getenv ("PS_EMULATOR");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *url = NULL;
-  Emulator *emu = g_new0 (Emulator, 1);
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (argv, (gpointer) binary);
-  g_ptr_array_add (argv, (gpointer) "--port");
-  g_ptr_array_add (argv, (gpointer) "0");
-  g_ptr_array_add (argv, (gpointer) "--random-seed");
-  g_ptr_array_add (argv, (gpointer) "7");
-  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) extra[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  emu->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (emu->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "PORT="));
-  emu->port = atoi (line + 5);
-  g_assert_cmpuint (emu->port, >, 0);
-  url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (url, "URL="));
-  emu->base = g_strdup (url + 4);
-
-  emu->session = new_session (ca_file);
-  return emu;
+  return emu_process_start ("PS_EMULATOR", extra, ca_file, 20);
 }
 
-static Emulator *
+static EmuProcess *
 emulator_start (const char *const *extra)
 {
   return emulator_start_full (extra, NULL);
 }
 
-static void
-emulator_stop (Emulator *emu)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (emu->process, SIGTERM);
-  g_subprocess_wait_check (emu->process, NULL, &error);
-  g_assert_no_error (error);
-  g_object_unref (emu->process);
-  g_object_unref (emu->session);
-  g_free (emu->base);
-  g_free (emu);
-}
-
 static SoupMessage *
-build_message (Emulator *emu, const char *method, const char *path, const char *body, const Auth *auth)
+build_message (EmuProcess *emu, const char *method, const char *path, const char *body, const Auth *auth)
 {
   g_autofree char *url = g_strconcat (emu->base, path, NULL);
   SoupMessage *msg = soup_message_new (method, url);
@@ -276,42 +87,23 @@ build_message (Emulator *emu, const char *method, const char *path, const char *
       soup_message_headers_replace (headers, "Access-Key-Id", auth->key_id);
       soup_message_headers_replace (headers, "Access-Key-Secret", auth->key_secret);
     }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
+  emu_set_body (msg, body, NULL);
   return msg;
 }
 
-static Reply *
-call (Emulator *emu, const char *method, const char *path, const char *body, const Auth *auth)
+static EmuReply *
+call (EmuProcess *emu, const char *method, const char *path, const char *body, const Auth *auth)
 {
   g_autoptr(SoupMessage) msg = build_message (emu, method, path, body, auth);
-  Reply *reply = g_new0 (Reply, 1);
-  gint64 start = g_get_monotonic_time ();
 
-  reply->bytes = soup_session_send_and_read (emu->session, msg, NULL, &reply->error);
-  reply->seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-  reply->status = soup_message_get_status (msg);
-  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  if (reply->bytes != NULL && g_bytes_get_size (reply->bytes) > 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      if (json_parser_load_from_data (parser, g_bytes_get_data (reply->bytes, NULL),
-                                      g_bytes_get_size (reply->bytes), NULL))
-        reply->json = json_node_ref (json_parser_get_root (parser));
-    }
-  return reply;
+  return emu_send (emu->session, msg);
 }
 
 /* A call that must answer @status with a JSON body. */
-static Reply *
-expect (Emulator *emu, guint status, const char *method, const char *path, const char *body, const Auth *auth)
+static EmuReply *
+expect (EmuProcess *emu, guint status, const char *method, const char *path, const char *body, const Auth *auth)
 {
-  Reply *reply = call (emu, method, path, body, auth);
+  EmuReply *reply = call (emu, method, path, body, auth);
 
   g_assert_no_error (reply->error);
   if (reply->status != status)
@@ -322,25 +114,25 @@ expect (Emulator *emu, guint status, const char *method, const char *path, const
 }
 
 static void
-admin (Emulator *emu, const char *path, const char *body)
+admin (EmuProcess *emu, const char *path, const char *body)
 {
-  g_autoptr(Reply) reply = expect (emu, 200, body != NULL ? "POST" : "GET", path, body, NULL);
+  g_autoptr(EmuReply) reply = expect (emu, 200, body != NULL ? "POST" : "GET", path, body, NULL);
 }
 
 static void
-reset (Emulator *emu)
+reset (EmuProcess *emu)
 {
   admin (emu, "/_admin/reset", "{}");
 }
 
 static char *
-classic_login (Emulator *emu, const char *client_id, const char *client_secret)
+classic_login (EmuProcess *emu, const char *client_id, const char *client_secret)
 {
-  g_autofree char *body = jq ("{'email':'%s','password':'%s','client_id':'%s','client_secret':'%s','device':'tests'}",
+  g_autofree char *body = emu_jq ("{'email':'%s','password':'%s','client_id':'%s','client_secret':'%s','device':'tests'}",
                               ADMIN_EMAIL, ADMIN_PASSWORD, client_id, client_secret);
-  g_autoptr(Reply) reply = expect (emu, 200, "POST", "/v3/session/token", body, NULL);
+  g_autoptr(EmuReply) reply = expect (emu, 200, "POST", "/v3/session/token", body, NULL);
 
-  return str (reply->json, "$.access_token");
+  return emu_path_str (reply->json, "$.access_token");
 }
 
 typedef struct {
@@ -365,30 +157,30 @@ static const Auth pro_auth = { NULL, KEY_ID, KEY_SECRET };
 static const Auth pro_basic = { NULL, BASIC_KEY_ID, BASIC_KEY };
 
 static void
-pro_tenant (Emulator *emu, Tenant *tenant)
+pro_tenant (EmuProcess *emu, Tenant *tenant)
 {
-  g_autoptr(Reply) accounts = expect (emu, 200, "GET", "/accounts", NULL, &pro_auth);
+  g_autoptr(EmuReply) accounts = expect (emu, 200, "GET", "/accounts", NULL, &pro_auth);
   g_autofree char *modules_path = NULL;
   g_autofree char *collections_path = NULL;
-  g_autoptr(Reply) modules = NULL;
-  g_autoptr(Reply) collections = NULL;
+  g_autoptr(EmuReply) modules = NULL;
+  g_autoptr(EmuReply) collections = NULL;
 
-  tenant->account = str (accounts->json, "$.data[0].id");
+  tenant->account = emu_path_str (accounts->json, "$.data[0].id");
   modules_path = g_strdup_printf ("/modules?accountId=%s", tenant->account);
   modules = expect (emu, 200, "GET", modules_path, NULL, &pro_auth);
-  tenant->module = str (modules->json, "$.data[0].id");
+  tenant->module = emu_path_str (modules->json, "$.data[0].id");
   collections_path = g_strdup_printf ("/collections?accountId=%s&moduleId=%s", tenant->account, tenant->module);
   collections = expect (emu, 200, "GET", collections_path, NULL, &pro_auth);
-  assert_str (collections->json, "$.data[0].displayName", "Employees");
-  assert_str (collections->json, "$.data[1].displayName", "Assets");
-  tenant->employees = str (collections->json, "$.data[0].id");
-  tenant->assets = str (collections->json, "$.data[1].id");
+  emu_assert_str (collections->json, "$.data[0].displayName", "Employees");
+  emu_assert_str (collections->json, "$.data[1].displayName", "Assets");
+  tenant->employees = emu_path_str (collections->json, "$.data[0].id");
+  tenant->assets = emu_path_str (collections->json, "$.data[1].id");
 }
 
 static char *
 tenant_json (Tenant *tenant, const char *collection)
 {
-  return jq ("'tenant':{'accountId':'%s','moduleId':'%s'},'collectionId':'%s'",
+  return emu_jq ("'tenant':{'accountId':'%s','moduleId':'%s'},'collectionId':'%s'",
              tenant->account, tenant->module, collection);
 }
 
@@ -404,42 +196,42 @@ static void
 test_classic_auth (void)
 {
   g_autofree char *token = NULL;
-  g_autoptr(Reply) ok = NULL;
-  g_autoptr(Reply) bad_password = NULL;
-  g_autoptr(Reply) unknown = NULL;
-  g_autoptr(Reply) bad_client = NULL;
-  g_autoptr(Reply) form = NULL;
-  g_autoptr(Reply) no_token = NULL;
-  g_autoptr(Reply) bad_token = NULL;
-  g_autoptr(Reply) bad_token_400 = NULL;
-  g_autoptr(Reply) only_token = NULL;
-  g_autoptr(Reply) groups = NULL;
+  g_autoptr(EmuReply) ok = NULL;
+  g_autoptr(EmuReply) bad_password = NULL;
+  g_autoptr(EmuReply) unknown = NULL;
+  g_autoptr(EmuReply) bad_client = NULL;
+  g_autoptr(EmuReply) form = NULL;
+  g_autoptr(EmuReply) no_token = NULL;
+  g_autoptr(EmuReply) bad_token = NULL;
+  g_autoptr(EmuReply) bad_token_400 = NULL;
+  g_autoptr(EmuReply) only_token = NULL;
+  g_autoptr(EmuReply) groups = NULL;
   g_autoptr(SoupMessage) form_msg = NULL;
   g_autoptr(GBytes) form_bytes = NULL;
   g_autoptr(GError) error = NULL;
   Auth bogus = { "not-a-token", NULL, NULL };
   Auth auth = { NULL, NULL, NULL };
   g_autofree char *url = NULL;
-  g_autofree char *good = jq ("{'email':'%s','password':'%s'}", ADMIN_EMAIL, ADMIN_PASSWORD);
-  g_autofree char *wrong = jq ("{'email':'%s','password':'nope'}", ADMIN_EMAIL);
-  g_autofree char *nobody = jq ("{'email':'nobody@example.com','password':'x'}");
-  g_autofree char *client = jq ("{'email':'%s','password':'%s','client_id':'%s','client_secret':'wrong'}",
+  g_autofree char *good = emu_jq ("{'email':'%s','password':'%s'}", ADMIN_EMAIL, ADMIN_PASSWORD);
+  g_autofree char *wrong = emu_jq ("{'email':'%s','password':'nope'}", ADMIN_EMAIL);
+  g_autofree char *nobody = emu_jq ("{'email':'nobody@example.com','password':'x'}");
+  g_autofree char *client = emu_jq ("{'email':'%s','password':'%s','client_id':'%s','client_secret':'wrong'}",
                                 ADMIN_EMAIL, ADMIN_PASSWORD, CLIENT_ID);
 
   reset (shared);
 
   ok = expect (shared, 200, "POST", "/v3/session/token", good, NULL);
-  token = str (ok->json, "$.access_token");
-  assert_str (ok->json, "$.token", token);
-  assert_str (ok->json, "$.token_type", "bearer");
-  g_assert_cmpint (num (ok->json, "$.expires_in"), ==, 3600);
+  token = emu_path_str (ok->json, "$.access_token");
+  emu_assert_str (ok->json, "$.token", token);
+  emu_assert_str (ok->json, "$.token_type", "bearer");
+  g_assert_cmpint (emu_path_num (ok->json, "$.expires_in"), ==, 3600);
   g_assert_cmpuint (strlen (token), >, 20);
 
   bad_password = expect (shared, 401, "POST", "/v3/session/token", wrong, NULL);
-  g_assert_true (has (bad_password->json, "$.message"));
-  g_assert_true (has (bad_password->json, "$.errors[0].base[0]"));
+  g_assert_true (emu_path_has (bad_password->json, "$.message"));
+  g_assert_true (emu_path_has (bad_password->json, "$.errors[0].base[0]"));
   unknown = expect (shared, 401, "POST", "/v3/session/token", nobody, NULL);
-  assert_str (unknown->json, "$.message", "User email not found!");
+  emu_assert_str (unknown->json, "$.message", "User email not found!");
   bad_client = expect (shared, 401, "POST", "/v3/session/token", client, NULL);
 
   /* Form data, as v2-era clients send it, is accepted too. */
@@ -454,19 +246,19 @@ test_classic_auth (void)
   auth.bearer = token;
   groups = expect (shared, 200, "GET", "/v3/groups", NULL, &auth);
   no_token = expect (shared, 401, "GET", "/v3/groups", NULL, NULL);
-  g_assert_true (has (no_token->json, "$.message"));
+  g_assert_true (emu_path_has (no_token->json, "$.message"));
   bad_token = expect (shared, 401, "GET", "/v3/groups", NULL, &bogus);
 
   admin (shared, "/_admin/faults", "{\"auth_error_status\":400,\"token_field\":\"token\"}");
   bad_token_400 = expect (shared, 400, "GET", "/v3/groups", NULL, &bogus);
   {
-    g_autofree char *message = str (bad_token_400->json, "$.message");
+    g_autofree char *message = emu_path_str (bad_token_400->json, "$.message");
 
     g_assert_nonnull (strstr (message, "token"));
   }
   only_token = expect (shared, 200, "POST", "/v3/session/token", good, NULL);
-  g_assert_true (has (only_token->json, "$.token"));
-  g_assert_false (has (only_token->json, "$.access_token"));
+  g_assert_true (emu_path_has (only_token->json, "$.token"));
+  g_assert_false (emu_path_has (only_token->json, "$.access_token"));
 }
 
 static void
@@ -474,83 +266,83 @@ test_classic_discovery (void)
 {
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) settings = NULL;
-  g_autoptr(Reply) users = NULL;
-  g_autoptr(Reply) me = NULL;
-  g_autoptr(Reply) templates = NULL;
-  g_autoptr(Reply) groups = NULL;
-  g_autoptr(Reply) fields = NULL;
-  g_autoptr(Reply) fields2 = NULL;
-  g_autoptr(Reply) statuses = NULL;
-  g_autoptr(Reply) missing = NULL;
+  g_autoptr(EmuReply) settings = NULL;
+  g_autoptr(EmuReply) users = NULL;
+  g_autoptr(EmuReply) me = NULL;
+  g_autoptr(EmuReply) templates = NULL;
+  g_autoptr(EmuReply) groups = NULL;
+  g_autoptr(EmuReply) fields = NULL;
+  g_autoptr(EmuReply) fields2 = NULL;
+  g_autoptr(EmuReply) statuses = NULL;
+  g_autoptr(EmuReply) missing = NULL;
 
   reset (shared);
   token = classic_login (shared, CLIENT_ID, CLIENT_SECRET);
   auth.bearer = token;
 
   settings = expect (shared, 200, "GET", "/v3/settings", NULL, &auth);
-  g_assert_cmpint (num (settings->json, "$.user_details.account_id"), ==, 21040);
-  g_assert_cmpuint (len (settings->json, "$.settings.groups"), ==, 2);
-  g_assert_cmpint (num (settings->json, "$.settings.token_expires_in"), ==, 3600);
+  g_assert_cmpint (emu_path_num (settings->json, "$.user_details.account_id"), ==, 21040);
+  g_assert_cmpuint (emu_path_len (settings->json, "$.settings.groups"), ==, 2);
+  g_assert_cmpint (emu_path_num (settings->json, "$.settings.token_expires_in"), ==, 3600);
 
   users = expect (shared, 200, "GET", "/v3/users", NULL, &auth);
   g_assert_true (JSON_NODE_HOLDS_ARRAY (users->json));
-  assert_str (users->json, "$[0].email", ADMIN_EMAIL);
-  g_assert_true (has (users->json, "$[0].integ_ad_sid"));
-  g_assert_false (has (users->json, "$[0].password"));
+  emu_assert_str (users->json, "$[0].email", ADMIN_EMAIL);
+  g_assert_true (emu_path_has (users->json, "$[0].integ_ad_sid"));
+  g_assert_false (emu_path_has (users->json, "$[0].password"));
 
   me = expect (shared, 200, "GET", "/v3/users/me", NULL, &auth);
-  g_assert_cmpint (num (me->json, "$.account_id"), ==, 21040);
+  g_assert_cmpint (emu_path_num (me->json, "$.account_id"), ==, 21040);
 
   templates = expect (shared, 200, "GET", "/v3/users/templates", NULL, &auth);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (templates->json)), ==, 3);
-  assert_str (templates->json, "$[0].template_name", "Admin");
-  assert_str (templates->json, "$[1].template_name", "Manager");
-  assert_str (templates->json, "$[2].template_name", "Basic");
-  g_assert_cmpint (num (templates->json, "$[0].template_users[0].id"), ==, num (me->json, "$.id"));
+  emu_assert_str (templates->json, "$[0].template_name", "Admin");
+  emu_assert_str (templates->json, "$[1].template_name", "Manager");
+  emu_assert_str (templates->json, "$[2].template_name", "Basic");
+  g_assert_cmpint (emu_path_num (templates->json, "$[0].template_users[0].id"), ==, emu_path_num (me->json, "$.id"));
 
   groups = expect (shared, 200, "GET", "/v3/groups", NULL, &auth);
-  assert_str (groups->json, "$.groups[0].name", "Employees");
-  assert_str (groups->json, "$.groups[1].name", "Assets");
-  g_assert_cmpint (num (groups->json, "$.groups[0].id"), ==, 82677);
+  emu_assert_str (groups->json, "$.groups[0].name", "Employees");
+  emu_assert_str (groups->json, "$.groups[1].name", "Assets");
+  g_assert_cmpint (emu_path_num (groups->json, "$.groups[0].id"), ==, 82677);
 
   fields = expect (shared, 200, "GET", "/v3/groups/" EMPLOYEES "/fields", NULL, &auth);
-  g_assert_cmpuint (len (fields->json, "$.fields"), ==, 8);
-  assert_str (fields->json, "$.fields[2].key", "field_3");
-  g_assert_true (boolean (fields->json, "$.fields[2].is_unique"));
-  assert_str (fields->json, "$.fields[7].name", "Integration Status AD");
-  g_assert_cmpuint (len (fields->json, "$.fields[7].list_values"), ==, 3);
-  g_assert_cmpint (num (fields->json, "$.fields[7].list_values[0].id"), ==, 901);
-  assert_str (fields->json, "$.fields[7].list_values[0].value", "Active");
-  assert_str (fields->json, "$.fields[7].list_values[1].value", "Inactive");
-  assert_str (fields->json, "$.fields[7].list_values[2].value", "None");
+  g_assert_cmpuint (emu_path_len (fields->json, "$.fields"), ==, 8);
+  emu_assert_str (fields->json, "$.fields[2].key", "field_3");
+  g_assert_true (emu_path_bool (fields->json, "$.fields[2].is_unique"));
+  emu_assert_str (fields->json, "$.fields[7].name", "Integration Status AD");
+  g_assert_cmpuint (emu_path_len (fields->json, "$.fields[7].list_values"), ==, 3);
+  g_assert_cmpint (emu_path_num (fields->json, "$.fields[7].list_values[0].id"), ==, 901);
+  emu_assert_str (fields->json, "$.fields[7].list_values[0].value", "Active");
+  emu_assert_str (fields->json, "$.fields[7].list_values[1].value", "Inactive");
+  emu_assert_str (fields->json, "$.fields[7].list_values[2].value", "None");
 
   admin (shared, "/_admin/faults", "{\"list_value_key\":\"display_name\"}");
   fields2 = expect (shared, 200, "GET", "/v3/groups/" EMPLOYEES "/fields", NULL, &auth);
-  assert_str (fields2->json, "$.fields[7].list_values[0].display_name", "Active");
-  g_assert_false (has (fields2->json, "$.fields[7].list_values[0].value"));
+  emu_assert_str (fields2->json, "$.fields[7].list_values[0].display_name", "Active");
+  g_assert_false (emu_path_has (fields2->json, "$.fields[7].list_values[0].value"));
 
   statuses = expect (shared, 200, "GET", "/v3/groups/" ASSETS "/statuses", NULL, &auth);
-  g_assert_cmpuint (len (statuses->json, "$.statuses"), ==, 3);
-  assert_str (statuses->json, "$.statuses[0].name", "Available");
+  g_assert_cmpuint (emu_path_len (statuses->json, "$.statuses"), ==, 3);
+  emu_assert_str (statuses->json, "$.statuses[0].name", "Available");
 
   missing = expect (shared, 404, "GET", "/v3/groups/999/fields", NULL, &auth);
-  g_assert_true (has (missing->json, "$.message"));
+  g_assert_true (emu_path_has (missing->json, "$.message"));
 }
 
 /* Adds @n employees in one batch; emails are bulk<i>@example.com. */
 static void
-add_employees (Emulator *emu, const Auth *auth, guint n)
+add_employees (EmuProcess *emu, const Auth *auth, guint n)
 {
   g_autoptr(GString) body = g_string_new ("{\"objects\":[");
-  g_autoptr(Reply) reply = NULL;
+  g_autoptr(EmuReply) reply = NULL;
 
   for (guint i = 0; i < n; i++)
     g_string_append_printf (body, "%s{\"field_1\":\"Bulk\",\"field_2\":\"No %u\",\"field_3\":\"bulk%u@example.com\","
                             "\"integ_ad_sid\":\"S-1-5-21-9-%u\"}", i > 0 ? "," : "", i, i, i);
   g_string_append (body, "]}");
   reply = expect (emu, 200, "POST", "/v3/groups/" EMPLOYEES "/objects", body->str, auth);
-  g_assert_cmpuint (len (reply->json, "$.objects"), ==, n);
+  g_assert_cmpuint (emu_path_len (reply->json, "$.objects"), ==, n);
 }
 
 static void
@@ -558,20 +350,20 @@ test_classic_search (void)
 {
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) first = NULL;
-  g_autoptr(Reply) last = NULL;
-  g_autoptr(Reply) clamped = NULL;
-  g_autoptr(Reply) alias = NULL;
-  g_autoptr(Reply) by_email = NULL;
-  g_autoptr(Reply) by_sid = NULL;
-  g_autoptr(Reply) partial = NULL;
-  g_autoptr(Reply) text = NULL;
-  g_autoptr(Reply) by_ids = NULL;
-  g_autoptr(Reply) future = NULL;
-  g_autoptr(Reply) linked = NULL;
-  g_autoptr(Reply) bad_field = NULL;
-  g_autoptr(Reply) no_alias = NULL;
-  g_autoptr(Reply) no_totals = NULL;
+  g_autoptr(EmuReply) first = NULL;
+  g_autoptr(EmuReply) last = NULL;
+  g_autoptr(EmuReply) clamped = NULL;
+  g_autoptr(EmuReply) alias = NULL;
+  g_autoptr(EmuReply) by_email = NULL;
+  g_autoptr(EmuReply) by_sid = NULL;
+  g_autoptr(EmuReply) partial = NULL;
+  g_autoptr(EmuReply) text = NULL;
+  g_autoptr(EmuReply) by_ids = NULL;
+  g_autoptr(EmuReply) future = NULL;
+  g_autoptr(EmuReply) linked = NULL;
+  g_autoptr(EmuReply) bad_field = NULL;
+  g_autoptr(EmuReply) no_alias = NULL;
+  g_autoptr(EmuReply) no_totals = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *ids_body = NULL;
   g_autofree char *first_id = NULL;
@@ -583,35 +375,35 @@ test_classic_search (void)
   add_employees (shared, &auth, 120);   /* 5 seeded + 120 */
 
   first = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
-  g_assert_cmpuint (len (first->json, "$.objects"), ==, 50);
-  g_assert_cmpint (num (first->json, "$.totals.objects"), ==, 125);
-  g_assert_cmpint (num (first->json, "$.totals.group_totals"), ==, 125);
-  g_assert_cmpint (num (first->json, "$.totals.offset"), ==, 0);
-  g_assert_cmpint (num (first->json, "$.totals.limit"), ==, 50);
-  g_assert_cmpint (num (first->json, "$.not_viewable"), ==, 0);
-  assert_str (first->json, "$.objects[0].data.field_1", "Ada");
-  assert_str (first->json, "$.objects[0].data.field_8.value", "Active");
-  g_assert_cmpint (num (first->json, "$.objects[0].data.field_8.id"), ==, 901);
+  g_assert_cmpuint (emu_path_len (first->json, "$.objects"), ==, 50);
+  g_assert_cmpint (emu_path_num (first->json, "$.totals.objects"), ==, 125);
+  g_assert_cmpint (emu_path_num (first->json, "$.totals.group_totals"), ==, 125);
+  g_assert_cmpint (emu_path_num (first->json, "$.totals.offset"), ==, 0);
+  g_assert_cmpint (emu_path_num (first->json, "$.totals.limit"), ==, 50);
+  g_assert_cmpint (emu_path_num (first->json, "$.not_viewable"), ==, 0);
+  emu_assert_str (first->json, "$.objects[0].data.field_1", "Ada");
+  emu_assert_str (first->json, "$.objects[0].data.field_8.value", "Active");
+  g_assert_cmpint (emu_path_num (first->json, "$.objects[0].data.field_8.id"), ==, 901);
   g_assert_cmpuint (str_len (first->json, "$.objects[0].id"), ==, 24);
 
   last = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects?offset=100&limit=100", "{}", &auth);
-  g_assert_cmpuint (len (last->json, "$.objects"), ==, 25);
+  g_assert_cmpuint (emu_path_len (last->json, "$.objects"), ==, 25);
   clamped = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects?limit=500", "{}", &auth);
-  g_assert_cmpuint (len (clamped->json, "$.objects"), ==, 100);
-  g_assert_cmpint (num (clamped->json, "$.totals.limit"), ==, 100);
+  g_assert_cmpuint (emu_path_len (clamped->json, "$.objects"), ==, 100);
+  g_assert_cmpint (emu_path_num (clamped->json, "$.totals.limit"), ==, 100);
 
   /* Paging with the alias path visits every record once. */
   for (guint offset = 0; offset < 200; offset += 40)
     {
       g_autofree char *path = g_strdup_printf ("/v3/groups/" EMPLOYEES "/objects/search?offset=%u&limit=40", offset);
-      g_autoptr(Reply) page = expect (shared, 200, "POST", path, "{}", &auth);
-      guint n = len (page->json, "$.objects");
+      g_autoptr(EmuReply) page = expect (shared, 200, "POST", path, "{}", &auth);
+      guint n = emu_path_len (page->json, "$.objects");
 
       for (guint i = 0; i < n; i++)
         {
           g_autofree char *expression = g_strdup_printf ("$.objects[%u].id", i);
 
-          g_assert_true (g_hash_table_add (seen, str (page->json, expression)));
+          g_assert_true (g_hash_table_add (seen, emu_path_str (page->json, expression)));
         }
       if (n < 40)
         break;
@@ -620,39 +412,39 @@ test_classic_search (void)
 
   by_email = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                      "{\"field_filters\":{\"field_3\":\"BULK7@example.com\"}}", &auth);
-  g_assert_cmpuint (len (by_email->json, "$.objects"), ==, 1);
-  assert_str (by_email->json, "$.objects[0].data.field_2", "No 7");
-  g_assert_cmpint (num (by_email->json, "$.totals.objects"), ==, 1);
+  g_assert_cmpuint (emu_path_len (by_email->json, "$.objects"), ==, 1);
+  emu_assert_str (by_email->json, "$.objects[0].data.field_2", "No 7");
+  g_assert_cmpint (emu_path_num (by_email->json, "$.totals.objects"), ==, 1);
 
   by_sid = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                    "{\"field_filters\":{\"integ_ad_sid\":\"S-1-5-21-9-42\"}}", &auth);
-  assert_str (by_sid->json, "$.objects[0].integ_ad_sid", "S-1-5-21-9-42");
+  emu_assert_str (by_sid->json, "$.objects[0].integ_ad_sid", "S-1-5-21-9-42");
 
   partial = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects?limit=100",
                     "{\"field_filters\":{\"field_2\":\"no 1\"},\"field_match\":\"partial\"}", &auth);
-  g_assert_cmpint (num (partial->json, "$.totals.objects"), ==, 31);   /* 1, 10–19, 100–119 */
+  g_assert_cmpint (emu_path_num (partial->json, "$.totals.objects"), ==, 31);   /* 1, 10–19, 100–119 */
 
   text = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                  "{\"search\":\"lovelace\"}", &auth);
-  g_assert_cmpuint (len (text->json, "$.objects"), ==, 1);
+  g_assert_cmpuint (emu_path_len (text->json, "$.objects"), ==, 1);
 
-  first_id = str (first->json, "$.objects[3].id");
-  second_id = str (first->json, "$.objects[1].id");
-  ids_body = jq ("{'ids':['%s','%s','000000000000000000000000']}", first_id, second_id);
+  first_id = emu_path_str (first->json, "$.objects[3].id");
+  second_id = emu_path_str (first->json, "$.objects[1].id");
+  ids_body = emu_jq ("{'ids':['%s','%s','000000000000000000000000']}", first_id, second_id);
   by_ids = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", ids_body, &auth);
-  g_assert_cmpuint (len (by_ids->json, "$.objects"), ==, 2);
-  assert_str (by_ids->json, "$.objects[0].id", second_id);
+  g_assert_cmpuint (emu_path_len (by_ids->json, "$.objects"), ==, 2);
+  emu_assert_str (by_ids->json, "$.objects[0].id", second_id);
 
   future = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                    "{\"last_modified\":{\"gte\":\"2099-01-01T00:00:00Z\"}}", &auth);
-  g_assert_cmpuint (len (future->json, "$.objects"), ==, 0);
+  g_assert_cmpuint (emu_path_len (future->json, "$.objects"), ==, 0);
 
   /* Entity-list filters take the display text of the linked record. */
   linked = expect (shared, 200, "POST", "/v3/groups/" ASSETS "/search/objects",
                    "{\"field_filters\":{\"field_5\":\"Ada Lovelace\"}}", &auth);
-  g_assert_cmpuint (len (linked->json, "$.objects"), ==, 1);
-  assert_str (linked->json, "$.objects[0].data.field_5.value", "Ada Lovelace");
-  assert_str (linked->json, "$.objects[0].data.field_4.value", "Assigned");
+  g_assert_cmpuint (emu_path_len (linked->json, "$.objects"), ==, 1);
+  emu_assert_str (linked->json, "$.objects[0].data.field_5.value", "Ada Lovelace");
+  emu_assert_str (linked->json, "$.objects[0].data.field_4.value", "Assigned");
 
   bad_field = expect (shared, 422, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                       "{\"field_filters\":{\"field_99\":\"x\"}}", &auth);
@@ -660,8 +452,8 @@ test_classic_search (void)
   admin (shared, "/_admin/faults", "{\"search_path\":\"search/objects\",\"omit_totals\":true}");
   no_alias = expect (shared, 404, "POST", "/v3/groups/" EMPLOYEES "/objects/search", "{}", &auth);
   no_totals = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
-  g_assert_false (has (no_totals->json, "$.totals"));
-  g_assert_cmpuint (len (no_totals->json, "$.objects"), ==, 50);
+  g_assert_false (emu_path_has (no_totals->json, "$.totals"));
+  g_assert_cmpuint (emu_path_len (no_totals->json, "$.objects"), ==, 50);
 }
 
 static void
@@ -669,22 +461,22 @@ test_classic_writes (void)
 {
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) created = NULL;
-  g_autoptr(Reply) duplicate = NULL;
-  g_autoptr(Reply) batch_dup = NULL;
-  g_autoptr(Reply) bad_option = NULL;
-  g_autoptr(Reply) patched = NULL;
-  g_autoptr(Reply) put_one = NULL;
-  g_autoptr(Reply) patch_dup = NULL;
-  g_autoptr(Reply) batch = NULL;
-  g_autoptr(Reply) batch_missing = NULL;
-  g_autoptr(Reply) archived = NULL;
-  g_autoptr(Reply) active = NULL;
-  g_autoptr(Reply) all = NULL;
-  g_autoptr(Reply) only_archived = NULL;
-  g_autoptr(Reply) unarchived = NULL;
-  g_autoptr(Reply) after = NULL;
-  g_autoptr(Reply) missing = NULL;
+  g_autoptr(EmuReply) created = NULL;
+  g_autoptr(EmuReply) duplicate = NULL;
+  g_autoptr(EmuReply) batch_dup = NULL;
+  g_autoptr(EmuReply) bad_option = NULL;
+  g_autoptr(EmuReply) patched = NULL;
+  g_autoptr(EmuReply) put_one = NULL;
+  g_autoptr(EmuReply) patch_dup = NULL;
+  g_autoptr(EmuReply) batch = NULL;
+  g_autoptr(EmuReply) batch_missing = NULL;
+  g_autoptr(EmuReply) archived = NULL;
+  g_autoptr(EmuReply) active = NULL;
+  g_autoptr(EmuReply) all = NULL;
+  g_autoptr(EmuReply) only_archived = NULL;
+  g_autoptr(EmuReply) unarchived = NULL;
+  g_autoptr(EmuReply) after = NULL;
+  g_autoptr(EmuReply) missing = NULL;
   g_autofree char *id = NULL;
   g_autofree char *path = NULL;
   g_autofree char *batch_body = NULL;
@@ -698,64 +490,64 @@ test_classic_writes (void)
   created = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/objects",
                     "{\"field_1\":\"Mary\",\"field_2\":\"Jackson\",\"field_3\":\"mary.jackson@example.com\","
                     "\"field_8\":\"902\",\"integ_ad_sid\":\"S-1-5-21-77\"}", &auth);
-  id = str (created->json, "$.id");
+  id = emu_path_str (created->json, "$.id");
   g_assert_cmpuint (strlen (id), ==, 24);
-  assert_str (created->json, "$.display_name", "Mary Jackson");
-  assert_str (created->json, "$.data.field_8.value", "Inactive");
-  assert_str (created->json, "$.integ_ad_sid", "S-1-5-21-77");
+  emu_assert_str (created->json, "$.display_name", "Mary Jackson");
+  emu_assert_str (created->json, "$.data.field_8.value", "Inactive");
+  emu_assert_str (created->json, "$.integ_ad_sid", "S-1-5-21-77");
 
   /* The unique Email field: 422, code 2, errors keyed by field. */
   duplicate = expect (shared, 422, "POST", "/v3/groups/" EMPLOYEES "/objects",
                       "{\"field_1\":\"M\",\"field_2\":\"J\",\"field_3\":\"MARY.JACKSON@example.com\"}", &auth);
-  g_assert_cmpint (num (duplicate->json, "$.code"), ==, 2);
-  g_assert_true (has (duplicate->json, "$.errors[0].field_3[0]"));
-  g_assert_true (has (duplicate->json, "$.message"));
+  g_assert_cmpint (emu_path_num (duplicate->json, "$.code"), ==, 2);
+  g_assert_true (emu_path_has (duplicate->json, "$.errors[0].field_3[0]"));
+  g_assert_true (emu_path_has (duplicate->json, "$.message"));
 
   batch_dup = expect (shared, 422, "POST", "/v3/groups/" EMPLOYEES "/objects",
                       "{\"objects\":[{\"field_1\":\"A\",\"field_2\":\"B\",\"field_3\":\"same@example.com\"},"
                       "{\"field_1\":\"C\",\"field_2\":\"D\",\"field_3\":\"same@example.com\"}]}", &auth);
-  g_assert_cmpint (num (batch_dup->json, "$.code"), ==, 2);
-  g_assert_cmpint (num (batch_dup->json, "$.errors[0].index"), ==, 1);
+  g_assert_cmpint (emu_path_num (batch_dup->json, "$.code"), ==, 2);
+  g_assert_cmpint (emu_path_num (batch_dup->json, "$.errors[0].index"), ==, 1);
 
   bad_option = expect (shared, 422, "POST", "/v3/groups/" EMPLOYEES "/objects",
                        "{\"field_1\":\"A\",\"field_2\":\"B\",\"field_8\":\"Maybe\"}", &auth);
-  g_assert_cmpint (num (bad_option->json, "$.code"), ==, 1);
+  g_assert_cmpint (emu_path_num (bad_option->json, "$.code"), ==, 1);
 
   path = g_strdup_printf ("/v3/groups/" EMPLOYEES "/objects/%s", id);
   patched = expect (shared, 200, "PATCH", path, "{\"field_5\":\"Engineer\",\"field_8\":{\"id\":901,\"value\":\"Active\"}}", &auth);
-  assert_str (patched->json, "$.data.field_5", "Engineer");
-  assert_str (patched->json, "$.data.field_8.value", "Active");
-  assert_str (patched->json, "$.data.field_1", "Mary");
-  g_assert_cmpint (num (patched->json, "$.object_version_ids"), ==, 2);
+  emu_assert_str (patched->json, "$.data.field_5", "Engineer");
+  emu_assert_str (patched->json, "$.data.field_8.value", "Active");
+  emu_assert_str (patched->json, "$.data.field_1", "Mary");
+  g_assert_cmpint (emu_path_num (patched->json, "$.object_version_ids"), ==, 2);
 
   put_one = expect (shared, 200, "PUT", path, "{\"field_8\":\"None\"}", &auth);
-  assert_str (put_one->json, "$.data.field_8.value", "None");
+  emu_assert_str (put_one->json, "$.data.field_8.value", "None");
 
   patch_dup = expect (shared, 422, "PATCH", path, "{\"field_3\":\"ada.lovelace@example.com\"}", &auth);
-  g_assert_cmpint (num (patch_dup->json, "$.code"), ==, 2);
+  g_assert_cmpint (emu_path_num (patch_dup->json, "$.code"), ==, 2);
 
-  batch_body = jq ("{'objects':[{'id':'%s','field_4':'Research'}]}", id);
+  batch_body = emu_jq ("{'objects':[{'id':'%s','field_4':'Research'}]}", id);
   batch = expect (shared, 200, "PUT", "/v3/groups/" EMPLOYEES "/objects", batch_body, &auth);
-  assert_str (batch->json, "$.objects[0].data.field_4", "Research");
+  emu_assert_str (batch->json, "$.objects[0].data.field_4", "Research");
   batch_missing = expect (shared, 404, "PUT", "/v3/groups/" EMPLOYEES "/objects",
                           "{\"objects\":[{\"id\":\"ffffffffffffffffffffffff\",\"field_4\":\"x\"}]}", &auth);
 
-  archive_body = jq ("{'object_ids':['%s'],'stop_date':'01/01/2026'}", id);
+  archive_body = emu_jq ("{'object_ids':['%s'],'stop_date':'01/01/2026'}", id);
   archived = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/objects/archive", archive_body, &auth);
-  g_assert_cmpint (num (archived->json, "$.count"), ==, 1);
+  g_assert_cmpint (emu_path_num (archived->json, "$.count"), ==, 1);
   active = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
-  g_assert_cmpint (num (active->json, "$.totals.objects"), ==, 5);
+  g_assert_cmpint (emu_path_num (active->json, "$.totals.objects"), ==, 5);
   all = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{\"view_archived\":\"all\"}", &auth);
-  g_assert_cmpint (num (all->json, "$.totals.objects"), ==, 6);
+  g_assert_cmpint (emu_path_num (all->json, "$.totals.objects"), ==, 6);
   only_archived = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                           "{\"view_archived\":\"archived\"}", &auth);
-  g_assert_cmpint (num (only_archived->json, "$.totals.objects"), ==, 1);
-  g_assert_true (boolean (only_archived->json, "$.objects[0].is_archived"));
+  g_assert_cmpint (emu_path_num (only_archived->json, "$.totals.objects"), ==, 1);
+  g_assert_true (emu_path_bool (only_archived->json, "$.objects[0].is_archived"));
 
-  unarchive_body = jq ("{'ids':['%s']}", id);
+  unarchive_body = emu_jq ("{'ids':['%s']}", id);
   unarchived = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/objects/unarchive", unarchive_body, &auth);
   after = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
-  g_assert_cmpint (num (after->json, "$.totals.objects"), ==, 6);
+  g_assert_cmpint (emu_path_num (after->json, "$.totals.objects"), ==, 6);
 
   missing = expect (shared, 404, "PATCH", "/v3/groups/" EMPLOYEES "/objects/ffffffffffffffffffffffff",
                     "{\"field_4\":\"x\"}", &auth);
@@ -768,16 +560,16 @@ test_classic_users (void)
   g_autofree char *basic_token = NULL;
   Auth auth = { NULL, NULL, NULL };
   Auth basic = { NULL, NULL, NULL };
-  g_autoptr(Reply) created = NULL;
-  g_autoptr(Reply) duplicate = NULL;
-  g_autoptr(Reply) mismatch = NULL;
-  g_autoptr(Reply) templates = NULL;
-  g_autoptr(Reply) deactivated = NULL;
-  g_autoptr(Reply) login = NULL;
-  g_autoptr(Reply) reactivated = NULL;
-  g_autoptr(Reply) forbidden = NULL;
-  g_autoptr(Reply) forbidden_put = NULL;
-  g_autoptr(Reply) overridden = NULL;
+  g_autoptr(EmuReply) created = NULL;
+  g_autoptr(EmuReply) duplicate = NULL;
+  g_autoptr(EmuReply) mismatch = NULL;
+  g_autoptr(EmuReply) templates = NULL;
+  g_autoptr(EmuReply) deactivated = NULL;
+  g_autoptr(EmuReply) login = NULL;
+  g_autoptr(EmuReply) reactivated = NULL;
+  g_autoptr(EmuReply) forbidden = NULL;
+  g_autoptr(EmuReply) forbidden_put = NULL;
+  g_autoptr(EmuReply) overridden = NULL;
   g_autofree char *path = NULL;
   g_autofree char *message = NULL;
   const char *user = "{\"device\":\"web\",\"user\":{\"first_name\":\"Dorothy\",\"last_name\":\"Vaughan\","
@@ -789,31 +581,31 @@ test_classic_users (void)
   auth.bearer = token;
 
   created = expect (shared, 200, "POST", "/v3/users", user, &auth);
-  assert_str (created->json, "$.email", "dorothy@example.com");
-  g_assert_cmpint (num (created->json, "$.template_rule_id"), ==, 30134);
-  g_assert_true (boolean (created->json, "$.is_active"));
-  g_assert_false (has (created->json, "$.password"));
+  emu_assert_str (created->json, "$.email", "dorothy@example.com");
+  g_assert_cmpint (emu_path_num (created->json, "$.template_rule_id"), ==, 30134);
+  g_assert_true (emu_path_bool (created->json, "$.is_active"));
+  g_assert_false (emu_path_has (created->json, "$.password"));
 
   duplicate = expect (shared, 422, "POST", "/v3/users", user, &auth);
-  g_assert_true (has (duplicate->json, "$.errors[0].email[0]"));
+  g_assert_true (emu_path_has (duplicate->json, "$.errors[0].email[0]"));
   mismatch = expect (shared, 422, "POST", "/v3/users",
                      "{\"user\":{\"email\":\"x@example.com\",\"password\":\"a\",\"password_confirmation\":\"b\"}}", &auth);
 
   templates = expect (shared, 200, "GET", "/v3/users/templates", NULL, &auth);
-  g_assert_cmpuint (len (templates->json, "$[1].template_users"), ==, 1);
+  g_assert_cmpuint (emu_path_len (templates->json, "$[1].template_users"), ==, 1);
 
-  path = g_strdup_printf ("/v3/users/%" G_GINT64_FORMAT, num (created->json, "$.id"));
+  path = g_strdup_printf ("/v3/users/%" G_GINT64_FORMAT, emu_path_num (created->json, "$.id"));
   deactivated = expect (shared, 200, "PUT", path, "{\"user\":{\"is_active\":false}}", &auth);
-  g_assert_false (boolean (deactivated->json, "$.is_active"));
+  g_assert_false (emu_path_bool (deactivated->json, "$.is_active"));
   login = expect (shared, 401, "POST", "/v3/session/token", "{\"email\":\"dorothy@example.com\",\"password\":\"Secret-1\"}", NULL);
   reactivated = expect (shared, 200, "PUT", path, "{\"user\":{\"is_active\":true,\"template_rule_id\":30135}}", &auth);
-  g_assert_cmpint (num (reactivated->json, "$.template_rule_id"), ==, 30135);
+  g_assert_cmpint (emu_path_num (reactivated->json, "$.template_rule_id"), ==, 30135);
 
   /* An API client without the granular permission gets 403. */
   basic_token = classic_login (shared, BASIC_CLIENT_ID, BASIC_SECRET);
   basic.bearer = basic_token;
   forbidden = expect (shared, 403, "POST", "/v3/users", user, &basic);
-  message = str (forbidden->json, "$.message");
+  message = emu_path_str (forbidden->json, "$.message");
   g_assert_nonnull (strstr (message, "permission"));
   forbidden_put = expect (shared, 403, "PUT", path, "{\"user\":{\"is_active\":false}}", &basic);
 
@@ -827,15 +619,15 @@ static void
 test_pro_auth (void)
 {
   Auth no_secret = { NULL, KEY_ID, "wrong" };
-  g_autoptr(Reply) ok = NULL;
-  g_autoptr(Reply) none = NULL;
-  g_autoptr(Reply) bad = NULL;
-  g_autoptr(Reply) bad_400 = NULL;
+  g_autoptr(EmuReply) ok = NULL;
+  g_autoptr(EmuReply) none = NULL;
+  g_autoptr(EmuReply) bad = NULL;
+  g_autoptr(EmuReply) bad_400 = NULL;
 
   reset (shared);
   ok = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
   none = expect (shared, 401, "GET", "/accounts", NULL, NULL);
-  g_assert_true (has (none->json, "$.message"));
+  g_assert_true (emu_path_has (none->json, "$.message"));
   bad = expect (shared, 401, "GET", "/accounts", NULL, &no_secret);
   admin (shared, "/_admin/faults", "{\"auth_error_status\":400}");
   bad_400 = expect (shared, 400, "GET", "/accounts", NULL, &no_secret);
@@ -848,11 +640,11 @@ test_pro_discovery (void)
   g_autofree char *columns_path = NULL;
   g_autofree char *roles_path = NULL;
   g_autofree char *account_path = NULL;
-  g_autoptr(Reply) columns = NULL;
-  g_autoptr(Reply) roles = NULL;
-  g_autoptr(Reply) account = NULL;
-  g_autoptr(Reply) bare = NULL;
-  g_autoptr(Reply) wrong = NULL;
+  g_autoptr(EmuReply) columns = NULL;
+  g_autoptr(EmuReply) roles = NULL;
+  g_autoptr(EmuReply) account = NULL;
+  g_autoptr(EmuReply) bare = NULL;
+  g_autoptr(EmuReply) wrong = NULL;
 
   reset (shared);
   pro_tenant (shared, &tenant);
@@ -861,27 +653,27 @@ test_pro_discovery (void)
   columns_path = g_strdup_printf ("/collection-columns?accountId=%s&moduleId=%s&collectionId=%s",
                                   tenant.account, tenant.module, tenant.employees);
   columns = expect (shared, 200, "GET", columns_path, NULL, &pro_auth);
-  g_assert_cmpuint (len (columns->json, "$.data.columns.all"), ==, 8);
-  assert_str (columns->json, "$.data.columns.all[0].displayName", "First Name");
-  assert_str (columns->json, "$.data.columns.all[0].type", "ap://system/datatype/text");
-  assert_str (columns->json, "$.data.columns.all[7].displayName", "Integration Status AD");
-  g_assert_cmpuint (len (columns->json, "$.data.columns.all[7].options"), ==, 3);
-  assert_str (columns->json, "$.data.columns.all[7].options[1].displayName", "Inactive");
+  g_assert_cmpuint (emu_path_len (columns->json, "$.data.columns.all"), ==, 8);
+  emu_assert_str (columns->json, "$.data.columns.all[0].displayName", "First Name");
+  emu_assert_str (columns->json, "$.data.columns.all[0].type", "ap://system/datatype/text");
+  emu_assert_str (columns->json, "$.data.columns.all[7].displayName", "Integration Status AD");
+  g_assert_cmpuint (emu_path_len (columns->json, "$.data.columns.all[7].options"), ==, 3);
+  emu_assert_str (columns->json, "$.data.columns.all[7].options[1].displayName", "Inactive");
   {
-    g_autofree char *email_id = str (columns->json, "$.data.columns.all[2].id");
+    g_autofree char *email_id = emu_path_str (columns->json, "$.data.columns.all[2].id");
 
     g_assert_true (g_str_has_prefix (email_id, tenant.employees));
   }
 
   roles_path = g_strdup_printf ("/roles?accountId=%s&moduleId=%s", tenant.account, tenant.module);
   roles = expect (shared, 200, "GET", roles_path, NULL, &pro_auth);
-  g_assert_cmpuint (len (roles->json, "$.data.roles"), ==, 4);
-  assert_str (roles->json, "$.data.roles[0].displayName", "Organization Admin");
-  assert_str (roles->json, "$.data.roles[3].displayName", "Collaborator");
+  g_assert_cmpuint (emu_path_len (roles->json, "$.data.roles"), ==, 4);
+  emu_assert_str (roles->json, "$.data.roles[0].displayName", "Organization Admin");
+  emu_assert_str (roles->json, "$.data.roles[3].displayName", "Collaborator");
 
   account_path = g_strdup_printf ("/account/%s", tenant.account);
   account = expect (shared, 200, "GET", account_path, NULL, &pro_auth);
-  assert_str (account->json, "$.data.name", "Example Ltd");
+  emu_assert_str (account->json, "$.data.name", "Example Ltd");
 
   admin (shared, "/_admin/faults", "{\"pro_bare_lists\":true}");
   bare = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
@@ -890,7 +682,7 @@ test_pro_discovery (void)
   wrong = expect (shared, 404, "GET", "/modules?accountId=01HWQ0000000000000000NOPE0", NULL, &pro_auth);
 }
 
-static Reply *
+static EmuReply *
 pro_search (Tenant *tenant, const char *filters, const char *match, guint from, guint size)
 {
   g_autofree char *where = tenant_json (tenant, tenant->employees);
@@ -920,20 +712,20 @@ test_pro_records (void)
   g_autofree char *new_id = NULL;
   g_autofree char *inactive = NULL;
   g_autofree char *record_path = NULL;
-  g_autoptr(Reply) all = NULL;
-  g_autoptr(Reply) page = NULL;
-  g_autoptr(Reply) contains = NULL;
-  g_autoptr(Reply) equals = NULL;
-  g_autoptr(Reply) any = NULL;
-  g_autoptr(Reply) created = NULL;
-  g_autoptr(Reply) six = NULL;
-  g_autoptr(Reply) noid = NULL;
-  g_autoptr(Reply) updated = NULL;
-  g_autoptr(Reply) one = NULL;
-  g_autoptr(Reply) deleted = NULL;
-  g_autoptr(Reply) after = NULL;
-  g_autoptr(Reply) columns = NULL;
-  g_autoptr(Reply) bad_operator = NULL;
+  g_autoptr(EmuReply) all = NULL;
+  g_autoptr(EmuReply) page = NULL;
+  g_autoptr(EmuReply) contains = NULL;
+  g_autoptr(EmuReply) equals = NULL;
+  g_autoptr(EmuReply) any = NULL;
+  g_autoptr(EmuReply) created = NULL;
+  g_autoptr(EmuReply) six = NULL;
+  g_autoptr(EmuReply) noid = NULL;
+  g_autoptr(EmuReply) updated = NULL;
+  g_autoptr(EmuReply) one = NULL;
+  g_autoptr(EmuReply) deleted = NULL;
+  g_autoptr(EmuReply) after = NULL;
+  g_autoptr(EmuReply) columns = NULL;
+  g_autoptr(EmuReply) bad_operator = NULL;
 
   reset (shared);
   pro_tenant (shared, &tenant);
@@ -944,24 +736,24 @@ test_pro_records (void)
   where = tenant_json (&tenant, tenant.employees);
 
   all = pro_search (&tenant, "", "All", 0, 10);
-  g_assert_cmpuint (len (all->json, "$.data.records"), ==, 5);
-  g_assert_cmpint (num (all->json, "$.data.pagination.total"), ==, 5);
-  g_assert_true (has (all->json, "$.data.records[0].id"));
+  g_assert_cmpuint (emu_path_len (all->json, "$.data.records"), ==, 5);
+  g_assert_cmpint (emu_path_num (all->json, "$.data.pagination.total"), ==, 5);
+  g_assert_true (emu_path_has (all->json, "$.data.records[0].id"));
   page = pro_search (&tenant, "", "All", 4, 2);
-  g_assert_cmpuint (len (page->json, "$.data.records"), ==, 1);
+  g_assert_cmpuint (emu_path_len (page->json, "$.data.records"), ==, 1);
 
   filter = g_strdup_printf ("{\"field\":\"%s\",\"operator\":\"contains\",\"value\":\"LOVE\"}", last);
   contains = pro_search (&tenant, filter, "All", 0, 10);
-  g_assert_cmpuint (len (contains->json, "$.data.records"), ==, 1);
+  g_assert_cmpuint (emu_path_len (contains->json, "$.data.records"), ==, 1);
   g_free (filter);
   filter = g_strdup_printf ("{\"field\":\"%s\",\"operator\":\"equals\",\"value\":\"grace.hopper@example.com\"}", email);
   equals = pro_search (&tenant, filter, "All", 0, 10);
-  g_assert_cmpuint (len (equals->json, "$.data.records"), ==, 1);
+  g_assert_cmpuint (emu_path_len (equals->json, "$.data.records"), ==, 1);
   g_free (filter);
   filter = g_strdup_printf ("{\"field\":\"%s\",\"operator\":\"equals\",\"value\":\"Ada\"},"
                             "{\"field\":\"%s\",\"operator\":\"equals\",\"value\":\"Turing\"}", first, last);
   any = pro_search (&tenant, filter, "Any", 0, 10);
-  g_assert_cmpuint (len (any->json, "$.data.records"), ==, 2);
+  g_assert_cmpuint (emu_path_len (any->json, "$.data.records"), ==, 2);
 
   /* Batch create: per-record results under HTTP 200. */
   body = g_strdup_printf ("{%s,\"records\":[{\"%s\":\"Mae\",\"%s\":\"Jemison\",\"%s\":\"mae@example.com\"},"
@@ -969,32 +761,32 @@ test_pro_records (void)
                           "{\"%s\":\"No last name\"}]}",
                           where, first, last, email, first, last, email, first);
   created = expect (shared, 200, "POST", "/collection-records", body, &pro_auth);
-  g_assert_cmpuint (len (created->json, "$.data.records"), ==, 3);
-  g_assert_true (boolean (created->json, "$.data.records[0].success"));
-  g_assert_false (boolean (created->json, "$.data.records[1].success"));
-  assert_str (created->json, "$.data.records[1].errors[0].field", email);
-  g_assert_false (boolean (created->json, "$.data.records[2].success"));
-  g_assert_cmpint (num (created->json, "$.data.records[2].index"), ==, 2);
-  new_id = str (created->json, "$.data.records[0].id");
+  g_assert_cmpuint (emu_path_len (created->json, "$.data.records"), ==, 3);
+  g_assert_true (emu_path_bool (created->json, "$.data.records[0].success"));
+  g_assert_false (emu_path_bool (created->json, "$.data.records[1].success"));
+  emu_assert_str (created->json, "$.data.records[1].errors[0].field", email);
+  g_assert_false (emu_path_bool (created->json, "$.data.records[2].success"));
+  g_assert_cmpint (emu_path_num (created->json, "$.data.records[2].index"), ==, 2);
+  new_id = emu_path_str (created->json, "$.data.records[0].id");
 
   /* PUT: at most five, each with recordId. */
   put_six = g_strdup_printf ("{%s,\"records\":[{\"recordId\":\"%s\"},{\"recordId\":\"%s\"},{\"recordId\":\"%s\"},"
                              "{\"recordId\":\"%s\"},{\"recordId\":\"%s\"},{\"recordId\":\"%s\"}]}",
                              where, new_id, new_id, new_id, new_id, new_id, new_id);
   six = expect (shared, 400, "PUT", "/collection-records", put_six, &pro_auth);
-  g_assert_true (has (six->json, "$.message"));
+  g_assert_true (emu_path_has (six->json, "$.message"));
   put_noid = g_strdup_printf ("{%s,\"records\":[{\"id\":\"%s\",\"%s\":\"x\"}]}", where, new_id, first);
   noid = expect (shared, 400, "PUT", "/collection-records", put_noid, &pro_auth);
 
   columns_path = g_strdup_printf ("/collection-columns?accountId=%s&moduleId=%s&collectionId=%s",
                                   tenant.account, tenant.module, tenant.employees);
   columns = expect (shared, 200, "GET", columns_path, NULL, &pro_auth);
-  inactive = str (columns->json, "$.data.columns.all[7].options[1].id");
+  inactive = emu_path_str (columns->json, "$.data.columns.all[7].options[1].id");
   put_body = g_strdup_printf ("{%s,\"records\":[{\"recordId\":\"%s\",\"%s\":\"%s\"},{\"recordId\":\"01HWQ000000000000000000000\"}]}",
                               where, new_id, status, inactive);
   updated = expect (shared, 200, "PUT", "/collection-records", put_body, &pro_auth);
-  g_assert_true (boolean (updated->json, "$.data.records[0].success"));
-  g_assert_false (boolean (updated->json, "$.data.records[1].success"));
+  g_assert_true (emu_path_bool (updated->json, "$.data.records[0].success"));
+  g_assert_false (emu_path_bool (updated->json, "$.data.records[1].success"));
 
   record_path = g_strdup_printf ("/collection-record/%s?collectionId=%s&accountId=%s&moduleId=%s",
                                  new_id, tenant.employees, tenant.account, tenant.module);
@@ -1002,14 +794,14 @@ test_pro_records (void)
   {
     g_autofree char *expression = g_strdup_printf ("$.data['%s'].displayName", status);
 
-    assert_str (one->json, expression, "Inactive");
+    emu_assert_str (one->json, expression, "Inactive");
   }
 
   delete_body = g_strdup_printf ("{%s,\"recordIds\":[\"%s\"]}", where, new_id);
   deleted = expect (shared, 200, "DELETE", "/collection-records", delete_body, &pro_auth);
-  g_assert_true (boolean (deleted->json, "$.data.records[0].success"));
+  g_assert_true (emu_path_bool (deleted->json, "$.data.records[0].success"));
   after = pro_search (&tenant, "", "All", 0, 10);
-  g_assert_cmpint (num (after->json, "$.data.pagination.total"), ==, 5);
+  g_assert_cmpint (emu_path_num (after->json, "$.data.pagination.total"), ==, 5);
 
   g_free (filter);
   filter = g_strdup_printf ("{\"field\":\"%s\",\"operator\":\"startsWith\",\"value\":\"A\"}", first);
@@ -1028,41 +820,41 @@ test_pro_users (void)
   g_autofree char *invite = NULL;
   g_autofree char *user_path = NULL;
   g_autofree char *message = NULL;
-  g_autoptr(Reply) roles = NULL;
-  g_autoptr(Reply) invited = NULL;
-  g_autoptr(Reply) again = NULL;
-  g_autoptr(Reply) users = NULL;
-  g_autoptr(Reply) deactivated = NULL;
-  g_autoptr(Reply) forbidden = NULL;
-  g_autoptr(Reply) forbidden_invite = NULL;
+  g_autoptr(EmuReply) roles = NULL;
+  g_autoptr(EmuReply) invited = NULL;
+  g_autoptr(EmuReply) again = NULL;
+  g_autoptr(EmuReply) users = NULL;
+  g_autoptr(EmuReply) deactivated = NULL;
+  g_autoptr(EmuReply) forbidden = NULL;
+  g_autoptr(EmuReply) forbidden_invite = NULL;
 
   reset (shared);
   pro_tenant (shared, &tenant);
   roles_path = g_strdup_printf ("/roles?accountId=%s&moduleId=%s", tenant.account, tenant.module);
   roles = expect (shared, 200, "GET", roles_path, NULL, &pro_auth);
-  role = str (roles->json, "$.data.roles[3].id");
+  role = emu_path_str (roles->json, "$.data.roles[3].id");
 
-  invite = jq ("{'tenant':{'accountId':'%s','moduleId':'%s'},'email':'new.user@example.com',"
+  invite = emu_jq ("{'tenant':{'accountId':'%s','moduleId':'%s'},'email':'new.user@example.com',"
                "'firstName':'New','lastName':'User','roleId':'%s'}", tenant.account, tenant.module, role);
   invited = expect (shared, 200, "POST", "/users/invite", invite, &pro_auth);
-  assert_str (invited->json, "$.data.user.email", "new.user@example.com");
-  assert_str (invited->json, "$.data.user.roleId", role);
+  emu_assert_str (invited->json, "$.data.user.email", "new.user@example.com");
+  emu_assert_str (invited->json, "$.data.user.roleId", role);
   again = expect (shared, 422, "POST", "/users/invite", invite, &pro_auth);
 
   users_path = g_strdup_printf ("/users?accountId=%s&moduleId=%s", tenant.account, tenant.module);
   users = expect (shared, 200, "GET", users_path, NULL, &pro_auth);
-  g_assert_cmpuint (len (users->json, "$.data.users"), ==, 2);
+  g_assert_cmpuint (emu_path_len (users->json, "$.data.users"), ==, 2);
 
   {
-    g_autofree char *id = str (invited->json, "$.data.user.id");
+    g_autofree char *id = emu_path_str (invited->json, "$.data.user.id");
 
     user_path = g_strdup_printf ("/users/%s", id);
   }
   deactivated = expect (shared, 200, "PUT", user_path, "{\"isActive\":false}", &pro_auth);
-  g_assert_false (boolean (deactivated->json, "$.data.user.isActive"));
+  g_assert_false (emu_path_bool (deactivated->json, "$.data.user.isActive"));
 
   forbidden = expect (shared, 403, "GET", users_path, NULL, &pro_basic);
-  message = str (forbidden->json, "$.message");
+  message = emu_path_str (forbidden->json, "$.message");
   g_assert_nonnull (strstr (message, "permission"));
   forbidden_invite = expect (shared, 403, "POST", "/users/invite", invite, &pro_basic);
 }
@@ -1073,22 +865,22 @@ static void
 test_rate_limit (void)
 {
   const char *const args[] = { "--rate-limit", "5/2", NULL };
-  Emulator *emu = emulator_start (args);
-  g_autoptr(Reply) limited = NULL;
-  g_autoptr(Reply) other = NULL;
-  g_autoptr(Reply) later = NULL;
-  g_autoptr(Reply) stats = NULL;
-  g_autoptr(Reply) dated = NULL;
-  g_autoptr(Reply) by_ip = NULL;
+  EmuProcess *emu = emulator_start (args);
+  g_autoptr(EmuReply) limited = NULL;
+  g_autoptr(EmuReply) other = NULL;
+  g_autoptr(EmuReply) later = NULL;
+  g_autoptr(EmuReply) stats = NULL;
+  g_autoptr(EmuReply) dated = NULL;
+  g_autoptr(EmuReply) by_ip = NULL;
   const char *retry_after;
   guint64 wait;
 
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(Reply) reply = expect (emu, 200, "GET", "/accounts", NULL, &pro_auth);
+      g_autoptr(EmuReply) reply = expect (emu, 200, "GET", "/accounts", NULL, &pro_auth);
     }
   limited = expect (emu, 429, "GET", "/accounts", NULL, &pro_auth);
-  assert_str (limited->json, "$.message", "Rate limit exceeded");
+  emu_assert_str (limited->json, "$.message", "Rate limit exceeded");
   retry_after = soup_message_headers_get_one (limited->headers, "Retry-After");
   g_assert_nonnull (retry_after);
   g_assert_true (g_ascii_string_to_unsigned (retry_after, 10, 1, 2, &wait, NULL));
@@ -1102,16 +894,16 @@ test_rate_limit (void)
   later = expect (emu, 200, "GET", "/accounts", NULL, &pro_auth);
 
   stats = expect (emu, 200, "GET", "/_admin/stats", NULL, NULL);
-  g_assert_cmpint (num (stats->json, "$.rate_limited"), ==, 1);
-  g_assert_cmpint (num (stats->json, "$.max_calls_in_window"), ==, 5);
-  g_assert_cmpint (num (stats->json, "$.max_attempts_in_window"), ==, 6);
-  g_assert_cmpint (num (stats->json, "$.statuses['429']"), ==, 1);
+  g_assert_cmpint (emu_path_num (stats->json, "$.rate_limited"), ==, 1);
+  g_assert_cmpint (emu_path_num (stats->json, "$.max_calls_in_window"), ==, 5);
+  g_assert_cmpint (emu_path_num (stats->json, "$.max_attempts_in_window"), ==, 6);
+  g_assert_cmpint (emu_path_num (stats->json, "$.statuses['429']"), ==, 1);
 
   /* Retry-After as an HTTP date. */
   admin (emu, "/_admin/faults", "{\"retry_after_format\":\"date\"}");
   for (guint i = 0; i < 10; i++)
     {
-      g_autoptr(Reply) reply = call (emu, "GET", "/accounts", NULL, &pro_auth);
+      g_autoptr(EmuReply) reply = call (emu, "GET", "/accounts", NULL, &pro_auth);
 
       if (reply->status == 429)
         {
@@ -1134,10 +926,10 @@ test_rate_limit (void)
   admin (emu, "/_admin/faults", "{\"rate_limit_by\":\"ip\"}");
   for (guint i = 0; i < 5; i++)
     {
-      g_autoptr(Reply) reply = expect (emu, 200, "GET", "/accounts", NULL, i < 3 ? &pro_auth : &pro_basic);
+      g_autoptr(EmuReply) reply = expect (emu, 200, "GET", "/accounts", NULL, i < 3 ? &pro_auth : &pro_basic);
     }
   by_ip = expect (emu, 429, "GET", "/accounts", NULL, &pro_basic);
-  emulator_stop (emu);
+  emu_process_stop (emu);
 }
 
 /* ---------------------------------------------------------------- faults */
@@ -1145,24 +937,24 @@ test_rate_limit (void)
 static void
 test_fault_errors (void)
 {
-  g_autoptr(Reply) first = NULL;
-  g_autoptr(Reply) second = NULL;
-  g_autoptr(Reply) third = NULL;
-  g_autoptr(Reply) random = NULL;
-  g_autoptr(Reply) html = NULL;
+  g_autoptr(EmuReply) first = NULL;
+  g_autoptr(EmuReply) second = NULL;
+  g_autoptr(EmuReply) third = NULL;
+  g_autoptr(EmuReply) random = NULL;
+  g_autoptr(EmuReply) html = NULL;
 
   reset (shared);
   admin (shared, "/_admin/faults", "{\"fail_next\":2,\"fail_status\":503,\"error_retry_after\":3}");
   first = expect (shared, 503, "GET", "/accounts", NULL, &pro_auth);
   g_assert_cmpstr (soup_message_headers_get_one (first->headers, "Retry-After"), ==, "3");
-  g_assert_true (has (first->json, "$.message"));
+  g_assert_true (emu_path_has (first->json, "$.message"));
   second = expect (shared, 503, "GET", "/accounts", NULL, &pro_auth);
   third = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
 
   admin (shared, "/_admin/faults", "{\"error_rate\":1.0,\"error_retry_after\":-1}");
   for (guint i = 0; i < 6; i++)
     {
-      g_autoptr(Reply) reply = call (shared, "GET", "/accounts", NULL, &pro_auth);
+      g_autoptr(EmuReply) reply = call (shared, "GET", "/accounts", NULL, &pro_auth);
 
       g_assert_true (reply->status == 502 || reply->status == 503 || reply->status == 504);
       g_assert_null (soup_message_headers_get_one (reply->headers, "Retry-After"));
@@ -1181,22 +973,22 @@ test_fault_errors (void)
 static void
 test_fault_drop (void)
 {
-  g_autoptr(Reply) dropped = NULL;
-  g_autoptr(Reply) next = NULL;
-  g_autoptr(Reply) stats = NULL;
+  g_autoptr(EmuReply) dropped = NULL;
+  g_autoptr(EmuReply) next = NULL;
+  g_autoptr(EmuReply) stats = NULL;
 
   reset (shared);
   admin (shared, "/_admin/faults", "{\"drop_next\":1}");
   /* On a fresh connection: libsoup itself re-sends a GET that fails on a
    * reused one, which would hide the fault. */
   g_object_unref (shared->session);
-  shared->session = new_session (NULL);
+  shared->session = soup_session_new_with_options ("timeout", 20, NULL);
   dropped = call (shared, "GET", "/accounts", NULL, &pro_auth);
   g_assert_nonnull (dropped->error);
   g_assert_null (dropped->json);
   next = expect (shared, 200, "GET", "/accounts", NULL, &pro_auth);
   stats = expect (shared, 200, "GET", "/_admin/stats", NULL, NULL);
-  g_assert_cmpint (num (stats->json, "$.statuses.dropped"), ==, 1);
+  g_assert_cmpint (emu_path_num (stats->json, "$.statuses.dropped"), ==, 1);
 }
 
 /* fault_match aims the faults at some calls; drop_after loses the answer
@@ -1206,12 +998,12 @@ test_fault_targeted (void)
 {
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) lost_answer = NULL;
-  g_autoptr(Reply) lost_request = NULL;
-  g_autoptr(Reply) untouched = NULL;
-  g_autoptr(Reply) applied = NULL;
-  g_autoptr(Reply) not_applied = NULL;
-  g_autoptr(Reply) calls = NULL;
+  g_autoptr(EmuReply) lost_answer = NULL;
+  g_autoptr(EmuReply) lost_request = NULL;
+  g_autoptr(EmuReply) untouched = NULL;
+  g_autoptr(EmuReply) applied = NULL;
+  g_autoptr(EmuReply) not_applied = NULL;
+  g_autoptr(EmuReply) calls = NULL;
 
   reset (shared);
   token = classic_login (shared, CLIENT_ID, CLIENT_SECRET);
@@ -1225,7 +1017,7 @@ test_fault_targeted (void)
   g_assert_nonnull (lost_answer->error);
   applied = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                     "{\"field_filters\":{\"field_3\":\"lost.answer@example.com\"}}", &auth);
-  g_assert_cmpuint (len (applied->json, "$.objects"), ==, 1);
+  g_assert_cmpuint (emu_path_len (applied->json, "$.objects"), ==, 1);
 
   admin (shared, "/_admin/faults", "{\"drop_next\":1,\"drop_after\":false}");
   lost_request = call (shared, "POST", "/v3/groups/" EMPLOYEES "/objects",
@@ -1233,19 +1025,19 @@ test_fault_targeted (void)
   g_assert_nonnull (lost_request->error);
   not_applied = expect (shared, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                         "{\"field_filters\":{\"field_3\":\"lost.request@example.com\"}}", &auth);
-  g_assert_cmpuint (len (not_applied->json, "$.objects"), ==, 0);
+  g_assert_cmpuint (emu_path_len (not_applied->json, "$.objects"), ==, 0);
 
   calls = expect (shared, 200, "GET", "/_admin/calls?bodies=0", NULL, NULL);
-  assert_str (calls->json, "$.calls[2].fault", "dropped_after");
-  assert_str (calls->json, "$.calls[2].status", "dropped");
-  assert_str (calls->json, "$.calls[4].fault", "dropped");
+  emu_assert_str (calls->json, "$.calls[2].fault", "dropped_after");
+  emu_assert_str (calls->json, "$.calls[2].status", "dropped");
+  emu_assert_str (calls->json, "$.calls[4].fault", "dropped");
 }
 
 static void
 test_fault_malformed (void)
 {
-  g_autoptr(Reply) broken = NULL;
-  g_autoptr(Reply) fine = NULL;
+  g_autoptr(EmuReply) broken = NULL;
+  g_autoptr(EmuReply) fine = NULL;
 
   reset (shared);
   admin (shared, "/_admin/faults", "{\"malformed_next\":1}");
@@ -1264,11 +1056,11 @@ test_fault_truncate (void)
 {
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) whole = NULL;
-  g_autoptr(Reply) cut = NULL;
-  g_autoptr(Reply) search = NULL;
-  g_autoptr(Reply) closed = NULL;
-  g_autoptr(Reply) stats = NULL;
+  g_autoptr(EmuReply) whole = NULL;
+  g_autoptr(EmuReply) cut = NULL;
+  g_autoptr(EmuReply) search = NULL;
+  g_autoptr(EmuReply) closed = NULL;
+  g_autoptr(EmuReply) stats = NULL;
   gsize size, cut_size;
   const char *data;
 
@@ -1294,42 +1086,42 @@ test_fault_truncate (void)
 
   admin (shared, "/_admin/faults", "{\"truncate_next\":1,\"truncate_close\":true,\"fault_match\":\"*\"}");
   g_object_unref (shared->session);
-  shared->session = new_session (NULL);
+  shared->session = soup_session_new_with_options ("timeout", 20, NULL);
   closed = call (shared, "GET", "/accounts", NULL, &pro_auth);
   g_assert_error (closed->error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT);
   stats = expect (shared, 200, "GET", "/_admin/stats", NULL, NULL);
-  g_assert_cmpint (num (stats->json, "$.faults.truncated"), ==, 3);
+  g_assert_cmpint (emu_path_num (stats->json, "$.faults.truncated"), ==, 3);
 }
 
 /* A 429 at a rate, with Retry-After; and a sign-in page instead of data. */
 static void
 test_fault_throttle_and_html (void)
 {
-  g_autoptr(Reply) page = NULL;
-  g_autoptr(Reply) after = NULL;
-  g_autoptr(Reply) stats = NULL;
+  g_autoptr(EmuReply) page = NULL;
+  g_autoptr(EmuReply) after = NULL;
+  g_autoptr(EmuReply) stats = NULL;
   guint throttled = 0;
 
   reset (shared);
   admin (shared, "/_admin/faults", "{\"throttle_rate\":0.5,\"throttle_retry_after\":2}");
   for (guint i = 0; i < 40; i++)
     {
-      g_autoptr(Reply) reply = call (shared, "GET", "/accounts", NULL, &pro_auth);
+      g_autoptr(EmuReply) reply = call (shared, "GET", "/accounts", NULL, &pro_auth);
 
       g_assert_true (reply->status == 200 || reply->status == 429);
       if (reply->status == 429)
         {
           throttled++;
           g_assert_cmpstr (soup_message_headers_get_one (reply->headers, "Retry-After"), ==, "2");
-          assert_str (reply->json, "$.message", "Rate limit exceeded");
+          emu_assert_str (reply->json, "$.message", "Rate limit exceeded");
         }
     }
   g_assert_cmpuint (throttled, >, 5);
   g_assert_cmpuint (throttled, <, 35);
   stats = expect (shared, 200, "GET", "/_admin/stats", NULL, NULL);
-  g_assert_cmpint (num (stats->json, "$.faults.throttled"), ==, throttled);
+  g_assert_cmpint (emu_path_num (stats->json, "$.faults.throttled"), ==, throttled);
   /* the limiter's own count is separate */
-  g_assert_cmpint (num (stats->json, "$.rate_limited"), ==, 0);
+  g_assert_cmpint (emu_path_num (stats->json, "$.rate_limited"), ==, 0);
 
   admin (shared, "/_admin/faults", "{\"throttle_rate\":0,\"html_next\":1}");
   page = call (shared, "GET", "/accounts", NULL, &pro_auth);
@@ -1347,10 +1139,10 @@ test_fault_tokens (void)
   g_autofree char *short_token = NULL;
   g_autofree char *message = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) before = NULL;
-  g_autoptr(Reply) expired = NULL;
-  g_autoptr(Reply) short_lived = NULL;
-  g_autoptr(Reply) again = NULL;
+  g_autoptr(EmuReply) before = NULL;
+  g_autoptr(EmuReply) expired = NULL;
+  g_autoptr(EmuReply) short_lived = NULL;
+  g_autoptr(EmuReply) again = NULL;
 
   reset (shared);
   token = classic_login (shared, CLIENT_ID, CLIENT_SECRET);
@@ -1358,7 +1150,7 @@ test_fault_tokens (void)
   before = expect (shared, 200, "GET", "/v3/groups", NULL, &auth);
   admin (shared, "/_admin/faults", "{\"expire_tokens\":true}");
   expired = expect (shared, 401, "GET", "/v3/groups", NULL, &auth);
-  message = str (expired->json, "$.message");
+  message = emu_path_str (expired->json, "$.message");
   g_assert_nonnull (strstr (message, "expired"));
 
   admin (shared, "/_admin/faults", "{\"token_lifetime\":1}");
@@ -1390,8 +1182,8 @@ batch_done (GObject *source, GAsyncResult *result, gpointer data)
 static void
 test_fault_latency (void)
 {
-  g_autoptr(Reply) slow = NULL;
-  g_autoptr(Reply) slower = NULL;
+  g_autoptr(EmuReply) slow = NULL;
+  g_autoptr(EmuReply) slower = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("max-conns-per-host", 8, NULL);
   Batch batch = { loop, 4, 0 };
@@ -1430,18 +1222,18 @@ test_admin (void)
 {
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
-  g_autoptr(Reply) created = NULL;
-  g_autoptr(Reply) calls = NULL;
-  g_autoptr(Reply) since = NULL;
-  g_autoptr(Reply) no_bodies = NULL;
-  g_autoptr(Reply) stats = NULL;
-  g_autoptr(Reply) state = NULL;
-  g_autoptr(Reply) after_reset = NULL;
-  g_autoptr(Reply) faults = NULL;
-  g_autoptr(Reply) unknown = NULL;
-  g_autoptr(Reply) bad_value = NULL;
-  g_autoptr(Reply) no_save = NULL;
-  g_autoptr(Reply) too_big = NULL;
+  g_autoptr(EmuReply) created = NULL;
+  g_autoptr(EmuReply) calls = NULL;
+  g_autoptr(EmuReply) since = NULL;
+  g_autoptr(EmuReply) no_bodies = NULL;
+  g_autoptr(EmuReply) stats = NULL;
+  g_autoptr(EmuReply) state = NULL;
+  g_autoptr(EmuReply) after_reset = NULL;
+  g_autoptr(EmuReply) faults = NULL;
+  g_autoptr(EmuReply) unknown = NULL;
+  g_autoptr(EmuReply) bad_value = NULL;
+  g_autoptr(EmuReply) no_save = NULL;
+  g_autoptr(EmuReply) too_big = NULL;
   g_autoptr(GString) big = g_string_new ("{\"field_1\":\"");
   g_autofree char *calls_text = NULL;
   g_autofree char *since_path = NULL;
@@ -1449,7 +1241,7 @@ test_admin (void)
 
   /* A new session, so that the connection count starts from nothing. */
   g_object_unref (shared->session);
-  shared->session = new_session (NULL);
+  shared->session = soup_session_new_with_options ("timeout", 20, NULL);
   reset (shared);
   token = classic_login (shared, CLIENT_ID, CLIENT_SECRET);
   auth.bearer = token;
@@ -1457,54 +1249,54 @@ test_admin (void)
                     "{\"field_1\":\"Log\",\"field_2\":\"Me\"}", &auth);
   for (guint i = 0; i < 4; i++)
     {
-      g_autoptr(Reply) reply = expect (shared, 200, "GET", "/v3/groups", NULL, &auth);
+      g_autoptr(EmuReply) reply = expect (shared, 200, "GET", "/v3/groups", NULL, &auth);
     }
 
   calls = expect (shared, 200, "GET", "/_admin/calls", NULL, NULL);
-  n_calls = len (calls->json, "$.calls");
+  n_calls = emu_path_len (calls->json, "$.calls");
   g_assert_cmpuint (n_calls, ==, 6);
-  assert_str (calls->json, "$.calls[0].method", "POST");
-  assert_str (calls->json, "$.calls[0].path", "/v3/session/token");
-  assert_str (calls->json, "$.calls[0].request_body.password", "***");
-  assert_str (calls->json, "$.calls[0].request_body.client_secret", "***");
-  assert_str (calls->json, "$.calls[0].client", CLIENT_ID);
-  assert_str (calls->json, "$.calls[1].request_body.field_1", "Log");
-  g_assert_cmpint (num (calls->json, "$.calls[1].status"), ==, 200);
-  assert_str (calls->json, "$.calls[1].route", "POST /v3/groups/{id}/objects");
-  g_assert_true (has (calls->json, "$.calls[2].started"));
-  g_assert_false (has (calls->json, "$.calls[2].request_body"));
+  emu_assert_str (calls->json, "$.calls[0].method", "POST");
+  emu_assert_str (calls->json, "$.calls[0].path", "/v3/session/token");
+  emu_assert_str (calls->json, "$.calls[0].request_body.password", "***");
+  emu_assert_str (calls->json, "$.calls[0].request_body.client_secret", "***");
+  emu_assert_str (calls->json, "$.calls[0].client", CLIENT_ID);
+  emu_assert_str (calls->json, "$.calls[1].request_body.field_1", "Log");
+  g_assert_cmpint (emu_path_num (calls->json, "$.calls[1].status"), ==, 200);
+  emu_assert_str (calls->json, "$.calls[1].route", "POST /v3/groups/{id}/objects");
+  g_assert_true (emu_path_has (calls->json, "$.calls[2].started"));
+  g_assert_false (emu_path_has (calls->json, "$.calls[2].request_body"));
   calls_text = json_to_string (calls->json, FALSE);
   g_assert_null (strstr (calls_text, ADMIN_PASSWORD));
   g_assert_null (strstr (calls_text, CLIENT_SECRET));
 
-  since_path = g_strdup_printf ("/_admin/calls?since=%" G_GINT64_FORMAT, num (calls->json, "$.calls[4].seq"));
+  since_path = g_strdup_printf ("/_admin/calls?since=%" G_GINT64_FORMAT, emu_path_num (calls->json, "$.calls[4].seq"));
   since = expect (shared, 200, "GET", since_path, NULL, NULL);
-  g_assert_cmpuint (len (since->json, "$.calls"), ==, 2);
+  g_assert_cmpuint (emu_path_len (since->json, "$.calls"), ==, 2);
   no_bodies = expect (shared, 200, "GET", "/_admin/calls?bodies=0&limit=2", NULL, NULL);
-  g_assert_cmpuint (len (no_bodies->json, "$.calls"), ==, 2);
-  g_assert_false (has (no_bodies->json, "$.calls[0].request_body"));
+  g_assert_cmpuint (emu_path_len (no_bodies->json, "$.calls"), ==, 2);
+  g_assert_false (emu_path_has (no_bodies->json, "$.calls[0].request_body"));
 
   stats = expect (shared, 200, "GET", "/_admin/stats", NULL, NULL);
-  g_assert_cmpint (num (stats->json, "$.calls"), ==, 6);
-  g_assert_cmpint (num (stats->json, "$.endpoints['GET /v3/groups']"), ==, 4);
-  g_assert_cmpint (num (stats->json, "$.statuses['200']"), ==, 6);
+  g_assert_cmpint (emu_path_num (stats->json, "$.calls"), ==, 6);
+  g_assert_cmpint (emu_path_num (stats->json, "$.endpoints['GET /v3/groups']"), ==, 4);
+  g_assert_cmpint (emu_path_num (stats->json, "$.statuses['200']"), ==, 6);
   /* Keep-alive: the four GETs share connections. (libsoup opens a new
    * connection for a POST rather than reuse an idle one.) */
-  g_assert_cmpint (num (stats->json, "$.connections"), >=, 1);
-  g_assert_cmpint (num (stats->json, "$.connections"), <=, 3);
-  g_assert_cmpint (num (stats->json, "$.max_calls_in_window"), ==, 6);
+  g_assert_cmpint (emu_path_num (stats->json, "$.connections"), >=, 1);
+  g_assert_cmpint (emu_path_num (stats->json, "$.connections"), <=, 3);
+  g_assert_cmpint (emu_path_num (stats->json, "$.max_calls_in_window"), ==, 6);
 
   state = expect (shared, 200, "GET", "/_admin/state", NULL, NULL);
-  g_assert_cmpuint (len (state->json, "$.classic.groups[0].objects"), ==, 6);
-  g_assert_true (has (state->json, "$.pro.accounts[0].modules[0].collections[1].records"));
+  g_assert_cmpuint (emu_path_len (state->json, "$.classic.groups[0].objects"), ==, 6);
+  g_assert_true (emu_path_has (state->json, "$.pro.accounts[0].modules[0].collections[1].records"));
 
   reset (shared);
   after_reset = expect (shared, 200, "GET", "/_admin/state", NULL, NULL);
-  g_assert_cmpuint (len (after_reset->json, "$.classic.groups[0].objects"), ==, 5);
+  g_assert_cmpuint (emu_path_len (after_reset->json, "$.classic.groups[0].objects"), ==, 5);
 
   faults = expect (shared, 200, "POST", "/_admin/faults", "{\"latency_ms\":0,\"drop_rate\":0.0}", NULL);
-  g_assert_cmpint (num (faults->json, "$.rate_limit_calls"), ==, 400);
-  g_assert_cmpint (num (faults->json, "$.rate_limit_window"), ==, 180);
+  g_assert_cmpint (emu_path_num (faults->json, "$.rate_limit_calls"), ==, 400);
+  g_assert_cmpint (emu_path_num (faults->json, "$.rate_limit_window"), ==, 180);
   unknown = expect (shared, 400, "POST", "/_admin/faults", "{\"no_such_switch\":1}", NULL);
   bad_value = expect (shared, 400, "POST", "/_admin/faults", "{\"auth_error_status\":418}", NULL);
   no_save = expect (shared, 500, "POST", "/_admin/save", "{}", NULL);
@@ -1524,17 +1316,17 @@ test_save_and_reseed (void)
   g_autofree char *save = g_build_filename (dir, "state.json", NULL);
   const char *const first_args[] = { "--save", save, NULL };
   const char *const second_args[] = { "--seed", save, NULL };
-  Emulator *emu = emulator_start (first_args);
+  EmuProcess *emu = emulator_start (first_args);
   g_autofree char *token = classic_login (emu, CLIENT_ID, CLIENT_SECRET);
   Auth auth = { token, NULL, NULL };
-  g_autoptr(Reply) created = expect (emu, 200, "POST", "/v3/groups/" EMPLOYEES "/objects",
+  g_autoptr(EmuReply) created = expect (emu, 200, "POST", "/v3/groups/" EMPLOYEES "/objects",
                                      "{\"field_1\":\"Saved\",\"field_2\":\"Person\",\"field_3\":\"saved@example.com\"}", &auth);
-  g_autoptr(Reply) saved = expect (emu, 200, "POST", "/_admin/save", "{}", NULL);
-  g_autoptr(Reply) found = NULL;
-  g_autofree char *id = str (created->json, "$.id");
+  g_autoptr(EmuReply) saved = expect (emu, 200, "POST", "/_admin/save", "{}", NULL);
+  g_autoptr(EmuReply) found = NULL;
+  g_autofree char *id = emu_path_str (created->json, "$.id");
 
   g_assert_true (g_file_test (save, G_FILE_TEST_EXISTS));
-  emulator_stop (emu);
+  emu_process_stop (emu);
 
   emu = emulator_start (second_args);
   g_free (token);
@@ -1542,8 +1334,8 @@ test_save_and_reseed (void)
   auth.bearer = token;
   found = expect (emu, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects",
                   "{\"field_filters\":{\"field_3\":\"saved@example.com\"}}", &auth);
-  assert_str (found->json, "$.objects[0].id", id);
-  emulator_stop (emu);
+  emu_assert_str (found->json, "$.objects[0].id", id);
+  emu_process_stop (emu);
 
   g_unlink (save);
   g_rmdir (dir);
@@ -1565,9 +1357,9 @@ test_https (void)
   g_autoptr(SoupSession) untrusting = soup_session_new ();
   g_autoptr(SoupMessage) msg = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(Reply) trusted = NULL;
+  g_autoptr(EmuReply) trusted = NULL;
   g_autofree char *url = NULL;
-  Emulator *emu;
+  EmuProcess *emu;
 
   g_assert_nonnull (make_ca);
   maker = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, make_ca, dir, NULL);
@@ -1578,7 +1370,7 @@ test_https (void)
   emu = emulator_start_full (args, ca);
   g_assert_true (g_str_has_prefix (emu->base, "https://127.0.0.1:"));
   trusted = expect (emu, 200, "GET", "/accounts", NULL, &pro_auth);
-  assert_str (trusted->json, "$.data[0].name", "Example Ltd");
+  emu_assert_str (trusted->json, "$.data[0].name", "Example Ltd");
 
   /* Without the test CA the certificate is refused. */
   url = g_strconcat (emu->base, "/_admin/health", NULL);
@@ -1586,7 +1378,7 @@ test_https (void)
   bytes = soup_session_send_and_read (untrusting, msg, NULL, &error);
   g_assert_null (bytes);
   g_assert_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE);
-  emulator_stop (emu);
+  emu_process_stop (emu);
 
   for (const char *const *f = (const char *const[]) { "ca.pem", "ca.key", "server.pem", "server.key", NULL }; *f; f++)
     {
@@ -1624,8 +1416,8 @@ test_start_script (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_auto(GStrv) lines = NULL;
-  g_autoptr(Reply) employees = NULL;
-  Emulator emu = { 0 };
+  g_autoptr(EmuReply) employees = NULL;
+  EmuProcess emu = { 0 };
   g_autofree char *token = NULL;
   Auth auth = { NULL, NULL, NULL };
   GPid pid = 0;
@@ -1647,11 +1439,11 @@ test_start_script (void)
   g_assert_cmpint (pid, ==, atoi (lines[2] + 4));
 
   emu.base = g_strdup (lines[1] + 4);
-  emu.session = new_session (NULL);
+  emu.session = soup_session_new_with_options ("timeout", 20, NULL);
   token = classic_login (&emu, CLIENT_ID, CLIENT_SECRET);
   auth.bearer = token;
   employees = expect (&emu, 200, "POST", "/v3/groups/" EMPLOYEES "/search/objects", "{}", &auth);
-  g_assert_cmpint (num (employees->json, "$.totals.group_totals"), ==, 15);
+  g_assert_cmpint (emu_path_num (employees->json, "$.totals.group_totals"), ==, 15);
 
   g_assert_cmpint (kill (pid, SIGTERM), ==, 0);
   g_object_unref (emu.session);
@@ -1695,6 +1487,6 @@ main (int argc, char **argv)
 
   shared = emulator_start (NULL);
   status = g_test_run ();
-  emulator_stop (shared);
+  emu_process_stop (shared);
   return status;
 }

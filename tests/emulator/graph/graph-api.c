@@ -92,15 +92,6 @@ struct _GraphSession {
 
 /* ---------------------------------------------------------------- helpers */
 
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 static void
 delta_query_free (DeltaQuery *query)
 {
@@ -419,7 +410,7 @@ serve_list_page (GraphCall *call, GraphSession *session, guint pos, gint64 total
       registered = TRUE;
     }
   json_object_set_array_member (root, "value", value);
-  graph_call_reply (call, 200, object_node (root));
+  graph_call_reply (call, 200, emu_object_node (root));
   if (!registered)
     graph_session_free (session);
 }
@@ -754,7 +745,7 @@ get_one (GraphCall *call, GraphKind kind, const char *key)
   context = context_url (call, kind == GRAPH_USER ? "users" : "groups", expand->select, TRUE);
   json_object_set_string_member (out, "@odata.context", context);
   graph_session_free (expand);
-  graph_call_reply (call, 200, object_node (out));
+  graph_call_reply (call, 200, emu_object_node (out));
 }
 
 static void
@@ -788,7 +779,7 @@ get_manager (GraphCall *call, const char *key)
   out = render_object (user->manager, select, TRUE, FALSE, FALSE);
   context = context_url (call, "directoryObjects", select, TRUE);
   json_object_set_string_member (out, "@odata.context", context);
-  graph_call_reply (call, 200, object_node (out));
+  graph_call_reply (call, 200, emu_object_node (out));
 }
 
 /* ---------------------------------------------------------------- members */
@@ -1332,7 +1323,7 @@ serve_delta_page (GraphCall *call, GraphSession *session, guint item, guint memb
     json_object_set_string_member (root, "@odata.deltaLink", session->delta_link);
   if (session->minimal)
     graph_call_header (call, "Preference-Applied", "return=minimal");
-  graph_call_reply (call, 200, object_node (root));
+  graph_call_reply (call, 200, emu_object_node (root));
   if (!registered)
     graph_session_free (session);
 }
@@ -1564,7 +1555,7 @@ deleted_items (GraphCall *call)
       out = render_object (object, select, TRUE, FALSE, FALSE);
       context = context_url (call, "directory/deletedItems", select, TRUE);
       json_object_set_string_member (out, "@odata.context", context);
-      graph_call_reply (call, 200, object_node (out));
+      graph_call_reply (call, 200, emu_object_node (out));
       return;
     }
   graph_call_set_route (call, kind == GRAPH_USER ? "/v1.0/directory/deletedItems/microsoft.graph.user" :
@@ -1642,7 +1633,7 @@ organization (GraphCall *call)
   json_array_add_object_element (value, org);
   json_object_set_string_member (root, "@odata.context", context);
   json_object_set_array_member (root, "value", value);
-  graph_call_reply (call, 200, object_node (root));
+  graph_call_reply (call, 200, emu_object_node (root));
 }
 
 /* ---------------------------------------------------------------- $batch */
@@ -1775,7 +1766,7 @@ batch (GraphCall *call)
     }
   root = json_object_new ();
   json_object_set_array_member (root, "responses", responses);
-  graph_call_reply (call, 200, object_node (root));
+  graph_call_reply (call, 200, emu_object_node (root));
 }
 
 /* ---------------------------------------------------------------- dispatch */

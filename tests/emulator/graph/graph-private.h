@@ -15,6 +15,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "emu-common.h"
+
 G_BEGIN_DECLS
 
 #define GRAPH_USEC_PER_SEC G_GINT64_CONSTANT (1000000)

@@ -148,54 +148,7 @@ graph_base64url_decode (const char *text)
   return g_bytes_new_take (data, length);
 }
 
-static void
-count (GHashTable *table, const char *key)
-{
-  gpointer old = g_hash_table_lookup (table, key);
-
-  g_hash_table_replace (table, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (old) + 1));
-}
-
-static JsonNode *
-counts_node (GHashTable *table)
-{
-  JsonObject *object = json_object_new ();
-  g_autoptr(GList) keys = g_hash_table_get_keys (table);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
-  for (GList *l = keys; l != NULL; l = l->next)
-    json_object_set_int_member (object, l->data, GPOINTER_TO_UINT (g_hash_table_lookup (table, l->data)));
-  json_node_take_object (node, object);
-  return node;
-}
-
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 /* ---------------------------------------------------------------- switches */
-
-typedef enum {
-  SW_UINT,
-  SW_INT64,
-  SW_BOOL,
-  SW_WORD,
-} SwitchType;
-
-typedef struct {
-  const char        *name;
-  SwitchType         type;
-  gsize              offset;
-  const char *const *words;
-  gint64             min;
-  gint64             max;
-} SwitchSpec;
 
 static const char *const delta_expiry_words[] = { "400", "410-location", "410-resync", NULL };
 static const char *const reason_words[] = { "changed", "deleted", NULL };
@@ -203,22 +156,22 @@ static const char *const reason_words[] = { "changed", "deleted", NULL };
 #define SW(name, type, member, words, min, max) \
   { name, type, G_STRUCT_OFFSET (GraphSwitches, member), words, min, max }
 
-static const SwitchSpec switch_specs[] = {
-  SW ("page_size", SW_UINT, page_size, NULL, 1, 999),
-  SW ("default_top", SW_UINT, default_top, NULL, 1, 999),
-  SW ("delta_page_size", SW_UINT, delta_page_size, NULL, 1, 100000),
-  SW ("expand_page_cap", SW_UINT, expand_page_cap, NULL, 1, 999),
-  SW ("token_lifetime", SW_INT64, token_lifetime, NULL, 1, G_MAXINT32),
-  SW ("delta_lifetime", SW_INT64, delta_lifetime, NULL, 1, G_MAXINT32),
-  SW ("delta_expiry", SW_WORD, delta_expiry, delta_expiry_words, 0, 0),
-  SW ("delta_replay", SW_BOOL, delta_replay, NULL, 0, 0),
-  SW ("soft_delete_reason", SW_WORD, soft_delete_reason, reason_words, 0, 0),
-  SW ("cast_strict", SW_BOOL, cast_strict, NULL, 0, 0),
-  SW ("ru_budget", SW_UINT, ru_budget, NULL, 0, G_MAXINT32),
-  SW ("latency_ms", SW_UINT, latency_ms, NULL, 0, 600000),
-  SW ("purge_after", SW_INT64, purge_after, NULL, 1, G_MAXINT32),
-  SW ("graph_resource", SW_WORD, graph_resource, NULL, 0, 0),
-  SW ("login_authority", SW_WORD, login_authority, NULL, 0, 0),
+static const EmuSwitchSpec switch_specs[] = {
+  SW ("page_size", EMU_SWITCH_UINT, page_size, NULL, 1, 999),
+  SW ("default_top", EMU_SWITCH_UINT, default_top, NULL, 1, 999),
+  SW ("delta_page_size", EMU_SWITCH_UINT, delta_page_size, NULL, 1, 100000),
+  SW ("expand_page_cap", EMU_SWITCH_UINT, expand_page_cap, NULL, 1, 999),
+  SW ("token_lifetime", EMU_SWITCH_INT64, token_lifetime, NULL, 1, G_MAXINT32),
+  SW ("delta_lifetime", EMU_SWITCH_INT64, delta_lifetime, NULL, 1, G_MAXINT32),
+  SW ("delta_expiry", EMU_SWITCH_WORD, delta_expiry, delta_expiry_words, 0, 0),
+  SW ("delta_replay", EMU_SWITCH_BOOL, delta_replay, NULL, 0, 0),
+  SW ("soft_delete_reason", EMU_SWITCH_WORD, soft_delete_reason, reason_words, 0, 0),
+  SW ("cast_strict", EMU_SWITCH_BOOL, cast_strict, NULL, 0, 0),
+  SW ("ru_budget", EMU_SWITCH_UINT, ru_budget, NULL, 0, G_MAXINT32),
+  SW ("latency_ms", EMU_SWITCH_UINT, latency_ms, NULL, 0, 600000),
+  SW ("purge_after", EMU_SWITCH_INT64, purge_after, NULL, 1, G_MAXINT32),
+  SW ("graph_resource", EMU_SWITCH_WORD, graph_resource, NULL, 0, 0),
+  SW ("login_authority", EMU_SWITCH_WORD, login_authority, NULL, 0, 0),
 };
 
 static void
@@ -256,42 +209,6 @@ switches_copy (GraphSwitches *to, const GraphSwitches *from)
   to->soft_delete_reason = g_strdup (from->soft_delete_reason);
   to->graph_resource = g_strdup (from->graph_resource);
   to->login_authority = g_strdup (from->login_authority);
-}
-
-static gboolean
-switch_set (GraphSwitches *sw, const SwitchSpec *spec, JsonNode *value, GError **error)
-{
-  gpointer where = G_STRUCT_MEMBER_P (sw, spec->offset);
-  GType type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_INVALID;
-
-  switch (spec->type)
-    {
-    case SW_UINT:
-    case SW_INT64:
-      if (type != G_TYPE_INT64 || json_node_get_int (value) < spec->min || json_node_get_int (value) > spec->max)
-        break;
-      if (spec->type == SW_UINT)
-        *(guint *) where = json_node_get_int (value);
-      else
-        *(gint64 *) where = json_node_get_int (value);
-      return TRUE;
-    case SW_BOOL:
-      if (type != G_TYPE_BOOLEAN)
-        break;
-      *(gboolean *) where = json_node_get_boolean (value);
-      return TRUE;
-    case SW_WORD:
-      if (type != G_TYPE_STRING ||
-          (spec->words != NULL && !g_strv_contains (spec->words, json_node_get_string (value))))
-        break;
-      g_free (*(char **) where);
-      *(char **) where = g_strdup (json_node_get_string (value));
-      return TRUE;
-    default:
-      break;
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad value for switch %s", spec->name);
-  return FALSE;
 }
 
 /* ---------------------------------------------------------------- fault rules */
@@ -458,7 +375,7 @@ rule_dump (FaultRule *rule)
     default:
       break;
     }
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static gboolean
@@ -552,15 +469,11 @@ graph_server_apply_switches (GraphServer *server, JsonObject *object, GError **e
   json_object_iter_init_ordered (&iter, object);
   while (json_object_iter_next_ordered (&iter, &name, &value))
     {
-      const SwitchSpec *spec = NULL;
-
-      for (guint i = 0; i < G_N_ELEMENTS (switch_specs) && spec == NULL; i++)
-        if (g_str_equal (switch_specs[i].name, name))
-          spec = &switch_specs[i];
+      const EmuSwitchSpec *spec = emu_switch_find (switch_specs, G_N_ELEMENTS (switch_specs), name);
 
       if (spec != NULL)
         {
-          if (!switch_set (&next, spec, value, error))
+          if (!emu_switch_set (&next, spec, value, error))
             {
               switches_clear (&next);
               return FALSE;
@@ -649,34 +562,12 @@ dump_switches (GraphServer *server)
   JsonObject *object = json_object_new ();
   JsonArray *rules = json_array_new ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (switch_specs); i++)
-    {
-      const SwitchSpec *spec = &switch_specs[i];
-      gpointer where = G_STRUCT_MEMBER_P (&server->sw, spec->offset);
-
-      switch (spec->type)
-        {
-        case SW_UINT:
-          json_object_set_int_member (object, spec->name, *(guint *) where);
-          break;
-        case SW_INT64:
-          json_object_set_int_member (object, spec->name, *(gint64 *) where);
-          break;
-        case SW_BOOL:
-          json_object_set_boolean_member (object, spec->name, *(gboolean *) where);
-          break;
-        case SW_WORD:
-          json_object_set_string_member (object, spec->name, *(char **) where);
-          break;
-        default:
-          break;
-        }
-    }
+  emu_switches_dump (&server->sw, switch_specs, G_N_ELEMENTS (switch_specs), object);
   for (guint i = 0; i < server->rules->len; i++)
     json_array_add_element (rules, rule_dump (g_ptr_array_index (server->rules, i)));
   json_object_set_array_member (object, "rules", rules);
   json_object_set_int_member (object, "delta_epoch", server->delta_epoch);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -968,7 +859,7 @@ graph_error_body (GraphCall *call, const char *code, const char *message)
                                  client_request_id != NULL ? client_request_id : call->request_id);
   json_object_set_object_member (error, "innerError", inner);
   json_object_set_object_member (root, "error", error);
-  return object_node (root);
+  return emu_object_node (root);
 }
 
 void
@@ -1143,10 +1034,10 @@ finish_log (GraphServer *server, GraphCall *call, JsonObject *entry, const char 
   if (call->fault != NULL)
     {
       json_object_set_string_member (entry, "fault", call->fault);
-      count (server->by_fault, call->fault);
+      emu_count (server->by_fault, call->fault);
     }
-  count (server->by_route, call->route);
-  count (server->by_status, status_text);
+  emu_count (server->by_route, call->route);
+  emu_count (server->by_status, status_text);
   server->n_calls++;
 }
 
@@ -1497,7 +1388,7 @@ admin_error (Admin *admin, guint status, const char *message)
   JsonObject *object = json_object_new ();
 
   json_object_set_string_member (object, "message", message);
-  admin_reply (admin, status, object_node (object));
+  admin_reply (admin, status, emu_object_node (object));
 }
 
 static JsonObject *
@@ -1537,7 +1428,7 @@ calls_node (GraphServer *server, GHashTable *query)
     json_array_add_object_element (calls, json_object_ref (g_ptr_array_index (server->calls, i)));
   json_object_set_int_member (object, "next_seq", server->next_seq);
   json_object_set_array_member (object, "calls", calls);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static JsonNode *
@@ -1546,12 +1437,12 @@ stats_node (GraphServer *server)
   JsonObject *object = json_object_new ();
 
   json_object_set_int_member (object, "calls", server->n_calls);
-  json_object_set_member (object, "routes", counts_node (server->by_route));
-  json_object_set_member (object, "statuses", counts_node (server->by_status));
-  json_object_set_member (object, "faults", counts_node (server->by_fault));
+  json_object_set_member (object, "routes", emu_counts_node (server->by_route));
+  json_object_set_member (object, "statuses", emu_counts_node (server->by_status));
+  json_object_set_member (object, "faults", emu_counts_node (server->by_fault));
   json_object_set_int_member (object, "sessions", g_hash_table_size (server->sessions));
   json_object_set_int_member (object, "tokens", g_hash_table_size (server->tokens));
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static JsonNode *
@@ -1562,7 +1453,7 @@ clock_node (GraphServer *server)
 
   json_object_set_string_member (object, "now", now);
   json_object_set_int_member (object, "offset_seconds", server->clock_offset / GRAPH_USEC_PER_SEC);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static gboolean
@@ -1629,7 +1520,7 @@ admin_object_node (GraphObject *object)
       json_object_set_array_member (out, "members", members);
     }
   json_object_set_int_member (out, "changed_seq", object->changed_seq);
-  return object_node (out);
+  return emu_object_node (out);
 }
 
 static gboolean
@@ -1969,7 +1860,7 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
 
       json_object_set_boolean_member (object, "ok", TRUE);
       json_object_set_int_member (object, "port", graph_server_port (server));
-      admin_reply (admin, 200, object_node (object));
+      admin_reply (admin, 200, emu_object_node (object));
     }
   else if (is (admin, "GET", 1, "state"))
     {
@@ -2195,26 +2086,13 @@ graph_server_rand (GraphServer *server)
 gboolean
 graph_server_listen (GraphServer *server, guint port, GTlsCertificate *certificate, GError **error)
 {
-  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
-
   server->soup = soup_server_new ("server-header", "Microsoft-IIS/10.0 (ps-graph-emulator)", NULL);
-  if (certificate != NULL)
-    {
-      soup_server_set_tls_certificate (server->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
-    }
   soup_server_add_handler (server->soup, NULL, server_callback, server, NULL);
-  return soup_server_listen_local (server->soup, port, options, error);
+  return emu_soup_listen (server->soup, port, certificate, error);
 }
 
 guint
 graph_server_port (GraphServer *server)
 {
-  g_autoptr(GSList) uris = server->soup != NULL ? soup_server_get_uris (server->soup) : NULL;
-  guint port = 0;
-
-  if (uris != NULL)
-    port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-  return port;
+  return emu_soup_port (server->soup);
 }

@@ -18,13 +18,15 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
+
+#include "emu-test-util.h"
 #ifdef GRAPH_HAVE_GNUTLS
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <gnutls/abstract.h>
 #endif
 
-#define TENANT       "f0000000-0000-4000-8000-0000000000c1"
+#define TENANT     "f0000000-0000-4000-8000-0000000000c1"
 #define FABRIKAM     "f0000000-0000-4000-8000-0000000000f2"
 #define APP          "11111111-1111-4111-8111-111111111111"
 #define SECRET       "ps-graph-secret~1"
@@ -51,231 +53,26 @@
 #define PATTI        "a000000b-0000-4000-8000-00000000000b"
 #define GRADY        "a000000c-0000-4000-8000-00000000000c"
 
-typedef struct {
-  GSubprocess *process;
-  char        *base;
-  SoupSession *session;
-} Emulator;
-
-typedef struct {
-  guint               status;
-  GBytes             *bytes;
-  JsonNode           *json;
-  SoupMessageHeaders *headers;
-  GError             *error;
-  double              seconds;
-} Reply;
-
-static Emulator *shared;
-
-/* ---------------------------------------------------------------- helpers */
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->bytes, g_bytes_unref);
-  g_clear_pointer (&reply->json, json_node_unref);
-  g_clear_pointer (&reply->headers, soup_message_headers_unref);
-  g_clear_error (&reply->error);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
-/* printf, then ' becomes " so that JSON bodies read well in C. */
-G_GNUC_PRINTF (1, 2) static char *
-jq (const char *format, ...)
-{
-  va_list args;
-  char *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  return g_strdelimit (text, "'", '"');
-}
-
-static JsonNode *
-path_node (JsonNode *root, const char *expression)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  g_assert_nonnull (root);
-  matches = json_path_query (expression, root, &error);
-  g_assert_no_error (error);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
-static gboolean
-has (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  return node != NULL;
-}
-
-static char *
-str (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return g_strdup (json_node_get_string (node));
-}
-
-static gint64
-num (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return json_node_get_int (node);
-}
-
-static guint
-len (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  return json_array_get_length (json_node_get_array (node));
-}
-
-static gboolean
-is_null (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return JSON_NODE_HOLDS_NULL (node);
-}
-
-static gboolean
-boolean (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return json_node_get_boolean (node);
-}
-
-static void
-assert_str (JsonNode *root, const char *expression, const char *expected)
-{
-  g_autofree char *value = str (root, expression);
-
-  g_assert_cmpstr (value, ==, expected);
-}
-
-/* The member names of the object at @expression, sorted and joined by ",". */
-static char *
-keys (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-  g_autoptr(GList) names = NULL;
-  GString *text = g_string_new (NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  names = json_object_get_members (json_node_get_object (node));
-  names = g_list_sort (names, (GCompareFunc) g_strcmp0);
-  for (GList *l = names; l != NULL; l = l->next)
-    g_string_append_printf (text, "%s%s", text->len > 0 ? "," : "", (char *) l->data);
-  return g_string_free (text, FALSE);
-}
+static EmuProcess *shared;
 
 /* ---------------------------------------------------------------- emulator */
 
-static void
-child_setup (gpointer data)
-{
-#ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
-
-static Emulator *
+static EmuProcess *
 emulator_start_full (const char *const *extra, const char *ca_file)
 {
-  const char *binary = g_getenv ("PS_GRAPH_EMULATOR");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *url = NULL;
-  Emulator *emu = g_new0 (Emulator, 1);
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (argv, (gpointer) binary);
-  g_ptr_array_add (argv, (gpointer) "--port");
-  g_ptr_array_add (argv, (gpointer) "0");
-  g_ptr_array_add (argv, (gpointer) "--random-seed");
-  g_ptr_array_add (argv, (gpointer) "7");
-  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) extra[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  emu->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (emu->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "PORT="));
-  url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (url, ca_file != NULL ? "URL=https://127.0.0.1:" : "URL=http://127.0.0.1:"));
-  emu->base = g_strdup (url + 4);
-  emu->session = soup_session_new_with_options ("timeout", 30, NULL);
-  if (ca_file != NULL)
-    {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
-
-      g_assert_no_error (error);
-      soup_session_set_tls_database (emu->session, database);
-    }
-  return emu;
+  return emu_process_start ("PS_GRAPH_EMULATOR", extra, ca_file, 30);
 }
 
-static Emulator *
+static EmuProcess *
 emulator_start (const char *const *extra)
 {
   return emulator_start_full (extra, NULL);
 }
 
-static void
-emulator_stop (Emulator *emu)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (emu->process, SIGTERM);
-  g_subprocess_wait_check (emu->process, NULL, &error);
-  g_assert_no_error (error);
-  g_object_unref (emu->process);
-  g_object_unref (emu->session);
-  g_free (emu->base);
-  g_free (emu);
-}
-
 /* @path is relative to the emulator, or an absolute URL (a nextLink).
  * @headers: "Name: value" strings, NULL-terminated, or NULL. */
-static Reply *
-call_full (Emulator           *emu,
+static EmuReply *
+call_full (EmuProcess         *emu,
            const char         *method,
            const char         *path,
            const char         *body,
@@ -286,8 +83,6 @@ call_full (Emulator           *emu,
   g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (emu->base, path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new (method, url);
   SoupMessageHeaders *request_headers;
-  Reply *reply = g_new0 (Reply, 1);
-  gint64 start;
 
   if (msg == NULL)
     g_error ("bad URL %s", url);
@@ -298,36 +93,13 @@ call_full (Emulator           *emu,
 
       soup_message_headers_replace (request_headers, "Authorization", value);
     }
-  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
-    {
-      g_auto(GStrv) parts = g_strsplit (headers[i], ": ", 2);
-
-      soup_message_headers_replace (request_headers, parts[0], parts[1]);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (msg, content_type != NULL ? content_type : "application/json", bytes);
-    }
-  start = g_get_monotonic_time ();
-  reply->bytes = soup_session_send_and_read (emu->session, msg, NULL, &reply->error);
-  reply->seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-  reply->status = soup_message_get_status (msg);
-  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  if (reply->bytes != NULL && g_bytes_get_size (reply->bytes) > 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      if (json_parser_load_from_data (parser, g_bytes_get_data (reply->bytes, NULL),
-                                      g_bytes_get_size (reply->bytes), NULL))
-        reply->json = json_node_ref (json_parser_get_root (parser));
-    }
-  return reply;
+  emu_add_header_lines (msg, headers);
+  emu_set_body (msg, body, content_type);
+  return emu_send (emu->session, msg);
 }
 
-static Reply *
-expect_full (Emulator           *emu,
+static EmuReply *
+expect_full (EmuProcess         *emu,
              guint               status,
              const char         *method,
              const char         *path,
@@ -336,7 +108,7 @@ expect_full (Emulator           *emu,
              const char         *bearer,
              const char *const  *headers)
 {
-  Reply *reply = call_full (emu, method, path, body, content_type, bearer, headers);
+  EmuReply *reply = call_full (emu, method, path, body, content_type, bearer, headers);
 
   g_assert_no_error (reply->error);
   if (reply->status != status)
@@ -346,28 +118,28 @@ expect_full (Emulator           *emu,
 }
 
 /* A Graph GET that must answer @status with JSON. */
-static Reply *
-get (Emulator *emu, guint status, const char *path, const char *bearer)
+static EmuReply *
+get (EmuProcess *emu, guint status, const char *path, const char *bearer)
 {
-  Reply *reply = expect_full (emu, status, "GET", path, NULL, NULL, bearer, NULL);
+  EmuReply *reply = expect_full (emu, status, "GET", path, NULL, NULL, bearer, NULL);
 
   g_assert_nonnull (reply->json);
   return reply;
 }
 
-static Reply *
-get_with (Emulator *emu, guint status, const char *path, const char *bearer, const char *const *headers)
+static EmuReply *
+get_with (EmuProcess *emu, guint status, const char *path, const char *bearer, const char *const *headers)
 {
-  Reply *reply = expect_full (emu, status, "GET", path, NULL, NULL, bearer, headers);
+  EmuReply *reply = expect_full (emu, status, "GET", path, NULL, NULL, bearer, headers);
 
   g_assert_nonnull (reply->json);
   return reply;
 }
 
 static JsonNode *
-admin (Emulator *emu, const char *method, const char *path, const char *body)
+admin (EmuProcess *emu, const char *method, const char *path, const char *body)
 {
-  g_autoptr(Reply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
+  g_autoptr(EmuReply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
 
   g_assert_no_error (reply->error);
   if (reply->status != 200 && reply->status != 201)
@@ -377,19 +149,19 @@ admin (Emulator *emu, const char *method, const char *path, const char *body)
 }
 
 static void
-admin_do (Emulator *emu, const char *method, const char *path, const char *body)
+admin_do (EmuProcess *emu, const char *method, const char *path, const char *body)
 {
   g_autoptr(JsonNode) node = admin (emu, method, path, body);
 }
 
 static void
-reset (Emulator *emu)
+reset (EmuProcess *emu)
 {
   admin_do (emu, "POST", "/_admin/reset", "{}");
 }
 
 static void
-faults (Emulator *emu, const char *body)
+faults (EmuProcess *emu, const char *body)
 {
   admin_do (emu, "POST", "/_admin/faults", body);
 }
@@ -414,8 +186,8 @@ form (const char *first, ...)
   return g_string_free (text, FALSE);
 }
 
-static Reply *
-token_call (Emulator *emu, const char *tenant, const char *body, const char *const *headers)
+static EmuReply *
+token_call (EmuProcess *emu, const char *tenant, const char *body, const char *const *headers)
 {
   g_autofree char *path = g_strdup_printf ("/%s/oauth2/v2.0/token", tenant);
 
@@ -423,26 +195,26 @@ token_call (Emulator *emu, const char *tenant, const char *body, const char *con
 }
 
 static char *
-token_for (Emulator *emu, const char *client_id, const char *secret)
+token_for (EmuProcess *emu, const char *client_id, const char *secret)
 {
   g_autofree char *body = form ("client_id", client_id, "scope", SCOPE, "client_secret", secret,
                                 "grant_type", "client_credentials", NULL);
-  g_autoptr(Reply) reply = token_call (emu, TENANT, body, NULL);
+  g_autoptr(EmuReply) reply = token_call (emu, TENANT, body, NULL);
 
   g_assert_no_error (reply->error);
   g_assert_cmpuint (reply->status, ==, 200);
-  return str (reply->json, "$.access_token");
+  return emu_path_str (reply->json, "$.access_token");
 }
 
 static char *
-token (Emulator *emu)
+token (EmuProcess *emu)
 {
   return token_for (emu, APP, SECRET);
 }
 
 /* A token error: status, error and the first AADSTS code, with §1.4's fields. */
 static void
-assert_token_error (Reply *reply, guint status, const char *error, gint64 code)
+assert_token_error (EmuReply *reply, guint status, const char *error, gint64 code)
 {
   g_autofree char *fields = NULL;
   g_autofree char *description = NULL;
@@ -452,29 +224,29 @@ assert_token_error (Reply *reply, guint status, const char *error, gint64 code)
   if (reply->status != status)
     g_error ("expected %u, got %u: %.*s", status, reply->status, (int) g_bytes_get_size (reply->bytes),
              (const char *) g_bytes_get_data (reply->bytes, NULL));
-  assert_str (reply->json, "$.error", error);
-  g_assert_cmpint (num (reply->json, "$.error_codes[0]"), ==, code);
-  fields = keys (reply->json, "$");
+  emu_assert_str (reply->json, "$.error", error);
+  g_assert_cmpint (emu_path_num (reply->json, "$.error_codes[0]"), ==, code);
+  fields = emu_path_keys (reply->json, "$");
   g_assert_cmpstr (fields, ==, "correlation_id,error,error_codes,error_description,error_uri,timestamp,trace_id");
-  description = str (reply->json, "$.error_description");
+  description = emu_path_str (reply->json, "$.error_description");
   g_assert_true (g_str_has_prefix (description, prefix));
   g_assert_nonnull (strstr (description, "\r\nTrace ID: "));
 }
 
 static void
-assert_graph_error (Reply *reply, guint status, const char *code)
+assert_graph_error (EmuReply *reply, guint status, const char *code)
 {
   g_assert_cmpuint (reply->status, ==, status);
-  assert_str (reply->json, "$.error.code", code);
-  g_assert_true (has (reply->json, "$.error.message"));
-  g_assert_true (has (reply->json, "$.error.innerError.request-id"));
-  g_assert_true (has (reply->json, "$.error.innerError.date"));
+  emu_assert_str (reply->json, "$.error.code", code);
+  g_assert_true (emu_path_has (reply->json, "$.error.message"));
+  g_assert_true (emu_path_has (reply->json, "$.error.innerError.request-id"));
+  g_assert_true (emu_path_has (reply->json, "$.error.innerError.date"));
   g_assert_nonnull (soup_message_headers_get_one (reply->headers, "request-id"));
 }
 
 /* Follows nextLinks; returns every entry of every page. */
 static JsonArray *
-read_all (Emulator *emu, const char *path, const char *bearer, guint *pages, char **delta_link)
+read_all (EmuProcess *emu, const char *path, const char *bearer, guint *pages, char **delta_link)
 {
   JsonArray *all = json_array_new ();
   g_autofree char *next = g_strdup (path);
@@ -482,19 +254,19 @@ read_all (Emulator *emu, const char *path, const char *bearer, guint *pages, cha
   *pages = 0;
   while (next != NULL)
     {
-      g_autoptr(Reply) page = get (emu, 200, next, bearer);
-      JsonArray *value = json_node_get_array (path_node (page->json, "$.value"));
+      g_autoptr(EmuReply) page = get (emu, 200, next, bearer);
+      JsonArray *value = json_node_get_array (emu_path_node (page->json, "$.value"));
 
       (*pages)++;
       for (guint i = 0; i < json_array_get_length (value); i++)
         json_array_add_element (all, json_node_copy (json_array_get_element (value, i)));
       json_array_unref (value);
       g_clear_pointer (&next, g_free);
-      g_assert_false (has (page->json, "$['@odata.nextLink']") && has (page->json, "$['@odata.deltaLink']"));
-      if (has (page->json, "$['@odata.nextLink']"))
-        next = str (page->json, "$['@odata.nextLink']");
+      g_assert_false (emu_path_has (page->json, "$['@odata.nextLink']") && emu_path_has (page->json, "$['@odata.deltaLink']"));
+      if (emu_path_has (page->json, "$['@odata.nextLink']"))
+        next = emu_path_str (page->json, "$['@odata.nextLink']");
       else if (delta_link != NULL)
-        *delta_link = has (page->json, "$['@odata.deltaLink']") ? str (page->json, "$['@odata.deltaLink']") : NULL;
+        *delta_link = emu_path_has (page->json, "$['@odata.deltaLink']") ? emu_path_str (page->json, "$['@odata.deltaLink']") : NULL;
     }
   return all;
 }
@@ -529,7 +301,7 @@ count_type (JsonArray *array, const char *type)
 static void
 test_token_success (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *body = form ("client_id", APP, "scope", SCOPE, "client_secret", SECRET,
                                 "grant_type", "client_credentials", NULL);
   g_autofree char *own_scope = g_strdup_printf ("%s/.default", emu->base);
@@ -540,22 +312,22 @@ test_token_success (void)
   g_autofree char *basic_b64 = g_base64_encode ((const guchar *) basic_raw, strlen (basic_raw));
   g_autofree char *basic_header = g_strdup_printf ("Authorization: Basic %s", basic_b64);
   const char *basic_headers[] = { basic_header, NULL };
-  g_autoptr(Reply) reply = NULL;
-  g_autoptr(Reply) by_domain = NULL;
-  g_autoptr(Reply) own = NULL;
-  g_autoptr(Reply) basic = NULL;
-  g_autoptr(Reply) users = NULL;
+  g_autoptr(EmuReply) reply = NULL;
+  g_autoptr(EmuReply) by_domain = NULL;
+  g_autoptr(EmuReply) own = NULL;
+  g_autoptr(EmuReply) basic = NULL;
+  g_autoptr(EmuReply) users = NULL;
   g_autofree char *fields = NULL;
   g_autofree char *access = NULL;
 
   reset (emu);
   reply = token_call (emu, TENANT, body, NULL);
   g_assert_cmpuint (reply->status, ==, 200);
-  fields = keys (reply->json, "$");
+  fields = emu_path_keys (reply->json, "$");
   g_assert_cmpstr (fields, ==, "access_token,expires_in,ext_expires_in,token_type");
-  assert_str (reply->json, "$.token_type", "Bearer");
-  g_assert_cmpint (num (reply->json, "$.expires_in"), ==, 3599);
-  access = str (reply->json, "$.access_token");
+  emu_assert_str (reply->json, "$.token_type", "Bearer");
+  g_assert_cmpint (emu_path_num (reply->json, "$.expires_in"), ==, 3599);
+  access = emu_path_str (reply->json, "$.access_token");
   g_assert_nonnull (strchr (access, '.'));
 
   /* A verified domain names the tenant as well as its GUID. */
@@ -569,13 +341,13 @@ test_token_success (void)
   g_assert_cmpuint (basic->status, ==, 200);
 
   users = get (emu, 200, "/v1.0/users?$top=1&$select=id,accountEnabled", access);
-  g_assert_cmpuint (len (users->json, "$.value"), ==, 1);
+  g_assert_cmpuint (emu_path_len (users->json, "$.value"), ==, 1);
 }
 
 static void
 test_token_errors (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *wrong = form ("client_id", APP, "scope", SCOPE, "client_secret", "5ec0e7a1-0000-4000-8000-000000000001",
                                  "grant_type", "client_credentials", NULL);
   g_autofree char *expired = form ("client_id", APP, "scope", SCOPE, "client_secret", EXPIRED,
@@ -614,21 +386,21 @@ test_token_errors (void)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autofree char *tenant = g_uri_escape_string (cases[i].tenant, NULL, FALSE);
-      g_autoptr(Reply) reply = token_call (emu, tenant, cases[i].body, NULL);
+      g_autoptr(EmuReply) reply = token_call (emu, tenant, cases[i].body, NULL);
 
       assert_token_error (reply, cases[i].status, cases[i].error, cases[i].code);
     }
   {
     /* The same app in its own tenant is fine; a GET is not. */
-    g_autoptr(Reply) fab = token_call (emu, "fabrikam.onmicrosoft.com", other_tenant_app, NULL);
-    g_autoptr(Reply) get_token = call_full (emu, "GET", "/" TENANT "/oauth2/v2.0/token", NULL, NULL, NULL, NULL);
+    g_autoptr(EmuReply) fab = token_call (emu, "fabrikam.onmicrosoft.com", other_tenant_app, NULL);
+    g_autoptr(EmuReply) get_token = call_full (emu, "GET", "/" TENANT "/oauth2/v2.0/token", NULL, NULL, NULL, NULL);
     g_autoptr(JsonNode) calls = admin (emu, "GET", "/_admin/calls", NULL);
     g_autofree char *logged = NULL;
 
     g_assert_cmpuint (fab->status, ==, 200);
     assert_token_error (get_token, 400, "invalid_request", 900561);
     /* Secrets never reach the call log. */
-    logged = str (calls, "$.calls[0].request_body");
+    logged = emu_path_str (calls, "$.calls[0].request_body");
     g_assert_null (strstr (logged, "5ec0e7a1"));
     g_assert_nonnull (strstr (logged, "client_secret=%2A%2A%2A"));
   }
@@ -717,9 +489,9 @@ static char *
 assertion (TestCert *cert, TestCert *thumb_of, const char *alg, const char *aud, const char *iss, gint64 exp_delta)
 {
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *header = jq ("{'alg':'%s','typ':'JWT','x5t':'%s','x5t#S256':'%s'}", alg, thumb_of->x5t,
+  g_autofree char *header = emu_jq ("{'alg':'%s','typ':'JWT','x5t':'%s','x5t#S256':'%s'}", alg, thumb_of->x5t,
                                 thumb_of->x5t_s256);
-  g_autofree char *claims = jq ("{'aud':'%s','iss':'%s','sub':'%s','jti':'%08x','nbf':%" G_GINT64_FORMAT
+  g_autofree char *claims = emu_jq ("{'aud':'%s','iss':'%s','sub':'%s','jti':'%08x','nbf':%" G_GINT64_FORMAT
                                 ",'iat':%" G_GINT64_FORMAT ",'exp':%" G_GINT64_FORMAT "}",
                                 aud, iss, CERT_APP, g_random_int (), now, now, now + exp_delta);
   g_autofree char *h = b64url ((const guint8 *) header, strlen (header));
@@ -737,8 +509,8 @@ assertion (TestCert *cert, TestCert *thumb_of, const char *alg, const char *aud,
   return g_strdup_printf ("%s.%s", signed_text, s);
 }
 
-static Reply *
-assertion_call (Emulator *emu, const char *jwt)
+static EmuReply *
+assertion_call (EmuProcess *emu, const char *jwt)
 {
   g_autofree char *body = form ("client_id", CERT_APP, "scope", SCOPE,
                                 "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
@@ -752,7 +524,7 @@ static void
 test_token_certificate (void)
 {
 #ifdef GRAPH_HAVE_GNUTLS
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   TestCert cert = { 0 };
   TestCert other = { 0 };
   g_autofree char *aud = g_strdup_printf ("%s/%s/oauth2/v2.0/token", emu->base, TENANT);
@@ -789,18 +561,18 @@ test_token_certificate (void)
   stale = assertion (&cert, &cert, "PS256", aud, CERT_APP, -3600);
   wrong_aud = assertion (&cert, &cert, "PS256", "https://example.com/token", CERT_APP, 300);
   {
-    g_autoptr(Reply) ok1 = assertion_call (emu, ps256);
-    g_autoptr(Reply) ok2 = assertion_call (emu, rs256);
-    g_autoptr(Reply) ok3 = assertion_call (emu, real_aud);
-    g_autoptr(Reply) iss = assertion_call (emu, wrong_iss);
-    g_autoptr(Reply) key = assertion_call (emu, wrong_key);
-    g_autoptr(Reply) thumb = assertion_call (emu, unknown);
-    g_autoptr(Reply) old = assertion_call (emu, stale);
-    g_autoptr(Reply) where = assertion_call (emu, wrong_aud);
-    g_autoptr(Reply) garbage = assertion_call (emu, "not.a.jwt");
+    g_autoptr(EmuReply) ok1 = assertion_call (emu, ps256);
+    g_autoptr(EmuReply) ok2 = assertion_call (emu, rs256);
+    g_autoptr(EmuReply) ok3 = assertion_call (emu, real_aud);
+    g_autoptr(EmuReply) iss = assertion_call (emu, wrong_iss);
+    g_autoptr(EmuReply) key = assertion_call (emu, wrong_key);
+    g_autoptr(EmuReply) thumb = assertion_call (emu, unknown);
+    g_autoptr(EmuReply) old = assertion_call (emu, stale);
+    g_autoptr(EmuReply) where = assertion_call (emu, wrong_aud);
+    g_autoptr(EmuReply) garbage = assertion_call (emu, "not.a.jwt");
 
     g_assert_cmpuint (ok1->status, ==, 200);
-    g_assert_true (has (ok1->json, "$.access_token"));
+    g_assert_true (emu_path_has (ok1->json, "$.access_token"));
     g_assert_cmpuint (ok2->status, ==, 200);
     g_assert_cmpuint (ok3->status, ==, 200);
     assert_token_error (iss, 401, "invalid_client", 700021);
@@ -822,63 +594,63 @@ test_token_certificate (void)
 static void
 test_users (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   const char *const eventual[] = { "ConsistencyLevel: eventual", NULL };
 
   reset (emu);
   access = token (emu);
   {
-    g_autoptr(Reply) all = get (emu, 200, "/v1.0/users?$select=id,displayName,accountEnabled,mail", access);
-    g_autofree char *fields = keys (all->json, "$.value[0]");
-    g_autofree char *context = str (all->json, "$['@odata.context']");
+    g_autoptr(EmuReply) all = get (emu, 200, "/v1.0/users?$select=id,displayName,accountEnabled,mail", access);
+    g_autofree char *fields = emu_path_keys (all->json, "$.value[0]");
+    g_autofree char *context = emu_path_str (all->json, "$['@odata.context']");
 
     /* Active users only (Patti is in the recycle bin); exactly the selected properties. */
-    g_assert_cmpuint (len (all->json, "$.value"), ==, 12);
+    g_assert_cmpuint (emu_path_len (all->json, "$.value"), ==, 12);
     g_assert_cmpstr (fields, ==, "accountEnabled,displayName,id,mail");
     g_assert_true (g_str_has_suffix (context, "/v1.0/$metadata#users(id,displayName,accountEnabled,mail)"));
-    g_assert_false (has (all->json, "$['@odata.nextLink']"));
+    g_assert_false (emu_path_has (all->json, "$['@odata.nextLink']"));
   }
   {
-    g_autoptr(Reply) plain = get (emu, 200, "/v1.0/users/" ADELE, access);
-    g_autofree char *fields = keys (plain->json, "$");
+    g_autoptr(EmuReply) plain = get (emu, 200, "/v1.0/users/" ADELE, access);
+    g_autofree char *fields = emu_path_keys (plain->json, "$");
 
     /* The default property set: no accountEnabled, department or onPremises*. */
     g_assert_cmpstr (fields, ==, "@odata.context,businessPhones,displayName,givenName,id,jobTitle,mail,mobilePhone,"
                      "officeLocation,preferredLanguage,surname,userPrincipalName");
-    g_assert_true (is_null (plain->json, "$.preferredLanguage"));
+    g_assert_true (emu_path_is_null (plain->json, "$.preferredLanguage"));
   }
   {
-    g_autoptr(Reply) no_mail = get (emu, 200, "/v1.0/users/diego.siciliani@contoso.com?$select=id,mail,onPremisesSecurityIdentifier", access);
-    g_autoptr(Reply) disabled = get (emu, 200, "/v1.0/users?$filter=accountEnabled%20eq%20false&$select=id", access);
-    g_autoptr(Reply) by_upn = get (emu, 200, "/v1.0/users?$filter=userPrincipalName%20eq%20'ADELE.VANCE@contoso.com'&$select=id", access);
-    g_autoptr(Reply) prefix = get (emu, 200, "/v1.0/users?$filter=startswith(displayName,'a')&$select=id,displayName", access);
-    g_autoptr(Reply) employee = get (emu, 200, "/v1.0/users?$filter=employeeId%20eq%20'E1010'&$select=id", access);
-    g_autoptr(Reply) in = get (emu, 200, "/v1.0/users?$filter=id%20in%20('" ADELE "','" LEE "')&$select=id", access);
-    g_autoptr(Reply) guest = get (emu, 200, "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=id,userType,mail", access);
-    g_autoptr(Reply) ne = get (emu, 400, "/v1.0/users?$filter=accountEnabled%20ne%20true", access);
-    g_autoptr(Reply) ne_ok = get_with (emu, 200, "/v1.0/users?$filter=accountEnabled%20ne%20true&$count=true&$select=id",
+    g_autoptr(EmuReply) no_mail = get (emu, 200, "/v1.0/users/diego.siciliani@contoso.com?$select=id,mail,onPremisesSecurityIdentifier", access);
+    g_autoptr(EmuReply) disabled = get (emu, 200, "/v1.0/users?$filter=accountEnabled%20eq%20false&$select=id", access);
+    g_autoptr(EmuReply) by_upn = get (emu, 200, "/v1.0/users?$filter=userPrincipalName%20eq%20'ADELE.VANCE@contoso.com'&$select=id", access);
+    g_autoptr(EmuReply) prefix = get (emu, 200, "/v1.0/users?$filter=startswith(displayName,'a')&$select=id,displayName", access);
+    g_autoptr(EmuReply) employee = get (emu, 200, "/v1.0/users?$filter=employeeId%20eq%20'E1010'&$select=id", access);
+    g_autoptr(EmuReply) in = get (emu, 200, "/v1.0/users?$filter=id%20in%20('" ADELE "','" LEE "')&$select=id", access);
+    g_autoptr(EmuReply) guest = get (emu, 200, "/v1.0/users?$filter=userType%20eq%20'Guest'&$select=id,userType,mail", access);
+    g_autoptr(EmuReply) ne = get (emu, 400, "/v1.0/users?$filter=accountEnabled%20ne%20true", access);
+    g_autoptr(EmuReply) ne_ok = get_with (emu, 200, "/v1.0/users?$filter=accountEnabled%20ne%20true&$count=true&$select=id",
                                        access, eventual);
-    g_autoptr(Reply) top = get (emu, 400, "/v1.0/users?$top=1000", access);
-    g_autoptr(Reply) skills = get (emu, 501, "/v1.0/users?$select=id,skills", access);
-    g_autoptr(Reply) unknown = get (emu, 400, "/v1.0/users?$select=id,shoeSize", access);
-    g_autoptr(Reply) missing = get (emu, 404, "/v1.0/users/a00000ff-0000-4000-8000-0000000000ff", access);
-    g_autoptr(Reply) deleted = get (emu, 404, "/v1.0/users/" PATTI, access);
-    g_autoptr(Reply) skip = get (emu, 400, "/v1.0/users?$skip=2", access);
-    g_autoptr(Reply) bad_filter = get (emu, 400, "/v1.0/users?$filter=shoeSize%20eq%20'9'", access);
+    g_autoptr(EmuReply) top = get (emu, 400, "/v1.0/users?$top=1000", access);
+    g_autoptr(EmuReply) skills = get (emu, 501, "/v1.0/users?$select=id,skills", access);
+    g_autoptr(EmuReply) unknown = get (emu, 400, "/v1.0/users?$select=id,shoeSize", access);
+    g_autoptr(EmuReply) missing = get (emu, 404, "/v1.0/users/a00000ff-0000-4000-8000-0000000000ff", access);
+    g_autoptr(EmuReply) deleted = get (emu, 404, "/v1.0/users/" PATTI, access);
+    g_autoptr(EmuReply) skip = get (emu, 400, "/v1.0/users?$skip=2", access);
+    g_autoptr(EmuReply) bad_filter = get (emu, 400, "/v1.0/users?$filter=shoeSize%20eq%20'9'", access);
 
-    assert_str (no_mail->json, "$.id", DIEGO);
-    g_assert_true (is_null (no_mail->json, "$.mail"));
-    g_assert_cmpuint (len (disabled->json, "$.value"), ==, 1);
-    assert_str (disabled->json, "$.value[0].id", LEE);
-    assert_str (by_upn->json, "$.value[0].id", ADELE);
-    g_assert_cmpuint (len (prefix->json, "$.value"), ==, 2);     /* Adele, Alex */
-    assert_str (employee->json, "$.value[0].id", NESTOR);
-    g_assert_cmpuint (len (in->json, "$.value"), ==, 2);
-    g_assert_cmpuint (len (guest->json, "$.value"), ==, 1);
-    assert_str (guest->json, "$.value[0].mail", "pat@fabrikam.com");
+    emu_assert_str (no_mail->json, "$.id", DIEGO);
+    g_assert_true (emu_path_is_null (no_mail->json, "$.mail"));
+    g_assert_cmpuint (emu_path_len (disabled->json, "$.value"), ==, 1);
+    emu_assert_str (disabled->json, "$.value[0].id", LEE);
+    emu_assert_str (by_upn->json, "$.value[0].id", ADELE);
+    g_assert_cmpuint (emu_path_len (prefix->json, "$.value"), ==, 2);     /* Adele, Alex */
+    emu_assert_str (employee->json, "$.value[0].id", NESTOR);
+    g_assert_cmpuint (emu_path_len (in->json, "$.value"), ==, 2);
+    g_assert_cmpuint (emu_path_len (guest->json, "$.value"), ==, 1);
+    emu_assert_str (guest->json, "$.value[0].mail", "pat@fabrikam.com");
     assert_graph_error (ne, 400, "Request_UnsupportedQuery");
-    g_assert_cmpint (num (ne_ok->json, "$['@odata.count']"), ==, 1);
+    g_assert_cmpint (emu_path_num (ne_ok->json, "$['@odata.count']"), ==, 1);
     assert_graph_error (top, 400, "Request_BadRequest");
     assert_graph_error (skills, 501, "NotImplemented");
     assert_graph_error (unknown, 400, "Request_BadRequest");
@@ -888,17 +660,17 @@ test_users (void)
     assert_graph_error (bad_filter, 400, "Request_UnsupportedQuery");
   }
   {
-    g_autoptr(Reply) manager = get (emu, 200, "/v1.0/users/" ADELE "/manager?$select=id,displayName", access);
-    g_autoptr(Reply) none = get (emu, 404, "/v1.0/users/" MEGAN "/manager", access);
-    g_autoptr(Reply) expanded = get (emu, 200, "/v1.0/users?$select=id&$expand=manager($select=id)&$top=999", access);
-    g_autoptr(Reply) count = expect_full (emu, 200, "GET", "/v1.0/users/$count", NULL, NULL, access, eventual);
-    g_autoptr(Reply) count_no_header = get (emu, 400, "/v1.0/users/$count", access);
+    g_autoptr(EmuReply) manager = get (emu, 200, "/v1.0/users/" ADELE "/manager?$select=id,displayName", access);
+    g_autoptr(EmuReply) none = get (emu, 404, "/v1.0/users/" MEGAN "/manager", access);
+    g_autoptr(EmuReply) expanded = get (emu, 200, "/v1.0/users?$select=id&$expand=manager($select=id)&$top=999", access);
+    g_autoptr(EmuReply) count = expect_full (emu, 200, "GET", "/v1.0/users/$count", NULL, NULL, access, eventual);
+    g_autoptr(EmuReply) count_no_header = get (emu, 400, "/v1.0/users/$count", access);
 
-    assert_str (manager->json, "$.id", MEGAN);
-    assert_str (manager->json, "$['@odata.type']", "#microsoft.graph.user");
+    emu_assert_str (manager->json, "$.id", MEGAN);
+    emu_assert_str (manager->json, "$['@odata.type']", "#microsoft.graph.user");
     assert_graph_error (none, 404, "Request_ResourceNotFound");
-    assert_str (expanded->json, "$.value[0].manager.id", MEGAN);
-    g_assert_false (has (expanded->json, "$.value[1].manager"));
+    emu_assert_str (expanded->json, "$.value[0].manager.id", MEGAN);
+    g_assert_false (emu_path_has (expanded->json, "$.value[1].manager"));
     g_assert_cmpstr (g_bytes_get_data (count->bytes, NULL), ==, "12");
     assert_graph_error (count_no_header, 400, "Request_BadRequest");
   }
@@ -907,41 +679,41 @@ test_users (void)
 static void
 test_groups (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   const char *const eventual[] = { "ConsistencyLevel: eventual", NULL };
 
   reset (emu);
   access = token (emu);
   {
-    g_autoptr(Reply) staff = get (emu, 200, "/v1.0/groups?$filter=displayName%20eq%20'Staff'&$select=id,displayName,"
+    g_autoptr(EmuReply) staff = get (emu, 200, "/v1.0/groups?$filter=displayName%20eq%20'Staff'&$select=id,displayName,"
                                   "groupTypes,securityEnabled", access);
-    g_autoptr(Reply) prefix = get (emu, 200, "/v1.0/groups?$filter=startswith(displayName,'Pla')&$select=id,displayName&$top=50",
+    g_autoptr(EmuReply) prefix = get (emu, 200, "/v1.0/groups?$filter=startswith(displayName,'Pla')&$select=id,displayName&$top=50",
                                    access);
-    g_autoptr(Reply) one = get (emu, 200, "/v1.0/groups/" ENGINEERING "?$select=id,displayName", access);
-    g_autoptr(Reply) gone = get (emu, 404, "/v1.0/groups/b00000ff-0000-4000-8000-0000000000ff", access);
-    g_autoptr(Reply) search = get (emu, 400, "/v1.0/groups?$search=%22displayName:Sta%22", access);
-    g_autoptr(Reply) search_ok = get_with (emu, 200, "/v1.0/groups?$search=%22displayName:Sta%22&$select=id", access,
+    g_autoptr(EmuReply) one = get (emu, 200, "/v1.0/groups/" ENGINEERING "?$select=id,displayName", access);
+    g_autoptr(EmuReply) gone = get (emu, 404, "/v1.0/groups/b00000ff-0000-4000-8000-0000000000ff", access);
+    g_autoptr(EmuReply) search = get (emu, 400, "/v1.0/groups?$search=%22displayName:Sta%22", access);
+    g_autoptr(EmuReply) search_ok = get_with (emu, 200, "/v1.0/groups?$search=%22displayName:Sta%22&$select=id", access,
                                            eventual);
-    g_autofree char *fields = keys (one->json, "$");
+    g_autofree char *fields = emu_path_keys (one->json, "$");
 
     /* Display names are not unique. */
-    g_assert_cmpuint (len (staff->json, "$.value"), ==, 2);
-    assert_str (staff->json, "$.value[0].id", STAFF);
-    g_assert_true (boolean (staff->json, "$.value[0].securityEnabled"));
-    g_assert_cmpuint (len (staff->json, "$.value[0].groupTypes"), ==, 0);
-    g_assert_cmpuint (len (prefix->json, "$.value"), ==, 2);   /* Platform, Platform On-Call */
+    g_assert_cmpuint (emu_path_len (staff->json, "$.value"), ==, 2);
+    emu_assert_str (staff->json, "$.value[0].id", STAFF);
+    g_assert_true (emu_path_bool (staff->json, "$.value[0].securityEnabled"));
+    g_assert_cmpuint (emu_path_len (staff->json, "$.value[0].groupTypes"), ==, 0);
+    g_assert_cmpuint (emu_path_len (prefix->json, "$.value"), ==, 2);   /* Platform, Platform On-Call */
     g_assert_cmpstr (fields, ==, "@odata.context,displayName,id");
     assert_graph_error (gone, 404, "Request_ResourceNotFound");
     assert_graph_error (search, 400, "Request_UnsupportedQuery");
-    g_assert_cmpuint (len (search_ok->json, "$.value"), ==, 2);
+    g_assert_cmpuint (emu_path_len (search_ok->json, "$.value"), ==, 2);
   }
 }
 
 static void
 test_members_paging (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autoptr(JsonArray) all = NULL;
   g_autoptr(JsonArray) direct = NULL;
@@ -969,7 +741,7 @@ test_members_paging (void)
       if (g_str_equal (json_object_get_string_member (entry, "@odata.type"), "#microsoft.graph.user"))
         {
           g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), entry);
-          g_autofree char *fields = keys (node, "$");
+          g_autofree char *fields = emu_path_keys (node, "$");
 
           g_assert_cmpstr (fields, ==, "@odata.type,accountEnabled,id,userPrincipalName");
         }
@@ -982,13 +754,13 @@ test_members_paging (void)
   g_assert_cmpuint (json_array_get_length (direct), ==, 7);
   g_assert_cmpuint (pages, ==, 1);
   {
-    g_autoptr(Reply) cast = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers/microsoft.graph.user?$select=id", access);
-    g_autoptr(Reply) impossible = get (emu, 400, "/v1.0/groups/" ALL_COMPANY "/members/microsoft.graph.group", access);
-    g_autoptr(Reply) strict = NULL;
-    g_autoptr(Reply) gone = get (emu, 404, "/v1.0/groups/b00000ff-0000-4000-8000-0000000000ff/members", access);
-    g_autoptr(Reply) bad_token = NULL;
+    g_autoptr(EmuReply) cast = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers/microsoft.graph.user?$select=id", access);
+    g_autoptr(EmuReply) impossible = get (emu, 400, "/v1.0/groups/" ALL_COMPANY "/members/microsoft.graph.group", access);
+    g_autoptr(EmuReply) strict = NULL;
+    g_autoptr(EmuReply) gone = get (emu, 404, "/v1.0/groups/b00000ff-0000-4000-8000-0000000000ff/members", access);
+    g_autoptr(EmuReply) bad_token = NULL;
 
-    g_assert_cmpuint (len (cast->json, "$.value"), ==, 11);
+    g_assert_cmpuint (emu_path_len (cast->json, "$.value"), ==, 11);
     assert_graph_error (impossible, 400, "Request_UnsupportedQuery");
     assert_graph_error (gone, 404, "Request_ResourceNotFound");
     faults (emu, "{\"cast_strict\": true}");
@@ -1011,16 +783,16 @@ test_members_paging (void)
 static void
 test_members_limited (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *members_only = NULL;
   g_autofree char *nothing = NULL;
   g_autofree char *directory = NULL;
-  g_autoptr(Reply) users = NULL;
-  g_autoptr(Reply) members = NULL;
-  g_autoptr(Reply) groups = NULL;
-  g_autoptr(Reply) none = NULL;
-  g_autoptr(Reply) org_denied = NULL;
-  g_autoptr(Reply) org = NULL;
+  g_autoptr(EmuReply) users = NULL;
+  g_autoptr(EmuReply) members = NULL;
+  g_autoptr(EmuReply) groups = NULL;
+  g_autoptr(EmuReply) none = NULL;
+  g_autoptr(EmuReply) org_denied = NULL;
+  g_autoptr(EmuReply) org = NULL;
   g_autoptr(JsonArray) all = NULL;
   guint pages;
 
@@ -1032,17 +804,17 @@ test_members_limited (void)
   /* GroupMember.Read.All alone: no user list, members with nulls (§3.3). */
   users = get (emu, 403, "/v1.0/users?$top=1&$select=id,accountEnabled", members_only);
   assert_graph_error (users, 403, "Authorization_RequestDenied");
-  assert_str (users->json, "$.error.message", "Insufficient privileges to complete the operation.");
+  emu_assert_str (users->json, "$.error.message", "Insufficient privileges to complete the operation.");
   groups = get (emu, 200, "/v1.0/groups?$filter=displayName%20eq%20'Sales'&$select=id", members_only);
-  g_assert_cmpuint (len (groups->json, "$.value"), ==, 1);
+  g_assert_cmpuint (emu_path_len (groups->json, "$.value"), ==, 1);
   all = read_all (emu, "/v1.0/groups/" SALES "/transitiveMembers?$select=id,userPrincipalName,accountEnabled",
                   members_only, &pages, NULL);
   g_assert_cmpuint (json_array_get_length (all), ==, 1);
   members = get (emu, 200, "/v1.0/groups/" SALES "/members?$select=id,userPrincipalName,accountEnabled", members_only);
-  assert_str (members->json, "$.value[0].id", ALEX);
-  assert_str (members->json, "$.value[0]['@odata.type']", "#microsoft.graph.user");
-  g_assert_true (is_null (members->json, "$.value[0].userPrincipalName"));
-  g_assert_true (is_null (members->json, "$.value[0].accountEnabled"));
+  emu_assert_str (members->json, "$.value[0].id", ALEX);
+  emu_assert_str (members->json, "$.value[0]['@odata.type']", "#microsoft.graph.user");
+  g_assert_true (emu_path_is_null (members->json, "$.value[0].userPrincipalName"));
+  g_assert_true (emu_path_is_null (members->json, "$.value[0].accountEnabled"));
 
   /* No permission at all: a token, then 403 on every call. */
   none = get (emu, 403, "/v1.0/groups/" SALES "/members", nothing);
@@ -1051,28 +823,28 @@ test_members_limited (void)
   /* /organization needs Directory.Read.All. */
   org_denied = get (emu, 403, "/v1.0/organization", members_only);
   org = get (emu, 200, "/v1.0/organization?$select=id,displayName,verifiedDomains", directory);
-  assert_str (org->json, "$.value[0].id", TENANT);
-  assert_str (org->json, "$.value[0].displayName", "Contoso");
-  g_assert_cmpuint (len (org->json, "$.value[0].verifiedDomains"), ==, 2);
+  emu_assert_str (org->json, "$.value[0].id", TENANT);
+  emu_assert_str (org->json, "$.value[0].displayName", "Contoso");
+  g_assert_cmpuint (emu_path_len (org->json, "$.value[0].verifiedDomains"), ==, 2);
 
   /* Granting the role through the admin API takes effect at once. */
   admin_do (emu, "POST", "/_admin/apps/" MEMBERS_APP, "{\"grant\": [\"User.Read.All\"]}");
   {
-    g_autoptr(Reply) granted = get (emu, 200, "/v1.0/groups/" SALES "/members?$select=id,userPrincipalName",
+    g_autoptr(EmuReply) granted = get (emu, 200, "/v1.0/groups/" SALES "/members?$select=id,userPrincipalName",
                                      members_only);
 
-    assert_str (granted->json, "$.value[0].userPrincipalName", "alex.wilber@contoso.com");
+    emu_assert_str (granted->json, "$.value[0].userPrincipalName", "alex.wilber@contoso.com");
   }
   admin_do (emu, "POST", "/_admin/apps/" MEMBERS_APP, "{\"revoke\": [\"User.Read.All\"]}");
   {
-    g_autoptr(Reply) revoked = get (emu, 403, "/v1.0/users", members_only);
+    g_autoptr(EmuReply) revoked = get (emu, 403, "/v1.0/users", members_only);
   }
 }
 
 /* ---------------------------------------------------------------- delta */
 
 static char *
-delta_round (Emulator *emu, const char *link, const char *access, JsonArray **items)
+delta_round (EmuProcess *emu, const char *link, const char *access, JsonArray **items)
 {
   char *next_link = NULL;
   guint pages;
@@ -1085,7 +857,7 @@ delta_round (Emulator *emu, const char *link, const char *access, JsonArray **it
 static void
 test_delta_users (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autofree char *link = NULL;
   g_autoptr(JsonArray) items = NULL;
@@ -1142,13 +914,13 @@ test_delta_users (void)
 
   /* Soft-deleted users are in deletedItems; a purge says "deleted". */
   {
-    g_autoptr(Reply) bin = get (emu, 200, "/v1.0/directory/deletedItems/microsoft.graph.user?$select=id,displayName,"
+    g_autoptr(EmuReply) bin = get (emu, 200, "/v1.0/directory/deletedItems/microsoft.graph.user?$select=id,displayName,"
                                 "deletedDateTime&$top=999", access);
     g_autoptr(JsonArray) purged = NULL;
     g_autofree char *next = NULL;
 
-    g_assert_cmpuint (len (bin->json, "$.value"), ==, 2);     /* Patti from the seed, Nestor */
-    g_assert_true (has (bin->json, "$.value[1].deletedDateTime"));
+    g_assert_cmpuint (emu_path_len (bin->json, "$.value"), ==, 2);     /* Patti from the seed, Nestor */
+    g_assert_true (emu_path_has (bin->json, "$.value[1].deletedDateTime"));
     admin_do (emu, "POST", "/_admin/users/" NESTOR "/purge", NULL);
     next = delta_round (emu, link, access, &purged);
     g_assert_cmpuint (json_array_get_length (purged), ==, 1);
@@ -1196,12 +968,12 @@ test_delta_users (void)
 
   /* $deltatoken=latest: no data, a deltaLink from now on. */
   {
-    g_autoptr(Reply) latest = get (emu, 200, "/v1.0/users/delta?$deltatoken=latest&$select=id,displayName", access);
-    g_autofree char *from_now = str (latest->json, "$['@odata.deltaLink']");
+    g_autoptr(EmuReply) latest = get (emu, 200, "/v1.0/users/delta?$deltatoken=latest&$select=id,displayName", access);
+    g_autofree char *from_now = emu_path_str (latest->json, "$['@odata.deltaLink']");
     g_autoptr(JsonArray) after = NULL;
     g_autofree char *next = NULL;
 
-    g_assert_cmpuint (len (latest->json, "$.value"), ==, 0);
+    g_assert_cmpuint (emu_path_len (latest->json, "$.value"), ==, 0);
     admin_do (emu, "PATCH", "/_admin/users/" LYNNE, "{\"displayName\": \"Lynne R.\"}");
     next = delta_round (emu, from_now, access, &after);
     g_assert_cmpuint (json_array_get_length (after), ==, 1);
@@ -1211,24 +983,24 @@ test_delta_users (void)
   {
     const char *const minimal[] = { "Prefer: return=minimal", NULL };
     const char *const small[] = { "Prefer: odata.maxpagesize=2", NULL };
-    g_autoptr(Reply) first = get (emu, 200, "/v1.0/users/delta?$select=displayName,department,jobTitle", access);
-    g_autoptr(Reply) paged = get_with (emu, 200, "/v1.0/users/delta?$select=displayName", access, small);
+    g_autoptr(EmuReply) first = get (emu, 200, "/v1.0/users/delta?$select=displayName,department,jobTitle", access);
+    g_autoptr(EmuReply) paged = get_with (emu, 200, "/v1.0/users/delta?$select=displayName", access, small);
     g_autofree char *round = NULL;
-    g_autoptr(Reply) changed = NULL;
+    g_autoptr(EmuReply) changed = NULL;
     g_autofree char *fields = NULL;
 
-    while (has (first->json, "$['@odata.nextLink']"))
+    while (emu_path_has (first->json, "$['@odata.nextLink']"))
       {
-        g_autofree char *more = str (first->json, "$['@odata.nextLink']");
+        g_autofree char *more = emu_path_str (first->json, "$['@odata.nextLink']");
 
-        g_clear_pointer (&first, reply_free);
+        g_clear_pointer (&first, emu_reply_free);
         first = get (emu, 200, more, access);
       }
-    round = str (first->json, "$['@odata.deltaLink']");
-    g_assert_cmpuint (len (paged->json, "$.value"), ==, 2);
+    round = emu_path_str (first->json, "$['@odata.deltaLink']");
+    g_assert_cmpuint (emu_path_len (paged->json, "$.value"), ==, 2);
     admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"jobTitle\": \"Senior Technician\"}");
     changed = get_with (emu, 200, round, access, minimal);
-    fields = keys (changed->json, "$.value[0]");
+    fields = emu_path_keys (changed->json, "$.value[0]");
     g_assert_cmpstr (fields, ==, "id,jobTitle");
     g_assert_cmpstr (soup_message_headers_get_one (changed->headers, "Preference-Applied"), ==, "return=minimal");
   }
@@ -1240,8 +1012,8 @@ test_delta_users (void)
     g_autofree char *first = delta_round (emu, "/v1.0/users/delta?$select=displayName&$filter=id%20eq%20'" ADELE
                                           "'%20or%20id%20eq%20'" GRADY "'", access, &some);
     g_autofree char *second = NULL;
-    g_autoptr(Reply) bad = get (emu, 400, "/v1.0/users/delta?$filter=displayName%20eq%20'x'", access);
-    g_autoptr(Reply) top = get (emu, 400, "/v1.0/users/delta?$top=5", access);
+    g_autoptr(EmuReply) bad = get (emu, 400, "/v1.0/users/delta?$filter=displayName%20eq%20'x'", access);
+    g_autoptr(EmuReply) top = get (emu, 400, "/v1.0/users/delta?$top=5", access);
 
     g_assert_cmpuint (json_array_get_length (some), ==, 2);
     admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"displayName\": \"Grady A.\"}");
@@ -1287,7 +1059,7 @@ member_removed (JsonArray *changes, const char *id)
 static void
 test_delta_groups (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autofree char *link = NULL;
   g_autoptr(JsonArray) items = NULL;
@@ -1371,7 +1143,7 @@ test_delta_groups (void)
 static void
 test_delta_expiry (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autofree char *link = NULL;
   g_autoptr(JsonArray) items = NULL;
@@ -1385,13 +1157,13 @@ test_delta_expiry (void)
   g_free (access);
   access = token (emu);
   {
-    g_autoptr(Reply) expired = get (emu, 400, link, access);
+    g_autoptr(EmuReply) expired = get (emu, 400, link, access);
 
     assert_graph_error (expired, 400, "syncStateNotFound");
   }
   faults (emu, "{\"delta_expiry\": \"410-location\"}");
   {
-    g_autoptr(Reply) gone = get (emu, 410, link, access);
+    g_autoptr(EmuReply) gone = get (emu, 410, link, access);
     const char *location = soup_message_headers_get_one (gone->headers, "Location");
 
     assert_graph_error (gone, 410, "syncStateNotFound");
@@ -1414,7 +1186,7 @@ test_delta_expiry (void)
     g_autoptr(JsonArray) before = NULL;
     g_autofree char *old_link = delta_round (emu, "/v1.0/users/delta?$select=id", access, &before);
     g_autofree char *after_reset = NULL;
-    g_autoptr(Reply) stale = NULL;
+    g_autoptr(EmuReply) stale = NULL;
 
     admin_do (emu, "POST", "/_admin/reset", "{\"clock\": false, \"faults\": false}");
     after_reset = token (emu);
@@ -1426,7 +1198,7 @@ test_delta_expiry (void)
   faults (emu, "{\"delta_expiry\": \"410-resync\"}");
   admin_do (emu, "POST", "/_admin/invalidate-delta", NULL);
   {
-    g_autoptr(Reply) resync = get (emu, 410, link, access);
+    g_autoptr(EmuReply) resync = get (emu, 410, link, access);
 
     assert_graph_error (resync, 410, "resyncRequired");
   }
@@ -1439,9 +1211,9 @@ test_delta_expiry (void)
   link = delta_round (emu, "/v1.0/users/delta?$select=id", access, &items);
   faults (emu, "{\"add_rule\": {\"fault\": \"delta_expired\", \"match\": \"GET /v1.0/users/delta\", \"nth\": 2}}");
   {
-    g_autoptr(Reply) first = get (emu, 200, link, access);
-    g_autoptr(Reply) second = get (emu, 400, link, access);
-    g_autoptr(Reply) third = get (emu, 200, link, access);
+    g_autoptr(EmuReply) first = get (emu, 200, link, access);
+    g_autoptr(EmuReply) second = get (emu, 400, link, access);
+    g_autoptr(EmuReply) third = get (emu, 200, link, access);
 
     assert_graph_error (second, 400, "syncStateNotFound");
   }
@@ -1452,31 +1224,31 @@ test_delta_expiry (void)
 static void
 test_fault_throttle (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
 
   reset (emu);
   access = token (emu);
   faults (emu, "{\"add_rule\": {\"fault\": \"throttle\", \"match\": \"GET /v1.0/users*\", \"nth\": 2, \"retry_after\": 7}}");
   {
-    g_autoptr(Reply) one = get (emu, 200, "/v1.0/users?$select=id", access);
-    g_autoptr(Reply) two = get (emu, 429, "/v1.0/users?$select=id", access);
-    g_autoptr(Reply) three = get (emu, 200, "/v1.0/users?$select=id", access);
-    g_autoptr(Reply) groups = get (emu, 200, "/v1.0/groups?$select=id", access);
+    g_autoptr(EmuReply) one = get (emu, 200, "/v1.0/users?$select=id", access);
+    g_autoptr(EmuReply) two = get (emu, 429, "/v1.0/users?$select=id", access);
+    g_autoptr(EmuReply) three = get (emu, 200, "/v1.0/users?$select=id", access);
+    g_autoptr(EmuReply) groups = get (emu, 200, "/v1.0/groups?$select=id", access);
 
     assert_graph_error (two, 429, "TooManyRequests");
     g_assert_cmpstr (soup_message_headers_get_one (two->headers, "Retry-After"), ==, "7");
-    assert_str (two->json, "$.error.innerError.status", "429");
-    assert_str (two->json, "$.error.innerError.code", "429");
+    emu_assert_str (two->json, "$.error.innerError.status", "429");
+    emu_assert_str (two->json, "$.error.innerError.code", "429");
   }
   faults (emu, "{\"rules\": [{\"fault\": \"throttle\", \"count\": 1, \"retry_after\": 1.5}, "
           "{\"fault\": \"throttle\", \"count\": 1, \"retry_after\": 30, \"retry_after_format\": \"date\"}, "
           "{\"fault\": \"throttle\", \"count\": 1, \"retry_after\": null}]}");
   {
-    g_autoptr(Reply) decimal = get (emu, 429, "/v1.0/groups", access);
-    g_autoptr(Reply) date = get (emu, 429, "/v1.0/groups", access);
-    g_autoptr(Reply) none = get (emu, 429, "/v1.0/groups", access);
-    g_autoptr(Reply) fine = get (emu, 200, "/v1.0/groups", access);
+    g_autoptr(EmuReply) decimal = get (emu, 429, "/v1.0/groups", access);
+    g_autoptr(EmuReply) date = get (emu, 429, "/v1.0/groups", access);
+    g_autoptr(EmuReply) none = get (emu, 429, "/v1.0/groups", access);
+    g_autoptr(EmuReply) fine = get (emu, 200, "/v1.0/groups", access);
     g_autoptr(GDateTime) when = soup_date_time_new_from_http_string (soup_message_headers_get_one (date->headers,
                                                                                                    "Retry-After"));
 
@@ -1487,8 +1259,8 @@ test_fault_throttle (void)
   /* The resource-unit budget (§6.3). */
   faults (emu, "{\"clear_rules\": true, \"ru_budget\": 6}");
   {
-    g_autoptr(Reply) first = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers", access);
-    g_autoptr(Reply) second = get (emu, 429, "/v1.0/groups/" STAFF "/transitiveMembers", access);
+    g_autoptr(EmuReply) first = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers", access);
+    g_autoptr(EmuReply) second = get (emu, 429, "/v1.0/groups/" STAFF "/transitiveMembers", access);
 
     g_assert_cmpstr (soup_message_headers_get_one (first->headers, "x-ms-resource-unit"), ==, "5");
     g_assert_nonnull (soup_message_headers_get_one (first->headers, "x-ms-throttle-limit-percentage"));
@@ -1501,13 +1273,13 @@ test_fault_throttle (void)
 }
 
 static char *
-status_pattern (Emulator *emu, const char *access)
+status_pattern (EmuProcess *emu, const char *access)
 {
   GString *text = g_string_new (NULL);
 
   for (guint i = 0; i < 30; i++)
     {
-      g_autoptr(Reply) reply = call_full (emu, "GET", "/v1.0/groups?$select=id", NULL, NULL, access, NULL);
+      g_autoptr(EmuReply) reply = call_full (emu, "GET", "/v1.0/groups?$select=id", NULL, NULL, access, NULL);
 
       g_string_append_printf (text, "%u ", reply->status);
     }
@@ -1517,7 +1289,7 @@ status_pattern (Emulator *emu, const char *access)
 static void
 test_fault_errors (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autofree char *first = NULL;
   g_autofree char *second = NULL;
@@ -1528,9 +1300,9 @@ test_fault_errors (void)
           "{\"fault\": \"error\", \"status\": 504, \"count\": 1}, "
           "{\"fault\": \"error\", \"status\": 500, \"count\": 1}]}");
   {
-    g_autoptr(Reply) unavailable = get (emu, 503, "/v1.0/groups", access);
-    g_autoptr(Reply) gateway = get (emu, 504, "/v1.0/groups", access);
-    g_autoptr(Reply) general = get (emu, 500, "/v1.0/groups", access);
+    g_autoptr(EmuReply) unavailable = get (emu, 503, "/v1.0/groups", access);
+    g_autoptr(EmuReply) gateway = get (emu, 504, "/v1.0/groups", access);
+    g_autoptr(EmuReply) general = get (emu, 500, "/v1.0/groups", access);
 
     assert_graph_error (unavailable, 503, "serviceNotAvailable");
     g_assert_cmpstr (soup_message_headers_get_one (unavailable->headers, "Retry-After"), ==, "2");
@@ -1554,9 +1326,9 @@ test_fault_errors (void)
   {
     g_autofree char *body = form ("client_id", APP, "scope", SCOPE, "client_secret", SECRET,
                                   "grant_type", "client_credentials", NULL);
-    g_autoptr(Reply) broken = token_call (emu, TENANT, body, NULL);
-    g_autoptr(Reply) expired = token_call (emu, TENANT, body, NULL);
-    g_autoptr(Reply) fine = token_call (emu, TENANT, body, NULL);
+    g_autoptr(EmuReply) broken = token_call (emu, TENANT, body, NULL);
+    g_autoptr(EmuReply) expired = token_call (emu, TENANT, body, NULL);
+    g_autoptr(EmuReply) fine = token_call (emu, TENANT, body, NULL);
 
     assert_token_error (broken, 500, "server_error", 50000);
     assert_token_error (expired, 401, "invalid_client", 7000222);
@@ -1565,8 +1337,8 @@ test_fault_errors (void)
   /* A forbidden fault on a chosen endpoint. */
   faults (emu, "{\"rules\": [{\"fault\": \"forbidden\", \"match\": \"GET /v1.0/groups/*/transitiveMembers\"}]}");
   {
-    g_autoptr(Reply) denied = get (emu, 403, "/v1.0/groups/" STAFF "/transitiveMembers", access);
-    g_autoptr(Reply) allowed = get (emu, 200, "/v1.0/groups/" STAFF "/members", access);
+    g_autoptr(EmuReply) denied = get (emu, 403, "/v1.0/groups/" STAFF "/transitiveMembers", access);
+    g_autoptr(EmuReply) allowed = get (emu, 200, "/v1.0/groups/" STAFF "/members", access);
 
     assert_graph_error (denied, 403, "Authorization_RequestDenied");
   }
@@ -1575,19 +1347,19 @@ test_fault_errors (void)
 static void
 test_fault_tokens (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autofree char *fresh = NULL;
   g_autofree char *next = NULL;
 
   reset (emu);
   {
-    g_autoptr(Reply) empty = get (emu, 401, "/v1.0/users", NULL);
-    g_autoptr(Reply) garbage = get (emu, 401, "/v1.0/users", "garbage");
+    g_autoptr(EmuReply) empty = get (emu, 401, "/v1.0/users", NULL);
+    g_autoptr(EmuReply) garbage = get (emu, 401, "/v1.0/users", "garbage");
     const char *www = soup_message_headers_get_one (empty->headers, "WWW-Authenticate");
 
     assert_graph_error (empty, 401, "InvalidAuthenticationToken");
-    assert_str (empty->json, "$.error.message", "Access token is empty.");
+    emu_assert_str (empty->json, "$.error.message", "Access token is empty.");
     assert_graph_error (garbage, 401, "InvalidAuthenticationToken");
     g_assert_nonnull (www);
     g_assert_nonnull (strstr (www, "client_id=\"00000003-0000-0000-c000-000000000000\""));
@@ -1598,32 +1370,32 @@ test_fault_tokens (void)
   {
     g_autofree char *body = form ("client_id", APP, "scope", SCOPE, "client_secret", SECRET,
                                   "grant_type", "client_credentials", NULL);
-    g_autoptr(Reply) issued = token_call (emu, TENANT, body, NULL);
+    g_autoptr(EmuReply) issued = token_call (emu, TENANT, body, NULL);
 
-    g_assert_cmpint (num (issued->json, "$.expires_in"), ==, 60);
-    access = str (issued->json, "$.access_token");
+    g_assert_cmpint (emu_path_num (issued->json, "$.expires_in"), ==, 60);
+    access = emu_path_str (issued->json, "$.access_token");
   }
   {
-    g_autoptr(Reply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", access);
+    g_autoptr(EmuReply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", access);
 
-    next = str (page->json, "$['@odata.nextLink']");
+    next = emu_path_str (page->json, "$['@odata.nextLink']");
   }
   admin_do (emu, "POST", "/_admin/clock", "{\"advance\": 61}");
   {
     /* Mid-pagination: 401, a new token, the same nextLink again. */
-    g_autoptr(Reply) expired = get (emu, 401, next, access);
-    g_autoptr(Reply) retried = NULL;
+    g_autoptr(EmuReply) expired = get (emu, 401, next, access);
+    g_autoptr(EmuReply) retried = NULL;
 
     assert_graph_error (expired, 401, "InvalidAuthenticationToken");
-    assert_str (expired->json, "$.error.message", "Lifetime validation failed, the token is expired.");
+    emu_assert_str (expired->json, "$.error.message", "Lifetime validation failed, the token is expired.");
     g_assert_nonnull (soup_message_headers_get_one (expired->headers, "WWW-Authenticate"));
     fresh = token (emu);
     retried = get (emu, 200, next, fresh);
-    g_assert_cmpuint (len (retried->json, "$.value"), ==, 5);
+    g_assert_cmpuint (emu_path_len (retried->json, "$.value"), ==, 5);
   }
   admin_do (emu, "POST", "/_admin/expire-tokens", NULL);
   {
-    g_autoptr(Reply) revoked = get (emu, 401, "/v1.0/groups", fresh);
+    g_autoptr(EmuReply) revoked = get (emu, 401, "/v1.0/groups", fresh);
   }
   /* As a fault rule, on the second page. */
   g_free (fresh);
@@ -1631,17 +1403,17 @@ test_fault_tokens (void)
   faults (emu, "{\"add_rule\": {\"fault\": \"token_expired\", \"match\": \"GET /v1.0/groups/*/transitiveMembers\", "
           "\"nth\": 2}}");
   {
-    g_autoptr(Reply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", fresh);
-    g_autofree char *second = str (page->json, "$['@odata.nextLink']");
-    g_autoptr(Reply) fails = get (emu, 401, second, fresh);
-    g_autoptr(Reply) works = get (emu, 200, second, fresh);
+    g_autoptr(EmuReply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", fresh);
+    g_autofree char *second = emu_path_str (page->json, "$['@odata.nextLink']");
+    g_autoptr(EmuReply) fails = get (emu, 401, second, fresh);
+    g_autoptr(EmuReply) works = get (emu, 200, second, fresh);
   }
 }
 
 static void
 test_fault_transport (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
 
   reset (emu);
@@ -1652,15 +1424,15 @@ test_fault_transport (void)
   g_object_unref (emu->session);
   emu->session = soup_session_new_with_options ("timeout", 30, NULL);
   {
-    g_autoptr(Reply) dropped = call_full (emu, "GET", "/v1.0/groups", NULL, NULL, access, NULL);
+    g_autoptr(EmuReply) dropped = call_full (emu, "GET", "/v1.0/groups", NULL, NULL, access, NULL);
 
     g_assert_nonnull (dropped->error);
   }
   faults (emu, "{\"rules\": [{\"fault\": \"truncate\", \"count\": 1}, {\"fault\": \"malformed\", \"count\": 1}]}");
   {
-    g_autoptr(Reply) cut = call_full (emu, "GET", "/v1.0/groups", NULL, NULL, access, NULL);
-    g_autoptr(Reply) garbage = call_full (emu, "GET", "/v1.0/groups", NULL, NULL, access, NULL);
-    g_autoptr(Reply) fine = get (emu, 200, "/v1.0/groups", access);
+    g_autoptr(EmuReply) cut = call_full (emu, "GET", "/v1.0/groups", NULL, NULL, access, NULL);
+    g_autoptr(EmuReply) garbage = call_full (emu, "GET", "/v1.0/groups", NULL, NULL, access, NULL);
+    g_autoptr(EmuReply) fine = get (emu, 200, "/v1.0/groups", access);
 
     g_assert_cmpuint (cut->status, ==, 200);
     g_assert_null (cut->json);
@@ -1679,7 +1451,7 @@ test_fault_transport (void)
   }
   faults (emu, "{\"rules\": [{\"fault\": \"slow\", \"ms\": 300, \"count\": 1}]}");
   {
-    g_autoptr(Reply) slow = get (emu, 200, "/v1.0/groups?$select=id", access);
+    g_autoptr(EmuReply) slow = get (emu, 200, "/v1.0/groups?$select=id", access);
 
     g_assert_cmpfloat (slow->seconds, >=, 0.3);
   }
@@ -1689,8 +1461,8 @@ test_fault_transport (void)
     JsonArray *entries = json_object_get_array_member (json_node_get_object (calls), "calls");
     gboolean dropped = FALSE;
 
-    g_assert_cmpint (num (stats, "$.faults.slow"), ==, 1);
-    g_assert_cmpint (num (stats, "$.faults.drop"), ==, 1);
+    g_assert_cmpint (emu_path_num (stats, "$.faults.slow"), ==, 1);
+    g_assert_cmpint (emu_path_num (stats, "$.faults.drop"), ==, 1);
 
     for (guint i = 0; i < json_array_get_length (entries); i++)
       {
@@ -1709,7 +1481,7 @@ test_fault_transport (void)
 static void
 test_batch (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   GString *many = g_string_new ("{\"requests\": [");
   g_autofree char *many_text = NULL;
@@ -1717,42 +1489,42 @@ test_batch (void)
   reset (emu);
   access = token (emu);
   {
-    g_autofree char *body = jq ("{'requests': ["
+    g_autofree char *body = emu_jq ("{'requests': ["
                                 "{'id': '1', 'method': 'GET', 'url': '/users/%s/manager?$select=id'},"
                                 "{'id': '2', 'method': 'GET', 'url': '/users/%s/manager?$select=id'},"
                                 "{'id': '3', 'method': 'GET', 'url': '/groups/%s?$select=displayName', 'dependsOn': ['2']},"
                                 "{'id': '4', 'method': 'GET', 'url': '/users/$count', 'headers': {'ConsistencyLevel': 'eventual'}}]}",
                                 ADELE, MEGAN, STAFF);
-    g_autoptr(Reply) reply = expect_full (emu, 200, "POST", "/v1.0/$batch", body, NULL, access, NULL);
+    g_autoptr(EmuReply) reply = expect_full (emu, 200, "POST", "/v1.0/$batch", body, NULL, access, NULL);
 
-    g_assert_cmpuint (len (reply->json, "$.responses"), ==, 4);
-    g_assert_cmpint (num (reply->json, "$.responses[0].status"), ==, 200);
-    assert_str (reply->json, "$.responses[0].body.id", MEGAN);
-    g_assert_cmpint (num (reply->json, "$.responses[1].status"), ==, 404);
-    g_assert_cmpint (num (reply->json, "$.responses[2].status"), ==, 424);
-    g_assert_cmpint (num (reply->json, "$.responses[3].status"), ==, 200);
-    assert_str (reply->json, "$.responses[3].body", "12");
+    g_assert_cmpuint (emu_path_len (reply->json, "$.responses"), ==, 4);
+    g_assert_cmpint (emu_path_num (reply->json, "$.responses[0].status"), ==, 200);
+    emu_assert_str (reply->json, "$.responses[0].body.id", MEGAN);
+    g_assert_cmpint (emu_path_num (reply->json, "$.responses[1].status"), ==, 404);
+    g_assert_cmpint (emu_path_num (reply->json, "$.responses[2].status"), ==, 424);
+    g_assert_cmpint (emu_path_num (reply->json, "$.responses[3].status"), ==, 200);
+    emu_assert_str (reply->json, "$.responses[3].body", "12");
   }
   /* A part is throttled on its own. */
   faults (emu, "{\"add_rule\": {\"fault\": \"throttle\", \"match\": \"GET /v1.0/users/" ALEX "\", \"retry_after\": 3}}");
   {
-    g_autofree char *body = jq ("{'requests': [{'id': 'a', 'method': 'GET', 'url': '/users/%s?$select=id'},"
+    g_autofree char *body = emu_jq ("{'requests': [{'id': 'a', 'method': 'GET', 'url': '/users/%s?$select=id'},"
                                 "{'id': 'b', 'method': 'GET', 'url': '/users/%s?$select=id'}]}", ADELE, ALEX);
-    g_autoptr(Reply) reply = expect_full (emu, 200, "POST", "/v1.0/$batch", body, NULL, access, NULL);
+    g_autoptr(EmuReply) reply = expect_full (emu, 200, "POST", "/v1.0/$batch", body, NULL, access, NULL);
 
-    g_assert_cmpint (num (reply->json, "$.responses[0].status"), ==, 200);
-    g_assert_cmpint (num (reply->json, "$.responses[1].status"), ==, 429);
-    assert_str (reply->json, "$.responses[1].headers['Retry-After']", "3");
+    g_assert_cmpint (emu_path_num (reply->json, "$.responses[0].status"), ==, 200);
+    g_assert_cmpint (emu_path_num (reply->json, "$.responses[1].status"), ==, 429);
+    emu_assert_str (reply->json, "$.responses[1].headers['Retry-After']", "3");
   }
   for (guint i = 0; i < 21; i++)
     g_string_append_printf (many, "%s{\"id\": \"%u\", \"method\": \"GET\", \"url\": \"/users?$top=1\"}", i > 0 ? "," : "", i);
   g_string_append (many, "]}");
   many_text = g_string_free (many, FALSE);
   {
-    g_autoptr(Reply) too_many = expect_full (emu, 400, "POST", "/v1.0/$batch", many_text, NULL, access, NULL);
-    g_autofree char *dupes = jq ("{'requests': [{'id': '1', 'method': 'GET', 'url': '/users'},"
+    g_autoptr(EmuReply) too_many = expect_full (emu, 400, "POST", "/v1.0/$batch", many_text, NULL, access, NULL);
+    g_autofree char *dupes = emu_jq ("{'requests': [{'id': '1', 'method': 'GET', 'url': '/users'},"
                                  "{'id': '1', 'method': 'GET', 'url': '/groups'}]}");
-    g_autoptr(Reply) duplicate = expect_full (emu, 400, "POST", "/v1.0/$batch", dupes, NULL, access, NULL);
+    g_autoptr(EmuReply) duplicate = expect_full (emu, 400, "POST", "/v1.0/$batch", dupes, NULL, access, NULL);
 
     assert_graph_error (too_many, 400, "BadRequest");
     assert_graph_error (duplicate, 400, "BadRequest");
@@ -1762,7 +1534,7 @@ test_batch (void)
 static void
 test_admin (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *access = NULL;
   g_autoptr(JsonNode) state = NULL;
   g_autoptr(JsonNode) calls = NULL;
@@ -1772,46 +1544,46 @@ test_admin (void)
   reset (emu);
   access = token (emu);
   state = admin (emu, "GET", "/_admin/state", NULL);
-  assert_str (state, "$.tenants[0].id", TENANT);
-  g_assert_cmpuint (len (state, "$.tenants[0].users"), ==, 13);
-  g_assert_cmpuint (len (state, "$.tenants"), ==, 2);
+  emu_assert_str (state, "$.tenants[0].id", TENANT);
+  g_assert_cmpuint (emu_path_len (state, "$.tenants[0].users"), ==, 13);
+  g_assert_cmpuint (emu_path_len (state, "$.tenants"), ==, 2);
 
   {
-    g_autoptr(Reply) users = get (emu, 200, "/v1.0/users?$select=id", access);
+    g_autoptr(EmuReply) users = get (emu, 200, "/v1.0/users?$select=id", access);
     const char *client_request = "client-request-id: 0f0f0f0f-1111-4222-8333-444444444444";
     const char *headers[] = { client_request, NULL };
-    g_autoptr(Reply) echoed = get_with (emu, 200, "/v1.0/groups?$select=id", access, headers);
+    g_autoptr(EmuReply) echoed = get_with (emu, 200, "/v1.0/groups?$select=id", access, headers);
 
     g_assert_nonnull (soup_message_headers_get_one (users->headers, "request-id"));
     g_assert_cmpstr (soup_message_headers_get_one (echoed->headers, "client-request-id"), ==,
                      "0f0f0f0f-1111-4222-8333-444444444444");
   }
   calls = admin (emu, "GET", "/_admin/calls?since=2", NULL);
-  g_assert_cmpint (num (calls, "$.calls[0].seq"), ==, 2);
-  assert_str (calls, "$.calls[0].method", "GET");
-  assert_str (calls, "$.calls[0].path", "/v1.0/users");
-  assert_str (calls, "$.calls[0].route", "GET /v1.0/users");
-  g_assert_cmpint (num (calls, "$.calls[0].status"), ==, 200);
-  assert_str (calls, "$.calls[0].client", APP);
-  assert_str (calls, "$.calls[0].tenant", TENANT);
+  g_assert_cmpint (emu_path_num (calls, "$.calls[0].seq"), ==, 2);
+  emu_assert_str (calls, "$.calls[0].method", "GET");
+  emu_assert_str (calls, "$.calls[0].path", "/v1.0/users");
+  emu_assert_str (calls, "$.calls[0].route", "GET /v1.0/users");
+  g_assert_cmpint (emu_path_num (calls, "$.calls[0].status"), ==, 200);
+  emu_assert_str (calls, "$.calls[0].client", APP);
+  emu_assert_str (calls, "$.calls[0].tenant", TENANT);
 
   /* Create a user in a new nested group, by domain-named tenant. */
   created = admin (emu, "POST", "/_admin/groups?tenant=contoso.com", "{\"displayName\": \"Night Shift\", "
                    "\"memberOf\": [\"" STAFF "\"]}");
   {
-    g_autofree char *group = str (created, "$.id");
+    g_autofree char *group = emu_path_str (created, "$.id");
     g_autofree char *body = g_strdup_printf ("{\"userPrincipalName\": \"night.owl@contoso.com\", "
                                              "\"displayName\": \"Night Owl\", \"memberOf\": [\"%s\"], "
                                              "\"accountEnabled\": true, \"employeeId\": \"E2000\"}", group);
     g_autoptr(JsonNode) user = admin (emu, "POST", "/_admin/users", body);
-    g_autoptr(Reply) found = get (emu, 200, "/v1.0/users?$filter=employeeId%20eq%20'E2000'&$select=id,displayName", access);
+    g_autoptr(EmuReply) found = get (emu, 200, "/v1.0/users?$filter=employeeId%20eq%20'E2000'&$select=id,displayName", access);
     g_autoptr(JsonArray) all = NULL;
-    g_autofree char *user_id = str (user, "$.id");
-    g_autoptr(Reply) bad = call_full (emu, "POST", "/_admin/users", "{\"displayName\": \"No UPN\"}", NULL, NULL, NULL);
-    g_autoptr(Reply) bad_prop = call_full (emu, "PATCH", "/_admin/users/" ADELE, "{\"shoeSize\": 9}", NULL, NULL, NULL);
+    g_autofree char *user_id = emu_path_str (user, "$.id");
+    g_autoptr(EmuReply) bad = call_full (emu, "POST", "/_admin/users", "{\"displayName\": \"No UPN\"}", NULL, NULL, NULL);
+    g_autoptr(EmuReply) bad_prop = call_full (emu, "PATCH", "/_admin/users/" ADELE, "{\"shoeSize\": 9}", NULL, NULL, NULL);
     guint pages;
 
-    g_assert_cmpuint (len (found->json, "$.value"), ==, 1);
+    g_assert_cmpuint (emu_path_len (found->json, "$.value"), ==, 1);
     all = read_all (emu, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id", access, &pages, NULL);
     g_assert_nonnull (find_id (all, user_id));
     g_assert_nonnull (find_id (all, group));
@@ -1822,20 +1594,20 @@ test_admin (void)
   admin_do (emu, "POST", "/_admin/objects", "{\"@odata.type\": \"#microsoft.graph.device\", \"displayName\": "
             "\"KIOSK-02\", \"memberOf\": [\"" STAFF "\"]}");
   {
-    g_autoptr(Reply) members = get (emu, 200, "/v1.0/groups/" STAFF "/members?$select=id,displayName", access);
+    g_autoptr(EmuReply) members = get (emu, 200, "/v1.0/groups/" STAFF "/members?$select=id,displayName", access);
 
-    g_assert_cmpuint (len (members->json, "$.value"), ==, 9);
+    g_assert_cmpuint (emu_path_len (members->json, "$.value"), ==, 9);
   }
 
   clock = admin (emu, "POST", "/_admin/clock", "{\"advance_days\": 31}");
-  g_assert_cmpint (num (clock, "$.offset_seconds"), ==, 31 * 86400);
+  g_assert_cmpint (emu_path_num (clock, "$.offset_seconds"), ==, 31 * 86400);
   {
     /* Patti was deleted on 2026-11-20: purged after 30 emulated days. */
     g_autofree char *fresh = token (emu);
-    g_autoptr(Reply) bin = get (emu, 200, "/v1.0/directory/deletedItems/microsoft.graph.user", fresh);
-    g_autoptr(Reply) bare = get (emu, 400, "/v1.0/directory/deletedItems", fresh);
+    g_autoptr(EmuReply) bin = get (emu, 200, "/v1.0/directory/deletedItems/microsoft.graph.user", fresh);
+    g_autoptr(EmuReply) bare = get (emu, 400, "/v1.0/directory/deletedItems", fresh);
 
-    g_assert_cmpuint (len (bin->json, "$.value"), ==, 0);
+    g_assert_cmpuint (emu_path_len (bin->json, "$.value"), ==, 0);
     assert_graph_error (bare, 400, "Request_BadRequest");
   }
 
@@ -1845,13 +1617,13 @@ test_admin (void)
     g_autoptr(JsonNode) after = admin (emu, "GET", "/_admin/calls", NULL);
     g_autoptr(JsonNode) faults_now = admin (emu, "GET", "/_admin/faults", NULL);
 
-    g_assert_cmpuint (len (again, "$.tenants[0].groups"), ==, 8);
-    g_assert_cmpuint (len (after, "$.calls"), ==, 0);
-    g_assert_cmpint (num (faults_now, "$.page_size"), ==, 999);
-    g_assert_cmpuint (len (faults_now, "$.rules"), ==, 0);
+    g_assert_cmpuint (emu_path_len (again, "$.tenants[0].groups"), ==, 8);
+    g_assert_cmpuint (emu_path_len (after, "$.calls"), ==, 0);
+    g_assert_cmpint (emu_path_num (faults_now, "$.page_size"), ==, 999);
+    g_assert_cmpuint (emu_path_len (faults_now, "$.rules"), ==, 0);
   }
   {
-    g_autoptr(Reply) unknown = call_full (emu, "POST", "/_admin/faults", "{\"no_such_switch\": 1}", NULL, NULL, NULL);
+    g_autoptr(EmuReply) unknown = call_full (emu, "POST", "/_admin/faults", "{\"no_such_switch\": 1}", NULL, NULL, NULL);
 
     g_assert_cmpuint (unknown->status, ==, 400);
   }
@@ -1861,10 +1633,10 @@ static void
 test_generate (void)
 {
   const char *const extra[] = { "--generate", "2500", "--generate-group", "Everyone", "--page-size", "999", NULL };
-  Emulator *emu = emulator_start (extra);
+  EmuProcess *emu = emulator_start (extra);
   g_autofree char *access = token (emu);
-  g_autoptr(Reply) group = get (emu, 200, "/v1.0/groups?$filter=displayName%20eq%20'Everyone'&$select=id", access);
-  g_autofree char *group_id = str (group->json, "$.value[0].id");
+  g_autoptr(EmuReply) group = get (emu, 200, "/v1.0/groups?$filter=displayName%20eq%20'Everyone'&$select=id", access);
+  g_autofree char *group_id = emu_path_str (group->json, "$.value[0].id");
   g_autofree char *path = g_strdup_printf ("/v1.0/groups/%s/transitiveMembers?$select=id,userPrincipalName,"
                                            "onPremisesSecurityIdentifier&$top=999", group_id);
   g_autoptr(JsonArray) all = NULL;
@@ -1873,7 +1645,7 @@ test_generate (void)
   all = read_all (emu, path, access, &pages, NULL);
   g_assert_cmpuint (json_array_get_length (all), ==, 2500);
   g_assert_cmpuint (pages, ==, 3);
-  emulator_stop (emu);
+  emu_process_stop (emu);
 }
 
 /* Served over HTTPS, every link the emulator writes is https too. */
@@ -1891,7 +1663,7 @@ test_https (void)
   g_autofree char *access = NULL;
   g_autofree char *next = NULL;
   g_autofree char *base_scope = NULL;
-  Emulator *emu;
+  EmuProcess *emu;
 
   g_assert_nonnull (make_ca);
   maker = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, make_ca, dir, NULL);
@@ -1902,13 +1674,13 @@ test_https (void)
   emu = emulator_start_full (args, ca);
   access = token (emu);
   {
-    g_autoptr(Reply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", access);
+    g_autoptr(EmuReply) page = get (emu, 200, "/v1.0/groups/" STAFF "/transitiveMembers?$select=id&$top=5", access);
 
-    next = str (page->json, "$['@odata.nextLink']");
+    next = emu_path_str (page->json, "$['@odata.nextLink']");
     g_assert_true (g_str_has_prefix (next, emu->base));
     g_assert_true (g_str_has_prefix (next, "https://127.0.0.1:"));
   }
-  emulator_stop (emu);
+  emu_process_stop (emu);
 
   for (const char *const *f = (const char *const[]) { "ca.pem", "ca.key", "server.pem", "server.key", NULL }; *f; f++)
     {
@@ -1944,7 +1716,7 @@ test_start_script (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_auto(GStrv) lines = NULL;
-  Emulator emu = { 0 };
+  EmuProcess emu = { 0 };
   g_autofree char *access = NULL;
   GPid pid = 0;
 
@@ -1969,9 +1741,9 @@ test_start_script (void)
   {
     g_autofree char *body = form ("client_id", APP, "scope", SCOPE, "client_secret", SECRET,
                                   "grant_type", "client_credentials", NULL);
-    g_autoptr(Reply) issued = token_call (&emu, TENANT, body, NULL);
+    g_autoptr(EmuReply) issued = token_call (&emu, TENANT, body, NULL);
 
-    g_assert_cmpint (num (issued->json, "$.expires_in"), ==, 300);
+    g_assert_cmpint (emu_path_num (issued->json, "$.expires_in"), ==, 300);
   }
   g_assert_cmpint (kill (pid, SIGTERM), ==, 0);
   g_object_unref (emu.session);
@@ -2012,6 +1784,6 @@ main (int argc, char **argv)
 
   shared = emulator_start (NULL);
   status = g_test_run ();
-  emulator_stop (shared);
+  emu_process_stop (shared);
   return status;
 }

@@ -25,15 +25,6 @@ typedef struct {
 
 /* ---------------------------------------------------------------- helpers */
 
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 static void
 admin_reply (Admin *admin, guint status, JsonNode *body)
 {
@@ -50,7 +41,7 @@ admin_error (Admin *admin, guint status, const char *message)
   JsonObject *object = json_object_new ();
 
   json_object_set_string_member (object, "message", message);
-  admin_reply (admin, status, object_node (object));
+  admin_reply (admin, status, emu_object_node (object));
 }
 
 static JsonObject *
@@ -156,7 +147,7 @@ clock_node (OktaServer *server)
 
   json_object_set_string_member (object, "now", now);
   json_object_set_int_member (object, "offset_seconds", server->clock_offset / OKTA_MS_PER_SEC);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 /* ---------------------------------------------------------------- users */
@@ -256,7 +247,7 @@ admin_users (Admin *admin, OktaOrg *org)
       result = json_object_new ();
       json_object_set_string_member (result, "id", id);
       json_object_set_boolean_member (result, "deleted", TRUE);
-      admin_reply (admin, 200, object_node (result));
+      admin_reply (admin, 200, emu_object_node (result));
     }
   else
     admin_error (admin, 404, "Unknown admin endpoint");
@@ -336,7 +327,7 @@ admin_groups (Admin *admin, OktaOrg *org)
       json_object_set_string_member (result, "id", group->id);
       json_object_set_boolean_member (result, "deleted", TRUE);
       okta_group_delete (group, admin_actor (admin), now);
-      admin_reply (admin, 200, object_node (result));
+      admin_reply (admin, 200, emu_object_node (result));
     }
   else if (is (admin, "POST", 3, NULL) && g_str_equal (admin->segments[2], "members"))
     {
@@ -396,7 +387,7 @@ admin_logs (Admin *admin, OktaOrg *org)
         json_array_add_object_element (events, json_object_ref (((OktaEvent *) g_ptr_array_index (org->events,
                                                                                                 i))->object));
       json_object_set_array_member (object, "events", events);
-      admin_reply (admin, 200, object_node (object));
+      admin_reply (admin, 200, emu_object_node (object));
     }
   else if (is (admin, "POST", 1, NULL))
     {
@@ -407,7 +398,7 @@ admin_logs (Admin *admin, OktaOrg *org)
       else if ((event = okta_org_log_raw (org, body, now, &error)) == NULL)
         admin_error (admin, 400, error->message);
       else
-        admin_reply (admin, 201, object_node (json_object_ref (event->object)));
+        admin_reply (admin, 201, emu_object_node (json_object_ref (event->object)));
     }
   else if (is (admin, "POST", 2, NULL) && g_str_equal (admin->segments[1], "purge"))
     {
@@ -429,7 +420,7 @@ admin_logs (Admin *admin, OktaOrg *org)
       result = json_object_new ();
       json_object_set_int_member (result, "removed", removed);
       json_object_set_int_member (result, "kept", org->events->len);
-      admin_reply (admin, 200, object_node (result));
+      admin_reply (admin, 200, emu_object_node (result));
     }
   else
     admin_error (admin, 404, "Unknown admin endpoint");
@@ -529,7 +520,7 @@ admin_tokens (Admin *admin, OktaOrg *org)
         okta_parse_seed_time (body_string (admin, "expires"), now, &token->expires);
       g_ptr_array_add (org->tokens, token);
       g_hash_table_insert (org->token_by_value, token->value, token);
-      admin_reply (admin, 201, object_node (okta_token_dump (token, FALSE)));
+      admin_reply (admin, 201, emu_object_node (okta_token_dump (token, FALSE)));
       return;
     }
   token = admin->n_segments == 2 ? okta_org_token_by_name (org, admin->segments[1]) : NULL;
@@ -539,7 +530,7 @@ admin_tokens (Admin *admin, OktaOrg *org)
       return;
     }
   if (is (admin, "GET", 2, NULL))
-    admin_reply (admin, 200, object_node (okta_token_dump (token, FALSE)));
+    admin_reply (admin, 200, emu_object_node (okta_token_dump (token, FALSE)));
   else if (is (admin, "PATCH", 2, NULL) || is (admin, "POST", 2, NULL))
     {
       guint rights = token->rights;
@@ -575,7 +566,7 @@ admin_tokens (Admin *admin, OktaOrg *org)
           admin_error (admin, 400, "lastUsed: not a time");
           return;
         }
-      admin_reply (admin, 200, object_node (okta_token_dump (token, FALSE)));
+      admin_reply (admin, 200, emu_object_node (okta_token_dump (token, FALSE)));
     }
   else
     admin_error (admin, 404, "Unknown admin endpoint");
@@ -636,7 +627,7 @@ admin_apps (Admin *admin, OktaOrg *org)
     }
   if (is (admin, "GET", 2, NULL))
     {
-      admin_reply (admin, 200, object_node (okta_app_dump (app)));
+      admin_reply (admin, 200, emu_object_node (okta_app_dump (app)));
       return;
     }
   if (!is (admin, "POST", 2, NULL) && !is (admin, "PATCH", 2, NULL))
@@ -686,7 +677,7 @@ admin_apps (Admin *admin, OktaOrg *org)
       if (g_ptr_array_find_with_equal_func (app->scopes, g_ptr_array_index (revoke, i), g_str_equal, &index))
         g_ptr_array_remove_index (app->scopes, index);
     }
-  admin_reply (admin, 200, object_node (okta_app_dump (app)));
+  admin_reply (admin, 200, emu_object_node (okta_app_dump (app)));
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -761,7 +752,7 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
       json_object_set_boolean_member (object, "ok", TRUE);
       json_object_set_int_member (object, "port", okta_server_port (server));
       json_object_set_boolean_member (object, "crypto", okta_have_crypto ());
-      admin_reply (admin, 200, object_node (object));
+      admin_reply (admin, 200, emu_object_node (object));
     }
   else if (is (admin, "GET", 1, "state"))
     {

@@ -103,15 +103,6 @@ okta_api_classify (OktaCall *call)
 
 /* ---------------------------------------------------------------- JSON */
 
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 static void
 set_time (JsonObject *object, const char *name, gint64 ms)
 {
@@ -220,7 +211,7 @@ okta_user_json (OktaUser *user, const char *base, gboolean collection, gboolean 
     }
   else
     json_object_unref (links);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 JsonNode *
@@ -263,7 +254,7 @@ okta_group_json (OktaGroup *group, const char *base, gboolean stats)
       json_object_set_object_member (embedded, "stats", numbers);
       json_object_set_object_member (object, "_embedded", embedded);
     }
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static gboolean
@@ -395,15 +386,6 @@ static void
 bad_cursor (OktaCall *call)
 {
   okta_call_error (call, 400, "E0000001", "Api validation failed: after");
-}
-
-static JsonNode *
-array_node (JsonArray *array)
-{
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  json_node_take_array (node, array);
-  return node;
 }
 
 /* ---------------------------------------------------------------- ordered walks */
@@ -582,7 +564,7 @@ users_q (OktaCall *call, const char *q, OktaFields *fields)
         json_array_add_element (array, okta_user_json (user, call->base, TRUE, credentials, fields));
     }
   /* q has no paging: no Link header at all. */
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 typedef struct {
@@ -649,7 +631,7 @@ users_sorted (OktaCall *call, OktaExpr *expr, const char *sort_by, gboolean desc
   for (guint i = 0; i < items->len; i++)
     g_free (g_array_index (items, SortItem, i).key);
   link_headers (call, next, limit);
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 static void
@@ -739,7 +721,7 @@ list_users (OktaCall *call)
                                 drive.kind == OKTA_DRIVE_UPDATED ? G_MAXUINT64 : 0);
 
       link_headers (call, same, limit);
-      okta_call_reply (call, 200, array_node (array));
+      okta_call_reply (call, 200, emu_array_node (array));
       return;
     }
   if (call->server->sw.empty_last_page && limit > 0 && json_array_get_length (array) == limit)
@@ -748,7 +730,7 @@ list_users (OktaCall *call)
     next = drive.kind == OKTA_DRIVE_UPDATED ? cursor_encode ('t', (guint64) last->last_updated, last->serial) :
            cursor_encode ('u', last->serial, 0);
   link_headers (call, next, limit);
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 static void
@@ -803,7 +785,7 @@ user_groups (OktaCall *call)
         json_array_add_element (array, okta_group_json (group, call->base, FALSE));
     }
   link_headers (call, NULL, 0);
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -876,7 +858,7 @@ list_groups (OktaCall *call)
   if (q != NULL)
     {
       /* q has no paging: no Link header at all. */
-      okta_call_reply (call, 200, array_node (array));
+      okta_call_reply (call, 200, emu_array_node (array));
       return;
     }
   if (call->empty_page)
@@ -884,7 +866,7 @@ list_groups (OktaCall *call)
       g_autofree char *same = after != NULL ? g_strdup (after) : cursor_encode ('g', 0, 0);
 
       link_headers (call, same, limit);
-      okta_call_reply (call, 200, array_node (array));
+      okta_call_reply (call, 200, emu_array_node (array));
       return;
     }
   if (call->server->sw.empty_last_page && limit > 0 && json_array_get_length (array) == limit)
@@ -892,7 +874,7 @@ list_groups (OktaCall *call)
   if (more && last != NULL)
     next = cursor_encode ('g', last->serial, 0);
   link_headers (call, next, limit);
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 static void
@@ -956,7 +938,7 @@ group_users (OktaCall *call)
       g_autofree char *same = after != NULL ? g_strdup (after) : cursor_encode ('m', 0, 0);
 
       link_headers (call, same, limit);
-      okta_call_reply (call, 200, array_node (array));
+      okta_call_reply (call, 200, emu_array_node (array));
       return;
     }
   if (call->server->sw.empty_last_page && limit > 0 && json_array_get_length (array) == limit)
@@ -964,7 +946,7 @@ group_users (OktaCall *call)
   if (more && last != NULL)
     next = cursor_encode ('m', last->mseq, 0);
   link_headers (call, next, limit);
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 static void
@@ -975,7 +957,7 @@ group_rules (OktaCall *call)
   for (guint i = 0; i < json_array_get_length (call->org->group_rules); i++)
     json_array_add_element (copy, json_node_copy (json_array_get_element (call->org->group_rules, i)));
   link_headers (call, NULL, 0);
-  okta_call_reply (call, 200, array_node (copy));
+  okta_call_reply (call, 200, emu_array_node (copy));
 }
 
 /* ---------------------------------------------------------------- the System Log */
@@ -1148,7 +1130,7 @@ list_logs (OktaCall *call)
         static const char *const drop[] = { "after", "limit", "since", NULL };
 
         link_headers_without (call, next, limit, drop);
-        okta_call_reply (call, 200, array_node (array));
+        okta_call_reply (call, 200, emu_array_node (array));
         return;
       }
     }
@@ -1195,7 +1177,7 @@ list_logs (OktaCall *call)
         }
     }
   link_headers (call, next, limit);
-  okta_call_reply (call, 200, array_node (array));
+  okta_call_reply (call, 200, emu_array_node (array));
 }
 
 /* ---------------------------------------------------------------- the org */
@@ -1217,7 +1199,7 @@ get_org (OktaCall *call)
   json_object_set_null_member (object, "expiresAt");
   json_object_set_object_member (links, "self", href (call->base, "/api/v1/org", "", "", NULL));
   json_object_set_object_member (object, "_links", links);
-  okta_call_reply (call, 200, object_node (object));
+  okta_call_reply (call, 200, emu_object_node (object));
 }
 
 /* ---------------------------------------------------------------- dispatch */

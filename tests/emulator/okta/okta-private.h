@@ -14,6 +14,8 @@
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 
+#include "emu-common.h"
+
 G_BEGIN_DECLS
 
 #define OKTA_MS_PER_SEC G_GINT64_CONSTANT (1000)

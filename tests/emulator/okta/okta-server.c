@@ -66,37 +66,6 @@ okta_bucket_name (OktaBucket bucket)
   return bucket < OKTA_N_BUCKETS ? bucket_names[bucket] : "other";
 }
 
-static void
-count (GHashTable *table, const char *key)
-{
-  gpointer old = g_hash_table_lookup (table, key);
-
-  g_hash_table_replace (table, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (old) + 1));
-}
-
-static JsonNode *
-counts_node (GHashTable *table)
-{
-  JsonObject *object = json_object_new ();
-  g_autoptr(GList) keys = g_hash_table_get_keys (table);
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
-  for (GList *l = keys; l != NULL; l = l->next)
-    json_object_set_int_member (object, l->data, GPOINTER_TO_UINT (g_hash_table_lookup (table, l->data)));
-  json_node_take_object (node, object);
-  return node;
-}
-
-static JsonNode *
-object_node (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
 static char *
 random_text (OktaServer *server, guint length)
 {
@@ -111,44 +80,31 @@ random_text (OktaServer *server, guint length)
 
 /* ---------------------------------------------------------------- switches */
 
-typedef enum {
-  SW_UINT,
-  SW_INT64,
-  SW_BOOL,
-} SwitchType;
-
-typedef struct {
-  const char *name;
-  SwitchType  type;
-  gsize       offset;
-  gint64      min;
-  gint64      max;
-} SwitchSpec;
-
 #define SW(name, type, member, min, max) \
-  { name, type, G_STRUCT_OFFSET (OktaSwitches, member), min, max }
+  { name, type, G_STRUCT_OFFSET (OktaSwitches, member), NULL, min, max }
 #define LIMIT(name, bucket) \
-  { name, SW_UINT, G_STRUCT_OFFSET (OktaSwitches, limits) + (bucket) * sizeof (guint), 1, G_MAXINT32 }
+  { name, EMU_SWITCH_UINT, G_STRUCT_OFFSET (OktaSwitches, limits) + (bucket) * sizeof (guint), NULL, 1, \
+    G_MAXINT32 }
 
-static const SwitchSpec switch_specs[] = {
-  SW ("page_size", SW_UINT, page_size, 0, 10000),
-  SW ("empty_last_page", SW_BOOL, empty_last_page, 0, 0),
-  SW ("timeout_limit", SW_UINT, timeout_limit, 0, G_MAXINT32),
-  SW ("search_lag", SW_UINT, search_lag, 0, 86400),
-  SW ("log_retention_days", SW_UINT, log_retention_days, 1, 3650),
-  SW ("since_max_days", SW_UINT, since_max_days, 1, 3650),
-  SW ("token_lifetime", SW_INT64, token_lifetime, 1, G_MAXINT32),
-  SW ("token_idle_days", SW_UINT, token_idle_days, 1, 3650),
-  SW ("rate_limits", SW_BOOL, rate_limits, 0, 0),
-  SW ("rate_window", SW_UINT, rate_window, 1, 86400),
+static const EmuSwitchSpec switch_specs[] = {
+  SW ("page_size", EMU_SWITCH_UINT, page_size, 0, 10000),
+  SW ("empty_last_page", EMU_SWITCH_BOOL, empty_last_page, 0, 0),
+  SW ("timeout_limit", EMU_SWITCH_UINT, timeout_limit, 0, G_MAXINT32),
+  SW ("search_lag", EMU_SWITCH_UINT, search_lag, 0, 86400),
+  SW ("log_retention_days", EMU_SWITCH_UINT, log_retention_days, 1, 3650),
+  SW ("since_max_days", EMU_SWITCH_UINT, since_max_days, 1, 3650),
+  SW ("token_lifetime", EMU_SWITCH_INT64, token_lifetime, 1, G_MAXINT32),
+  SW ("token_idle_days", EMU_SWITCH_UINT, token_idle_days, 1, 3650),
+  SW ("rate_limits", EMU_SWITCH_BOOL, rate_limits, 0, 0),
+  SW ("rate_window", EMU_SWITCH_UINT, rate_window, 1, 86400),
   LIMIT ("limit_users", OKTA_BUCKET_USERS),
   LIMIT ("limit_user", OKTA_BUCKET_USER),
   LIMIT ("limit_groups", OKTA_BUCKET_GROUPS),
   LIMIT ("limit_group", OKTA_BUCKET_GROUP),
   LIMIT ("limit_logs", OKTA_BUCKET_LOGS),
   LIMIT ("limit_other", OKTA_BUCKET_OTHER),
-  SW ("token_share", SW_UINT, token_share, 1, 100),
-  SW ("latency_ms", SW_UINT, latency_ms, 0, 600000),
+  SW ("token_share", EMU_SWITCH_UINT, token_share, 1, 100),
+  SW ("latency_ms", EMU_SWITCH_UINT, latency_ms, 0, 600000),
 };
 
 static void
@@ -169,35 +125,6 @@ switches_init (OktaSwitches *sw)
   sw->limits[OKTA_BUCKET_LOGS] = 120;
   sw->limits[OKTA_BUCKET_OTHER] = 1200;
   sw->token_share = 50;
-}
-
-static gboolean
-switch_set (OktaSwitches *sw, const SwitchSpec *spec, JsonNode *value, GError **error)
-{
-  gpointer where = G_STRUCT_MEMBER_P (sw, spec->offset);
-  GType type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_INVALID;
-
-  switch (spec->type)
-    {
-    case SW_UINT:
-    case SW_INT64:
-      if (type != G_TYPE_INT64 || json_node_get_int (value) < spec->min || json_node_get_int (value) > spec->max)
-        break;
-      if (spec->type == SW_UINT)
-        *(guint *) where = json_node_get_int (value);
-      else
-        *(gint64 *) where = json_node_get_int (value);
-      return TRUE;
-    case SW_BOOL:
-      if (type != G_TYPE_BOOLEAN)
-        break;
-      *(gboolean *) where = json_node_get_boolean (value);
-      return TRUE;
-    default:
-      break;
-    }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad value for switch %s", spec->name);
-  return FALSE;
 }
 
 /* ---------------------------------------------------------------- fault rules */
@@ -351,7 +278,7 @@ rule_dump (OktaServerRule *rule)
     default:
       break;
     }
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 static gboolean
@@ -437,15 +364,11 @@ okta_server_apply_switches (OktaServer *server, JsonObject *object, GError **err
   json_object_iter_init_ordered (&iter, object);
   while (json_object_iter_next_ordered (&iter, &name, &value))
     {
-      const SwitchSpec *spec = NULL;
-
-      for (guint i = 0; i < G_N_ELEMENTS (switch_specs) && spec == NULL; i++)
-        if (g_str_equal (switch_specs[i].name, name))
-          spec = &switch_specs[i];
+      const EmuSwitchSpec *spec = emu_switch_find (switch_specs, G_N_ELEMENTS (switch_specs), name);
 
       if (spec != NULL)
         {
-          if (!switch_set (&next, spec, value, error))
+          if (!emu_switch_set (&next, spec, value, error))
             return FALSE;
         }
       else if (g_str_equal (name, "limit_all") && JSON_NODE_HOLDS_VALUE (value) &&
@@ -523,30 +446,11 @@ okta_server_dump_switches (OktaServer *server)
   JsonObject *object = json_object_new ();
   JsonArray *rules = json_array_new ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (switch_specs); i++)
-    {
-      const SwitchSpec *spec = &switch_specs[i];
-      gpointer where = G_STRUCT_MEMBER_P (&server->sw, spec->offset);
-
-      switch (spec->type)
-        {
-        case SW_UINT:
-          json_object_set_int_member (object, spec->name, *(guint *) where);
-          break;
-        case SW_INT64:
-          json_object_set_int_member (object, spec->name, *(gint64 *) where);
-          break;
-        case SW_BOOL:
-          json_object_set_boolean_member (object, spec->name, *(gboolean *) where);
-          break;
-        default:
-          break;
-        }
-    }
+  emu_switches_dump (&server->sw, switch_specs, G_N_ELEMENTS (switch_specs), object);
   for (guint i = 0; i < server->rules->len; i++)
     json_array_add_element (rules, rule_dump (g_ptr_array_index (server->rules, i)));
   json_object_set_array_member (object, "rules", rules);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 void
@@ -790,7 +694,7 @@ okta_server_windows_node (OktaServer *server)
 
       json_object_set_int_member (object, name, bucket_limit (server, b));
     }
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -866,7 +770,7 @@ okta_call_error (OktaCall *call, guint status, const char *code, const char *sum
   json_object_set_string_member (body, "errorLink", code);
   json_object_set_string_member (body, "errorId", id);
   json_object_set_array_member (body, "errorCauses", json_array_new ());
-  okta_call_reply (call, status, object_node (body));
+  okta_call_reply (call, status, emu_object_node (body));
 }
 
 void
@@ -882,7 +786,7 @@ okta_call_oauth_error (OktaCall *call, guint status, const char *error, const ch
 
   json_object_set_string_member (body, "error", error);
   json_object_set_string_member (body, "error_description", description);
-  okta_call_reply (call, status, object_node (body));
+  okta_call_reply (call, status, emu_object_node (body));
 }
 
 void
@@ -978,10 +882,10 @@ finish_log (OktaServer *server, OktaCall *call, JsonObject *entry, gboolean drop
   if (call->fault != NULL)
     {
       json_object_set_string_member (entry, "fault", call->fault);
-      count (server->by_fault, call->fault);
+      emu_count (server->by_fault, call->fault);
     }
-  count (server->by_route, call->route);
-  count (server->by_status, status_text);
+  emu_count (server->by_route, call->route);
+  emu_count (server->by_status, status_text);
   server->n_calls++;
 }
 
@@ -1009,7 +913,7 @@ okta_server_calls_node (OktaServer *server, GHashTable *query)
     json_array_add_object_element (calls, json_object_ref (g_ptr_array_index (server->calls, i)));
   json_object_set_int_member (object, "next_seq", server->next_seq);
   json_object_set_array_member (object, "calls", calls);
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 JsonNode *
@@ -1018,11 +922,11 @@ okta_server_stats_node (OktaServer *server)
   JsonObject *object = json_object_new ();
 
   json_object_set_int_member (object, "calls", server->n_calls);
-  json_object_set_member (object, "routes", counts_node (server->by_route));
-  json_object_set_member (object, "statuses", counts_node (server->by_status));
-  json_object_set_member (object, "faults", counts_node (server->by_fault));
+  json_object_set_member (object, "routes", emu_counts_node (server->by_route));
+  json_object_set_member (object, "statuses", emu_counts_node (server->by_status));
+  json_object_set_member (object, "faults", emu_counts_node (server->by_fault));
   json_object_set_int_member (object, "access_tokens", g_hash_table_size (server->access));
-  return object_node (object);
+  return emu_object_node (object);
 }
 
 void
@@ -1446,26 +1350,13 @@ okta_server_now (OktaServer *server)
 gboolean
 okta_server_listen (OktaServer *server, guint port, GTlsCertificate *certificate, GError **error)
 {
-  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
-
   server->soup = soup_server_new ("server-header", "nginx (ps-okta-emulator)", NULL);
-  if (certificate != NULL)
-    {
-      soup_server_set_tls_certificate (server->soup, certificate);
-      options |= SOUP_SERVER_LISTEN_HTTPS;
-    }
   soup_server_add_handler (server->soup, NULL, server_callback, server, NULL);
-  return soup_server_listen_local (server->soup, port, options, error);
+  return emu_soup_listen (server->soup, port, certificate, error);
 }
 
 guint
 okta_server_port (OktaServer *server)
 {
-  g_autoptr(GSList) uris = server->soup != NULL ? soup_server_get_uris (server->soup) : NULL;
-  guint port = 0;
-
-  if (uris != NULL)
-    port = g_uri_get_port (uris->data);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
-  return port;
+  return emu_soup_port (server->soup);
 }

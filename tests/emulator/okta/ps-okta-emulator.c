@@ -17,64 +17,7 @@
 
 #include "okta-private.h"
 
-typedef struct {
-  GMainLoop *loop;
-} App;
-
 /* ---------------------------------------------------------------- helpers */
-
-static gboolean
-on_signal (gpointer data)
-{
-  App *app = data;
-
-  g_main_loop_quit (app->loop);
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-add_number (JsonObject *switches, const char *name, const char *text, GError **error)
-{
-  char *end = NULL;
-  gint64 value;
-
-  if (text == NULL)
-    return TRUE;
-  value = g_ascii_strtoll (text, &end, 10);
-  if (*end == '\0' && end != text)
-    {
-      json_object_set_int_member (switches, name, value);
-      return TRUE;
-    }
-  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad number for %s: %s", name, text);
-  return FALSE;
-}
-
-/* A fault rule by rate from a command-line fraction. */
-static gboolean
-add_rate_rule (JsonArray *rules, const char *fault, const char *option, const char *text, gint64 reset,
-               GError **error)
-{
-  char *end = NULL;
-  double rate;
-  JsonObject *rule;
-
-  if (text == NULL)
-    return TRUE;
-  rate = g_ascii_strtod (text, &end);
-  if (*end != '\0' || end == text || rate < 0 || rate > 1)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad fraction for --%s: %s", option, text);
-      return FALSE;
-    }
-  rule = json_object_new ();
-  json_object_set_string_member (rule, "fault", fault);
-  json_object_set_double_member (rule, "rate", rate);
-  if (reset >= 0)
-    json_object_set_int_member (rule, "reset", reset);
-  json_array_add_object_element (rules, rule);
-  return TRUE;
-}
 
 /* --rate-limit off | on | all=N | BUCKET=N (users, user, groups, group, logs, other) */
 static gboolean
@@ -109,59 +52,6 @@ add_rate_limit (JsonObject *switches, const char *text, GError **error)
   name = g_strdup_printf ("limit_%s", bucket);
   json_object_set_int_member (switches, name, value);
   return TRUE;
-}
-
-/* --switch NAME=VALUE: VALUE is JSON when it parses, a string otherwise. */
-static gboolean
-add_switch (JsonObject *switches, const char *text, GError **error)
-{
-  const char *eq = strchr (text, '=');
-  g_autofree char *name = NULL;
-  JsonNode *value;
-
-  if (eq == NULL || eq == text)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--switch takes NAME=VALUE");
-      return FALSE;
-    }
-  name = g_strndup (text, eq - text);
-  value = json_from_string (eq + 1, NULL);
-  if (value == NULL)
-    {
-      value = json_node_new (JSON_NODE_VALUE);
-      json_node_set_string (value, eq + 1);
-    }
-  json_object_set_member (switches, name, value);
-  return TRUE;
-}
-
-static gboolean
-add_fault (JsonArray *rules, const char *text, GError **error)
-{
-  g_autoptr(GError) parse_error = NULL;
-  JsonNode *node = json_from_string (text, &parse_error);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--fault takes a JSON object: %s", text);
-      g_clear_pointer (&node, json_node_unref);
-      return FALSE;
-    }
-  json_array_add_element (rules, node);
-  return TRUE;
-}
-
-static GTlsCertificate *
-load_certificate (const char *cert, const char *key, GError **error)
-{
-  if (cert == NULL && key == NULL)
-    return NULL;
-  if (cert == NULL || key == NULL)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--tls-cert and --tls-key go together");
-      return NULL;
-    }
-  return g_tls_certificate_new_from_files (cert, key, error);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -226,10 +116,8 @@ main (int argc, char **argv)
   g_autoptr(JsonObject) switches = json_object_new ();
   g_autoptr(JsonArray) rules = json_array_new ();
   g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   OktaServer *server;
   OktaState *state;
-  App app = { 0 };
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -237,7 +125,7 @@ main (int argc, char **argv)
       g_printerr ("ps-okta-emulator: %s\n", error->message);
       return 2;
     }
-  if (listen != NULL && !g_str_equal (listen, "127.0.0.1") && !g_str_equal (listen, "localhost"))
+  if (!emu_listen_is_local (listen))
     {
       g_printerr ("ps-okta-emulator: --listen accepts 127.0.0.1 only\n");
       return 2;
@@ -248,13 +136,14 @@ main (int argc, char **argv)
       return 2;
     }
 
-  if (!add_number (switches, "page_size", page_size, &error) ||
-      !add_number (switches, "rate_window", rate_window, &error) ||
-      !add_number (switches, "token_share", token_share, &error) ||
-      !add_number (switches, "token_lifetime", token_lifetime, &error) ||
-      !add_number (switches, "latency_ms", latency, &error) ||
-      !add_rate_rule (rules, "error", "error-rate", error_rate, -1, &error) ||
-      !add_rate_rule (rules, "throttle", "throttle-rate", throttle_rate, throttle_reset, &error))
+  if (!emu_option_number (switches, "page_size", page_size, &error) ||
+      !emu_option_number (switches, "rate_window", rate_window, &error) ||
+      !emu_option_number (switches, "token_share", token_share, &error) ||
+      !emu_option_number (switches, "token_lifetime", token_lifetime, &error) ||
+      !emu_option_number (switches, "latency_ms", latency, &error) ||
+      !emu_option_rate_rule (rules, "error", "error-rate", error_rate, "reset", -1, &error) ||
+      !emu_option_rate_rule (rules, "throttle", "throttle-rate", throttle_rate, "reset", throttle_reset,
+                             &error))
     {
       g_printerr ("ps-okta-emulator: %s\n", error->message);
       return 2;
@@ -266,13 +155,13 @@ main (int argc, char **argv)
         return 2;
       }
   for (guint i = 0; fault_args != NULL && fault_args[i] != NULL; i++)
-    if (!add_fault (rules, fault_args[i], &error))
+    if (!emu_option_fault (rules, fault_args[i], &error))
       {
         g_printerr ("ps-okta-emulator: %s\n", error->message);
         return 2;
       }
   for (guint i = 0; switch_args != NULL && switch_args[i] != NULL; i++)
-    if (!add_switch (switches, switch_args[i], &error))
+    if (!emu_option_switch (switches, switch_args[i], &error))
       {
         g_printerr ("ps-okta-emulator: %s\n", error->message);
         return 2;
@@ -305,7 +194,7 @@ main (int argc, char **argv)
     }
   okta_server_commit_switches (server);
 
-  certificate = load_certificate (tls_cert, tls_key, &error);
+  certificate = emu_load_certificate (tls_cert, tls_key, &error);
   if (error != NULL || !okta_server_listen (server, port, certificate, &error))
     {
       g_printerr ("ps-okta-emulator: %s\n", error->message);
@@ -313,15 +202,9 @@ main (int argc, char **argv)
       return 1;
     }
 
-  printf ("PORT=%u\n", okta_server_port (server));
-  printf ("URL=%s://127.0.0.1:%u\n", certificate != NULL ? "https" : "http", okta_server_port (server));
-  fflush (stdout);
+  emu_announce (okta_server_port (server), certificate != NULL);
 
-  loop = g_main_loop_new (NULL, FALSE);
-  app.loop = loop;
-  g_unix_signal_add (SIGINT, on_signal, &app);
-  g_unix_signal_add (SIGTERM, on_signal, &app);
-  g_main_loop_run (loop);
+  emu_run_until_signal ();
 
   okta_server_free (server);
   return 0;

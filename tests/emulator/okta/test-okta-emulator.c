@@ -20,13 +20,15 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
+
+#include "emu-test-util.h"
 #ifdef OKTA_HAVE_GNUTLS
 #include <gnutls/gnutls.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #endif
 
-#define FULL_TOKEN     "00ps-okta-full-token-acme-00000000000001"
+#define FULL_TOKEN   "00ps-okta-full-token-acme-00000000000001"
 #define GROUP_TOKEN    "00ps-okta-group-admin-token-acme-0000002"
 #define REPORT_TOKEN   "00ps-okta-report-admin-token-acme-000003"
 #define EXPIRED_TOKEN  "00ps-okta-expired-token-acme-00000000004"
@@ -61,139 +63,9 @@
 #define N_USERS        15
 #define N_LISTED       13     /* without the two DEPROVISIONED */
 
-typedef struct {
-  GSubprocess *process;
-  char        *base;
-  SoupSession *session;
-} Emulator;
-
-typedef struct {
-  guint               status;
-  GBytes             *bytes;
-  JsonNode           *json;
-  SoupMessageHeaders *headers;
-  GError             *error;
-  double              seconds;
-} Reply;
-
-static Emulator *shared;
+static EmuProcess *shared;
 
 /* ---------------------------------------------------------------- helpers */
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->bytes, g_bytes_unref);
-  g_clear_pointer (&reply->json, json_node_unref);
-  g_clear_pointer (&reply->headers, soup_message_headers_unref);
-  g_clear_error (&reply->error);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
-/* printf, then ' becomes " so that JSON bodies read well in C. */
-G_GNUC_PRINTF (1, 2) static char *
-jq (const char *format, ...)
-{
-  va_list args;
-  char *text;
-
-  va_start (args, format);
-  text = g_strdup_vprintf (format, args);
-  va_end (args);
-  return g_strdelimit (text, "'", '"');
-}
-
-static JsonNode *
-path_node (JsonNode *root, const char *expression)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) matches = NULL;
-  JsonArray *array;
-
-  g_assert_nonnull (root);
-  matches = json_path_query (expression, root, &error);
-  g_assert_no_error (error);
-  array = json_node_get_array (matches);
-  if (json_array_get_length (array) == 0)
-    return NULL;
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
-static gboolean
-has (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  return node != NULL;
-}
-
-static char *
-str (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  g_assert_true (JSON_NODE_HOLDS_VALUE (node));
-  return g_strdup (json_node_get_string (node));
-}
-
-static gint64
-num (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return json_node_get_int (node);
-}
-
-static guint
-len (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
-  return json_array_get_length (json_node_get_array (node));
-}
-
-static gboolean
-is_null (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-
-  if (node == NULL)
-    g_error ("%s: missing", expression);
-  return JSON_NODE_HOLDS_NULL (node);
-}
-
-static void
-assert_str (JsonNode *root, const char *expression, const char *expected)
-{
-  g_autofree char *value = str (root, expression);
-
-  g_assert_cmpstr (value, ==, expected);
-}
-
-static char *
-keys (JsonNode *root, const char *expression)
-{
-  g_autoptr(JsonNode) node = path_node (root, expression);
-  g_autoptr(GList) names = NULL;
-  GString *text = g_string_new (NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  names = json_object_get_members (json_node_get_object (node));
-  names = g_list_sort (names, (GCompareFunc) g_strcmp0);
-  for (GList *l = names; l != NULL; l = l->next)
-    g_string_append_printf (text, "%s%s", text->len > 0 ? "," : "", (char *) l->data);
-  return g_string_free (text, FALSE);
-}
 
 /* The ids (or another member) of a JSON array of objects, joined by ",". */
 static char *
@@ -230,85 +102,23 @@ array_length (JsonNode *root)
 
 /* ---------------------------------------------------------------- emulator */
 
-static void
-child_setup (gpointer data)
-{
-#ifdef __linux__
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-#endif
-}
-
-static Emulator *
+static EmuProcess *
 emulator_start_full (const char *const *extra, const char *ca_file)
 {
-  const char *binary = g_getenv ("PS_OKTA_EMULATOR");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *line = NULL;
-  g_autofree char *url = NULL;
-  Emulator *emu = g_new0 (Emulator, 1);
-
-  g_assert_nonnull (binary);
-  g_ptr_array_add (argv, (gpointer) binary);
-  g_ptr_array_add (argv, (gpointer) "--port");
-  g_ptr_array_add (argv, (gpointer) "0");
-  g_ptr_array_add (argv, (gpointer) "--random-seed");
-  g_ptr_array_add (argv, (gpointer) "7");
-  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) extra[i]);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
-  emu->process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (emu->process));
-  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "PORT="));
-  url = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (url, ca_file != NULL ? "URL=https://127.0.0.1:" : "URL=http://127.0.0.1:"));
-  emu->base = g_strdup (url + 4);
-  emu->session = soup_session_new_with_options ("timeout", 30, NULL);
-  if (ca_file != NULL)
-    {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
-
-      g_assert_no_error (error);
-      soup_session_set_tls_database (emu->session, database);
-    }
-  return emu;
+  return emu_process_start ("PS_OKTA_EMULATOR", extra, ca_file, 30);
 }
 
-static Emulator *
+static EmuProcess *
 emulator_start (const char *const *extra)
 {
   return emulator_start_full (extra, NULL);
 }
 
-static void
-emulator_stop (Emulator *emu)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (emu->process, SIGTERM);
-  g_subprocess_wait_check (emu->process, NULL, &error);
-  g_assert_no_error (error);
-  g_object_unref (emu->process);
-  g_object_unref (emu->session);
-  g_free (emu->base);
-  g_free (emu);
-}
-
 /* @path is relative to the emulator, or an absolute URL (a next link).
  * @authorization is the whole header value ("SSWS …", "Bearer …") or NULL.
  * @headers: "Name: value" strings, NULL-terminated, or NULL. */
-static Reply *
-call_full (Emulator           *emu,
+static EmuReply *
+call_full (EmuProcess         *emu,
            const char         *method,
            const char         *path,
            const char         *body,
@@ -319,8 +129,6 @@ call_full (Emulator           *emu,
   g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (emu->base, path, NULL);
   g_autoptr(SoupMessage) msg = soup_message_new_from_uri (method, g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL));
   SoupMessageHeaders *request_headers;
-  Reply *reply = g_new0 (Reply, 1);
-  gint64 start;
 
   if (msg == NULL)
     g_error ("bad URL %s", url);
@@ -328,36 +136,13 @@ call_full (Emulator           *emu,
   soup_message_headers_replace (request_headers, "Accept", "application/json");
   if (authorization != NULL)
     soup_message_headers_replace (request_headers, "Authorization", authorization);
-  for (guint i = 0; headers != NULL && headers[i] != NULL; i++)
-    {
-      g_auto(GStrv) parts = g_strsplit (headers[i], ": ", 2);
-
-      soup_message_headers_replace (request_headers, parts[0], parts[1]);
-    }
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (msg, content_type != NULL ? content_type : "application/json", bytes);
-    }
-  start = g_get_monotonic_time ();
-  reply->bytes = soup_session_send_and_read (emu->session, msg, NULL, &reply->error);
-  reply->seconds = (g_get_monotonic_time () - start) / (double) G_USEC_PER_SEC;
-  reply->status = soup_message_get_status (msg);
-  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  if (reply->bytes != NULL && g_bytes_get_size (reply->bytes) > 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      if (json_parser_load_from_data (parser, g_bytes_get_data (reply->bytes, NULL),
-                                      g_bytes_get_size (reply->bytes), NULL))
-        reply->json = json_node_ref (json_parser_get_root (parser));
-    }
-  return reply;
+  emu_add_header_lines (msg, headers);
+  emu_set_body (msg, body, content_type);
+  return emu_send (emu->session, msg);
 }
 
-static Reply *
-expect_full (Emulator           *emu,
+static EmuReply *
+expect_full (EmuProcess         *emu,
              guint               status,
              const char         *method,
              const char         *path,
@@ -366,7 +151,7 @@ expect_full (Emulator           *emu,
              const char         *authorization,
              const char *const  *headers)
 {
-  Reply *reply = call_full (emu, method, path, body, content_type, authorization, headers);
+  EmuReply *reply = call_full (emu, method, path, body, content_type, authorization, headers);
 
   g_assert_no_error (reply->error);
   if (reply->status != status)
@@ -376,19 +161,19 @@ expect_full (Emulator           *emu,
 }
 
 /* An API GET that must answer @status with JSON. */
-static Reply *
-get (Emulator *emu, guint status, const char *path, const char *authorization)
+static EmuReply *
+get (EmuProcess *emu, guint status, const char *path, const char *authorization)
 {
-  Reply *reply = expect_full (emu, status, "GET", path, NULL, NULL, authorization, NULL);
+  EmuReply *reply = expect_full (emu, status, "GET", path, NULL, NULL, authorization, NULL);
 
   g_assert_nonnull (reply->json);
   return reply;
 }
 
 static JsonNode *
-admin (Emulator *emu, const char *method, const char *path, const char *body)
+admin (EmuProcess *emu, const char *method, const char *path, const char *body)
 {
-  g_autoptr(Reply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
+  g_autoptr(EmuReply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
 
   g_assert_no_error (reply->error);
   if (reply->status != 200 && reply->status != 201)
@@ -398,34 +183,34 @@ admin (Emulator *emu, const char *method, const char *path, const char *body)
 }
 
 static void
-admin_do (Emulator *emu, const char *method, const char *path, const char *body)
+admin_do (EmuProcess *emu, const char *method, const char *path, const char *body)
 {
   g_autoptr(JsonNode) node = admin (emu, method, path, body);
 }
 
 static guint
-admin_status (Emulator *emu, const char *method, const char *path, const char *body)
+admin_status (EmuProcess *emu, const char *method, const char *path, const char *body)
 {
-  g_autoptr(Reply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
+  g_autoptr(EmuReply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
 
   g_assert_no_error (reply->error);
   return reply->status;
 }
 
 static void
-reset (Emulator *emu)
+reset (EmuProcess *emu)
 {
   admin_do (emu, "POST", "/_admin/reset", "{}");
 }
 
 static void
-faults (Emulator *emu, const char *body)
+faults (EmuProcess *emu, const char *body)
 {
   admin_do (emu, "POST", "/_admin/faults", body);
 }
 
 static void
-advance (Emulator *emu, gint64 seconds)
+advance (EmuProcess *emu, gint64 seconds)
 {
   g_autofree char *body = g_strdup_printf ("{\"advance\": %" G_GINT64_FORMAT "}", seconds);
 
@@ -434,10 +219,10 @@ advance (Emulator *emu, gint64 seconds)
 
 /* The emulated clock, ± @offset_seconds, as an ISO time for a filter. */
 static char *
-emu_time (Emulator *emu, gint64 offset_seconds)
+emu_time (EmuProcess *emu, gint64 offset_seconds)
 {
   g_autoptr(JsonNode) clock = admin (emu, "GET", "/_admin/clock", NULL);
-  g_autofree char *now = str (clock, "$.now");
+  g_autofree char *now = emu_path_str (clock, "$.now");
   g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr(GDateTime) parsed = g_date_time_new_from_iso8601 (now, utc);
   g_autoptr(GDateTime) moved = g_date_time_add_seconds (parsed, offset_seconds);
@@ -463,7 +248,7 @@ query_path (const char *path, const char *name, const char *value, const char *e
 
 /* The Link header lines, as sent (one per line). */
 static GPtrArray *
-link_lines (Reply *reply)
+link_lines (EmuReply *reply)
 {
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
   SoupMessageHeadersIter iter;
@@ -479,7 +264,7 @@ link_lines (Reply *reply)
 
 /* The URL of rel="next", or NULL. */
 static char *
-next_link (Reply *reply)
+next_link (EmuReply *reply)
 {
   g_autoptr(GPtrArray) lines = link_lines (reply);
 
@@ -497,7 +282,7 @@ next_link (Reply *reply)
 
 /* Follows next links; returns every element of every page. */
 static JsonArray *
-read_all (Emulator *emu, const char *path, const char *authorization, guint *pages)
+read_all (EmuProcess *emu, const char *path, const char *authorization, guint *pages)
 {
   JsonArray *all = json_array_new ();
   g_autofree char *next = g_strdup (path);
@@ -505,7 +290,7 @@ read_all (Emulator *emu, const char *path, const char *authorization, guint *pag
   *pages = 0;
   while (next != NULL)
     {
-      g_autoptr(Reply) page = get (emu, 200, next, authorization);
+      g_autoptr(EmuReply) page = get (emu, 200, next, authorization);
       JsonArray *array = json_node_get_array (page->json);
 
       (*pages)++;
@@ -519,7 +304,7 @@ read_all (Emulator *emu, const char *path, const char *authorization, guint *pag
 }
 
 static void
-assert_okta_error (Reply *reply, guint status, const char *code)
+assert_okta_error (EmuReply *reply, guint status, const char *code)
 {
   g_autofree char *fields = NULL;
   g_autofree char *link = NULL;
@@ -529,17 +314,17 @@ assert_okta_error (Reply *reply, guint status, const char *code)
     g_error ("expected %u, got %u: %.*s", status, reply->status, (int) g_bytes_get_size (reply->bytes),
              (const char *) g_bytes_get_data (reply->bytes, NULL));
   g_assert_nonnull (reply->json);
-  assert_str (reply->json, "$.errorCode", code);
-  fields = keys (reply->json, "$");
+  emu_assert_str (reply->json, "$.errorCode", code);
+  fields = emu_path_keys (reply->json, "$");
   g_assert_cmpstr (fields, ==, "errorCauses,errorCode,errorId,errorLink,errorSummary");
-  link = str (reply->json, "$.errorLink");
+  link = emu_path_str (reply->json, "$.errorLink");
   g_assert_cmpstr (link, ==, code);
-  g_assert_cmpuint (len (reply->json, "$.errorCauses"), ==, 0);
+  g_assert_cmpuint (emu_path_len (reply->json, "$.errorCauses"), ==, 0);
   g_assert_nonnull (soup_message_headers_get_one (reply->headers, "X-Okta-Request-Id"));
 }
 
 static void
-assert_common_headers (Reply *reply)
+assert_common_headers (EmuReply *reply)
 {
   const char *date = soup_message_headers_get_one (reply->headers, "Date");
   g_autoptr(GDateTime) parsed = date != NULL ? soup_date_time_new_from_http_string (date) : NULL;
@@ -552,7 +337,7 @@ assert_common_headers (Reply *reply)
 }
 
 static gint64
-header_int (Reply *reply, const char *name)
+header_int (EmuReply *reply, const char *name)
 {
   const char *value = soup_message_headers_get_one (reply->headers, name);
 
@@ -565,66 +350,66 @@ header_int (Reply *reply, const char *name)
 static void
 test_auth_errors (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   const char *const bad[] = { "SSWS 00nothing", "SSWS " EXPIRED_TOKEN, "SSWS " REVOKED_TOKEN, "SSWS " IDLE_TOKEN,
                               "SSWS " GLOBEX_TOKEN, "Bearer " FULL_TOKEN, "ssws", NULL };
 
   reset (emu);
   {
-    g_autoptr(Reply) none = call_full (emu, "GET", "/api/v1/users", NULL, NULL, NULL, NULL);
+    g_autoptr(EmuReply) none = call_full (emu, "GET", "/api/v1/users", NULL, NULL, NULL, NULL);
 
     assert_okta_error (none, 401, "E0000011");
-    assert_str (none->json, "$.errorSummary", "Invalid token provided");
+    emu_assert_str (none->json, "$.errorSummary", "Invalid token provided");
     assert_common_headers (none);
   }
   for (guint i = 0; bad[i] != NULL; i++)
     {
-      g_autoptr(Reply) reply = call_full (emu, "GET", "/api/v1/users", NULL, NULL, bad[i], NULL);
+      g_autoptr(EmuReply) reply = call_full (emu, "GET", "/api/v1/users", NULL, NULL, bad[i], NULL);
 
       assert_okta_error (reply, 401, "E0000011");
     }
   {
     /* The globex token works against its own org, under its path. */
-    g_autoptr(Reply) globex = get (emu, 200, "/globex/api/v1/users", "SSWS " GLOBEX_TOKEN);
+    g_autoptr(EmuReply) globex = get (emu, 200, "/globex/api/v1/users", "SSWS " GLOBEX_TOKEN);
     g_autofree char *next = NULL;
 
     g_assert_cmpuint (array_length (globex->json), ==, 2);
-    next = str (globex->json, "$[0]._links.self.href");
+    next = emu_path_str (globex->json, "$[0]._links.self.href");
     g_assert_true (g_str_has_prefix (next, emu->base));
     g_assert_nonnull (strstr (next, "/globex/api/v1/users/"));
   }
   {
     /* Roles: a group-membership admin reads groups only, a report admin the log only. */
-    g_autoptr(Reply) users = call_full (emu, "GET", "/api/v1/users", NULL, NULL, "SSWS " GROUP_TOKEN, NULL);
-    g_autoptr(Reply) groups = get (emu, 200, "/api/v1/groups", "SSWS " GROUP_TOKEN);
-    g_autoptr(Reply) members = get (emu, 200, "/api/v1/groups/" SALES "/users", "SSWS " GROUP_TOKEN);
-    g_autoptr(Reply) logs = call_full (emu, "GET", "/api/v1/logs", NULL, NULL, "SSWS " GROUP_TOKEN, NULL);
-    g_autoptr(Reply) report = get (emu, 200, "/api/v1/logs", "SSWS " REPORT_TOKEN);
-    g_autoptr(Reply) report_users = call_full (emu, "GET", "/api/v1/users/" ALICE, NULL, NULL, "SSWS " REPORT_TOKEN,
+    g_autoptr(EmuReply) users = call_full (emu, "GET", "/api/v1/users", NULL, NULL, "SSWS " GROUP_TOKEN, NULL);
+    g_autoptr(EmuReply) groups = get (emu, 200, "/api/v1/groups", "SSWS " GROUP_TOKEN);
+    g_autoptr(EmuReply) members = get (emu, 200, "/api/v1/groups/" SALES "/users", "SSWS " GROUP_TOKEN);
+    g_autoptr(EmuReply) logs = call_full (emu, "GET", "/api/v1/logs", NULL, NULL, "SSWS " GROUP_TOKEN, NULL);
+    g_autoptr(EmuReply) report = get (emu, 200, "/api/v1/logs", "SSWS " REPORT_TOKEN);
+    g_autoptr(EmuReply) report_users = call_full (emu, "GET", "/api/v1/users/" ALICE, NULL, NULL, "SSWS " REPORT_TOKEN,
                                                NULL);
 
     assert_okta_error (users, 403, "E0000006");
-    assert_str (users->json, "$.errorSummary", "You do not have permission to perform the requested action");
+    emu_assert_str (users->json, "$.errorSummary", "You do not have permission to perform the requested action");
     assert_okta_error (logs, 403, "E0000006");
     assert_okta_error (report_users, 403, "E0000006");
   }
   {
-    g_autoptr(Reply) me = get (emu, 200, "/api/v1/users/me", FULL);
-    g_autoptr(Reply) post = call_full (emu, "POST", "/api/v1/users", "{}", NULL, FULL, NULL);
-    g_autoptr(Reply) unknown = call_full (emu, "GET", "/api/v1/nothing", NULL, NULL, FULL, NULL);
-    g_autoptr(Reply) org = get (emu, 200, "/api/v1/org", FULL);
+    g_autoptr(EmuReply) me = get (emu, 200, "/api/v1/users/me", FULL);
+    g_autoptr(EmuReply) post = call_full (emu, "POST", "/api/v1/users", "{}", NULL, FULL, NULL);
+    g_autoptr(EmuReply) unknown = call_full (emu, "GET", "/api/v1/nothing", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) org = get (emu, 200, "/api/v1/org", FULL);
 
-    assert_str (me->json, "$.id", SAM);
-    assert_str (me->json, "$.profile.login", "sam.admin@acme.example.com");
+    emu_assert_str (me->json, "$.id", SAM);
+    emu_assert_str (me->json, "$.profile.login", "sam.admin@acme.example.com");
     assert_okta_error (post, 405, "E0000022");
     assert_okta_error (unknown, 404, "E0000007");
-    assert_str (org->json, "$.subdomain", "acme");
+    emu_assert_str (org->json, "$.subdomain", "acme");
   }
 
   /* A token dies with its admin's account... */
   admin_do (emu, "POST", "/_admin/users/" SAM "/lifecycle/suspend", NULL);
   {
-    g_autoptr(Reply) dead = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) dead = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
 
     assert_okta_error (dead, 401, "E0000011");
   }
@@ -632,14 +417,14 @@ test_auth_errors (void)
   /* ... after 30 days unused, and when revoked. */
   advance (emu, 31 * 86400);
   {
-    g_autoptr(Reply) idle = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) idle = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
 
     assert_okta_error (idle, 401, "E0000011");
   }
   reset (emu);
   admin_do (emu, "PATCH", "/_admin/tokens/PandaSync%20sync", "{\"revoked\": true}");
   {
-    g_autoptr(Reply) revoked = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) revoked = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
 
     assert_okta_error (revoked, 401, "E0000011");
   }
@@ -650,14 +435,14 @@ test_auth_errors (void)
 static void
 test_users_paging (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(JsonArray) all = NULL;
   guint pages = 0;
 
   reset (emu);
   {
-    g_autoptr(Reply) first = get (emu, 200, "/api/v1/users?limit=4", FULL);
+    g_autoptr(EmuReply) first = get (emu, 200, "/api/v1/users?limit=4", FULL);
     g_autoptr(GPtrArray) lines = link_lines (first);
     g_autofree char *next = next_link (first);
     g_autofree char *self = g_strdup_printf ("<%s/api/v1/users?limit=4>; rel=\"self\"", emu->base);
@@ -676,8 +461,8 @@ test_users_paging (void)
     g_assert_false (g_str_has_prefix (cursor + 6, "00u"));
     g_assert_nonnull (strstr (next, "limit=4"));
     /* No credentials member with okta-response=omitCredentials. */
-    g_assert_true (has (first->json, "$[0].credentials.provider.type"));
-    g_assert_true (has (first->json, "$[0]._links.self.href"));
+    g_assert_true (emu_path_has (first->json, "$[0].credentials.provider.type"));
+    g_assert_true (emu_path_has (first->json, "$[0]._links.self.href"));
   }
   all = read_all (emu, "/api/v1/users?limit=4", FULL, &pages);
   g_assert_cmpuint (json_array_get_length (all), ==, N_LISTED);
@@ -693,7 +478,7 @@ test_users_paging (void)
     }
   {
     /* The last page has only rel="self". */
-    g_autoptr(Reply) last = get (emu, 200, "/api/v1/users?limit=13", FULL);
+    g_autoptr(EmuReply) last = get (emu, 200, "/api/v1/users?limit=13", FULL);
     g_autoptr(GPtrArray) lines = link_lines (last);
 
     g_assert_cmpuint (lines->len, ==, 1);
@@ -711,8 +496,8 @@ test_users_paging (void)
   }
   {
     /* empty_last_page: a full last page still has next, then an empty page without. */
-    g_autoptr(Reply) full = NULL;
-    g_autoptr(Reply) empty = NULL;
+    g_autoptr(EmuReply) full = NULL;
+    g_autoptr(EmuReply) empty = NULL;
     g_autofree char *next = NULL;
     g_autofree char *after_empty = NULL;
 
@@ -728,31 +513,31 @@ test_users_paging (void)
     faults (emu, "{\"empty_last_page\": false}");
   }
   {
-    g_autoptr(Reply) bad = call_full (emu, "GET", "/api/v1/users?after=00useed0000000000002", NULL, NULL, FULL, NULL);
-    g_autoptr(Reply) bad_limit = call_full (emu, "GET", "/api/v1/users?limit=abc", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) bad = call_full (emu, "GET", "/api/v1/users?after=00useed0000000000002", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) bad_limit = call_full (emu, "GET", "/api/v1/users?limit=abc", NULL, NULL, FULL, NULL);
     const char *const omit[] = { "Content-Type: application/json; okta-response=omitCredentials", NULL };
-    g_autoptr(Reply) omitted = expect_full (emu, 200, "GET", "/api/v1/users?limit=1", NULL, NULL, FULL, omit);
+    g_autoptr(EmuReply) omitted = expect_full (emu, 200, "GET", "/api/v1/users?limit=1", NULL, NULL, FULL, omit);
 
     assert_okta_error (bad, 400, "E0000001");
     assert_okta_error (bad_limit, 400, "E0000001");
-    g_assert_false (has (omitted->json, "$[0].credentials"));
+    g_assert_false (emu_path_has (omitted->json, "$[0].credentials"));
   }
 }
 
 static guint
-count_users (Emulator *emu, const char *name, const char *expression)
+count_users (EmuProcess *emu, const char *name, const char *expression)
 {
   g_autofree char *path = query_path ("/api/v1/users", name, expression, "limit=200");
-  g_autoptr(Reply) reply = get (emu, 200, path, FULL);
+  g_autoptr(EmuReply) reply = get (emu, 200, path, FULL);
 
   return array_length (reply->json);
 }
 
 static void
-assert_user_query_error (Emulator *emu, const char *name, const char *expression, const char *code)
+assert_user_query_error (EmuProcess *emu, const char *name, const char *expression, const char *code)
 {
   g_autofree char *path = query_path ("/api/v1/users", name, expression, NULL);
-  g_autoptr(Reply) reply = call_full (emu, "GET", path, NULL, NULL, FULL, NULL);
+  g_autoptr(EmuReply) reply = call_full (emu, "GET", path, NULL, NULL, FULL, NULL);
 
   assert_okta_error (reply, 400, code);
 }
@@ -760,7 +545,7 @@ assert_user_query_error (Emulator *emu, const char *name, const char *expression
 static void
 test_users_filter (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   static const struct { const char *status; guint count; } statuses[] = {
     { "STAGED", 1 }, { "PROVISIONED", 1 }, { "ACTIVE", 7 }, { "RECOVERY", 1 }, { "PASSWORD_EXPIRED", 1 },
     { "LOCKED_OUT", 1 }, { "SUSPENDED", 1 }, { "DEPROVISIONED", 2 },
@@ -773,7 +558,7 @@ test_users_filter (void)
     {
       g_autofree char *expression = g_strdup_printf ("status eq \"%s\"", statuses[i].status);
       g_autofree char *path = query_path ("/api/v1/users", "filter", expression, NULL);
-      g_autoptr(Reply) reply = get (emu, 200, path, FULL);
+      g_autoptr(EmuReply) reply = get (emu, 200, path, FULL);
       JsonArray *array = json_node_get_array (reply->json);
 
       g_assert_cmpuint (json_array_get_length (array), ==, statuses[i].count);
@@ -785,12 +570,12 @@ test_users_filter (void)
   g_assert_cmpuint (total, ==, N_USERS);
   {
     /* transitioningToStatus shows where a user is heading. */
-    g_autoptr(Reply) mia = get (emu, 200, "/api/v1/users/" MIA, FULL);
-    g_autoptr(Reply) dan = get (emu, 200, "/api/v1/users/" DAN, FULL);
+    g_autoptr(EmuReply) mia = get (emu, 200, "/api/v1/users/" MIA, FULL);
+    g_autoptr(EmuReply) dan = get (emu, 200, "/api/v1/users/" DAN, FULL);
 
-    assert_str (mia->json, "$.transitioningToStatus", "DEPROVISIONED");
-    g_assert_true (is_null (dan->json, "$.transitioningToStatus"));
-    g_assert_true (is_null (dan->json, "$.activated"));
+    emu_assert_str (mia->json, "$.transitioningToStatus", "DEPROVISIONED");
+    g_assert_true (emu_path_is_null (dan->json, "$.transitioningToStatus"));
+    g_assert_true (emu_path_is_null (dan->json, "$.activated"));
   }
   {
     g_autofree char *since = emu_time (emu, -(3 * 86400 + 3600));
@@ -800,7 +585,7 @@ test_users_filter (void)
     g_autofree char *lt = g_strdup_printf ("lastUpdated lt \"%s\"", since);
     g_autofree char *offset = g_strdup ("lastUpdated gt \"2020-01-01T00:00:00.000-07:00\"");
     g_autofree char *path = query_path ("/api/v1/users", "filter", gt, NULL);
-    g_autoptr(Reply) delta = get (emu, 200, path, FULL);
+    g_autoptr(EmuReply) delta = get (emu, 200, path, FULL);
     g_autofree char *order = ids_of (delta->json, "id");
 
     /* A lastUpdated delta comes back oldest change first. */
@@ -840,7 +625,7 @@ test_users_filter (void)
 static void
 test_users_search (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
 
   reset (emu);
   /* Values are case-insensitive and DEPROVISIONED users are found. */
@@ -886,9 +671,9 @@ test_users_search (void)
     /* fields: a projection, id always there. */
     g_autofree char *path = query_path ("/api/v1/users", "search", "id eq \"" ALICE "\"",
                                         "fields=status,profile:(login,department)");
-    g_autoptr(Reply) reply = get (emu, 200, path, FULL);
-    g_autofree char *top = keys (reply->json, "$[0]");
-    g_autofree char *profile = keys (reply->json, "$[0].profile");
+    g_autoptr(EmuReply) reply = get (emu, 200, path, FULL);
+    g_autofree char *top = emu_path_keys (reply->json, "$[0]");
+    g_autofree char *profile = emu_path_keys (reply->json, "$[0].profile");
 
     g_assert_cmpstr (top, ==, "id,profile,status");
     g_assert_cmpstr (profile, ==, "department,login");
@@ -910,43 +695,43 @@ test_users_search (void)
 static void
 test_users_q_and_get (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
 
   reset (emu);
   {
-    g_autoptr(Reply) q = get (emu, 200, "/api/v1/users?q=al", FULL);
+    g_autoptr(EmuReply) q = get (emu, 200, "/api/v1/users?q=al", FULL);
     g_autoptr(GPtrArray) lines = link_lines (q);
-    g_autoptr(Reply) lopez = get (emu, 200, "/api/v1/users?q=Lop", FULL);
-    g_autoptr(Reply) jones = get (emu, 200, "/api/v1/users?q=JON", FULL);
-    g_autoptr(Reply) many = get (emu, 200, "/api/v1/users?q=b", FULL);
-    g_autoptr(Reply) few = get (emu, 200, "/api/v1/users?q=b&limit=2", FULL);
+    g_autoptr(EmuReply) lopez = get (emu, 200, "/api/v1/users?q=Lop", FULL);
+    g_autoptr(EmuReply) jones = get (emu, 200, "/api/v1/users?q=JON", FULL);
+    g_autoptr(EmuReply) many = get (emu, 200, "/api/v1/users?q=b", FULL);
+    g_autoptr(EmuReply) few = get (emu, 200, "/api/v1/users?q=b&limit=2", FULL);
 
     g_assert_cmpuint (array_length (q->json), ==, 1);
-    assert_str (q->json, "$[0].id", ALICE);
+    emu_assert_str (q->json, "$[0].id", ALICE);
     /* q: no paging, no Link header at all; DEPROVISIONED left out. */
     g_assert_cmpuint (lines->len, ==, 0);
     g_assert_cmpuint (array_length (lopez->json), ==, 0);
-    assert_str (jones->json, "$[0].id", BOB);
+    emu_assert_str (jones->json, "$[0].id", BOB);
     g_assert_cmpuint (array_length (many->json), ==, 3);     /* Bob, Dan Brown, Erin Black */
     g_assert_cmpuint (array_length (few->json), ==, 2);
   }
   {
-    g_autoptr(Reply) by_id = get (emu, 200, "/api/v1/users/" ALICE, FULL);
-    g_autoptr(Reply) by_login = get (emu, 200, "/api/v1/users/alice.smith@acme.example.com", FULL);
-    g_autoptr(Reply) missing = call_full (emu, "GET", "/api/v1/users/00uuibMot2FBByTbs0g4", NULL, NULL, FULL, NULL);
-    g_autoptr(Reply) groups = get (emu, 200, "/api/v1/users/" JACK "/groups", FULL);
+    g_autoptr(EmuReply) by_id = get (emu, 200, "/api/v1/users/" ALICE, FULL);
+    g_autoptr(EmuReply) by_login = get (emu, 200, "/api/v1/users/alice.smith@acme.example.com", FULL);
+    g_autoptr(EmuReply) missing = call_full (emu, "GET", "/api/v1/users/00uuibMot2FBByTbs0g4", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) groups = get (emu, 200, "/api/v1/users/" JACK "/groups", FULL);
     g_autofree char *summary = NULL;
     g_autofree char *group_ids = NULL;
 
-    assert_str (by_id->json, "$.profile.managerId", BOB);
-    assert_str (by_id->json, "$.profile.manager", "Bob Jones");
-    assert_str (by_id->json, "$.profile.badgeId", "B-1002");
-    g_assert_true (is_null (by_id->json, "$.profile.mobilePhone"));
+    emu_assert_str (by_id->json, "$.profile.managerId", BOB);
+    emu_assert_str (by_id->json, "$.profile.manager", "Bob Jones");
+    emu_assert_str (by_id->json, "$.profile.badgeId", "B-1002");
+    g_assert_true (emu_path_is_null (by_id->json, "$.profile.mobilePhone"));
     g_assert_nonnull (soup_message_headers_get_one (by_id->headers, "ETag"));
-    g_assert_true (has (by_id->json, "$._links.suspend.href"));
-    assert_str (by_login->json, "$.id", ALICE);
+    g_assert_true (emu_path_has (by_id->json, "$._links.suspend.href"));
+    emu_assert_str (by_login->json, "$.id", ALICE);
     assert_okta_error (missing, 404, "E0000007");
-    summary = str (missing->json, "$.errorSummary");
+    summary = emu_path_str (missing->json, "$.errorSummary");
     g_assert_cmpstr (summary, ==, "Not found: Resource not found: 00uuibMot2FBByTbs0g4 (User)");
     group_ids = ids_of (groups->json, "id");
     g_assert_cmpstr (group_ids, ==, EVERYONE "," SALES "," FINANCE);
@@ -958,47 +743,47 @@ test_users_q_and_get (void)
 static void
 test_groups (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
 
   reset (emu);
   {
-    g_autoptr(Reply) all = get (emu, 200, "/api/v1/groups?expand=stats", FULL);
-    g_autoptr(Reply) q = get (emu, 200, "/api/v1/groups?q=eng", FULL);
+    g_autoptr(EmuReply) all = get (emu, 200, "/api/v1/groups?expand=stats", FULL);
+    g_autoptr(EmuReply) q = get (emu, 200, "/api/v1/groups?q=eng", FULL);
     g_autoptr(GPtrArray) q_lines = link_lines (q);
-    g_autoptr(Reply) by_name = NULL;
-    g_autoptr(Reply) app_groups = NULL;
-    g_autoptr(Reply) one = get (emu, 200, "/api/v1/groups/" FINANCE, FULL);
-    g_autoptr(Reply) missing = call_full (emu, "GET", "/api/v1/groups/00gnothing", NULL, NULL, FULL, NULL);
-    g_autoptr(Reply) rules = get (emu, 200, "/api/v1/groups/rules", FULL);
+    g_autoptr(EmuReply) by_name = NULL;
+    g_autoptr(EmuReply) app_groups = NULL;
+    g_autoptr(EmuReply) one = get (emu, 200, "/api/v1/groups/" FINANCE, FULL);
+    g_autoptr(EmuReply) missing = call_full (emu, "GET", "/api/v1/groups/00gnothing", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) rules = get (emu, 200, "/api/v1/groups/rules", FULL);
     g_autofree char *path = query_path ("/api/v1/groups", "search", "profile.name eq \"sales\"", NULL);
     g_autofree char *type_path = query_path ("/api/v1/groups", "filter", "type eq \"APP_GROUP\"", NULL);
     g_autofree char *ids = ids_of (all->json, "id");
 
     g_assert_cmpstr (ids, ==, EVERYONE "," ENGINEERING "," SALES "," FINANCE);
-    g_assert_cmpint (num (all->json, "$[0]._embedded.stats.usersCount"), ==, N_USERS);
-    g_assert_cmpint (num (all->json, "$[1]._embedded.stats.usersCount"), ==, 6);
-    assert_str (all->json, "$[0].type", "BUILT_IN");
-    assert_str (all->json, "$[1].objectClass[0]", "okta:user_group");
-    g_assert_true (has (all->json, "$[1].lastMembershipUpdated"));
-    g_assert_true (has (all->json, "$[1]._links.users.href"));
+    g_assert_cmpint (emu_path_num (all->json, "$[0]._embedded.stats.usersCount"), ==, N_USERS);
+    g_assert_cmpint (emu_path_num (all->json, "$[1]._embedded.stats.usersCount"), ==, 6);
+    emu_assert_str (all->json, "$[0].type", "BUILT_IN");
+    emu_assert_str (all->json, "$[1].objectClass[0]", "okta:user_group");
+    g_assert_true (emu_path_has (all->json, "$[1].lastMembershipUpdated"));
+    g_assert_true (emu_path_has (all->json, "$[1]._links.users.href"));
     g_assert_cmpuint (array_length (q->json), ==, 1);
     g_assert_cmpuint (q_lines->len, ==, 0);
     by_name = get (emu, 200, path, FULL);
     g_assert_cmpuint (array_length (by_name->json), ==, 1);
-    assert_str (by_name->json, "$[0].id", SALES);
+    emu_assert_str (by_name->json, "$[0].id", SALES);
     app_groups = get (emu, 200, type_path, FULL);
     g_assert_cmpuint (array_length (app_groups->json), ==, 1);
-    assert_str (one->json, "$.type", "APP_GROUP");
-    assert_str (one->json, "$.profile.samAccountName", "Finance");
+    emu_assert_str (one->json, "$.type", "APP_GROUP");
+    emu_assert_str (one->json, "$.profile.samAccountName", "Finance");
     assert_okta_error (missing, 404, "E0000007");
-    assert_str (rules->json, "$[0].type", "group_rule");
+    emu_assert_str (rules->json, "$[0].type", "group_rule");
   }
   {
     /* Members page with Link headers; deactivated members come back. */
     g_autoptr(JsonArray) members = NULL;
     g_autoptr(JsonNode) root = NULL;
-    g_autoptr(Reply) first = get (emu, 200, "/api/v1/groups/" ENGINEERING "/users?limit=4", FULL);
-    g_autoptr(Reply) filtered = get (emu, 200, "/api/v1/groups/" ENGINEERING
+    g_autoptr(EmuReply) first = get (emu, 200, "/api/v1/groups/" ENGINEERING "/users?limit=4", FULL);
+    g_autoptr(EmuReply) filtered = get (emu, 200, "/api/v1/groups/" ENGINEERING
                                      "/users?filter=status%20eq%20%22ACTIVE%22", FULL);
     guint pages = 0;
 
@@ -1017,14 +802,14 @@ test_groups (void)
   }
   {
     /* lastMembershipUpdated moves on add and remove; the user's lastUpdated does not. */
-    g_autoptr(Reply) before = get (emu, 200, "/api/v1/users/" LIAM, FULL);
-    g_autofree char *liam_updated = str (before->json, "$.lastUpdated");
+    g_autoptr(EmuReply) before = get (emu, 200, "/api/v1/users/" LIAM, FULL);
+    g_autofree char *liam_updated = emu_path_str (before->json, "$.lastUpdated");
     g_autofree char *mark = NULL;
     g_autofree char *filter = NULL;
     g_autofree char *path = NULL;
-    g_autoptr(Reply) after = NULL;
-    g_autoptr(Reply) changed = NULL;
-    g_autoptr(Reply) sales = NULL;
+    g_autoptr(EmuReply) after = NULL;
+    g_autoptr(EmuReply) changed = NULL;
+    g_autoptr(EmuReply) sales = NULL;
     g_autofree char *after_updated = NULL;
     g_autofree char *changed_ids = NULL;
 
@@ -1033,7 +818,7 @@ test_groups (void)
     admin_do (emu, "POST", "/_admin/groups/" SALES "/members", "{\"id\": \"" LIAM "\"}");
     admin_do (emu, "DELETE", "/_admin/groups/" FINANCE "/members/" JACK, NULL);
     after = get (emu, 200, "/api/v1/users/" LIAM, FULL);
-    after_updated = str (after->json, "$.lastUpdated");
+    after_updated = emu_path_str (after->json, "$.lastUpdated");
     g_assert_cmpstr (after_updated, ==, liam_updated);
     filter = g_strdup_printf ("lastMembershipUpdated gt \"%s\"", mark);
     path = query_path ("/api/v1/groups", "filter", filter, NULL);
@@ -1042,23 +827,23 @@ test_groups (void)
     g_assert_cmpstr (changed_ids, ==, SALES "," FINANCE);
     sales = get (emu, 200, "/api/v1/groups/" SALES "/users", FULL);
     g_assert_cmpuint (array_length (sales->json), ==, 6);
-    assert_str (sales->json, "$[5].id", LIAM);
+    emu_assert_str (sales->json, "$[5].id", LIAM);
   }
   {
     g_autofree char *path = query_path ("/api/v1/groups", "filter", "profile.name eq \"Sales\"", NULL);
-    g_autoptr(Reply) bad = call_full (emu, "GET", path, NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) bad = call_full (emu, "GET", path, NULL, NULL, FULL, NULL);
     g_autofree char *co = query_path ("/api/v1/groups", "search", "profile.name co \"ale\"", NULL);
-    g_autoptr(Reply) contains = get (emu, 200, co, FULL);
+    g_autoptr(EmuReply) contains = get (emu, 200, co, FULL);
 
     assert_okta_error (bad, 400, "E0000031");
-    assert_str (contains->json, "$[0].id", SALES);
+    emu_assert_str (contains->json, "$[0].id", SALES);
   }
 }
 
 /* ---------------------------------------------------------------- the System Log */
 
 static JsonArray *
-read_log_until_empty (Emulator *emu, const char *path, char **last_next, guint *pages)
+read_log_until_empty (EmuProcess *emu, const char *path, char **last_next, guint *pages)
 {
   JsonArray *all = json_array_new ();
   g_autofree char *next = g_strdup (path);
@@ -1066,7 +851,7 @@ read_log_until_empty (Emulator *emu, const char *path, char **last_next, guint *
   *pages = 0;
   for (;;)
     {
-      g_autoptr(Reply) page = get (emu, 200, next, FULL);
+      g_autoptr(EmuReply) page = get (emu, 200, next, FULL);
       JsonArray *array = json_node_get_array (page->json);
 
       (*pages)++;
@@ -1098,7 +883,7 @@ event_types (JsonArray *events)
 static void
 test_logs (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *since = NULL;
   g_autofree char *since_escaped = NULL;
   g_autofree char *deletes = escape ("eventType eq \"user.lifecycle.delete.initiated\" or "
@@ -1117,14 +902,14 @@ test_logs (void)
   {
     g_autofree char *types = event_types (events);
     g_autoptr(JsonNode) root = json_node_init_array (json_node_alloc (), events);
-    g_autofree char *fields = keys (root, "$[0]");
+    g_autofree char *fields = emu_path_keys (root, "$[0]");
 
     /* Irene's deactivation, Olivia's deactivation, removal and deletion,
      * Kate leaving Engineering — oldest first. */
     g_assert_cmpstr (types, ==, "user.lifecycle.deactivate,user.lifecycle.deactivate,group.user_membership.remove,"
                      "user.lifecycle.delete.initiated,group.user_membership.remove");
     g_assert_cmpuint (pages, ==, 4);
-    assert_str (root, "$[3].target[0].id", OLIVIA);
+    emu_assert_str (root, "$[3].target[0].id", OLIVIA);
     /* Fields of a LogEvent. */
 
     g_assert_nonnull (strstr (fields, "actor,"));
@@ -1134,14 +919,14 @@ test_logs (void)
     g_assert_nonnull (strstr (fields, "published,"));
     g_assert_nonnull (strstr (fields, "target,"));
     g_assert_nonnull (strstr (fields, "uuid,"));
-    assert_str (root, "$[0].target[0].type", "User");
-    assert_str (root, "$[2].target[1].type", "UserGroup");
-    assert_str (root, "$[0].outcome.result", "SUCCESS");
+    emu_assert_str (root, "$[0].target[0].type", "User");
+    emu_assert_str (root, "$[2].target[1].type", "UserGroup");
+    emu_assert_str (root, "$[0].outcome.result", "SUCCESS");
   }
   {
     /* A hard delete after the cursor: deactivate, delete initiated and
      * completed; the stored next link picks them up; GET answers 404. */
-    g_autoptr(Reply) gone = NULL;
+    g_autoptr(EmuReply) gone = NULL;
     g_autoptr(JsonArray) more = NULL;
     g_autofree char *cursor2 = NULL;
     g_autofree char *all = escape ("eventType sw \"user.lifecycle\"");
@@ -1158,7 +943,7 @@ test_logs (void)
     assert_okta_error (gone, 404, "E0000007");
     again = g_strdup_printf ("/api/v1/logs?since=%s&filter=%s", since_escaped, all);
     {
-      g_autoptr(Reply) lifecycle = get (emu, 200, again, FULL);
+      g_autoptr(EmuReply) lifecycle = get (emu, 200, again, FULL);
       g_autofree char *last_types = event_types (json_node_get_array (lifecycle->json));
 
       g_assert_true (g_str_has_suffix (last_types, "user.lifecycle.deactivate,user.lifecycle.delete.initiated,"
@@ -1174,28 +959,28 @@ test_logs (void)
     g_autoptr(JsonArray) all = NULL;
     g_autofree char *descending = g_strdup_printf ("/api/v1/logs?since=%s&until=%s&sortOrder=DESCENDING&limit=100",
                                                    since_escaped, until_escaped);
-    g_autoptr(Reply) down = get (emu, 200, descending, FULL);
+    g_autoptr(EmuReply) down = get (emu, 200, descending, FULL);
     guint bounded_pages = 0;
 
     all = read_all (emu, bounded, FULL, &bounded_pages);
     g_assert_cmpuint (json_array_get_length (all), ==, 14);
     g_assert_cmpuint (bounded_pages, ==, 4);
     g_assert_cmpuint (array_length (down->json), ==, 14);
-    assert_str (down->json, "$[0].eventType", "user.account.update_profile");
-    assert_str (down->json, "$[13].eventType", "user.lifecycle.deactivate");
+    emu_assert_str (down->json, "$[0].eventType", "user.account.update_profile");
+    emu_assert_str (down->json, "$[13].eventType", "user.lifecycle.deactivate");
   }
   {
     g_autofree char *target = escape ("target.id eq \"" KATE "\"");
     g_autofree char *by_target = g_strdup_printf ("/api/v1/logs?since=%s&filter=%s", since_escaped, target);
-    g_autoptr(Reply) kate = get (emu, 200, by_target, FULL);
-    g_autoptr(Reply) rejected = NULL;
+    g_autoptr(EmuReply) kate = get (emu, 200, by_target, FULL);
+    g_autoptr(EmuReply) rejected = NULL;
     g_autofree char *ne = escape ("eventType ne \"x\"");
     g_autofree char *bad_filter = g_strdup_printf ("/api/v1/logs?filter=%s", ne);
-    g_autoptr(Reply) bad = call_full (emu, "GET", bad_filter, NULL, NULL, FULL, NULL);
-    g_autoptr(Reply) published = call_full (emu, "GET", "/api/v1/logs?filter=published%20eq%20%22x%22", NULL, NULL,
+    g_autoptr(EmuReply) bad = call_full (emu, "GET", bad_filter, NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) published = call_full (emu, "GET", "/api/v1/logs?filter=published%20eq%20%22x%22", NULL, NULL,
                                             FULL, NULL);
     g_autofree char *keyword_path = g_strdup_printf ("/api/v1/logs?q=olivia&since=%s", since_escaped);
-    g_autoptr(Reply) keyword = get (emu, 200, keyword_path, FULL);
+    g_autoptr(EmuReply) keyword = get (emu, 200, keyword_path, FULL);
 
     g_assert_cmpuint (array_length (kate->json), ==, 3);
     /* §6.3: since more than 180 days back is refused... */
@@ -1206,7 +991,7 @@ test_logs (void)
 
       rejected = call_full (emu, "GET", far_path, NULL, NULL, FULL, NULL);
       assert_okta_error (rejected, 400, "E0000053");
-      assert_str (rejected->json, "$.errorSummary",
+      emu_assert_str (rejected->json, "$.errorSummary",
                   "Invalid parameter: The since parameter is over 180 days prior to the current day.");
     }
     assert_okta_error (bad, 400, "E0000053");
@@ -1219,25 +1004,25 @@ test_logs (void)
     g_autofree char *old_escaped = escape (old);
     g_autofree char *filter = escape ("eventType eq \"user.lifecycle.delete.initiated\"");
     g_autofree char *old_path = g_strdup_printf ("/api/v1/logs?since=%s&filter=%s", old_escaped, filter);
-    g_autoptr(Reply) reply = get (emu, 200, old_path, FULL);
+    g_autoptr(EmuReply) reply = get (emu, 200, old_path, FULL);
 
     g_assert_cmpuint (array_length (reply->json), ==, 2);      /* Olivia, Bob: not Paul (100 days) */
-    assert_str (reply->json, "$[0].target[0].id", OLIVIA);
+    emu_assert_str (reply->json, "$[0].target[0].id", OLIVIA);
   }
   {
     /* The purge switch: Olivia deleted 10 days ago, the log purged after. */
     g_autoptr(JsonNode) purged = admin (emu, "POST", "/_admin/logs/purge", "{\"older_than_days\": 7}");
     g_autofree char *filter = escape ("eventType eq \"user.lifecycle.delete.initiated\"");
     g_autofree char *purged_path = g_strdup_printf ("/api/v1/logs?since=%s&filter=%s", since_escaped, filter);
-    g_autoptr(Reply) reply = get (emu, 200, purged_path, FULL);
+    g_autoptr(EmuReply) reply = get (emu, 200, purged_path, FULL);
 
-    g_assert_cmpint (num (purged, "$.removed"), >, 0);
+    g_assert_cmpint (emu_path_num (purged, "$.removed"), >, 0);
     g_assert_cmpuint (array_length (reply->json), ==, 1);
-    assert_str (reply->json, "$[0].target[0].id", BOB);
+    emu_assert_str (reply->json, "$[0].target[0].id", BOB);
   }
   {
     /* Retention follows the clock: 91 days later nothing of today is left. */
-    g_autoptr(Reply) reply = NULL;
+    g_autoptr(EmuReply) reply = NULL;
     g_autofree char *old = NULL;
     g_autofree char *old_escaped = NULL;
     g_autofree char *old_path = NULL;
@@ -1257,14 +1042,14 @@ test_logs (void)
 static void
 test_rate_limits (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   gint64 reset_at;
 
   reset (emu);
   {
-    g_autoptr(Reply) first = get (emu, 200, "/api/v1/users?limit=1", FULL);
-    g_autoptr(Reply) second = get (emu, 200, "/api/v1/users?limit=1", FULL);
-    g_autoptr(Reply) logs = get (emu, 200, "/api/v1/logs?limit=1", FULL);
+    g_autoptr(EmuReply) first = get (emu, 200, "/api/v1/users?limit=1", FULL);
+    g_autoptr(EmuReply) second = get (emu, 200, "/api/v1/users?limit=1", FULL);
+    g_autoptr(EmuReply) logs = get (emu, 200, "/api/v1/logs?limit=1", FULL);
 
     /* Each token gets 50 % of a bucket by default. */
     g_assert_cmpint (header_int (first, "X-Rate-Limit-Limit"), ==, 300);
@@ -1277,19 +1062,19 @@ test_rate_limits (void)
   faults (emu, "{\"limit_logs\": 3, \"token_share\": 100, \"reset_rates\": true}");
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(Reply) ok = get (emu, 200, "/api/v1/logs?limit=1", FULL);
+      g_autoptr(EmuReply) ok = get (emu, 200, "/api/v1/logs?limit=1", FULL);
 
       g_assert_cmpint (header_int (ok, "X-Rate-Limit-Limit"), ==, 3);
       g_assert_cmpint (header_int (ok, "X-Rate-Limit-Remaining"), ==, 2 - i);
     }
   {
-    g_autoptr(Reply) limited = call_full (emu, "GET", "/api/v1/logs?limit=1", NULL, NULL, FULL, NULL);
-    g_autoptr(Reply) users = get (emu, 200, "/api/v1/users?limit=1", FULL);
+    g_autoptr(EmuReply) limited = call_full (emu, "GET", "/api/v1/logs?limit=1", NULL, NULL, FULL, NULL);
+    g_autoptr(EmuReply) users = get (emu, 200, "/api/v1/users?limit=1", FULL);
     const char *date = soup_message_headers_get_one (limited->headers, "Date");
     g_autoptr(GDateTime) server_now = soup_date_time_new_from_http_string (date);
 
     assert_okta_error (limited, 429, "E0000047");
-    assert_str (limited->json, "$.errorSummary", "API call exceeded rate limit due to too many requests.");
+    emu_assert_str (limited->json, "$.errorSummary", "API call exceeded rate limit due to too many requests.");
     g_assert_cmpint (header_int (limited, "X-Rate-Limit-Remaining"), ==, 0);
     g_assert_cmpint (header_int (limited, "X-Rate-Limit-Limit"), ==, 3);
     reset_at = header_int (limited, "X-Rate-Limit-Reset");
@@ -1301,7 +1086,7 @@ test_rate_limits (void)
   }
   {
     /* The window ends on the emulated clock. */
-    g_autoptr(Reply) later = NULL;
+    g_autoptr(EmuReply) later = NULL;
 
     advance (emu, 61);
     later = get (emu, 200, "/api/v1/logs?limit=1", FULL);
@@ -1310,8 +1095,8 @@ test_rate_limits (void)
   }
   {
     /* Random 429s by rate, repeatable under the same seed. */
-    g_autoptr(Reply) throttled = NULL;
-    g_autoptr(Reply) concurrency = NULL;
+    g_autoptr(EmuReply) throttled = NULL;
+    g_autoptr(EmuReply) concurrency = NULL;
     g_autoptr(GDateTime) date = NULL;
 
     faults (emu, "{\"add_rule\": {\"fault\": \"throttle\", \"rate\": 1.0, \"reset\": 5, \"count\": 1}}");
@@ -1328,7 +1113,7 @@ test_rate_limits (void)
   }
   {
     g_autoptr(JsonNode) log = admin (emu, "GET", "/_admin/logs", NULL);
-    g_autoptr(JsonNode) all = path_node (log, "$.events");
+    g_autoptr(JsonNode) all = emu_path_node (log, "$.events");
     g_autofree char *types = event_types (json_node_get_array (all));
 
     g_assert_nonnull (strstr (types, "system.org.rate_limit.violation"));
@@ -1339,7 +1124,7 @@ test_rate_limits (void)
     faults (emu, "{\"rate_limits\": false, \"limit_all\": 1, \"reset_rates\": true}");
     for (guint i = 0; i < 3; i++)
       {
-        g_autoptr(Reply) ok = get (emu, 200, "/api/v1/groups", FULL);
+        g_autoptr(EmuReply) ok = get (emu, 200, "/api/v1/groups", FULL);
 
         g_assert_cmpint (header_int (ok, "X-Rate-Limit-Limit"), ==, 1);
       }
@@ -1351,13 +1136,13 @@ test_rate_limits (void)
 static void
 test_faults (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
 
   reset (emu);
   {
-    g_autoptr(Reply) ok = NULL;
-    g_autoptr(Reply) error = NULL;
-    g_autoptr(Reply) after = NULL;
+    g_autoptr(EmuReply) ok = NULL;
+    g_autoptr(EmuReply) error = NULL;
+    g_autoptr(EmuReply) after = NULL;
 
     faults (emu, "{\"add_rule\": {\"fault\": \"error\", \"match\": \"GET /api/v1/users\", \"nth\": 2}}");
     ok = get (emu, 200, "/api/v1/users", FULL);
@@ -1368,8 +1153,8 @@ test_faults (void)
   }
   {
     /* Per path: only members of one group fail. */
-    g_autoptr(Reply) members = NULL;
-    g_autoptr(Reply) other = NULL;
+    g_autoptr(EmuReply) members = NULL;
+    g_autoptr(EmuReply) other = NULL;
 
     faults (emu, "{\"rules\": [{\"fault\": \"error\", \"status\": 500, \"match\": \"GET /api/v1/groups/*/users\"}]}");
     members = call_full (emu, "GET", "/api/v1/groups/" SALES "/users", NULL, NULL, FULL, NULL);
@@ -1377,9 +1162,9 @@ test_faults (void)
     assert_okta_error (members, 500, "E0000009");
   }
   {
-    g_autoptr(Reply) dropped = NULL;
-    g_autoptr(Reply) truncated = NULL;
-    g_autoptr(Reply) malformed = NULL;
+    g_autoptr(EmuReply) dropped = NULL;
+    g_autoptr(EmuReply) truncated = NULL;
+    g_autoptr(EmuReply) malformed = NULL;
 
     faults (emu, "{\"rules\": [{\"fault\": \"drop\", \"count\": 1}]}");
     /* On a fresh connection: libsoup re-sends a GET that fails on a reused
@@ -1400,9 +1185,9 @@ test_faults (void)
                                     "<<garbage"));
   }
   {
-    g_autoptr(Reply) invalid = NULL;
-    g_autoptr(Reply) forbidden = NULL;
-    g_autoptr(Reply) scope = NULL;
+    g_autoptr(EmuReply) invalid = NULL;
+    g_autoptr(EmuReply) forbidden = NULL;
+    g_autoptr(EmuReply) scope = NULL;
     const char *www;
 
     faults (emu, "{\"rules\": [{\"fault\": \"invalid_token\", \"count\": 1}, "
@@ -1423,19 +1208,19 @@ test_faults (void)
   }
   {
     /* §8.7: a large page "took too long"; a smaller one works. */
-    g_autoptr(Reply) slow = NULL;
+    g_autoptr(EmuReply) slow = NULL;
 
     faults (emu, "{\"clear_rules\": true, \"timeout_limit\": 100}");
     slow = call_full (emu, "GET", "/api/v1/users?limit=200", NULL, NULL, FULL, NULL);
     assert_okta_error (slow, 500, "E0000009");
-    g_clear_pointer (&slow, reply_free);
+    g_clear_pointer (&slow, emu_reply_free);
     slow = get (emu, 200, "/api/v1/users?limit=100", FULL);
     faults (emu, "{\"timeout_limit\": 0}");
   }
   {
     /* An empty page with a next link to the same place. */
-    g_autoptr(Reply) empty = NULL;
-    g_autoptr(Reply) full = NULL;
+    g_autoptr(EmuReply) empty = NULL;
+    g_autoptr(EmuReply) full = NULL;
     g_autofree char *next = NULL;
 
     faults (emu, "{\"rules\": [{\"fault\": \"empty_page\", \"count\": 1, \"match\": \"GET /api/v1/users\"}]}");
@@ -1445,7 +1230,7 @@ test_faults (void)
     g_assert_nonnull (next);
     full = get (emu, 200, next, FULL);
     g_assert_cmpuint (array_length (full->json), ==, 5);
-    assert_str (full->json, "$[0].id", SAM);
+    emu_assert_str (full->json, "$[0].id", SAM);
   }
   {
     /* The same seed, the same faults. */
@@ -1457,7 +1242,7 @@ test_faults (void)
         faults (emu, "{\"rules\": [{\"fault\": \"throttle\", \"rate\": 0.5}], \"random_seed\": 42}");
         for (guint i = 0; i < 20; i++)
           {
-            g_autoptr(Reply) reply = call_full (emu, "GET", "/api/v1/groups", NULL, NULL, FULL, NULL);
+            g_autoptr(EmuReply) reply = call_full (emu, "GET", "/api/v1/groups", NULL, NULL, FULL, NULL);
 
             g_string_append_c (round == 0 ? first : second, reply->status == 429 ? 'x' : '.');
           }
@@ -1470,14 +1255,14 @@ test_faults (void)
     g_autoptr(JsonNode) stats = admin (emu, "GET", "/_admin/stats", NULL);
     g_autoptr(JsonNode) dump = admin (emu, "GET", "/_admin/faults", NULL);
 
-    g_assert_cmpint (num (stats, "$.faults.throttle"), >, 0);
-    assert_str (dump, "$.rules[0].fault", "throttle");
-    g_assert_cmpint (num (dump, "$.rules[0].seen"), ==, 20);
+    g_assert_cmpint (emu_path_num (stats, "$.faults.throttle"), >, 0);
+    emu_assert_str (dump, "$.rules[0].fault", "throttle");
+    g_assert_cmpint (emu_path_num (dump, "$.rules[0].seen"), ==, 20);
   }
   {
-    g_autoptr(Reply) bad = call_full (emu, "POST", "/_admin/faults", "{\"rules\": [{\"fault\": \"nope\"}]}", NULL,
+    g_autoptr(EmuReply) bad = call_full (emu, "POST", "/_admin/faults", "{\"rules\": [{\"fault\": \"nope\"}]}", NULL,
                                       NULL, NULL);
-    g_autoptr(Reply) unknown = call_full (emu, "POST", "/_admin/faults", "{\"nope\": 1}", NULL, NULL, NULL);
+    g_autoptr(EmuReply) unknown = call_full (emu, "POST", "/_admin/faults", "{\"nope\": 1}", NULL, NULL, NULL);
 
     g_assert_cmpuint (bad->status, ==, 400);
     g_assert_cmpuint (unknown->status, ==, 400);
@@ -1489,7 +1274,7 @@ test_faults (void)
 static void
 test_admin (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   g_autofree char *new_id = NULL;
   g_autofree char *mark = NULL;
 
@@ -1503,27 +1288,27 @@ test_admin (void)
                                          "\"lastName\": \"New\", \"department\": \"Sales\", \"badgeId\": \"B-2000\"}, "
                                          "\"status\": \"ACTIVE\", \"groups\": [\"" SALES "\"], "
                                          "\"actor\": \"" BOB "\"}");
-    g_autoptr(Reply) user = NULL;
+    g_autoptr(EmuReply) user = NULL;
     g_autofree char *path = NULL;
 
-    new_id = str (created, "$.id");
+    new_id = emu_path_str (created, "$.id");
     g_assert_true (g_str_has_prefix (new_id, "00u"));
     g_assert_cmpuint (strlen (new_id), ==, 20);
-    assert_str (created, "$.status", "ACTIVE");
-    g_assert_cmpuint (len (created, "$.groups"), ==, 2);   /* Everyone and Sales */
+    emu_assert_str (created, "$.status", "ACTIVE");
+    g_assert_cmpuint (emu_path_len (created, "$.groups"), ==, 2);   /* Everyone and Sales */
     {
-      g_autoptr(Reply) everyone = get (emu, 200, "/api/v1/groups/" EVERYONE, FULL);
-      g_autofree char *moved = str (everyone->json, "$.lastMembershipUpdated");
+      g_autoptr(EmuReply) everyone = get (emu, 200, "/api/v1/groups/" EVERYONE, FULL);
+      g_autofree char *moved = emu_path_str (everyone->json, "$.lastMembershipUpdated");
 
       g_assert_cmpstr (moved, >=, mark);
     }
     path = g_strdup_printf ("/api/v1/users/%s", new_id);
     user = get (emu, 200, path, FULL);
-    assert_str (user->json, "$.profile.badgeId", "B-2000");
+    emu_assert_str (user->json, "$.profile.badgeId", "B-2000");
     {
       /* The admin named as actor is in the create event. */
       g_autoptr(JsonNode) log = admin (emu, "GET", "/_admin/logs", NULL);
-      g_autoptr(JsonNode) events = path_node (log, "$.events");
+      g_autoptr(JsonNode) events = emu_path_node (log, "$.events");
       JsonArray *array = json_node_get_array (events);
       gboolean found = FALSE;
 
@@ -1558,10 +1343,10 @@ test_admin (void)
     g_autoptr(JsonNode) changed = admin (emu, "PATCH", "/_admin/users/" ALICE,
                                          "{\"profile\": {\"title\": \"Staff Engineer\", \"mobilePhone\": "
                                          "\"+1 555 0199\"}}");
-    g_autofree char *updated = str (changed, "$.lastUpdated");
+    g_autofree char *updated = emu_path_str (changed, "$.lastUpdated");
 
     g_assert_cmpstr (updated, >=, mark);
-    assert_str (changed, "$.profile.title", "Staff Engineer");
+    emu_assert_str (changed, "$.profile.title", "Staff Engineer");
   }
   {
     /* Status transitions, each with its event and a new lastUpdated. */
@@ -1583,18 +1368,18 @@ test_admin (void)
     for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
       {
         g_autofree char *path = g_strdup_printf ("/_admin/users/%s/lifecycle/%s", steps[i].user, steps[i].action);
-        g_autoptr(Reply) reply = call_full (emu, "POST", path, NULL, NULL, NULL, NULL);
+        g_autoptr(EmuReply) reply = call_full (emu, "POST", path, NULL, NULL, NULL, NULL);
 
         g_assert_cmpuint (reply->status, ==, steps[i].http);
         if (steps[i].status != NULL)
-          assert_str (reply->json, "$.status", steps[i].status);
+          emu_assert_str (reply->json, "$.status", steps[i].status);
       }
   }
   {
     g_autofree char *filter = escape ("target.id eq \"" ALICE "\"");
     g_autofree char *mark_escaped = escape (mark);
     g_autofree char *path = g_strdup_printf ("/api/v1/logs?since=%s&filter=%s", mark_escaped, filter);
-    g_autoptr(Reply) log = get (emu, 200, path, FULL);
+    g_autoptr(EmuReply) log = get (emu, 200, path, FULL);
     g_autofree char *types = event_types (json_node_get_array (log->json));
 
     g_assert_cmpstr (types, ==, "user.account.update_profile,user.lifecycle.suspend,user.lifecycle.unsuspend,"
@@ -1605,12 +1390,12 @@ test_admin (void)
     /* DELETE on an active user deactivates it; a second DELETE deletes it. */
     g_autoptr(JsonNode) first = admin (emu, "DELETE", "/_admin/users/" KATE, NULL);
     g_autoptr(JsonNode) second = NULL;
-    g_autoptr(Reply) gone = NULL;
-    g_autoptr(Reply) sales = NULL;
+    g_autoptr(EmuReply) gone = NULL;
+    g_autoptr(EmuReply) sales = NULL;
 
-    assert_str (first, "$.status", "DEPROVISIONED");
+    emu_assert_str (first, "$.status", "DEPROVISIONED");
     second = admin (emu, "DELETE", "/_admin/users/" KATE, NULL);
-    g_assert_true (has (second, "$.deleted"));
+    g_assert_true (emu_path_has (second, "$.deleted"));
     gone = call_full (emu, "GET", "/api/v1/users/" KATE, NULL, NULL, FULL, NULL);
     assert_okta_error (gone, 404, "E0000007");
     sales = get (emu, 200, "/api/v1/groups/" SALES "/users", FULL);
@@ -1621,16 +1406,16 @@ test_admin (void)
     g_autoptr(JsonNode) group = admin (emu, "POST", "/_admin/groups",
                                        "{\"profile\": {\"name\": \"Contractors\", \"description\": \"External\"}, "
                                        "\"members\": [\"" LIAM "\"]}");
-    g_autofree char *id = str (group, "$.id");
+    g_autofree char *id = emu_path_str (group, "$.id");
     g_autofree char *group_path = g_strdup_printf ("/_admin/groups/%s", id);
     g_autofree char *members_path = g_strdup_printf ("/_admin/groups/%s/members", id);
     g_autofree char *api_path = g_strdup_printf ("/api/v1/groups/%s/users", id);
     g_autoptr(JsonNode) renamed = NULL;
-    g_autoptr(Reply) members = NULL;
+    g_autoptr(EmuReply) members = NULL;
 
     g_assert_true (g_str_has_prefix (id, "00g"));
     renamed = admin (emu, "PATCH", group_path, "{\"profile\": {\"name\": \"Contractors EU\"}}");
-    assert_str (renamed, "$.profile.name", "Contractors EU");
+    emu_assert_str (renamed, "$.profile.name", "Contractors EU");
     admin_do (emu, "POST", members_path, "{\"ids\": [\"" MIA "\", \"" JACK "\"]}");
     members = get (emu, 200, api_path, FULL);
     g_assert_cmpuint (array_length (members->json), ==, 3);
@@ -1647,28 +1432,28 @@ test_admin (void)
     g_autofree char *calls_text = json_to_string (calls, FALSE);
     g_autoptr(JsonNode) second_org = admin (emu, "GET", "/_admin/users?org=globex", NULL);
 
-    assert_str (state, "$.orgs[0].name", "acme");
-    assert_str (state, "$.orgs[1].name", "globex");
-    g_assert_true (has (state, "$.orgs[0].users[0].profile.login"));
-    g_assert_true (has (state, "$.orgs[0].groups[1].members"));
-    g_assert_true (has (state, "$.orgs[0].logs"));
-    g_assert_true (has (state, "$.now"));
-    g_assert_cmpint (num (calls, "$.calls[0].seq"), ==, 1);
-    assert_str (calls, "$.calls[0].method", "GET");
-    g_assert_true (has (calls, "$.calls[0].path"));
-    g_assert_true (has (calls, "$.calls[0].status"));
-    assert_str (calls, "$.calls[0].token", "PandaSync sync");
-    assert_str (calls, "$.calls[0].auth", "SSWS");
+    emu_assert_str (state, "$.orgs[0].name", "acme");
+    emu_assert_str (state, "$.orgs[1].name", "globex");
+    g_assert_true (emu_path_has (state, "$.orgs[0].users[0].profile.login"));
+    g_assert_true (emu_path_has (state, "$.orgs[0].groups[1].members"));
+    g_assert_true (emu_path_has (state, "$.orgs[0].logs"));
+    g_assert_true (emu_path_has (state, "$.now"));
+    g_assert_cmpint (emu_path_num (calls, "$.calls[0].seq"), ==, 1);
+    emu_assert_str (calls, "$.calls[0].method", "GET");
+    g_assert_true (emu_path_has (calls, "$.calls[0].path"));
+    g_assert_true (emu_path_has (calls, "$.calls[0].status"));
+    emu_assert_str (calls, "$.calls[0].token", "PandaSync sync");
+    emu_assert_str (calls, "$.calls[0].auth", "SSWS");
     g_assert_null (strstr (calls_text, FULL_TOKEN));
     g_assert_cmpuint (array_length (second_org), ==, 2);
   }
   {
     /* Reset brings the seed back. */
-    g_autoptr(Reply) kate = NULL;
+    g_autoptr(EmuReply) kate = NULL;
 
     reset (emu);
     kate = get (emu, 200, "/api/v1/users/" KATE, FULL);
-    assert_str (kate->json, "$.status", "ACTIVE");
+    emu_assert_str (kate->json, "$.status", "ACTIVE");
   }
   {
     /* Custom events, and a clock that only goes forward. */
@@ -1676,7 +1461,7 @@ test_admin (void)
                                        "{\"eventType\": \"user.lifecycle.delete.initiated\", \"published\": "
                                        "\"now-1h\", \"target\": [{\"id\": \"00ugone0000000000001\", \"type\": \"User\"}]}");
 
-    assert_str (event, "$.target[0].id", "00ugone0000000000001");
+    emu_assert_str (event, "$.target[0].id", "00ugone0000000000001");
     g_assert_cmpuint (admin_status (emu, "POST", "/_admin/clock", "{\"advance\": -5}"), ==, 400);
     g_assert_cmpuint (admin_status (emu, "GET", "/_admin/nothing", NULL), ==, 404);
     g_assert_cmpuint (admin_status (emu, "GET", "/_admin/users?org=nowhere", NULL), ==, 404);
@@ -1745,7 +1530,7 @@ test_key_init (TestKey *key, gboolean ec, const char *kid)
       g_assert_cmpint (gnutls_pubkey_export_ecc_raw2 (pub, &curve, &a, &b, GNUTLS_EXPORT_FLAG_NO_LZ), ==, 0);
       x = b64url_fixed (&a, 32);
       y = b64url_fixed (&b, 32);
-      key->jwk = jq ("{'kty': 'EC', 'crv': 'P-256', 'kid': '%s', 'x': '%s', 'y': '%s'}", kid, x, y);
+      key->jwk = emu_jq ("{'kty': 'EC', 'crv': 'P-256', 'kid': '%s', 'x': '%s', 'y': '%s'}", kid, x, y);
     }
   else
     {
@@ -1755,7 +1540,7 @@ test_key_init (TestKey *key, gboolean ec, const char *kid)
       g_assert_cmpint (gnutls_pubkey_export_rsa_raw2 (pub, &a, &b, GNUTLS_EXPORT_FLAG_NO_LZ), ==, 0);
       n = b64url (a.data, a.size);
       e = b64url (b.data, b.size);
-      key->jwk = jq ("{'kty': 'RSA', 'kid': '%s', 'n': '%s', 'e': '%s'}", kid, n, e);
+      key->jwk = emu_jq ("{'kty': 'RSA', 'kid': '%s', 'n': '%s', 'e': '%s'}", kid, n, e);
     }
   gnutls_free (a.data);
   gnutls_free (b.data);
@@ -1812,13 +1597,13 @@ sign (TestKey *key, const char *header_json, const char *claims_json)
 }
 
 static char *
-assertion_full (Emulator *emu, TestKey *key, const char *client_id, const char *aud, gint64 exp_offset,
+assertion_full (EmuProcess *emu, TestKey *key, const char *client_id, const char *aud, gint64 exp_offset,
                 const char *jti)
 {
-  g_autofree char *header = jq ("{'alg': '%s', 'kid': '%s'}", key->ec ? "ES256" : "RS256", key->kid);
+  g_autofree char *header = emu_jq ("{'alg': '%s', 'kid': '%s'}", key->ec ? "ES256" : "RS256", key->kid);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree char *default_aud = g_strdup_printf ("%s/oauth2/v1/token", emu->base);
-  g_autofree char *claims = jq ("{'iss': '%s', 'sub': '%s', 'aud': '%s', 'iat': %" G_GINT64_FORMAT ", "
+  g_autofree char *claims = emu_jq ("{'iss': '%s', 'sub': '%s', 'aud': '%s', 'iat': %" G_GINT64_FORMAT ", "
                                 "'exp': %" G_GINT64_FORMAT ", 'jti': '%s'}", client_id, client_id,
                                 aud != NULL ? aud : default_aud, now, now + exp_offset, jti);
 
@@ -1836,14 +1621,14 @@ token_form (const char *assertion, const char *scope)
                           s, a);
 }
 
-static Reply *
-token_call (Emulator *emu, const char *form, const char *const *headers)
+static EmuReply *
+token_call (EmuProcess *emu, const char *form, const char *const *headers)
 {
   return call_full (emu, "POST", "/oauth2/v1/token", form, "application/x-www-form-urlencoded", NULL, headers);
 }
 
 static void
-assert_oauth_error (Reply *reply, guint status, const char *error, const char *description)
+assert_oauth_error (EmuReply *reply, guint status, const char *error, const char *description)
 {
   g_autofree char *fields = NULL;
 
@@ -1851,15 +1636,15 @@ assert_oauth_error (Reply *reply, guint status, const char *error, const char *d
   if (reply->status != status)
     g_error ("expected %u, got %u: %.*s", status, reply->status, (int) g_bytes_get_size (reply->bytes),
              (const char *) g_bytes_get_data (reply->bytes, NULL));
-  fields = keys (reply->json, "$");
+  fields = emu_path_keys (reply->json, "$");
   g_assert_cmpstr (fields, ==, "error,error_description");
-  assert_str (reply->json, "$.error", error);
+  emu_assert_str (reply->json, "$.error", error);
   if (description != NULL)
-    assert_str (reply->json, "$.error_description", description);
+    emu_assert_str (reply->json, "$.error_description", description);
 }
 
 static void
-register_key (Emulator *emu, const char *client_id, TestKey *key)
+register_key (EmuProcess *emu, const char *client_id, TestKey *key)
 {
   g_autofree char *path = g_strdup_printf ("/_admin/apps/%s", client_id);
   g_autofree char *body = g_strdup_printf ("{\"add_key\": %s}", key->jwk);
@@ -1870,7 +1655,7 @@ register_key (Emulator *emu, const char *client_id, TestKey *key)
 static void
 test_oauth (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   TestKey rsa = { 0 };
   TestKey ec = { 0 };
   TestKey stranger = { 0 };
@@ -1887,20 +1672,20 @@ test_oauth (void)
   {
     g_autofree char *assertion = assertion_full (emu, &rsa, SYNC_APP, NULL, 300, "jti-1");
     g_autofree char *form = token_form (assertion, SCOPES);
-    g_autoptr(Reply) reply = token_call (emu, form, NULL);
+    g_autoptr(EmuReply) reply = token_call (emu, form, NULL);
     g_autofree char *fields = NULL;
     g_autofree char *bearer = NULL;
-    g_autoptr(Reply) users = NULL;
-    g_autoptr(Reply) me = NULL;
-    g_autoptr(Reply) org = NULL;
+    g_autoptr(EmuReply) users = NULL;
+    g_autoptr(EmuReply) me = NULL;
+    g_autoptr(EmuReply) org = NULL;
 
     g_assert_cmpuint (reply->status, ==, 200);
-    fields = keys (reply->json, "$");
+    fields = emu_path_keys (reply->json, "$");
     g_assert_cmpstr (fields, ==, "access_token,expires_in,scope,token_type");
-    assert_str (reply->json, "$.token_type", "Bearer");
-    g_assert_cmpint (num (reply->json, "$.expires_in"), ==, 3600);
-    assert_str (reply->json, "$.scope", SCOPES);
-    access = str (reply->json, "$.access_token");
+    emu_assert_str (reply->json, "$.token_type", "Bearer");
+    g_assert_cmpint (emu_path_num (reply->json, "$.expires_in"), ==, 3600);
+    emu_assert_str (reply->json, "$.scope", SCOPES);
+    access = emu_path_str (reply->json, "$.access_token");
     bearer = g_strdup_printf ("Bearer %s", access);
     users = get (emu, 200, "/api/v1/users?limit=2", bearer);
     g_assert_cmpuint (array_length (users->json), ==, 2);
@@ -1917,7 +1702,7 @@ test_oauth (void)
     /* ES256 works as well. */
     g_autofree char *assertion = assertion_full (emu, &ec, SYNC_APP, NULL, 300, "jti-ec");
     g_autofree char *form = token_form (assertion, "okta.users.read");
-    g_autoptr(Reply) reply = token_call (emu, form, NULL);
+    g_autoptr(EmuReply) reply = token_call (emu, form, NULL);
 
     g_assert_cmpuint (reply->status, ==, 200);
   }
@@ -1964,7 +1749,7 @@ test_oauth (void)
 
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        g_autoptr(Reply) reply = token_call (emu, cases[i].form, NULL);
+        g_autoptr(EmuReply) reply = token_call (emu, cases[i].form, NULL);
 
         assert_oauth_error (reply, cases[i].status, cases[i].error, cases[i].description);
         g_free (cases[i].form);
@@ -1983,10 +1768,10 @@ test_oauth (void)
     /* Scopes: an app with users only gets 403 + insufficient_scope on groups. */
     g_autofree char *assertion = assertion_full (emu, &rsa, USERS_APP, NULL, 300, "jti-u1");
     g_autofree char *form = token_form (assertion, "okta.users.read");
-    g_autoptr(Reply) reply = token_call (emu, form, NULL);
-    g_autofree char *token = str (reply->json, "$.access_token");
+    g_autoptr(EmuReply) reply = token_call (emu, form, NULL);
+    g_autofree char *token = emu_path_str (reply->json, "$.access_token");
     g_autofree char *bearer = g_strdup_printf ("Bearer %s", token);
-    g_autoptr(Reply) groups = call_full (emu, "GET", "/api/v1/groups", NULL, NULL, bearer, NULL);
+    g_autoptr(EmuReply) groups = call_full (emu, "GET", "/api/v1/groups", NULL, NULL, bearer, NULL);
     const char *www = soup_message_headers_get_one (groups->headers, "WWW-Authenticate");
 
     g_assert_cmpuint (groups->status, ==, 403);
@@ -2001,18 +1786,18 @@ test_oauth (void)
     /* Silent downscoping: the scope is granted, the admin role lacks it. */
     g_autofree char *assertion = assertion_full (emu, &rsa, WEAK_APP, NULL, 300, "jti-w1");
     g_autofree char *form = token_form (assertion, SCOPES);
-    g_autoptr(Reply) reply = token_call (emu, form, NULL);
-    g_autofree char *token = str (reply->json, "$.access_token");
+    g_autoptr(EmuReply) reply = token_call (emu, form, NULL);
+    g_autofree char *token = emu_path_str (reply->json, "$.access_token");
     g_autofree char *bearer = g_strdup_printf ("Bearer %s", token);
-    g_autoptr(Reply) users = call_full (emu, "GET", "/api/v1/users", NULL, NULL, bearer, NULL);
-    g_autoptr(Reply) groups = get (emu, 200, "/api/v1/groups", bearer);
+    g_autoptr(EmuReply) users = call_full (emu, "GET", "/api/v1/users", NULL, NULL, bearer, NULL);
+    g_autoptr(EmuReply) groups = get (emu, 200, "/api/v1/groups", bearer);
 
     assert_okta_error (users, 403, "E0000006");
   }
   {
     /* After an hour on the clock the token is expired: 401 with the header. */
     g_autofree char *bearer = g_strdup_printf ("Bearer %s", access);
-    g_autoptr(Reply) expired = NULL;
+    g_autoptr(EmuReply) expired = NULL;
     const char *www;
 
     advance (emu, 3601);
@@ -2028,13 +1813,13 @@ test_oauth (void)
 }
 
 static char *
-proof (Emulator *emu, TestKey *key, const char *method, const char *path, const char *nonce, const char *token,
+proof (EmuProcess *emu, TestKey *key, const char *method, const char *path, const char *nonce, const char *token,
        const char *jti)
 {
-  g_autofree char *header = jq ("{'typ': 'dpop+jwt', 'alg': '%s', 'jwk': %s}", key->ec ? "ES256" : "RS256",
+  g_autofree char *header = emu_jq ("{'typ': 'dpop+jwt', 'alg': '%s', 'jwk': %s}", key->ec ? "ES256" : "RS256",
                                 key->jwk);
   g_autofree char *htu = g_strconcat (emu->base, path, NULL);
-  g_autofree char *nonce_part = nonce != NULL ? jq (", 'nonce': '%s'", nonce) : g_strdup ("");
+  g_autofree char *nonce_part = nonce != NULL ? emu_jq (", 'nonce': '%s'", nonce) : g_strdup ("");
   g_autofree char *ath_part = NULL;
   g_autofree char *claims = NULL;
 
@@ -2048,9 +1833,9 @@ proof (Emulator *emu, TestKey *key, const char *method, const char *path, const 
       g_checksum_update (checksum, (const guchar *) token, strlen (token));
       g_checksum_get_digest (checksum, digest, &size);
       ath = b64url (digest, size);
-      ath_part = jq (", 'ath': '%s'", ath);
+      ath_part = emu_jq (", 'ath': '%s'", ath);
     }
-  claims = jq ("{'htm': '%s', 'htu': '%s', 'iat': %" G_GINT64_FORMAT ", 'jti': '%s'%s%s}", method, htu,
+  claims = emu_jq ("{'htm': '%s', 'htu': '%s', 'iat': %" G_GINT64_FORMAT ", 'jti': '%s'%s%s}", method, htu,
                g_get_real_time () / G_USEC_PER_SEC, jti, nonce_part, ath_part != NULL ? ath_part : "");
   return sign (key, header, claims);
 }
@@ -2058,7 +1843,7 @@ proof (Emulator *emu, TestKey *key, const char *method, const char *path, const 
 static void
 test_dpop (void)
 {
-  Emulator *emu = shared;
+  EmuProcess *emu = shared;
   TestKey client = { 0 };
   TestKey binding = { 0 };
   g_autofree char *nonce = NULL;
@@ -2071,14 +1856,14 @@ test_dpop (void)
   {
     g_autofree char *assertion = assertion_full (emu, &client, DPOP_APP, NULL, 300, "d-1");
     g_autofree char *form = token_form (assertion, SCOPES);
-    g_autoptr(Reply) missing = token_call (emu, form, NULL);
+    g_autoptr(EmuReply) missing = token_call (emu, form, NULL);
     g_autofree char *first_proof = proof (emu, &binding, "POST", "/oauth2/v1/token", NULL, NULL, "p-1");
     g_autofree char *first_header = g_strdup_printf ("DPoP: %s", first_proof);
     const char *first_headers[] = { first_header, NULL };
-    g_autoptr(Reply) dance = NULL;
+    g_autoptr(EmuReply) dance = NULL;
     g_autofree char *second_proof = NULL;
     g_autofree char *second_header = NULL;
-    g_autoptr(Reply) issued = NULL;
+    g_autoptr(EmuReply) issued = NULL;
 
     assert_oauth_error (missing, 400, "invalid_dpop_proof", "The DPoP proof JWT header is missing.");
     /* The nonce dance: 400 use_dpop_nonce with a DPoP-Nonce header, then retry. */
@@ -2094,27 +1879,27 @@ test_dpop (void)
       issued = token_call (emu, form, second_headers);
     }
     g_assert_cmpuint (issued->status, ==, 200);
-    assert_str (issued->json, "$.token_type", "DPoP");
-    token = str (issued->json, "$.access_token");
+    emu_assert_str (issued->json, "$.token_type", "DPoP");
+    token = emu_path_str (issued->json, "$.access_token");
   }
   {
     g_autofree char *as_bearer = g_strdup_printf ("Bearer %s", token);
     g_autofree char *as_dpop = g_strdup_printf ("DPoP %s", token);
-    g_autoptr(Reply) bearer = call_full (emu, "GET", "/api/v1/users", NULL, NULL, as_bearer, NULL);
-    g_autoptr(Reply) no_proof = call_full (emu, "GET", "/api/v1/users", NULL, NULL, as_dpop, NULL);
+    g_autoptr(EmuReply) bearer = call_full (emu, "GET", "/api/v1/users", NULL, NULL, as_bearer, NULL);
+    g_autoptr(EmuReply) no_proof = call_full (emu, "GET", "/api/v1/users", NULL, NULL, as_dpop, NULL);
     g_autofree char *good_proof = proof (emu, &binding, "GET", "/api/v1/users", NULL, token, "p-3");
     g_autofree char *good_header = g_strdup_printf ("DPoP: %s", good_proof);
     const char *good_headers[] = { good_header, NULL };
-    g_autoptr(Reply) good = NULL;
-    g_autoptr(Reply) replayed = NULL;
+    g_autoptr(EmuReply) good = NULL;
+    g_autoptr(EmuReply) replayed = NULL;
     g_autofree char *wrong_key_proof = proof (emu, &client, "GET", "/api/v1/users", NULL, token, "p-4");
     g_autofree char *wrong_key_header = g_strdup_printf ("DPoP: %s", wrong_key_proof);
     const char *wrong_key_headers[] = { wrong_key_header, NULL };
-    g_autoptr(Reply) wrong_key = NULL;
+    g_autoptr(EmuReply) wrong_key = NULL;
     g_autofree char *wrong_htu_proof = proof (emu, &binding, "GET", "/api/v1/groups", NULL, token, "p-5");
     g_autofree char *wrong_htu_header = g_strdup_printf ("DPoP: %s", wrong_htu_proof);
     const char *wrong_htu_headers[] = { wrong_htu_header, NULL };
-    g_autoptr(Reply) wrong_htu = NULL;
+    g_autoptr(EmuReply) wrong_htu = NULL;
 
     g_assert_cmpuint (bearer->status, ==, 401);
     g_assert_cmpuint (no_proof->status, ==, 401);
@@ -2150,12 +1935,12 @@ static void
 test_generate (void)
 {
   const char *args[] = { "--generate", "20000", "--rate-limit", "off", NULL };
-  Emulator *emu = emulator_start (args);
+  EmuProcess *emu = emulator_start (args);
   g_autoptr(JsonArray) users = NULL;
   g_autoptr(JsonArray) members = NULL;
-  g_autoptr(Reply) one = NULL;
-  g_autoptr(Reply) status = NULL;
-  g_autoptr(Reply) login = NULL;
+  g_autoptr(EmuReply) one = NULL;
+  g_autoptr(EmuReply) status = NULL;
+  g_autoptr(EmuReply) login = NULL;
   g_autofree char *group_id = NULL;
   g_autofree char *members_path = NULL;
   guint pages = 0;
@@ -2169,22 +1954,22 @@ test_generate (void)
   g_assert_cmpuint (pages, ==, (20000 + N_LISTED + 199) / 200);
   g_test_message ("read %u users in %u pages in %.2f s", json_array_get_length (users), pages, seconds);
   {
-    g_autoptr(Reply) groups = get (emu, 200, "/api/v1/groups?q=Generated", FULL);
+    g_autoptr(EmuReply) groups = get (emu, 200, "/api/v1/groups?q=Generated", FULL);
 
-    group_id = str (groups->json, "$[0].id");
+    group_id = emu_path_str (groups->json, "$[0].id");
   }
   members_path = g_strdup_printf ("/api/v1/groups/%s/users?limit=500", group_id);
   members = read_all (emu, members_path, FULL, &pages);
   g_assert_cmpuint (json_array_get_length (members), ==, 20000);
   /* Hash and ordered indexes: one lookup, one page. */
   one = get (emu, 200, "/api/v1/users/user19999@generated.example.com", FULL);
-  assert_str (one->json, "$.profile.employeeNumber", "G0019999");
+  emu_assert_str (one->json, "$.profile.employeeNumber", "G0019999");
   login = get (emu, 200, "/api/v1/users?filter=profile.login%20eq%20%22user7@generated.example.com%22", FULL);
   g_assert_cmpuint (array_length (login->json), ==, 1);
   status = get (emu, 200, "/api/v1/users?filter=status%20eq%20%22SUSPENDED%22", FULL);
   g_assert_cmpuint (array_length (status->json), ==, 1);
   g_assert_cmpfloat (status->seconds, <, 1.0);
-  emulator_stop (emu);
+  emu_process_stop (emu);
 }
 
 static void
@@ -2197,7 +1982,7 @@ test_https (void)
   g_autofree char *key = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  Emulator *emu;
+  EmuProcess *emu;
 
   if (make_ca == NULL || g_find_program_in_path ("openssl") == NULL)
     {
@@ -2220,12 +2005,12 @@ test_https (void)
 
     emu = emulator_start_full (args, ca);
     {
-      g_autoptr(Reply) page = get (emu, 200, "/api/v1/users?limit=2", FULL);
+      g_autoptr(EmuReply) page = get (emu, 200, "/api/v1/users?limit=2", FULL);
 
       next = next_link (page);
       g_assert_true (g_str_has_prefix (next, "https://127.0.0.1:"));
     }
-    emulator_stop (emu);
+    emu_process_stop (emu);
   }
   for (const char *const *f = (const char *const[]) { "ca.pem", "ca.key", "server.pem", "server.key", NULL }; *f; f++)
     {
@@ -2272,7 +2057,7 @@ test_start_script (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_auto(GStrv) lines = NULL;
-  Emulator emu = { 0 };
+  EmuProcess emu = { 0 };
   GPid pid = 0;
 
   g_assert_nonnull (script);
@@ -2294,7 +2079,7 @@ test_start_script (void)
   emu.base = g_strdup (lines[1] + 4);
   emu.session = soup_session_new ();
   {
-    g_autoptr(Reply) page = get (&emu, 200, "/api/v1/users", FULL);
+    g_autoptr(EmuReply) page = get (&emu, 200, "/api/v1/users", FULL);
 
     g_assert_cmpuint (array_length (page->json), ==, 3);
   }
@@ -2337,6 +2122,6 @@ main (int argc, char **argv)
 
   shared = emulator_start (NULL);
   status = g_test_run ();
-  emulator_stop (shared);
+  emu_process_stop (shared);
   return status;
 }

@@ -1,0 +1,345 @@
+/* emu-common.c — what the Asset Panda, Graph and Okta emulators share
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <glib-unix.h>
+
+#include "emu-common.h"
+
+/* ---------------------------------------------------------------- switches */
+
+const EmuSwitchSpec *
+emu_switch_find (const EmuSwitchSpec *specs, guint n_specs, const char *name)
+{
+  for (guint i = 0; i < n_specs; i++)
+    if (g_str_equal (specs[i].name, name))
+      return &specs[i];
+  return NULL;
+}
+
+static gboolean
+in_range (const EmuSwitchSpec *spec, gint64 value, gint64 low, gint64 high)
+{
+  if (spec->min != 0 || spec->max != 0)
+    {
+      low = spec->min;
+      high = spec->max;
+    }
+  return value >= low && value <= high;
+}
+
+gboolean
+emu_switch_set (gpointer switches, const EmuSwitchSpec *spec, JsonNode *value, GError **error)
+{
+  gpointer where = G_STRUCT_MEMBER_P (switches, spec->offset);
+  GType type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_INVALID;
+  gboolean numeric = type == G_TYPE_INT64 || type == G_TYPE_DOUBLE;
+
+  switch (spec->type)
+    {
+    case EMU_SWITCH_DOUBLE:
+      if (!numeric || json_node_get_double (value) < 0 || json_node_get_double (value) > 1)
+        break;
+      *(double *) where = json_node_get_double (value);
+      return TRUE;
+    case EMU_SWITCH_UINT:
+      if (type != G_TYPE_INT64 || !in_range (spec, json_node_get_int (value), 0, G_MAXUINT))
+        break;
+      *(guint *) where = json_node_get_int (value);
+      return TRUE;
+    case EMU_SWITCH_INT:
+      if (type != G_TYPE_INT64 || !in_range (spec, json_node_get_int (value), G_MININT, G_MAXINT))
+        break;
+      *(int *) where = json_node_get_int (value);
+      return TRUE;
+    case EMU_SWITCH_INT64:
+      if (type != G_TYPE_INT64 || !in_range (spec, json_node_get_int (value), G_MININT64, G_MAXINT64))
+        break;
+      *(gint64 *) where = json_node_get_int (value);
+      return TRUE;
+    case EMU_SWITCH_BOOL:
+      if (type != G_TYPE_BOOLEAN)
+        break;
+      *(gboolean *) where = json_node_get_boolean (value);
+      return TRUE;
+    case EMU_SWITCH_WORD:
+      if (type != G_TYPE_STRING ||
+          (spec->words != NULL && !g_strv_contains (spec->words, json_node_get_string (value))))
+        break;
+      g_free (*(char **) where);
+      *(char **) where = g_strdup (json_node_get_string (value));
+      return TRUE;
+    default:
+      break;
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad value for switch %s", spec->name);
+  return FALSE;
+}
+
+void
+emu_switches_dump (gconstpointer switches, const EmuSwitchSpec *specs, guint n_specs, JsonObject *into)
+{
+  for (guint i = 0; i < n_specs; i++)
+    {
+      const EmuSwitchSpec *spec = &specs[i];
+      gconstpointer where = G_STRUCT_MEMBER_P (switches, spec->offset);
+
+      switch (spec->type)
+        {
+        case EMU_SWITCH_DOUBLE:
+          json_object_set_double_member (into, spec->name, *(const double *) where);
+          break;
+        case EMU_SWITCH_UINT:
+          json_object_set_int_member (into, spec->name, *(const guint *) where);
+          break;
+        case EMU_SWITCH_INT:
+          json_object_set_int_member (into, spec->name, *(const int *) where);
+          break;
+        case EMU_SWITCH_INT64:
+          json_object_set_int_member (into, spec->name, *(const gint64 *) where);
+          break;
+        case EMU_SWITCH_BOOL:
+          json_object_set_boolean_member (into, spec->name, *(const gboolean *) where);
+          break;
+        case EMU_SWITCH_WORD:
+          json_object_set_string_member (into, spec->name, *(char *const *) where);
+          break;
+        default:
+          break;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- JSON and counters */
+
+JsonNode *
+emu_object_node (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonNode *
+emu_array_node (JsonArray *array)
+{
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  json_node_take_array (node, array);
+  return node;
+}
+
+/* Adds one to @key's count in @table (string → GUINT_TO_POINTER). */
+void
+emu_count (GHashTable *table, const char *key)
+{
+  gpointer old = g_hash_table_lookup (table, key);
+
+  g_hash_table_replace (table, g_strdup (key), GUINT_TO_POINTER (GPOINTER_TO_UINT (old) + 1));
+}
+
+/* The counts of @table as a JSON object, keys sorted. */
+JsonNode *
+emu_counts_node (GHashTable *table)
+{
+  JsonObject *object = json_object_new ();
+  g_autoptr(GList) keys = g_hash_table_get_keys (table);
+
+  keys = g_list_sort (keys, (GCompareFunc) g_strcmp0);
+  for (GList *l = keys; l != NULL; l = l->next)
+    json_object_set_int_member (object, l->data, GPOINTER_TO_UINT (g_hash_table_lookup (table, l->data)));
+  return emu_object_node (object);
+}
+
+/* ---------------------------------------------------------------- the server */
+
+/* Listens on 127.0.0.1 (IPv4 only), with HTTPS when @certificate is set. */
+gboolean
+emu_soup_listen (SoupServer *soup, guint port, GTlsCertificate *certificate, GError **error)
+{
+  SoupServerListenOptions options = SOUP_SERVER_LISTEN_IPV4_ONLY;
+
+  if (certificate != NULL)
+    {
+      soup_server_set_tls_certificate (soup, certificate);
+      options |= SOUP_SERVER_LISTEN_HTTPS;
+    }
+  return soup_server_listen_local (soup, port, options, error);
+}
+
+guint
+emu_soup_port (SoupServer *soup)
+{
+  g_autoptr(GSList) uris = soup != NULL ? soup_server_get_uris (soup) : NULL;
+  guint port = 0;
+
+  if (uris != NULL)
+    port = g_uri_get_port (uris->data);
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return port;
+}
+
+/* ---------------------------------------------------------------- main () */
+
+static gboolean
+on_signal (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* A whole-number switch from the command line; nothing when @text is NULL. */
+gboolean
+emu_option_number (JsonObject *switches, const char *name, const char *text, GError **error)
+{
+  char *end = NULL;
+  gint64 value;
+
+  if (text == NULL)
+    return TRUE;
+  value = g_ascii_strtoll (text, &end, 10);
+  if (*end == '\0' && end != text)
+    {
+      json_object_set_int_member (switches, name, value);
+      return TRUE;
+    }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad number for %s: %s", name, text);
+  return FALSE;
+}
+
+/* A fractional switch (a rate) from the command line; nothing when @text
+ * is NULL. */
+gboolean
+emu_option_fraction (JsonObject *switches, const char *name, const char *text, GError **error)
+{
+  char *end = NULL;
+  double value;
+
+  if (text == NULL)
+    return TRUE;
+  value = g_ascii_strtod (text, &end);
+  if (*end == '\0' && end != text)
+    {
+      json_object_set_double_member (switches, name, value);
+      return TRUE;
+    }
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad number for %s: %s", name, text);
+  return FALSE;
+}
+
+/* A fault rule by rate from --@option's fraction, with @extra_name set to
+ * @extra when it is ≥ 0 (a Retry-After, a rate-limit reset). */
+gboolean
+emu_option_rate_rule (JsonArray *rules, const char *fault, const char *option, const char *text,
+                      const char *extra_name, gint64 extra, GError **error)
+{
+  char *end = NULL;
+  double rate;
+  JsonObject *rule;
+
+  if (text == NULL)
+    return TRUE;
+  rate = g_ascii_strtod (text, &end);
+  if (*end != '\0' || end == text || rate < 0 || rate > 1)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad fraction for --%s: %s", option, text);
+      return FALSE;
+    }
+  rule = json_object_new ();
+  json_object_set_string_member (rule, "fault", fault);
+  json_object_set_double_member (rule, "rate", rate);
+  if (extra_name != NULL && extra >= 0)
+    json_object_set_int_member (rule, extra_name, extra);
+  json_array_add_object_element (rules, rule);
+  return TRUE;
+}
+
+/* --switch NAME=VALUE: VALUE is JSON when it parses, a string otherwise. */
+gboolean
+emu_option_switch (JsonObject *switches, const char *text, GError **error)
+{
+  const char *eq = strchr (text, '=');
+  g_autofree char *name = NULL;
+  JsonNode *value;
+
+  if (eq == NULL || eq == text)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--switch takes NAME=VALUE");
+      return FALSE;
+    }
+  name = g_strndup (text, eq - text);
+  value = json_from_string (eq + 1, NULL);
+  if (value == NULL)
+    {
+      value = json_node_new (JSON_NODE_VALUE);
+      json_node_set_string (value, eq + 1);
+    }
+  json_object_set_member (switches, name, value);
+  return TRUE;
+}
+
+/* --fault JSON: one fault rule. */
+gboolean
+emu_option_fault (JsonArray *rules, const char *text, GError **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *node = json_from_string (text, &parse_error);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--fault takes a JSON object: %s", text);
+      g_clear_pointer (&node, json_node_unref);
+      return FALSE;
+    }
+  json_array_add_element (rules, node);
+  return TRUE;
+}
+
+/* --listen accepts 127.0.0.1 (or localhost) only: an emulator is never
+ * reachable from the network. */
+gboolean
+emu_listen_is_local (const char *listen)
+{
+  return listen == NULL || g_str_equal (listen, "127.0.0.1") || g_str_equal (listen, "localhost");
+}
+
+/* --tls-cert and --tls-key: NULL without error when neither is given. */
+GTlsCertificate *
+emu_load_certificate (const char *cert, const char *key, GError **error)
+{
+  if (cert == NULL && key == NULL)
+    return NULL;
+  if (cert == NULL || key == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--tls-cert and --tls-key go together");
+      return NULL;
+    }
+  return g_tls_certificate_new_from_files (cert, key, error);
+}
+
+/* The two lines the start scripts and tests wait for, flushed at once. */
+void
+emu_announce (guint port, gboolean https)
+{
+  printf ("PORT=%u\n", port);
+  printf ("URL=%s://127.0.0.1:%u\n", https ? "https" : "http", port);
+  fflush (stdout);
+}
+
+/* Runs the default main loop until SIGINT or SIGTERM. */
+void
+emu_run_until_signal (void)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  guint on_int = g_unix_signal_add (SIGINT, on_signal, loop);
+  guint on_term = g_unix_signal_add (SIGTERM, on_signal, loop);
+
+  g_main_loop_run (loop);
+  g_source_remove (on_int);
+  g_source_remove (on_term);
+}

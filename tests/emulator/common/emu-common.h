@@ -1,0 +1,102 @@
+/* emu-common.h — what the Asset Panda, Graph and Okta emulators share
+ *
+ * Run-time switches described by a table (set from JSON, dumped to JSON),
+ * the counters of /_admin/stats, the SoupServer's set-up on 127.0.0.1
+ * (HTTP or HTTPS), and the pieces of each emulator's main (): command-line
+ * switches and fault rules, the TLS certificate, the PORT=/URL= lines and
+ * the main loop that SIGINT and SIGTERM end.
+ *
+ * Copyright 2026 The PandaSync authors
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+/* ---- switches */
+
+typedef enum {
+  EMU_SWITCH_DOUBLE,     /* a fraction, 0..1 */
+  EMU_SWITCH_UINT,
+  EMU_SWITCH_INT,
+  EMU_SWITCH_INT64,
+  EMU_SWITCH_BOOL,
+  EMU_SWITCH_WORD,       /* a string; one of @words when they are given */
+} EmuSwitchType;
+
+/* One switch: its name in /_admin/faults, where it lives in the
+ * emulator's switches struct, and what it accepts. @min and @max bound
+ * the numbers; both 0 means the type's whole range. */
+typedef struct {
+  const char        *name;
+  EmuSwitchType      type;
+  gsize              offset;
+  const char *const *words;
+  gint64             min;
+  gint64             max;
+} EmuSwitchSpec;
+
+const EmuSwitchSpec *emu_switch_find   (const EmuSwitchSpec *specs,
+                                        guint                n_specs,
+                                        const char          *name);
+gboolean             emu_switch_set    (gpointer             switches,
+                                        const EmuSwitchSpec *spec,
+                                        JsonNode            *value,
+                                        GError             **error);
+void                 emu_switches_dump (gconstpointer        switches,
+                                        const EmuSwitchSpec *specs,
+                                        guint                n_specs,
+                                        JsonObject          *into);
+
+/* ---- JSON and counters */
+
+JsonNode   *emu_object_node (JsonObject *object);
+JsonNode   *emu_array_node  (JsonArray  *array);
+void        emu_count       (GHashTable *table,
+                             const char *key);
+JsonNode   *emu_counts_node (GHashTable *table);
+
+/* ---- the server */
+
+gboolean    emu_soup_listen (SoupServer      *soup,
+                             guint            port,
+                             GTlsCertificate *certificate,
+                             GError         **error);
+guint       emu_soup_port   (SoupServer      *soup);
+
+/* ---- main () */
+
+gboolean         emu_option_number    (JsonObject  *switches,
+                                       const char  *name,
+                                       const char  *text,
+                                       GError     **error);
+gboolean         emu_option_fraction  (JsonObject  *switches,
+                                       const char  *name,
+                                       const char  *text,
+                                       GError     **error);
+gboolean         emu_option_rate_rule (JsonArray   *rules,
+                                       const char  *fault,
+                                       const char  *option,
+                                       const char  *text,
+                                       const char  *extra_name,
+                                       gint64       extra,
+                                       GError     **error);
+gboolean         emu_option_switch    (JsonObject  *switches,
+                                       const char  *text,
+                                       GError     **error);
+gboolean         emu_option_fault     (JsonArray   *rules,
+                                       const char  *text,
+                                       GError     **error);
+gboolean         emu_listen_is_local  (const char  *listen);
+GTlsCertificate *emu_load_certificate (const char  *cert,
+                                       const char  *key,
+                                       GError     **error);
+void             emu_announce         (guint        port,
+                                       gboolean     https);
+void             emu_run_until_signal (void);
+
+G_END_DECLS

@@ -965,6 +965,32 @@ set_or_remove (GKeyFile   *kf,
     g_key_file_remove_key (kf, group, key, NULL);
 }
 
+/* Whether the mapping sections of @kf are the first mappings of the
+ * profile, in its order: then writing appends the new ones in place. */
+static gboolean
+mapping_groups_in_order (PsProfile *self,
+                         GKeyFile  *kf)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (kf, NULL);
+  guint next = 0;
+
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      const PsMapping *m;
+      const char *prefix;
+
+      if (!g_str_has_prefix (groups[i], PREFIX_USERS) && !g_str_has_prefix (groups[i], PREFIX_COLL))
+        continue;
+      if (next >= self->mappings->len)
+        return FALSE;
+      m = g_ptr_array_index (self->mappings, next++);
+      prefix = m->kind == PS_MAPPING_USERS ? PREFIX_USERS : PREFIX_COLL;
+      if (!g_str_has_prefix (groups[i], prefix) || g_strcmp0 (groups[i] + strlen (prefix), m->name) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 write_mapping (GKeyFile        *kf,
                const PsMapping *m)
@@ -1038,6 +1064,7 @@ ps_profile_to_data (PsProfile *self,
   PsTargetConfig *t = &self->target;
   PsDirectoryConfig *d = &self->directory;
   PsSchedule *s = &self->schedule;
+  g_autoptr(GKeyFile) moved = g_key_file_new ();
 
   g_return_val_if_fail (PS_IS_PROFILE (self), NULL);
 
@@ -1138,8 +1165,49 @@ ps_profile_to_data (PsProfile *self,
             g_key_file_remove_group (kf, groups[i], NULL);
         }
     }
+  /* First match wins, in file order: a reordered list rewrites the
+   * mapping sections in the new order, with their keys and the comments
+   * inside them. (GKeyFile keeps a comment above a section with the section
+   * before it, so such a comment stays where it was.) */
+  if (!mapping_groups_in_order (self, kf))
+    {
+      g_auto(GStrv) left = g_key_file_get_groups (kf, NULL);
+
+      for (guint i = 0; left[i] != NULL; i++)
+        if (g_str_has_prefix (left[i], PREFIX_USERS) || g_str_has_prefix (left[i], PREFIX_COLL))
+          {
+            g_auto(GStrv) keys = g_key_file_get_keys (kf, left[i], NULL, NULL);
+
+            for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+              {
+                g_autofree char *value = g_key_file_get_value (kf, left[i], keys[k], NULL);
+                g_autofree char *key_comment = g_key_file_get_comment (kf, left[i], keys[k], NULL);
+
+                g_key_file_set_value (moved, left[i], keys[k], value != NULL ? value : "");
+                if (key_comment != NULL && *key_comment != '\0')
+                  g_key_file_set_comment (moved, left[i], keys[k], key_comment, NULL);
+              }
+            g_key_file_remove_group (kf, left[i], NULL);
+          }
+    }
   for (guint i = 0; i < self->mappings->len; i++)
-    write_mapping (kf, g_ptr_array_index (self->mappings, i));
+    {
+      const PsMapping *m = g_ptr_array_index (self->mappings, i);
+      g_autofree char *group = g_strconcat (m->kind == PS_MAPPING_USERS ? PREFIX_USERS : PREFIX_COLL,
+                                            m->name, NULL);
+      g_auto(GStrv) keys = g_key_file_get_keys (moved, group, NULL, NULL);
+
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          g_autofree char *value = g_key_file_get_value (moved, group, keys[k], NULL);
+          g_autofree char *key_comment = g_key_file_get_comment (moved, group, keys[k], NULL);
+
+          g_key_file_set_value (kf, group, keys[k], value);
+          if (key_comment != NULL)
+            g_key_file_set_comment (kf, group, keys[k], key_comment, NULL);
+        }
+      write_mapping (kf, m);
+    }
 
   return g_key_file_to_data (kf, length, NULL);
 }
@@ -1894,6 +1962,56 @@ ps_profile_add_mapping (PsProfile *self,
 
   ps_profile_remove_mapping (self, mapping->name);
   g_ptr_array_add (self->mappings, mapping);
+}
+
+/**
+ * ps_profile_replace_mapping:
+ * @name: the mapping to replace
+ * @mapping: (transfer full): its new version, which may have another name
+ *
+ * Puts @mapping where @name was, so the order (first match wins) stays.
+ * Returns FALSE (and frees @mapping) when there is no mapping @name, or
+ * when another mapping already has @mapping's name.
+ */
+gboolean
+ps_profile_replace_mapping (PsProfile  *self,
+                            const char *name,
+                            PsMapping  *mapping)
+{
+  g_autoptr(PsMapping) owned = mapping;
+  PsMapping *old, *other;
+  guint index;
+
+  g_return_val_if_fail (PS_IS_PROFILE (self), FALSE);
+  g_return_val_if_fail (mapping != NULL && mapping->name != NULL, FALSE);
+
+  old = ps_profile_find_mapping (self, name);
+  other = ps_profile_find_mapping (self, mapping->name);
+  if (old == NULL || (other != NULL && other != old))
+    return FALSE;
+  g_ptr_array_find (self->mappings, old, &index);
+  ps_mapping_free (self->mappings->pdata[index]);
+  self->mappings->pdata[index] = g_steal_pointer (&owned);
+  return TRUE;
+}
+
+/* Moves the mapping @name to @index of the list (clamped to its end). */
+gboolean
+ps_profile_move_mapping (PsProfile  *self,
+                         const char *name,
+                         guint       index)
+{
+  PsMapping *m;
+  guint from;
+
+  g_return_val_if_fail (PS_IS_PROFILE (self), FALSE);
+  m = ps_profile_find_mapping (self, name);
+  if (m == NULL)
+    return FALSE;
+  g_ptr_array_find (self->mappings, m, &from);
+  g_ptr_array_steal_index (self->mappings, from);
+  g_ptr_array_insert (self->mappings, (int) MIN (index, self->mappings->len), m);
+  return TRUE;
 }
 
 gboolean

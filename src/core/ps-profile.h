@@ -211,6 +211,8 @@ PsSchedule        *ps_profile_get_schedule  (PsProfile *self);
 GPtrArray         *ps_profile_get_mappings  (PsProfile *self);
 PsMapping         *ps_profile_find_mapping  (PsProfile *self, const char *name);
 void               ps_profile_add_mapping   (PsProfile *self, PsMapping *mapping);
+gboolean           ps_profile_replace_mapping (PsProfile *self, const char *name, PsMapping *mapping);
+gboolean           ps_profile_move_mapping  (PsProfile *self, const char *name, guint index);
 gboolean           ps_profile_remove_mapping (PsProfile *self, const char *name);
 void               ps_profile_changed       (PsProfile *self);
 

@@ -523,6 +523,66 @@ test_copy_is_a_snapshot (void)
   g_assert_cmpstr (ps_profile_get_target (copy)->url, ==, "https://api.assetpanda.com");
 }
 
+
+#define ORDER_PROFILE \
+  "[Profile]\nVersion=1\nId=order\n\n" \
+  "[AssetPanda]\nURL=https://api.assetpanda.com\nDialect=classic\nClientId=c\nEmail=a@example.com\n\n" \
+  "[Directory]\nURIs=ldap://127.0.0.1\nTLS=none\nBaseDN=dc=example,dc=com\n\n" \
+  "# everyone\n[UserMapping Staff]\nAccount=21040\nRole=30135\nGroup=g1\nEmail=mail\n\n" \
+  "[UserMapping Finance]\nAccount=21040\nRole=30136\nGroup=g2\nEmail=mail\n# kept by hand\nX-Note=admins\n"
+
+/* First match wins in file order: a reordered list is saved in that order,
+ * with each section's comments and keys; an edit keeps its place. */
+static void
+test_mapping_order_saved (void)
+{
+  g_autofree char *path = ps_test_write_file ("order.conf", ORDER_PROFILE, -1, 0600);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsProfile) profile = ps_profile_load_file (path, &error);
+  g_autoptr(PsProfile) again = NULL;
+  g_autoptr(PsProfile) third = NULL;
+  g_autofree char *text = NULL;
+  PsMapping *edited;
+
+  g_assert_no_error (error);
+  g_assert_true (ps_profile_move_mapping (profile, "Finance", 0));
+  g_assert_false (ps_profile_move_mapping (profile, "Nobody", 0));
+  g_assert_true (ps_profile_save (profile, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_true (strstr (text, "[UserMapping Finance]") < strstr (text, "[UserMapping Staff]"));
+  g_assert_nonnull (strstr (text, "# everyone"));
+  g_assert_null (strstr (strstr (text, "# everyone") + 1, "# everyone"));
+  g_assert_nonnull (strstr (text, "# kept by hand\nX-Note=admins"));
+
+  again = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((PsMapping *) g_ptr_array_index (ps_profile_get_mappings (again), 0))->name, ==, "Finance");
+  g_assert_cmpstr (((PsMapping *) g_ptr_array_index (ps_profile_get_mappings (again), 1))->name, ==, "Staff");
+
+  /* An edit (here also a rename) stays where the mapping was. */
+  edited = ps_mapping_copy (ps_profile_find_mapping (again, "Finance"));
+  g_free (edited->name);
+  edited->name = g_strdup ("Finance admins");
+  g_free (edited->role);
+  edited->role = g_strdup ("30137");
+  g_assert_true (ps_profile_replace_mapping (again, "Finance", edited));
+  /* …but never onto another mapping's name. */
+  edited = ps_mapping_copy (ps_profile_find_mapping (again, "Staff"));
+  g_free (edited->name);
+  edited->name = g_strdup ("Finance admins");
+  g_assert_false (ps_profile_replace_mapping (again, "Staff", edited));
+  g_assert_true (ps_profile_save (again, &error));
+  g_assert_no_error (error);
+  third = ps_profile_load_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ps_profile_get_mappings (third)->len, ==, 2);
+  g_assert_cmpstr (((PsMapping *) g_ptr_array_index (ps_profile_get_mappings (third), 0))->name, ==,
+                   "Finance admins");
+  g_assert_cmpstr (((PsMapping *) g_ptr_array_index (ps_profile_get_mappings (third), 0))->role, ==, "30137");
+  g_assert_null (ps_profile_find_mapping (third, "Finance"));
+}
+
 #define OKTA_PROFILE \
   "[Profile]\nVersion=1\nId=okta\n\n" \
   "[AssetPanda]\nURL=https://api.assetpanda.com\nDialect=classic\nClientId=c\nEmail=a@example.com\n\n" \
@@ -1152,6 +1212,7 @@ main (int    argc,
   g_test_add_func ("/profile/mapping-copy", test_mapping_copy);
   g_test_add_func ("/profile/copy-is-a-snapshot", test_copy_is_a_snapshot);
   g_test_add_func ("/profile/changed-on-disk", test_changed_on_disk);
+  g_test_add_func ("/profile/mapping-order-saved", test_mapping_order_saved);
   g_test_add_func ("/schedule/next-run", test_schedule_next_run);
 
   return g_test_run ();

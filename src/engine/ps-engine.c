@@ -632,6 +632,158 @@ ps_engine_count_scope_sync (PsEngine        *self,
   return TRUE;
 }
 
+void
+ps_engine_overlap_free (PsEngineOverlap *overlap)
+{
+  if (overlap == NULL)
+    return;
+  g_free (overlap->mapping);
+  g_free (overlap->group_name);
+  g_free (overlap);
+}
+
+/* The anchors of everyone @mapping covers, read with @source as a sync reads them. */
+static GHashTable *
+read_scope_anchors (PsEngine        *self,
+                    PsSource        *source,
+                    const PsMapping *mapping,
+                    GCancellable    *cancellable,
+                    GError         **error)
+{
+  g_autoptr(GPtrArray) people = NULL;
+  g_autoptr(GHashTable) anchors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto(Query) query = { 0 };
+  PsSyncOptions defaults = { 0 };
+  Run run = { 0 };
+  guint members = 0;
+
+  run.engine = self;
+  run.options = &defaults;
+  run.cancellable = cancellable;
+  run.source = source;
+  ps_engine_query_init (&query, &run, mapping);
+  if (ps_source_check_attributes_sync (source, &query.query, cancellable, error))
+    people = ps_source_read_people_sync (source, &query.query, &members, cancellable, error);
+  if (people == NULL)
+    return NULL;
+  for (guint i = 0; i < people->len; i++)
+    g_hash_table_add (anchors, g_strdup (((PsPerson *) g_ptr_array_index (people, i))->anchor));
+  return g_steal_pointer (&anchors);
+}
+
+/**
+ * ps_engine_count_overlaps_sync:
+ * @mapping: a user mapping, usually the page's form (not one of the profile's)
+ * @replaces: (nullable): the name of the mapping @mapping is an edit of
+ *
+ * For every other enabled user mapping of the engine's profile whose people
+ * share some with @mapping, how many they share: a PsEngineOverlap each, in
+ * the profile's order. Only the first mapping that matches a person manages
+ * them. Blocks: call it from a worker thread. Nothing is written.
+ */
+GPtrArray *
+ps_engine_count_overlaps_sync (PsEngine         *self,
+                               const PsMapping  *mapping,
+                               const char       *replaces,
+                               GCancellable     *cancellable,
+                               GError          **error)
+{
+  GPtrArray *mappings = ps_profile_get_mappings (self->profile);
+  g_autoptr(GPtrArray) overlaps = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_engine_overlap_free);
+  g_autoptr(PsSource) source = NULL;
+  g_autoptr(GHashTable) mine = NULL;
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (PS_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (mapping != NULL && mapping->kind == PS_MAPPING_USERS, NULL);
+
+  for (guint i = 0; i < mappings->len && !any; i++)
+    {
+      const PsMapping *other = g_ptr_array_index (mappings, i);
+
+      any = other->kind == PS_MAPPING_USERS && other->enabled
+            && g_strcmp0 (other->name, mapping->name) != 0 && g_strcmp0 (other->name, replaces) != 0;
+    }
+  if (!any)
+    return g_steal_pointer (&overlaps);
+
+  source = ps_source_new_for_profile (self->profile, cancellable, error);
+  if (source == NULL || !ps_source_connect_sync (source, cancellable, error))
+    return NULL;
+  mine = read_scope_anchors (self, source, mapping, cancellable, error);
+  for (guint i = 0; mine != NULL && i < mappings->len; i++)
+    {
+      const PsMapping *other = g_ptr_array_index (mappings, i);
+      g_autoptr(GHashTable) theirs = NULL;
+      GHashTableIter iter;
+      gpointer anchor;
+      guint shared = 0;
+
+      if (other->kind != PS_MAPPING_USERS || !other->enabled
+          || g_strcmp0 (other->name, mapping->name) == 0 || g_strcmp0 (other->name, replaces) == 0)
+        continue;
+      theirs = read_scope_anchors (self, source, other, cancellable, error);
+      if (theirs == NULL)
+        {
+          g_prefix_error (error, _("The people of “%s” could not be read: "), other->name);
+          g_clear_pointer (&mine, g_hash_table_unref);
+          break;
+        }
+      g_hash_table_iter_init (&iter, mine);
+      while (g_hash_table_iter_next (&iter, &anchor, NULL))
+        shared += g_hash_table_contains (theirs, anchor) ? 1 : 0;
+      if (shared > 0)
+        {
+          PsEngineOverlap *overlap = g_new0 (PsEngineOverlap, 1);
+
+          overlap->mapping = g_strdup (other->name);
+          overlap->group_name = g_strdup (other->group_name != NULL ? other->group_name : other->group);
+          overlap->position = i;
+          overlap->shared = shared;
+          g_ptr_array_add (overlaps, overlap);
+        }
+    }
+  ps_source_close (source);
+  if (mine == NULL)
+    return NULL;
+  return g_steal_pointer (&overlaps);
+}
+
+/**
+ * ps_engine_rename_mapping_sync:
+ *
+ * Carries the sync state of the mapping @from over to @to (its links, so
+ * its people are not taken for leavers, its watermark and its history),
+ * under the profile's sync lock: it fails with PS_ENGINE_ERROR_BUSY while a
+ * sync runs. Rename the mapping in the profile only after this succeeded.
+ */
+gboolean
+ps_engine_rename_mapping_sync (PsEngine    *self,
+                               const char  *from,
+                               const char  *to,
+                               GError     **error)
+{
+  g_autofree char *state_path = NULL;
+  g_autoptr(PsState) state = NULL;
+  gboolean ok;
+  int fd;
+
+  g_return_val_if_fail (PS_IS_ENGINE (self), FALSE);
+  if (g_strcmp0 (from, to) == 0)
+    return TRUE;
+  state_path = ps_profile_dup_state_path (self->profile);
+  /* No state yet: nothing to carry. */
+  if (!g_file_test (state_path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  fd = take_lock (self->profile, error);
+  if (fd < 0)
+    return FALSE;
+  state = ps_state_open (state_path, error);
+  ok = state != NULL && ps_state_rename_mapping (state, from, to, error);
+  close (fd);
+  return ok;
+}
+
 gboolean
 ps_engine_is_locked (PsProfile *profile)
 {

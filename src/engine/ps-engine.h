@@ -116,4 +116,25 @@ gboolean      ps_engine_count_scope_sync (PsEngine        *self,
                                           GCancellable    *cancellable,
                                           GError         **error);
 
+/* Another user mapping that covers some of the same people. */
+typedef struct {
+  char  *mapping;      /* its name */
+  char  *group_name;   /* its group, as people know it */
+  guint  position;     /* its index in the profile's mappings */
+  guint  shared;       /* how many people both cover */
+} PsEngineOverlap;
+
+void          ps_engine_overlap_free   (PsEngineOverlap *overlap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsEngineOverlap, ps_engine_overlap_free)
+
+GPtrArray    *ps_engine_count_overlaps_sync (PsEngine         *self,
+                                             const PsMapping  *mapping,
+                                             const char       *replaces,
+                                             GCancellable     *cancellable,
+                                             GError          **error);
+gboolean      ps_engine_rename_mapping_sync (PsEngine    *self,
+                                             const char  *from,
+                                             const char  *to,
+                                             GError     **error);
+
 G_END_DECLS

@@ -430,6 +430,56 @@ ps_state_delete_link (PsState     *self,
   return step_done (self, stmt, error);
 }
 
+/**
+ * ps_state_rename_mapping:
+ *
+ * Carries everything the state keeps of the mapping @from over to the name
+ * @to, in one transaction: its links (so its people are not leavers), its
+ * pending intents, its watermark and last source count, and its lines in
+ * the run history. Fails, changing nothing, when @to already has state.
+ */
+gboolean
+ps_state_rename_mapping (PsState     *self,
+                         const char  *from,
+                         const char  *to,
+                         GError     **error)
+{
+  static const char *const tables[] = {
+    "links", "intents", "watermarks", "source_counts", "run_mappings", "run_actions", "run_log"
+  };
+
+  if (g_strcmp0 (from, to) == 0)
+    return TRUE;
+  if (ps_state_count_links (self, to, FALSE) > 0)
+    {
+      g_set_error (error, PS_ENGINE_ERROR, PS_ENGINE_ERROR_STATE,
+                   _("The sync state already holds people of a mapping named “%s”: choose another "
+                     "name, or remove that mapping’s state first"), to);
+      return FALSE;
+    }
+  if (!ps_state_begin (self, error))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("UPDATE %s SET mapping = ? WHERE mapping = ?", tables[i]);
+      g_autoptr(sqlite3_stmt) stmt = prepare (self, sql, error);
+
+      if (stmt == NULL)
+        {
+          ps_state_rollback (self);
+          return FALSE;
+        }
+      bind_text (stmt, 1, to);
+      bind_text (stmt, 2, from);
+      if (!step_done (self, stmt, error))
+        {
+          ps_state_rollback (self);
+          return FALSE;
+        }
+    }
+  return ps_state_commit (self, error);
+}
+
 guint
 ps_state_count_links (PsState    *self,
                       const char *mapping,

@@ -80,6 +80,7 @@ GHashTable *ps_state_load_links    (PsState *self, const char *mapping, GError *
 gboolean    ps_state_put_link      (PsState *self, const char *mapping, const PsLink *link, GError **error);
 gboolean    ps_state_delete_link   (PsState *self, const char *mapping, const char *anchor, GError **error);
 guint       ps_state_count_links   (PsState *self, const char *mapping, gboolean active_only);
+gboolean    ps_state_rename_mapping (PsState *self, const char *from, const char *to, GError **error);
 
 /* intents */
 gboolean    ps_state_add_intent    (PsState *self, const char *mapping, const char *anchor,

@@ -49,6 +49,8 @@ typedef struct
   char          *profile_data;  /* …and the profile in memory, as a file */
   PsMapping     *mapping;       /* a scope count: the form's mapping, copied */
   char          *okta_ca_file;  /* a connection test: the [Okta] CA file, to blame it */
+  char          *old_name;      /* overlaps: the mapping being edited; a rename: its name… */
+  char          *new_name;      /* …and the new one */
 } TaskData;
 
 /* Tells the profile copies of connection tests apart (see load_test_snapshot). */
@@ -90,6 +92,8 @@ task_data_free (TaskData *data)
   g_free (data->profile_data);
   g_clear_pointer (&data->mapping, ps_mapping_free);
   g_free (data->okta_ca_file);
+  g_free (data->old_name);
+  g_free (data->new_name);
   g_free (data);
 }
 
@@ -852,6 +856,53 @@ count_scope_thread (GTask        *task,
   g_task_return_pointer (task, g_steal_pointer (&count), g_free);
 }
 
+static void
+count_overlaps_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  g_autoptr(PsProfile) snapshot = NULL;
+  g_autoptr(PsEngine) engine = NULL;
+  g_autoptr(GPtrArray) overlaps = NULL;
+  g_autoptr(GError) error = NULL;
+
+  snapshot = load_snapshot (data->profile_name, data->profile_data, &error);
+  if (snapshot != NULL)
+    engine = ps_engine_new (snapshot);
+  if (engine != NULL)
+    overlaps = ps_engine_count_overlaps_sync (engine, data->mapping, data->old_name, cancellable, &error);
+  if (overlaps == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&overlaps), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+rename_mapping_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  g_autoptr(PsProfile) snapshot = NULL;
+  g_autoptr(PsEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+
+  snapshot = load_snapshot (data->profile_name, data->profile_data, &error);
+  if (snapshot != NULL)
+    engine = ps_engine_new (snapshot);
+  if (engine == NULL || !ps_engine_rename_mapping_sync (engine, data->old_name, data->new_name, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
 static const char *
 describe_failed_status (PsRunStatus status)
 {
@@ -1202,6 +1253,66 @@ ps_gui_backend_count_scope_finish (GAsyncResult     *result,
   if (count != NULL)
     *count = *counted;
   return TRUE;
+}
+
+void
+ps_gui_backend_count_overlaps_async (PsProfile           *profile,
+                                     const PsMapping     *mapping,
+                                     const char          *replaces,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  TaskData *data;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  g_return_if_fail (mapping != NULL && mapping->kind == PS_MAPPING_USERS);
+
+  data = task_data_new (profile, NULL);
+  task_data_take_snapshot (data, profile);
+  data->mapping = ps_mapping_copy (mapping);
+  data->old_name = g_strdup (replaces);
+  start_task (data, ps_gui_backend_count_overlaps_async, count_overlaps_thread, cancellable, callback,
+              user_data);
+}
+
+GPtrArray *
+ps_gui_backend_count_overlaps_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_count_overlaps_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_rename_mapping_async (PsProfile           *profile,
+                                     const char          *from,
+                                     const char          *to,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  TaskData *data;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+  g_return_if_fail (from != NULL && to != NULL);
+
+  data = task_data_new (profile, NULL);
+  task_data_take_snapshot (data, profile);
+  data->old_name = g_strdup (from);
+  data->new_name = g_strdup (to);
+  start_task (data, ps_gui_backend_rename_mapping_async, rename_mapping_thread, cancellable, callback,
+              user_data);
+}
+
+gboolean
+ps_gui_backend_rename_mapping_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_rename_mapping_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---------------------------------------------------------------- the background service */

@@ -169,6 +169,30 @@ gboolean ps_gui_backend_count_scope_finish (GAsyncResult     *result,
                                             PsGuiScopeCount  *count,
                                             GError          **error);
 
+/* The other user mappings that share people with @mapping (the form; an
+ * edit of the mapping @replaces, which is left out), read from the source
+ * in a worker: a GPtrArray of PsEngineOverlap* (ps-engine.h), in the
+ * profile's order. */
+void       ps_gui_backend_count_overlaps_async  (PsProfile           *profile,
+                                                 const PsMapping     *mapping,
+                                                 const char          *replaces,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+GPtrArray *ps_gui_backend_count_overlaps_finish (GAsyncResult  *result,
+                                                 GError       **error);
+
+/* Carries the sync state of the mapping @from over to the name @to
+ * (ps_engine_rename_mapping_sync), before the profile renames it. */
+void       ps_gui_backend_rename_mapping_async  (PsProfile           *profile,
+                                                 const char          *from,
+                                                 const char          *to,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean   ps_gui_backend_rename_mapping_finish (GAsyncResult  *result,
+                                                 GError       **error);
+
 /* How the latest real run of a profile went, for the tray. */
 typedef enum {
   PS_GUI_RUN_NONE,      /* never ran */

@@ -28,6 +28,7 @@ struct _PsWindow
   GtkInfoBar           *notice_bar;
   GtkWidget            *file_bar;     /* hand edits of the profile file */
   GtkLabel             *notice_label;
+  GtkLabel             *missing_label;
   GtkStackSidebar      *sidebar;
   GtkSeparator         *sidebar_separator;
   GtkSpinner           *spinner;
@@ -139,10 +140,18 @@ update_buttons (PsWindow *self)
       gtk_window_set_default (GTK_WINDOW (self), GTK_WIDGET (self->forward_button));
     }
   gtk_widget_set_sensitive (GTK_WIDGET (self->forward_button), complete && !applying);
-  /* A greyed-out Done says what is missing. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->forward_button),
-                               page != NULL && !complete && !applying
-                               ? ps_wizard_page_get_incomplete_reason (page) : NULL);
+  /* A greyed-out Done says what is missing: beside it, in its tooltip, and
+   * to a screen reader as the button's description. */
+  {
+    const char *missing = page != NULL && !complete && !applying && label != NULL
+                          ? ps_wizard_page_get_incomplete_reason (page) : NULL;
+
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->forward_button), missing);
+    gtk_label_set_text (self->missing_label, missing != NULL ? missing : "");
+    gtk_widget_set_visible (GTK_WIDGET (self->missing_label), missing != NULL);
+    atk_object_set_description (gtk_widget_get_accessible (GTK_WIDGET (self->forward_button)),
+                                missing != NULL ? missing : "");
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->wizard && index > 0 && !applying);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), applying);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), applying);
@@ -468,6 +477,7 @@ ps_window_class_init (PsWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, forward_button);
+  gtk_widget_class_bind_template_child (widget_class, PsWindow, missing_label);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_bar);
   gtk_widget_class_bind_template_child (widget_class, PsWindow, notice_label);

@@ -285,6 +285,25 @@ ps_wizard_page_set_incomplete_reason (PsWizardPage *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_INCOMPLETE_REASON]);
 }
 
+/**
+ * ps_wizard_page_set_missing:
+ * @missing: (nullable): what the page still needs, in a few words a person
+ *   can act on ("Choose a group"), or NULL when it is complete
+ *
+ * Sets "complete" and "incomplete-reason" together, which is how every page
+ * should: the window shows the reason beside its greyed-out forward button.
+ */
+void
+ps_wizard_page_set_missing (PsWizardPage *self,
+                            const char   *missing)
+{
+  g_return_if_fail (PS_IS_WIZARD_PAGE (self));
+  g_object_freeze_notify (G_OBJECT (self));
+  ps_wizard_page_set_incomplete_reason (self, missing);
+  ps_wizard_page_set_complete (self, missing == NULL);
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
 gboolean
 ps_wizard_page_get_applying (PsWizardPage *self)
 {

@@ -5,7 +5,9 @@
  *
  * A page says whether it is "complete" (its content is valid, so the forward
  * button — Done, Submit — may be pressed) and, while it is not, may say why
- * ("incomplete-reason", shown as the forward button's tooltip). It runs its
+ * ("incomplete-reason", shown beside the greyed-out forward button, in its
+ * tooltip and as its accessible description; set both at once with
+ * ps_wizard_page_set_missing ()). It runs its
  * "apply" step when that button is pressed. apply may be asynchronous: the
  * vfunc returns TRUE and the page later calls ps_wizard_page_apply_complete().
  * While it runs, "applying" is TRUE and the window shows a spinner and a
@@ -52,6 +54,8 @@ void        ps_wizard_page_set_complete     (PsWizardPage *self,
 const char *ps_wizard_page_get_incomplete_reason (PsWizardPage *self);
 void        ps_wizard_page_set_incomplete_reason (PsWizardPage *self,
                                                   const char   *reason);
+void        ps_wizard_page_set_missing      (PsWizardPage *self,
+                                             const char   *missing);
 gboolean    ps_wizard_page_get_applying     (PsWizardPage *self);
 const char *ps_wizard_page_get_apply_label  (PsWizardPage *self);
 void        ps_wizard_page_set_apply_label  (PsWizardPage *self,

@@ -504,9 +504,10 @@ on_form_changed_cb (PsSchedulePage *self)
   gtk_widget_set_visible (GTK_WIDGET (self->saved_label), FALSE);
   update_date_label (self);
   update_run_labels (self);
-  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self),
-                               !enabled || active_interval (self) != PS_INTERVAL_HOURS
-                               || gtk_spin_button_get_value_as_int (self->hours_spin) >= 2);
+  ps_wizard_page_set_missing (PS_WIZARD_PAGE (self),
+                              !enabled || active_interval (self) != PS_INTERVAL_HOURS
+                              || gtk_spin_button_get_value_as_int (self->hours_spin) >= 2
+                              ? NULL : _("Choose every 2 hours or more, or Hourly"));
 }
 
 static void

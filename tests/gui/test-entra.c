@@ -488,8 +488,10 @@ test_collection_mapping_entra (void)
                    PLATFORM_ID);
 
   /* A field row offers Graph's attributes. */
+  /* After the three rows a new collection starts with (First Name, Last
+   * Name, Email). */
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
-  gui_test_field_row_parts (page, 0, &field_combo, &attribute_combo, NULL);
+  gui_test_field_row_parts (page, 3, &field_combo, &attribute_combo, NULL);
   {
     Offer offer = { ps_attribute_combo_get_combo (attribute_combo), "jobTitle" };
     g_assert_true (gui_test_wait (combo_offers_cb, &offer, 20000));

@@ -766,7 +766,8 @@ test_collection_mapping_add_remove (void)
     GtkComboBox *field_combo;
     PsAttributeCombo *attribute_combo;
 
-    gui_test_field_row_parts (page, 0, &field_combo, &attribute_combo, NULL);
+    /* After the three rows a new collection starts with. */
+    gui_test_field_row_parts (page, 3, &field_combo, &attribute_combo, NULL);
     /* An unfinished field row blocks Add. */
     g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
     gtk_combo_box_set_active (field_combo, 0);
@@ -781,9 +782,10 @@ test_collection_mapping_add_remove (void)
   g_assert_nonnull (strstr (after, "UniqueIdentifier=objectSid"));
   g_assert_cmpuint (ps_profile_get_mappings (profile)->len, ==, 1);
   mapping = g_ptr_array_index (ps_profile_get_mappings (profile), 0);
-  g_assert_cmpuint (mapping->fields->len, ==, 1);
+  g_assert_cmpuint (mapping->fields->len, ==, 4);
   g_assert_nonnull (mapping->status_field);
-  g_assert_cmpstr (((PsFieldMap *) g_ptr_array_index (mapping->fields, 0))->attribute, ==, "department");
+  g_assert_cmpstr (((PsFieldMap *) g_ptr_array_index (mapping->fields, 0))->attribute, ==, "givenName");
+  g_assert_cmpstr (((PsFieldMap *) g_ptr_array_index (mapping->fields, 3))->attribute, ==, "department");
   g_assert_true (ps_wizard_page_get_complete (page));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping"));
 
@@ -908,8 +910,10 @@ test_collection_mapping_scope (void)
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
 
   /* A field with fallbacks: offered in the list, checked as typed. */
+  /* After the three rows a new collection starts with (First Name, Last
+   * Name, Email). */
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
-  gui_test_field_row_parts (page, 0, &field_combo, &attribute_combo, &field_error);
+  gui_test_field_row_parts (page, 3, &field_combo, &attribute_combo, &field_error);
   g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "mail|userPrincipalName"));
   gtk_combo_box_set_active (field_combo, 0);
   field_id = g_strdup (gtk_combo_box_get_active_id (field_combo));

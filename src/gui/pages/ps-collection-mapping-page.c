@@ -13,6 +13,12 @@
  * are typed. The Advanced part (PsScopeEditor, LDAP only) narrows the group
  * by a search base and a filter and counts who is in scope. Add saves the
  * mapping to the profile at once.
+ *
+ * The field rows sit under column headings; a new collection starts with
+ * rows for its email and name fields filled in, and a field already mapped
+ * is not offered again. Edit loads a mapping into the form (its unique
+ * identifier stays: it is what links records to people); saving replaces
+ * it in place, and a new name carries its sync state along.
  */
 
 #include <glib/gi18n.h>
@@ -20,6 +26,7 @@
 #include "ps-a11y.h"
 #include "ps-collection-mapping-page.h"
 #include "ps-gui-backend.h"
+#include "ps-names.h"
 #include "widgets/ps-attribute-combo.h"
 #include "widgets/ps-choice-combo.h"
 #include "widgets/ps-mapping-row.h"
@@ -42,6 +49,7 @@ struct _PsCollectionMappingPage
   PsChoiceCombo    *account_combo;
   GtkButton        *add_button;
   GtkButton        *add_field_button;
+  GtkButton        *cancel_edit_button;
   PsChoiceCombo    *collection_combo;
   GtkBox           *fields_box;
   GtkLabel         *fields_message_label;
@@ -64,7 +72,14 @@ struct _PsCollectionMappingPage
   GPtrArray        *field_rows;        /* of FieldRow* */
   GCancellable     *fields_cancellable;
   char             *status_field;      /* id of the Integration Status AD field */
-  GHashTable       *names;             /* id → name of what the combos loaded */
+  PsNames          *names;             /* the names of what was listed (the backend keeps them on disk) */
+  PsMapping        *editing;           /* the saved mapping the form edits, or NULL */
+  GPtrArray        *pending_fields;    /* its field rows (PsFieldMap*), until the fields load */
+  char             *group_search;      /* the search text of the last group load */
+  GCancellable     *rename_cancellable;
+  GtkWidget        *fields_header;     /* the column headings of the field rows */
+  GtkSizeGroup     *field_columns[3];  /* field, attribute, ownership */
+  gboolean          refilling;         /* the field combos are being refilled */
   PsSourceKind      source_kind;       /* the one the form is set up for */
   GCancellable     *attributes_cancellable;
   GStrv             attributes;        /* what the source suggests, once loaded */
@@ -74,6 +89,9 @@ G_DEFINE_FINAL_TYPE (PsCollectionMappingPage, ps_collection_mapping_page, PS_TYP
 
 static void on_mapping_row_remove_cb       (PsCollectionMappingPage *self,
                                             PsMappingRow            *row);
+static void on_mapping_row_edit_cb         (PsCollectionMappingPage *self,
+                                            PsMappingRow            *row);
+static void on_field_combo_changed_cb      (PsCollectionMappingPage *self);
 static void on_form_changed_cb             (PsCollectionMappingPage *self);
 static void on_field_row_remove_clicked_cb (GtkButton               *button,
                                             gpointer                 user_data);
@@ -97,6 +115,18 @@ static const char *const entra_attribute_suggestions[] = {
 };
 static const char *const okta_attribute_suggestions[] = {
   "email|login", "displayName|login", "mobilePhone|primaryPhone", NULL
+};
+
+/* The rows a new collection mapping starts with: a field whose name is one
+ * of @names (case does not matter) ← the attribute (AD, Entra ID). */
+static const struct {
+  const char *names[4];
+  const char *ad;
+  const char *entra;
+} default_fields[] = {
+  { { "First Name", "Given Name", "Firstname", NULL }, "givenName", "givenName" },
+  { { "Last Name", "Surname", "Lastname", NULL }, "sn", "surname" },
+  { { "Email", "E-mail", "Email Address", NULL }, "mail|userPrincipalName", "mail|userPrincipalName" },
 };
 
 /* The unique identifiers offered, the default first. On Entra ID the
@@ -181,31 +211,55 @@ field_row_free (FieldRow *row)
   g_free (row);
 }
 
+/* Whether a field row other than @combo's maps the field @id. */
+static gboolean
+field_taken (PsCollectionMappingPage *self,
+             GtkComboBoxText         *combo,
+             const char              *id)
+{
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+
+      if (row->field_combo != combo
+          && g_strcmp0 (gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)), id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The collection's fields, less the status field (PandaSync writes it) and
+ * those another row maps already. */
 static void
 fill_field_combo (PsCollectionMappingPage *self,
                   GtkComboBoxText         *combo)
 {
   g_autofree char *active = g_strdup (gtk_combo_box_get_active_id (GTK_COMBO_BOX (combo)));
+  gboolean refilling = self->refilling;
 
+  self->refilling = TRUE;
   gtk_combo_box_text_remove_all (combo);
   for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
     {
       const PsGuiChoice *field = g_ptr_array_index (self->fields, i);
 
-      if (g_strcmp0 (field->id, self->status_field) == 0)
-        continue;   /* PandaSync writes it itself */
+      if (g_strcmp0 (field->id, self->status_field) == 0 || field_taken (self, combo, field->id))
+        continue;
       gtk_combo_box_text_append (combo, field->id, field->name);
     }
   if (active != NULL)
     gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), active);
+  self->refilling = refilling;
 }
 
-static gboolean
-field_row_filled (const FieldRow *row)
+static void
+refill_field_combos (PsCollectionMappingPage *self)
 {
-  g_autofree char *attribute = ps_attribute_combo_dup_spec (row->attribute_combo);
-
-  return gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)) != NULL && attribute != NULL;
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      fill_field_combo (self, row->field_combo);
+    }
 }
 
 /* The form as the mapping Add would save. Unset parts stay unset, and
@@ -220,16 +274,28 @@ form_mapping (PsCollectionMappingPage *self)
   const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
   g_autofree char *name = ps_mapping_row_make_name (group != NULL ? group->name : "",
                                                     collection != NULL ? collection->name : "");
-  PsMapping *mapping = ps_mapping_new (PS_MAPPING_COLLECTION, name);
+  /* An edit keeps what the form does not show (Enabled, MatchOnly,
+   * UniqueField, the deactivation threshold …). */
+  PsMapping *mapping = self->editing != NULL ? ps_mapping_copy (self->editing)
+                                             : ps_mapping_new (PS_MAPPING_COLLECTION, name);
 
+  g_free (mapping->name);
+  mapping->name = g_steal_pointer (&name);
+  g_free (mapping->account);
   mapping->account = account != NULL ? g_strdup (account->id) : NULL;
+  g_free (mapping->module);
   mapping->module = module != NULL ? g_strdup (module->id) : NULL;
+  g_free (mapping->collection);
   mapping->collection = collection != NULL ? g_strdup (collection->id) : NULL;
+  g_free (mapping->group);
   mapping->group = group != NULL ? g_strdup (group->id) : NULL;
+  g_free (mapping->group_name);
   mapping->group_name = group != NULL ? g_strdup (group->name) : NULL;
   g_free (mapping->unique_id_attr);
   mapping->unique_id_attr = combo_entry_dup (self->unique_id_combo);
+  g_free (mapping->status_field);
   mapping->status_field = g_strdup (self->status_field);
+  g_ptr_array_set_size (mapping->fields, 0);
   for (guint i = 0; i < self->field_rows->len; i++)
     {
       FieldRow *row = g_ptr_array_index (self->field_rows, i);
@@ -249,43 +315,74 @@ form_mapping (PsCollectionMappingPage *self)
   return mapping;
 }
 
+/* What Add (or Save) still needs, in words the administrator can act on. */
+static const char *
+form_missing (PsCollectionMappingPage *self)
+{
+  g_autofree char *unique_id = combo_entry_dup (self->unique_id_combo);
+  const char *reason = is_entra (self) ? NULL : ps_scope_editor_get_error (self->scope_editor);
+
+  if (ps_choice_combo_get_active (self->account_combo) == NULL)
+    return _("Choose an account");
+  if (ps_choice_combo_get_active (self->module_combo) == NULL)
+    return _("Choose a module");
+  if (ps_choice_combo_get_active (self->collection_combo) == NULL)
+    return _("Choose a collection");
+  if (ps_choice_combo_get_active (self->group_combo) == NULL)
+    return _("Choose a group");
+  if (unique_id == NULL)
+    return _("Enter the unique identifier");
+  for (guint i = 0; i < self->field_rows->len; i++)
+    {
+      FieldRow *row = g_ptr_array_index (self->field_rows, i);
+      const char *error = ps_attribute_combo_get_error (row->attribute_combo);
+      g_autofree char *attribute = ps_attribute_combo_dup_spec (row->attribute_combo);
+
+      if (error != NULL)
+        return error;
+      if (gtk_combo_box_get_active_id (GTK_COMBO_BOX (row->field_combo)) == NULL)
+        return _("Choose a collection field for each field row, or remove the row");
+      if (attribute == NULL)
+        return _("Map an attribute to each field row, or remove the row");
+    }
+  return reason;
+}
+
 static void
 update_state (PsCollectionMappingPage *self)
 {
   g_autoptr(PsMapping) form = form_mapping (self);
-  g_autofree char *unique_id = combo_entry_dup (self->unique_id_combo);
-  const char *reason = is_entra (self) ? NULL : ps_scope_editor_get_error (self->scope_editor);
-  gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
-                   && ps_choice_combo_get_active (self->module_combo) != NULL
-                   && ps_choice_combo_get_active (self->collection_combo) != NULL
-                   && ps_choice_combo_get_active (self->group_combo) != NULL
-                   && unique_id != NULL
-                   && reason == NULL;
-  gboolean pending = ps_choice_combo_get_active (self->group_combo) != NULL;
+  const char *missing = form_missing (self);
+  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
+  g_autofree char *pending = NULL;
 
-  /* Every field row must be complete, or removed; a wrong attribute says why. */
+  /* A wrong attribute says why under its row. */
   for (guint i = 0; i < self->field_rows->len; i++)
     {
       FieldRow *row = g_ptr_array_index (self->field_rows, i);
       const char *error = ps_attribute_combo_get_error (row->attribute_combo);
 
-      if (!field_row_filled (row))
-        ready = FALSE;
-      if (reason == NULL)
-        reason = error;
       gtk_label_set_text (row->error_label, error != NULL ? error : "");
       gtk_widget_set_visible (GTK_WIDGET (row->error_label), error != NULL);
     }
-  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
-  /* Why Add is greyed out, when it is for a mistake rather than a gap. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), missing == NULL && self->rename_cancellable == NULL);
+  /* Why Add is greyed out. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), missing);
   ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), is_entra (self) ? NULL : form);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_field_button),
                             self->fields != NULL && self->fields->len > 0);
+  if (self->fields_header != NULL)
+    gtk_widget_set_visible (self->fields_header, self->field_rows->len > 0);
   /* The wizard ends here: it needs at least one mapping of either kind, and
    * no group picked but not added. */
-  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self),
-                               ps_profile_get_mappings (get_profile (self))->len > 0 && !pending);
+  if (self->editing != NULL)
+    pending = g_strdup (missing != NULL ? missing : _("Save the mapping you are editing, or cancel the edit"));
+  else if (group != NULL)
+    pending = missing != NULL ? g_strdup (missing)
+                              : g_strdup_printf (_("Add the mapping of “%s”, or clear the group"), group->name);
+  else if (ps_profile_get_mappings (get_profile (self))->len == 0)
+    pending = g_strdup (missing != NULL ? missing : _("Add a user or collection mapping"));
+  ps_wizard_page_set_missing (PS_WIZARD_PAGE (self), pending);
 }
 
 static gboolean
@@ -373,8 +470,10 @@ rebuild_list (PsCollectionMappingPage *self)
 {
   if (get_profile (self) == NULL)
     return;
-  ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_COLLECTION,
-                            self->names, G_CALLBACK (on_mapping_row_remove_cb), self);
+  ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_COLLECTION, self->names,
+                            self->editing != NULL ? self->editing->name : NULL,
+                            G_CALLBACK (on_mapping_row_remove_cb), G_CALLBACK (on_mapping_row_edit_cb), NULL,
+                            self);
 }
 
 /* Saves the profile after an Add or a remove; says so on the page if it fails. */
@@ -391,8 +490,10 @@ save_profile (PsCollectionMappingPage *self)
 static void
 load_groups (PsCollectionMappingPage *self)
 {
+  g_free (self->group_search);
+  self->group_search = g_strdup (gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
   ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL, NULL,
-                        gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
+                        self->group_search);
 }
 
 /* Asks the source which attributes it suggests (once per source). */
@@ -462,6 +563,72 @@ set_source_kind (PsCollectionMappingPage *self,
                           "collection, one record per user, matched by the unique identifier."));
 }
 
+/* Scrolls the form so that a new field row shows, once it has its place. */
+static void
+on_field_row_allocated_cb (GtkWidget     *box,
+                           GdkRectangle  *allocation,
+                           gpointer       user_data)
+{
+  PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (user_data);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->form_scrolled);
+  int x = 0, y = 0;
+
+  g_signal_handlers_disconnect_by_func (box, on_field_row_allocated_cb, user_data);
+  if (!gtk_widget_translate_coordinates (box, GTK_WIDGET (self->form_box), 0, 0, &x, &y))
+    return;
+  /* The row's bottom at the bottom of the view, unless it shows already. */
+  if (y + allocation->height > gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment))
+    gtk_adjustment_set_value (adjustment, y + allocation->height - gtk_adjustment_get_page_size (adjustment) + 12);
+  else if (y < gtk_adjustment_get_value (adjustment))
+    gtk_adjustment_set_value (adjustment, y);
+}
+
+static void
+add_fields_header (PsCollectionMappingPage *self)
+{
+  const char *titles[] = { N_("Collection field"), N_("Attribute"), N_("When they differ") };
+  GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    {
+      GtkWidget *label = gtk_label_new (_(titles[i]));
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_style_context_add_class (gtk_widget_get_style_context (label), "dim-label");
+      gtk_size_group_add_widget (self->field_columns[i], label);
+      gtk_widget_set_hexpand (label, i == 1);
+      gtk_container_add (GTK_CONTAINER (line), label);
+      if (i == 0)
+        {
+          /* Under the arrow of the rows. */
+          GtkWidget *gap = gtk_label_new ("←");
+
+          gtk_widget_set_opacity (gap, 0);
+          gtk_container_add (GTK_CONTAINER (line), gap);
+        }
+    }
+  /* Room for the rows' remove buttons. */
+  {
+    GtkWidget *room = gtk_label_new (NULL);
+
+    gtk_widget_set_size_request (room, 34, -1);
+    gtk_container_add (GTK_CONTAINER (line), room);
+  }
+    gtk_widget_show_all (line);
+  gtk_widget_set_no_show_all (line, TRUE);
+  gtk_widget_hide (line);
+  /* Above the rows, not among them. */
+  {
+    int position = 0;
+
+    gtk_container_child_get (GTK_CONTAINER (self->form_box), GTK_WIDGET (self->fields_box),
+                             "position", &position, NULL);
+    gtk_box_pack_start (self->form_box, line, FALSE, FALSE, 0);
+    gtk_box_reorder_child (self->form_box, line, position);
+  }
+  self->fields_header = line;
+}
+
 static FieldRow *
 add_field_row (PsCollectionMappingPage *self)
 {
@@ -478,9 +645,12 @@ add_field_row (PsCollectionMappingPage *self)
   row->remove_button = remove;
   row->error_label = GTK_LABEL (gtk_label_new (NULL));
 
+  /* Added first, so the other rows stop offering its field once it has one. */
+  g_ptr_array_add (self->field_rows, row);
   fill_field_combo (self, row->field_combo);
   set_row_suggestions (self, row->attribute_combo);
-  gtk_entry_set_width_chars (ps_attribute_combo_get_entry (row->attribute_combo), 10);
+  /* Wide enough for userPrincipalName and a fallback after it. */
+  gtk_entry_set_width_chars (ps_attribute_combo_get_entry (row->attribute_combo), 18);
   gtk_combo_box_text_append (row->ownership_combo, "overwrite", _("Overwrite"));
   gtk_combo_box_text_append (row->ownership_combo, "fill-empty", _("Fill if empty"));
   gtk_combo_box_text_append (row->ownership_combo, "never-blank", _("Never blank"));
@@ -500,13 +670,16 @@ add_field_row (PsCollectionMappingPage *self)
                                    "an empty field. Never blank: Active Directory wins, but an empty "
                                    "value never clears the field."));
   gtk_widget_set_tooltip_text (remove, _("Remove this field"));
-  /* The row's parts have no label of their own: name them for screen readers. */
+  /* The row's parts have no label of their own but the headings: name them
+   * after those for screen readers. */
   ps_a11y_set_name (GTK_WIDGET (row->field_combo), _("Collection field"));
   ps_a11y_set_name (GTK_WIDGET (ps_attribute_combo_get_combo (row->attribute_combo)), _("Attribute"));
-  ps_a11y_set_name (GTK_WIDGET (row->ownership_combo), _("Ownership"));
+  ps_a11y_set_name (GTK_WIDGET (row->ownership_combo), _("When they differ"));
   ps_a11y_set_name (remove, _("Remove this field"));
-  gtk_widget_set_hexpand (GTK_WIDGET (row->field_combo), TRUE);
   gtk_widget_set_hexpand (GTK_WIDGET (row->attribute_combo), TRUE);
+  gtk_size_group_add_widget (self->field_columns[0], GTK_WIDGET (row->field_combo));
+  gtk_size_group_add_widget (self->field_columns[1], GTK_WIDGET (row->attribute_combo));
+  gtk_size_group_add_widget (self->field_columns[2], GTK_WIDGET (row->ownership_combo));
   gtk_style_context_add_class (gtk_widget_get_style_context (remove), "flat");
   gtk_label_set_xalign (row->error_label, 0);
   gtk_label_set_line_wrap (row->error_label, TRUE);
@@ -514,7 +687,7 @@ add_field_row (PsCollectionMappingPage *self)
   gtk_style_context_add_class (gtk_widget_get_style_context (GTK_WIDGET (row->error_label)),
                                "ps-field-error");
 
-  g_signal_connect_swapped (row->field_combo, "changed", G_CALLBACK (on_form_changed_cb), self);
+  g_signal_connect_swapped (row->field_combo, "changed", G_CALLBACK (on_field_combo_changed_cb), self);
   g_signal_connect_swapped (row->attribute_combo, "changed", G_CALLBACK (on_form_changed_cb), self);
   g_signal_connect (remove, "clicked", G_CALLBACK (on_field_row_remove_clicked_cb), self);
 
@@ -528,9 +701,45 @@ add_field_row (PsCollectionMappingPage *self)
   gtk_widget_show_all (row->box);
   gtk_widget_hide (GTK_WIDGET (row->error_label));
   gtk_container_add (GTK_CONTAINER (self->fields_box), row->box);
-  g_ptr_array_add (self->field_rows, row);
+  g_signal_connect (row->box, "size-allocate", G_CALLBACK (on_field_row_allocated_cb), self);
   update_state (self);
   return row;
+}
+
+/* Adds a field row for @field, filled in. */
+static FieldRow *
+add_filled_field_row (PsCollectionMappingPage *self,
+                      const char              *field,
+                      const char              *attribute,
+                      PsOwnership              ownership)
+{
+  FieldRow *row = add_field_row (self);
+
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->field_combo), field);
+  ps_attribute_combo_set_spec (row->attribute_combo, attribute);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->ownership_combo), ps_ownership_to_string (ownership));
+  return row;
+}
+
+/* A new collection's first rows: its email and name fields, from the
+ * source's usual attributes. */
+static void
+add_default_field_rows (PsCollectionMappingPage *self)
+{
+  for (guint d = 0; d < G_N_ELEMENTS (default_fields); d++)
+    for (guint i = 0; self->fields != NULL && i < self->fields->len; i++)
+      {
+        const PsGuiChoice *field = g_ptr_array_index (self->fields, i);
+        gboolean match = FALSE;
+
+        for (guint n = 0; default_fields[d].names[n] != NULL && !match; n++)
+          match = g_ascii_strcasecmp (field->name, default_fields[d].names[n]) == 0;
+        if (!match || g_strcmp0 (field->id, self->status_field) == 0 || field_taken (self, NULL, field->id))
+          continue;
+        add_filled_field_row (self, field->id, is_entra (self) ? default_fields[d].entra : default_fields[d].ad,
+                              PS_OWNERSHIP_NEVER_BLANK);
+        break;
+      }
 }
 
 static void
@@ -558,19 +767,42 @@ load_fields (PsCollectionMappingPage *self)
 
 /* ---------------------------------------------------------------- callbacks */
 
-/* Keeps the names of what a combo loaded, for the mapping list. */
+/* Keeps the names of @choices, for the mapping list (the backend has also
+ * kept them on disk, for the next start). */
+static void
+remember_names (PsCollectionMappingPage *self,
+                PsNameKind               kind,
+                const char              *scope,
+                GPtrArray               *choices)
+{
+  for (guint i = 0; choices != NULL && i < choices->len; i++)
+    {
+      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
+      ps_names_set (self->names, kind, scope, choice->id, choice->name);
+    }
+  if (choices != NULL && choices->len > 0)
+    rebuild_list (self);
+}
+
 static void
 on_choice_combo_loaded_cb (PsCollectionMappingPage *self,
                            PsChoiceCombo *combo)
 {
-  GPtrArray *choices = ps_choice_combo_get_choices (combo);
+  if (combo == self->account_combo)
+    remember_names (self, PS_NAME_ACCOUNT, NULL, ps_choice_combo_get_choices (combo));
+  else if (combo == self->module_combo)
+    remember_names (self, PS_NAME_MODULE, NULL, ps_choice_combo_get_choices (combo));
+  else
+    remember_names (self, PS_NAME_COLLECTION, NULL, ps_choice_combo_get_choices (combo));
+}
 
-  for (guint i = 0; i < choices->len; i++)
-    {
-      const PsGuiChoice *choice = g_ptr_array_index (choices, i);
-      g_hash_table_replace (self->names, g_strdup (choice->id), g_strdup (choice->name));
-    }
-  rebuild_list (self);
+/* A row's field changed: the other rows no longer offer it. */
+static void
+on_field_combo_changed_cb (PsCollectionMappingPage *self)
+{
+  if (!self->refilling)
+    refill_field_combos (self);
+  update_state (self);
 }
 
 static void
@@ -596,6 +828,8 @@ on_field_row_remove_clicked_cb (GtkButton *button,
           break;
         }
     }
+  /* Its field is free again. */
+  refill_field_combos (self);
   update_state (self);
 }
 
@@ -631,6 +865,21 @@ on_fields_loaded_cb (GObject      *source,
     {
       gtk_label_set_text (self->fields_message_label, fields_hint (self));
       set_fields (self, fields);
+      remember_names (self, PS_NAME_FIELD, ps_choice_combo_get_active_id (self->collection_combo), fields);
+      /* An edited mapping's rows, or a new collection's first ones. */
+      if (self->pending_fields != NULL)
+        {
+          g_autoptr(GPtrArray) pending = g_steal_pointer (&self->pending_fields);
+
+          clear_field_rows (self);
+          for (guint i = 0; i < pending->len; i++)
+            {
+              const PsFieldMap *f = g_ptr_array_index (pending, i);
+              add_filled_field_row (self, f->field, f->attribute, f->ownership);
+            }
+        }
+      else if (self->field_rows->len == 0 && self->editing == NULL)
+        add_default_field_rows (self);
     }
   update_state (self);
 }
@@ -674,7 +923,155 @@ on_collection_combo_changed_cb (PsCollectionMappingPage *self)
 static void
 on_group_search_entry_search_changed_cb (PsCollectionMappingPage *self)
 {
+  /* Editing a mapping loads its group at once; the entry's delayed signal
+   * for the same text must not load it again and lose the selection. */
+  if (g_strcmp0 (self->group_search, gtk_entry_get_text (GTK_ENTRY (self->group_search_entry))) == 0
+      && (ps_choice_combo_get_loading (self->group_combo) || ps_choice_combo_get_n_choices (self->group_combo) > 0))
+    return;
   load_groups (self);
+}
+
+/* Leaves edit mode; the form keeps account, module, collection and fields. */
+static void
+end_edit (PsCollectionMappingPage *self)
+{
+  g_clear_pointer (&self->editing, ps_mapping_free);
+  g_clear_pointer (&self->pending_fields, g_ptr_array_unref);
+  if (self->rename_cancellable != NULL)
+    {
+      g_object_set_data (G_OBJECT (self->rename_cancellable), "page", NULL);
+      g_cancellable_cancel (self->rename_cancellable);
+    }
+  g_clear_object (&self->rename_cancellable);
+  gtk_button_set_label (self->add_button, _("_Add"));
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_edit_button), FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->unique_id_combo), TRUE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->unique_id_combo), NULL);
+  gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+  gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
+  ps_scope_editor_clear (self->scope_editor);
+  rebuild_list (self);
+  update_state (self);
+}
+
+/* Fills the form with @mapping; its lists load one after the other and each
+ * selects the mapping's choice once it has it, the field rows once the
+ * collection's fields are in. */
+static void
+begin_edit (PsCollectionMappingPage *self,
+            const PsMapping         *mapping)
+{
+  g_autoptr(GPtrArray) fields = g_ptr_array_new ();
+
+  g_clear_pointer (&self->editing, ps_mapping_free);
+  self->editing = ps_mapping_copy (mapping);
+  g_clear_pointer (&self->pending_fields, g_ptr_array_unref);
+  self->pending_fields = g_ptr_array_ref (self->editing->fields);
+  gtk_button_set_label (self->add_button, _("_Save"));
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_edit_button), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), FALSE);
+
+  ps_choice_combo_select_id (self->account_combo, mapping->account);
+  ps_choice_combo_select_id (self->module_combo, mapping->module);
+  ps_choice_combo_select_id (self->collection_combo, mapping->collection);
+  ps_choice_combo_select_id (self->group_combo, mapping->group);
+  gtk_entry_set_text (GTK_ENTRY (self->group_search_entry),
+                      mapping->group_name != NULL ? mapping->group_name : "");
+  load_groups (self);
+  ps_choice_combo_select_id (self->group_combo, mapping->group);
+  /* The unique identifier links the records to people: it stays. */
+  gtk_entry_set_text (GTK_ENTRY (gtk_bin_get_child (GTK_BIN (self->unique_id_combo))),
+                      mapping->unique_id_attr != NULL ? mapping->unique_id_attr : "");
+  gtk_widget_set_sensitive (GTK_WIDGET (self->unique_id_combo), FALSE);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->unique_id_combo),
+                               _("The unique identifier links each record to its person, so it cannot "
+                                 "change on a saved mapping. Add a new mapping for another one."));
+  if (!is_entra (self))
+    {
+      ps_scope_editor_set_search_base (self->scope_editor, mapping->search_base);
+      ps_scope_editor_set_filter (self->scope_editor, mapping->filter);
+      ps_scope_editor_set_expanded (self->scope_editor,
+                                    mapping->search_base != NULL || mapping->filter != NULL);
+    }
+  /* The collection is chosen and its fields are in: the rows now. */
+  if (g_strcmp0 (ps_choice_combo_get_active_id (self->collection_combo), mapping->collection) == 0
+      && self->fields != NULL && self->fields_cancellable == NULL)
+    {
+      g_autoptr(GPtrArray) pending = g_steal_pointer (&self->pending_fields);
+
+      clear_field_rows (self);
+      for (guint i = 0; i < pending->len; i++)
+        {
+          const PsFieldMap *f = g_ptr_array_index (pending, i);
+          add_filled_field_row (self, f->field, f->attribute, f->ownership);
+        }
+    }
+  rebuild_list (self);
+  update_state (self);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->form_scrolled), 0);
+}
+
+/* Puts the form's version of the edited mapping in its place and saves. */
+static void
+replace_edited (PsCollectionMappingPage *self,
+                PsMapping               *mapping)
+{
+  g_autofree char *old_name = g_strdup (self->editing->name);
+
+  if (!ps_profile_replace_mapping (get_profile (self), old_name, mapping))
+    {
+      gtk_label_set_text (self->save_error_label,
+                          _("The mapping was removed while you edited it: add it again."));
+      gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), TRUE);
+      return;
+    }
+  end_edit (self);
+  save_profile (self);
+}
+
+static void
+on_rename_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PsMapping) mapping = user_data;
+  g_autoptr(GError) error = NULL;
+  PsCollectionMappingPage *self;
+
+  if (!ps_gui_backend_rename_mapping_finish (result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = g_object_get_data (G_OBJECT (g_task_get_cancellable (G_TASK (result))), "page");
+  if (self == NULL)
+    return;
+  g_clear_object (&self->rename_cancellable);
+  update_state (self);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The mapping was not renamed to “%s”: %s"),
+                                               mapping->name, error->message);
+
+      gtk_label_set_text (self->save_error_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), TRUE);
+      return;
+    }
+  replace_edited (self, g_steal_pointer (&mapping));
+}
+
+static void
+on_mapping_row_edit_cb (PsCollectionMappingPage *self,
+                        PsMappingRow            *row)
+{
+  PsMapping *mapping = ps_profile_find_mapping (get_profile (self), ps_mapping_row_get_mapping_name (row));
+
+  if (mapping != NULL)
+    begin_edit (self, mapping);
+}
+
+static void
+on_cancel_edit_button_clicked_cb (PsCollectionMappingPage *self)
+{
+  end_edit (self);
 }
 
 static void
@@ -749,6 +1146,33 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
     return;
 
   mapping = form_mapping (self);
+  if (self->editing != NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), FALSE);
+      if (g_strcmp0 (mapping->name, self->editing->name) == 0)
+        {
+          replace_edited (self, g_steal_pointer (&mapping));
+          return;
+        }
+      if (ps_profile_find_mapping (get_profile (self), mapping->name) != NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_("Another mapping is already called “%s”: it maps the "
+                                                     "same group to the same collection. Edit or remove "
+                                                     "that one instead."), mapping->name);
+
+          gtk_label_set_text (self->save_error_label, text);
+          gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), TRUE);
+          return;
+        }
+      /* A new name: the sync state (who it manages) follows it first. */
+      self->rename_cancellable = g_cancellable_new ();
+      g_object_set_data (G_OBJECT (self->rename_cancellable), "page", self);
+      update_state (self);
+      ps_gui_backend_rename_mapping_async (get_profile (self), self->editing->name, mapping->name,
+                                           self->rename_cancellable, on_rename_done_cb,
+                                           g_steal_pointer (&mapping));
+      return;
+    }
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
   save_profile (self);
 
@@ -789,6 +1213,7 @@ ps_collection_mapping_page_constructed (GObject *object)
   profile = get_profile (self);
   if (profile == NULL)
     return;
+  self->names = ps_names_load_for_profile (profile);
   g_signal_connect_object (profile, "changed", G_CALLBACK (on_profile_changed_cb), self,
                            G_CONNECT_SWAPPED);
   set_source_kind (self, ps_profile_get_source_kind (profile));
@@ -806,6 +1231,14 @@ ps_collection_mapping_page_dispose (GObject *object)
   g_clear_object (&self->fields_cancellable);
   g_cancellable_cancel (self->attributes_cancellable);
   g_clear_object (&self->attributes_cancellable);
+  if (self->rename_cancellable != NULL)
+    {
+      g_object_set_data (G_OBJECT (self->rename_cancellable), "page", NULL);
+      g_cancellable_cancel (self->rename_cancellable);
+    }
+  g_clear_object (&self->rename_cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (self->field_columns); i++)
+    g_clear_object (&self->field_columns[i]);
   G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->dispose (object);
 }
 
@@ -818,7 +1251,10 @@ ps_collection_mapping_page_finalize (GObject *object)
   g_ptr_array_unref (self->field_rows);
   g_free (self->status_field);
   g_strfreev (self->attributes);
-  g_hash_table_unref (self->names);
+  g_clear_object (&self->names);
+  g_clear_pointer (&self->editing, ps_mapping_free);
+  g_clear_pointer (&self->pending_fields, g_ptr_array_unref);
+  g_free (self->group_search);
   G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->finalize (object);
 }
 
@@ -842,6 +1278,7 @@ ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, account_combo);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, add_button);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, add_field_button);
+  gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, cancel_edit_button);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, collection_combo);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_box);
   gtk_widget_class_bind_template_child (widget_class, PsCollectionMappingPage, fields_message_label);
@@ -862,6 +1299,7 @@ ps_collection_mapping_page_class_init (PsCollectionMappingPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_field_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_edit_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_collection_combo_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_group_search_entry_search_changed_cb);
@@ -877,11 +1315,13 @@ ps_collection_mapping_page_init (PsCollectionMappingPage *self)
   /* Tabbing through the form scrolls to the field that has the focus. */
   gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
                                        gtk_scrolled_window_get_vadjustment (self->form_scrolled));
-  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->collection_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   self->field_rows = g_ptr_array_new_with_free_func ((GDestroyNotify) field_row_free);
+  for (guint i = 0; i < G_N_ELEMENTS (self->field_columns); i++)
+    self->field_columns[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
+  add_fields_header (self);
   set_source_kind (self, PS_SOURCE_KIND_ACTIVE_DIRECTORY);
   ps_wizard_page_set_title (PS_WIZARD_PAGE (self), _("Collection Mapping"));
   ps_wizard_page_set_apply_label (PS_WIZARD_PAGE (self), _("_Done"));
@@ -901,14 +1341,9 @@ ps_collection_mapping_page_add_field_row (PsCollectionMappingPage *self,
                                           const char              *attribute,
                                           PsOwnership              ownership)
 {
-  FieldRow *row;
-
   g_return_if_fail (PS_IS_COLLECTION_MAPPING_PAGE (self));
 
-  row = add_field_row (self);
-  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->field_combo), field_id);
-  ps_attribute_combo_set_spec (row->attribute_combo, attribute);
-  gtk_combo_box_set_active_id (GTK_COMBO_BOX (row->ownership_combo), ps_ownership_to_string (ownership));
+  add_filled_field_row (self, field_id, attribute, ownership);
   update_state (self);
 }
 

@@ -12,11 +12,20 @@
  * and counts who is in scope. Add puts the mapping in the profile and saves
  * it at once. When the Connection page switches the source, the groups and
  * the attributes follow.
+ *
+ * A person in several groups is managed by the first user mapping that
+ * matches: the list shows the order and changes it, and while the form has
+ * a group the page counts (through the source, in a worker) how many of its
+ * people other user mappings also cover, and says who wins. Edit loads a
+ * mapping into the form; saving replaces it in place, and a new name (the
+ * group or role changed) carries its sync state along.
  */
 
 #include <glib/gi18n.h>
 
 #include "ps-a11y.h"
+#include "ps-engine.h"
+#include "ps-names.h"
 #include "ps-user-mapping-page.h"
 #include "widgets/ps-attribute-combo.h"
 #include "widgets/ps-choice-combo.h"
@@ -29,6 +38,7 @@ struct _PsUserMappingPage
 
   PsChoiceCombo    *account_combo;
   GtkButton        *add_button;
+  GtkButton        *cancel_edit_button;
   PsAttributeCombo *email_combo;
   PsAttributeCombo *first_name_combo;
   GtkBox           *form_box;
@@ -40,11 +50,17 @@ struct _PsUserMappingPage
   GtkLabel         *intro_label;
   GtkListBox       *mappings_list;
   PsChoiceCombo    *module_combo;
+  GtkLabel         *overlap_label;
   PsChoiceCombo    *role_combo;
   GtkLabel         *save_error_label;
   PsScopeEditor    *scope_editor;
 
-  GHashTable       *names;   /* id → name of what the combos loaded */
+  PsNames          *names;   /* the names of what was listed (the backend keeps them on disk) */
+  PsMapping        *editing;              /* the saved mapping the form edits, or NULL */
+  char             *group_search;         /* the search text of the last group load */
+  GCancellable     *overlap_cancellable;
+  guint             overlap_timeout_id;
+  GCancellable     *rename_cancellable;
   PsSourceKind      source_kind;          /* the one the form is set up for */
   GCancellable     *attributes_cancellable;
   gboolean          attributes_loaded;    /* the source's suggestions are in the combos */
@@ -54,6 +70,12 @@ G_DEFINE_FINAL_TYPE (PsUserMappingPage, ps_user_mapping_page, PS_TYPE_WIZARD_PAG
 
 static void on_mapping_row_remove_cb (PsUserMappingPage *self,
                                       PsMappingRow      *row);
+static void on_mapping_row_edit_cb   (PsUserMappingPage *self,
+                                      PsMappingRow      *row);
+static void on_mapping_row_move_cb   (PsUserMappingPage *self,
+                                      int                delta,
+                                      PsMappingRow      *row);
+static void schedule_overlap_count   (PsUserMappingPage *self);
 
 static void on_attributes_loaded_cb (GObject      *source,
                                      GAsyncResult *result,
@@ -118,12 +140,22 @@ form_mapping (PsUserMappingPage *self)
   const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
   g_autofree char *name = ps_mapping_row_make_name (group != NULL ? group->name : "",
                                                     role != NULL ? role->name : "");
-  PsMapping *mapping = ps_mapping_new (PS_MAPPING_USERS, name);
+  /* An edit keeps what the form does not show (Enabled, MatchOnly, the
+   * deactivation threshold …). */
+  PsMapping *mapping = self->editing != NULL ? ps_mapping_copy (self->editing)
+                                             : ps_mapping_new (PS_MAPPING_USERS, name);
 
+  g_free (mapping->name);
+  mapping->name = g_steal_pointer (&name);
+  g_free (mapping->account);
   mapping->account = account != NULL ? g_strdup (account->id) : NULL;
+  g_free (mapping->module);
   mapping->module = module != NULL ? g_strdup (module->id) : NULL;
+  g_free (mapping->role);
   mapping->role = role != NULL ? g_strdup (role->id) : NULL;
+  g_free (mapping->group);
   mapping->group = group != NULL ? g_strdup (group->id) : NULL;
+  g_free (mapping->group_name);
   mapping->group_name = group != NULL ? g_strdup (group->name) : NULL;
   g_free (mapping->email_attr);
   mapping->email_attr = ps_attribute_combo_dup_spec (self->email_combo);
@@ -137,28 +169,52 @@ form_mapping (PsUserMappingPage *self)
   return mapping;
 }
 
+/* What Add (or Save) still needs, in words the administrator can act on. */
+static const char *
+form_missing (PsUserMappingPage *self)
+{
+  const char *error;
+
+  if (ps_choice_combo_get_active (self->account_combo) == NULL)
+    return _("Choose an account");
+  if (ps_choice_combo_get_active (self->module_combo) == NULL)
+    return _("Choose a module");
+  if (ps_choice_combo_get_active (self->role_combo) == NULL)
+    return _("Choose a role");
+  if (ps_choice_combo_get_active (self->group_combo) == NULL)
+    return _("Choose a group");
+  if (!attribute_filled (self->email_combo))
+    return _("Map the email attribute");
+  if (!attribute_filled (self->first_name_combo))
+    return _("Map the first name attribute");
+  if (!attribute_filled (self->last_name_combo))
+    return _("Map the last name attribute");
+  error = attribute_error (self);
+  if (error != NULL)
+    return error;
+  return is_entra (self) ? NULL : ps_scope_editor_get_error (self->scope_editor);
+}
+
 static void
 update_state (PsUserMappingPage *self)
 {
   g_autoptr(PsMapping) form = form_mapping (self);
-  const char *reason = is_entra (self) ? NULL : ps_scope_editor_get_error (self->scope_editor);
-  gboolean ready = ps_choice_combo_get_active (self->account_combo) != NULL
-                   && ps_choice_combo_get_active (self->module_combo) != NULL
-                   && ps_choice_combo_get_active (self->role_combo) != NULL
-                   && ps_choice_combo_get_active (self->group_combo) != NULL
-                   && attribute_filled (self->email_combo)
-                   && attribute_filled (self->first_name_combo)
-                   && attribute_filled (self->last_name_combo)
-                   && reason == NULL;
+  const char *missing = form_missing (self);
+  const PsGuiChoice *group = ps_choice_combo_get_active (self->group_combo);
+  g_autofree char *pending = NULL;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), ready);
-  /* Why Add is greyed out, when it is for a mistake rather than a gap. */
-  if (reason == NULL)
-    reason = attribute_error (self);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), reason);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), missing == NULL);
+  /* Why Add is greyed out. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->add_button), missing);
   ps_scope_editor_set_mapping (self->scope_editor, get_profile (self), is_entra (self) ? NULL : form);
   /* A group picked but not added yet would be lost: finish it first. */
-  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), ps_choice_combo_get_active (self->group_combo) == NULL);
+  if (self->editing != NULL)
+    pending = g_strdup (missing != NULL ? missing : _("Save the mapping you are editing, or cancel the edit"));
+  else if (group != NULL)
+    pending = missing != NULL ? g_strdup (missing)
+                              : g_strdup_printf (_("Add the mapping of “%s”, or clear the group"), group->name);
+  ps_wizard_page_set_missing (PS_WIZARD_PAGE (self), pending);
+  schedule_overlap_count (self);
 }
 
 static void
@@ -167,7 +223,9 @@ rebuild_list (PsUserMappingPage *self)
   if (get_profile (self) == NULL)
     return;
   ps_mapping_row_fill_list (self->mappings_list, get_profile (self), PS_MAPPING_USERS, self->names,
-                            G_CALLBACK (on_mapping_row_remove_cb), self);
+                            self->editing != NULL ? self->editing->name : NULL,
+                            G_CALLBACK (on_mapping_row_remove_cb), G_CALLBACK (on_mapping_row_edit_cb),
+                            G_CALLBACK (on_mapping_row_move_cb), self);
 }
 
 /* Saves the profile after an Add or a remove; says so on the page if it fails. */
@@ -184,8 +242,232 @@ save_profile (PsUserMappingPage *self)
 static void
 load_groups (PsUserMappingPage *self)
 {
+  g_free (self->group_search);
+  self->group_search = g_strdup (gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
   ps_choice_combo_load (self->group_combo, get_profile (self), PS_GUI_LIST_GROUPS, NULL, NULL,
-                        gtk_entry_get_text (GTK_ENTRY (self->group_search_entry)));
+                        self->group_search);
+}
+
+static void
+hide_overlap (PsUserMappingPage *self)
+{
+  g_cancellable_cancel (self->overlap_cancellable);
+  g_clear_object (&self->overlap_cancellable);
+  g_clear_handle_id (&self->overlap_timeout_id, g_source_remove);
+  gtk_widget_set_visible (GTK_WIDGET (self->overlap_label), FALSE);
+}
+
+static void
+on_overlaps_counted_cb (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  PsUserMappingPage *self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) overlaps = ps_gui_backend_count_overlaps_finish (result, &error);
+  g_autoptr(GString) text = g_string_new (NULL);
+  const PsGuiChoice *group;
+  guint position;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_USER_MAPPING_PAGE (user_data);
+  g_clear_object (&self->overlap_cancellable);
+  group = ps_choice_combo_get_active (self->group_combo);
+  if (group == NULL)
+    return;
+  if (overlaps == NULL)
+    {
+      /* The scope editor and the group list say what is wrong with the read. */
+      g_debug ("The overlap with other user mappings could not be counted: %s", error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->overlap_label), FALSE);
+      return;
+    }
+  /* Where the form's mapping comes: its place when edited, else the end. */
+  position = G_MAXUINT;
+  if (self->editing != NULL)
+    g_ptr_array_find (ps_profile_get_mappings (get_profile (self)),
+                      ps_profile_find_mapping (get_profile (self), self->editing->name), &position);
+  for (guint i = 0; i < overlaps->len; i++)
+    {
+      const PsEngineOverlap *o = g_ptr_array_index (overlaps, i);
+      PsMapping *other = ps_profile_find_mapping (get_profile (self), o->mapping);
+      g_autofree char *role = other != NULL && other->role != NULL
+                              ? ps_names_display (self->names, PS_NAME_ROLE, NULL, other->role) : g_strdup ("—");
+      /* Translators: a group → the role its mapping gives, e.g. “All Staff → Basic” */
+      g_autofree char *other_title = g_strdup_printf (_("%s → %s"),
+                                                      o->group_name != NULL ? o->group_name : o->mapping, role);
+      g_autofree char *line = NULL;
+
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      if (o->position < position)
+        /* Translators: 53 people of Finance are also in All Staff → Basic … */
+        line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%u person of %s is also in %s; the first mapping that matches "
+                                             "wins, and that one comes first. Move this mapping above it to "
+                                             "give them this role.",
+                                             "%u people of %s are also in %s; the first mapping that matches "
+                                             "wins, and that one comes first. Move this mapping above it to "
+                                             "give them this role.",
+                                             o->shared),
+                                o->shared, group->name, other_title);
+      else
+        line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%u person of %s is also in %s; the first mapping that matches "
+                                             "wins, and this one comes first.",
+                                             "%u people of %s are also in %s; the first mapping that matches "
+                                             "wins, and this one comes first.",
+                                             o->shared),
+                                o->shared, group->name, other_title);
+      g_string_append (text, line);
+    }
+  gtk_label_set_text (self->overlap_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->overlap_label), text->len > 0);
+}
+
+static gboolean
+on_overlap_timeout_cb (gpointer user_data)
+{
+  PsUserMappingPage *self = PS_USER_MAPPING_PAGE (user_data);
+  g_autoptr(PsMapping) form = form_mapping (self);
+
+  self->overlap_timeout_id = 0;
+  self->overlap_cancellable = g_cancellable_new ();
+  ps_gui_backend_count_overlaps_async (get_profile (self), form,
+                                       self->editing != NULL ? self->editing->name : NULL,
+                                       self->overlap_cancellable, on_overlaps_counted_cb, self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Counts, a moment after the form settles, how many of the chosen group's
+ * people other user mappings cover too. */
+static void
+schedule_overlap_count (PsUserMappingPage *self)
+{
+  g_autoptr(PsMapping) form = NULL;
+  gboolean others = FALSE;
+  GPtrArray *mappings;
+
+  if (get_profile (self) == NULL)
+    return;
+  hide_overlap (self);
+  if (ps_choice_combo_get_active (self->group_combo) == NULL
+      || (!is_entra (self) && ps_scope_editor_get_error (self->scope_editor) != NULL))
+    return;
+  mappings = ps_profile_get_mappings (get_profile (self));
+  for (guint i = 0; i < mappings->len && !others; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+
+      others = m->kind == PS_MAPPING_USERS && m->enabled
+               && (self->editing == NULL || g_strcmp0 (m->name, self->editing->name) != 0);
+    }
+  if (!others)
+    return;
+  gtk_label_set_text (self->overlap_label, _("Counting the people other user mappings also cover…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->overlap_label), TRUE);
+  self->overlap_timeout_id = g_timeout_add (300, on_overlap_timeout_cb, self);
+}
+
+/* Leaves edit mode; the form keeps account, module, role and attributes. */
+static void
+end_edit (PsUserMappingPage *self)
+{
+  g_clear_pointer (&self->editing, ps_mapping_free);
+  g_cancellable_cancel (self->rename_cancellable);
+  g_clear_object (&self->rename_cancellable);
+  gtk_button_set_label (self->add_button, _("_Add"));
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_edit_button), FALSE);
+  gtk_combo_box_set_active (ps_choice_combo_get_combo (self->group_combo), -1);
+  gtk_entry_set_text (GTK_ENTRY (self->group_search_entry), "");
+  ps_scope_editor_clear (self->scope_editor);
+  rebuild_list (self);
+  update_state (self);
+}
+
+/* Fills the form with @mapping; its lists load one after the other and each
+ * selects the mapping's choice once it has it. */
+static void
+begin_edit (PsUserMappingPage *self,
+            const PsMapping   *mapping)
+{
+  g_clear_pointer (&self->editing, ps_mapping_free);
+  self->editing = ps_mapping_copy (mapping);
+  gtk_button_set_label (self->add_button, _("_Save"));
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_edit_button), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), FALSE);
+
+  ps_choice_combo_select_id (self->account_combo, mapping->account);
+  ps_choice_combo_select_id (self->module_combo, mapping->module);
+  ps_choice_combo_select_id (self->role_combo, mapping->role);
+  /* The group list follows its search: search for this group by name. */
+  ps_choice_combo_select_id (self->group_combo, mapping->group);
+  gtk_entry_set_text (GTK_ENTRY (self->group_search_entry),
+                      mapping->group_name != NULL ? mapping->group_name : "");
+  load_groups (self);
+  ps_choice_combo_select_id (self->group_combo, mapping->group);
+  ps_attribute_combo_set_spec (self->email_combo, mapping->email_attr);
+  ps_attribute_combo_set_spec (self->first_name_combo, mapping->first_name_attr);
+  ps_attribute_combo_set_spec (self->last_name_combo, mapping->last_name_attr);
+  if (!is_entra (self))
+    {
+      ps_scope_editor_set_search_base (self->scope_editor, mapping->search_base);
+      ps_scope_editor_set_filter (self->scope_editor, mapping->filter);
+      ps_scope_editor_set_expanded (self->scope_editor,
+                                    mapping->search_base != NULL || mapping->filter != NULL);
+    }
+  rebuild_list (self);
+  update_state (self);
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->form_scrolled), 0);
+  gtk_widget_grab_focus (GTK_WIDGET (ps_choice_combo_get_combo (self->role_combo)));
+}
+
+/* Puts the form's version of the edited mapping in its place and saves. */
+static void
+replace_edited (PsUserMappingPage *self,
+                PsMapping         *mapping)
+{
+  g_autofree char *old_name = g_strdup (self->editing->name);
+
+  if (!ps_profile_replace_mapping (get_profile (self), old_name, mapping))
+    {
+      gtk_label_set_text (self->save_error_label,
+                          _("The mapping was removed while you edited it: add it again."));
+      gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), TRUE);
+      return;
+    }
+  end_edit (self);
+  save_profile (self);
+}
+
+static void
+on_rename_done_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PsMapping) mapping = user_data;
+  g_autoptr(GError) error = NULL;
+  PsUserMappingPage *self;
+
+  if (!ps_gui_backend_rename_mapping_finish (result, &error)
+      && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = g_object_get_data (G_OBJECT (g_task_get_cancellable (G_TASK (result))), "page");
+  if (self == NULL)
+    return;
+  g_clear_object (&self->rename_cancellable);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), TRUE);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The mapping was not renamed to “%s”: %s"),
+                                               mapping->name, error->message);
+
+      gtk_label_set_text (self->save_error_label, text);
+      gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), TRUE);
+      return;
+    }
+  replace_edited (self, g_steal_pointer (&mapping));
 }
 
 /* Asks the source which attributes it suggests (once per source). */
@@ -250,19 +532,23 @@ set_source_kind (PsUserMappingPage *self,
 
 /* ---------------------------------------------------------------- callbacks */
 
-/* Keeps the names of what a combo loaded, for the mapping list. */
+/* Keeps the names of what a combo loaded, for the mapping list (the
+ * backend has also kept them on disk, for the next start). */
 static void
 on_choice_combo_loaded_cb (PsUserMappingPage *self,
                            PsChoiceCombo *combo)
 {
   GPtrArray *choices = ps_choice_combo_get_choices (combo);
+  PsNameKind kind = combo == self->account_combo ? PS_NAME_ACCOUNT
+                    : combo == self->module_combo ? PS_NAME_MODULE : PS_NAME_ROLE;
 
   for (guint i = 0; i < choices->len; i++)
     {
       const PsGuiChoice *choice = g_ptr_array_index (choices, i);
-      g_hash_table_replace (self->names, g_strdup (choice->id), g_strdup (choice->name));
+      ps_names_set (self->names, kind, NULL, choice->id, choice->name);
     }
-  rebuild_list (self);
+  if (choices->len > 0)
+    rebuild_list (self);
 }
 
 static void
@@ -306,6 +592,11 @@ on_role_combo_changed_cb (PsUserMappingPage *self)
 static void
 on_group_search_entry_search_changed_cb (PsUserMappingPage *self)
 {
+  /* Editing a mapping loads its group at once; the entry's delayed signal
+   * for the same text must not load it again and lose the selection. */
+  if (g_strcmp0 (self->group_search, gtk_entry_get_text (GTK_ENTRY (self->group_search_entry))) == 0
+      && (ps_choice_combo_get_loading (self->group_combo) || ps_choice_combo_get_n_choices (self->group_combo) > 0))
+    return;
   load_groups (self);
 }
 
@@ -372,6 +663,49 @@ on_mapping_row_remove_cb (PsUserMappingPage *self,
 }
 
 static void
+on_mapping_row_edit_cb (PsUserMappingPage *self,
+                        PsMappingRow      *row)
+{
+  PsMapping *mapping = ps_profile_find_mapping (get_profile (self), ps_mapping_row_get_mapping_name (row));
+
+  if (mapping != NULL)
+    begin_edit (self, mapping);
+}
+
+static void
+on_mapping_row_move_cb (PsUserMappingPage *self,
+                        int                delta,
+                        PsMappingRow      *row)
+{
+  g_autofree char *name = g_strdup (ps_mapping_row_get_mapping_name (row));
+
+  if (!ps_mapping_row_move_mapping (get_profile (self), name, delta))
+    return;
+  save_profile (self);
+  /* The list was rebuilt: keep the focus on the moved mapping's button. */
+  {
+    g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (self->mappings_list));
+
+    for (GList *l = rows; l != NULL; l = l->next)
+      if (PS_IS_MAPPING_ROW (l->data)
+          && g_strcmp0 (ps_mapping_row_get_mapping_name (l->data), name) == 0)
+        {
+          GtkWidget *button = GTK_WIDGET (ps_mapping_row_get_move_button (l->data, delta));
+
+          gtk_widget_grab_focus (gtk_widget_get_sensitive (button) ? button
+                                 : GTK_WIDGET (ps_mapping_row_get_move_button (l->data, -delta)));
+        }
+  }
+  schedule_overlap_count (self);
+}
+
+static void
+on_cancel_edit_button_clicked_cb (PsUserMappingPage *self)
+{
+  end_edit (self);
+}
+
+static void
 on_add_button_clicked_cb (PsUserMappingPage *self)
 {
   g_autoptr(PsMapping) mapping = NULL;
@@ -380,6 +714,37 @@ on_add_button_clicked_cb (PsUserMappingPage *self)
     return;
 
   mapping = form_mapping (self);
+  if (self->editing != NULL)
+    {
+      PsMapping *other = ps_profile_find_mapping (get_profile (self), mapping->name);
+
+      gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), FALSE);
+      if (g_strcmp0 (mapping->name, self->editing->name) == 0)
+        {
+          replace_edited (self, g_steal_pointer (&mapping));
+          return;
+        }
+      if (other != NULL)
+        {
+          g_autofree char *text = g_strdup_printf (_("Another mapping is already called “%s”: it maps the "
+                                                     "same group to the same role. Edit or remove that one "
+                                                     "instead."), mapping->name);
+
+          gtk_label_set_text (self->save_error_label, text);
+          gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), TRUE);
+          return;
+        }
+      /* A new name: the sync state (who it manages) follows it first. */
+      g_cancellable_cancel (self->rename_cancellable);
+      g_clear_object (&self->rename_cancellable);
+      self->rename_cancellable = g_cancellable_new ();
+      g_object_set_data (G_OBJECT (self->rename_cancellable), "page", self);
+      gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), FALSE);
+      ps_gui_backend_rename_mapping_async (get_profile (self), self->editing->name, mapping->name,
+                                           self->rename_cancellable, on_rename_done_cb,
+                                           g_steal_pointer (&mapping));
+      return;
+    }
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));
   save_profile (self);
 
@@ -420,6 +785,7 @@ ps_user_mapping_page_constructed (GObject *object)
   profile = get_profile (self);
   if (profile == NULL)
     return;
+  self->names = ps_names_load_for_profile (profile);
   g_signal_connect_object (profile, "changed", G_CALLBACK (on_profile_changed_cb), self,
                            G_CONNECT_SWAPPED);
   set_source_kind (self, ps_profile_get_source_kind (profile));
@@ -434,6 +800,15 @@ ps_user_mapping_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->attributes_cancellable);
   g_clear_object (&self->attributes_cancellable);
+  g_cancellable_cancel (self->overlap_cancellable);
+  g_clear_object (&self->overlap_cancellable);
+  g_clear_handle_id (&self->overlap_timeout_id, g_source_remove);
+  if (self->rename_cancellable != NULL)
+    {
+      g_object_set_data (G_OBJECT (self->rename_cancellable), "page", NULL);
+      g_cancellable_cancel (self->rename_cancellable);
+    }
+  g_clear_object (&self->rename_cancellable);
   G_OBJECT_CLASS (ps_user_mapping_page_parent_class)->dispose (object);
 }
 
@@ -442,7 +817,9 @@ ps_user_mapping_page_finalize (GObject *object)
 {
   PsUserMappingPage *self = PS_USER_MAPPING_PAGE (object);
 
-  g_hash_table_unref (self->names);
+  g_clear_object (&self->names);
+  g_clear_pointer (&self->editing, ps_mapping_free);
+  g_free (self->group_search);
   G_OBJECT_CLASS (ps_user_mapping_page_parent_class)->finalize (object);
 }
 
@@ -465,6 +842,7 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-user-mapping-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, account_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, add_button);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, cancel_edit_button);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, email_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, first_name_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, form_box);
@@ -476,11 +854,13 @@ ps_user_mapping_page_class_init (PsUserMappingPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, intro_label);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, mappings_list);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, module_combo);
+  gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, overlap_label);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, role_combo);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, save_error_label);
   gtk_widget_class_bind_template_child (widget_class, PsUserMappingPage, scope_editor);
   gtk_widget_class_bind_template_callback (widget_class, on_account_combo_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_cancel_edit_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_form_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_group_search_entry_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_module_combo_changed_cb);
@@ -497,7 +877,6 @@ ps_user_mapping_page_init (PsUserMappingPage *self)
   gtk_container_set_focus_vadjustment (GTK_CONTAINER (self->form_box),
                                        gtk_scrolled_window_get_vadjustment (self->form_scrolled));
   set_source_kind (self, PS_SOURCE_KIND_ACTIVE_DIRECTORY);
-  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_signal_connect_swapped (self->account_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->module_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);
   g_signal_connect_swapped (self->role_combo, "loaded", G_CALLBACK (on_choice_combo_loaded_cb), self);

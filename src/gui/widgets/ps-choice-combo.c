@@ -20,6 +20,7 @@ struct _PsChoiceCombo
   GPtrArray    *choices;       /* of PsGuiChoice* */
   GCancellable *cancellable;   /* the running load */
   char         *error;
+  char         *wanted;        /* to select once a load brings it (an edited mapping's) */
 };
 
 G_DEFINE_FINAL_TYPE (PsChoiceCombo, ps_choice_combo, GTK_TYPE_BOX)
@@ -112,6 +113,13 @@ on_list_loaded_cb (GObject      *source,
       show_message (self, choices->len == 0 ? _("Nothing to choose from") : NULL, FALSE);
     }
   set_loading (self, FALSE);
+  if (self->wanted != NULL)
+    {
+      g_autofree char *wanted = g_steal_pointer (&self->wanted);
+
+      if (g_strcmp0 (ps_choice_combo_get_active_id (self), wanted) != 0)
+        gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->combo), wanted);
+    }
   g_signal_emit (self, signals[SIGNAL_LOADED], 0);
 }
 
@@ -151,6 +159,7 @@ ps_choice_combo_finalize (GObject *object)
 
   g_ptr_array_unref (self->choices);
   g_free (self->error);
+  g_free (self->wanted);
   G_OBJECT_CLASS (ps_choice_combo_parent_class)->finalize (object);
 }
 
@@ -301,6 +310,27 @@ ps_choice_combo_set_active_id (PsChoiceCombo *self,
 {
   g_return_val_if_fail (PS_IS_CHOICE_COMBO (self), FALSE);
   return gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->combo), id);
+}
+
+/**
+ * ps_choice_combo_select_id:
+ *
+ * Selects @id now if it is among the choices and no load is running;
+ * otherwise the next load that completes selects it (if it brings it).
+ * For filling a form from a saved mapping while its lists still load.
+ */
+void
+ps_choice_combo_select_id (PsChoiceCombo *self,
+                           const char    *id)
+{
+  g_return_if_fail (PS_IS_CHOICE_COMBO (self));
+
+  g_clear_pointer (&self->wanted, g_free);
+  if (id == NULL)
+    return;
+  if (self->cancellable == NULL && gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->combo), id))
+    return;
+  self->wanted = g_strdup (id);
 }
 
 guint

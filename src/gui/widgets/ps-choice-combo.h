@@ -29,6 +29,8 @@ const char        *ps_choice_combo_get_active_id  (PsChoiceCombo *self);
 const PsGuiChoice *ps_choice_combo_get_active     (PsChoiceCombo *self);
 gboolean           ps_choice_combo_set_active_id  (PsChoiceCombo *self,
                                                    const char    *id);
+void               ps_choice_combo_select_id      (PsChoiceCombo *self,
+                                                   const char    *id);
 guint              ps_choice_combo_get_n_choices  (PsChoiceCombo *self);
 GPtrArray         *ps_choice_combo_get_choices    (PsChoiceCombo *self);
 GtkComboBox       *ps_choice_combo_get_combo      (PsChoiceCombo *self);

@@ -1,4 +1,10 @@
-/* ps-mapping-row.c — one added mapping in a list, with its remove button
+/* ps-mapping-row.c — one added mapping in a list: edit, order, remove
+ *
+ * The row names what it maps by the names the administrator knows (from
+ * the names the project remembers (PsNames), so a list loaded from disk shows them at
+ * once). User mappings show their place: the first that matches a person
+ * manages them, so the order is shown (1, 2, 3 …) and changed with the up
+ * and down buttons. Edit asks the page to load the mapping into its form.
  *
  * Removing asks first, with how many people the mapping manages (its links
  * in the sync state, counted in a worker) and what becomes of them; once
@@ -13,6 +19,7 @@
 
 #include "ps-gui-backend.h"
 #include "ps-mapping-row.h"
+#include "ps-names.h"
 
 #define UNDO_SECONDS 10
 #define UNDO_KEY     "ps-mapping-row-undo"
@@ -24,8 +31,12 @@ struct _PsMappingRow
   GtkButton     *confirm_button;
   GtkLabel      *confirm_label;
   GtkRevealer   *confirm_revealer;
+  GtkButton     *down_button;
+  GtkButton     *edit_button;
   GtkButton     *keep_button;
+  GtkLabel      *position_label;
   GtkButton     *remove_button;
+  GtkButton     *up_button;
   GtkLabel      *scope_label;
   GtkLabel      *subtitle_label;
   GtkLabel      *title_label;
@@ -51,6 +62,8 @@ G_DEFINE_FINAL_TYPE (PsMappingRow, ps_mapping_row, GTK_TYPE_LIST_BOX_ROW)
 
 enum {
   SIGNAL_REMOVE,
+  SIGNAL_EDIT,
+  SIGNAL_MOVE,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -149,24 +162,50 @@ or_dash (const char *text)
   return text != NULL && *text != '\0' ? text : "—";
 }
 
-/* The name of the thing with @id, when the page has seen it. */
-static const char *
-name_of (GHashTable *names,
+/* The name of the thing with @id, when it was listed once; else its id. */
+static char *
+name_of (PsNames    *names,
+         PsNameKind  kind,
+         const char *scope,
          const char *id)
 {
-  const char *name = names != NULL && id != NULL ? g_hash_table_lookup (names, id) : NULL;
+  g_autofree char *name = names != NULL && id != NULL ? ps_names_lookup (names, kind, scope, id) : NULL;
 
-  return or_dash (name != NULL ? name : id);
+  return g_strdup (or_dash (name != NULL ? name : id));
 }
 
 /* "account › module", or the account alone where there are no modules. */
 static char *
-describe_place (GHashTable      *names,
+describe_place (PsNames         *names,
                 const PsMapping *m)
 {
+  g_autofree char *account = name_of (names, PS_NAME_ACCOUNT, NULL, m->account);
+  g_autofree char *module = NULL;
+
   if (m->module == NULL || *m->module == '\0')
-    return g_strdup (name_of (names, m->account));
-  return g_strdup_printf ("%s › %s", name_of (names, m->account), name_of (names, m->module));
+    return g_steal_pointer (&account);
+  module = name_of (names, PS_NAME_MODULE, NULL, m->module);
+  return g_strdup_printf ("%s › %s", account, module);
+}
+
+/* "First Name ← givenName, Department ← department", by the fields' names. */
+static char *
+describe_fields (PsNames         *names,
+                 const PsMapping *m)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < m->fields->len; i++)
+    {
+      const PsFieldMap *f = g_ptr_array_index (m->fields, i);
+      g_autofree char *field = name_of (names, PS_NAME_FIELD, m->collection, f->field);
+
+      if (text->len > 0)
+        g_string_append (text, ", ");
+      /* Translators: a collection field ← the attribute it is filled from */
+      g_string_append_printf (text, _("%s ← %s"), field, f->attribute);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 /* The mapping's SearchBase and Filter, or NULL when it covers the whole group. */
@@ -191,7 +230,7 @@ describe_scope (const PsMapping *m)
 static void
 describe (PsMappingRow    *self,
           const PsMapping *m,
-          GHashTable      *names)
+          PsNames         *names)
 {
   g_autofree char *title = NULL;
   g_autofree char *subtitle = NULL;
@@ -201,8 +240,10 @@ describe (PsMappingRow    *self,
 
   if (m->kind == PS_MAPPING_USERS)
     {
+      g_autofree char *role = name_of (names, PS_NAME_ROLE, NULL, m->role);
+
       /* Translators: an AD group → the Asset Panda role its users get */
-      title = g_strdup_printf (_("%s → role %s"), or_dash (group), name_of (names, m->role));
+      title = g_strdup_printf (_("%s → role %s"), or_dash (group), role);
       /* Translators: “account › module” · the attribute of each invitation field */
       subtitle = g_strdup_printf (_("%s · Email ← %s, First Name ← %s, Last Name ← %s"),
                                   place, or_dash (m->email_attr),
@@ -210,15 +251,19 @@ describe (PsMappingRow    *self,
     }
   else
     {
+      g_autofree char *fields = describe_fields (names, m);
+      g_autofree char *collection = name_of (names, PS_NAME_COLLECTION, NULL, m->collection);
+
       /* Translators: an AD group → the Asset Panda collection it fills */
-      title = g_strdup_printf (_("%s → collection %s"), or_dash (group), name_of (names, m->collection));
-      /* Translators: “account › module” · unique identifier · number of mapped fields */
-      subtitle = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                               "%s · Unique Identifier %s · %u field",
-                                               "%s · Unique Identifier %s · %u fields",
-                                               m->fields->len),
-                                  place, or_dash (m->unique_id_attr),
-                                  m->fields->len);
+      title = g_strdup_printf (_("%s → collection %s"), or_dash (group), collection);
+      if (m->fields->len > 0)
+        /* Translators: “account › module” · unique identifier · the mapped fields */
+        subtitle = g_strdup_printf (_("%s · Unique Identifier %s · %s"), place, or_dash (m->unique_id_attr),
+                                    fields);
+      else
+        /* Translators: “account › module” · unique identifier */
+        subtitle = g_strdup_printf (_("%s · Unique Identifier %s · no fields"), place,
+                                    or_dash (m->unique_id_attr));
     }
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->subtitle_label, subtitle);
@@ -287,6 +332,24 @@ on_remove_button_clicked_cb (PsMappingRow *self)
                                                  "people; their records and users stay as they are."));
       gtk_widget_set_sensitive (GTK_WIDGET (self->confirm_button), TRUE);
     }
+}
+
+static void
+on_edit_button_clicked_cb (PsMappingRow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_EDIT], 0);
+}
+
+static void
+on_up_button_clicked_cb (PsMappingRow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_MOVE], 0, -1);
+}
+
+static void
+on_down_button_clicked_cb (PsMappingRow *self)
+{
+  g_signal_emit (self, signals[SIGNAL_MOVE], 0, 1);
 }
 
 static void
@@ -399,18 +462,31 @@ ps_mapping_row_class_init (PsMappingRowClass *klass)
    * has confirmed it, and the list offers Undo. */
   signals[SIGNAL_REMOVE] = g_signal_new ("remove-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* Asks the page to load the mapping into its form. */
+  signals[SIGNAL_EDIT] = g_signal_new ("edit-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* Asks the page to move the mapping one place up (-1) or down (1). */
+  signals[SIGNAL_MOVE] = g_signal_new ("move-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                       0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/widgets/ps-mapping-row.ui");
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, down_button);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, edit_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, keep_button);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, position_label);
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, up_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, scope_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, title_label);
   gtk_widget_class_bind_template_callback (widget_class, on_confirm_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_down_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_edit_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_keep_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_up_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_remove_button_clicked_cb);
 }
 
@@ -424,7 +500,7 @@ ps_mapping_row_init (PsMappingRow *self)
 
 GtkWidget *
 ps_mapping_row_new (const PsMapping *mapping,
-                    GHashTable      *names)
+                    PsNames         *names)
 {
   PsMappingRow *self = g_object_new (PS_TYPE_MAPPING_ROW, NULL);
 
@@ -447,20 +523,98 @@ ps_mapping_row_get_remove_button (PsMappingRow *self)
   return self->remove_button;
 }
 
+/* Shows the row's place among @count mappings that are matched in order
+ * (@position from 1), with buttons to move it; 0 hides both. */
+void
+ps_mapping_row_set_position (PsMappingRow *self,
+                             guint         position,
+                             guint         count)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (PS_IS_MAPPING_ROW (self));
+  gtk_widget_set_visible (GTK_WIDGET (self->position_label), position > 0);
+  gtk_widget_set_visible (GTK_WIDGET (self->up_button), position > 0 && count > 1);
+  gtk_widget_set_visible (GTK_WIDGET (self->down_button), position > 0 && count > 1);
+  if (position == 0)
+    return;
+  text = g_strdup_printf ("%u", position);
+  gtk_label_set_text (self->position_label, text);
+  /* Translators: where a user mapping comes in the order of matching */
+  description = g_strdup_printf (_("Matched %u of %u: the first mapping that matches a person manages them"),
+                                 position, count);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->position_label), description);
+  atk_object_set_description (gtk_widget_get_accessible (GTK_WIDGET (self)), description);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->up_button), position > 1);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->down_button), position < count);
+}
+
+GtkButton *
+ps_mapping_row_get_edit_button (PsMappingRow *self)
+{
+  g_return_val_if_fail (PS_IS_MAPPING_ROW (self), NULL);
+  return self->edit_button;
+}
+
+GtkButton *
+ps_mapping_row_get_move_button (PsMappingRow *self,
+                                int           direction)
+{
+  g_return_val_if_fail (PS_IS_MAPPING_ROW (self), NULL);
+  return direction < 0 ? self->up_button : self->down_button;
+}
+
+const char *
+ps_mapping_row_get_title (PsMappingRow *self)
+{
+  g_return_val_if_fail (PS_IS_MAPPING_ROW (self), NULL);
+  return gtk_label_get_text (self->title_label);
+}
+
+const char *
+ps_mapping_row_get_subtitle (PsMappingRow *self)
+{
+  g_return_val_if_fail (PS_IS_MAPPING_ROW (self), NULL);
+  return gtk_label_get_text (self->subtitle_label);
+}
+
+/* Marks the row whose mapping the form is editing. */
+void
+ps_mapping_row_set_editing (PsMappingRow *self,
+                            gboolean      editing)
+{
+  GtkStyleContext *style;
+
+  g_return_if_fail (PS_IS_MAPPING_ROW (self));
+  style = gtk_widget_get_style_context (GTK_WIDGET (self));
+  if (editing)
+    gtk_style_context_add_class (style, "ps-editing");
+  else
+    gtk_style_context_remove_class (style, "ps-editing");
+  gtk_widget_set_sensitive (GTK_WIDGET (self->edit_button), !editing);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->remove_button), !editing);
+}
+
 guint
 ps_mapping_row_fill_list (GtkListBox    *list,
                           PsProfile     *profile,
                           PsMappingKind  kind,
-                          GHashTable    *names,
+                          PsNames       *names,
+                          const char    *editing,
                           GCallback      on_remove,
+                          GCallback      on_edit,
+                          GCallback      on_move,
                           gpointer       user_data)
 {
   g_autoptr(GList) rows = gtk_container_get_children (GTK_CONTAINER (list));
   GPtrArray *mappings = ps_profile_get_mappings (profile);
-  guint n = 0;
+  guint n = 0, count = 0;
 
   for (GList *l = rows; l != NULL; l = l->next)
     gtk_widget_destroy (l->data);
+  for (guint i = 0; i < mappings->len; i++)
+    count += ((PsMapping *) g_ptr_array_index (mappings, i))->kind == kind ? 1 : 0;
   for (guint i = 0; i < mappings->len; i++)
     {
       const PsMapping *m = g_ptr_array_index (mappings, i);
@@ -470,13 +624,43 @@ ps_mapping_row_fill_list (GtkListBox    *list,
         continue;
       row = ps_mapping_row_new (m, names);
       PS_MAPPING_ROW (row)->profile = g_object_ref (profile);
-      g_signal_connect_swapped (row, "remove-requested", on_remove, user_data);
-      gtk_list_box_insert (list, row, -1);
       n++;
+      /* Only user mappings compete for a person: the first match wins. */
+      ps_mapping_row_set_position (PS_MAPPING_ROW (row), kind == PS_MAPPING_USERS ? n : 0, count);
+      ps_mapping_row_set_editing (PS_MAPPING_ROW (row), g_strcmp0 (editing, m->name) == 0);
+      g_signal_connect_swapped (row, "remove-requested", on_remove, user_data);
+      if (on_edit != NULL)
+        g_signal_connect_swapped (row, "edit-requested", on_edit, user_data);
+      else
+        gtk_widget_hide (GTK_WIDGET (PS_MAPPING_ROW (row)->edit_button));
+      if (on_move != NULL)
+        g_signal_connect_swapped (row, "move-requested", on_move, user_data);
+      gtk_list_box_insert (list, row, -1);
     }
   /* A removal of this list that can still be undone. */
   show_undo_row (list);
   return n;
+}
+
+/* Moves the mapping @name one place up (@delta < 0) or down among the
+ * mappings of its kind in @profile; FALSE when it is already at that end. */
+gboolean
+ps_mapping_row_move_mapping (PsProfile  *profile,
+                             const char *name,
+                             int         delta)
+{
+  GPtrArray *mappings = ps_profile_get_mappings (profile);
+  PsMapping *m = ps_profile_find_mapping (profile, name);
+  guint index;
+
+  if (m == NULL || delta == 0 || !g_ptr_array_find (mappings, m, &index))
+    return FALSE;
+  /* The neighbour of the same kind: collection mappings between two user
+   * mappings do not count. */
+  for (int i = (int) index + (delta < 0 ? -1 : 1); i >= 0 && i < (int) mappings->len; i += delta < 0 ? -1 : 1)
+    if (((PsMapping *) g_ptr_array_index (mappings, i))->kind == m->kind)
+      return ps_profile_move_mapping (profile, name, (guint) i);
+  return FALSE;
 }
 
 char *

@@ -686,8 +686,8 @@ update_complete (PsConnectionPage *self)
 {
   const char *reason = missing_field_reason (self);
 
-  ps_wizard_page_set_incomplete_reason (PS_WIZARD_PAGE (self), reason);
-  ps_wizard_page_set_complete (PS_WIZARD_PAGE (self), reason == NULL);
+  /* Shown beside the greyed-out Next. */
+  ps_wizard_page_set_missing (PS_WIZARD_PAGE (self), reason);
 }
 
 /* The secrets of the form: Asset Panda's, and the chosen source's only. */

@@ -602,8 +602,10 @@ test_collection_mapping_okta (void)
                    ENGINEERING_ID);
 
   /* A field row offers Okta's profile attributes, and takes profile.NAME. */
+  /* After the three rows a new collection starts with (First Name, Last
+   * Name, Email). */
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
-  gui_test_field_row_parts (page, 0, &field_combo, &attribute_combo, NULL);
+  gui_test_field_row_parts (page, 3, &field_combo, &attribute_combo, NULL);
   {
     Offer offer = { ps_attribute_combo_get_combo (attribute_combo), "department" };
     g_assert_true (gui_test_wait (combo_offers_cb, &offer, 20000));

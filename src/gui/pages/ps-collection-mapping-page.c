@@ -118,15 +118,17 @@ static const char *const okta_attribute_suggestions[] = {
 };
 
 /* The rows a new collection mapping starts with: a field whose name is one
- * of @names (case does not matter) ← the attribute (AD, Entra ID). */
+ * of @names (case does not matter) ← the attribute (AD, Entra ID, Okta). */
 static const struct {
   const char *names[4];
   const char *ad;
   const char *entra;
+  const char *okta;
 } default_fields[] = {
-  { { "First Name", "Given Name", "Firstname", NULL }, "givenName", "givenName" },
-  { { "Last Name", "Surname", "Lastname", NULL }, "sn", "surname" },
-  { { "Email", "E-mail", "Email Address", NULL }, "mail|userPrincipalName", "mail|userPrincipalName" },
+  { { "First Name", "Given Name", "Firstname", NULL }, "givenName", "givenName", "firstName" },
+  { { "Last Name", "Surname", "Lastname", NULL }, "sn", "surname", "lastName" },
+  { { "Email", "E-mail", "Email Address", NULL }, "mail|userPrincipalName", "mail|userPrincipalName",
+    "email|login" },
 };
 
 /* The unique identifiers offered, the default first. On Entra ID the
@@ -736,7 +738,9 @@ add_default_field_rows (PsCollectionMappingPage *self)
           match = g_ascii_strcasecmp (field->name, default_fields[d].names[n]) == 0;
         if (!match || g_strcmp0 (field->id, self->status_field) == 0 || field_taken (self, NULL, field->id))
           continue;
-        add_filled_field_row (self, field->id, is_entra (self) ? default_fields[d].entra : default_fields[d].ad,
+        add_filled_field_row (self, field->id,
+                              is_okta (self) ? default_fields[d].okta
+                              : is_entra (self) ? default_fields[d].entra : default_fields[d].ad,
                               PS_OWNERSHIP_NEVER_BLANK);
         break;
       }

@@ -14,29 +14,18 @@ and the Asset Panda emulator on 127.0.0.1, driven through pandasync-cli.
 Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR, PANDASYNC_SOURCE_ROOT.
 """
 import base64
-import importlib.util
 import json
 import os
-import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 
-SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
-_spec = importlib.util.spec_from_file_location("sync_common", os.path.join(SRC, "tests", "sync", "test-sync.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synctest  # noqa: E402
+from synctest import (ACTIVE, BASE, DEMO_SEED, EMPLOYEES, INACTIVE, NONE, STATUS_FIELD,  # noqa: E402
+                      PRO_ACCOUNT, PRO_EMPLOYEES, PRO_MODULE, Env as BaseEnv, asset_panda_section, ok)
 
-ok, bail, Slapd, Emulator = common.ok, common.bail, common.Slapd, common.Emulator
-CLI, BASE = common.CLI, common.BASE
-DEMO_SEED = common.DEMO_SEED
-EMPLOYEES, STATUS_FIELD, ACTIVE, INACTIVE, NONE = 82677, "field_8", 901, 902, 903
 DOMAIN_A = "S-1-5-21-1111-2222-3333"
 DOMAIN_B = "S-1-5-21-4444-5555-6666"
-PRO_ACCOUNT = "01HWQWAEKG252XHYN9C4TCWHBP"
-PRO_MODULE = "01HWQVMCM63EHF7NBJX12P5JM1"
-PRO_EMPLOYEES = "01HWQTDHNSZ4HC2S8H3AXYSRD0"
 PRO_COL = PRO_EMPLOYEES + "_%s"
 PRO_SID_COL = PRO_COL % "6_employeeid_text"
 PRO_STATUS_COL = PRO_COL % "7_integrationstatusad_singleselect"
@@ -60,88 +49,31 @@ def sid_bytes_b64(domain, rid):
     return base64.b64encode(raw).decode()
 
 
-class Env:
+class Env(BaseEnv):
     """A slapd with the demo organisation and an emulator seeded with @seed."""
 
     def __init__(self, seed=None):
-        self.tmp = tempfile.mkdtemp(prefix="pandasync-adopt-")
-        self.slapd = Slapd(self.tmp, ["--demo"])
-        seed_path = DEMO_SEED
-        if seed is not None:
-            seed_path = os.path.join(self.tmp, "seed.json")
-            with open(seed_path, "w") as f:
-                json.dump(seed, f)
-        self.emu = Emulator(self.tmp, "--seed", seed_path)
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
-                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
-        self.env.pop("PANDASYNC_PROFILE", None)
-        creds = os.path.join(self.tmp, "credentials.ini")
-        with open(creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=%s\nApiPassword=Panda-Admin-1\nBindPassword=%s\n"
-                    % ("ps-demo-secret", self.slapd.env["PS_TEST_LDAP_PASSWORD"]))
-        os.chmod(creds, 0o600)
-        pro_creds = os.path.join(self.tmp, "pro-credentials.ini")
-        with open(pro_creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=aks-demo-secret-0001\nBindPassword=%s\n"
-                    % self.slapd.env["PS_TEST_LDAP_PASSWORD"])
-        os.chmod(pro_creds, 0o600)
+        super().__init__("pandasync-adopt-")
+        self.slapd = self.start_slapd(["--demo"])
+        self.emu = self.start_emulator(seed=seed)
+        password = self.slapd.env["PS_TEST_LDAP_PASSWORD"]
+        self.credentials("credentials.ini", {"ApiClientSecret": "ps-demo-secret",
+                                             "ApiPassword": "Panda-Admin-1", "BindPassword": password})
+        self.credentials("pro-credentials.ini", {"ApiClientSecret": "aks-demo-secret-0001",
+                                                 "BindPassword": password})
 
     def people(self, filt="(objectClass=inetOrgPerson)"):
         return self.slapd.search("ou=people," + BASE, filt, "uid", "objectSid", "department",
                                  "userAccountControl", "accountExpires", "mail", "givenName")
 
     def profile(self, name, mappings, dialect="classic"):
-        path = os.path.join(self.tmp, name + ".conf")
-        if dialect == "classic":
-            target = ("URL={url}\nDialect=classic\nClientId=ps-demo-client\nEmail=admin@example.com\n"
-                      "RateCalls=100000\nRateWindow=1\n").format(url=self.emu.url)
-            creds = os.path.join(self.tmp, "credentials.ini")
-        else:
-            target = ("URL={url}\nDialect=pro\nClientId=AKID-DEMO-0001\nRateCalls=100000\nRateWindow=1\n"
-                      ).format(url=self.emu.url)
-            creds = os.path.join(self.tmp, "pro-credentials.ini")
-        with open(path, "w") as f:
-            f.write("""[Profile]
-Id={name}
-CredentialsFile={creds}
-StateFile={tmp}/{name}.db
-
-[AssetPanda]
-{target}
-[Directory]
-URIs={uri}
-TLS=none
-AllowPlaintextBind=true
-BindDN={bind}
-BaseDN={base}
-
-{mappings}""".format(name=name, creds=creds, tmp=self.tmp, target=target, uri=self.slapd.uri,
-                     bind=self.slapd.env["PS_TEST_LDAP_BIND_DN"], base=BASE, mappings=mappings))
-        return path
-
-    def cli(self, profile, *args):
-        r = subprocess.run([CLI] + list(args) + ["--profile-file", profile], capture_output=True,
-                           text=True, env=self.env, timeout=600)
-        return r
-
-    def sync(self, profile, *args):
-        r = self.cli(profile, "sync", "--json", *args)
-        try:
-            out = json.loads(r.stdout)
-        except ValueError:
-            out = {"raw": r.stdout}
-        out["_rc"] = r.returncode
-        out["_stderr"] = r.stderr
-        return out
-
-    def close(self):
-        self.emu.stop()
-        self.slapd.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        creds = os.path.join(self.tmp, "credentials.ini" if dialect == "classic" else "pro-credentials.ini")
+        return self.write_profile_file(os.path.join(self.tmp, name + ".conf"), name, creds, "%s\n%s\n%s" % (
+            asset_panda_section(self.emu.url, dialect), self.slapd.directory_section(), mappings))
 
 
 def counts(result, name):
-    return common.counts(result, name)
+    return synctest.counts(result, name)
 
 
 def enabled(e):
@@ -531,17 +463,13 @@ def test_scope_filters():
 
 
 def main():
-    for tool in ("/usr/sbin/slapd", "ldapsearch", "ldapmodify"):
-        if not shutil.which(tool):
-            print("1..0 # SKIP %s is not installed: run build-aux/install-deps.sh" % tool, flush=True)
-            return 0
+    synctest.skip_without("/usr/sbin/slapd", "ldapsearch", "ldapmodify")
     test_takeover("classic")
     test_takeover("pro")
     test_two_domains()
     test_fallbacks_and_schema()
     test_scope_filters()
-    print("1..%d" % common._n, flush=True)
-    return 1 if common._failed else 0
+    return synctest.finish()
 
 
 if __name__ == "__main__":

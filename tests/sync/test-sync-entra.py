@@ -12,26 +12,18 @@ onPremisesSecurityIdentifier: zero creates, zero duplicates.
 Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR, PANDASYNC_GRAPH_EMULATOR,
 PANDASYNC_SOURCE_ROOT.
 """
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
-import urllib.request
 
-SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
-_spec = importlib.util.spec_from_file_location("sync_common", os.path.join(SRC, "tests", "sync", "test-sync.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synctest  # noqa: E402
+from synctest import (ACTIVE, CLI, DEMO_SEED, EMPLOYEES, INACTIVE, PRO_ACCOUNT, PRO_EMPLOYEES,  # noqa: E402
+                      PRO_MODULE, SRC, STATUS_FIELD, Env as BaseEnv, Server, asset_panda_section, ok)
 
-ok, bail, Emulator = common.ok, common.bail, common.Emulator
-CLI = common.CLI
 GRAPH = os.environ["PANDASYNC_GRAPH_EMULATOR"]
 GRAPH_SEED = os.path.join(SRC, "tests", "emulator", "graph", "seed-small.json")
-DEMO_SEED = common.DEMO_SEED
-EMPLOYEES, STATUS_FIELD, ACTIVE, INACTIVE = 82677, "field_8", 901, 902
 TENANT = "contoso.onmicrosoft.com"
 APP = "11111111-1111-4111-8111-111111111111"
 APP_MEMBERS_ONLY = "22222222-2222-4222-8222-222222222222"
@@ -39,23 +31,9 @@ SECRET = "ps-graph-secret~1"
 STAFF = "b0000001-0000-4000-8000-000000000001"
 
 
-class Graph:
+class Graph(Server):
     def __init__(self, workdir, *extra):
-        self.log = open(os.path.join(workdir, "graph.log"), "w")
-        self.proc = subprocess.Popen([GRAPH, "--port", "0", "--seed", GRAPH_SEED] + list(extra),
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT="):
-            bail("the Graph emulator did not start")
-        self.url = "http://127.0.0.1:%s" % line.strip().split("=", 1)[1]
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            text = r.read()
-            return json.loads(text) if text else None
+        super().__init__(GRAPH, workdir, "graph.log", "Graph emulator", ["--seed", GRAPH_SEED] + list(extra))
 
     def state(self):
         return self.call("GET", "/_admin/state")
@@ -63,79 +41,26 @@ class Graph:
     def tenant(self):
         return self.state()["tenants"][0]
 
-    def calls(self):
-        return self.call("GET", "/_admin/calls")["calls"]
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
-class Env:
+class Env(BaseEnv):
     def __init__(self, seed=None, graph_args=(), emu_args=()):
-        self.tmp = tempfile.mkdtemp(prefix="pandasync-entra-")
-        self.graph = Graph(self.tmp, *graph_args)
-        seed_path = DEMO_SEED
-        if seed is not None:
-            seed_path = os.path.join(self.tmp, "seed.json")
-            with open(seed_path, "w") as f:
-                json.dump(seed, f)
-        self.emu = Emulator(self.tmp, "--seed", seed_path, *emu_args)
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
-                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
-        self.env.pop("PANDASYNC_PROFILE", None)
+        super().__init__("pandasync-entra-")
+        self.timeout = 300
+        self.graph = self.serve(Graph(self.tmp, *graph_args))
+        self.emu = self.start_emulator(*emu_args, seed=seed)
 
     def profile(self, name, mappings, secret=SECRET, app=APP, dialect="classic"):
-        creds = os.path.join(self.tmp, name + ".credentials")
-        with open(creds, "w") as f:
-            if dialect == "pro":
-                f.write("[Credentials]\nApiClientSecret=aks-demo-secret-0001\nEntraClientSecret=%s\n" % secret)
-            else:
-                f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
-                        "EntraClientSecret=%s\n" % secret)
-        os.chmod(creds, 0o600)
-        path = os.path.join(self.tmp, name + ".conf")
-        with open(path, "w") as f:
-            f.write("""[Profile]
-Id={name}
-CredentialsFile={creds}
-StateFile={tmp}/{name}.db
-
-[AssetPanda]
-URL={url}
-{target}RateCalls=100000
-RateWindow=1
-
+        creds = self.credentials(name + ".credentials",
+                                 dict(synctest.asset_panda_secrets(dialect), EntraClientSecret=secret))
+        return self.write_profile_file(os.path.join(self.tmp, name + ".conf"), name, creds, """{target}
 [EntraID]
 Tenant={tenant}
 ClientId={app}
 LoginURL={graph}
 GraphURL={graph}
 
-{mappings}""".format(name=name, creds=creds, tmp=self.tmp, url=self.emu.url, tenant=TENANT, app=app,
-                     graph=self.graph.url, mappings=mappings,
-                     target="Dialect=pro\nClientId=AKID-DEMO-0001\n" if dialect == "pro" else
-                     "Dialect=classic\nClientId=ps-demo-client\nEmail=admin@example.com\n"))
-        return path
-
-    def cli(self, profile, *args):
-        return subprocess.run([CLI] + list(args) + ["--profile-file", profile], capture_output=True,
-                              text=True, env=self.env, timeout=300)
-
-    def sync(self, profile, *args):
-        r = self.cli(profile, "sync", "--json", *args)
-        try:
-            out = json.loads(r.stdout)
-        except ValueError:
-            out = {"raw": r.stdout}
-        out["_rc"] = r.returncode
-        out["_stderr"] = r.stderr
-        return out
-
-    def close(self):
-        self.emu.stop()
-        self.graph.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+{mappings}""".format(target=asset_panda_section(self.emu.url, dialect), tenant=TENANT, app=app,
+                     graph=self.graph.url, mappings=mappings))
 
 
 MAPPINGS = """[UserMapping Staff]
@@ -231,7 +156,7 @@ def test_sync_from_entra():
         login = [x for x in env.emu.get("/_admin/state")["classic"]["users"]
                  if x.get("email", "").lower() in emails]
         ok(counts_ok(r, "Staff", created=len(enabled)) and len(login) == len(enabled),
-           "and one login user each", (common.counts(r, "Staff"), len(login)))
+           "and one login user each", (synctest.counts(r, "Staff"), len(login)))
         ok("skipped" in r.get("_stderr", "") and "devices" in r.get("_stderr", ""),
            "devices, contacts and service principals in the group are counted and skipped",
            r.get("_stderr", "")[-1500:])
@@ -253,8 +178,8 @@ def test_sync_from_entra():
         r = env.sync(profile)
         recs = records(env)
         ok(r["_rc"] == 0 and all(recs[x][0]["status"] == INACTIVE for x in (disabled, deleted, removed))
-           and common.counts(r, "Employees")[2] == 3,
-           "disabled, deleted and removed users become Inactive", (common.counts(r, "Employees"),
+           and synctest.counts(r, "Employees")[2] == 3,
+           "disabled, deleted and removed users become Inactive", (synctest.counts(r, "Employees"),
                                                                    r.get("_stderr", "")[-1500:]))
         users = {x.get("email", "").lower(): x for x in env.emu.get("/_admin/state")["classic"]["users"]}
         ok(all(not users[(enabled[x].get("mail") or enabled[x]["userPrincipalName"]).lower()]["is_active"]
@@ -268,8 +193,8 @@ def test_sync_from_entra():
         r = env.sync(profile)
         recs = records(env)
         ok(all(len(recs[x]) == 1 and recs[x][0]["status"] == ACTIVE for x in (disabled, removed))
-           and common.counts(r, "Employees")[0] == 0,
-           "returners are Active again on the same record", common.counts(r, "Employees"))
+           and synctest.counts(r, "Employees")[0] == 0,
+           "returners are Active again on the same record", synctest.counts(r, "Employees"))
 
         # A Graph outage never deactivates anyone.
         env.graph.call("POST", "/_admin/faults",
@@ -286,7 +211,7 @@ def test_sync_from_entra():
 
 
 def counts_ok(r, name, created):
-    return common.counts(r, name)[0] == created
+    return synctest.counts(r, name)[0] == created
 
 
 def test_errors_name_the_fix():
@@ -356,15 +281,15 @@ def test_migration_from_active_directory():
         carried = [users[u]["onPremisesSecurityIdentifier"] for u in synced_from_ad]
         ok(r["_rc"] == 0 and not dup and all(len(recs.get(s, [])) == 1 for s in carried),
            "the %d records synced from AD are found by onPremisesSecurityIdentifier: no duplicate"
-           % len(carried), (dup, common.counts(r, "Employees"), r.get("_stderr", "")[-1200:]))
+           % len(carried), (dup, synctest.counts(r, "Employees"), r.get("_stderr", "")[-1200:]))
         ok(all(recs[s][0]["id"] == "adsync%018d" % n for n, s in enumerate(
             users[u]["onPremisesSecurityIdentifier"] for u in sorted(synced_from_ad))),
            "and keep their record ids")
         cloud_only = [u for u, v in expected_people(env, STAFF).items()
                       if v.get("accountEnabled", True) and not v.get("onPremisesSecurityIdentifier")]
-        ok(common.counts(r, "Employees")[0] == 0,
+        ok(synctest.counts(r, "Employees")[0] == 0,
            "no record is created for users synced from AD (cloud-only users without a SID: %d, left out "
-           "and logged)" % len(cloud_only), common.counts(r, "Employees"))
+           "and logged)" % len(cloud_only), synctest.counts(r, "Employees"))
     finally:
         env.close()
 
@@ -382,9 +307,6 @@ ADELE, MEGAN, ISAIAH, NESTOR, JONI = ("a0000001-0000-4000-8000-000000000001",
                                       "a0000007-0000-4000-8000-000000000007",
                                       "a000000a-0000-4000-8000-00000000000a",
                                       "a000000d-0000-4000-8000-00000000000d")
-PRO_ACCOUNT = "01HWQWAEKG252XHYN9C4TCWHBP"
-PRO_MODULE = "01HWQVMCM63EHF7NBJX12P5JM1"
-PRO_EMPLOYEES = "01HWQTDHNSZ4HC2S8H3AXYSRD0"
 PRO_COL = PRO_EMPLOYEES + "_%s"
 PRO_ACTIVE, PRO_INACTIVE = "01HWQ2Q50KP45XRDKREZS647QV", "01HWQTW4CKYV7AQAB9MZNG0A0K"
 
@@ -695,24 +617,24 @@ def test_guards_and_kill():
             env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (gid, u))
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(r["_rc"] != 0 and common.mapping(r, "Employees").get("status") == "paused"
+        ok(r["_rc"] != 0 and synctest.mapping(r, "Employees").get("status") == "paused"
            and not writes_since(env, seq),
            "120 leavers at once pause the mappings and nothing is written",
-           (common.mapping(r, "Employees"), writes_since(env, seq)[:3]))
+           (synctest.mapping(r, "Employees"), writes_since(env, seq)[:3]))
         r = env.sync(profile, "--allow-deactivations")
         recs = records(env)
         ok(r["_rc"] == 0 and all(recs[u][0]["status"] == INACTIVE for u in leavers),
-           "released for one run, they become Inactive", common.counts(r, "Employees"))
+           "released for one run, they become Inactive", synctest.counts(r, "Employees"))
 
         # most of the group vanishes from the read: the shrunken-read guard holds
         for u in sorted(enabled)[120:900]:
             env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (gid, u))
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(common.counts(r, "Employees")[2] == 0 and "no one is deactivated" in r.get("_stderr", "")
+        ok(synctest.counts(r, "Employees")[2] == 0 and "no one is deactivated" in r.get("_stderr", "")
            and not writes_since(env, seq),
            "a read that returns under half of the last good one deactivates no one, and says why",
-           (common.counts(r, "Employees"), r.get("_stderr", "")[-600:]))
+           (synctest.counts(r, "Employees"), r.get("_stderr", "")[-600:]))
     finally:
         env.close()
 
@@ -725,8 +647,7 @@ def main():
     test_delta("pro")
     test_delta_sid_anchor()
     test_guards_and_kill()
-    print("1..%d" % common._n, flush=True)
-    return 1 if common._failed else 0
+    return synctest.finish()
 
 
 if __name__ == "__main__":

@@ -20,23 +20,15 @@ look: PS_FAULTS_DIALECTS="pro" runs one dialect, PS_FAULTS_TRACE=1 lists
 every call of every run with its start time, status and fault.
 """
 import base64
-import importlib.util
 import json
 import os
-import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 import time
 
-SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
-_spec = importlib.util.spec_from_file_location("sync_common", os.path.join(SRC, "tests", "sync", "test-sync.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
-
-ok, bail, Slapd, Emulator = common.ok, common.bail, common.Slapd, common.Emulator
-CLI, BASE = common.CLI, common.BASE
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synctest  # noqa: E402
+from synctest import BASE, PRO_ACCOUNT, PRO_EMPLOYEES, PRO_MODULE, Env, asset_panda_section, ok  # noqa: E402
 
 PEOPLE = 1000
 PILOTS = 120                      # user00001 … user00120 get a login
@@ -52,9 +44,6 @@ CLASSIC_FIELDS = {"first": "field_1", "last": "field_2", "mail": "field_3", "num
                   "status": "field_8"}
 CLASSIC_STATUS = {901: "Active", 902: "Inactive", 903: "None"}
 CLASSIC_ROLE = 30135
-PRO_ACCOUNT = "01HWQWAEKG252XHYN9C4TCWHBP"
-PRO_MODULE = "01HWQVMCM63EHF7NBJX12P5JM1"
-PRO_EMPLOYEES = "01HWQTDHNSZ4HC2S8H3AXYSRD0"
 PRO_ROLE = "01HWQDETG9M3M7S2ZR5VDANJYM"   # Collaborator
 PRO_COLS = {"first": PRO_EMPLOYEES + "_0_firstname_text", "last": PRO_EMPLOYEES + "_1_lastname_text",
             "mail": PRO_EMPLOYEES + "_2_email_text", "sid": PRO_EMPLOYEES + "_6_employeeid_text",
@@ -79,62 +68,38 @@ def sid_text(b64):
 
 # ------------------------------------------------------------------ the world
 
-class World:
+class World(Env):
     """A fresh slapd with the fixture's 1,000 people plus a pilot group, and
     a fresh emulator (demo seed) with the faults on, for one dialect."""
 
     def __init__(self, dialect):
+        super().__init__("pandasync-faults-%s-" % dialect)
         self.dialect = dialect
-        self.tmp = tempfile.mkdtemp(prefix="pandasync-faults-%s-" % dialect)
-        self.slapd = Slapd(self.tmp, ["--users", str(PEOPLE)])
+        self.slapd = self.start_slapd(["--users", str(PEOPLE)])
         self.slapd.modify("dn: %s\nchangetype: add\nobjectClass: groupOfNames\ncn: pilot\n%s\n"
                           % (PILOT, "\n".join("member: " + udn(i) for i in range(1, PILOTS + 1))))
-        self.emu = Emulator(self.tmp, "--latency-ms", "1", "--random-seed", str(RANDOM_SEED),
-                            "--token-lifetime", "5", "--call-log-max", "0")
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
-                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
-        self.env.pop("PANDASYNC_PROFILE", None)
+        self.emu = self.start_emulator("--latency-ms", "1", "--random-seed", str(RANDOM_SEED),
+                                       "--token-lifetime", "5", "--call-log-max", "0")
         self.profile = os.path.join(self.tmp, "faults.conf")
-        creds = os.path.join(self.tmp, "credentials.ini")
         secret = "ps-demo-secret" if dialect == "classic" else "aks-demo-secret-0001"
-        with open(creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=%s\nApiPassword=Panda-Admin-1\nBindPassword=%s\n"
-                    % (secret, self.slapd.env["PS_TEST_LDAP_PASSWORD"]))
-        os.chmod(creds, 0o600)
+        creds = self.credentials("credentials.ini", {
+            "ApiClientSecret": secret, "ApiPassword": "Panda-Admin-1",
+            "BindPassword": self.slapd.env["PS_TEST_LDAP_PASSWORD"]})
         self.write_profile(creds)
 
     def write_profile(self, creds):
         if self.dialect == "classic":
-            target = "Dialect=classic\nClientId=ps-demo-client\nEmail=admin@example.com\n"
             scope = "Account=21040\n"
             users = scope + "Role=%d\n" % CLASSIC_ROLE
             collection = scope + ("Collection=%d\nUniqueIdentifier=objectSid\nField.Email=mail;never-blank\n"
                                   "Field.Employee ID=employeeNumber;overwrite\n" % CLASSIC_EMPLOYEES)
         else:
-            target = "Dialect=pro\nClientId=AKID-DEMO-0001\n"
             scope = "Account=%s\nModule=%s\n" % (PRO_ACCOUNT, PRO_MODULE)
             users = scope + "Role=%s\n" % PRO_ROLE
             collection = scope + ("Collection=%s\nUniqueIdentifier=objectSid\nUniqueField=Employee ID\n"
                                   "Field.Email=mail;never-blank\n" % PRO_EMPLOYEES)
-        with open(self.profile, "w") as f:
-            f.write("""[Profile]
-Id=faults-{dialect}
-CredentialsFile={creds}
-StateFile={tmp}/state.db
-
-[AssetPanda]
-URL={url}
-{target}Concurrency=4
-RateCalls=100000
-RateWindow=1
-
-[Directory]
-URIs={uri}
-TLS=none
-AllowPlaintextBind=true
-BindDN={bind}
-BaseDN={base}
-
+        self.write_profile_file(self.profile, "faults-" + self.dialect, creds, """{target}
+{directory}
 [UserMapping Pilots]
 {users}Group={pilot}
 GroupName=pilot
@@ -147,30 +112,15 @@ StatusField=Integration Status AD
 DeactivationThreshold=off
 Field.First Name=givenName;overwrite
 Field.Last Name=sn;overwrite
-""".format(dialect=self.dialect, creds=creds, tmp=self.tmp, url=self.emu.url, target=target,
-           uri=self.slapd.uri, bind=self.slapd.env["PS_TEST_LDAP_BIND_DN"], base=BASE, users=users,
-           pilot=PILOT, collection=collection, staff=ALL_STAFF))
+""".format(target=asset_panda_section(self.emu.url, self.dialect, "Concurrency=4\n"),
+           directory=self.slapd.directory_section(), users=users, pilot=PILOT, collection=collection,
+           staff=ALL_STAFF), state=os.path.join(self.tmp, "state.db"))
 
     def faults(self, switches):
         self.emu.post("/_admin/faults", switches)
 
     def sync(self):
-        t0 = time.monotonic()
-        r = subprocess.run([CLI, "sync", "--json", "--profile-file", self.profile],
-                           capture_output=True, text=True, env=self.env, timeout=600)
-        try:
-            out = json.loads(r.stdout)
-        except ValueError:
-            out = {"raw": r.stdout}
-        out["_rc"] = r.returncode
-        out["_stderr"] = r.stderr
-        out["_seconds"] = time.monotonic() - t0
-        return out
-
-    def close(self):
-        self.emu.stop()
-        self.slapd.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        return Env.sync(self, self.profile)
 
     # ---- what the directory says should be there
 
@@ -413,15 +363,11 @@ def run_dialect(dialect):
 
 
 def main():
-    for tool in ("/usr/sbin/slapd", "ldapsearch", "ldapmodify"):
-        if not shutil.which(tool):
-            print("1..0 # SKIP %s is not installed: run build-aux/install-deps.sh" % tool, flush=True)
-            return 0
+    synctest.skip_without("/usr/sbin/slapd", "ldapsearch", "ldapmodify")
     for dialect in os.environ.get("PS_FAULTS_DIALECTS", "classic pro").split():
         print("# %s" % dialect, flush=True)
         run_dialect(dialect)
-    print("1..%d" % common._n, flush=True)
-    return 1 if common._failed else 0
+    return synctest.finish()
 
 
 if __name__ == "__main__":

@@ -16,64 +16,31 @@ is honoured.
 Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR, PANDASYNC_OKTA_EMULATOR,
 PANDASYNC_SOURCE_ROOT.
 """
-import importlib.util
 import json
 import os
-import shutil
-import ssl
-import subprocess
 import sys
-import tempfile
 import urllib.error
-import urllib.request
 
-SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
-_spec = importlib.util.spec_from_file_location("sync_common", os.path.join(SRC, "tests", "sync", "test-sync.py"))
-common = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(common)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synctest  # noqa: E402
+from synctest import (ACTIVE, EMPLOYEES, INACTIVE, SRC, STATUS_FIELD, Env as BaseEnv, Server,  # noqa: E402
+                      asset_panda_section, ok)
 
-ok, bail, Emulator = common.ok, common.bail, common.Emulator
-CLI = common.CLI
 OKTA = os.environ["PANDASYNC_OKTA_EMULATOR"]
 OKTA_SEED = os.path.join(SRC, "tests", "emulator", "okta", "seed-small.json")
-MAKE_CA = os.path.join(SRC, "tests", "emulator", "common", "make-test-ca.sh")
-DEMO_SEED = common.DEMO_SEED
-EMPLOYEES, STATUS_FIELD, ACTIVE, INACTIVE = 82677, "field_8", 901, 902
 TOKEN = "00ps-okta-full-token-acme-00000000000001"        # a read-only admin's
 REPORT_TOKEN = "00ps-okta-report-admin-token-acme-000003"  # may read the System Log only
 AT_WORK = {"ACTIVE", "PROVISIONED", "RECOVERY", "PASSWORD_EXPIRED", "LOCKED_OUT"}
 DISABLED = {"SUSPENDED", "DEPROVISIONED"}
 
 
-class Okta:
+class Okta(Server):
     def __init__(self, workdir, *extra):
-        self.log = open(os.path.join(workdir, "okta.log"), "w")
-        self.proc = subprocess.Popen([OKTA, "--port", "0", "--seed", OKTA_SEED] + list(extra),
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT="):
-            bail("the Okta emulator did not start")
-        line = self.proc.stdout.readline()
-        if not line.startswith("URL="):
-            bail("the Okta emulator did not say its URL")
-        self.url = line.strip().split("=", 1)[1]
-        self.context = None
-        if self.url.startswith("https:"):
-            self.context = ssl.create_default_context(cafile=os.path.join(workdir, "ca", "ca.pem"))
-
-    def call(self, method, path, body=None):
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30, context=self.context) as r:
-            text = r.read()
-            return json.loads(text) if text else None
+        super().__init__(OKTA, workdir, "okta.log", "Okta emulator", ["--seed", OKTA_SEED] + list(extra),
+                         cafile=os.path.join(workdir, "ca", "ca.pem"))
 
     def org(self):
         return self.call("GET", "/_admin/state")["orgs"][0]
-
-    def calls(self):
-        return self.call("GET", "/_admin/calls")["calls"]
 
     def faults(self, body):
         return self.call("POST", "/_admin/faults", body)
@@ -81,25 +48,18 @@ class Okta:
     def lifecycle(self, uid, action):
         return self.call("POST", "/_admin/users/%s/lifecycle/%s" % (uid, action), {})
 
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
 
-
-class Env:
+class Env(BaseEnv):
     def __init__(self, *okta_args, tls=False):
-        self.tmp = tempfile.mkdtemp(prefix="pandasync-okta-")
+        super().__init__("pandasync-okta-")
+        self.timeout = 300
         if tls:
-            ca = os.path.join(self.tmp, "ca")
-            subprocess.run([MAKE_CA, ca], check=True)
+            ca = self.make_ca()
             okta_args += ("--tls-cert", os.path.join(ca, "server.pem"),
                           "--tls-key", os.path.join(ca, "server.key"))
-        self.okta = Okta(self.tmp, *okta_args)
-        self.emu = Emulator(self.tmp, "--seed", DEMO_SEED)
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
-                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8",
-                        GIO_USE_PROXY_RESOLVER="dummy")
-        self.env.pop("PANDASYNC_PROFILE", None)
+        self.okta = self.serve(Okta(self.tmp, *okta_args))
+        self.emu = self.start_emulator()
+        self.env["GIO_USE_PROXY_RESOLVER"] = "dummy"
         # One group with every seeded user but the token's admin: every status.
         org = self.okta.org()
         self.admin = [t for t in org["tokens"] if t.get("token") == TOKEN][0].get("admin")
@@ -108,51 +68,14 @@ class Env:
             "members": [u["id"] for u in org["users"] if u["id"] != self.admin]})["id"]
 
     def profile(self, name, mappings, token=TOKEN, extra=""):
-        creds = os.path.join(self.tmp, name + ".credentials")
-        with open(creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
-                    "OktaApiToken=%s\n" % token)
-        os.chmod(creds, 0o600)
-        path = os.path.join(self.tmp, name + ".conf")
-        with open(path, "w") as f:
-            f.write("""[Profile]
-Id={name}
-CredentialsFile={creds}
-StateFile={tmp}/{name}.db
-
-[AssetPanda]
-URL={url}
-Dialect=classic
-ClientId=ps-demo-client
-Email=admin@example.com
-RateCalls=100000
-RateWindow=1
-
+        creds = self.credentials(name + ".credentials",
+                                 dict(synctest.asset_panda_secrets(), OktaApiToken=token))
+        return self.write_profile_file(os.path.join(self.tmp, name + ".conf"), name, creds, """{target}
 [Okta]
 URL={okta}
 {extra}
-{mappings}""".format(name=name, creds=creds, tmp=self.tmp, url=self.emu.url, okta=self.okta.url,
-                     extra=extra, mappings=mappings))
-        return path
-
-    def cli(self, profile, *args):
-        return subprocess.run([CLI] + list(args) + ["--profile-file", profile], capture_output=True,
-                              text=True, env=self.env, timeout=300)
-
-    def sync(self, profile, *args):
-        r = self.cli(profile, "sync", "--json", *args)
-        try:
-            out = json.loads(r.stdout)
-        except ValueError:
-            out = {"raw": r.stdout}
-        out["_rc"] = r.returncode
-        out["_stderr"] = r.stderr
-        return out
-
-    def close(self):
-        self.emu.stop()
-        self.okta.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+{mappings}""".format(target=asset_panda_section(self.emu.url), okta=self.okta.url, extra=extra,
+                     mappings=mappings))
 
 
 MAPPINGS = """[UserMapping Staff]
@@ -264,8 +187,8 @@ def test_sync_from_okta():
            "its fields are Okta's profile values (name and profile.name alike)", (d, p))
         emails = {(v["profile"].get("email") or v["profile"]["login"]).lower() for v in at_work.values()}
         users = login_users(env)
-        ok(common.counts(r, "Staff")[0] == len(at_work) and all(e in users for e in emails),
-           "and one login user each", (common.counts(r, "Staff"), len(users)))
+        ok(synctest.counts(r, "Staff")[0] == len(at_work) and all(e in users for e in emails),
+           "and one login user each", (synctest.counts(r, "Staff"), len(users)))
         calls = env.okta.calls()
         ok(any("after=" in c.get("query", "") for c in calls)
            and all(c.get("auth") == "SSWS" for c in calls if c["path"].startswith("/api/")),
@@ -291,14 +214,14 @@ def test_sync_from_okta():
         recs = records(env)
         ok(r["_rc"] == 0 and all(recs[x][0]["status"] == INACTIVE for x in (suspended, deactivated)),
            "SUSPENDED and DEPROVISIONED users become Inactive",
-           (common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
+           (synctest.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
         ok(recs[locked][0]["status"] == ACTIVE, "a LOCKED_OUT user stays Active")
         ok(all(recs[x][0]["status"] == INACTIVE for x in (removed, deleted)),
            "a user removed from the group, and one deleted for good (404), become Inactive",
            (recs.get(removed), recs.get(deleted)))
         ok(not staged or (len(recs.get(staged[0], [])) == 1 and recs[staged[0]][0]["status"] == ACTIVE),
            "a STAGED user gets an Active record once activated")
-        ok(common.counts(r, "Employees")[2] == 4, "four deactivations, no more", common.counts(r, "Employees"))
+        ok(synctest.counts(r, "Employees")[2] == 4, "four deactivations, no more", synctest.counts(r, "Employees"))
         users = login_users(env)
         ok(all(not users[(people[x]["profile"].get("email") or people[x]["profile"]["login"]).lower()]["is_active"]
                for x in (suspended, deactivated, removed, deleted)),
@@ -314,9 +237,9 @@ def test_sync_from_okta():
         recs = records(env)
         ok(r["_rc"] == 0 and all(len(recs[x]) == 1 and recs[x][0]["status"] == ACTIVE
                                  for x in (suspended, deactivated, removed))
-           and common.counts(r, "Employees")[0] == 0,
+           and synctest.counts(r, "Employees")[0] == 0,
            "unsuspended, reactivated and re-added users are Active again on the same record",
-           (common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
+           (synctest.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
 
         # A passing outage is retried; a read that fails never deactivates anyone.
         env.okta.faults({"rules": [{"fault": "error", "match": "GET /api/v1/groups/*", "nth": 1,
@@ -512,7 +435,7 @@ def test_delta():
                 good = good and check(recs)
             except (KeyError, IndexError):
                 good = False
-            ok(good, what, (routes, common.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
+            ok(good, what, (routes, synctest.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
             return r
 
         env.okta.call("PATCH", "/_admin/users/%s" % changed, {"profile": {"department": "Legal"}})
@@ -574,8 +497,7 @@ def main():
     test_tls()
     test_rate_limit()
     test_delta()
-    print("1..%d" % common._n, flush=True)
-    return 1 if common._failed else 0
+    return synctest.finish()
 
 
 if __name__ == "__main__":

@@ -5,21 +5,14 @@ and still see changes, leavers and deletions. Runs inside
 tests/directory/run-with-samba.sh (a private network namespace), which sets
 the PS_TEST_SAMBA_* variables. Prints TAP.
 """
-import importlib.util
-import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 
-here = os.path.dirname(os.path.abspath(__file__))
-spec = importlib.util.spec_from_file_location("sync_common", os.path.join(here, "test-sync.py"))
-common = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(common)
-ok, bail, Emulator, by_sid, counts, mapping = (common.ok, common.bail, common.Emulator, common.by_sid,
-                                               common.counts, common.mapping)
-CLI = common.CLI
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import synctest  # noqa: E402
+from synctest import Env, asset_panda_section, bail, by_sid, counts, ok  # noqa: E402
 
 E = os.environ
 BASE = E["PS_TEST_SAMBA_BASE"]
@@ -40,29 +33,16 @@ def bulk_dn(i):
     return "CN=bulk%04d,%s" % (i, OU)
 
 
-class SambaSetup:
+class SambaSetup(Env):
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="pandasync-sync-samba-")
-        self.emu = Emulator(self.tmp)
+        super().__init__("pandasync-sync-samba-")
+        self.timeout = 900
+        del self.env["LC_ALL"]
+        self.emu = self.start_emulator()
         self.profile = os.path.join(self.tmp, "samba.conf")
-        creds = os.path.join(self.tmp, "credentials.ini")
-        with open(creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
-                    "BindPassword=%s\n" % E["PS_TEST_SAMBA_PASSWORD"])
-        os.chmod(creds, 0o600)
-        with open(self.profile, "w") as f:
-            f.write("""[Profile]
-Id=samba
-CredentialsFile={tmp}/credentials.ini
-StateFile={tmp}/state.db
-
-[AssetPanda]
-URL={url}
-ClientId=ps-demo-client
-Email=admin@example.com
-RateCalls=100000
-RateWindow=1
-
+        creds = self.credentials("credentials.ini", dict(synctest.asset_panda_secrets(),
+                                                         BindPassword=E["PS_TEST_SAMBA_PASSWORD"]))
+        self.write_profile_file(self.profile, "samba", creds, """{target}
 [Directory]
 URIs={uri}
 TLS=ldaps
@@ -84,20 +64,11 @@ StatusField=Integration Status AD
 Field.field_1=givenName;overwrite
 Field.field_2=sn;overwrite
 Field.field_3=mail;never-blank
-""".format(tmp=self.tmp, url=self.emu.url, uri=LDAPS, ca=E["PS_TEST_SAMBA_CA_FILE"],
-           bind=E["PS_TEST_SAMBA_BIND_DN"], base=BASE))
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
-                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp)
+""".format(target=asset_panda_section(self.emu.url, "auto"), uri=LDAPS, ca=E["PS_TEST_SAMBA_CA_FILE"],
+           bind=E["PS_TEST_SAMBA_BIND_DN"], base=BASE), state=os.path.join(self.tmp, "state.db"))
 
     def sync(self, *args):
-        r = subprocess.run([CLI, "sync", "--json", "--profile-file", self.profile] + list(args),
-                           capture_output=True, text=True, env=self.env, timeout=900)
-        try:
-            out = json.loads(r.stdout)
-        except ValueError:
-            out = {"raw": r.stdout}
-        out["_rc"], out["_stderr"] = r.returncode, r.stderr
-        return out
+        return Env.sync(self, self.profile, *args)
 
 
 def changed_line(result, name):
@@ -156,9 +127,8 @@ def main():
     r = s.sync("--full")
     ok(r["_rc"] == 0 and changed_line(r, "Everyone") is None and not s.emu.writes_since(seq),
        "--full reads everything and agrees that nothing is left to write", r["_stderr"][-800:])
-    s.emu.stop()
-    print("1..%d" % common._n, flush=True)
-    return 1 if common._failed else 0
+    s.close()
+    return synctest.finish()
 
 
 if __name__ == "__main__":

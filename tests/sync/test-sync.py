@@ -9,190 +9,27 @@ Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR and PANDASYNC_SOURCE_ROOT
 import json
 import os
 import random
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-CLI = os.environ["PANDASYNC_CLI"]
-EMULATOR = os.environ["PANDASYNC_EMULATOR"]
-SRC = os.environ["PANDASYNC_SOURCE_ROOT"]
-START_SLAPD = os.path.join(SRC, "tests", "servers", "start-slapd.sh")
-DEMO_SEED = os.path.join(SRC, "tests", "emulator", "assetpanda", "seed-demo.json")
-BASE = "dc=example,dc=com"
-ADMIN = ["-x", "-D", "cn=admin," + BASE, "-w", "secret"]
-EMPLOYEES = 82677
-STATUS_FIELD = "field_8"
-ACTIVE, INACTIVE = 901, 902
-
-# ------------------------------------------------------------------ TAP
-
-_n = 0
-_failed = 0
-
-
-def ok(cond, desc, diag=None):
-    global _n, _failed
-    _n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (_n, desc), flush=True)
-    if not cond:
-        _failed += 1
-        if diag is not None:
-            for line in str(diag).splitlines()[:40]:
-                print("#   " + line, flush=True)
-    return cond
-
-
-def bail(why):
-    print("Bail out! " + why, flush=True)
-    sys.exit(1)
-
-
-# ------------------------------------------------------------------ servers
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Slapd:
-    def __init__(self, workdir, mode):
-        self.dir = os.path.join(workdir, "slapd")
-        self.mode = mode
-        self.env = {}
-        self.start(fresh=True)
-
-    def start(self, fresh=False):
-        if fresh:
-            for _ in range(10):
-                port = free_port()
-                r = subprocess.run([START_SLAPD, self.dir, str(port)] + self.mode,
-                                   capture_output=True, text=True)
-                if r.returncode == 0:
-                    break
-            if r.returncode == 77:
-                print("1..0 # SKIP slapd is not installed: run build-aux/install-deps.sh", flush=True)
-                sys.exit(0)
-            if r.returncode != 0:
-                bail("slapd did not start (status %d): %s %s" % (r.returncode, r.stdout[-500:], r.stderr[-500:]))
-            for line in r.stdout.splitlines():
-                if line.startswith("export "):
-                    k, v = line[len("export "):].split("=", 1)
-                    self.env[k] = v.strip("'")
-            self.uri = self.env["PS_TEST_LDAP_URI"]
-            self.conf = os.path.join(self.dir, "slapd.conf")
-            return
-        subprocess.run(["/usr/sbin/slapd", "-f", self.conf, "-h", self.uri + "/"], check=True)
-        for _ in range(100):
-            if subprocess.run(["ldapsearch", "-x", "-H", self.uri, "-b", "", "-s", "base"],
-                              capture_output=True).returncode == 0:
-                return
-            time.sleep(0.05)
-        bail("slapd did not come back")
-
-    def pid(self):
-        with open(os.path.join(self.dir, "run", "slapd.pid")) as f:
-            return int(f.read().strip())
-
-    def stop(self):
-        try:
-            pid = self.pid()
-            os.kill(pid, signal.SIGTERM)
-            for _ in range(100):
-                os.kill(pid, 0)
-                time.sleep(0.05)
-        except (OSError, ValueError):
-            pass
-
-    def modify(self, ldif):
-        r = subprocess.run(["ldapmodify", "-H", self.uri] + ADMIN, input=ldif, capture_output=True,
-                           text=True)
-        if r.returncode != 0:
-            bail("ldapmodify failed: " + r.stderr + "\n" + ldif)
-
-    def search(self, base, filt, *attrs):
-        r = subprocess.run(["ldapsearch", "-LLL", "-o", "ldif-wrap=no", "-H", self.uri] + ADMIN +
-                           ["-E", "pr=1000/noprompt", "-b", base, filt] + list(attrs),
-                           capture_output=True, text=True)
-        entries, cur = [], None
-        for line in r.stdout.splitlines():
-            if line.startswith("dn: "):
-                cur = {"dn": line[4:]}
-                entries.append(cur)
-            elif cur is not None and ": " in line and not line.startswith("#"):
-                k, v = line.split(": ", 1)
-                cur.setdefault(k.rstrip(":"), []).append(v)
-        return entries
-
-
-class Emulator:
-    def __init__(self, workdir, *extra):
-        self.log = open(os.path.join(workdir, "emulator.log"), "w")
-        self.proc = subprocess.Popen([EMULATOR, "--port", "0", "--seed", DEMO_SEED,
-                                      "--rate-limit", "0"] + list(extra),
-                                     stdout=subprocess.PIPE, stderr=self.log, text=True)
-        line = self.proc.stdout.readline()
-        if not line.startswith("PORT="):
-            bail("the emulator did not start")
-        self.url = "http://127.0.0.1:%s" % line.strip().split("=", 1)[1]
-
-    def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=30) as r:
-            return json.load(r)
-
-    def post(self, path, body):
-        req = urllib.request.Request(self.url + path, data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.load(r)
-
-    def state(self):
-        return self.get("/_admin/state")["classic"]
-
-    def employees(self):
-        g = [g for g in self.state()["groups"] if g["id"] == EMPLOYEES][0]
-        return g["objects"]
-
-    def users(self):
-        return self.state()["users"]
-
-    def calls(self):
-        return self.get("/_admin/calls")["calls"]
-
-    def writes_since(self, seq):
-        return [c for c in self.calls() if c["seq"] > seq and c["method"] in ("POST", "PUT", "PATCH", "DELETE")
-                and "/search" not in c["path"] and "/session/token" not in c["path"]]
-
-    def last_seq(self):
-        calls = self.calls()
-        return calls[-1]["seq"] if calls else 0
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(10)
-
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from synctest import (ACTIVE, ADMIN, BASE, CLI, EMPLOYEES, INACTIVE, STATUS_FIELD, Env,  # noqa: E402
+                      asset_panda_section, bail, by_sid, counts, finish, mapping, ok, skip_without)
 
 # ------------------------------------------------------------------ the profile and the CLI
 
-class Setup:
+class Setup(Env):
     def __init__(self, mode, group, *emulator_args):
-        self.tmp = tempfile.mkdtemp(prefix="pandasync-sync-")
-        self.slapd = Slapd(self.tmp, mode)
-        self.emu = Emulator(self.tmp, *emulator_args)
+        super().__init__("pandasync-sync-")
+        self.slapd = self.start_slapd(mode)
+        self.emu = self.start_emulator(*emulator_args)
         self.profile = os.path.join(self.tmp, "sync.conf")
-        self.env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(self.tmp, "config"),
-                        XDG_STATE_HOME=os.path.join(self.tmp, "state"), HOME=self.tmp, LC_ALL="C.UTF-8")
-        self.env.pop("PANDASYNC_PROFILE", None)
-        creds = os.path.join(self.tmp, "credentials.ini")
-        with open(creds, "w") as f:
-            f.write("[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\n"
-                    "BindPassword=%s\n" % self.slapd.env["PS_TEST_LDAP_PASSWORD"])
-        os.chmod(creds, 0o600)
+        self.creds = self.credentials("credentials.ini", {
+            "ApiClientSecret": "ps-demo-secret", "ApiPassword": "Panda-Admin-1",
+            "BindPassword": self.slapd.env["PS_TEST_LDAP_PASSWORD"]})
         # The wizard stores the group by objectGUID, so that renaming or
         # moving it cannot empty the mapping's scope; do the same.
         self.group_guid = group
@@ -201,9 +38,7 @@ class Setup:
         self.write_profile()
 
     def guid_of_group(self, cn):
-        r = subprocess.run([CLI, "directory", "groups", "--search", cn, "--json",
-                            "--profile-file", self.profile],
-                           capture_output=True, text=True, env=self.env)
+        r = self.cli(self.profile, "directory", "groups", "--search", cn, "--json")
         for line in r.stdout.splitlines():
             g = json.loads(line)
             if g.get("cn") == cn:
@@ -211,27 +46,8 @@ class Setup:
         bail("group %s not found via the CLI: %s %s" % (cn, r.stdout, r.stderr))
 
     def write_profile(self, threshold="auto", extra_collection=""):
-        with open(self.profile, "w") as f:
-            f.write("""[Profile]
-Id=sync-test
-CredentialsFile={tmp}/credentials.ini
-StateFile={tmp}/state.db
-
-[AssetPanda]
-URL={url}
-Dialect=classic
-ClientId=ps-demo-client
-Email=admin@example.com
-RateCalls=100000
-RateWindow=1
-
-[Directory]
-URIs={uri}
-TLS=none
-AllowPlaintextBind=true
-BindDN={bind}
-BaseDN={base}
-
+        self.write_profile_file(self.profile, "sync-test", self.creds, """{target}
+{directory}
 [UserMapping Staff]
 Account=21040
 Role=30135
@@ -251,44 +67,12 @@ Field.First Name=givenName;overwrite
 Field.Last Name=sn;overwrite
 Field.Email=mail;never-blank
 Field.Department=department;fill-empty
-{extra}""".format(tmp=self.tmp, url=self.emu.url, uri=self.slapd.uri,
-                  bind=self.slapd.env["PS_TEST_LDAP_BIND_DN"], base=BASE, group=self.group_guid,
-                  threshold=threshold, extra=extra_collection))
+{extra}""".format(target=asset_panda_section(self.emu.url), directory=self.slapd.directory_section(),
+                  group=self.group_guid, threshold=threshold, extra=extra_collection),
+                          state=os.path.join(self.tmp, "state.db"))
 
     def sync(self, *args):
-        r = subprocess.run([CLI, "sync", "--json", "--profile-file", self.profile] + list(args),
-                           capture_output=True, text=True, env=self.env, timeout=600)
-        try:
-            out = json.loads(r.stdout)
-        except ValueError:
-            out = {"raw": r.stdout}
-        out["_rc"] = r.returncode
-        out["_stderr"] = r.stderr
-        return out
-
-    def close(self):
-        self.emu.stop()
-        self.slapd.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def mapping(result, name):
-    for m in result.get("mappings", []):
-        if m["name"] == name:
-            return m
-    return {}
-
-
-def counts(result, name):
-    m = mapping(result, name)
-    return tuple(m.get(k, -1) for k in ("created", "updated", "deactivated", "reactivated", "failed"))
-
-
-def by_sid(objects):
-    out = {}
-    for o in objects:
-        out.setdefault(o.get("integ_ad_sid"), []).append(o)
-    return out
+        return Env.sync(self, self.profile, *args)
 
 
 def status_of(obj):
@@ -776,10 +560,7 @@ def test_kill_and_converge():
 
 def main():
     global SETUP
-    for tool in ("/usr/sbin/slapd", "ldapsearch", "ldapmodify"):
-        if not shutil.which(tool):
-            print("1..0 # SKIP %s is not installed: run build-aux/install-deps.sh" % tool, flush=True)
-            return 0
+    skip_without("/usr/sbin/slapd", "ldapsearch", "ldapmodify")
     SETUP = Setup(["--demo"], "All Staff")
     try:
         for test in (test_full_sync, test_second_run_no_writes, test_delta, test_dry_run_equals_next_run,
@@ -792,8 +573,7 @@ def main():
         SETUP.close()
     print("# test_kill_and_converge", flush=True)
     test_kill_and_converge()
-    print("1..%d" % _n, flush=True)
-    return 1 if _failed else 0
+    return finish()
 
 
 SETUP = None

@@ -98,6 +98,20 @@ test_wizard_in_german (void)
   gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (page));
   check_width (window);
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-entra-de"));
+
+  /* Okta, with its expander open, likewise. */
+  gtk_stack_set_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack"), "okta");
+  gtk_expander_set_expanded (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "okta_expander"), TRUE);
+  gui_test_type (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "client_id_entry"), "id");
+  gui_test_type (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "client_secret_entry"), "secret");
+  gui_test_type (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "email_entry"), "admin@example.com");
+  gui_test_type (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "password_entry"), "pw");
+  g_assert_cmpstr (ps_wizard_page_get_incomplete_reason (page), ==,
+                   "Geben Sie die Okta-Org-URL ein, etwa https://acme.okta.com.");
+  gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (page));
+  check_width (window);
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-okta-de"));
+  gui_test_type (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "client_id_entry"), "");
   gtk_stack_set_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack"),
                                     "active-directory");
 

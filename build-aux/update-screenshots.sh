@@ -3,7 +3,8 @@
 # the embedded demo (slapd + the Asset Panda emulator, with mappings), one
 # window capture per page, taken on a virtual display; the Connection page
 # once more on a profile that reads Microsoft Entra ID (the Graph emulator's
-# Contoso tenant).
+# Contoso tenant), and the Connection and User Mapping pages on one that
+# reads Okta (the Okta emulator's Acme org).
 #
 #   build-aux/update-screenshots.sh     (after building into _build)
 #
@@ -30,22 +31,27 @@ export SHOTS="$out"
   "$builddir/tests/emulator/assetpanda/ps-emulator" --port 0 --seed "$top/tests/emulator/assetpanda/seed-demo.json" \
     --rate-limit 0 > "$demo/emu.out" 2>/dev/null & emu=$!
   "$builddir/tests/emulator/graph/ps-graph-emulator" --port 0 > "$demo/graph.out" 2>/dev/null & graph=$!
+  "$builddir/tests/emulator/okta/ps-okta-emulator" --port 0 > "$demo/okta.out" 2>/dev/null & okta=$!
   # Automation Sync with the background service: Install goes to the fake
   # systemd user manager and logind of the tests (ps-mock-systemd, on the
   # private bus of this session, never those of the machine), which runs
   # pandasync-cli service of this build for real.
   export DBUS_SYSTEM_BUS_ADDRESS=$DBUS_SESSION_BUS_ADDRESS
   "$builddir/tests/ps-mock-systemd" --systemd --login1 > "$demo/mock.out" 2> "$demo/mock.log" & mock=$!
-  trap "kill $emu $graph $mock $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
+  trap "kill $emu $graph $okta $mock $PS_TEST_SLAPD_PID 2>/dev/null || true" EXIT
   for _ in $(seq 1 100); do grep -q ^URL= "$demo/emu.out" && break; sleep 0.05; done
   for _ in $(seq 1 100); do grep -q ^URL= "$demo/graph.out" && break; sleep 0.05; done
+  for _ in $(seq 1 100); do grep -q ^URL= "$demo/okta.out" && break; sleep 0.05; done
   url=$(sed -n "s/^URL=//p" "$demo/emu.out")
   graph_url=$(sed -n "s/^URL=//p" "$demo/graph.out")
+  okta_url=$(sed -n "s/^URL=//p" "$demo/okta.out")
   umask 077
   printf "[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\nBindPassword=%s\n" \
     "$PS_TEST_LDAP_PASSWORD" > "$demo/credentials.ini"
   printf "[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\nEntraClientSecret=%s\n" \
     "ps-graph-secret~1" > "$demo/credentials-entra.ini"
+  printf "[Credentials]\nApiClientSecret=ps-demo-secret\nApiPassword=Panda-Admin-1\nOktaApiToken=%s\n" \
+    "00ps-okta-full-token-acme-00000000000001" > "$demo/credentials-okta.ini"
   cat > "$demo/demo.conf" <<PROFILE
 [Profile]
 Id=demo
@@ -111,6 +117,27 @@ Email=mail|userPrincipalName
 FirstName=givenName
 LastName=surname
 PROFILE
+  # The same in Okta (the Acme org of the Okta emulator).
+  cat > "$demo/demo-okta.conf" <<PROFILE
+[Profile]
+Id=demo-okta
+CredentialsFile=$demo/credentials-okta.ini
+StateFile=$demo/state-okta.db
+[AssetPanda]
+URL=$url
+ClientId=ps-demo-client
+Email=admin@example.com
+RateCalls=100000
+RateWindow=1
+[Okta]
+URL=$okta_url
+[UserMapping Sales]
+Account=21040
+Role=30135
+Group=00gseed0000000000003
+GroupName=Sales
+Filter=status eq "ACTIVE"
+PROFILE
   shoot () {   # PAGE NAME [ACTIONS…]; PROFILE names another demo profile
     page=$1; name=$2; shift 2
     GSETTINGS_SCHEMA_DIR="$builddir/data" "$builddir/src/gui/pandasync" \
@@ -134,6 +161,18 @@ PROFILE
   PROFILE=demo-entra shoot connection connection-entra-test \
     "xdotool windowfocus --sync \$wid key Return; sleep 4" \
     "xdotool mousemove --window \$wid 600 400 click --repeat 20 --delay 30 5; sleep 1"
+  # Okta chosen, its expander open (Alt+G); then its test, scrolled to the steps.
+  PROFILE=demo-okta shoot connection connection-okta "xdotool windowfocus --sync \$wid key alt+g; sleep 0.5"
+  PROFILE=demo-okta shoot connection connection-okta-test \
+    "xdotool windowfocus --sync \$wid key Return; sleep 4" \
+    "xdotool mousemove --window \$wid 600 400 click --repeat 20 --delay 30 5; sleep 1"
+  # User Mapping on Okta: Alt+G searches the groups (Engineering is picked),
+  # Alt+V opens Advanced, Alt+P is the department, Tab and Down make the
+  # status "At work", and the live count follows.
+  PROFILE=demo-okta shoot users user-mapping-okta \
+    "xdotool windowfocus --sync \$wid key alt+g; xdotool type --delay 40 Eng; sleep 2" \
+    "xdotool key alt+v; sleep 0.5; xdotool key alt+p; xdotool type --delay 40 Engineering; sleep 1" \
+    "xdotool key Tab Down; sleep 3"
   shoot schedule schedule
   shoot users user-mapping
   shoot collections collection-mapping

@@ -60,9 +60,22 @@ profile_is_set_up (PsProfile *profile)
   PsTargetConfig *target = ps_profile_get_target (profile);
   PsDirectoryConfig *directory = ps_profile_get_directory (profile);
   PsEntraIdConfig *entra = ps_profile_get_entra_id (profile);
-  gboolean source_set_up = ps_profile_get_source_kind (profile) == PS_SOURCE_KIND_ENTRA_ID
-                           ? entra->tenant != NULL && entra->client_id != NULL
-                           : directory->uris != NULL && directory->uris[0] != NULL;
+  PsOktaConfig *okta = ps_profile_get_okta (profile);
+  gboolean source_set_up;
+
+  switch (ps_profile_get_source_kind (profile))
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      source_set_up = entra->tenant != NULL && entra->client_id != NULL;
+      break;
+    case PS_SOURCE_KIND_OKTA:
+      source_set_up = okta->url != NULL;
+      break;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      source_set_up = directory->uris != NULL && directory->uris[0] != NULL;
+      break;
+    }
 
   /* The first-run wizard ends with a mapping: until there is one, a
    * profile opens in the wizard (on its connection, as the demo's does). */

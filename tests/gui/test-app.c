@@ -43,6 +43,11 @@ write_profile (const char   *name,
       e->tenant = g_strdup ("contoso.onmicrosoft.com");
       e->client_id = g_strdup ("11111111-1111-4111-8111-111111111111");
     }
+  else if (source == PS_SOURCE_KIND_OKTA)
+    {
+      ps_profile_set_source_kind (profile, PS_SOURCE_KIND_OKTA);
+      ps_profile_get_okta (profile)->url = g_strdup ("https://acme.okta.com");
+    }
   else
     {
       g_strfreev (d->uris);
@@ -178,6 +183,24 @@ test_entra_profile_opens_main_window (void)
   g_test_trap_assert_passed ();
 }
 
+/* So has an Okta profile with a mapping. */
+static void
+test_okta_profile_opens_main_window (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *path = write_profile ("okta", PS_SOURCE_KIND_OKTA, TRUE);
+      const char *args[] = { "--profile-file", path, "--page", "connection", NULL };
+      Check check = { NULL, "connection", FALSE, path, FALSE };
+
+      g_assert_cmpint (run_app (&check, args), ==, 0);
+      g_assert_true (check.checked);
+      exit (g_test_failed () ? 1 : 0);
+    }
+  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+}
+
 static void
 test_unknown_page_fails (void)
 {
@@ -213,6 +236,7 @@ main (int    argc,
   g_test_add_func ("/gui/app/first-run-shows-wizard", test_first_run_shows_wizard);
   g_test_add_func ("/gui/app/unfinished-profile-shows-wizard", test_unfinished_profile_shows_wizard);
   g_test_add_func ("/gui/app/entra-profile-opens-main-window", test_entra_profile_opens_main_window);
+  g_test_add_func ("/gui/app/okta-profile-opens-main-window", test_okta_profile_opens_main_window);
   g_test_add_func ("/gui/app/unknown-page-fails", test_unknown_page_fails);
   return g_test_run ();
 }

@@ -549,6 +549,7 @@ test_user_mapping_okta_scope (void)
   g_assert_cmpstr (wait_count (scope), ==, "1 of 6 members are in scope (1 enabled)");
   g_test_message ("filter: %s", ps_scope_editor_get_filter (scope));
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+  gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (page));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping-okta"));
 
   gtk_button_clicked (gui_test_child (page, type, "add_button"));
@@ -620,6 +621,8 @@ test_collection_mapping_okta (void)
   gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "profile.department");
   g_assert_null (ps_attribute_combo_get_error (attribute_combo));
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
+  ps_scope_editor_set_expanded (gui_test_child (page, type, "scope_editor"), TRUE);
+  gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (page));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-okta"));
 
   gtk_button_clicked (gui_test_child (page, type, "add_button"));

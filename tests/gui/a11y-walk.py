@@ -9,8 +9,8 @@
 #
 # Finds the application with process id PID on the accessibility bus, takes
 # its showing windows and checks every showing object under them:
-#   - a control (button, toggle, check box, link, slider, table, …) has a name
-#     or a label related to it;
+#   - a control (button, toggle, check box, link, slider, table, progress
+#     bar, …) has a name or a label related to it;
 #   - a field (entry, password, spin button, combo box) has a label related to
 #     it (LABELLED_BY, which GTK derives from a label's mnemonic widget) or, if
 #     no label stands beside it, a name of its own — a combo box's name must be
@@ -35,6 +35,7 @@ CONTROL_ROLES = {
     pyatspi.ROLE_TREE_TABLE: "tree table",
     pyatspi.ROLE_TREE: "tree",
     pyatspi.ROLE_MENU_ITEM: "menu item",
+    pyatspi.ROLE_PROGRESS_BAR: "progress bar",
 }
 FIELD_ROLES = {
     pyatspi.ROLE_TEXT: "text field",

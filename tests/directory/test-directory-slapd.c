@@ -369,6 +369,55 @@ test_wrong_password (void)
   expect_connect_error (c, "not-the-password", PS_DIRECTORY_ERROR_INVALID_CREDENTIALS);
 }
 
+/* A username in none of the forms a bind takes is named as the fault, with
+ * the forms it may take; a DN, even with a wrong password, is not. */
+static void
+test_bind_name_form (void)
+{
+  g_autoptr(PsDirectoryConfig) c = config_new (env ("PS_TEST_LDAPS_URI"));
+  g_autoptr(PsDirectory) dir = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_free (c->bind_dn);
+  c->bind_dn = g_strdup ("svc-pandasync");
+  dir = ps_directory_new (c, env ("PS_TEST_LDAP_PASSWORD"));
+  g_assert_false (ps_directory_connect_sync (dir, NULL, &error));
+  g_assert_error (error, PS_DIRECTORY_ERROR, PS_DIRECTORY_ERROR_BIND_NAME);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "“svc-pandasync”"));
+  g_assert_nonnull (strstr (error->message, "svc-pandasync@example.com"));
+  g_assert_nonnull (strstr (error->message, "EXAMPLE\\svc-pandasync"));
+
+  g_assert_true (ps_directory_bind_name_is_valid ("CN=svc,DC=example,DC=com"));
+  g_assert_true (ps_directory_bind_name_is_valid ("svc@example.com"));
+  g_assert_true (ps_directory_bind_name_is_valid ("EXAMPLE\\svc"));
+  g_assert_false (ps_directory_bind_name_is_valid ("svc-pandasync"));
+  g_assert_false (ps_directory_bind_name_is_valid ("@example.com"));
+  g_assert_false (ps_directory_bind_name_is_valid ("svc@"));
+  g_assert_false (ps_directory_bind_name_is_valid ("\\svc"));
+  g_assert_false (ps_directory_bind_name_is_valid (""));
+}
+
+/* No base DN: the server's own, from the one namingContexts of its rootDSE. */
+static void
+test_base_dn_from_root_dse (void)
+{
+  g_autoptr(PsDirectoryConfig) c = config_new (env ("PS_TEST_LDAPS_URI"));
+  g_autoptr(PsDirectory) dir = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PsDirectoryEntry) group = NULL;
+
+  g_clear_pointer (&c->base_dn, g_free);
+  dir = ps_directory_new (c, env ("PS_TEST_LDAP_PASSWORD"));
+  g_assert_true (ps_directory_connect_sync (dir, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (ps_directory_get_base_dn (dir), ==, env ("PS_TEST_LDAP_BASE"));
+  /* and a search under it finds what is there */
+  group = ps_directory_find_group_sync (dir, "all-staff", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (group);
+}
+
 static void
 test_connection_steps (void)
 {
@@ -1328,6 +1377,8 @@ main (int    argc,
   g_test_add_func ("/slapd/connect/silent-server", test_silent_server);
   g_test_add_func ("/slapd/connect/plaintext", test_plaintext);
   g_test_add_func ("/slapd/connect/wrong-password", test_wrong_password);
+  g_test_add_func ("/slapd/connect/bind-name-form", test_bind_name_form);
+  g_test_add_func ("/slapd/connect/base-dn-from-root-dse", test_base_dn_from_root_dse);
   g_test_add_func ("/slapd/connect/steps", test_connection_steps);
   g_test_add_func ("/slapd/read/group-not-found", test_group_not_found);
   g_test_add_func ("/slapd/read/paged", test_paged_search);

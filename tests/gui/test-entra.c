@@ -500,6 +500,13 @@ test_collection_mapping_entra (void)
   g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "employeeId"));
   g_assert_false (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "sn"));
   gtk_combo_box_set_active (field_combo, 0);
+  /* Graph's names are checked as Graph's: a member of an object property
+   * is one name, not an LDAP error. */
+  gui_test_type (ps_attribute_combo_get_entry (attribute_combo),
+                 "onPremisesExtensionAttributes.extensionAttribute1");
+  g_assert_null (ps_attribute_combo_get_error (attribute_combo));
+  gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "extension-attribute 1");
+  g_assert_nonnull (ps_attribute_combo_get_error (attribute_combo));
   gui_test_type (ps_attribute_combo_get_entry (attribute_combo), "jobTitle");
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "add_button")));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-collection-mapping-entra"));

@@ -59,6 +59,8 @@ typedef struct {
   PsSyncResult        *result;
   PsNames             *names;      /* Asset Panda's names: remembered, and what this run listed */
   PsNames             *listed;     /* what this run listed, to remember */
+  gboolean             roles_listed;       /* asked once per run at most, when a */
+  gboolean             collections_listed; /*   name was not known yet */
 } Run;
 
 /* A mapping as a source reads it. The strings stay owned by @m. */

@@ -209,6 +209,86 @@ copy_name (PsNames    *to,
     ps_names_set (to, kind, scope, id, name);
 }
 
+static gboolean
+name_known (Run        *run,
+            PsNameKind  kind,
+            const char *id)
+{
+  g_autofree char *name = ps_names_lookup (run->names, kind, NULL, id);
+
+  return id == NULL || name != NULL;
+}
+
+/* Asset Panda's names for roles or collections, when the plan needs one that
+ * no listing has named yet: one call per run at most, never one per row. A
+ * failure costs only the name (the plan shows the id). */
+static void
+list_names (Run             *run,
+            const PsMapping *m,
+            PsNameKind       kind)
+{
+  g_autoptr(GPtrArray) entities = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (run->target == NULL || g_cancellable_is_cancelled (run->cancellable))
+    return;
+  if (kind == PS_NAME_ROLE)
+    {
+      if (run->roles_listed)
+        return;
+      run->roles_listed = TRUE;
+      entities = ps_target_list_roles_sync (run->target, m->account, m->module, run->cancellable, &error);
+    }
+  else
+    {
+      if (run->collections_listed)
+        return;
+      run->collections_listed = TRUE;
+      entities = ps_target_list_collections_sync (run->target, m->account, m->module,
+                                                  run->cancellable, &error);
+    }
+  if (entities == NULL)
+    {
+      g_debug ("Asset Panda's names were not listed: %s", error->message);
+      return;
+    }
+  for (guint i = 0; i < entities->len; i++)
+    {
+      const PsTargetEntity *e = g_ptr_array_index (entities, i);
+
+      ps_names_set (run->names, kind, NULL, e->id, e->name);
+      ps_names_set (run->listed, kind, NULL, e->id, e->name);
+    }
+}
+
+/* The role ids a user mapping's plan names: its own, and those it changes. */
+static GPtrArray *
+plan_role_ids (const PsMapping     *m,
+               const PsMappingPlan *mp)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+
+  if (m->role != NULL)
+    g_ptr_array_add (ids, m->role);
+  for (guint i = 0; i < mp->actions->len; i++)
+    {
+      const PsAction *a = g_ptr_array_index (mp->actions, i);
+
+      for (guint k = 0; k < a->changes->len; k++)
+        {
+          const PsChange *c = g_ptr_array_index (a->changes, k);
+
+          if (!g_str_equal (c->field, "role"))
+            continue;
+          if (c->old_value != NULL)
+            g_ptr_array_add (ids, c->old_value);
+          if (c->new_value != NULL)
+            g_ptr_array_add (ids, c->new_value);
+        }
+    }
+  return ids;
+}
+
 /* The names a mapping's plan speaks of, into the run's plan: History shows
  * them as they were when it ran. */
 static void
@@ -227,23 +307,17 @@ add_plan_names (Run         *run,
   copy_name (to, run->names, PS_NAME_MODULE, NULL, m->module);
   if (m->kind == PS_MAPPING_USERS)
     {
-      copy_name (to, run->names, PS_NAME_ROLE, NULL, m->role);
-      for (guint i = 0; i < mp->actions->len; i++)
-        {
-          const PsAction *a = g_ptr_array_index (mp->actions, i);
+      g_autoptr(GPtrArray) roles = plan_role_ids (m, mp);
 
-          for (guint k = 0; k < a->changes->len; k++)
-            {
-              const PsChange *c = g_ptr_array_index (a->changes, k);
-
-              if (!g_str_equal (c->field, "role"))
-                continue;
-              copy_name (to, run->names, PS_NAME_ROLE, NULL, c->old_value);
-              copy_name (to, run->names, PS_NAME_ROLE, NULL, c->new_value);
-            }
-        }
+      for (guint i = 0; i < roles->len; i++)
+        if (!name_known (run, PS_NAME_ROLE, g_ptr_array_index (roles, i)))
+          list_names (run, m, PS_NAME_ROLE);
+      for (guint i = 0; i < roles->len; i++)
+        copy_name (to, run->names, PS_NAME_ROLE, NULL, g_ptr_array_index (roles, i));
       return;
     }
+  if (!name_known (run, PS_NAME_COLLECTION, m->collection))
+    list_names (run, m, PS_NAME_COLLECTION);
   copy_name (to, run->names, PS_NAME_COLLECTION, NULL, m->collection);
   copy_name (to, run->names, PS_NAME_FIELD, m->collection, m->status_field);
   copy_name (to, run->names, PS_NAME_FIELD, m->collection, work->anchor_key);

@@ -64,6 +64,7 @@ struct _PsSyncPage
   GtkButton          *cancel_button;
   GtkStack           *detail_stack;
   GtkButton          *export_button;
+  GtkLabel           *log_empty_label;
   GtkComboBoxText    *log_level_combo;
   GtkSearchEntry     *log_search;
   GtkStack           *log_stack;
@@ -81,6 +82,7 @@ struct _PsSyncPage
 
   GCancellable       *cancellable;        /* the run */
   GCancellable       *check_cancellable;  /* the history question before Start Sync */
+  GCancellable       *runs_cancellable;   /* whether the profile ever ran, for the empty log */
   PsPlan             *preview;            /* the plan the Preview shows */
   char               *preview_released;   /* …planned released from this mapping's limit */
   gboolean            preview_applicable; /* FALSE: a paused mapping's review, nothing to apply */
@@ -756,6 +758,25 @@ on_applied_loaded_cb (GObject      *source,
     start_run (self, RUN_APPLY, NULL, NULL);
 }
 
+/* The empty log says whether anything ever ran: the first run's log is
+ * the first thing to look at, later ones are also in History. */
+static void
+on_runs_listed_cb (GObject      *source,
+                   GAsyncResult *res,
+                   gpointer      user_data)
+{
+  g_autoptr(PsSyncPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) runs = ps_gui_backend_list_runs_finish (res, &error);
+
+  if (runs == NULL)
+    return;
+  gtk_label_set_text (self->log_empty_label, runs->len == 0
+                      ? _("No sync has run yet. Start Sync or Preview, and its log appears here.")
+                      : _("The log of the next run appears here. The logs of earlier runs are in "
+                          "History."));
+}
+
 static void
 on_start_button_clicked_cb (GtkButton  *button,
                             PsSyncPage *self)
@@ -1055,6 +1076,15 @@ ps_sync_page_shown (PsWizardPage *page)
     show_intro (self);
   if (self->running || self->checking)
     return;
+  if (self->log->length == 0)
+    {
+      if (self->runs_cancellable != NULL)
+        g_cancellable_cancel (self->runs_cancellable);
+      g_clear_object (&self->runs_cancellable);
+      self->runs_cancellable = g_cancellable_new ();
+      ps_gui_backend_list_runs_async (ps_wizard_page_get_profile (page), 1, self->runs_cancellable,
+                                      on_runs_listed_cb, g_object_ref (self));
+    }
   for (guint i = 0; i < mappings->len; i++)
     {
       const PsMapping *m = g_ptr_array_index (mappings, i);
@@ -1079,6 +1109,9 @@ ps_sync_page_dispose (GObject *object)
   if (self->check_cancellable != NULL)
     g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->check_cancellable);
+  if (self->runs_cancellable != NULL)
+    g_cancellable_cancel (self->runs_cancellable);
+  g_clear_object (&self->runs_cancellable);
 
   G_OBJECT_CLASS (ps_sync_page_parent_class)->dispose (object);
 }
@@ -1117,6 +1150,7 @@ ps_sync_page_class_init (PsSyncPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, detail_stack);
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, export_button);
+  gtk_widget_class_bind_template_child (widget_class, PsSyncPage, log_empty_label);
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, log_level_combo);
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, log_search);
   gtk_widget_class_bind_template_child (widget_class, PsSyncPage, log_stack);

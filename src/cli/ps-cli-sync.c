@@ -520,8 +520,8 @@ ps_cli_report (PsCliContext  *ctx,
           PsLeaverAsset *r = g_ptr_array_index (rows, i);
           const char *pairs[][2] = {
             { "mapping", r->mapping }, { "person_id", r->person_id }, { "person", r->person },
-            { "email", r->email }, { "collection", r->collection }, { "asset_id", r->asset_id },
-            { "asset", r->asset }, { "field", r->field },
+            { "email", r->email }, { "anchor", r->anchor }, { "collection", r->collection },
+            { "asset_id", r->asset_id }, { "asset", r->asset }, { "field", r->field },
           };
 
           json_builder_begin_object (b);
@@ -530,6 +530,11 @@ ps_cli_report (PsCliContext  *ctx,
               json_builder_set_member_name (b, pairs[k][0]);
               json_builder_add_string_value (b, pairs[k][1] != NULL ? pairs[k][1] : "");
             }
+          /* The run that marked them Inactive, when the history knows it. */
+          json_builder_set_member_name (b, "run");
+          json_builder_add_int_value (b, r->run_id);
+          json_builder_set_member_name (b, "deactivated_at");
+          json_builder_add_int_value (b, r->deactivated_at);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -539,16 +544,9 @@ ps_cli_report (PsCliContext  *ctx,
     }
   if (csv)
     {
-      const char *header[] = { "person", "email", "collection", "asset", "asset_id", "field" };
-      for (guint k = 0; k < G_N_ELEMENTS (header); k++)
-        csv_cell (header[k], k + 1 == G_N_ELEMENTS (header));
-      for (guint i = 0; i < rows->len; i++)
-        {
-          PsLeaverAsset *r = g_ptr_array_index (rows, i);
-          const char *cells[] = { r->person, r->email, r->collection, r->asset, r->asset_id, r->field };
-          for (guint k = 0; k < G_N_ELEMENTS (cells); k++)
-            csv_cell (cells[k], k + 1 == G_N_ELEMENTS (cells));
-        }
+      g_autofree char *text = ps_report_leavers_to_csv (rows);
+
+      fputs (text, stdout);
       return PS_CLI_EXIT_OK;
     }
   if (rows->len == 0)

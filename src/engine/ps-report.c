@@ -4,9 +4,11 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "ps-report.h"
+#include "ps-state.h"
 #include "ps-target.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -20,6 +22,7 @@ ps_leaver_asset_free (PsLeaverAsset *row)
   g_free (row->person_id);
   g_free (row->person);
   g_free (row->email);
+  g_free (row->anchor);
   g_free (row->collection);
   g_free (row->asset_id);
   g_free (row->asset);
@@ -55,10 +58,13 @@ values_from (const PsMapping      *m,
 static gboolean
 report_mapping (PsTarget         *target,
                 const PsMapping  *m,
+                PsState          *state,
                 GPtrArray        *rows,
                 GCancellable     *cancellable,
                 GError          **error)
 {
+  g_autoptr(GHashTable) stamps = NULL;
+  const char *anchor_key = "integ_ad_sid";
   const char *const name_attrs[] = { "givenName", "sn", "displayName", "cn", NULL };
   const char *const mail_attrs[] = { "mail", "userPrincipalName", NULL };
   g_autoptr(GPtrArray) fields = NULL;
@@ -72,6 +78,17 @@ report_mapping (PsTarget         *target,
                                        cancellable, error);
   if (fields == NULL)
     return FALSE;
+  if (m->unique_field != NULL && ps_target_fields_find (fields, m->unique_field) != NULL)
+    anchor_key = ps_target_fields_find (fields, m->unique_field)->key;
+  /* When the sync marked each of them Inactive, from the run history. */
+  if (state != NULL)
+    {
+      g_autoptr(GError) local = NULL;
+
+      stamps = ps_state_last_actions (state, m->name, "deactivate", &local);
+      if (stamps == NULL)
+        g_debug ("The leavers report has no run numbers: %s", local->message);
+    }
   status = ps_target_fields_find (fields, m->status_field);
   if (status == NULL)
     {
@@ -142,6 +159,14 @@ report_mapping (PsTarget         *target,
               row->person_id = g_strdup (person->id);
               row->person = values_from (m, person, fields, name_attrs);
               row->email = values_from (m, person, fields, mail_attrs);
+              row->anchor = g_strdup (ps_target_record_get (person, anchor_key));
+              if (stamps != NULL && g_hash_table_contains (stamps, person->id))
+                {
+                  const PsRunStamp *stamp = g_hash_table_lookup (stamps, person->id);
+
+                  row->run_id = stamp->run_id;
+                  row->deactivated_at = stamp->started_at;
+                }
               row->collection = g_strdup (coll->name);
               row->asset_id = g_strdup (asset->id);
               row->field = g_strdup (f->name);
@@ -177,18 +202,73 @@ ps_report_leavers_sync (PsProfile     *profile,
 {
   g_autoptr(PsTarget) target = ps_target_new_for_profile (profile, cancellable, error);
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_leaver_asset_free);
+  g_autofree char *state_path = ps_profile_dup_state_path (profile);
+  g_autoptr(PsState) state = NULL;
   GPtrArray *mappings = ps_profile_get_mappings (profile);
 
   if (target == NULL)
     return NULL;
+  /* A profile that never ran has no history, and none is made here. */
+  if (g_file_test (state_path, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(GError) local = NULL;
+
+      state = ps_state_open (state_path, &local);
+      if (state == NULL)
+        g_debug ("The leavers report has no run numbers: %s", local->message);
+    }
   for (guint i = 0; i < mappings->len; i++)
     {
       const PsMapping *m = g_ptr_array_index (mappings, i);
 
       if (m->kind != PS_MAPPING_COLLECTION || m->status_field == NULL || !m->enabled)
         continue;
-      if (!report_mapping (target, m, rows, cancellable, error))
+      if (!report_mapping (target, m, state, rows, cancellable, error))
         return NULL;
     }
   return g_steal_pointer (&rows);
+}
+
+static void
+append_cell (GString    *csv,
+             const char *text,
+             gboolean    last)
+{
+  g_autoptr(GString) cell = g_string_new (text != NULL ? text : "");
+
+  g_string_replace (cell, "\"", "\"\"", 0);
+  if (cell->len > 0 && strchr ("=+-@", cell->str[0]) != NULL)
+    g_string_prepend_c (cell, '\'');
+  g_string_append_printf (csv, "\"%s\"%s", cell->str, last ? "\r\n" : ",");
+}
+
+char *
+ps_report_leavers_to_csv (GPtrArray *rows)
+{
+  GString *csv = g_string_new ("\"person\",\"email\",\"anchor\",\"collection\",\"asset\","
+                               "\"asset id\",\"field\",\"mapping\",\"run\",\"time\"\r\n");
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const PsLeaverAsset *r = g_ptr_array_index (rows, i);
+      g_autofree char *run = r->run_id > 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, r->run_id) : NULL;
+      g_autofree char *time = NULL;
+
+      if (r->deactivated_at > 0)
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (r->deactivated_at);
+          time = g_date_time_format (when, "%Y-%m-%dT%H:%M:%S%:z");
+        }
+      append_cell (csv, r->person, FALSE);
+      append_cell (csv, r->email, FALSE);
+      append_cell (csv, r->anchor, FALSE);
+      append_cell (csv, r->collection, FALSE);
+      append_cell (csv, r->asset, FALSE);
+      append_cell (csv, r->asset_id, FALSE);
+      append_cell (csv, r->field, FALSE);
+      append_cell (csv, r->mapping, FALSE);
+      append_cell (csv, run, FALSE);
+      append_cell (csv, time, TRUE);
+    }
+  return g_string_free (csv, FALSE);
 }

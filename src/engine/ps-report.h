@@ -13,6 +13,9 @@ typedef struct {
   char *person_id;        /* their record id */
   char *person;           /* their record's display values (first, last name) */
   char *email;
+  char *anchor;           /* their record's directory anchor (the mapping's unique field) */
+  gint64 run_id;          /* the run that marked them Inactive, or 0 when unknown */
+  gint64 deactivated_at;  /* when that run started (unix seconds), or 0 */
   char *collection;       /* where the asset is */
   char *asset_id;
   char *asset;            /* the asset's display value */
@@ -28,5 +31,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PsLeaverAsset, ps_leaver_asset_free)
 GPtrArray *ps_report_leavers_sync (PsProfile     *profile,
                                    GCancellable  *cancellable,
                                    GError       **error);
+
+/* The report as CSV: person, email, anchor, collection, asset, asset id,
+ * field, mapping, run and time (of the run that marked them Inactive).
+ * Cells are quoted, and a leading = + - @ is defused for spreadsheets. */
+char      *ps_report_leavers_to_csv (GPtrArray *rows);
 
 G_END_DECLS

@@ -706,6 +706,39 @@ ps_state_dup_run_outline (PsState  *self,
   return NULL;
 }
 
+GHashTable *
+ps_state_last_actions (PsState     *self,
+                       const char  *mapping,
+                       const char  *action,
+                       GError     **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = prepare (self,
+      "SELECT a.target_id, MAX(a.run_id), r.started_at FROM run_actions a JOIN runs r ON r.id = a.run_id"
+      " WHERE a.mapping = ? AND a.action = ? AND r.dry_run = 0 AND a.target_id IS NOT NULL"
+      " GROUP BY a.target_id", error);
+  g_autoptr(GHashTable) stamps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  bind_text (stmt, 1, mapping);
+  bind_text (stmt, 2, action);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PsRunStamp *stamp = g_new0 (PsRunStamp, 1);
+
+      stamp->run_id = sqlite3_column_int64 (stmt, 1);
+      stamp->started_at = sqlite3_column_int64 (stmt, 2);
+      g_hash_table_replace (stamps, column_dup (stmt, 0), stamp);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_db_error (self, error, _("read"));
+      return NULL;
+    }
+  return g_steal_pointer (&stamps);
+}
+
 /* Runs left "running" by a process that died are marked interrupted. */
 guint
 ps_state_mark_interrupted (PsState *self)

@@ -128,6 +128,15 @@ gboolean    ps_state_foreach_log    (PsState *self, gint64 run_id, PsStateRowFun
                                      gpointer user_data, GError **error);
 gboolean    ps_state_foreach_run_mapping (PsState *self, gint64 run_id, PsStateRowFunc func,
                                           gpointer user_data, GError **error);
+/* When a real run last did @action (e.g. "deactivate") to each Asset Panda
+ * item of @mapping: target id → PsRunStamp*. */
+typedef struct {
+  gint64 run_id;
+  gint64 started_at;   /* unix seconds: when that run started */
+} PsRunStamp;
+
+GHashTable *ps_state_last_actions   (PsState *self, const char *mapping, const char *action,
+                                     GError **error);
 /* The names (char*) of the mappings with at least one successful real run. */
 GPtrArray  *ps_state_list_applied_mappings (PsState *self, GError **error);
 

@@ -1392,6 +1392,7 @@ typedef struct
   gint64     run_id;
   guint      limit;
   PsProfile *snapshot;   /* the leavers report's own copy of the profile */
+  GPtrArray *leavers;    /* the leavers export's rows (PsLeaverAsset*) */
 } HistoryJob;
 
 typedef struct
@@ -1407,6 +1408,7 @@ history_job_free (HistoryJob *job)
   g_free (job->mapping);
   g_free (job->path);
   g_clear_object (&job->snapshot);
+  g_clear_pointer (&job->leavers, g_ptr_array_unref);
   g_free (job);
 }
 
@@ -1735,6 +1737,22 @@ leavers_thread (GTask        *task,
     g_task_return_pointer (task, rows, (GDestroyNotify) g_ptr_array_unref);
 }
 
+static void
+export_leavers_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  HistoryJob *job = task_data;
+  g_autofree char *csv = ps_report_leavers_to_csv (job->leavers);
+  GError *error = NULL;
+
+  if (!g_file_set_contents (job->path, csv, -1, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, job->leavers->len);
+}
+
 void
 ps_gui_run_action_free (PsGuiRunAction *action)
 {
@@ -1955,4 +1973,30 @@ ps_gui_backend_leavers_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_export_leavers_async (GPtrArray           *rows,
+                                     const char          *path,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  HistoryJob *job;
+
+  g_return_if_fail (rows != NULL);
+  g_return_if_fail (path != NULL);
+  job = g_new0 (HistoryJob, 1);
+  job->leavers = g_ptr_array_ref (rows);
+  job->path = g_strdup (path);
+  start_history_task (job, ps_gui_backend_export_leavers_async, export_leavers_thread,
+                      cancellable, callback, user_data);
+}
+
+gboolean
+ps_gui_backend_export_leavers_finish (GAsyncResult  *result,
+                                      guint         *rows,
+                                      GError       **error)
+{
+  return ps_gui_backend_export_run_finish (result, rows, error);
 }

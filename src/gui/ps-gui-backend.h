@@ -338,4 +338,16 @@ void       ps_gui_backend_leavers_async  (PsProfile           *profile,
 GPtrArray *ps_gui_backend_leavers_finish (GAsyncResult  *result,
                                           GError       **error);
 
+/* Writes the leavers report's @rows (PsLeaverAsset*, kept alive until it is
+ * done) to @path as CSV (ps_report_leavers_to_csv ()); @rows on finish is
+ * how many were written. */
+void     ps_gui_backend_export_leavers_async  (GPtrArray           *rows,
+                                               const char          *path,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+gboolean ps_gui_backend_export_leavers_finish (GAsyncResult  *result,
+                                               guint         *rows,
+                                               GError       **error);
+
 G_END_DECLS

@@ -327,6 +327,37 @@ sheet_shown (gpointer data)
   return ps_plan_sheet_is_shown (gui_test_child (data, PS_TYPE_SYNC_PAGE, "plan_sheet"));
 }
 
+static gboolean
+leavers_done (gpointer data)
+{
+  return gtk_widget_get_sensitive (gui_test_child (data, PS_TYPE_HISTORY_PAGE, "leavers_button"))
+         && spinner_stopped (data);
+}
+
+/* The leavers report's CSV from History: after the apply no one is
+ * Inactive, so the file is its header alone, in the report's columns. */
+static void
+test_leavers_csv (Fixture *f, gconstpointer data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "leavers.csv", NULL);
+  g_autofree char *csv = NULL;
+  GList *toplevels;
+
+  g_assert_false (ps_history_page_export_leavers (PS_HISTORY_PAGE (f->page), path));
+  gtk_button_clicked (gui_test_child (f->page, PS_TYPE_HISTORY_PAGE, "leavers_button"));
+  g_assert_true (gui_test_wait (leavers_done, f->page, 30000));
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (GTK_IS_DIALOG (l->data))
+      gtk_widget_destroy (l->data);
+  g_list_free (toplevels);
+  g_assert_true (ps_history_page_export_leavers (PS_HISTORY_PAGE (f->page), path));
+  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+  g_assert_cmpstr (csv, ==, "\"person\",\"email\",\"anchor\",\"collection\",\"asset\",\"asset id\","
+                   "\"field\",\"mapping\",\"run\",\"time\"\r\n");
+}
+
 /* After the apply, a Preview has nothing to change, and says so. */
 static void
 test_empty_preview (Fixture *f, gconstpointer data)
@@ -372,6 +403,8 @@ main (int    argc,
               test_history_names_and_csv, fixture_tear_down);
   g_test_add ("/sync-names/empty-preview", Fixture, GINT_TO_POINTER (0), fixture_set_up,
               test_empty_preview, fixture_tear_down);
+  g_test_add ("/sync-names/leavers-csv", Fixture, GINT_TO_POINTER (1), fixture_set_up,
+              test_leavers_csv, fixture_tear_down);
   status = g_test_run ();
   gui_test_stop_servers ();
   return status;

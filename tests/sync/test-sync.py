@@ -7,6 +7,7 @@ Prints TAP. Needs PANDASYNC_CLI, PANDASYNC_EMULATOR and PANDASYNC_SOURCE_ROOT
 (meson sets them).
 """
 import json
+import re
 import os
 import random
 import signal
@@ -481,7 +482,7 @@ def test_leavers_report():
                                           "Authorization": "Bearer " + classic_token(s)})
     urllib.request.urlopen(req).read()
     s.slapd.modify("dn: %s\nchangetype: modify\nreplace: userAccountControl\nuserAccountControl: 514\n" % p["dn"])
-    s.sync()
+    run = s.sync().get("run")
     r = subprocess.run([CLI, "report", "leavers", "--json", "--profile-file", s.profile],
                        capture_output=True, text=True, env=s.env)
     rows = json.loads(r.stdout or "[]")
@@ -489,6 +490,17 @@ def test_leavers_report():
     ok(r.returncode == 0 and len(mine) == 1 and mine[0]["asset_id"] == assets[0]["id"]
        and mine[0]["email"] == p["mail"][0],
        "report leavers lists a person disabled in the directory who still holds an asset", (rows, r.stderr))
+    ok(len(mine) == 1 and mine[0]["anchor"] == sid and mine[0]["run"] == run and mine[0]["deactivated_at"] > 0,
+       "with their anchor and the run that marked them Inactive", (mine, run))
+    r = subprocess.run([CLI, "report", "leavers", "--csv", "--profile-file", s.profile],
+                       capture_output=True, text=True, env=s.env)
+    lines = r.stdout.splitlines()
+    row = [x for x in lines if '"%s"' % sid in x]
+    ok(r.returncode == 0
+       and lines[0] == '"person","email","anchor","collection","asset","asset id","field","mapping","run","time"'
+       and len(row) == 1 and ('"%s","%s",' % (p["mail"][0], sid)) in row[0]
+       and re.search(r',"%d","\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d"$' % run, row[0]),
+       "the CSV has the email, the anchor, the run and its time", (lines[:1], row, r.stderr))
 
 
 def test_dangling_member():

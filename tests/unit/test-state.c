@@ -210,6 +210,22 @@ test_runs (void)
   g_assert_nonnull (strstr (g_ptr_array_index (rows, 1), "not unique"));
   g_assert_true (g_str_has_suffix (g_ptr_array_index (rows, 0), "|ada@example.com"));
 
+  /* When a real run last created each item: previews do not count. */
+  {
+    g_autoptr(GHashTable) stamps = NULL;
+    PsRunStamp *stamp;
+
+    g_assert_true (ps_state_add_action (state, preview, "Employees", "create", "guid-9", "obj9", "Ivy",
+                                        NULL, NULL, NULL, &error));
+    stamps = ps_state_last_actions (state, "Employees", "create", &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_hash_table_size (stamps), ==, 1);
+    stamp = g_hash_table_lookup (stamps, "obj1");
+    g_assert_nonnull (stamp);
+    g_assert_cmpint (stamp->run_id, ==, real);
+    g_assert_cmpint (stamp->started_at, >, 0);
+  }
+
   /* A run keeps its outline; a run without one answers NULL, not an error. */
   g_assert_null (ps_state_dup_run_outline (state, preview, &error));
   g_assert_no_error (error);

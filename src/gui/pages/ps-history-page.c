@@ -60,6 +60,7 @@ struct _PsHistoryPage
   GCancellable  *details_cancellable;
   GCancellable  *export_cancellable;
   GCancellable  *leavers_cancellable;
+  GPtrArray     *leavers;          /* the last leavers report, for its CSV export */
   guint          pending;          /* jobs on their way: the spinner turns while > 0 */
   gint64         selected_run;     /* 0: none */
   gboolean       selected_dry_run;
@@ -289,28 +290,90 @@ load_details (PsHistoryPage *self)
 
 /* ---------------------------------------------------------------- leavers */
 
+#define RESPONSE_EXPORT_LEAVERS 1
+
+static void
+on_leavers_exported_cb (GObject      *source,
+                        GAsyncResult *res,
+                        gpointer      user_data)
+{
+  g_autoptr(PsHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  guint rows = 0;
+
+  if (!ps_gui_backend_export_leavers_finish (res, &rows, &error))
+    {
+      if (!job_finished (self, error))
+        return;
+      message = g_strdup (error->message);
+    }
+  else
+    {
+      job_finished (self, NULL);
+      message = g_strdup_printf (ngettext ("Exported %u leaver's asset.", "Exported %u leavers' assets.",
+                                           rows), rows);
+    }
+  gtk_label_set_text (self->status_label, message);
+}
+
+static void
+on_leavers_dialog_response_cb (GtkDialog     *dialog,
+                               int            response,
+                               PsHistoryPage *self)
+{
+  g_autoptr(GtkFileChooserNative) chooser = NULL;
+  g_autofree char *path = NULL;
+
+  if (response != RESPONSE_EXPORT_LEAVERS)
+    {
+      gtk_widget_destroy (GTK_WIDGET (dialog));
+      return;
+    }
+  chooser = gtk_file_chooser_native_new (_("Export the Leavers"), GTK_WINDOW (dialog),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "pandasync-leavers.csv");
+  if (gtk_native_dialog_run (GTK_NATIVE_DIALOG (chooser)) != GTK_RESPONSE_ACCEPT)
+    return;
+  path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (chooser));
+  ps_history_page_export_leavers (self, path);
+}
+
 static void
 show_leavers (PsHistoryPage *self,
               GPtrArray     *rows)
 {
   GtkWidget *toplevel = gtk_widget_get_toplevel (GTK_WIDGET (self));
   GtkWidget *dialog, *scroller, *view, *area;
-  g_autoptr(GtkListStore) store = gtk_list_store_new (4, G_TYPE_STRING, G_TYPE_STRING,
-                                                      G_TYPE_STRING, G_TYPE_STRING);
-  const char *titles[] = { N_("Person"), N_("Email"), N_("Collection"), N_("Asset") };
+  g_autoptr(GtkListStore) store = gtk_list_store_new (5, G_TYPE_STRING, G_TYPE_STRING,
+                                                      G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  const char *titles[] = { N_("Person"), N_("Email"), N_("Collection"), N_("Asset"), N_("Marked Inactive") };
 
   for (guint i = 0; i < rows->len; i++)
     {
       PsLeaverAsset *r = g_ptr_array_index (rows, i);
       g_autofree char *asset = g_strdup_printf ("%s (%s)", r->asset != NULL ? r->asset : "", r->asset_id);
+      g_autofree char *when = NULL;
+
+      if (r->run_id > 0)
+        {
+          g_autofree char *time = format_time (r->deactivated_at);
+          /* Translators: when a leaver was marked Inactive: the run and its start */
+          when = g_strdup_printf (_("run %lld · %s"), (long long) r->run_id, time);
+        }
       gtk_list_store_insert_with_values (store, NULL, -1, 0, r->person, 1, r->email,
-                                         2, r->collection, 3, asset, -1);
+                                         2, r->collection, 3, asset, 4, when, -1);
     }
+  g_clear_pointer (&self->leavers, g_ptr_array_unref);
+  self->leavers = g_ptr_array_ref (rows);
   dialog = gtk_dialog_new_with_buttons (_("Leavers With Assets"),
                                         GTK_IS_WINDOW (toplevel) ? GTK_WINDOW (toplevel) : NULL,
                                         GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT |
                                         GTK_DIALOG_USE_HEADER_BAR,
                                         NULL, NULL);
+  if (rows->len > 0)
+    gtk_dialog_add_button (GTK_DIALOG (dialog), _("_Export as CSV…"), RESPONSE_EXPORT_LEAVERS);
   gtk_window_set_default_size (GTK_WINDOW (dialog), 720, 360);
   area = gtk_dialog_get_content_area (GTK_DIALOG (dialog));
   if (rows->len == 0)
@@ -332,7 +395,7 @@ show_leavers (PsHistoryPage *self,
       gtk_container_add (GTK_CONTAINER (scroller), view);
       gtk_container_add (GTK_CONTAINER (area), scroller);
     }
-  g_signal_connect (dialog, "response", G_CALLBACK (gtk_widget_destroy), NULL);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_leavers_dialog_response_cb), self, 0);
   gtk_widget_show_all (dialog);
 }
 
@@ -613,6 +676,7 @@ ps_history_page_dispose (GObject *object)
         g_cancellable_cancel (*all[i]);
       g_clear_object (all[i]);
     }
+  g_clear_pointer (&self->leavers, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ps_history_page_parent_class)->dispose (object);
 }
@@ -693,4 +757,23 @@ ps_history_page_export_run (PsHistoryPage *self,
   job_started (self);
   ps_gui_backend_export_run_async (ps_wizard_page_get_profile (PS_WIZARD_PAGE (self)), run_id, path,
                                    self->export_cancellable, on_export_done_cb, g_object_ref (self));
+}
+
+/* Writes the last leavers report to @path as CSV, in a worker; the status
+ * line says how many rows when it is done. FALSE when there is no report. */
+gboolean
+ps_history_page_export_leavers (PsHistoryPage *self,
+                                const char    *path)
+{
+  g_return_val_if_fail (PS_IS_HISTORY_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->leavers == NULL)
+    return FALSE;
+  replace_cancellable (&self->export_cancellable);
+  gtk_label_set_text (self->status_label, _("Exporting the leavers…"));
+  job_started (self);
+  ps_gui_backend_export_leavers_async (self->leavers, path, self->export_cancellable,
+                                       on_leavers_exported_cb, g_object_ref (self));
+  return TRUE;
 }

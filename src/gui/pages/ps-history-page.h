@@ -16,5 +16,7 @@ PsWizardPage *ps_history_page_new        (PsProfile *profile);
 void          ps_history_page_export_run (PsHistoryPage *self,
                                           gint64         run_id,
                                           const char    *path);
+gboolean      ps_history_page_export_leavers (PsHistoryPage *self,
+                                              const char    *path);
 
 G_END_DECLS

@@ -374,7 +374,30 @@ test_empty_preview (Fixture *f, gconstpointer data)
 
   gtk_button_clicked (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "preview_button"));
   g_assert_true (wait_status (f, "Preview ready"));
+  {
+    GtkTreeModel *plan = gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "plan_filter");
+    GtkTreeIter iter;
+    guint n = 0;
+
+    /* Whatever it still plans, for the log when this fails. */
+    g_test_message ("shown: %s, %d rows of %d",
+                    gtk_combo_box_get_active_id (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "plan_action_combo")),
+                    gtk_tree_model_iter_n_children (plan, NULL),
+                    gtk_tree_model_iter_n_children (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "plan_store"), NULL));
+    for (gboolean ok = gtk_tree_model_get_iter_first (plan, &iter); ok && n < 5;
+         ok = gtk_tree_model_iter_next (plan, &iter), n++)
+      {
+        g_autofree char *mapping = NULL, *action = NULL, *name = NULL, *field = NULL, *why = NULL;
+
+        gtk_tree_model_get (plan, &iter, PLAN_MAPPING, &mapping, PLAN_ACTION, &action, PLAN_NAME, &name,
+                            PLAN_FIELD, &field, PLAN_NEW + 1, &why, -1);
+        g_test_message ("still planned: %s %s %s %s (%s)", mapping, action, name, field, why);
+      }
+  }
   g_assert_cmpstr (gtk_stack_get_visible_child_name (plan_stack), ==, "empty");
+  /* Nothing to apply, and the status line does not ask for it. */
+  g_assert_false (gtk_widget_get_sensitive (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "apply_plan_button")));
+  g_assert_true (wait_status (f, "already up to date"));
   empty = gtk_stack_get_child_by_name (plan_stack, "empty");
   g_assert_true (gtk_widget_get_mapped (empty));
   text = labels_text (empty);

@@ -269,26 +269,6 @@ reset_cards (PsSyncPage *self,
       }
 }
 
-static void
-update_buttons (PsSyncPage *self)
-{
-  gboolean busy = self->running || self->checking;
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), !busy);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->preview_button), !busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->running);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->apply_plan_button),
-                            !busy && self->preview != NULL && self->preview_applicable);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), self->preview != NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->plan_sheet), !busy);
-  /* After a Preview, Start Sync does not write what was reviewed: it plans again. */
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->start_button), self->preview != NULL
-                               ? _("Plans again from the directory and Asset Panda. Only Apply This "
-                                   "Plan writes exactly the preview you reviewed.")
-                               : _("Reads both sides and brings Asset Panda in step; asks first "
-                                   "before anything that cannot simply be undone"));
-}
-
 static guint
 count_changes (const PsPlan *plan)
 {
@@ -306,6 +286,28 @@ count_changes (const PsPlan *plan)
         }
     }
   return n;
+}
+
+static void
+update_buttons (PsSyncPage *self)
+{
+  gboolean busy = self->running || self->checking;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->start_button), !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->preview_button), !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), self->running);
+  /* A plan without a change has nothing to apply. */
+  gtk_widget_set_sensitive (GTK_WIDGET (self->apply_plan_button),
+                            !busy && self->preview != NULL && self->preview_applicable
+                            && count_changes (self->preview) > 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), self->preview != NULL);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->plan_sheet), !busy);
+  /* After a Preview, Start Sync does not write what was reviewed: it plans again. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->start_button), self->preview != NULL
+                               ? _("Plans again from the directory and Asset Panda. Only Apply This "
+                                   "Plan writes exactly the preview you reviewed.")
+                               : _("Reads both sides and brings Asset Panda in step; asks first "
+                                   "before anything that cannot simply be undone"));
 }
 
 static void
@@ -664,8 +666,11 @@ on_run_done_cb (GObject      *source,
   switch (self->purpose)
     {
     case RUN_PREVIEW:
-      status = g_strdup_printf (_("Preview ready (run %lld): nothing was written. "
-                                  "Check the plan, then apply it."), (long long) result->run_id);
+      status = count_changes (result->plan) == 0 && any_planned (result->plan)
+               ? g_strdup_printf (_("Preview ready (run %lld): Asset Panda is already up to date, "
+                                    "there is nothing to apply."), (long long) result->run_id)
+               : g_strdup_printf (_("Preview ready (run %lld): nothing was written. "
+                                    "Check the plan, then apply it."), (long long) result->run_id);
       set_status (self, status);
       set_preview (self, g_steal_pointer (&result->plan), NULL, TRUE);
       gtk_stack_set_visible_child_name (self->detail_stack, "preview");
@@ -1193,6 +1198,12 @@ ps_sync_page_init (PsSyncPage *self)
 
   self->log = g_queue_new ();
   self->cards = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* The template's active-id can come before its items exist (an accessible
+   * child makes the builder construct the combo early), naming none. */
+  if (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->plan_action_combo)) == NULL)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->plan_action_combo), "changes");
+  if (gtk_combo_box_get_active_id (GTK_COMBO_BOX (self->log_level_combo)) == NULL)
+    gtk_combo_box_set_active_id (GTK_COMBO_BOX (self->log_level_combo), "info");
   buffer = gtk_text_view_get_buffer (self->log_view);
   gtk_text_buffer_create_tag (buffer, "debug", "foreground", "#77767b", NULL);
   gtk_text_buffer_create_tag (buffer, "info", NULL);

@@ -45,6 +45,7 @@ typedef enum {
 const char *ps_action_kind_to_string (PsActionKind kind);
 gboolean    ps_action_kind_from_string (const char *text, PsActionKind *out);
 
+/* One block with its strings (ps_action_add_change ()); read-only. */
 typedef struct {
   char *field;
   char *old_value;

@@ -22,6 +22,10 @@
 # time, the Graph side of a sync from time-stamped log lines, the
 # watermark's size from the state file. Raw numbers go to
 # tests/bench/out/entra/ (gitignored); the table is printed at the end.
+#
+# Peak RSS of the full sync at 100,000 users: 137.6 MB (was 155.5 MB, over
+# the 150 MB goal, until a plan's changes became one allocation each; the
+# peak is the planning step, where the people read and the plan coexist).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)

@@ -18,9 +18,11 @@
 
 #include "gui-test-util.h"
 #include "pages/ps-collection-mapping-page.h"
+#include "pages/ps-connection-page.h"
 #include "pages/ps-user-mapping-page.h"
 #include "ps-pages.h"
 #include "ps-secret-store.h"
+#include "widgets/ps-scope-editor.h"
 
 typedef struct {
   gboolean  done;
@@ -284,6 +286,41 @@ test_wizard_pages (void)
   hide_window (GTK_WIDGET (window));
 }
 
+/* Okta's form (its expander open) and its filter controls on both mapping
+ * pages (Advanced open): every control named, every label related. */
+static void
+test_okta_forms (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("a11y-okta");
+  PsWindow *window;
+  PsWizardPage *page;
+
+  ps_profile_set_source_kind (profile, PS_SOURCE_KIND_OKTA);
+  ps_profile_get_okta (profile)->url = g_strdup ("https://acme.okta.com");
+  window = show_window_800 (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE,
+                                                                     "source_stack")), ==, "okta");
+  gtk_expander_set_expanded (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "okta_expander"), TRUE);
+  gui_test_settle (300);
+  assert_fits_800 (window, "a11y-okta-connection");
+  assert_page_accessible (window, "a11y-okta-connection");
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *id = i == 0 ? "user-mapping" : "collection-mapping";
+      GType type = i == 0 ? PS_TYPE_USER_MAPPING_PAGE : PS_TYPE_COLLECTION_MAPPING_PAGE;
+      g_autofree char *what = g_strconcat ("a11y-okta-", id, NULL);
+
+      g_assert_true (ps_window_show_page (window, id));
+      ps_scope_editor_set_expanded (gui_test_child (ps_window_get_page (window, id), type, "scope_editor"),
+                                    TRUE);
+      gui_test_settle (300);
+      assert_page_accessible (window, what);
+      g_free (gui_test_screenshot (GTK_WIDGET (window), what));
+    }
+  hide_window (GTK_WIDGET (window));
+}
+
 static void
 test_main_window_pages (void)
 {
@@ -316,6 +353,7 @@ main (int    argc,
   g_test_add_func ("/a11y/walker-finds-problems", test_walker_finds_problems);
   g_test_add_func ("/a11y/wizard-pages", test_wizard_pages);
   g_test_add_func ("/a11y/main-window-pages", test_main_window_pages);
+  g_test_add_func ("/a11y/okta-forms", test_okta_forms);
 
   result = g_test_run ();
   gui_test_stop_servers ();

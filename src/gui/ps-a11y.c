@@ -22,6 +22,24 @@ relate (AtkObject *label,
   atk_object_add_relationship (label, ATK_RELATION_LABEL_FOR, field);
 }
 
+static void
+find_file_choosers (GtkWidget *widget,
+                    gpointer   data)
+{
+  if (GTK_IS_FILE_CHOOSER_BUTTON (widget))
+    {
+      g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (widget));
+
+      /* Its button (open mode) and its combo box (the other modes). */
+      for (GList *l = children; l != NULL; l = l->next)
+        if (GTK_IS_BUTTON (l->data) || GTK_IS_COMBO_BOX (l->data))
+          ps_a11y_forward_mnemonic_labels (widget, l->data);
+      return;
+    }
+  if (GTK_IS_CONTAINER (widget))
+    gtk_container_foreach (GTK_CONTAINER (widget), find_file_choosers, data);
+}
+
 /* ---------------------------------------------------------------- callbacks */
 
 static void
@@ -62,6 +80,13 @@ ps_a11y_forward_mnemonic_labels (GtkWidget *owner,
   /* The template's labels get their mnemonic widget after this widget was
    * built: relate them once it is on screen (adding twice is a no-op). */
   g_signal_connect_object (owner, "map", G_CALLBACK (on_owner_map_cb), field, 0);
+}
+
+void
+ps_a11y_relate_file_choosers (GtkWidget *root)
+{
+  g_return_if_fail (GTK_IS_WIDGET (root));
+  find_file_choosers (root, NULL);
 }
 
 void

@@ -24,6 +24,10 @@ void  ps_a11y_relate_label             (GtkWidget  *label,
 void  ps_a11y_forward_mnemonic_labels  (GtkWidget  *owner,
                                         GtkWidget  *field);
 
+/* Relates the labels of every GtkFileChooserButton under @root to the
+ * button inside it that takes the focus (which GTK names after the file). */
+void  ps_a11y_relate_file_choosers     (GtkWidget  *root);
+
 /* Makes @label a polite status: ATK has no live regions in GTK 3, so the
  * label takes the notification role and ps_a11y_announce () re-shows it,
  * which Orca speaks without moving the focus. */

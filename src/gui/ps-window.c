@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "ps-a11y.h"
 #include "ps-pages.h"
 #include "ps-window.h"
 #include "widgets/ps-profile-file-bar.h"
@@ -396,6 +397,7 @@ ps_window_constructed (GObject *object)
       GtkWidget *scroller = gtk_scrolled_window_new (NULL, NULL);
 
       gtk_widget_show (GTK_WIDGET (page));
+      ps_a11y_relate_file_choosers (GTK_WIDGET (page));
       gtk_scrolled_window_set_propagate_natural_width (GTK_SCROLLED_WINDOW (scroller), TRUE);
       gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
       /* Real scroll bars: they show that there is more than fits. */

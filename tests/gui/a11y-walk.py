@@ -17,8 +17,10 @@
 #     more than the item it shows;
 #   - a label standing right before or above a field is related to that field.
 # Prints one line per problem (prefixed with WHAT) on stdout and exits 1 if
-# there was any, 0 if none, 2 if the application could not be found.
+# there was any, 0 if none, 2 if the application could not be found. With
+# A11Y_WALK_DUMP set it also lists every control it checked, with its name.
 
+import os
 import sys
 import time
 
@@ -168,15 +170,27 @@ def check_window(window, what):
     labels = [(n, e) for n, e in labels if e is not None and label_text(n)]
     problems = []
     checked = 0
+    dump = os.environ.get("A11Y_WALK_DUMP") is not None
     for node in nodes:
         role = node.getRole()
         name = (node.name or "").strip()
+        if dump and (role in CONTROL_ROLES or role in FIELD_ROLES):
+            print("# %s: %s “%s” labelled by %s" % (what, node.getRoleName(), name,
+                                                   [label_text(t) for t in
+                                                    targets(node, pyatspi.RELATION_LABELLED_BY)
+                                                    if t is not None]))
         if role in CONTROL_ROLES:
             if role == pyatspi.ROLE_MENU_ITEM:
                 continue
             checked += 1
-            if not name and not targets(node, pyatspi.RELATION_LABELLED_BY):
+            related = targets(node, pyatspi.RELATION_LABELLED_BY)
+            if not name and not related:
                 problems.append("%s: unnamed %s (%s)" % (what, CONTROL_ROLES[role], describe(node)))
+            elif name == "(None)" and not related:
+                # A file chooser button is named after its file: without its
+                # label a screen reader says only "(None) button".
+                problems.append("%s: file chooser button “(None)” without its label (%s)"
+                                % (what, describe(node)))
             continue
         if role not in FIELD_ROLES:
             continue

@@ -201,6 +201,41 @@ settle_page (PsWizardPage *page,
   gui_test_settle (300);
 }
 
+/* The parts a page shows only on request: the other identity sources'
+ * forms of the Connection page, the mapping pages' Advanced scope. */
+static void
+walk_hidden_parts (PsWindow     *window,
+                   PsWizardPage *page,
+                   const char   *what)
+{
+  const char *id = ps_wizard_page_get_page_id (page);
+
+  if (g_str_equal (id, "connection"))
+    {
+      GtkStack *sources = gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack");
+      g_autofree char *shown = g_strdup (gtk_stack_get_visible_child_name (sources));
+      const char *others[] = { "entra-id", "okta" };
+
+      for (guint i = 0; i < G_N_ELEMENTS (others); i++)
+        {
+          g_autofree char *name = g_strconcat (what, "-", others[i], NULL);
+
+          gtk_stack_set_visible_child_name (sources, others[i]);
+          gui_test_settle (300);
+          assert_page_accessible (window, name);
+        }
+      gtk_stack_set_visible_child_name (sources, shown);
+      gui_test_settle (300);
+    }
+  else if (g_str_equal (id, "user-mapping") || g_str_equal (id, "collection-mapping"))
+    {
+      PsScopeEditor *scope = gui_test_child (page, G_OBJECT_TYPE (page), "scope_editor");
+
+      ps_scope_editor_set_expanded (scope, TRUE);
+      gui_test_settle (300);
+    }
+}
+
 static void
 walk_pages (PsWindow   *window,
             const char *prefix)
@@ -223,6 +258,7 @@ walk_pages (PsWindow   *window,
       gui_test_settle (300);
       what = g_strconcat (prefix, "-", table[i].id, NULL);
       assert_fits_800 (window, what);
+      walk_hidden_parts (window, page, what);
       assert_page_accessible (window, what);
       g_free (gui_test_screenshot (GTK_WIDGET (window), what));
       /* The same page with HighContrast and at twice the text size. */

@@ -186,6 +186,7 @@ ps_attribute_combo_init (PsAttributeCombo *self)
   self->show_error = TRUE;
   gtk_widget_init_template (GTK_WIDGET (self));
   ps_a11y_forward_mnemonic_labels (GTK_WIDGET (self), GTK_WIDGET (self->combo));
+  ps_a11y_forward_mnemonic_labels (GTK_WIDGET (self), GTK_WIDGET (ps_attribute_combo_get_entry (self)));
 }
 
 /* ---------------------------------------------------------------- public API */

@@ -244,28 +244,8 @@ ps_cli_sync (PsCliContext  *ctx,
 
 typedef struct {
   PsCliContext *ctx;
-  gboolean      csv;
   JsonBuilder  *builder;
 } RowContext;
-
-static void
-csv_cell (const char *value,
-          gboolean    last)
-{
-  GString *s = g_string_new ("\"");
-
-  if (value != NULL && (*value == '=' || *value == '+' || *value == '-' || *value == '@'))
-    g_string_append_c (s, '\'');
-  for (const char *p = value != NULL ? value : ""; *p != '\0'; p++)
-    {
-      if (*p == '"')
-        g_string_append_c (s, '"');
-      g_string_append_c (s, *p);
-    }
-  g_string_append_c (s, '"');
-  g_print ("%s%s", s->str, last ? "\r\n" : ",");
-  g_string_free (s, TRUE);
-}
 
 /* @text padded to @width characters (not bytes: names are often not ASCII). */
 static char *
@@ -314,9 +294,6 @@ on_action_row_cb (const char *const *row,
         }
       json_builder_end_object (rc->builder);
     }
-  else if (rc->csv)
-    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-      csv_cell (row[i], i + 1 == G_N_ELEMENTS (names));
   else
     {
       g_autofree char *mapping = pad_utf8 (row[0], 16);
@@ -374,15 +351,19 @@ ps_cli_history (PsCliContext  *ctx,
     {
       g_autoptr(PsRunInfo) info = ps_state_get_run (state, run_id, &error);
       g_autoptr(JsonBuilder) b = ctx->json ? json_builder_new () : NULL;
-      RowContext rc = { ctx, csv, b };
+      RowContext rc = { ctx, b };
 
       if (info == NULL)
         return ps_cli_fail (ctx, error);
       if (csv)
         {
-          const char *header[] = { "mapping", "action", "anchor", "target_id", "name", "changes", "detail" };
-          for (guint i = 0; i < G_N_ELEMENTS (header); i++)
-            csv_cell (header[i], i + 1 == G_N_ELEMENTS (header));
+          /* The same CSV as History's export: names, email, anchor, run and time. */
+          g_autofree char *text = ps_report_run_to_csv (state, run_id, NULL, &error);
+
+          if (text == NULL)
+            return ps_cli_fail (ctx, error);
+          fputs (text, stdout);
+          return PS_CLI_EXIT_OK;
         }
       else if (b != NULL)
         json_builder_begin_array (b);

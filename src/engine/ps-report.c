@@ -8,7 +8,6 @@
 #include <glib/gi18n-lib.h>
 
 #include "ps-report.h"
-#include "ps-state.h"
 #include "ps-target.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -271,4 +270,117 @@ ps_report_leavers_to_csv (GPtrArray *rows)
       append_cell (csv, time, TRUE);
     }
   return g_string_free (csv, FALSE);
+}
+
+/* ---------------------------------------------------------------- run history */
+
+PsPlan *
+ps_report_run_outline (PsState *state,
+                       gint64   run_id)
+{
+  g_autofree char *data = state != NULL ? ps_state_dup_run_outline (state, run_id, NULL) : NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  PsPlan *plan = NULL;
+
+  if (data != NULL && json_parser_load_from_data (parser, data, -1, NULL))
+    plan = ps_plan_from_json (json_parser_get_root (parser), NULL);
+  return plan != NULL ? plan : ps_plan_new (NULL);
+}
+
+char *
+ps_report_describe_changes (const PsPlan *outline,
+                            const char   *mapping,
+                            const char   *changes_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(PsAction) action = ps_action_new (PS_ACTION_UPDATE, NULL, NULL);
+  JsonArray *changes;
+
+  if (changes_json == NULL || !json_parser_load_from_data (parser, changes_json, -1, NULL)
+      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return g_strdup (changes_json != NULL ? changes_json : "");
+  changes = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (changes); i++)
+    {
+      JsonObject *c = json_array_get_object_element (changes, i);
+
+      if (c == NULL)
+        continue;
+      ps_action_add_change (action, json_object_get_string_member_with_default (c, "field", "?"),
+                            json_object_get_string_member_with_default (c, "old", NULL),
+                            json_object_get_string_member_with_default (c, "new", ""));
+    }
+  return ps_plan_describe_changes (outline, ps_plan_find_mapping (outline, mapping), action);
+}
+
+typedef struct {
+  GString    *csv;
+  PsPlan     *outline;
+  const char *run;
+  const char *time;
+  guint       rows;
+} RunCsv;
+
+static void
+add_run_row_cb (const char *const *row,
+                gpointer           user_data)
+{
+  RunCsv *out = user_data;
+  const PsMappingPlan *mp = ps_plan_find_mapping (out->outline, row[0]);
+  g_autofree char *collection = NULL;
+  g_autofree char *changes = ps_report_describe_changes (out->outline, row[0], row[5]);
+
+  if (mp != NULL)
+    collection = mp->kind == PS_MAPPING_USERS
+                 ? g_strdup (_("Users"))
+                 : ps_names_display (out->outline->names, PS_NAME_COLLECTION, NULL, mp->collection);
+  append_cell (out->csv, out->run, FALSE);
+  append_cell (out->csv, out->time, FALSE);
+  append_cell (out->csv, row[0], FALSE);                          /* mapping */
+  append_cell (out->csv, collection, FALSE);
+  append_cell (out->csv, row[1], FALSE);                          /* action */
+  append_cell (out->csv, row[4] != NULL ? row[4] : row[2], FALSE); /* person, else the anchor */
+  append_cell (out->csv, row[7], FALSE);                          /* email */
+  append_cell (out->csv, row[2], FALSE);                          /* anchor */
+  append_cell (out->csv, row[3], FALSE);                          /* Asset Panda id */
+  append_cell (out->csv, changes, FALSE);
+  append_cell (out->csv, row[6], TRUE);                           /* why, or the error */
+  out->rows++;
+}
+
+char *
+ps_report_run_to_csv (PsState  *state,
+                      gint64    run_id,
+                      guint    *rows,
+                      GError  **error)
+{
+  g_autoptr(PsRunInfo) info = NULL;
+  g_autoptr(PsPlan) outline = NULL;
+  g_autoptr(GDateTime) when = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *time = NULL;
+  RunCsv out = { 0 };
+
+  g_return_val_if_fail (PS_IS_STATE (state), NULL);
+
+  info = ps_state_get_run (state, run_id, error);
+  if (info == NULL)
+    return NULL;
+  outline = ps_report_run_outline (state, run_id);
+  when = g_date_time_new_from_unix_local (info->started_at);
+  run = g_strdup_printf ("%" G_GINT64_FORMAT, run_id);
+  time = g_date_time_format (when, "%Y-%m-%dT%H:%M:%S%:z");
+  out.csv = g_string_new ("\"run\",\"time\",\"mapping\",\"collection\",\"action\",\"person\","
+                          "\"email\",\"anchor\",\"asset panda id\",\"changes\",\"detail\"\r\n");
+  out.outline = outline;
+  out.run = run;
+  out.time = time;
+  if (!ps_state_foreach_action (state, run_id, add_run_row_cb, &out, error))
+    {
+      g_string_free (out.csv, TRUE);
+      return NULL;
+    }
+  if (rows != NULL)
+    *rows = out.rows;
+  return g_string_free (out.csv, FALSE);
 }

@@ -3,7 +3,9 @@
 
 #include <gio/gio.h>
 
+#include "ps-plan.h"
 #include "ps-profile.h"
+#include "ps-state.h"
 
 G_BEGIN_DECLS
 
@@ -36,5 +38,20 @@ GPtrArray *ps_report_leavers_sync (PsProfile     *profile,
  * field, mapping, run and time (of the run that marked them Inactive).
  * Cells are quoted, and a leading = + - @ is defused for spreadsheets. */
 char      *ps_report_leavers_to_csv (GPtrArray *rows);
+
+/* ---- the run history, for people */
+
+/* Run @run_id's outline from @state (ps_state_dup_run_outline ()): its
+ * mappings and Asset Panda's names as they were when it ran. Never NULL: a
+ * run without one (or @state NULL) gets an empty plan, and shows ids. */
+PsPlan    *ps_report_run_outline   (PsState *state, gint64 run_id);
+/* "First Name: Ann → Anna; Role: Basic" from an action's changes as the
+ * history keeps them (JSON), named by @outline. */
+char      *ps_report_describe_changes (const PsPlan *outline, const char *mapping,
+                                       const char *changes_json);
+/* Every action of run @run_id as CSV: run, time, mapping, collection,
+ * action, person, email, anchor, asset panda id, changes, detail; @rows is
+ * how many. */
+char      *ps_report_run_to_csv    (PsState *state, gint64 run_id, guint *rows, GError **error);
 
 G_END_DECLS

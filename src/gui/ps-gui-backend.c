@@ -1453,49 +1453,6 @@ open_existing_state (HistoryJob  *job,
   return ps_state_open (job->state_path, error);
 }
 
-/* A run's outline from the history (ps_plan_outline_to_data ()): Asset
- * Panda's names as they were when it ran. A run without one (older than the
- * outline) gets an empty one, and its rows show ids. */
-static PsPlan *
-load_outline (PsState *state,
-              gint64   run_id)
-{
-  g_autofree char *data = state != NULL ? ps_state_dup_run_outline (state, run_id, NULL) : NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  PsPlan *plan = NULL;
-
-  if (data != NULL && json_parser_load_from_data (parser, data, -1, NULL))
-    plan = ps_plan_from_json (json_parser_get_root (parser), NULL);
-  return plan != NULL ? plan : ps_plan_new (NULL);
-}
-
-/* "First Name: old → new; Role: Basic → Admin" from the history's JSON. */
-static char *
-describe_changes (const char    *json,
-                  const PsPlan  *outline,
-                  const char    *mapping)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(PsAction) action = ps_action_new (PS_ACTION_UPDATE, NULL, NULL);
-  JsonArray *changes;
-
-  if (json == NULL || !json_parser_load_from_data (parser, json, -1, NULL)
-      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
-    return g_strdup (json != NULL ? json : "");
-  changes = json_node_get_array (json_parser_get_root (parser));
-  for (guint i = 0; i < json_array_get_length (changes); i++)
-    {
-      JsonObject *c = json_array_get_object_element (changes, i);
-
-      if (c == NULL)
-        continue;
-      ps_action_add_change (action, json_object_get_string_member_with_default (c, "field", "?"),
-                            json_object_get_string_member_with_default (c, "old", NULL),
-                            json_object_get_string_member_with_default (c, "new", ""));
-    }
-  return ps_plan_describe_changes (outline, ps_plan_find_mapping (outline, mapping), action);
-}
-
 static void
 applied_mappings_thread (GTask        *task,
                          gpointer      source_object,
@@ -1581,7 +1538,7 @@ collect_action_cb (const char *const *row,
   action->anchor = g_strdup (row[2] != NULL ? row[2] : "");
   action->target_id = g_strdup (row[3] != NULL ? row[3] : "");
   action->name = g_strdup (row[4] != NULL ? row[4] : action->anchor);
-  action->changes = describe_changes (row[5], collect->outline, action->mapping);
+  action->changes = ps_report_describe_changes (collect->outline, action->mapping, row[5]);
   action->detail = g_strdup (row[6] != NULL ? row[6] : "");
   action->email = g_strdup (row[7] != NULL ? row[7] : "");
   g_ptr_array_add (collect->result->rows, action);
@@ -1597,7 +1554,7 @@ run_actions_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(PsState) state = open_existing_state (job, &error);
   RowsResult *result = g_new0 (RowsResult, 1);
-  g_autoptr(PsPlan) outline = load_outline (state, job->run_id);
+  g_autoptr(PsPlan) outline = ps_report_run_outline (state, job->run_id);
   CollectData collect = { result, job->limit, cancellable, outline };
 
   result->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_action_free);
@@ -1645,20 +1602,6 @@ run_log_thread (GTask        *task,
     g_task_return_pointer (task, g_steal_pointer (&lines), (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* One CSV cell: quoted, and a leading = + - @ defused for spreadsheets. */
-static void
-append_csv_cell (GString    *csv,
-                 const char *text,
-                 gboolean    last)
-{
-  g_autoptr(GString) cell = g_string_new (text != NULL ? text : "");
-
-  g_string_replace (cell, "\"", "\"\"", 0);
-  if (cell->len > 0 && strchr ("=+-@", cell->str[0]) != NULL)
-    g_string_prepend_c (cell, '\'');
-  g_string_append_printf (csv, "\"%s\"%s", cell->str, last ? "\r\n" : ",");
-}
-
 static void
 export_run_thread (GTask        *task,
                    gpointer      source_object,
@@ -1668,57 +1611,18 @@ export_run_thread (GTask        *task,
   HistoryJob *job = task_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(PsState) state = open_existing_state (job, &error);
-  g_autoptr(PsRunInfo) info = NULL;
-  g_autoptr(PsPlan) outline = load_outline (state, job->run_id);
-  g_autoptr(GString) csv = g_string_new ("\"run\",\"time\",\"mapping\",\"collection\",\"action\","
-                                         "\"person\",\"email\",\"anchor\",\"asset panda id\","
-                                         "\"changes\",\"detail\"\r\n");
-  g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, job->run_id);
-  g_autofree char *started = NULL;
-  RowsResult result = { g_ptr_array_new_with_free_func ((GDestroyNotify) ps_gui_run_action_free), 0 };
-  CollectData collect = { &result, 0, cancellable, outline };
-  g_autoptr(GPtrArray) rows = result.rows;
+  g_autofree char *csv = NULL;
+  guint rows = 0;
 
   if (state == NULL && error == NULL)
     g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                          _("There is no history yet: no sync has run."));
   if (error == NULL)
-    info = ps_state_get_run (state, job->run_id, &error);
-  if (info == NULL || !ps_state_foreach_action (state, job->run_id, collect_action_cb, &collect, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  {
-    g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (info->started_at);
-    started = g_date_time_format (when, "%Y-%m-%dT%H:%M:%S%:z");
-  }
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const PsGuiRunAction *a = g_ptr_array_index (rows, i);
-      const PsMappingPlan *mp = ps_plan_find_mapping (outline, a->mapping);
-      g_autofree char *collection = NULL;
-
-      if (mp != NULL)
-        collection = mp->kind == PS_MAPPING_USERS
-                     ? g_strdup (_("Users"))
-                     : ps_names_display (outline->names, PS_NAME_COLLECTION, NULL, mp->collection);
-      append_csv_cell (csv, run, FALSE);
-      append_csv_cell (csv, started, FALSE);
-      append_csv_cell (csv, a->mapping, FALSE);
-      append_csv_cell (csv, collection, FALSE);
-      append_csv_cell (csv, a->action, FALSE);
-      append_csv_cell (csv, a->name, FALSE);
-      append_csv_cell (csv, a->email, FALSE);
-      append_csv_cell (csv, a->anchor, FALSE);
-      append_csv_cell (csv, a->target_id, FALSE);
-      append_csv_cell (csv, a->changes, FALSE);
-      append_csv_cell (csv, a->detail, TRUE);
-    }
-  if (!g_file_set_contents (job->path, csv->str, csv->len, &error))
+    csv = ps_report_run_to_csv (state, job->run_id, &rows, &error);
+  if (csv == NULL || !g_file_set_contents (job->path, csv, -1, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
-    g_task_return_int (task, rows->len);
+    g_task_return_int (task, rows);
 }
 
 static void

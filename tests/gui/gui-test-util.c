@@ -25,10 +25,12 @@ static char *slapd_dir;
 static GPid emulator_pid;
 static GPid graph_pid;
 static GPid okta_pid;
+static GPid okta_tls_pid;
 static gboolean slapd_failed;
 static gboolean emulator_failed;
 static gboolean graph_failed;
 static gboolean okta_failed;
+static gboolean okta_tls_failed;
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -366,9 +368,58 @@ gui_test_start_okta (void)
   return okta;
 }
 
+const GuiTestOkta *
+gui_test_start_okta_tls (void)
+{
+  g_autofree char *script = source_path ("tests", "emulator", "common", "make-test-ca.sh", NULL);
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "okta-tls", NULL);
+  g_autofree char *cert = g_build_filename (dir, "server.pem", NULL);
+  g_autofree char *key = g_build_filename (dir, "server.key", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *emulator = g_getenv ("PS_OKTA_EMULATOR");
+  const char *seed = g_getenv ("PS_OKTA_EMULATOR_SEED");
+  int status = 0;
+
+  if (gui_test_start_okta () == NULL || okta_tls_failed)
+    return NULL;
+  if (okta->tls_url != NULL)
+    return okta;
+  {
+    const char *argv[] = { script, dir, NULL };
+
+    if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, NULL, &status, &error)
+        || !g_spawn_check_wait_status (status, NULL))
+      {
+        g_test_message ("no test CA: %s", error != NULL ? error->message : "make-test-ca.sh failed");
+        okta_tls_failed = TRUE;
+        return NULL;
+      }
+  }
+  {
+    const char *argv[] = { emulator, "--port", "0", "--seed", seed, "--tls-cert", cert, "--tls-key", key, NULL };
+
+    url = spawn_emulator (argv, &okta_tls_pid);
+  }
+  if (url == NULL || !g_str_has_prefix (url, "http://"))
+    {
+      okta_tls_failed = TRUE;
+      return NULL;
+    }
+  okta->tls_url = g_strconcat ("https://", url + strlen ("http://"), NULL);
+  okta->tls_ca_file = g_build_filename (dir, "ca.pem", NULL);
+  return okta;
+}
+
 void
 gui_test_stop_servers (void)
 {
+  if (okta_tls_pid != 0)
+    {
+      kill (okta_tls_pid, SIGTERM);
+      g_spawn_close_pid (okta_tls_pid);
+      okta_tls_pid = 0;
+    }
   if (okta_pid != 0)
     {
       kill (okta_pid, SIGTERM);

@@ -71,10 +71,15 @@ typedef struct {
   char *token;
   char *revoked_token;
   char *group_admin_token;
+  char *tls_url;      /* the same org over HTTPS, with a certificate of… */
+  char *tls_ca_file;  /* …this throw-away CA, which nothing trusts by default */
 } GuiTestOkta;
 
 const GuiTestDirectory *gui_test_start_slapd    (void);
 const GuiTestOkta      *gui_test_start_okta     (void);
+/* gui_test_start_okta (), and a second emulator of the same org over HTTPS;
+ * NULL when either cannot run (or openssl cannot make the CA). */
+const GuiTestOkta      *gui_test_start_okta_tls (void);
 const GuiTestTarget    *gui_test_start_emulator (void);
 const GuiTestGraph     *gui_test_start_graph    (void);
 void                    gui_test_stop_servers   (void);

@@ -452,6 +452,61 @@ test_connection_okta_unknown_host (void)
   gtk_widget_destroy (GTK_WIDGET (window));
 }
 
+/* An org behind a certificate nothing trusts: the TLS step fails, on the CA
+ * file (its expander opens to show it); with the CA chosen it passes, and
+ * the profile keeps the file. */
+static void
+test_connection_okta_tls (void)
+{
+  const GuiTestOkta *okta = gui_test_start_okta_tls ();
+  const GuiTestTarget *tgt = gui_test_start_emulator ();
+  g_autoptr(PsProfile) profile = NULL;
+  g_autofree char *contents = NULL;
+  PsWindow *window;
+  PsWizardPage *page;
+  GtkFileChooser *ca;
+  const char *message;
+  const char *failed = NULL;
+  guint n_source = 0;
+  GType type = PS_TYPE_CONNECTION_PAGE;
+
+  if (okta == NULL || tgt == NULL)
+    {
+      g_test_skip ("the Okta emulator cannot serve HTTPS here (openssl or the emulator is missing)");
+      return;
+    }
+  profile = gui_test_new_profile ("okta-tls");
+  window = gui_test_show_window (profile, TRUE);
+  page = ps_window_get_page (window, "connection");
+  fill_asset_panda (page, tgt);
+  fill_okta (page, okta->tls_url, okta->token);
+  g_assert_false (gtk_expander_get_expanded (gui_test_child (page, type, "okta_expander")));
+  press_done (window, page);
+
+  g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), ==, 1);
+  g_assert_cmpstr (failed, ==, "tls");
+  message = field_error (page, PS_GUI_FIELD_OKTA_CA_FILE);
+  g_assert_nonnull (message);
+  g_test_message ("CA file error: %s", message);
+  assert_only_error (page, PS_GUI_FIELD_OKTA_CA_FILE);
+  g_assert_true (gtk_expander_get_expanded (gui_test_child (page, type, "okta_expander")));
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "connection-okta-untrusted"));
+
+  /* Choosing the CA clears the error; then every step passes. */
+  ca = gui_test_child (page, type, "okta_ca_file_button");
+  g_assert_true (gtk_file_chooser_set_filename (ca, okta->tls_ca_file));
+  g_signal_emit_by_name (ca, "file-set");
+  g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_CA_FILE));
+  g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "okta_ca_file_clear_button")));
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
+  contents = gui_test_read_profile_file (profile);
+  g_assert_nonnull (strstr (contents, okta->tls_url));
+  g_assert_nonnull (strstr (contents, okta->tls_ca_file));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
 static void
 test_user_mapping_okta_scope (void)
 {
@@ -648,6 +703,7 @@ main (int    argc,
   g_test_add_func ("/gui/okta/revoked-token", test_connection_okta_revoked_token);
   g_test_add_func ("/gui/okta/missing-permission", test_connection_okta_missing_permission);
   g_test_add_func ("/gui/okta/unknown-host", test_connection_okta_unknown_host);
+  g_test_add_func ("/gui/okta/untrusted-certificate", test_connection_okta_tls);
   g_test_add_func ("/gui/okta/user-mapping-scope", test_user_mapping_okta_scope);
   g_test_add_func ("/gui/okta/collection-mapping", test_collection_mapping_okta);
 

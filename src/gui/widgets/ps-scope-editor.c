@@ -552,7 +552,7 @@ ps_scope_editor_class_init (PsScopeEditorClass *klass)
     g_param_spec_string ("search-base", "Search base", "The OU members must be under; empty: none",
                          NULL, G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_FILTER] =
-    g_param_spec_string ("filter", "Filter", "The LDAP filter members must match, as typed",
+    g_param_spec_string ("filter", "Filter", "The filter members must match (LDAP, or an Okta search expression)",
                          NULL, G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_VALID] =
     g_param_spec_boolean ("valid", "Valid", "The search base and the filter can be saved",
@@ -624,8 +624,10 @@ ps_scope_editor_set_search_base (PsScopeEditor *self,
   gtk_entry_set_text (self->search_base_entry, search_base != NULL ? search_base : "");
 }
 
-/* The filter, normalised by ps_ldap_filter_parse(); NULL when it is empty
- * or does not parse (then ps_scope_editor_get_error() says why). */
+/* The filter, normalised by ps_ldap_filter_parse() — for Okta the search
+ * expression the department, status and expression make, normalised by
+ * ps_okta_search_parse(); NULL when it is empty or does not parse (then
+ * ps_scope_editor_get_error() says why). */
 const char *
 ps_scope_editor_get_filter (PsScopeEditor *self)
 {

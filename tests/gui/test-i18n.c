@@ -150,6 +150,34 @@ test_wizard_in_german (void)
     }
   gtk_widget_destroy (GTK_WIDGET (window));
 
+  /* Okta's filter controls on both mapping pages, in German. */
+  {
+    g_autoptr(PsProfile) okta = gui_test_new_profile ("deutsch-okta");
+
+    ps_profile_set_source_kind (okta, PS_SOURCE_KIND_OKTA);
+    ps_profile_get_okta (okta)->url = g_strdup ("https://acme.okta.com");
+    window = ps_window_new (NULL, okta, TRUE);
+    gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+    gtk_widget_show (GTK_WIDGET (window));
+    for (guint i = 0; i < 2; i++)
+      {
+        const char *id = i == 0 ? "user-mapping" : "collection-mapping";
+        GType type = i == 0 ? PS_TYPE_USER_MAPPING_PAGE : PS_TYPE_COLLECTION_MAPPING_PAGE;
+        g_autofree char *name = g_strconcat ("wizard-", id, "-okta-de", NULL);
+        PsScopeEditor *scope;
+
+        g_assert_true (ps_window_show_page (window, id));
+        scope = gui_test_child (ps_window_get_page (window, id), type, "scope_editor");
+        ps_scope_editor_set_expanded (scope, TRUE);
+        ps_scope_editor_set_filter (scope, "department ne \"Sales\"");
+        g_assert_true (g_str_has_prefix (ps_scope_editor_get_error (scope), "Dies ist kein Okta-Suchausdruck: "));
+        gui_test_check_mnemonics (GTK_WIDGET (window), GTK_WIDGET (ps_window_get_page (window, id)));
+        check_width (window);
+        g_free (gui_test_screenshot (GTK_WIDGET (window), name));
+      }
+    gtk_widget_destroy (GTK_WIDGET (window));
+  }
+
   /* After setup: the Sync and History pages too. */
   window = ps_window_new (NULL, profile, FALSE);
   gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);

@@ -11,6 +11,8 @@
 #include <sys/prctl.h>
 #endif
 
+#include <glib/gstdio.h>
+
 #include "emu-test-util.h"
 
 /* ---------------------------------------------------------------- an emulator process */
@@ -23,6 +25,22 @@ child_setup (gpointer data)
 #ifdef __linux__
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 #endif
+}
+
+static SoupSession *
+new_session (const char *ca_file, guint timeout_s)
+{
+  SoupSession *session = soup_session_new_with_options ("timeout", timeout_s, NULL);
+
+  if (ca_file != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
+
+      g_assert_no_error (error);
+      soup_session_set_tls_database (session, database);
+    }
+  return session;
 }
 
 /* Starts the emulator that $@binary_variable names on a free port, with
@@ -66,14 +84,96 @@ emu_process_start (const char *binary_variable, const char *const *extra, const 
   g_assert_nonnull (url);
   g_assert_true (g_str_has_prefix (url, ca_file != NULL ? "URL=https://127.0.0.1:" : "URL=http://127.0.0.1:"));
   emu->base = g_strdup (url + 4);
-  emu->session = soup_session_new_with_options ("timeout", timeout_s, NULL);
-  if (ca_file != NULL)
-    {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (ca_file, &error);
+  emu->session = new_session (ca_file, timeout_s);
+  return emu;
+}
 
-      g_assert_no_error (error);
-      soup_session_set_tls_database (emu->session, database);
-    }
+/* Serves HTTPS with a throw-away CA ($PS_EMULATOR_MAKE_CA) that the
+ * session trusts; NULL when openssl is not installed (skip the test). */
+EmuProcess *
+emu_process_start_tls (const char *binary_variable, const char *const *extra, guint timeout_s)
+{
+  const char *make_ca = g_getenv ("PS_EMULATOR_MAKE_CA");
+  g_autofree char *dir = NULL;
+  g_autofree char *ca = NULL;
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  g_autoptr(GSubprocess) maker = NULL;
+  g_autoptr(GError) error = NULL;
+  EmuProcess *emu;
+
+  g_assert_nonnull (make_ca);
+  if (g_find_program_in_path ("openssl") == NULL)
+    return NULL;
+  dir = g_dir_make_tmp ("ps-emulator-ca-XXXXXX", &error);
+  g_assert_no_error (error);
+  maker = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                            make_ca, dir, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (maker, NULL, &error);
+  g_assert_no_error (error);
+  ca = g_build_filename (dir, "ca.pem", NULL);
+  cert = g_build_filename (dir, "server.pem", NULL);
+  key = g_build_filename (dir, "server.key", NULL);
+  g_ptr_array_add (args, (gpointer) "--tls-cert");
+  g_ptr_array_add (args, cert);
+  g_ptr_array_add (args, (gpointer) "--tls-key");
+  g_ptr_array_add (args, key);
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) extra[i]);
+  g_ptr_array_add (args, NULL);
+  emu = emu_process_start (binary_variable, (const char *const *) args->pdata, ca, timeout_s);
+  g_assert_true (g_str_has_prefix (emu->base, "https://127.0.0.1:"));
+  emu->ca_dir = g_steal_pointer (&dir);
+  return emu;
+}
+
+/* Starts it through its start script ($@script_variable, with --pid-file
+ * and @extra), which must print PORT=, URL= and PID= and write the pid. */
+EmuProcess *
+emu_process_start_script (const char *script_variable, const char *const *extra, guint timeout_s)
+{
+  const char *script = g_getenv (script_variable);
+  g_autofree char *dir = g_dir_make_tmp ("ps-emulator-start-XXXXXX", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "emulator.pid", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *pid_text = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  EmuProcess *emu = g_new0 (EmuProcess, 1);
+
+  if (script == NULL)
+    g_error ("$%s is not set: run this test through meson test", script_variable);
+  g_ptr_array_add (argv, (gpointer) script);
+  g_ptr_array_add (argv, (gpointer) "--pid-file");
+  g_ptr_array_add (argv, pid_file);
+  g_ptr_array_add (argv, (gpointer) "--");
+  for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) extra[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (process));
+
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), >=, 3);
+  g_assert_true (g_str_has_prefix (lines[0], "PORT="));
+  g_assert_true (g_str_has_prefix (lines[1], "URL=http://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (lines[2], "PID="));
+  g_assert_true (g_file_get_contents (pid_file, &pid_text, NULL, &error));
+  emu->pid = atoi (pid_text);
+  g_assert_cmpint (emu->pid, ==, atoi (lines[2] + 4));
+  emu->port = atoi (lines[0] + 5);
+  emu->base = g_strdup (lines[1] + 4);
+  emu->session = new_session (NULL, timeout_s);
+  g_unlink (pid_file);
+  g_rmdir (dir);
   return emu;
 }
 
@@ -83,13 +183,45 @@ emu_process_stop (EmuProcess *emu)
 {
   g_autoptr(GError) error = NULL;
 
-  g_subprocess_send_signal (emu->process, SIGTERM);
-  g_subprocess_wait_check (emu->process, NULL, &error);
-  g_assert_no_error (error);
-  g_object_unref (emu->process);
+  if (emu->process != NULL)
+    {
+      g_subprocess_send_signal (emu->process, SIGTERM);
+      g_subprocess_wait_check (emu->process, NULL, &error);
+      g_assert_no_error (error);
+      g_object_unref (emu->process);
+    }
+  else
+    g_assert_cmpint (kill (emu->pid, SIGTERM), ==, 0);
+  if (emu->ca_dir != NULL)
+    {
+      for (const char *const *f = (const char *const[]) { "ca.pem", "ca.key", "server.pem", "server.key", NULL };
+           *f != NULL; f++)
+        {
+          g_autofree char *path = g_build_filename (emu->ca_dir, *f, NULL);
+
+          g_unlink (path);
+        }
+      g_rmdir (emu->ca_dir);
+      g_free (emu->ca_dir);
+    }
   g_object_unref (emu->session);
   g_free (emu->base);
   g_free (emu);
+}
+
+/* --listen with anything but 127.0.0.1 exits with status 2. */
+void
+emu_assert_listen_refused (const char *binary_variable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                                                     g_getenv (binary_variable), "--listen", "0.0.0.0", NULL);
+
+  g_assert_no_error (error);
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 2);
 }
 
 /* ---------------------------------------------------------------- one request */

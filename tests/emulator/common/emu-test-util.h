@@ -17,17 +17,26 @@ G_BEGIN_DECLS
 /* ---- an emulator process */
 
 typedef struct {
-  GSubprocess *process;
+  GSubprocess *process;       /* NULL when a start script started it */
+  GPid         pid;           /* the start script's PID= */
   guint        port;
   char        *base;          /* http(s)://127.0.0.1:PORT */
   SoupSession *session;       /* trusts @ca_file when one was given */
+  char        *ca_dir;        /* emu_process_start_tls ()'s CA, removed on stop */
 } EmuProcess;
 
-EmuProcess *emu_process_start (const char        *binary_variable,
-                               const char *const *extra,
-                               const char        *ca_file,
-                               guint              timeout_s);
-void        emu_process_stop  (EmuProcess        *emu);
+EmuProcess *emu_process_start        (const char        *binary_variable,
+                                      const char *const *extra,
+                                      const char        *ca_file,
+                                      guint              timeout_s);
+EmuProcess *emu_process_start_tls    (const char        *binary_variable,
+                                      const char *const *extra,
+                                      guint              timeout_s);
+EmuProcess *emu_process_start_script (const char        *script_variable,
+                                      const char *const *extra,
+                                      guint              timeout_s);
+void        emu_process_stop         (EmuProcess        *emu);
+void        emu_assert_listen_refused (const char       *binary_variable);
 
 /* ---- one request */
 

@@ -12,11 +12,7 @@
  */
 
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
@@ -1975,50 +1971,21 @@ test_generate (void)
 static void
 test_https (void)
 {
-  const char *make_ca = g_getenv ("PS_EMULATOR_MAKE_CA");
-  g_autofree char *dir = NULL;
-  g_autofree char *ca = NULL;
-  g_autofree char *cert = NULL;
-  g_autofree char *key = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  EmuProcess *emu;
+  g_autofree char *next = NULL;
+  EmuProcess *emu = emu_process_start_tls ("PS_OKTA_EMULATOR", NULL, 30);
 
-  if (make_ca == NULL || g_find_program_in_path ("openssl") == NULL)
+  if (emu == NULL)
     {
-      g_test_skip ("no make-test-ca.sh or openssl");
+      g_test_skip ("openssl is not installed: no test CA");
       return;
     }
-  dir = g_dir_make_tmp ("ps-okta-emulator-tls-XXXXXX", &error);
-  g_assert_no_error (error);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                              make_ca, dir, NULL);
-  g_assert_no_error (error);
-  g_subprocess_wait_check (process, NULL, &error);
-  g_assert_no_error (error);
-  ca = g_build_filename (dir, "ca.pem", NULL);
-  cert = g_build_filename (dir, "server.pem", NULL);
-  key = g_build_filename (dir, "server.key", NULL);
   {
-    const char *args[] = { "--tls-cert", cert, "--tls-key", key, NULL };
-    g_autofree char *next = NULL;
+    g_autoptr(EmuReply) page = get (emu, 200, "/api/v1/users?limit=2", FULL);
 
-    emu = emulator_start_full (args, ca);
-    {
-      g_autoptr(EmuReply) page = get (emu, 200, "/api/v1/users?limit=2", FULL);
-
-      next = next_link (page);
-      g_assert_true (g_str_has_prefix (next, "https://127.0.0.1:"));
-    }
-    emu_process_stop (emu);
+    next = next_link (page);
+    g_assert_true (g_str_has_prefix (next, "https://127.0.0.1:"));
   }
-  for (const char *const *f = (const char *const[]) { "ca.pem", "ca.key", "server.pem", "server.key", NULL }; *f; f++)
-    {
-      g_autofree char *path = g_build_filename (dir, *f, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
+  emu_process_stop (emu);
 }
 
 static void
@@ -2049,45 +2016,12 @@ test_cli (void)
 static void
 test_start_script (void)
 {
-  const char *script = g_getenv ("PS_OKTA_EMULATOR_START");
-  g_autofree char *dir = g_dir_make_tmp ("ps-okta-emulator-start-XXXXXX", NULL);
-  g_autofree char *pid_file = g_build_filename (dir, "emulator.pid", NULL);
-  g_autofree char *out = NULL;
-  g_autofree char *pid_text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_auto(GStrv) lines = NULL;
-  EmuProcess emu = { 0 };
-  GPid pid = 0;
+  const char *const args[] = { "--page-size", "3", NULL };
+  EmuProcess *emu = emu_process_start_script ("PS_OKTA_EMULATOR_START", args, 30);
+  g_autoptr(EmuReply) page = get (emu, 200, "/api/v1/users", FULL);
 
-  g_assert_nonnull (script);
-  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, script, "--pid-file", pid_file, "--",
-                              "--page-size", "3", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (process));
-
-  lines = g_strsplit (out, "\n", -1);
-  g_assert_true (g_str_has_prefix (lines[0], "PORT="));
-  g_assert_true (g_str_has_prefix (lines[1], "URL=http://127.0.0.1:"));
-  g_assert_true (g_str_has_prefix (lines[2], "PID="));
-  g_assert_true (g_file_get_contents (pid_file, &pid_text, NULL, &error));
-  pid = atoi (pid_text);
-  g_assert_cmpint (pid, ==, atoi (lines[2] + 4));
-
-  emu.base = g_strdup (lines[1] + 4);
-  emu.session = soup_session_new ();
-  {
-    g_autoptr(EmuReply) page = get (&emu, 200, "/api/v1/users", FULL);
-
-    g_assert_cmpuint (array_length (page->json), ==, 3);
-  }
-  g_assert_cmpint (kill (pid, SIGTERM), ==, 0);
-  g_object_unref (emu.session);
-  g_free (emu.base);
-  g_unlink (pid_file);
-  g_rmdir (dir);
+  g_assert_cmpuint (array_length (page->json), ==, 3);
+  emu_process_stop (emu);
 }
 
 /* ---------------------------------------------------------------- main */

@@ -1079,18 +1079,7 @@ calls_node (EmuServer *server, EmuRequest *req)
   gboolean with_bodies = g_strcmp0 (bodies, "0") != 0 && g_strcmp0 (bodies, "false") != 0;
   JsonObject *object = json_object_new ();
   JsonArray *calls = json_array_new ();
-  guint first = 0;
-
-  /* Entries are in seq order: find the first wanted one by bisection. */
-  for (guint hi = server->calls->len; first < hi;)
-    {
-      guint mid = (first + hi) / 2;
-
-      if (json_object_get_int_member (g_ptr_array_index (server->calls, mid), "seq") < since)
-        first = mid + 1;
-      else
-        hi = mid;
-    }
+  guint first = emu_call_log_find (server->calls, since);
 
   for (guint i = first; i < server->calls->len && json_array_get_length (calls) < limit; i++)
     {

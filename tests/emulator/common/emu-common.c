@@ -158,6 +158,47 @@ emu_counts_node (GHashTable *table)
 
 /* ---------------------------------------------------------------- the server */
 
+/* Answers @msg with @body (taken) as JSON. */
+void
+emu_reply_json (SoupServerMessage *msg, guint status, JsonNode *body)
+{
+  g_autofree char *text = json_to_string (body, FALSE);
+
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
+  json_node_unref (body);
+}
+
+/* Answers @msg with {"message": @message}: what the /_admin/ API says
+ * when a request is wrong. */
+void
+emu_reply_message (SoupServerMessage *msg, guint status, const char *message)
+{
+  JsonObject *object = json_object_new ();
+
+  json_object_set_string_member (object, "message", message);
+  emu_reply_json (msg, status, emu_object_node (object));
+}
+
+/* The index of the first call-log entry (JSON objects in "seq" order)
+ * whose seq is at least @since, by bisection. */
+guint
+emu_call_log_find (GPtrArray *calls, gint64 since)
+{
+  guint first = 0;
+
+  for (guint hi = calls->len; first < hi;)
+    {
+      guint mid = (first + hi) / 2;
+
+      if (json_object_get_int_member (g_ptr_array_index (calls, mid), "seq") < since)
+        first = mid + 1;
+      else
+        hi = mid;
+    }
+  return first;
+}
+
 /* Listens on 127.0.0.1 (IPv4 only), with HTTPS when @certificate is set. */
 gboolean
 emu_soup_listen (SoupServer *soup, guint port, GTlsCertificate *certificate, GError **error)

@@ -62,6 +62,15 @@ JsonNode   *emu_counts_node (GHashTable *table);
 
 /* ---- the server */
 
+void        emu_reply_json    (SoupServerMessage *msg,
+                               guint              status,
+                               JsonNode          *body);
+void        emu_reply_message (SoupServerMessage *msg,
+                               guint              status,
+                               const char        *message);
+guint       emu_call_log_find (GPtrArray         *calls,
+                               gint64             since);
+
 gboolean    emu_soup_listen (SoupServer      *soup,
                              guint            port,
                              GTlsCertificate *certificate,

@@ -284,6 +284,56 @@ emu_send (SoupSession *session, SoupMessage *msg)
   return reply;
 }
 
+/* A request for JSON to @path (relative to the emulator, or an absolute
+ * URL such as a next link), with an Authorization header when given,
+ * "Name: value" @headers and a @body (JSON unless @content_type says
+ * otherwise). */
+EmuReply *
+emu_call (EmuProcess        *emu,
+          const char        *method,
+          const char        *path,
+          const char        *authorization,
+          const char *const *headers,
+          const char        *body,
+          const char        *content_type)
+{
+  g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (emu->base, path, NULL);
+  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  g_autoptr(SoupMessage) msg = NULL;
+  SoupMessageHeaders *request_headers;
+
+  if (uri == NULL)
+    g_error ("bad URL %s", url);
+  msg = soup_message_new_from_uri (method, uri);
+  request_headers = soup_message_get_request_headers (msg);
+  soup_message_headers_replace (request_headers, "Accept", "application/json");
+  if (authorization != NULL)
+    soup_message_headers_replace (request_headers, "Authorization", authorization);
+  emu_add_header_lines (msg, headers);
+  emu_set_body (msg, body, content_type);
+  return emu_send (emu->session, msg);
+}
+
+/* emu_call () that must get an answer with @status. */
+EmuReply *
+emu_expect (EmuProcess        *emu,
+            guint              status,
+            const char        *method,
+            const char        *path,
+            const char        *authorization,
+            const char *const *headers,
+            const char        *body,
+            const char        *content_type)
+{
+  EmuReply *reply = emu_call (emu, method, path, authorization, headers, body, content_type);
+
+  g_assert_no_error (reply->error);
+  if (reply->status != status)
+    g_error ("%s %s: expected %u, got %u: %.*s", method, path, status, reply->status,
+             (int) g_bytes_get_size (reply->bytes), (const char *) g_bytes_get_data (reply->bytes, NULL));
+  return reply;
+}
+
 /* ---------------------------------------------------------------- JSON by JSONPath */
 
 /* printf, then ' becomes " so that JSON bodies read well in C. */

@@ -50,6 +50,21 @@ typedef struct {
 } EmuReply;
 
 void      emu_reply_free (EmuReply     *reply);
+EmuReply *emu_call       (EmuProcess        *emu,
+                          const char        *method,
+                          const char        *path,
+                          const char        *authorization,
+                          const char *const *headers,
+                          const char        *body,
+                          const char        *content_type);
+EmuReply *emu_expect     (EmuProcess        *emu,
+                          guint              status,
+                          const char        *method,
+                          const char        *path,
+                          const char        *authorization,
+                          const char *const *headers,
+                          const char        *body,
+                          const char        *content_type);
 EmuReply *emu_send       (SoupSession  *session,
                           SoupMessage  *msg);
 void      emu_add_header_lines (SoupMessage       *msg,

@@ -1372,25 +1372,6 @@ typedef struct {
   gboolean           bad_json;
 } Admin;
 
-static void
-admin_reply (Admin *admin, guint status, JsonNode *body)
-{
-  g_autofree char *text = json_to_string (body, FALSE);
-
-  soup_server_message_set_status (admin->msg, status, NULL);
-  soup_server_message_set_response (admin->msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
-  json_node_unref (body);
-}
-
-static void
-admin_error (Admin *admin, guint status, const char *message)
-{
-  JsonObject *object = json_object_new ();
-
-  json_object_set_string_member (object, "message", message);
-  admin_reply (admin, status, emu_object_node (object));
-}
-
 static JsonObject *
 admin_body (Admin *admin)
 {
@@ -1413,17 +1394,8 @@ calls_node (GraphServer *server, GHashTable *query)
   gint64 limit = limit_text != NULL ? g_ascii_strtoll (limit_text, NULL, 10) : G_MAXINT64;
   JsonObject *object = json_object_new ();
   JsonArray *calls = json_array_new ();
-  guint first = 0;
+  guint first = emu_call_log_find (server->calls, since);
 
-  for (guint hi = server->calls->len; first < hi;)
-    {
-      guint mid = (first + hi) / 2;
-
-      if (json_object_get_int_member (g_ptr_array_index (server->calls, mid), "seq") < since)
-        first = mid + 1;
-      else
-        hi = mid;
-    }
   for (guint i = first; i < server->calls->len && json_array_get_length (calls) < limit; i++)
     json_array_add_object_element (calls, json_object_ref (g_ptr_array_index (server->calls, i)));
   json_object_set_int_member (object, "next_seq", server->next_seq);
@@ -1581,7 +1553,7 @@ admin_objects (Admin *admin, GraphKind collection_kind)
 
   if (tenant == NULL)
     {
-      admin_error (admin, 404, "Unknown tenant");
+      emu_reply_message (admin->msg, 404, "Unknown tenant");
       return;
     }
   if (admin->n_segments == 1 && g_str_equal (admin->method, "POST"))
@@ -1592,12 +1564,12 @@ admin_objects (Admin *admin, GraphKind collection_kind)
 
       if (body == NULL)
         {
-          admin_error (admin, 400, "Send the object's properties as a JSON object");
+          emu_reply_message (admin->msg, 400, "Send the object's properties as a JSON object");
           return;
         }
       if (kind == GRAPH_N_KINDS && (type == NULL || !graph_kind_from_name (type, &kind)))
         {
-          admin_error (admin, 400, "POST /_admin/objects needs an @odata.type");
+          emu_reply_message (admin->msg, 400, "POST /_admin/objects needs an @odata.type");
           return;
         }
       props = json_object_ref (body);
@@ -1608,38 +1580,38 @@ admin_objects (Admin *admin, GraphKind collection_kind)
       if (object != NULL && !admin_link (tenant, object, body, &error))
         object = NULL;
       if (object == NULL)
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 201, admin_object_node (object));
+        emu_reply_json (admin->msg, 201, admin_object_node (object));
       return;
     }
   if (admin->n_segments >= 2)
     object = graph_tenant_lookup (tenant, admin->segments[1]);
   if (object == NULL)
     {
-      admin_error (admin, 404, "No such object (purged objects are gone)");
+      emu_reply_message (admin->msg, 404, "No such object (purged objects are gone)");
       return;
     }
 
   if (is (admin, "GET", 2, NULL))
-    admin_reply (admin, 200, admin_object_node (object));
+    emu_reply_json (admin->msg, 200, admin_object_node (object));
   else if (is (admin, "PATCH", 2, NULL) || is (admin, "PUT", 2, NULL))
     {
       if (body == NULL)
-        admin_error (admin, 400, "Send the changed properties as a JSON object");
+        emu_reply_message (admin->msg, 400, "Send the changed properties as a JSON object");
       else if (!graph_object_update (object, body, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_object_node (object));
+        emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else if (is (admin, "DELETE", 2, NULL))
     {
       const char *purge = admin->query != NULL ? g_hash_table_lookup (admin->query, "purge") : NULL;
 
       if (!graph_object_delete (object, g_strcmp0 (purge, "true") == 0 || g_strcmp0 (purge, "1") == 0, now, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_object_node (object));
+        emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else if (is (admin, "POST", 3, NULL) && (g_str_equal (action, "disable") || g_str_equal (action, "enable")))
     {
@@ -1647,23 +1619,23 @@ admin_objects (Admin *admin, GraphKind collection_kind)
 
       json_object_set_boolean_member (change, "accountEnabled", g_str_equal (action, "enable"));
       if (!graph_object_update (object, change, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_object_node (object));
+        emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else if (is (admin, "POST", 3, NULL) && g_str_equal (action, "purge"))
     {
       if (!graph_object_delete (object, TRUE, now, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_object_node (object));
+        emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else if (is (admin, "POST", 3, NULL) && g_str_equal (action, "restore"))
     {
       if (!graph_object_restore (object, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_object_node (object));
+        emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else if (is (admin, "POST", 3, NULL) && g_str_equal (action, "members"))
     {
@@ -1674,7 +1646,7 @@ admin_objects (Admin *admin, GraphKind collection_kind)
 
       if (n == 0)
         {
-          admin_error (admin, 400, "Send {\"id\": member} or {\"ids\": [members]}");
+          emu_reply_message (admin->msg, 400, "Send {\"id\": member} or {\"ids\": [members]}");
           return;
         }
       for (guint i = 0; i < n; i++)
@@ -1684,30 +1656,30 @@ admin_objects (Admin *admin, GraphKind collection_kind)
 
           if (member == NULL)
             {
-              admin_error (admin, 404, "No such member");
+              emu_reply_message (admin->msg, 404, "No such member");
               return;
             }
           if (!graph_group_add_member (object, member, &error))
             {
-              admin_error (admin, 400, error->message);
+              emu_reply_message (admin->msg, 400, error->message);
               return;
             }
         }
-      admin_reply (admin, 200, admin_object_node (object));
+      emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else if (is (admin, "DELETE", 4, NULL) && g_str_equal (action, "members"))
     {
       GraphObject *member = graph_tenant_lookup (tenant, admin->segments[3]);
 
       if (member == NULL)
-        admin_error (admin, 404, "No such member");
+        emu_reply_message (admin->msg, 404, "No such member");
       else if (!graph_group_remove_member (object, member, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_object_node (object));
+        emu_reply_json (admin->msg, 200, admin_object_node (object));
     }
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 }
 
 static gboolean
@@ -1748,7 +1720,7 @@ admin_apps (Admin *admin)
 
   if (tenant == NULL)
     {
-      admin_error (admin, 404, "Unknown tenant");
+      emu_reply_message (admin->msg, 404, "Unknown tenant");
       return;
     }
   if (is (admin, "GET", 1, NULL))
@@ -1757,37 +1729,37 @@ admin_apps (Admin *admin)
 
       for (guint i = 0; i < tenant->apps->len; i++)
         json_array_add_element (apps, graph_app_dump (g_ptr_array_index (tenant->apps, i)));
-      admin_reply (admin, 200, json_node_init_array (json_node_alloc (), apps));
+      emu_reply_json (admin->msg, 200, json_node_init_array (json_node_alloc (), apps));
       json_array_unref (apps);
       return;
     }
   app = admin->n_segments == 2 ? graph_tenant_app (tenant, admin->segments[1]) : NULL;
   if (app == NULL)
     {
-      admin_error (admin, 404, "No such app in this tenant");
+      emu_reply_message (admin->msg, 404, "No such app in this tenant");
       return;
     }
   if (is (admin, "GET", 2, NULL))
     {
-      admin_reply (admin, 200, graph_app_dump (app));
+      emu_reply_json (admin->msg, 200, graph_app_dump (app));
       return;
     }
   if (!is (admin, "POST", 2, NULL) && !is (admin, "PATCH", 2, NULL))
     {
-      admin_error (admin, 404, "Unknown admin endpoint");
+      emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
       return;
     }
   if (body == NULL || !string_array (body, "permissions", &permissions) ||
       !string_array (body, "grant", &grant) || !string_array (body, "revoke", &revoke))
     {
-      admin_error (admin, 400, "Send {permissions|grant|revoke: [names], add_secret: {value, expires}, "
+      emu_reply_message (admin->msg, 400, "Send {permissions|grant|revoke: [names], add_secret: {value, expires}, "
                    "add_certificate: PEM, remove_secrets: bool, remove_certificates: bool}");
       return;
     }
   if (json_object_has_member (body, "add_certificate") &&
       !graph_app_add_cert (app, json_object_get_string_member (body, "add_certificate"), &error))
     {
-      admin_error (admin, 400, error->message);
+      emu_reply_message (admin->msg, 400, error->message);
       return;
     }
   if (json_object_get_boolean_member_with_default (body, "remove_secrets", FALSE))
@@ -1824,7 +1796,7 @@ admin_apps (Admin *admin)
       if (g_ptr_array_find_with_equal_func (app->permissions, g_ptr_array_index (revoke, i), g_str_equal, &index))
         g_ptr_array_remove_index (app->permissions, index);
     }
-  admin_reply (admin, 200, graph_app_dump (app));
+  emu_reply_json (admin->msg, 200, graph_app_dump (app));
 }
 
 static void
@@ -1851,16 +1823,16 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
   body = admin_body (admin);
 
   if (admin->bad_json)
-    admin_error (admin, 400, "The request body is not valid JSON");
+    emu_reply_message (admin->msg, 400, "The request body is not valid JSON");
   else if (admin->n_segments == 0)
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
   else if (is (admin, "GET", 1, "health"))
     {
       JsonObject *object = json_object_new ();
 
       json_object_set_boolean_member (object, "ok", TRUE);
       json_object_set_int_member (object, "port", graph_server_port (server));
-      admin_reply (admin, 200, emu_object_node (object));
+      emu_reply_json (admin->msg, 200, emu_object_node (object));
     }
   else if (is (admin, "GET", 1, "state"))
     {
@@ -1870,27 +1842,27 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
 
       json_object_set_string_member (root, "now", now);
       json_object_set_int_member (root, "delta_epoch", server->delta_epoch);
-      admin_reply (admin, 200, dump);
+      emu_reply_json (admin->msg, 200, dump);
     }
   else if (is (admin, "GET", 1, "calls"))
-    admin_reply (admin, 200, calls_node (server, query));
+    emu_reply_json (admin->msg, 200, calls_node (server, query));
   else if (is (admin, "DELETE", 1, "calls"))
     {
       g_ptr_array_set_size (server->calls, 0);
-      admin_reply (admin, 200, calls_node (server, query));
+      emu_reply_json (admin->msg, 200, calls_node (server, query));
     }
   else if (is (admin, "GET", 1, "stats"))
-    admin_reply (admin, 200, stats_node (server));
+    emu_reply_json (admin->msg, 200, stats_node (server));
   else if (is (admin, "GET", 1, "faults"))
-    admin_reply (admin, 200, dump_switches (server));
+    emu_reply_json (admin->msg, 200, dump_switches (server));
   else if (is (admin, "POST", 1, "faults"))
     {
       if (body == NULL)
-        admin_error (admin, 400, "Send a JSON object of switches");
+        emu_reply_message (admin->msg, 400, "Send a JSON object of switches");
       else if (!graph_server_apply_switches (server, body, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, dump_switches (server));
+        emu_reply_json (admin->msg, 200, dump_switches (server));
     }
   else if (is (admin, "POST", 1, "expire-tokens"))
     {
@@ -1898,7 +1870,7 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
 
       json_object_set_boolean_member (action, "expire_tokens", TRUE);
       graph_server_apply_switches (server, action, NULL);
-      admin_reply (admin, 200, stats_node (server));
+      emu_reply_json (admin->msg, 200, stats_node (server));
     }
   else if (is (admin, "POST", 1, "invalidate-delta"))
     {
@@ -1906,10 +1878,10 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
 
       json_object_set_boolean_member (action, "invalidate_delta", TRUE);
       graph_server_apply_switches (server, action, NULL);
-      admin_reply (admin, 200, dump_switches (server));
+      emu_reply_json (admin->msg, 200, dump_switches (server));
     }
   else if (is (admin, "GET", 1, "clock"))
-    admin_reply (admin, 200, clock_node (server));
+    emu_reply_json (admin->msg, 200, clock_node (server));
   else if (is (admin, "POST", 1, "clock"))
     {
       gint64 advance = 0;
@@ -1919,18 +1891,18 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
       if (body != NULL && json_object_has_member (body, "advance_days"))
         advance += json_object_get_int_member (body, "advance_days") * GRAPH_USEC_PER_DAY;
       if (advance < 0)
-        admin_error (admin, 400, "The clock only goes forward");
+        emu_reply_message (admin->msg, 400, "The clock only goes forward");
       else
         {
           server->clock_offset += advance;
           purge_expired (server, graph_server_now (server));
-          admin_reply (admin, 200, clock_node (server));
+          emu_reply_json (admin->msg, 200, clock_node (server));
         }
     }
   else if (is (admin, "POST", 1, "reset"))
     {
       if (want (body, "state") && !reset_state (server, &error))
-        admin_error (admin, 500, error->message);
+        emu_reply_message (admin->msg, 500, error->message);
       else
         {
           if (want (body, "calls"))
@@ -1958,7 +1930,7 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
             }
           if (want (body, "clock"))
             server->clock_offset = 0;
-          admin_reply (admin, 200, stats_node (server));
+          emu_reply_json (admin->msg, 200, stats_node (server));
         }
     }
   else if (g_str_equal (admin->segments[0], "apps"))
@@ -1966,7 +1938,7 @@ handle_admin (GraphServer *server, SoupServerMessage *msg, const char *path, GHa
   else if (kind_of_collection (admin->segments[0], &kind))
     admin_objects (admin, kind);
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 
   g_strfreev (admin->segments);
   g_clear_pointer (&admin->json, json_node_unref);

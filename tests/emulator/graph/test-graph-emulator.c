@@ -65,8 +65,7 @@ emulator_start (const char *const *extra)
   return emulator_start_full (extra, NULL);
 }
 
-/* @path is relative to the emulator, or an absolute URL (a nextLink).
- * @headers: "Name: value" strings, NULL-terminated, or NULL. */
+/* @bearer: an access token, or NULL. */
 static EmuReply *
 call_full (EmuProcess         *emu,
            const char         *method,
@@ -76,22 +75,9 @@ call_full (EmuProcess         *emu,
            const char         *bearer,
            const char *const  *headers)
 {
-  g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (emu->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  SoupMessageHeaders *request_headers;
+  g_autofree char *authorization = bearer != NULL ? g_strconcat ("Bearer ", bearer, NULL) : NULL;
 
-  if (msg == NULL)
-    g_error ("bad URL %s", url);
-  request_headers = soup_message_get_request_headers (msg);
-  if (bearer != NULL)
-    {
-      g_autofree char *value = g_strconcat ("Bearer ", bearer, NULL);
-
-      soup_message_headers_replace (request_headers, "Authorization", value);
-    }
-  emu_add_header_lines (msg, headers);
-  emu_set_body (msg, body, content_type);
-  return emu_send (emu->session, msg);
+  return emu_call (emu, method, path, authorization, headers, body, content_type);
 }
 
 static EmuReply *
@@ -104,13 +90,9 @@ expect_full (EmuProcess         *emu,
              const char         *bearer,
              const char *const  *headers)
 {
-  EmuReply *reply = call_full (emu, method, path, body, content_type, bearer, headers);
+  g_autofree char *authorization = bearer != NULL ? g_strconcat ("Bearer ", bearer, NULL) : NULL;
 
-  g_assert_no_error (reply->error);
-  if (reply->status != status)
-    g_error ("%s %s: expected %u, got %u: %.*s", method, path, status, reply->status,
-             (int) g_bytes_get_size (reply->bytes), (const char *) g_bytes_get_data (reply->bytes, NULL));
-  return reply;
+  return emu_expect (emu, status, method, path, authorization, headers, body, content_type);
 }
 
 /* A Graph GET that must answer @status with JSON. */

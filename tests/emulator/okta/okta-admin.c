@@ -25,25 +25,6 @@ typedef struct {
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
-admin_reply (Admin *admin, guint status, JsonNode *body)
-{
-  g_autofree char *text = json_to_string (body, FALSE);
-
-  soup_server_message_set_status (admin->msg, status, NULL);
-  soup_server_message_set_response (admin->msg, "application/json", SOUP_MEMORY_COPY, text, strlen (text));
-  json_node_unref (body);
-}
-
-static void
-admin_error (Admin *admin, guint status, const char *message)
-{
-  JsonObject *object = json_object_new ();
-
-  json_object_set_string_member (object, "message", message);
-  admin_reply (admin, status, emu_object_node (object));
-}
-
 static JsonObject *
 admin_body (Admin *admin)
 {
@@ -178,25 +159,25 @@ admin_users (Admin *admin, OktaOrg *org)
           json_object_set_string_member (entry, "status", okta_status_name (one->status));
           json_array_add_object_element (users, entry);
         }
-      admin_reply (admin, 200, json_node_init_array (json_node_alloc (), users));
+      emu_reply_json (admin->msg, 200, json_node_init_array (json_node_alloc (), users));
       json_array_unref (users);
       return;
     }
   if (is (admin, "POST", 1, NULL))
     {
       if (body == NULL)
-        admin_error (admin, 400, "Send the user (profile, status, groups…) as a JSON object");
+        emu_reply_message (admin->msg, 400, "Send the user (profile, status, groups…) as a JSON object");
       else if ((user = okta_org_create_user (org, body, admin_actor (admin), now, &error)) == NULL)
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 201, admin_user_node (user));
+        emu_reply_json (admin->msg, 201, admin_user_node (user));
       return;
     }
   if (admin->n_segments >= 2)
     user = okta_org_user (org, admin->segments[1]);
   if (user == NULL)
     {
-      admin_error (admin, 404, "No such user (deleted users are gone)");
+      emu_reply_message (admin->msg, 404, "No such user (deleted users are gone)");
       return;
     }
   id = g_strdup (user->id);
@@ -206,15 +187,15 @@ admin_users (Admin *admin, OktaOrg *org)
     action = admin->segments[2];
 
   if (is (admin, "GET", 2, NULL))
-    admin_reply (admin, 200, admin_user_node (user));
+    emu_reply_json (admin->msg, 200, admin_user_node (user));
   else if (is (admin, "PATCH", 2, NULL) || is (admin, "PUT", 2, NULL))
     {
       if (body == NULL)
-        admin_error (admin, 400, "Send {profile, status, transitioningToStatus, lastLogin, passwordChanged}");
+        emu_reply_message (admin->msg, 400, "Send {profile, status, transitioningToStatus, lastLogin, passwordChanged}");
       else if (!okta_user_update (user, body, admin_actor (admin), now, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_user_node (user));
+        emu_reply_json (admin->msg, 200, admin_user_node (user));
     }
   else if (is (admin, "DELETE", 2, NULL) || (g_str_equal (admin->method, "POST") && action != NULL))
     {
@@ -235,22 +216,22 @@ admin_users (Admin *admin, OktaOrg *org)
         json_object_set_boolean_member (options, "hard", TRUE);
       if (!okta_user_lifecycle (user, action != NULL ? action : "delete", options, admin_actor (admin), now, &error))
         {
-          admin_error (admin, 400, error->message);
+          emu_reply_message (admin->msg, 400, error->message);
           return;
         }
       user = g_hash_table_lookup (org->user_by_id, id);
       if (user != NULL)
         {
-          admin_reply (admin, 200, admin_user_node (user));
+          emu_reply_json (admin->msg, 200, admin_user_node (user));
           return;
         }
       result = json_object_new ();
       json_object_set_string_member (result, "id", id);
       json_object_set_boolean_member (result, "deleted", TRUE);
-      admin_reply (admin, 200, emu_object_node (result));
+      emu_reply_json (admin->msg, 200, emu_object_node (result));
     }
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -290,35 +271,35 @@ admin_groups (Admin *admin, OktaOrg *org)
 
       for (guint i = 0; i < org->groups->len; i++)
         json_array_add_element (groups, admin_group_node (g_ptr_array_index (org->groups, i)));
-      admin_reply (admin, 200, json_node_init_array (json_node_alloc (), groups));
+      emu_reply_json (admin->msg, 200, json_node_init_array (json_node_alloc (), groups));
       json_array_unref (groups);
       return;
     }
   if (is (admin, "POST", 1, NULL))
     {
       if (body == NULL)
-        admin_error (admin, 400, "Send the group ({profile: {name, description}, type, members}) as JSON");
+        emu_reply_message (admin->msg, 400, "Send the group ({profile: {name, description}, type, members}) as JSON");
       else if ((group = okta_org_create_group (org, body, admin_actor (admin), now, &error)) == NULL)
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 201, admin_group_node (group));
+        emu_reply_json (admin->msg, 201, admin_group_node (group));
       return;
     }
   if (admin->n_segments >= 2)
     group = okta_org_group (org, admin->segments[1]);
   if (group == NULL)
     {
-      admin_error (admin, 404, "No such group");
+      emu_reply_message (admin->msg, 404, "No such group");
       return;
     }
   if (is (admin, "GET", 2, NULL))
-    admin_reply (admin, 200, admin_group_node (group));
+    emu_reply_json (admin->msg, 200, admin_group_node (group));
   else if (is (admin, "PATCH", 2, NULL) || is (admin, "PUT", 2, NULL))
     {
       if (body == NULL || !okta_group_update (group, body, admin_actor (admin), now, &error))
-        admin_error (admin, 400, error != NULL ? error->message : "Send {\"profile\": {…}}");
+        emu_reply_message (admin->msg, 400, error != NULL ? error->message : "Send {\"profile\": {…}}");
       else
-        admin_reply (admin, 200, admin_group_node (group));
+        emu_reply_json (admin->msg, 200, admin_group_node (group));
     }
   else if (is (admin, "DELETE", 2, NULL))
     {
@@ -327,7 +308,7 @@ admin_groups (Admin *admin, OktaOrg *org)
       json_object_set_string_member (result, "id", group->id);
       json_object_set_boolean_member (result, "deleted", TRUE);
       okta_group_delete (group, admin_actor (admin), now);
-      admin_reply (admin, 200, emu_object_node (result));
+      emu_reply_json (admin->msg, 200, emu_object_node (result));
     }
   else if (is (admin, "POST", 3, NULL) && g_str_equal (admin->segments[2], "members"))
     {
@@ -335,37 +316,37 @@ admin_groups (Admin *admin, OktaOrg *org)
 
       if (!member_ids (body, ids))
         {
-          admin_error (admin, 400, "Send {\"id\": user} or {\"ids\": [users]}");
+          emu_reply_message (admin->msg, 400, "Send {\"id\": user} or {\"ids\": [users]}");
           return;
         }
       for (guint i = 0; i < ids->len; i++)
         if (okta_org_user (org, g_ptr_array_index (ids, i)) == NULL)
           {
-            admin_error (admin, 404, "No such user");
+            emu_reply_message (admin->msg, 404, "No such user");
             return;
           }
       for (guint i = 0; i < ids->len; i++)
         if (!okta_group_add (group, okta_org_user (org, g_ptr_array_index (ids, i)), admin_actor (admin), now,
                              &error))
           {
-            admin_error (admin, 400, error->message);
+            emu_reply_message (admin->msg, 400, error->message);
             return;
           }
-      admin_reply (admin, 200, admin_group_node (group));
+      emu_reply_json (admin->msg, 200, admin_group_node (group));
     }
   else if (is (admin, "DELETE", 4, NULL) && g_str_equal (admin->segments[2], "members"))
     {
       OktaUser *user = okta_org_user (org, admin->segments[3]);
 
       if (user == NULL)
-        admin_error (admin, 404, "No such user");
+        emu_reply_message (admin->msg, 404, "No such user");
       else if (!okta_group_remove (group, user, admin_actor (admin), now, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, admin_group_node (group));
+        emu_reply_json (admin->msg, 200, admin_group_node (group));
     }
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 }
 
 /* ---------------------------------------------------------------- the System Log */
@@ -387,18 +368,18 @@ admin_logs (Admin *admin, OktaOrg *org)
         json_array_add_object_element (events, json_object_ref (((OktaEvent *) g_ptr_array_index (org->events,
                                                                                                 i))->object));
       json_object_set_array_member (object, "events", events);
-      admin_reply (admin, 200, emu_object_node (object));
+      emu_reply_json (admin->msg, 200, emu_object_node (object));
     }
   else if (is (admin, "POST", 1, NULL))
     {
       OktaEvent *event;
 
       if (body == NULL)
-        admin_error (admin, 400, "Send an event: {eventType, published, target: [ids or objects], …}");
+        emu_reply_message (admin->msg, 400, "Send an event: {eventType, published, target: [ids or objects], …}");
       else if ((event = okta_org_log_raw (org, body, now, &error)) == NULL)
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 201, emu_object_node (json_object_ref (event->object)));
+        emu_reply_json (admin->msg, 201, emu_object_node (json_object_ref (event->object)));
     }
   else if (is (admin, "POST", 2, NULL) && g_str_equal (admin->segments[1], "purge"))
     {
@@ -413,17 +394,17 @@ admin_logs (Admin *admin, OktaOrg *org)
       else if (body_string (admin, "before") == NULL ||
                !okta_parse_seed_time (body_string (admin, "before"), now, &before))
         {
-          admin_error (admin, 400, "Send {\"before\": time}, {\"older_than_days\": N} or {\"all\": true}");
+          emu_reply_message (admin->msg, 400, "Send {\"before\": time}, {\"older_than_days\": N} or {\"all\": true}");
           return;
         }
       removed = okta_org_purge_log (org, before);
       result = json_object_new ();
       json_object_set_int_member (result, "removed", removed);
       json_object_set_int_member (result, "kept", org->events->len);
-      admin_reply (admin, 200, emu_object_node (result));
+      emu_reply_json (admin->msg, 200, emu_object_node (result));
     }
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 }
 
 /* ---------------------------------------------------------------- tokens and apps */
@@ -488,7 +469,7 @@ admin_tokens (Admin *admin, OktaOrg *org)
 
       for (guint i = 0; i < org->tokens->len; i++)
         json_array_add_object_element (tokens, okta_token_dump (g_ptr_array_index (org->tokens, i), FALSE));
-      admin_reply (admin, 200, json_node_init_array (json_node_alloc (), tokens));
+      emu_reply_json (admin->msg, 200, json_node_init_array (json_node_alloc (), tokens));
       json_array_unref (tokens);
       return;
     }
@@ -499,12 +480,12 @@ admin_tokens (Admin *admin, OktaOrg *org)
 
       if (body == NULL || value == NULL || *value == '\0' || okta_org_token (org, value) != NULL)
         {
-          admin_error (admin, 400, "Send {token (a new value), name, role or rights, admin, expires}");
+          emu_reply_message (admin->msg, 400, "Send {token (a new value), name, role or rights, admin, expires}");
           return;
         }
       if (!rights_from (body, &rights, &error))
         {
-          admin_error (admin, 400, error->message);
+          emu_reply_message (admin->msg, 400, error->message);
           return;
         }
       token = g_new0 (OktaApiToken, 1);
@@ -520,24 +501,24 @@ admin_tokens (Admin *admin, OktaOrg *org)
         okta_parse_seed_time (body_string (admin, "expires"), now, &token->expires);
       g_ptr_array_add (org->tokens, token);
       g_hash_table_insert (org->token_by_value, token->value, token);
-      admin_reply (admin, 201, emu_object_node (okta_token_dump (token, FALSE)));
+      emu_reply_json (admin->msg, 201, emu_object_node (okta_token_dump (token, FALSE)));
       return;
     }
   token = admin->n_segments == 2 ? okta_org_token_by_name (org, admin->segments[1]) : NULL;
   if (token == NULL)
     {
-      admin_error (admin, 404, "No such token (address it by name or id)");
+      emu_reply_message (admin->msg, 404, "No such token (address it by name or id)");
       return;
     }
   if (is (admin, "GET", 2, NULL))
-    admin_reply (admin, 200, emu_object_node (okta_token_dump (token, FALSE)));
+    emu_reply_json (admin->msg, 200, emu_object_node (okta_token_dump (token, FALSE)));
   else if (is (admin, "PATCH", 2, NULL) || is (admin, "POST", 2, NULL))
     {
       guint rights = token->rights;
 
       if (body == NULL || !rights_from (body, &rights, &error))
         {
-          admin_error (admin, 400, error != NULL ? error->message :
+          emu_reply_message (admin->msg, 400, error != NULL ? error->message :
                        "Send {revoked, role, rights, admin, expires, lastUsed}");
           return;
         }
@@ -557,19 +538,19 @@ admin_tokens (Admin *admin, OktaOrg *org)
       if (body_string (admin, "expires") != NULL &&
           !okta_parse_seed_time (body_string (admin, "expires"), now, &token->expires))
         {
-          admin_error (admin, 400, "expires: not a time");
+          emu_reply_message (admin->msg, 400, "expires: not a time");
           return;
         }
       if (body_string (admin, "lastUsed") != NULL &&
           !okta_parse_seed_time (body_string (admin, "lastUsed"), now, &token->last_used))
         {
-          admin_error (admin, 400, "lastUsed: not a time");
+          emu_reply_message (admin->msg, 400, "lastUsed: not a time");
           return;
         }
-      admin_reply (admin, 200, emu_object_node (okta_token_dump (token, FALSE)));
+      emu_reply_json (admin->msg, 200, emu_object_node (okta_token_dump (token, FALSE)));
     }
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 }
 
 static gboolean
@@ -615,31 +596,31 @@ admin_apps (Admin *admin, OktaOrg *org)
 
       for (guint i = 0; i < org->apps->len; i++)
         json_array_add_object_element (apps, okta_app_dump (g_ptr_array_index (org->apps, i)));
-      admin_reply (admin, 200, json_node_init_array (json_node_alloc (), apps));
+      emu_reply_json (admin->msg, 200, json_node_init_array (json_node_alloc (), apps));
       json_array_unref (apps);
       return;
     }
   app = admin->n_segments == 2 ? okta_org_app (org, admin->segments[1]) : NULL;
   if (app == NULL)
     {
-      admin_error (admin, 404, "No such app in this org");
+      emu_reply_message (admin->msg, 404, "No such app in this org");
       return;
     }
   if (is (admin, "GET", 2, NULL))
     {
-      admin_reply (admin, 200, emu_object_node (okta_app_dump (app)));
+      emu_reply_json (admin->msg, 200, emu_object_node (okta_app_dump (app)));
       return;
     }
   if (!is (admin, "POST", 2, NULL) && !is (admin, "PATCH", 2, NULL))
     {
-      admin_error (admin, 404, "Unknown admin endpoint");
+      emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
       return;
     }
   rights = app->rights;
   if (body == NULL || !string_array (body, "scopes", &scopes) || !string_array (body, "grant", &grant) ||
       !string_array (body, "revoke", &revoke) || !rights_from (body, &rights, &error))
     {
-      admin_error (admin, 400, error != NULL ? error->message :
+      emu_reply_message (admin->msg, 400, error != NULL ? error->message :
                    "Send {scopes|grant|revoke: [scopes], add_key: JWK or {kid, pem}, remove_keys: bool, role, "
                    "rights, dpop: bool}");
       return;
@@ -650,7 +631,7 @@ admin_apps (Admin *admin, OktaOrg *org)
   if (add_key != NULL && (!JSON_NODE_HOLDS_OBJECT (add_key) ||
                           !okta_app_add_key (app, json_node_get_object (add_key), &error)))
     {
-      admin_error (admin, 400, error != NULL ? error->message : "add_key takes a JWK or {kid, pem}");
+      emu_reply_message (admin->msg, 400, error != NULL ? error->message : "add_key takes a JWK or {kid, pem}");
       return;
     }
   app->rights = rights;
@@ -677,7 +658,7 @@ admin_apps (Admin *admin, OktaOrg *org)
       if (g_ptr_array_find_with_equal_func (app->scopes, g_ptr_array_index (revoke, i), g_str_equal, &index))
         g_ptr_array_remove_index (app->scopes, index);
     }
-  admin_reply (admin, 200, emu_object_node (okta_app_dump (app)));
+  emu_reply_json (admin->msg, 200, emu_object_node (okta_app_dump (app)));
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -694,7 +675,7 @@ admin_reset (Admin *admin)
     server->clock_offset = 0;
   if (want (body, "state") && !okta_server_reset_state (server, &error))
     {
-      admin_error (admin, 500, error->message);
+      emu_reply_message (admin->msg, 500, error->message);
       return;
     }
   if (want (body, "calls"))
@@ -711,7 +692,7 @@ admin_reset (Admin *admin)
     }
   if (want (body, "faults"))
     okta_server_reset_faults (server);
-  admin_reply (admin, 200, okta_server_stats_node (server));
+  emu_reply_json (admin->msg, 200, okta_server_stats_node (server));
 }
 
 void
@@ -732,7 +713,7 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
 
       if (!json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL))
         {
-          admin_error (admin, 400, "The request body is not valid JSON");
+          emu_reply_message (admin->msg, 400, "The request body is not valid JSON");
           g_strfreev (admin->segments);
           return;
         }
@@ -742,9 +723,9 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
   org = admin_org (admin);
 
   if (admin->n_segments == 0 || *admin->segments[0] == '\0')
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
   else if (org == NULL)
-    admin_error (admin, 404, "Unknown org");
+    emu_reply_message (admin->msg, 404, "Unknown org");
   else if (is (admin, "GET", 1, "health"))
     {
       JsonObject *object = json_object_new ();
@@ -752,7 +733,7 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
       json_object_set_boolean_member (object, "ok", TRUE);
       json_object_set_int_member (object, "port", okta_server_port (server));
       json_object_set_boolean_member (object, "crypto", okta_have_crypto ());
-      admin_reply (admin, 200, emu_object_node (object));
+      emu_reply_json (admin->msg, 200, emu_object_node (object));
     }
   else if (is (admin, "GET", 1, "state"))
     {
@@ -761,42 +742,42 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
       g_autofree char *now = okta_format_time (okta_server_now (server));
 
       json_object_set_string_member (json_node_get_object (dump), "now", now);
-      admin_reply (admin, 200, dump);
+      emu_reply_json (admin->msg, 200, dump);
     }
   else if (is (admin, "GET", 1, "calls"))
-    admin_reply (admin, 200, okta_server_calls_node (server, query));
+    emu_reply_json (admin->msg, 200, okta_server_calls_node (server, query));
   else if (is (admin, "DELETE", 1, "calls"))
     {
       okta_server_clear_calls (server, FALSE);
-      admin_reply (admin, 200, okta_server_calls_node (server, query));
+      emu_reply_json (admin->msg, 200, okta_server_calls_node (server, query));
     }
   else if (is (admin, "GET", 1, "stats"))
-    admin_reply (admin, 200, okta_server_stats_node (server));
+    emu_reply_json (admin->msg, 200, okta_server_stats_node (server));
   else if (is (admin, "GET", 1, "faults"))
-    admin_reply (admin, 200, okta_server_dump_switches (server));
+    emu_reply_json (admin->msg, 200, okta_server_dump_switches (server));
   else if (is (admin, "POST", 1, "faults"))
     {
       if (body == NULL)
-        admin_error (admin, 400, "Send a JSON object of switches");
+        emu_reply_message (admin->msg, 400, "Send a JSON object of switches");
       else if (!okta_server_apply_switches (server, body, &error))
-        admin_error (admin, 400, error->message);
+        emu_reply_message (admin->msg, 400, error->message);
       else
-        admin_reply (admin, 200, okta_server_dump_switches (server));
+        emu_reply_json (admin->msg, 200, okta_server_dump_switches (server));
     }
   else if (is (admin, "GET", 1, "rate-limits"))
-    admin_reply (admin, 200, okta_server_windows_node (server));
+    emu_reply_json (admin->msg, 200, okta_server_windows_node (server));
   else if (is (admin, "POST", 2, "rate-limits") && g_str_equal (admin->segments[1], "reset"))
     {
       okta_server_reset_rates (server);
-      admin_reply (admin, 200, okta_server_windows_node (server));
+      emu_reply_json (admin->msg, 200, okta_server_windows_node (server));
     }
   else if (is (admin, "POST", 1, "expire-tokens"))
     {
       okta_server_expire_access (server);
-      admin_reply (admin, 200, okta_server_stats_node (server));
+      emu_reply_json (admin->msg, 200, okta_server_stats_node (server));
     }
   else if (is (admin, "GET", 1, "clock"))
-    admin_reply (admin, 200, clock_node (server));
+    emu_reply_json (admin->msg, 200, clock_node (server));
   else if (is (admin, "POST", 1, "clock"))
     {
       gint64 advance = 0;
@@ -806,12 +787,12 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
       if (body != NULL && json_object_has_member (body, "advance_days"))
         advance += json_object_get_int_member (body, "advance_days") * OKTA_MS_PER_DAY;
       if (advance < 0)
-        admin_error (admin, 400, "The clock only goes forward");
+        emu_reply_message (admin->msg, 400, "The clock only goes forward");
       else
         {
           server->clock_offset += advance;
           okta_server_apply_retention (server);
-          admin_reply (admin, 200, clock_node (server));
+          emu_reply_json (admin->msg, 200, clock_node (server));
         }
     }
   else if (is (admin, "POST", 1, "reset"))
@@ -827,7 +808,7 @@ okta_admin_handle (OktaServer *server, SoupServerMessage *msg, const char *path,
   else if (g_str_equal (admin->segments[0], "apps"))
     admin_apps (admin, org);
   else
-    admin_error (admin, 404, "Unknown admin endpoint");
+    emu_reply_message (admin->msg, 404, "Unknown admin endpoint");
 
   g_strfreev (admin->segments);
   g_clear_pointer (&admin->json, json_node_unref);

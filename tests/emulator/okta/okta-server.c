@@ -898,17 +898,8 @@ okta_server_calls_node (OktaServer *server, GHashTable *query)
   gint64 limit = limit_text != NULL ? g_ascii_strtoll (limit_text, NULL, 10) : G_MAXINT64;
   JsonObject *object = json_object_new ();
   JsonArray *calls = json_array_new ();
-  guint first = 0;
+  guint first = emu_call_log_find (server->calls, since);
 
-  for (guint hi = server->calls->len; first < hi;)
-    {
-      guint mid = (first + hi) / 2;
-
-      if (json_object_get_int_member (g_ptr_array_index (server->calls, mid), "seq") < since)
-        first = mid + 1;
-      else
-        hi = mid;
-    }
   for (guint i = first; i < server->calls->len && json_array_get_length (calls) < limit; i++)
     json_array_add_object_element (calls, json_object_ref (g_ptr_array_index (server->calls, i)));
   json_object_set_int_member (object, "next_seq", server->next_seq);

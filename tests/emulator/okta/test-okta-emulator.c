@@ -110,9 +110,6 @@ emulator_start (const char *const *extra)
   return emulator_start_full (extra, NULL);
 }
 
-/* @path is relative to the emulator, or an absolute URL (a next link).
- * @authorization is the whole header value ("SSWS …", "Bearer …") or NULL.
- * @headers: "Name: value" strings, NULL-terminated, or NULL. */
 static EmuReply *
 call_full (EmuProcess         *emu,
            const char         *method,
@@ -122,19 +119,7 @@ call_full (EmuProcess         *emu,
            const char         *authorization,
            const char *const  *headers)
 {
-  g_autofree char *url = g_str_has_prefix (path, "http") ? g_strdup (path) : g_strconcat (emu->base, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new_from_uri (method, g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL));
-  SoupMessageHeaders *request_headers;
-
-  if (msg == NULL)
-    g_error ("bad URL %s", url);
-  request_headers = soup_message_get_request_headers (msg);
-  soup_message_headers_replace (request_headers, "Accept", "application/json");
-  if (authorization != NULL)
-    soup_message_headers_replace (request_headers, "Authorization", authorization);
-  emu_add_header_lines (msg, headers);
-  emu_set_body (msg, body, content_type);
-  return emu_send (emu->session, msg);
+  return emu_call (emu, method, path, authorization, headers, body, content_type);
 }
 
 static EmuReply *
@@ -147,13 +132,7 @@ expect_full (EmuProcess         *emu,
              const char         *authorization,
              const char *const  *headers)
 {
-  EmuReply *reply = call_full (emu, method, path, body, content_type, authorization, headers);
-
-  g_assert_no_error (reply->error);
-  if (reply->status != status)
-    g_error ("%s %s: expected %u, got %u: %.*s", method, path, status, reply->status,
-             (int) g_bytes_get_size (reply->bytes), (const char *) g_bytes_get_data (reply->bytes, NULL));
-  return reply;
+  return emu_expect (emu, status, method, path, authorization, headers, body, content_type);
 }
 
 /* An API GET that must answer @status with JSON. */

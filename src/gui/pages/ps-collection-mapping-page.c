@@ -651,8 +651,20 @@ add_field_row (PsCollectionMappingPage *self)
   g_ptr_array_add (self->field_rows, row);
   fill_field_combo (self, row->field_combo);
   set_row_suggestions (self, row->attribute_combo);
-  /* Wide enough for userPrincipalName and a fallback after it. */
-  gtk_entry_set_width_chars (ps_attribute_combo_get_entry (row->attribute_combo), 18);
+  /* Wide enough for userPrincipalName; the column takes the room the
+   * window gives beyond that. */
+  gtk_entry_set_width_chars (ps_attribute_combo_get_entry (row->attribute_combo), 15);
+  /* One line each, however long a field's name: a row stays one row high. */
+  {
+    g_autoptr(GList) cells = gtk_cell_layout_get_cells (GTK_CELL_LAYOUT (row->field_combo));
+
+    for (GList *l = cells; l != NULL; l = l->next)
+      g_object_set (l->data, "ellipsize", PANGO_ELLIPSIZE_END, "width-chars", 12, NULL);
+  }
+  gtk_widget_set_valign (GTK_WIDGET (row->field_combo), GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (GTK_WIDGET (row->attribute_combo), GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (GTK_WIDGET (row->ownership_combo), GTK_ALIGN_CENTER);
+  gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
   gtk_combo_box_text_append (row->ownership_combo, "overwrite", _("Overwrite"));
   gtk_combo_box_text_append (row->ownership_combo, "fill-empty", _("Fill if empty"));
   gtk_combo_box_text_append (row->ownership_combo, "never-blank", _("Never blank"));
@@ -700,8 +712,15 @@ add_field_row (PsCollectionMappingPage *self)
   gtk_container_add (GTK_CONTAINER (line), remove);
   gtk_container_add (GTK_CONTAINER (row->box), line);
   gtk_container_add (GTK_CONTAINER (row->box), GTK_WIDGET (row->error_label));
-  gtk_widget_show_all (row->box);
-  gtk_widget_hide (GTK_WIDGET (row->error_label));
+  /* Not gtk_widget_show_all (): it would show the attribute combo's own
+   * (empty) error line and make the row taller. */
+  gtk_widget_show (GTK_WIDGET (row->field_combo));
+  gtk_widget_show (arrow);
+  gtk_widget_show (GTK_WIDGET (row->attribute_combo));
+  gtk_widget_show (GTK_WIDGET (row->ownership_combo));
+  gtk_widget_show (remove);
+  gtk_widget_show (line);
+  gtk_widget_show (row->box);
   gtk_container_add (GTK_CONTAINER (self->fields_box), row->box);
   g_signal_connect (row->box, "size-allocate", G_CALLBACK (on_field_row_allocated_cb), self);
   update_state (self);
@@ -1172,9 +1191,13 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
       self->rename_cancellable = g_cancellable_new ();
       g_object_set_data (G_OBJECT (self->rename_cancellable), "page", self);
       update_state (self);
-      ps_gui_backend_rename_mapping_async (get_profile (self), self->editing->name, mapping->name,
-                                           self->rename_cancellable, on_rename_done_cb,
-                                           g_steal_pointer (&mapping));
+      {
+        /* The callback owns the new version until the state has moved. */
+        PsMapping *renamed = g_steal_pointer (&mapping);
+
+        ps_gui_backend_rename_mapping_async (get_profile (self), self->editing->name, renamed->name,
+                                             self->rename_cancellable, on_rename_done_cb, renamed);
+      }
       return;
     }
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));

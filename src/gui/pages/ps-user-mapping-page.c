@@ -301,8 +301,18 @@ on_overlaps_counted_cb (GObject      *source,
 
       if (text->len > 0)
         g_string_append_c (text, '\n');
-      if (o->position < position)
+      if (o->position < position && self->editing == NULL)
         /* Translators: 53 people of Finance are also in All Staff → Basic … */
+        line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                             "%u person of %s is also in %s; the first mapping that matches "
+                                             "wins, and that one comes first. After adding, move this "
+                                             "mapping above it to give them this role.",
+                                             "%u people of %s are also in %s; the first mapping that matches "
+                                             "wins, and that one comes first. After adding, move this "
+                                             "mapping above it to give them this role.",
+                                             o->shared),
+                                o->shared, group->name, other_title);
+      else if (o->position < position)
         line = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                              "%u person of %s is also in %s; the first mapping that matches "
                                              "wins, and that one comes first. Move this mapping above it to "
@@ -740,9 +750,13 @@ on_add_button_clicked_cb (PsUserMappingPage *self)
       self->rename_cancellable = g_cancellable_new ();
       g_object_set_data (G_OBJECT (self->rename_cancellable), "page", self);
       gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), FALSE);
-      ps_gui_backend_rename_mapping_async (get_profile (self), self->editing->name, mapping->name,
-                                           self->rename_cancellable, on_rename_done_cb,
-                                           g_steal_pointer (&mapping));
+      {
+        /* The callback owns the new version until the state has moved. */
+        PsMapping *renamed = g_steal_pointer (&mapping);
+
+        ps_gui_backend_rename_mapping_async (get_profile (self), self->editing->name, renamed->name,
+                                             self->rename_cancellable, on_rename_done_cb, renamed);
+      }
       return;
     }
   ps_profile_add_mapping (get_profile (self), g_steal_pointer (&mapping));

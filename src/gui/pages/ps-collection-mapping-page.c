@@ -990,7 +990,7 @@ begin_edit (PsCollectionMappingPage *self,
   self->editing = ps_mapping_copy (mapping);
   g_clear_pointer (&self->pending_fields, g_ptr_array_unref);
   self->pending_fields = g_ptr_array_ref (self->editing->fields);
-  gtk_button_set_label (self->add_button, _("_Save"));
+  gtk_button_set_label (self->add_button, _("S_ave"));
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_edit_button), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), FALSE);
 

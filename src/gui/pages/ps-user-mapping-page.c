@@ -404,7 +404,7 @@ begin_edit (PsUserMappingPage *self,
 {
   g_clear_pointer (&self->editing, ps_mapping_free);
   self->editing = ps_mapping_copy (mapping);
-  gtk_button_set_label (self->add_button, _("_Save"));
+  gtk_button_set_label (self->add_button, _("S_ave"));
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_edit_button), TRUE);
   gtk_widget_set_visible (GTK_WIDGET (self->save_error_label), FALSE);
 

@@ -550,6 +550,51 @@ test_names_after_reload (void)
 }
 
 static gboolean
+row_names_fields (gpointer page)
+{
+  g_autoptr(GPtrArray) rows = mapping_rows (page, PS_TYPE_COLLECTION_MAPPING_PAGE);
+
+  return rows->len == 1 && strstr (ps_mapping_row_get_subtitle (rows->pdata[0]), "Department ← department") != NULL;
+}
+
+/* A mapping written by hand, whose fields were never listed: the page lists
+ * them once in the background, and the row then names them. */
+static void
+test_names_listed_for_rows (void)
+{
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
+  g_autoptr(PsProfile) profile = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  PsMapping *m;
+  PsWindow *window;
+  PsWizardPage *page;
+
+  if (!servers (&dir, &tgt))
+    return;
+  profile = connected_profile ("unlisted", dir, tgt);
+  m = ps_mapping_new (PS_MAPPING_COLLECTION, "Staff records");
+  m->account = g_strdup ("21040");
+  m->collection = g_strdup ("82677");
+  m->group = g_strdup ("All Staff");
+  m->group_name = g_strdup ("All Staff");
+  ps_mapping_add_field (m, "field_4", "department", PS_OWNERSHIP_FILL_EMPTY);
+  ps_profile_add_mapping (profile, m);
+  ps_profile_save (profile, &error);
+  g_assert_no_error (error);
+
+  window = gui_test_show_window (profile, FALSE);
+  g_assert_true (ps_window_show_page (window, "collection-mapping"));
+  page = ps_window_get_page (window, "collection-mapping");
+  rows = mapping_rows (page, PS_TYPE_COLLECTION_MAPPING_PAGE);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_test_message ("before: %s", ps_mapping_row_get_subtitle (rows->pdata[0]));
+  g_assert_true (gui_test_wait (row_names_fields, page, 20000));
+  gtk_widget_destroy (GTK_WIDGET (window));
+}
+
+static gboolean
 row_in_view (gpointer data)
 {
   gpointer *parts = data;
@@ -665,6 +710,7 @@ main (int    argc,
   g_test_add_func ("/gui/mappings/edit-keeps-state", test_edit_keeps_state);
   g_test_add_func ("/gui/mappings/done-reason", test_done_reason);
   g_test_add_func ("/gui/mappings/names-after-reload", test_names_after_reload);
+  g_test_add_func ("/gui/mappings/names-listed-for-rows", test_names_listed_for_rows);
   g_test_add_func ("/gui/mappings/field-rows", test_field_rows);
   result = g_test_run ();
   gui_test_stop_servers ();

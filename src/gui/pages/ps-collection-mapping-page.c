@@ -79,6 +79,7 @@ struct _PsCollectionMappingPage
   GCancellable     *rename_cancellable;
   GtkWidget        *fields_header;     /* the column headings of the field rows */
   GtkSizeGroup     *field_columns[3];  /* field, attribute, ownership */
+  GCancellable     *names_cancellable; /* listing the fields of saved mappings, for their names */
   gboolean          refilling;         /* the field combos are being refilled */
   PsSourceKind      source_kind;       /* the one the form is set up for */
   GCancellable     *attributes_cancellable;
@@ -1215,9 +1216,67 @@ on_add_button_clicked_cb (PsCollectionMappingPage *self)
 /* ---------------------------------------------------------------- overrides */
 
 static void
+on_row_fields_listed_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autofree char *collection = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) fields = ps_gui_backend_list_finish (result, &error);
+  PsCollectionMappingPage *self;
+
+  if (fields == NULL)
+    {
+      /* The rows keep the ids; the form says what is wrong when used. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("The fields of collection %s were not listed: %s", collection, error->message);
+      return;
+    }
+  self = g_object_get_data (G_OBJECT (g_task_get_cancellable (G_TASK (result))), "page");
+  if (self != NULL)
+    remember_names (self, PS_NAME_FIELD, collection, fields);
+}
+
+/* Saved mappings whose fields were never listed show ids: list them once,
+ * in the background, so the rows show names (and do at once next time). */
+static void
+list_unnamed_fields (PsCollectionMappingPage *self)
+{
+  GPtrArray *mappings = ps_profile_get_mappings (get_profile (self));
+  g_autoptr(GHashTable) asked = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (self->names_cancellable != NULL)
+    return;
+  self->names_cancellable = g_cancellable_new ();
+  g_object_set_data (G_OBJECT (self->names_cancellable), "page", self);
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+      gboolean unnamed = FALSE;
+
+      if (m->kind != PS_MAPPING_COLLECTION || m->collection == NULL
+          || g_hash_table_contains (asked, m->collection))
+        continue;
+      for (guint f = 0; f < m->fields->len && !unnamed; f++)
+        {
+          g_autofree char *name = ps_names_lookup (self->names, PS_NAME_FIELD, m->collection,
+                                                   ((PsFieldMap *) g_ptr_array_index (m->fields, f))->field);
+          unnamed = name == NULL;
+        }
+      if (!unnamed)
+        continue;
+      g_hash_table_add (asked, m->collection);
+      ps_gui_backend_list_async (get_profile (self), PS_GUI_LIST_FIELDS, m->account, m->module, m->collection,
+                                 self->names_cancellable, on_row_fields_listed_cb, g_strdup (m->collection));
+    }
+}
+
+static void
 ps_collection_mapping_page_shown (PsWizardPage *page)
 {
   PsCollectionMappingPage *self = PS_COLLECTION_MAPPING_PAGE (page);
+
+  list_unnamed_fields (self);
 
   if (ps_choice_combo_get_n_choices (self->account_combo) == 0
       && !ps_choice_combo_get_loading (self->account_combo))
@@ -1266,6 +1325,12 @@ ps_collection_mapping_page_dispose (GObject *object)
   g_clear_object (&self->rename_cancellable);
   for (guint i = 0; i < G_N_ELEMENTS (self->field_columns); i++)
     g_clear_object (&self->field_columns[i]);
+  if (self->names_cancellable != NULL)
+    {
+      g_object_set_data (G_OBJECT (self->names_cancellable), "page", NULL);
+      g_cancellable_cancel (self->names_cancellable);
+    }
+  g_clear_object (&self->names_cancellable);
   G_OBJECT_CLASS (ps_collection_mapping_page_parent_class)->dispose (object);
 }
 

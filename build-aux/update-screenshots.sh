@@ -175,6 +175,13 @@ PROFILE
     "xdotool key Tab Down; sleep 3"
   shoot schedule schedule
   shoot users user-mapping
+  # A second user mapping whose group is inside the first mapping’s: Alt+R and
+  # Down pick a role, Alt+G searches the groups; the page counts the people
+  # both mappings cover and says which one wins.
+  shoot users user-mapping-overlap \
+    "xdotool windowfocus --sync \$wid key alt+r Down; sleep 1" \
+    "xdotool key alt+g; xdotool type --delay 40 Finance; sleep 5" \
+    "xdotool mousemove --window \$wid 400 400 click --repeat 5 --delay 30 5; sleep 0.5"
   shoot collections collection-mapping
   # Advanced open on a group, counting who a filter keeps: Alt+L and Down
   # pick the first collection, Alt+G searches the groups (the only match is

@@ -74,6 +74,41 @@ page_of_stack_child (GtkWidget *child)
   return PS_WIZARD_PAGE (inner);
 }
 
+/* The first box under @widget with the style class "ps-columns": columns
+ * that stand side by side only where they fit. */
+static GtkWidget *
+find_columns (GtkWidget *widget)
+{
+  g_autoptr(GList) children = NULL;
+
+  if (GTK_IS_BOX (widget)
+      && gtk_style_context_has_class (gtk_widget_get_style_context (widget), "ps-columns"))
+    return widget;
+  if (!GTK_IS_CONTAINER (widget))
+    return NULL;
+  children = gtk_container_get_children (GTK_CONTAINER (widget));
+  for (GList *l = children; l != NULL; l = l->next)
+    {
+      GtkWidget *found = find_columns (l->data);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static gboolean
+set_columns_orientation_cb (gpointer data)
+{
+  GtkWidget *columns = data;
+  GtkOrientation orientation = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (columns), "ps-wanted"));
+
+  g_object_set_data (G_OBJECT (columns), "ps-idle", NULL);
+  gtk_orientable_set_orientation (GTK_ORIENTABLE (columns), orientation);
+  gtk_box_set_homogeneous (GTK_BOX (columns), orientation == GTK_ORIENTATION_HORIZONTAL);
+  return G_SOURCE_REMOVE;
+}
+
 static GtkWidget *
 stack_child_of_page (PsWizardPage *page)
 {
@@ -291,6 +326,35 @@ on_cancel_button_clicked_cb (PsWindow *self)
     ps_wizard_page_apply_cancel (page);
 }
 
+/* A page's columns stand one above the other when the page would otherwise
+ * need more width than its scrolled window has. The width they need side by
+ * side is measured while they are, so the choice does not flip back and forth. */
+static void
+on_page_scroller_size_allocate_cb (GtkWidget     *scroller,
+                                   GtkAllocation *allocation,
+                                   GtkWidget     *columns)
+{
+  GtkWidget *page = gtk_bin_get_child (GTK_BIN (gtk_bin_get_child (GTK_BIN (scroller))));
+  GtkOrientation now = gtk_orientable_get_orientation (GTK_ORIENTABLE (columns));
+  GtkOrientation wanted;
+  int wide = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (columns), "ps-wide-width"));
+
+  if (now == GTK_ORIENTATION_HORIZONTAL)
+    {
+      gtk_widget_get_preferred_width (page, &wide, NULL);
+      g_object_set_data (G_OBJECT (columns), "ps-wide-width", GINT_TO_POINTER (wide));
+    }
+  wanted = allocation->width < wide ? GTK_ORIENTATION_VERTICAL : GTK_ORIENTATION_HORIZONTAL;
+  g_object_set_data (G_OBJECT (columns), "ps-wanted", GINT_TO_POINTER (wanted));
+  /* Not in the middle of a size allocation: on the next idle. */
+  if (wanted != now && g_object_get_data (G_OBJECT (columns), "ps-idle") == NULL)
+    {
+      g_object_set_data (G_OBJECT (columns), "ps-idle", GINT_TO_POINTER (1));
+      g_idle_add_full (G_PRIORITY_HIGH_IDLE, set_columns_orientation_cb, g_object_ref (columns),
+                       g_object_unref);
+    }
+}
+
 /* In the sidebar the arrow keys choose a page and Tab goes into it (a list
  * box would otherwise walk its rows with Tab too); Shift+Tab leaves for the
  * header bar. */
@@ -395,6 +459,7 @@ ps_window_constructed (GObject *object)
     {
       PsWizardPage *page = table[i].new_func (self->profile);
       GtkWidget *scroller = gtk_scrolled_window_new (NULL, NULL);
+      GtkWidget *columns;
 
       gtk_widget_show (GTK_WIDGET (page));
       ps_a11y_relate_file_choosers (GTK_WIDGET (page));
@@ -409,6 +474,9 @@ ps_window_constructed (GObject *object)
                                            gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller)));
       gtk_container_set_focus_hadjustment (GTK_CONTAINER (page),
                                            gtk_scrolled_window_get_hadjustment (GTK_SCROLLED_WINDOW (scroller)));
+      if ((columns = find_columns (GTK_WIDGET (page))) != NULL)
+        g_signal_connect_object (scroller, "size-allocate", G_CALLBACK (on_page_scroller_size_allocate_cb),
+                                 columns, 0);
       gtk_widget_show (scroller);
       gtk_stack_add_titled (self->stack, scroller, table[i].id,
                             ps_wizard_page_get_title (page));

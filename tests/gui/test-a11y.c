@@ -376,6 +376,49 @@ test_main_window_pages (void)
   hide_window (GTK_WIDGET (window));
 }
 
+static void
+find_columns (GtkWidget *widget,
+              gpointer   data)
+{
+  if (GTK_IS_BOX (widget) && gtk_style_context_has_class (gtk_widget_get_style_context (widget), "ps-columns"))
+    *(GtkWidget **) data = widget;
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_foreach (GTK_CONTAINER (widget), find_columns, data);
+}
+
+static gboolean
+columns_are (gpointer data)
+{
+  gpointer *args = data;
+
+  return gtk_orientable_get_orientation (args[0]) == GPOINTER_TO_INT (args[1]);
+}
+
+/* The Connection page's two columns stand one above the other at 800 px and
+ * side by side again in a wide window. */
+static void
+test_columns_reflow (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("a11y-columns");
+  PsWindow *window = show_window_800 (profile, FALSE);
+  GtkWidget *columns = NULL;
+  gpointer args[2];
+
+  g_assert_true (ps_window_show_page (window, "connection"));
+  find_columns (GTK_WIDGET (ps_window_get_page (window, "connection")), &columns);
+  g_assert_nonnull (columns);
+  args[0] = columns;
+  args[1] = GINT_TO_POINTER (GTK_ORIENTATION_VERTICAL);
+  g_assert_true (gui_test_wait (columns_are, args, 5000));
+  assert_fits_800 (window, "the Connection page");
+
+  gtk_window_resize (GTK_WINDOW (window), 1260, 700);
+  args[1] = GINT_TO_POINTER (GTK_ORIENTATION_HORIZONTAL);
+  g_assert_true (gui_test_wait (columns_are, args, 5000));
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "a11y-connection-wide"));
+  hide_window (GTK_WIDGET (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -390,6 +433,7 @@ main (int    argc,
   g_test_add_func ("/a11y/wizard-pages", test_wizard_pages);
   g_test_add_func ("/a11y/main-window-pages", test_main_window_pages);
   g_test_add_func ("/a11y/okta-forms", test_okta_forms);
+  g_test_add_func ("/a11y/columns-reflow", test_columns_reflow);
 
   result = g_test_run ();
   gui_test_stop_servers ();

@@ -696,14 +696,17 @@ form_secrets (PsConnectionPage *self)
 {
   PsSourceKind kind = active_source (self);
   gboolean pro = form_is_pro (self);
+  const char *bind_password = entry_text (self->bind_password_entry);
+  const char *entra_secret = entry_text (self->entra_secret_entry);
+  const char *okta_token = entry_text (self->okta_token_entry);
 
   /* Pro signs in without the Classic user: a password left in the form
    * from another dialect is not stored. */
   return ps_gui_secrets_new (entry_text (self->client_secret_entry),
                              pro ? NULL : entry_text (self->password_entry),
-                             kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY ? entry_text (self->bind_password_entry) : NULL,
-                             kind == PS_SOURCE_KIND_ENTRA_ID ? entry_text (self->entra_secret_entry) : NULL,
-                             kind == PS_SOURCE_KIND_OKTA ? entry_text (self->okta_token_entry) : NULL);
+                             kind == PS_SOURCE_KIND_ACTIVE_DIRECTORY ? bind_password : NULL,
+                             kind == PS_SOURCE_KIND_ENTRA_ID ? entra_secret : NULL,
+                             kind == PS_SOURCE_KIND_OKTA ? okta_token : NULL);
 }
 
 /* The outcome of the last Done no longer fits the form once it changes. */

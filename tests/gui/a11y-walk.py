@@ -6,6 +6,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # usage: a11y-walk.py PID WHAT
+#        a11y-walk.py --listen PID WHAT SECONDS
 #
 # Finds the application with process id PID on the accessibility bus, takes
 # its showing windows and checks every showing object under them:
@@ -19,6 +20,9 @@
 # Prints one line per problem (prefixed with WHAT) on stdout and exits 1 if
 # there was any, 0 if none, 2 if the application could not be found. With
 # A11Y_WALK_DUMP set it also lists every control it checked, with its name.
+#
+# With --listen it prints "ready", then waits up to SECONDS for a
+# notification (a polite announcement) from PID and prints its text.
 
 import os
 import sys
@@ -214,7 +218,43 @@ def check_window(window, what):
     return checked, problems
 
 
+def listen(pid, what, seconds):
+    """Prints what a screen reader would be told of a notification from the
+    application: the text of the object that became showing with the
+    notification role. Exits 0 after the first, 1 if none came in time."""
+    heard = []
+
+    def on_event(event):
+        try:
+            source = event.source
+            if source.get_process_id() != pid or not event.detail1:
+                return
+            if source.getRole() in (pyatspi.ROLE_NOTIFICATION, pyatspi.ROLE_ALERT):
+                heard.append(label_text(source))
+                pyatspi.Registry.stop()
+        except Exception:
+            pass
+
+    def on_timeout():
+        pyatspi.Registry.stop()
+        return False
+
+    from gi.repository import GLib
+    pyatspi.Registry.registerEventListener(on_event, "object:state-changed:showing")
+    # Registered: the test may now make the application speak.
+    print("ready", flush=True)
+    GLib.timeout_add(int(seconds * 1000), on_timeout)
+    pyatspi.Registry.start()
+    for text in heard:
+        print("%s: notification “%s”" % (what, text))
+    if not heard:
+        print("%s: no notification within %g s" % (what, seconds))
+    return 0 if heard else 1
+
+
 def main():
+    if sys.argv[1] == "--listen":
+        return listen(int(sys.argv[2]), sys.argv[3], float(sys.argv[4]))
     pid = int(sys.argv[1])
     what = sys.argv[2]
     app = find_app(pid)

@@ -19,6 +19,7 @@
 #include "gui-test-util.h"
 #include "pages/ps-collection-mapping-page.h"
 #include "pages/ps-connection-page.h"
+#include "pages/ps-sync-page.h"
 #include "pages/ps-user-mapping-page.h"
 #include "ps-pages.h"
 #include "ps-secret-store.h"
@@ -419,6 +420,65 @@ test_columns_reflow (void)
   hide_window (GTK_WIDGET (window));
 }
 
+static void
+on_listener_line_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  char **line = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  if (*line == NULL)
+    *line = g_strdup ("");
+}
+
+static gboolean
+string_set (gpointer data)
+{
+  return *(char **) data != NULL;
+}
+
+/* The Sync page's status is announced when it changes, without taking the
+ * focus: a listener on the accessibility bus hears it as a notification. */
+static void
+test_status_announced (void)
+{
+  g_autoptr(PsProfile) profile = gui_test_new_profile ("a11y-status");
+  g_autofree char *script = g_build_filename (g_getenv ("PANDASYNC_SOURCE_ROOT"), "tests", "gui",
+                                              "a11y-walk.py", NULL);
+  g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ready = NULL;
+  g_autofree char *rest = NULL;
+  PsWindow *window = show_window_800 (profile, FALSE);
+  PsWizardPage *page;
+  Walk walk = { FALSE, NULL, -1 };
+
+  g_assert_true (ps_window_show_page (window, "sync"));
+  page = ps_window_get_page (window, "sync");
+  gui_test_settle (300);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, script, "--listen", pid, "a11y-status",
+                           "15", NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_listener_line_cb, &ready);
+  g_assert_true (gui_test_wait (string_set, &ready, 15000));
+  g_assert_cmpstr (ready, ==, "ready");
+
+  /* Nothing to sync in a blank profile: the page says so, out loud. */
+  gtk_button_clicked (gui_test_child (page, PS_TYPE_SYNC_PAGE, "start_button"));
+  g_subprocess_communicate_utf8_async (proc, NULL, NULL, on_walk_done_cb, &walk);
+  g_assert_true (gui_test_wait (walk_done, &walk, 20000));
+  g_test_message ("%s", walk.out != NULL ? walk.out : "");
+  g_assert_cmpint (walk.status, ==, 0);
+  g_assert_nonnull (strstr (walk.out, "notification “There is nothing to sync yet"));
+  g_free (walk.out);
+  hide_window (GTK_WIDGET (window));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -434,6 +494,7 @@ main (int    argc,
   g_test_add_func ("/a11y/main-window-pages", test_main_window_pages);
   g_test_add_func ("/a11y/okta-forms", test_okta_forms);
   g_test_add_func ("/a11y/columns-reflow", test_columns_reflow);
+  g_test_add_func ("/a11y/status-announced", test_status_announced);
 
   result = g_test_run ();
   gui_test_stop_servers ();

@@ -998,7 +998,6 @@ begin_edit (PsCollectionMappingPage *self,
   ps_choice_combo_select_id (self->account_combo, mapping->account);
   ps_choice_combo_select_id (self->module_combo, mapping->module);
   ps_choice_combo_select_id (self->collection_combo, mapping->collection);
-  ps_choice_combo_select_id (self->group_combo, mapping->group);
   gtk_entry_set_text (GTK_ENTRY (self->group_search_entry),
                       mapping->group_name != NULL ? mapping->group_name : "");
   load_groups (self);

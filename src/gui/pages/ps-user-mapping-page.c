@@ -412,7 +412,6 @@ begin_edit (PsUserMappingPage *self,
   ps_choice_combo_select_id (self->module_combo, mapping->module);
   ps_choice_combo_select_id (self->role_combo, mapping->role);
   /* The group list follows its search: search for this group by name. */
-  ps_choice_combo_select_id (self->group_combo, mapping->group);
   gtk_entry_set_text (GTK_ENTRY (self->group_search_entry),
                       mapping->group_name != NULL ? mapping->group_name : "");
   load_groups (self);

@@ -824,6 +824,98 @@ ps_engine_count_overlaps_sync (PsEngine         *self,
 }
 
 /**
+ * ps_engine_count_claims_sync:
+ *
+ * What a sync's first-match rule does to the engine's profile: for every
+ * enabled user mapping, in order, the people an earlier one already
+ * manages. Returns a GHashTable: the name of a mapping that loses people →
+ * a GPtrArray of PsEngineOverlap*, one per earlier mapping that takes some
+ * (its name, group, index and how many it takes). Blocks: call it from a
+ * worker thread. Nothing is written.
+ */
+GHashTable *
+ps_engine_count_claims_sync (PsEngine      *self,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  GPtrArray *mappings = ps_profile_get_mappings (self->profile);
+  g_autoptr(GHashTable) losses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GHashTable) claimed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(PsSource) source = NULL;
+  guint users = 0;
+
+  g_return_val_if_fail (PS_IS_ENGINE (self), NULL);
+
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+      users += m->kind == PS_MAPPING_USERS && m->enabled ? 1 : 0;
+    }
+  if (users < 2)
+    return g_steal_pointer (&losses);
+
+  source = ps_source_new_for_profile (self->profile, cancellable, error);
+  if (source == NULL || !ps_source_connect_sync (source, cancellable, error))
+    return NULL;
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+      g_autoptr(GHashTable) people = NULL;
+      g_autoptr(GHashTable) by_winner = NULL;   /* winner index → count */
+      GHashTableIter iter;
+      gpointer anchor, winner, count;
+
+      if (m->kind != PS_MAPPING_USERS || !m->enabled)
+        continue;
+      people = read_scope_anchors (self, source, m, cancellable, error);
+      if (people == NULL)
+        {
+          g_prefix_error (error, _("The people of “%s” could not be read: "), m->name);
+          ps_source_close (source);
+          return NULL;
+        }
+      by_winner = g_hash_table_new (g_direct_hash, g_direct_equal);
+      g_hash_table_iter_init (&iter, people);
+      while (g_hash_table_iter_next (&iter, &anchor, NULL))
+        {
+          if (g_hash_table_lookup_extended (claimed, anchor, NULL, &winner))
+            {
+              guint n = GPOINTER_TO_UINT (g_hash_table_lookup (by_winner, winner));
+              g_hash_table_insert (by_winner, winner, GUINT_TO_POINTER (n + 1));
+            }
+          else
+            g_hash_table_insert (claimed, g_strdup (anchor), GUINT_TO_POINTER (i));
+        }
+      if (g_hash_table_size (by_winner) == 0)
+        continue;
+      {
+        GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) ps_engine_overlap_free);
+
+        /* In the profile's order of the mappings that take them. */
+        for (guint w = 0; w < i; w++)
+          {
+            const PsMapping *other = g_ptr_array_index (mappings, w);
+            PsEngineOverlap *overlap;
+
+            count = g_hash_table_lookup (by_winner, GUINT_TO_POINTER (w));
+            if (count == NULL)
+              continue;
+            overlap = g_new0 (PsEngineOverlap, 1);
+            overlap->mapping = g_strdup (other->name);
+            overlap->group_name = g_strdup (other->group_name != NULL ? other->group_name : other->group);
+            overlap->position = w;
+            overlap->shared = GPOINTER_TO_UINT (count);
+            g_ptr_array_add (list, overlap);
+          }
+        g_hash_table_insert (losses, g_strdup (m->name), list);
+      }
+    }
+  ps_source_close (source);
+  return g_steal_pointer (&losses);
+}
+
+/**
  * ps_engine_rename_mapping_sync:
  *
  * Carries the sync state of the mapping @from over to @to (its links, so

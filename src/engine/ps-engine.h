@@ -132,6 +132,9 @@ GPtrArray    *ps_engine_count_overlaps_sync (PsEngine         *self,
                                              const char       *replaces,
                                              GCancellable     *cancellable,
                                              GError          **error);
+GHashTable   *ps_engine_count_claims_sync (PsEngine      *self,
+                                           GCancellable  *cancellable,
+                                           GError       **error);
 gboolean      ps_engine_rename_mapping_sync (PsEngine    *self,
                                              const char  *from,
                                              const char  *to,

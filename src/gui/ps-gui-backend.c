@@ -882,6 +882,31 @@ count_overlaps_thread (GTask        *task,
 }
 
 static void
+count_claims_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  TaskData *data = task_data;
+  g_autoptr(PsProfile) snapshot = NULL;
+  g_autoptr(PsEngine) engine = NULL;
+  g_autoptr(GHashTable) losses = NULL;
+  g_autoptr(GError) error = NULL;
+
+  snapshot = load_snapshot (data->profile_name, data->profile_data, &error);
+  if (snapshot != NULL)
+    engine = ps_engine_new (snapshot);
+  if (engine != NULL)
+    losses = ps_engine_count_claims_sync (engine, cancellable, &error);
+  if (losses == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&losses), (GDestroyNotify) g_hash_table_unref);
+}
+
+static void
 rename_mapping_thread (GTask        *task,
                        gpointer      source_object,
                        gpointer      task_data,
@@ -1282,6 +1307,31 @@ ps_gui_backend_count_overlaps_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_count_overlaps_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+ps_gui_backend_count_claims_async (PsProfile           *profile,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  TaskData *data;
+
+  g_return_if_fail (PS_IS_PROFILE (profile));
+
+  data = task_data_new (profile, NULL);
+  task_data_take_snapshot (data, profile);
+  start_task (data, ps_gui_backend_count_claims_async, count_claims_thread, cancellable, callback,
+              user_data);
+}
+
+GHashTable *
+ps_gui_backend_count_claims_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == ps_gui_backend_count_claims_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -182,6 +182,16 @@ void       ps_gui_backend_count_overlaps_async  (PsProfile           *profile,
 GPtrArray *ps_gui_backend_count_overlaps_finish (GAsyncResult  *result,
                                                  GError       **error);
 
+/* For each user mapping of @profile, the people earlier ones manage
+ * (ps_engine_count_claims_sync), read in a worker: mapping name → a
+ * GPtrArray of PsEngineOverlap*. */
+void        ps_gui_backend_count_claims_async  (PsProfile           *profile,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+GHashTable *ps_gui_backend_count_claims_finish (GAsyncResult  *result,
+                                                GError       **error);
+
 /* Carries the sync state of the mapping @from over to the name @to
  * (ps_engine_rename_mapping_sync), before the profile renames it. */
 void       ps_gui_backend_rename_mapping_async  (PsProfile           *profile,

@@ -138,6 +138,20 @@ overlap_counted (gpointer page)
          && !g_str_has_prefix (gtk_label_get_text (label), "Counting");
 }
 
+/* The second row of the user mappings says who takes its people. */
+static gboolean
+second_row_claims (gpointer data)
+{
+  gpointer *parts = data;
+  g_autoptr(GPtrArray) rows = mapping_rows (parts[0], PS_TYPE_USER_MAPPING_PAGE);
+  const char *claims;
+
+  if (rows->len < 2)
+    return FALSE;
+  claims = ps_mapping_row_get_claims (rows->pdata[1]);
+  return claims != NULL && strstr (claims, parts[1]) != NULL && ps_mapping_row_get_claims (rows->pdata[0]) == NULL;
+}
+
 static PsMappingPlan *
 find_plan (PsPlan     *plan,
            const char *name)
@@ -256,6 +270,11 @@ test_overlap_and_order (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping-overlap"));
   gtk_button_clicked (gui_test_child (page, type, "add_button"));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (overlap)));
+  /* Once added, its row keeps saying so. */
+  {
+    gpointer parts[] = { page, (gpointer) "53 of its people are managed by mapping 1 (All Staff), which matches first." };
+    g_assert_true (gui_test_wait (second_row_claims, parts, 30000));
+  }
 
   /* The order is shown; the first cannot go up, the last not down. */
   rows = mapping_rows (page, type);
@@ -287,6 +306,11 @@ test_overlap_and_order (void)
   g_assert_cmpstr (ps_mapping_row_get_mapping_name (rows->pdata[0]), ==, finance);
   g_assert_cmpstr (gtk_label_get_text (gui_test_child (rows->pdata[0], PS_TYPE_MAPPING_ROW, "position_label")),
                    ==, "1");
+  {
+    gpointer parts[] = { page, (gpointer) "53 of its people are managed by mapping 1 (Finance), which matches first." };
+    g_assert_true (gui_test_wait (second_row_claims, parts, 30000));
+  }
+  g_free (gui_test_screenshot (GTK_WIDGET (window), "page-user-mapping-order"));
   file = gui_test_read_profile_file (profile);
   g_assert_true (strstr (file, "[UserMapping Finance to Manager]") < strstr (file, "[UserMapping All Staff to Basic]"));
   again = ps_profile_load_file (ps_profile_get_path (profile), &error);

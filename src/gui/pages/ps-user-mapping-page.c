@@ -61,6 +61,9 @@ struct _PsUserMappingPage
   GCancellable     *overlap_cancellable;
   guint             overlap_timeout_id;
   GCancellable     *rename_cancellable;
+  GCancellable     *claims_cancellable;
+  GHashTable       *claims;               /* mapping → who takes its people (PsEngineOverlap*), or NULL */
+  char             *claims_of;            /* the user mappings they were counted for */
   PsSourceKind      source_kind;          /* the one the form is set up for */
   GCancellable     *attributes_cancellable;
   gboolean          attributes_loaded;    /* the source's suggestions are in the combos */
@@ -217,6 +220,109 @@ update_state (PsUserMappingPage *self)
   schedule_overlap_count (self);
 }
 
+/* What decides who manages whom: the enabled user mappings, in order. */
+static char *
+claims_signature (PsUserMappingPage *self)
+{
+  GPtrArray *mappings = ps_profile_get_mappings (get_profile (self));
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < mappings->len; i++)
+    {
+      const PsMapping *m = g_ptr_array_index (mappings, i);
+
+      if (m->kind == PS_MAPPING_USERS && m->enabled)
+        g_string_append_printf (text, "%s\x1f%s\x1f%s\x1f%s\n", m->name, m->group,
+                                m->search_base != NULL ? m->search_base : "", m->filter != NULL ? m->filter : "");
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Tells each row how many of its people earlier mappings manage. */
+static void
+show_claims (PsUserMappingPage *self)
+{
+  g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (self->mappings_list));
+
+  for (GList *l = children; l != NULL; l = l->next)
+    {
+      GPtrArray *losses;
+      g_autoptr(GString) text = NULL;
+
+      if (!PS_IS_MAPPING_ROW (l->data))
+        continue;
+      losses = self->claims != NULL
+               ? g_hash_table_lookup (self->claims, ps_mapping_row_get_mapping_name (l->data)) : NULL;
+      if (losses == NULL)
+        {
+          ps_mapping_row_set_claims (l->data, NULL);
+          continue;
+        }
+      text = g_string_new (NULL);
+      for (guint i = 0; i < losses->len; i++)
+        {
+          const PsEngineOverlap *o = g_ptr_array_index (losses, i);
+
+          if (text->len > 0)
+            g_string_append_c (text, '\n');
+          /* Translators: 53 of a mapping's people are managed by mapping 1 (All Staff) */
+          g_string_append_printf (text, g_dngettext (GETTEXT_PACKAGE,
+                                                     "%u of its people is managed by mapping %u (%s), "
+                                                     "which matches first.",
+                                                     "%u of its people are managed by mapping %u (%s), "
+                                                     "which matches first.",
+                                                     o->shared),
+                                  o->shared, o->position + 1, o->group_name != NULL ? o->group_name : o->mapping);
+        }
+      ps_mapping_row_set_claims (l->data, text->str);
+    }
+}
+
+static void
+on_claims_counted_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) claims = ps_gui_backend_count_claims_finish (result, &error);
+  PsUserMappingPage *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self = PS_USER_MAPPING_PAGE (user_data);
+  g_clear_object (&self->claims_cancellable);
+  if (claims == NULL)
+    {
+      /* The group list and the scope count say what is wrong with the source. */
+      g_debug ("Who manages whom could not be counted: %s", error->message);
+      return;
+    }
+  g_clear_pointer (&self->claims, g_hash_table_unref);
+  self->claims = g_steal_pointer (&claims);
+  show_claims (self);
+}
+
+/* Counts again, in a worker, who manages whom when the user mappings (or
+ * their order) changed since the last count. */
+static void
+count_claims (PsUserMappingPage *self)
+{
+  g_autofree char *signature = claims_signature (self);
+
+  if (g_strcmp0 (signature, self->claims_of) == 0)
+    return;
+  g_cancellable_cancel (self->claims_cancellable);
+  g_clear_object (&self->claims_cancellable);
+  g_clear_pointer (&self->claims, g_hash_table_unref);
+  show_claims (self);
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;   /* shown () counts */
+  g_free (self->claims_of);
+  self->claims_of = g_steal_pointer (&signature);
+  self->claims_cancellable = g_cancellable_new ();
+  ps_gui_backend_count_claims_async (get_profile (self), self->claims_cancellable, on_claims_counted_cb, self);
+}
+
 static void
 rebuild_list (PsUserMappingPage *self)
 {
@@ -226,6 +332,7 @@ rebuild_list (PsUserMappingPage *self)
                             self->editing != NULL ? self->editing->name : NULL,
                             G_CALLBACK (on_mapping_row_remove_cb), G_CALLBACK (on_mapping_row_edit_cb),
                             G_CALLBACK (on_mapping_row_move_cb), self);
+  show_claims (self);
 }
 
 /* Saves the profile after an Add or a remove; says so on the page if it fails. */
@@ -659,6 +766,7 @@ on_profile_changed_cb (PsUserMappingPage *self)
       update_state (self);
     }
   rebuild_list (self);
+  count_claims (self);
 }
 
 static void
@@ -785,6 +893,7 @@ ps_user_mapping_page_shown (PsWizardPage *page)
       && !ps_choice_combo_get_loading (self->group_combo))
     load_groups (self);
   load_attributes (self);
+  count_claims (self);
 }
 
 static void
@@ -816,6 +925,8 @@ ps_user_mapping_page_dispose (GObject *object)
   g_cancellable_cancel (self->overlap_cancellable);
   g_clear_object (&self->overlap_cancellable);
   g_clear_handle_id (&self->overlap_timeout_id, g_source_remove);
+  g_cancellable_cancel (self->claims_cancellable);
+  g_clear_object (&self->claims_cancellable);
   if (self->rename_cancellable != NULL)
     {
       g_object_set_data (G_OBJECT (self->rename_cancellable), "page", NULL);
@@ -833,6 +944,8 @@ ps_user_mapping_page_finalize (GObject *object)
   g_clear_object (&self->names);
   g_clear_pointer (&self->editing, ps_mapping_free);
   g_free (self->group_search);
+  g_clear_pointer (&self->claims, g_hash_table_unref);
+  g_free (self->claims_of);
   G_OBJECT_CLASS (ps_user_mapping_page_parent_class)->finalize (object);
 }
 

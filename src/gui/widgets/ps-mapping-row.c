@@ -28,6 +28,7 @@ struct _PsMappingRow
 {
   GtkListBoxRow  parent_instance;
 
+  GtkLabel      *claims_label;
   GtkButton     *confirm_button;
   GtkLabel      *confirm_label;
   GtkRevealer   *confirm_revealer;
@@ -470,6 +471,7 @@ ps_mapping_row_class_init (PsMappingRowClass *klass)
                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/widgets/ps-mapping-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, PsMappingRow, claims_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_button);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_label);
   gtk_widget_class_bind_template_child (widget_class, PsMappingRow, confirm_revealer);
@@ -577,6 +579,25 @@ ps_mapping_row_get_subtitle (PsMappingRow *self)
 {
   g_return_val_if_fail (PS_IS_MAPPING_ROW (self), NULL);
   return gtk_label_get_text (self->subtitle_label);
+}
+
+/* Says that earlier user mappings manage some of this one's people, or
+ * nothing with NULL. */
+void
+ps_mapping_row_set_claims (PsMappingRow *self,
+                           const char   *text)
+{
+  g_return_if_fail (PS_IS_MAPPING_ROW (self));
+  gtk_label_set_text (self->claims_label, text != NULL ? text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->claims_label), text != NULL);
+}
+
+const char *
+ps_mapping_row_get_claims (PsMappingRow *self)
+{
+  g_return_val_if_fail (PS_IS_MAPPING_ROW (self), NULL);
+  return gtk_widget_get_visible (GTK_WIDGET (self->claims_label)) ? gtk_label_get_text (self->claims_label)
+                                                                   : NULL;
 }
 
 /* Marks the row whose mapping the form is editing. */

@@ -29,6 +29,9 @@ void        ps_mapping_row_set_position     (PsMappingRow *self,
                                              guint         count);
 void        ps_mapping_row_set_editing      (PsMappingRow *self,
                                              gboolean      editing);
+void        ps_mapping_row_set_claims       (PsMappingRow *self,
+                                             const char   *text);
+const char *ps_mapping_row_get_claims       (PsMappingRow *self);
 
 G_END_DECLS
 

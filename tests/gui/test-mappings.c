@@ -12,6 +12,8 @@
  */
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
 
 #include "gui-test-util.h"
 #include "pages/ps-collection-mapping-page.h"
@@ -182,16 +184,46 @@ count_claimed_skips (const PsMappingPlan *mp)
   return n;
 }
 
-/* A preview of @profile as the engine plans a run: nothing is written. */
+/* How many of the emulator's active users have the role @role. */
+static guint
+users_with_role (gint64 role)
+{
+  const GuiTestTarget *target = gui_test_start_emulator ();
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (target->url, "/_admin/state", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, NULL);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *users;
+  guint n = 0;
+
+  g_assert_nonnull (body);
+  g_assert_true (json_parser_load_from_data (parser, g_bytes_get_data (body, NULL), -1, NULL));
+  users = json_object_get_array_member (json_object_get_object_member (
+              json_node_get_object (json_parser_get_root (parser)), "classic"), "users");
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *u = json_array_get_object_element (users, i);
+
+      if (json_object_get_int_member (u, "template_rule_id") == role
+          && json_object_get_boolean_member (u, "is_active")
+          && !json_object_get_null_member (u, "integ_ad_sid"))
+        n++;
+    }
+  return n;
+}
+
+/* A run of @profile as the engine plans it: a preview writes nothing. */
 static PsSyncResult *
-preview (PsProfile *profile)
+run (PsProfile *profile,
+     gboolean   dry_run)
 {
   g_autoptr(PsEngine) engine = ps_engine_new (profile);
   g_autoptr(GError) error = NULL;
   PsSyncOptions options = { 0 };
   PsSyncResult *result;
 
-  options.dry_run = TRUE;
+  options.dry_run = dry_run;
   result = ps_engine_run_sync (engine, &options, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
@@ -293,7 +325,7 @@ test_overlap_and_order (void)
 
   /* As saved: All Staff first, so Finance's 53 stay Basic. */
   {
-    g_autoptr(PsSyncResult) result = preview (profile);
+    g_autoptr(PsSyncResult) result = run (profile, TRUE);
 
     g_assert_cmpuint (count_claimed_skips (find_plan (result->plan, finance)), ==, FINANCE_SIZE);
     g_assert_cmpuint (count_claimed_skips (find_plan (result->plan, staff)), ==, 0);
@@ -317,12 +349,24 @@ test_overlap_and_order (void)
   g_assert_no_error (error);
   g_assert_cmpstr (((PsMapping *) g_ptr_array_index (ps_profile_get_mappings (again), 0))->name, ==, finance);
   {
-    g_autoptr(PsSyncResult) result = preview (again);
+    g_autoptr(PsSyncResult) result = run (again, TRUE);
     PsMappingPlan *fin = find_plan (result->plan, finance);
 
     g_assert_cmpuint (count_claimed_skips (fin), ==, 0);
     g_assert_cmpuint (fin->actions->len, ==, FINANCE_SIZE);
     g_assert_cmpuint (count_claimed_skips (find_plan (result->plan, staff)), ==, FINANCE_SIZE);
+  }
+  /* And a real run writes it: Finance's people are invited as Managers,
+   * everyone else as Basic. */
+  {
+    g_autoptr(PsSyncResult) result = run (again, FALSE);
+    guint invited_finance = ps_mapping_plan_count (find_plan (result->plan, finance), PS_ACTION_CREATE);
+    guint invited_staff = ps_mapping_plan_count (find_plan (result->plan, staff), PS_ACTION_CREATE);
+
+    g_test_message ("invited: %u of Finance, %u of the rest", invited_finance, invited_staff);
+    g_assert_cmpuint (invited_finance, >, 40);
+    g_assert_cmpuint (users_with_role (30134), ==, invited_finance);
+    g_assert_cmpuint (users_with_role (30135), ==, invited_staff);
   }
 
   /* Editing All Staff (now second) says it comes after Finance. */

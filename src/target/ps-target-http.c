@@ -15,6 +15,7 @@
 #define RETRY_BUDGET_EARN    0.5   /* per successful call: rides out a third of calls failing */
 #define RETRY_AFTER_MAX_S    900   /* an absurd Retry-After is capped at 15 min */
 #define REQUEST_TIMEOUT_S    60
+#define IDLE_TIMEOUT_S       30    /* below the keep-alive of common servers and balancers */
 
 struct _PsHttp
 {
@@ -25,6 +26,8 @@ struct _PsHttp
   char          *base_path;       /* without trailing slash */
   GTlsDatabase  *extra_ca;        /* the profile's CAFile, or NULL */
   guint          concurrency;
+  guint          idle_timeout_s;  /* a connection idle this long is closed, not reused */
+  gint64         last_used;       /* monotonic µs of the last request or answer, or 0 */
 
   /* pacer: send times (monotonic µs) within the last window */
   guint          rate_calls;
@@ -236,6 +239,7 @@ ps_http_new (const char  *base_url,
   http->backoff_base_ms = 1000;
   http->backoff_cap_ms = 60 * 1000;
   http->retry_budget = RETRY_BUDGET_START;
+  http->idle_timeout_s = IDLE_TIMEOUT_S;
   g_queue_init (&http->sent_times);
 
   if (ca_file != NULL && *ca_file != '\0')
@@ -257,6 +261,8 @@ ps_http_new (const char  *base_url,
   http->session = soup_session_new_with_options ("max-conns", http->concurrency * 2 + 2,
                                                  "max-conns-per-host", http->concurrency,
                                                  "timeout", REQUEST_TIMEOUT_S,
+                                                 /* ours instead: see drop_idle_connections () */
+                                                 "idle-timeout", 0,
                                                  "user-agent", "PandaSync/" PACKAGE_VERSION " ",
                                                  NULL);
   setup_logger (http);
@@ -310,6 +316,15 @@ ps_http_set_backoff (PsHttp *http,
 {
   http->backoff_base_ms = MAX (base_ms, 1);
   http->backoff_cap_ms = MAX (cap_ms, http->backoff_base_ms);
+}
+
+void
+ps_http_set_idle_timeout (PsHttp *http,
+                          guint   seconds)
+{
+  g_rec_mutex_lock (&http->lock);
+  http->idle_timeout_s = MAX (seconds, 1);
+  g_rec_mutex_unlock (&http->lock);
 }
 
 void
@@ -738,6 +753,7 @@ on_send_done (GObject      *source,
   const char *retry_after;
 
   run->active--;
+  http->last_used = g_get_monotonic_time ();
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   g_signal_handlers_disconnect_by_data (msg, call);
   g_signal_handlers_disconnect_by_data (msg, http);
@@ -901,6 +917,7 @@ start_call (Run        *run,
   ps_http_trust_extra_ca (msg, http->extra_ca);
 
   pacer_record (http, now);
+  http->last_used = now;
   http->stats.sent++;
   call->attempts++;
   call->state = PS_HTTP_CALL_RUNNING;
@@ -915,6 +932,31 @@ start_call (Run        *run,
   g_signal_connect (msg, "restarted", G_CALLBACK (on_restarted), flight);
   soup_session_send_and_read_async (http->session, msg, G_PRIORITY_DEFAULT,
                                     run->cancellable, on_send_done, flight);
+}
+
+/* libsoup's own idle timer (SoupSession:idle-timeout) is off: it runs on the
+ * session's context, which is iterated only during a run, so after a long
+ * pause (a source read of minutes) it was overdue and fired in the very
+ * iteration that handed the next request to that connection; the request
+ * then waited for nothing until the session gave up on the host five minutes
+ * later, and cancelling did not end it (libsoup 3.2). Instead, whenever no
+ * request is in flight, connections unused for idle_timeout_s are closed
+ * before the next request: by then the server or a balancer may have
+ * dropped them anyway. */
+static void
+drop_idle_connections (PsHttp *http)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (http->last_used == 0
+      || now - http->last_used < (gint64) http->idle_timeout_s * G_USEC_PER_SEC)
+    return;
+  g_debug ("no request for %" G_GINT64_FORMAT " s: closing the kept-alive connections",
+           (now - http->last_used) / G_USEC_PER_SEC);
+  soup_session_abort (http->session);
+  while (g_main_context_iteration (http->context, FALSE))
+    ;
+  http->last_used = 0;
 }
 
 static gboolean
@@ -987,6 +1029,8 @@ ps_http_run (PsHttp        *http,
               wake = MIN (wake, now + pace);
               break;
             }
+          if (run.active == 0)
+            drop_idle_connections (http);
           start_call (&run, call);
         }
 

@@ -80,6 +80,7 @@ void        ps_http_free           (PsHttp *http);
 void        ps_http_set_authorize  (PsHttp *http, PsHttpAuthorizeFunc func, gpointer data);
 void        ps_http_set_backoff    (PsHttp *http, guint base_ms, guint cap_ms);
 void        ps_http_set_timeout    (PsHttp *http, guint seconds);
+void        ps_http_set_idle_timeout (PsHttp *http, guint seconds);
 void        ps_http_add_secret     (PsHttp *http, const char *secret);
 char       *ps_http_redact         (PsHttp *http, const char *text);
 const char *ps_http_get_host       (PsHttp *http);

@@ -424,6 +424,14 @@ ps_target_set_timeout (PsTarget *self,
   ps_http_set_timeout (priv->http, seconds);
 }
 
+void
+ps_target_set_idle_timeout (PsTarget *self,
+                            guint     seconds)
+{
+  PsTargetPrivate *priv = ps_target_get_instance_private (self);
+  ps_http_set_idle_timeout (priv->http, seconds);
+}
+
 /* ---------------------------------------------------------------- running calls */
 
 /* How many answers so far showed that the credentials worked. */

@@ -210,5 +210,7 @@ void        ps_target_set_backoff           (PsTarget *self, guint base_ms, guin
 /* How long to wait for a connection, and then for each read or write
  * (tests); 60 s by default. */
 void        ps_target_set_timeout           (PsTarget *self, guint seconds);
+/* A kept-alive connection idle for @seconds (default 30) is closed, never reused. */
+void        ps_target_set_idle_timeout      (PsTarget *self, guint seconds);
 
 G_END_DECLS

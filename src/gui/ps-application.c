@@ -16,6 +16,7 @@
 #include "ps-gui-backend.h"
 #include "ps-pages.h"
 #include "ps-scheduler.h"
+#include "ps-stall-log.h"
 
 /* How often the tray looks at the run history. */
 #define TRAY_REFRESH_SECONDS 10
@@ -502,6 +503,7 @@ ps_application_startup (GApplication *app)
   const char *quit_accels[] = { "<Control>q", NULL };
 
   G_APPLICATION_CLASS (ps_application_parent_class)->startup (app);
+  ps_stall_log_start_from_env ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), entries, G_N_ELEMENTS (entries), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
@@ -553,6 +555,13 @@ ps_application_activate (GApplication *app)
 }
 
 static void
+ps_application_shutdown (GApplication *app)
+{
+  ps_stall_log_stop ();
+  G_APPLICATION_CLASS (ps_application_parent_class)->shutdown (app);
+}
+
+static void
 ps_application_dispose (GObject *object)
 {
   PsApplication *self = PS_APPLICATION (object);
@@ -588,6 +597,7 @@ ps_application_class_init (PsApplicationClass *klass)
   app_class->command_line = ps_application_command_line;
   app_class->startup = ps_application_startup;
   app_class->activate = ps_application_activate;
+  app_class->shutdown = ps_application_shutdown;
 }
 
 static void

@@ -974,7 +974,8 @@ typedef struct {
 } AsyncRun;
 
 /* Shared by the task and every pending idle flush: reference-counted, so a
- * flush that is still queued when the run completes finds it alive. */
+ * flush that is still queued when the run completes finds it alive. The
+ * worker takes references while the main thread drops them: atomically. */
 static void
 async_run_clear (AsyncRun *ar)
 {
@@ -990,7 +991,7 @@ async_run_clear (AsyncRun *ar)
 static void
 async_run_release (gpointer data)
 {
-  g_rc_box_release_full (data, (GDestroyNotify) async_run_clear);
+  g_atomic_rc_box_release_full (data, (GDestroyNotify) async_run_clear);
 }
 
 static gboolean
@@ -1025,7 +1026,7 @@ on_worker_event_cb (const PsSyncEvent *event,
   if (schedule)
     {
       GSource *idle = g_idle_source_new ();
-      g_source_set_callback (idle, flush_events_cb, g_rc_box_acquire (ar), async_run_release);
+      g_source_set_callback (idle, flush_events_cb, g_atomic_rc_box_acquire (ar), async_run_release);
       g_source_set_priority (idle, G_PRIORITY_DEFAULT_IDLE);
       g_source_attach (idle, ar->context);
       g_source_unref (idle);
@@ -1085,7 +1086,7 @@ ps_engine_run_async (PsEngine            *self,
 
   g_return_if_fail (PS_IS_ENGINE (self));
 
-  ar = g_rc_box_new0 (AsyncRun);
+  ar = g_atomic_rc_box_new0 (AsyncRun);
   ar->engine = g_object_ref (self);
   ar->context = g_main_context_ref_thread_default ();
   g_mutex_init (&ar->lock);

@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
 # run-tsan.sh [SECONDS] [BUILD-DIR]
 #
+# Needs GLib itself built with ThreadSanitizer: Debian's GLib locks its
+# GMutex, GCond and GAsyncQueue (what GTask's hand-over to a worker rests on)
+# with futexes and atomics ThreadSanitizer cannot see, so against it every
+# value a worker reads is reported as a race. Either
+#   GLIB_TSAN=DIR   a GLib build (of the system's version) configured with
+#                   -Db_sanitize=thread, or
+#   GLIB_SRC=DIR    a GLib source tree of the system's version (e.g. from
+#                   "apt-get source glib2.0" or its git tag): it is built in
+#                   BUILD-DIR/glib-tsan the first time (about 5 minutes).
+# The run uses it through LD_LIBRARY_PATH; GTK, libsoup and the rest stay
+# the system's.
+#
 # The workers' stress test under ThreadSanitizer (issue 12, item 4).
 # Configures a ThreadSanitizer build in BUILD-DIR (default build-dir-tsan in
 # the source tree; -Db_sanitize=thread -Db_lundef=false), builds the stress
@@ -27,12 +39,48 @@ command -v slapd > /dev/null || [ -x /usr/sbin/slapd ] || { echo "slapd is missi
 if [ ! -f "$BUILD/build.ninja" ]; then
   echo "# configuring the ThreadSanitizer build in $BUILD" >&2
   meson setup "$BUILD" "$src" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized \
-    -Dtray=disabled > "$BUILD.setup.log" 2>&1 \
-    || { cat "$BUILD.setup.log" >&2; exit 1; }
+    -Dtray=disabled > "${TMPDIR:-/tmp}/pandasync-tsan-setup.log" 2>&1 \
+    || { cat "${TMPDIR:-/tmp}/pandasync-tsan-setup.log" >&2; exit 1; }
 fi
+glib_version=$(pkg-config --modversion glib-2.0)
+glib_so=0.$(echo "$glib_version" | awk -F. '{ print $2 * 100 "." $3 }')   # 2.74.6 → 0.7400.6
+glib_libs="glib/libglib-2.0.so gobject/libgobject-2.0.so gio/libgio-2.0.so gmodule/libgmodule-2.0.so gthread/libgthread-2.0.so"
+if [ -z "${GLIB_TSAN:-}" ] && [ -d "$BUILD/glib-tsan" ]; then
+  GLIB_TSAN="$BUILD/glib-tsan"
+fi
+if [ -z "${GLIB_TSAN:-}" ] && [ -n "${GLIB_SRC:-}" ]; then
+  GLIB_TSAN="$BUILD/glib-tsan"
+  echo "# building GLib $glib_version with ThreadSanitizer in $GLIB_TSAN" >&2
+  meson setup "$GLIB_TSAN" "$GLIB_SRC" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized \
+    -Dtests=false -Dinstalled_tests=false -Dman=false -Dgtk_doc=false -Dselinux=disabled -Dxattr=false \
+    -Dlibmount=disabled -Dsysprof=disabled -Dnls=disabled -Dlibelf=disabled --wrap-mode=nodownload \
+    > "${TMPDIR:-/tmp}/pandasync-glib-tsan-setup.log" 2>&1 \
+    || { tail -20 "${TMPDIR:-/tmp}/pandasync-glib-tsan-setup.log" >&2; rm -rf "$GLIB_TSAN"; exit 1; }
+fi
+[ -n "${GLIB_TSAN:-}" ] || {
+  echo "GLib built with ThreadSanitizer is needed (the system's hides its locks from it):" >&2
+  echo "set GLIB_SRC to a GLib $glib_version source tree, or GLIB_TSAN to such a build" >&2
+  exit 1
+}
+if [ -f "$GLIB_TSAN/build.ninja" ]; then
+  targets=""
+  for l in $glib_libs; do targets="$targets $l.$glib_so"; done
+  # shellcheck disable=SC2086
+  ninja -C "$GLIB_TSAN" $targets > "$BUILD/glib-tsan-ninja.log" 2>&1 \
+    || { tail -20 "$BUILD/glib-tsan-ninja.log" >&2; exit 1; }
+fi
+glib_path=""
+for l in $glib_libs; do
+  [ -e "$GLIB_TSAN/$l.0" ] || { echo "$GLIB_TSAN/$l.0 is missing: not a GLib build" >&2; exit 1; }
+  glib_path="$glib_path${glib_path:+:}$GLIB_TSAN/$(dirname "$l")"
+done
+found=$(basename "$(readlink -f "$GLIB_TSAN/glib/libglib-2.0.so.0")")
+[ "$found" = "libglib-2.0.so.$glib_so" ] \
+  || { echo "$GLIB_TSAN holds $found, but the system's GLib is $glib_version" >&2; exit 1; }
+
 t0=$(date +%s)
-ninja -C "$BUILD" tests/stress/stress-workers tests/emulator/ps-emulator > "$BUILD.ninja.log" 2>&1 \
-  || { tail -30 "$BUILD.ninja.log" >&2; exit 1; }
+ninja -C "$BUILD" tests/stress/stress-workers tests/emulator/assetpanda/ps-emulator > "$BUILD/stress-ninja.log" 2>&1 \
+  || { tail -30 "$BUILD/stress-ninja.log" >&2; exit 1; }
 echo "# built in $(( $(date +%s) - t0 )) s" >&2
 
 out="$BUILD/stress"
@@ -74,8 +122,8 @@ done
 . "$tmp/slapd/env"
 
 # The emulator is not what is tested: it runs without the sanitizer's reports.
-TSAN_OPTIONS="report_bugs=0" "$BUILD/tests/emulator/ps-emulator" --port 0 \
-  --seed "$src/tests/emulator/seed-demo.json" --rate-limit 0 --call-log-max 1000 \
+TSAN_OPTIONS="report_bugs=0" "$BUILD/tests/emulator/assetpanda/ps-emulator" --port 0 \
+  --seed "$src/tests/emulator/assetpanda/seed-demo.json" --rate-limit 0 --call-log-max 1000 \
   > "$tmp/emu.out" 2> "$out/emulator.log" &
 emu_pid=$!
 emu_port=""
@@ -96,6 +144,7 @@ env PS_STRESS_SECONDS="$SECONDS_TO_RUN" \
   PS_STRESS_LDAP_BIND_DN="$PS_TEST_LDAP_BIND_DN" \
   PS_STRESS_LDAP_PASSWORD="$PS_TEST_LDAP_PASSWORD" \
   GSETTINGS_BACKEND=memory GIO_USE_PROXY_RESOLVER=dummy G_DEBUG=fatal-criticals \
+  LD_LIBRARY_PATH="$glib_path${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   TSAN_OPTIONS="suppressions=$here/tsan.supp halt_on_error=0 second_deadlock_stack=1 history_size=4 log_path=$out/tsan" \
   "$BUILD/tests/stress/stress-workers" --tap > "$out/stress.tap" 2> "$out/stress.log"
 rc=$?

@@ -154,14 +154,15 @@ grep -E '^# (.* done, |[0-9]+ edits|real runs)' "$out/stress.tap" >&2
 reports=$(cat "$out"/tsan.* 2> /dev/null | grep -c '^WARNING: ThreadSanitizer' || true)
 ours=0
 if [ "$reports" -gt 0 ]; then
-  # A report is ours when one of its frames is in src/ or tests/ of this tree.
+  # A report is ours when one of its frames is in src/ or tests/ of this tree
+  # (frames name files relative to the build folder: ../src/…).
   ours=$($py - "$src" "$out"/tsan.* <<'PY'
 import re, sys
 src = sys.argv[1]
 n = 0
 for path in sys.argv[2:]:
     for report in open(path, errors="replace").read().split("WARNING: ThreadSanitizer")[1:]:
-        if re.search(r"(%s/)?(src|tests)/[^ ]+\.c:\d+" % re.escape(src), report):
+        if re.search(r"\s(\.\./|%s/)(src|tests)/[^ ]+\.[ch]:\d+" % re.escape(src), report):
             n += 1
 print(n)
 PY

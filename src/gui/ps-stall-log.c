@@ -11,11 +11,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ps-stall-log.h"
 
 #define TICK_MS   10
 #define REPORT_MS 20
+#define RSS_EVERY 100   /* ticks: about a second */
 
 typedef struct {
   FILE   *out;
@@ -23,6 +25,7 @@ typedef struct {
   gint64  started;
   gint64  last;
   gint64  longest;
+  guint   ticks;
 } StallLog;
 
 static StallLog *stall_log;
@@ -40,6 +43,19 @@ peak_rss_kb (void)
   return line != NULL ? g_ascii_strtoull (line + strlen ("VmHWM:"), NULL, 10) : 0;
 }
 
+/* VmRSS now, in kB, or 0. */
+static guint64
+rss_kb (void)
+{
+  g_autofree char *statm = NULL;
+  char *space;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL)
+      || (space = strchr (statm, ' ')) == NULL)
+    return 0;
+  return g_ascii_strtoull (space + 1, NULL, 10) * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
 static gboolean
 on_tick_cb (gpointer user_data)
 {
@@ -48,6 +64,11 @@ on_tick_cb (gpointer user_data)
   gint64 gap = now - log->last;
 
   log->last = now;
+  if (++log->ticks % RSS_EVERY == 0)
+    {
+      fprintf (log->out, "rss %" G_GUINT64_FORMAT " at %.3f\n", rss_kb (), g_get_real_time () / 1e6);
+      fflush (log->out);
+    }
   if (gap < REPORT_MS * 1000)
     return G_SOURCE_CONTINUE;
   fprintf (log->out, "stall %.1f at %.3f\n", gap / 1000.0, g_get_real_time () / 1e6);

@@ -12,8 +12,8 @@ G_BEGIN_DECLS
 /* When $PANDASYNC_STALL_LOG names a file, a 10 ms timeout on the default
  * main context appends every gap between its ticks that exceeds 20 ms to
  * that file ("stall MS at T" lines, T the wall clock in Unix seconds), a
- * "max MS" line whenever the longest gap grows, and "rss-peak KB" at
- * exit. Without the variable it does nothing. */
+ * "max MS" line whenever the longest gap grows, "rss KB at T" about every
+ * second and "rss-peak KB" at exit. Without the variable it does nothing. */
 void ps_stall_log_start_from_env (void);
 void ps_stall_log_stop           (void);
 

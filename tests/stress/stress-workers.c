@@ -52,7 +52,6 @@ typedef struct {
   PsProfile    *profile;
   PsScheduler  *scheduler;
   GCancellable *cancellable;
-  GMainLoop    *loop;
   gint64        deadline;
   gboolean      stopping;
   gboolean      busy[N_WORK];
@@ -595,7 +594,6 @@ test_workers (void)
 
   s.profile = make_profile (&s);
   s.cancellable = g_cancellable_new ();
-  s.loop = g_main_loop_new (NULL, FALSE);
   s.deadline = g_get_monotonic_time ()
                + (gint64) (seconds != NULL ? g_ascii_strtoull (seconds, NULL, 10) : 60) * G_USEC_PER_SEC;
 
@@ -637,7 +635,6 @@ test_workers (void)
   g_clear_object (&s.scheduler);
   g_clear_object (&s.profile);
   g_clear_object (&s.cancellable);
-  g_main_loop_unref (s.loop);
   g_free (s.url);
   g_free (s.ldap_uri);
   g_free (s.base_dn);

@@ -191,8 +191,8 @@ PROFILE
     "xdotool key alt+g; xdotool type --delay 40 \"All Staff\"; sleep 2" \
     "xdotool key alt+v; sleep 0.5; xdotool key alt+i" \
     "xdotool type --delay 40 \"(department=Sales)\"; sleep 3"
-  # Preview, then Start Sync (buttons at the top right of the Sync page).
-  shoot sync sync-preview "xdotool mousemove --window \$wid 950 82 click 1; sleep 3"
+  # Preview (Alt+P), then Start Sync (buttons at the top right of the Sync page).
+  shoot sync sync-preview "xdotool windowfocus --sync \$wid key alt+p; sleep 4"
   # The first Start Sync plans and asks (nothing is written); Alt+A applies.
   shoot sync sync-confirm "xdotool mousemove --window \$wid 852 82 click 1; sleep 4"
   shoot sync sync "xdotool mousemove --window \$wid 852 82 click 1; sleep 4" \

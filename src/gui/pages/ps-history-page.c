@@ -19,6 +19,7 @@
 
 #define MAX_RUNS         500
 #define MAX_SHOWN_ROWS   20000
+#define FILL_CHUNK       1000    /* rows added per turn of the main loop */
 
 #define COLOR_FAILED  "#c01c28"
 #define COLOR_WARNING "#9c6e03"
@@ -65,6 +66,11 @@ struct _PsHistoryPage
   gint64         selected_run;     /* 0: none */
   gboolean       selected_dry_run;
   PsRunStatus    selected_status;
+
+  GPtrArray     *fill_rows;        /* actions still to add to the list, or NULL */
+  guint          fill_next;
+  guint          fill_total;       /* how many the run has */
+  guint          fill_id;
 };
 
 G_DEFINE_FINAL_TYPE (PsHistoryPage, ps_history_page, PS_TYPE_WIZARD_PAGE)
@@ -189,10 +195,24 @@ replace_cancellable (GCancellable **cancellable)
   *cancellable = g_cancellable_new ();
 }
 
+/* Stops adding actions to the list, which goes back to its view (empty). */
+static void
+stop_fill (PsHistoryPage *self)
+{
+  if (self->fill_rows == NULL)
+    return;
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+  g_clear_pointer (&self->fill_rows, g_ptr_array_unref);
+  gtk_list_store_clear (self->actions_store);
+  gtk_tree_view_set_model (self->actions_view, GTK_TREE_MODEL (self->actions_store));
+  job_finished (self, NULL);
+}
+
 static void
 clear_details (PsHistoryPage *self,
                const char    *why)
 {
+  stop_fill (self);
   gtk_list_store_clear (self->actions_store);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->log_view), "", 0);
   gtk_label_set_text (self->actions_empty_label, why);
@@ -438,6 +458,42 @@ on_runs_loaded_cb (GObject      *source,
     clear_details (self, _("No sync has run yet."));
 }
 
+static gboolean
+on_fill_idle_cb (gpointer user_data)
+{
+  PsHistoryPage *self = user_data;
+  guint end = MIN (self->fill_next + FILL_CHUNK, self->fill_rows->len);
+
+  for (; self->fill_next < end; self->fill_next++)
+    {
+      const PsGuiRunAction *a = g_ptr_array_index (self->fill_rows, self->fill_next);
+
+      gtk_list_store_insert_with_values (self->actions_store, NULL, -1,
+                                         ACT_MAPPING, a->mapping,
+                                         ACT_ACTION, action_words (a->action, self->selected_dry_run),
+                                         ACT_NAME, a->name, ACT_CHANGES, a->changes,
+                                         ACT_DETAIL, a->detail,
+                                         ACT_COLOR, g_str_equal (a->action, "failed") ? COLOR_FAILED : NULL,
+                                         -1);
+    }
+  if (self->fill_next < self->fill_rows->len)
+    return G_SOURCE_CONTINUE;
+
+  self->fill_id = 0;
+  gtk_tree_view_set_model (self->actions_view, GTK_TREE_MODEL (self->actions_store));
+  gtk_stack_set_visible_child_name (self->actions_stack, "list");
+  if (self->fill_total > self->fill_rows->len)
+    {
+      g_autofree char *note = g_strdup_printf (_("Showing the first %u of %u actions; export the run "
+                                                 "as CSV to see them all."), self->fill_rows->len,
+                                               self->fill_total);
+      gtk_label_set_text (self->status_label, note);
+    }
+  g_clear_pointer (&self->fill_rows, g_ptr_array_unref);
+  job_finished (self, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_actions_loaded_cb (GObject      *source,
                       GAsyncResult *res,
@@ -447,7 +503,6 @@ on_actions_loaded_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   guint total = 0;
   g_autoptr(GPtrArray) rows = ps_gui_backend_run_actions_finish (res, &total, &error);
-  GtkTreeModel *model;
 
   if (!job_finished (self, error))
     return;
@@ -466,31 +521,19 @@ on_actions_loaded_cb (GObject      *source,
       gtk_stack_set_visible_child_name (self->actions_stack, "empty");
       return;
     }
-  /* Filled detached from the view, which would otherwise redraw per row. */
-  model = g_object_ref (GTK_TREE_MODEL (self->actions_store));
+  /* Filled detached from the view, which would otherwise redraw per row, and
+   * a chunk per turn of the main loop: 20,000 rows at once kept the window
+   * from drawing or answering for about 50 ms. */
+  stop_fill (self);
   gtk_tree_view_set_model (self->actions_view, NULL);
   gtk_list_store_clear (self->actions_store);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const PsGuiRunAction *a = g_ptr_array_index (rows, i);
-
-      gtk_list_store_insert_with_values (self->actions_store, NULL, -1,
-                                         ACT_MAPPING, a->mapping,
-                                         ACT_ACTION, action_words (a->action, self->selected_dry_run),
-                                         ACT_NAME, a->name, ACT_CHANGES, a->changes,
-                                         ACT_DETAIL, a->detail,
-                                         ACT_COLOR, g_str_equal (a->action, "failed") ? COLOR_FAILED : NULL,
-                                         -1);
-    }
-  gtk_tree_view_set_model (self->actions_view, model);
-  g_object_unref (model);
-  gtk_stack_set_visible_child_name (self->actions_stack, "list");
-  if (total > rows->len)
-    {
-      g_autofree char *note = g_strdup_printf (_("Showing the first %u of %u actions; export the run "
-                                                 "as CSV to see them all."), rows->len, total);
-      gtk_label_set_text (self->status_label, note);
-    }
+  /* The spinner turns until the list is whole. */
+  job_started (self);
+  self->fill_rows = g_steal_pointer (&rows);
+  self->fill_next = 0;
+  self->fill_total = total;
+  self->fill_id = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, on_fill_idle_cb, self, NULL);
+  g_source_set_name_by_id (self->fill_id, "[pandasync] history fill");
 }
 
 static void
@@ -677,6 +720,8 @@ ps_history_page_dispose (GObject *object)
       g_clear_object (all[i]);
     }
   g_clear_pointer (&self->leavers, g_ptr_array_unref);
+  g_clear_handle_id (&self->fill_id, g_source_remove);
+  g_clear_pointer (&self->fill_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ps_history_page_parent_class)->dispose (object);
 }

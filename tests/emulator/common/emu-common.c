@@ -114,6 +114,128 @@ emu_switches_dump (gconstpointer switches, const EmuSwitchSpec *specs, guint n_s
     }
 }
 
+/* ---------------------------------------------------------------- fault rules */
+
+/* The index of @object's "fault" in @names; -1 with an error naming them all. */
+int
+emu_rule_kind (JsonObject *object, const char *const *names, guint n_names, GError **error)
+{
+  const char *kind = object != NULL ? json_object_get_string_member_with_default (object, "fault", "") : "";
+  g_autoptr(GString) list = g_string_new (NULL);
+
+  for (guint k = 0; k < n_names; k++)
+    if (g_str_equal (names[k], kind))
+      return (int) k;
+  for (guint k = 0; k < n_names; k++)
+    g_string_append_printf (list, "%s%s", k == 0 ? "" : k + 1 == n_names ? " or " : ", ", names[k]);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "a fault rule needs \"fault\": %s", list->str);
+  return -1;
+}
+
+void
+emu_rule_init (EmuRule *rule, int kind)
+{
+  rule->kind = kind;
+  rule->match = g_strdup ("*");
+}
+
+/* Reads a member every rule has (match, nth, rate, count): FALSE when
+ * @name is not one of them; *@ok = FALSE when its value is wrong. */
+gboolean
+emu_rule_parse_member (EmuRule *rule, const char *name, JsonNode *value, gboolean *ok)
+{
+  GType type = JSON_NODE_HOLDS_VALUE (value) ? json_node_get_value_type (value) : G_TYPE_INVALID;
+  gboolean integer = type == G_TYPE_INT64 && json_node_get_int (value) >= 0 &&
+                     json_node_get_int (value) <= G_MAXINT32;
+
+  *ok = TRUE;
+  if (g_str_equal (name, "match") && type == G_TYPE_STRING)
+    {
+      g_free (rule->match);
+      rule->match = g_strdup (json_node_get_string (value));
+    }
+  else if (g_str_equal (name, "nth") && integer)
+    rule->nth = json_node_get_int (value);
+  else if (g_str_equal (name, "rate") && (type == G_TYPE_DOUBLE || type == G_TYPE_INT64))
+    {
+      rule->rate = json_node_get_double (value);
+      *ok = rule->rate >= 0 && rule->rate <= 1;
+    }
+  else if (g_str_equal (name, "count") && integer)
+    rule->count = json_node_get_int (value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+/* A rule for the Nth call fires once unless it says otherwise. */
+void
+emu_rule_finish (EmuRule *rule, JsonObject *object)
+{
+  if (rule->nth > 0 && rule->count == 0 && !json_object_has_member (object, "count"))
+    rule->count = 1;
+}
+
+/* @to is a byte copy of @from: give it its own strings and fresh counts. */
+void
+emu_rule_copy (EmuRule *to, const EmuRule *from)
+{
+  to->match = g_strdup (from->match);
+  to->seen = to->hits = 0;
+}
+
+void
+emu_rule_clear (EmuRule *rule)
+{
+  g_clear_pointer (&rule->match, g_free);
+}
+
+void
+emu_rule_dump (const EmuRule *rule, const char *kind_name, JsonObject *into)
+{
+  json_object_set_string_member (into, "fault", kind_name);
+  json_object_set_string_member (into, "match", rule->match);
+  json_object_set_int_member (into, "nth", rule->nth);
+  json_object_set_double_member (into, "rate", rule->rate);
+  json_object_set_int_member (into, "count", rule->count);
+  json_object_set_int_member (into, "seen", rule->seen);
+  json_object_set_int_member (into, "hits", rule->hits);
+}
+
+/* The first rule of @rules (each starting with an EmuRule) that fires for
+ * the call, or NULL. Every matching rule counts the call. */
+gpointer
+emu_rule_pick (GPtrArray *rules, const char *method, const char *path, EmuRuleApplies applies, gpointer data,
+               GRand *dice)
+{
+  g_autofree char *text = g_strdup_printf ("%s %s", method, path);
+  EmuRule *fired = NULL;
+
+  for (guint i = 0; i < rules->len; i++)
+    {
+      EmuRule *rule = g_ptr_array_index (rules, i);
+      gboolean fire;
+
+      if (!g_pattern_match_simple (rule->match, text) || !applies (rule, data))
+        continue;
+      rule->seen++;
+      if (fired != NULL || (rule->count > 0 && rule->hits >= rule->count))
+        continue;
+      if (rule->nth > 0)
+        fire = rule->seen >= rule->nth;
+      else if (rule->rate > 0)
+        fire = g_rand_double (dice) < rule->rate;
+      else
+        fire = TRUE;
+      if (fire)
+        {
+          rule->hits++;
+          fired = rule;
+        }
+    }
+  return fired;
+}
+
 /* ---------------------------------------------------------------- JSON and counters */
 
 JsonNode *

@@ -52,6 +52,49 @@ void                 emu_switches_dump (gconstpointer        switches,
                                         guint                n_specs,
                                         JsonObject          *into);
 
+/* ---- fault rules */
+
+/* What every fault rule has; the first member of each emulator's own rule
+ * struct, which adds what its kinds of fault need. */
+typedef struct {
+  int     kind;       /* an index into the emulator's fault names */
+  char   *match;      /* glob on "METHOD /path" */
+  guint   nth;        /* fire from the Nth matching call on; 0 = not counted */
+  double  rate;       /* fire with this probability; 0 = always */
+  guint   count;      /* most hits; 0 = no limit */
+  guint   seen;
+  guint   hits;
+} EmuRule;
+
+/* Whether @rule can fire for the call @data at all (its kind's own test). */
+typedef gboolean (*EmuRuleApplies) (gpointer rule,
+                                    gpointer data);
+
+int       emu_rule_kind         (JsonObject         *object,
+                                 const char *const  *names,
+                                 guint               n_names,
+                                 GError            **error);
+void      emu_rule_init         (EmuRule            *rule,
+                                 int                 kind);
+gboolean  emu_rule_parse_member (EmuRule            *rule,
+                                 const char         *name,
+                                 JsonNode           *value,
+                                 gboolean           *ok);
+void      emu_rule_finish       (EmuRule            *rule,
+                                 JsonObject         *object);
+void      emu_rule_copy         (EmuRule            *to,
+                                 const EmuRule      *from);
+void      emu_rule_clear        (EmuRule            *rule);
+void      emu_rule_dump         (const EmuRule      *rule,
+                                 const char         *kind_name,
+                                 JsonObject         *into);
+gpointer  emu_rule_pick         (GPtrArray          *rules,
+                                 const char         *method,
+                                 const char         *path,
+                                 EmuRuleApplies      applies,
+                                 gpointer            data,
+                                 GRand              *dice);
+
 /* ---- JSON and counters */
 
 JsonNode   *emu_object_node (JsonObject *object);

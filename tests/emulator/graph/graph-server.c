@@ -35,13 +35,7 @@ static const char *const fault_names[N_FAULTS] = {
 };
 
 typedef struct {
-  FaultKind  kind;
-  char      *match;           /* glob on "METHOD /path" */
-  guint      nth;             /* fire from the Nth matching call on; 0 = not counted */
-  double     rate;            /* fire with this probability; 0 = always */
-  guint      count;           /* most hits; 0 = no limit */
-  guint      seen;
-  guint      hits;
+  EmuRule    base;            /* kind is a FaultKind */
   guint      status;          /* error */
   double     retry_after;     /* seconds; < 0 = no header */
   char      *retry_format;    /* "seconds" or "date" */
@@ -216,7 +210,7 @@ switches_copy (GraphSwitches *to, const GraphSwitches *from)
 static void
 rule_free (FaultRule *rule)
 {
-  g_free (rule->match);
+  emu_rule_clear (&rule->base);
   g_free (rule->retry_format);
   g_free (rule->delta_mode);
   g_free (rule);
@@ -227,10 +221,9 @@ rule_copy (const FaultRule *from)
 {
   FaultRule *rule = g_memdup2 (from, sizeof *from);
 
-  rule->match = g_strdup (from->match);
+  emu_rule_copy (&rule->base, &from->base);
   rule->retry_format = g_strdup (from->retry_format);
   rule->delta_mode = g_strdup (from->delta_mode);
-  rule->seen = rule->hits = 0;
   return rule;
 }
 
@@ -248,27 +241,17 @@ static FaultRule *
 rule_parse (JsonNode *node, GError **error)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *kind = object != NULL ? json_object_get_string_member_with_default (object, "fault", "") : "";
   g_autoptr(JsonNode) none = json_node_new (JSON_NODE_NULL);
   FaultRule *rule;
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
-  int found = -1;
+  int found = emu_rule_kind (object, fault_names, N_FAULTS, error);
 
-  for (int k = 0; k < N_FAULTS; k++)
-    if (g_str_equal (fault_names[k], kind))
-      found = k;
   if (found < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "a fault rule needs \"fault\": throttle, error, token_expired, forbidden, delta_expired, "
-                   "empty_page, aadsts, slow, drop, drop_after, truncate or malformed");
-      return NULL;
-    }
+    return NULL;
   rule = g_new0 (FaultRule, 1);
-  rule->kind = found;
-  rule->match = g_strdup ("*");
+  emu_rule_init (&rule->base, found);
   rule->status = 503;
   rule->retry_after = found == FAULT_THROTTLE ? 1 : -1;
   rule->retry_format = g_strdup ("seconds");
@@ -285,17 +268,10 @@ rule_parse (JsonNode *node, GError **error)
 
       if (g_str_equal (name, "fault"))
         continue;
-      else if (g_str_equal (name, "match") && type == G_TYPE_STRING)
-        g_free (rule->match), rule->match = g_strdup (json_node_get_string (value));
-      else if (g_str_equal (name, "nth") && integer)
-        rule->nth = json_node_get_int (value);
-      else if (g_str_equal (name, "rate") && (type == G_TYPE_DOUBLE || type == G_TYPE_INT64))
+      else if (emu_rule_parse_member (&rule->base, name, value, &ok))
         {
-          rule->rate = json_node_get_double (value);
-          ok = rule->rate >= 0 && rule->rate <= 1;
+          /* match, nth, rate or count */
         }
-      else if (g_str_equal (name, "count") && integer)
-        rule->count = json_node_get_int (value);
       else if (g_str_equal (name, "status") && integer)
         {
           rule->status = json_node_get_int (value);
@@ -325,8 +301,7 @@ rule_parse (JsonNode *node, GError **error)
           return NULL;
         }
     }
-  if (rule->nth > 0 && rule->count == 0 && !json_object_has_member (object, "count"))
-    rule->count = 1;
+  emu_rule_finish (&rule->base, object);
   return rule;
 }
 
@@ -335,14 +310,8 @@ rule_dump (FaultRule *rule)
 {
   JsonObject *object = json_object_new ();
 
-  json_object_set_string_member (object, "fault", fault_names[rule->kind]);
-  json_object_set_string_member (object, "match", rule->match);
-  json_object_set_int_member (object, "nth", rule->nth);
-  json_object_set_double_member (object, "rate", rule->rate);
-  json_object_set_int_member (object, "count", rule->count);
-  json_object_set_int_member (object, "seen", rule->seen);
-  json_object_set_int_member (object, "hits", rule->hits);
-  switch (rule->kind)
+  emu_rule_dump (&rule->base, fault_names[rule->base.kind], object);
+  switch ((FaultKind) rule->base.kind)
     {
     case FAULT_ERROR:
       json_object_set_int_member (object, "status", rule->status);
@@ -378,13 +347,23 @@ rule_dump (FaultRule *rule)
   return emu_object_node (object);
 }
 
+typedef struct {
+  GraphCall *call;
+  gboolean   part;         /* a part of a $batch */
+} RuleCall;
+
+/* EmuRuleApplies: whether @rule's kind of fault can happen to the call. */
 static gboolean
-rule_applies (FaultRule *rule, GraphCall *call, gboolean part)
+rule_applies (gpointer data, gpointer user_data)
 {
+  FaultRule *rule = data;
+  RuleCall *rc = user_data;
+  GraphCall *call = rc->call;
+  gboolean part = rc->part;
   gboolean graph = g_str_has_prefix (call->path, "/v1.0/");
   gboolean delta = graph && (g_str_has_suffix (call->path, "/delta") || g_str_has_suffix (call->path, "/delta()"));
 
-  switch (rule->kind)
+  switch ((FaultKind) rule->base.kind)
     {
     case FAULT_AADSTS:
       return call->token_call;
@@ -421,32 +400,9 @@ rule_applies (FaultRule *rule, GraphCall *call, gboolean part)
 static FaultRule *
 pick_rule (GraphServer *server, GraphCall *call, gboolean part)
 {
-  g_autofree char *text = g_strdup_printf ("%s %s", call->method, call->path);
-  FaultRule *fired = NULL;
+  RuleCall rc = { call, part };
 
-  for (guint i = 0; i < server->rules->len; i++)
-    {
-      FaultRule *rule = g_ptr_array_index (server->rules, i);
-      gboolean fire;
-
-      if (!g_pattern_match_simple (rule->match, text) || !rule_applies (rule, call, part))
-        continue;
-      rule->seen++;
-      if (fired != NULL || (rule->count > 0 && rule->hits >= rule->count))
-        continue;
-      if (rule->nth > 0)
-        fire = rule->seen >= rule->nth;
-      else if (rule->rate > 0)
-        fire = g_rand_double (server->fault_rand) < rule->rate;
-      else
-        fire = TRUE;
-      if (fire)
-        {
-          rule->hits++;
-          fired = rule;
-        }
-    }
-  return fired;
+  return emu_rule_pick (server->rules, call->method, call->path, rule_applies, &rc, server->fault_rand);
 }
 
 /* ---------------------------------------------------------------- switches, public */
@@ -1071,12 +1027,12 @@ execute (GraphServer *server, GraphCall *call, guint64 batch_seq, JsonObject **l
   purge_expired (server, call->now);
   rule = pick_rule (server, call, batch_seq > 0);
   if (rule != NULL)
-    call->fault = g_strdup (fault_names[rule->kind]);
+    call->fault = g_strdup (fault_names[rule->base.kind]);
 
   graph_call_header (call, "request-id", call->request_id);
   graph_call_header (call, "client-request-id", client_request_id != NULL ? client_request_id : call->request_id);
 
-  switch (rule != NULL ? rule->kind : N_FAULTS)
+  switch (rule != NULL ? rule->base.kind : N_FAULTS)
     {
     case FAULT_THROTTLE:
       if (call->token_call)
@@ -1123,9 +1079,9 @@ execute (GraphServer *server, GraphCall *call, guint64 batch_seq, JsonObject **l
     case FAULT_MALFORMED:
     case N_FAULTS:
     default:
-      if (rule != NULL && rule->kind == FAULT_EMPTY_PAGE)
+      if (rule != NULL && rule->base.kind == FAULT_EMPTY_PAGE)
         call->empty_page = TRUE;
-      if (rule != NULL && rule->kind == FAULT_DELTA_EXPIRED)
+      if (rule != NULL && rule->base.kind == FAULT_DELTA_EXPIRED)
         call->delta_expired = rule->delta_mode != NULL ? rule->delta_mode : server->sw.delta_expiry;
       if (call->token_call)
         graph_auth_token (call, call->segments[0]);
@@ -1337,21 +1293,21 @@ server_callback (SoupServer        *soup,
     g_hash_table_replace (call->headers, g_ascii_strdown (name, -1), g_strdup (value));
 
   rule = execute (server, call, 0, NULL);
-  if (rule != NULL && rule->kind == FAULT_DROP)
+  if (rule != NULL && rule->base.kind == FAULT_DROP)
     {
       drop_connection (msg);
       return;
     }
   write_answer (call, msg);
-  if (rule != NULL && rule->kind == FAULT_DROP_AFTER)
+  if (rule != NULL && rule->base.kind == FAULT_DROP_AFTER)
     {
       drop_connection (msg);
       return;
     }
-  if (rule != NULL && (rule->kind == FAULT_TRUNCATE || rule->kind == FAULT_MALFORMED))
-    cut_body (msg, rule->kind == FAULT_MALFORMED);
+  if (rule != NULL && (rule->base.kind == FAULT_TRUNCATE || rule->base.kind == FAULT_MALFORMED))
+    cut_body (msg, rule->base.kind == FAULT_MALFORMED);
 
-  delay = server->sw.latency_ms + (rule != NULL && rule->kind == FAULT_SLOW ? rule->ms : 0);
+  delay = server->sw.latency_ms + (rule != NULL && rule->base.kind == FAULT_SLOW ? rule->ms : 0);
   if (delay > 0)
     {
       soup_server_message_pause (msg);

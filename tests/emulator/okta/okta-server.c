@@ -36,14 +36,8 @@ static const char *const fault_names[N_FAULTS] = {
 };
 
 struct _OktaServerRule {
-  FaultKind  kind;
-  char      *match;           /* glob on "METHOD /path" (after the org prefix) */
+  EmuRule    base;            /* kind is a FaultKind */
   char      *org;             /* only calls to this org; NULL = any */
-  guint      nth;             /* fire from the Nth matching call on */
-  double     rate;            /* fire with this probability; 0 = always */
-  guint      count;           /* most hits; 0 = no limit */
-  guint      seen;
-  guint      hits;
   guint      status;          /* error */
   guint      reset;           /* throttle, concurrency: seconds to X-Rate-Limit-Reset */
   guint      ms;              /* slow */
@@ -132,7 +126,7 @@ switches_init (OktaSwitches *sw)
 static void
 rule_free (OktaServerRule *rule)
 {
-  g_free (rule->match);
+  emu_rule_clear (&rule->base);
   g_free (rule->org);
   g_free (rule->scope);
   g_free (rule);
@@ -143,10 +137,9 @@ rule_copy (const OktaServerRule *from)
 {
   OktaServerRule *rule = g_memdup2 (from, sizeof *from);
 
-  rule->match = g_strdup (from->match);
+  emu_rule_copy (&rule->base, &from->base);
   rule->org = g_strdup (from->org);
   rule->scope = g_strdup (from->scope);
-  rule->seen = rule->hits = 0;
   return rule;
 }
 
@@ -164,26 +157,16 @@ static OktaServerRule *
 rule_parse (JsonNode *node, GError **error)
 {
   JsonObject *object = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  const char *kind = object != NULL ? json_object_get_string_member_with_default (object, "fault", "") : "";
   OktaServerRule *rule;
   JsonObjectIter iter;
   const char *name;
   JsonNode *value;
-  int found = -1;
+  int found = emu_rule_kind (object, fault_names, N_FAULTS, error);
 
-  for (int k = 0; k < N_FAULTS; k++)
-    if (g_str_equal (fault_names[k], kind))
-      found = k;
   if (found < 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "a fault rule needs \"fault\": throttle, concurrency, error, timeout, invalid_token, forbidden, "
-                   "insufficient_scope, empty_page, slow, drop, drop_after, truncate or malformed");
-      return NULL;
-    }
+    return NULL;
   rule = g_new0 (OktaServerRule, 1);
-  rule->kind = found;
-  rule->match = g_strdup ("*");
+  emu_rule_init (&rule->base, found);
   rule->status = 503;
   rule->reset = 1;
   rule->ms = 2000;
@@ -198,19 +181,12 @@ rule_parse (JsonNode *node, GError **error)
 
       if (g_str_equal (name, "fault"))
         continue;
-      else if (g_str_equal (name, "match") && type == G_TYPE_STRING)
-        g_free (rule->match), rule->match = g_strdup (json_node_get_string (value));
+      else if (emu_rule_parse_member (&rule->base, name, value, &ok))
+        {
+          /* match, nth, rate or count */
+        }
       else if (g_str_equal (name, "org") && type == G_TYPE_STRING)
         g_free (rule->org), rule->org = g_strdup (json_node_get_string (value));
-      else if (g_str_equal (name, "nth") && integer)
-        rule->nth = json_node_get_int (value);
-      else if (g_str_equal (name, "rate") && (type == G_TYPE_DOUBLE || type == G_TYPE_INT64))
-        {
-          rule->rate = json_node_get_double (value);
-          ok = rule->rate >= 0 && rule->rate <= 1;
-        }
-      else if (g_str_equal (name, "count") && integer)
-        rule->count = json_node_get_int (value);
       else if (g_str_equal (name, "status") && integer)
         {
           rule->status = json_node_get_int (value);
@@ -231,8 +207,7 @@ rule_parse (JsonNode *node, GError **error)
           return NULL;
         }
     }
-  if (rule->nth > 0 && rule->count == 0 && !json_object_has_member (object, "count"))
-    rule->count = 1;
+  emu_rule_finish (&rule->base, object);
   return rule;
 }
 
@@ -241,16 +216,10 @@ rule_dump (OktaServerRule *rule)
 {
   JsonObject *object = json_object_new ();
 
-  json_object_set_string_member (object, "fault", fault_names[rule->kind]);
-  json_object_set_string_member (object, "match", rule->match);
+  emu_rule_dump (&rule->base, fault_names[rule->base.kind], object);
   if (rule->org != NULL)
     json_object_set_string_member (object, "org", rule->org);
-  json_object_set_int_member (object, "nth", rule->nth);
-  json_object_set_double_member (object, "rate", rule->rate);
-  json_object_set_int_member (object, "count", rule->count);
-  json_object_set_int_member (object, "seen", rule->seen);
-  json_object_set_int_member (object, "hits", rule->hits);
-  switch (rule->kind)
+  switch ((FaultKind) rule->base.kind)
     {
     case FAULT_ERROR:
       json_object_set_int_member (object, "status", rule->status);
@@ -281,14 +250,17 @@ rule_dump (OktaServerRule *rule)
   return emu_object_node (object);
 }
 
+/* EmuRuleApplies: whether @rule's kind of fault can happen to the call. */
 static gboolean
-rule_applies (OktaServerRule *rule, OktaCall *call)
+rule_applies (gpointer data, gpointer user_data)
 {
+  OktaServerRule *rule = data;
+  OktaCall *call = user_data;
   gboolean api = g_str_has_prefix (call->path, "/api/v1/");
 
   if (rule->org != NULL && (call->org == NULL || g_ascii_strcasecmp (rule->org, call->org->name) != 0))
     return FALSE;
-  switch (rule->kind)
+  switch ((FaultKind) rule->base.kind)
     {
     case FAULT_INVALID_TOKEN:
     case FAULT_FORBIDDEN:
@@ -317,32 +289,7 @@ rule_applies (OktaServerRule *rule, OktaCall *call)
 static OktaServerRule *
 pick_rule (OktaServer *server, OktaCall *call)
 {
-  g_autofree char *text = g_strdup_printf ("%s %s", call->method, call->path);
-  OktaServerRule *fired = NULL;
-
-  for (guint i = 0; i < server->rules->len; i++)
-    {
-      OktaServerRule *rule = g_ptr_array_index (server->rules, i);
-      gboolean fire;
-
-      if (!g_pattern_match_simple (rule->match, text) || !rule_applies (rule, call))
-        continue;
-      rule->seen++;
-      if (fired != NULL || (rule->count > 0 && rule->hits >= rule->count))
-        continue;
-      if (rule->nth > 0)
-        fire = rule->seen >= rule->nth;
-      else if (rule->rate > 0)
-        fire = g_rand_double (server->fault_rand) < rule->rate;
-      else
-        fire = TRUE;
-      if (fire)
-        {
-          rule->hits++;
-          fired = rule;
-        }
-    }
-  return fired;
+  return emu_rule_pick (server->rules, call->method, call->path, rule_applies, call, server->fault_rand);
 }
 
 /* ---------------------------------------------------------------- switches, public */
@@ -991,10 +938,10 @@ execute (OktaServer *server, OktaCall *call, gboolean *dropped)
   entry = log_call (server, call);
   rule = pick_rule (server, call);
   if (rule != NULL)
-    call->fault = g_strdup (fault_names[rule->kind]);
+    call->fault = g_strdup (fault_names[rule->base.kind]);
   okta_call_header (call, "X-Okta-Request-Id", call->request_id);
 
-  switch (rule != NULL ? rule->kind : N_FAULTS)
+  switch (rule != NULL ? rule->base.kind : N_FAULTS)
     {
     case FAULT_THROTTLE:
       rate_peek (server, call);
@@ -1042,7 +989,7 @@ execute (OktaServer *server, OktaCall *call, gboolean *dropped)
     case FAULT_MALFORMED:
     case N_FAULTS:
     default:
-      if (rule != NULL && rule->kind == FAULT_EMPTY_PAGE)
+      if (rule != NULL && rule->base.kind == FAULT_EMPTY_PAGE)
         call->empty_page = TRUE;
       if (!rate_take (server, call))
         {
@@ -1227,15 +1174,15 @@ server_callback (SoupServer        *soup,
       return;
     }
   write_answer (call, msg);
-  if (rule != NULL && rule->kind == FAULT_DROP_AFTER)
+  if (rule != NULL && rule->base.kind == FAULT_DROP_AFTER)
     {
       drop_connection (msg);
       return;
     }
-  if (rule != NULL && (rule->kind == FAULT_TRUNCATE || rule->kind == FAULT_MALFORMED))
-    cut_body (msg, rule->kind == FAULT_MALFORMED);
+  if (rule != NULL && (rule->base.kind == FAULT_TRUNCATE || rule->base.kind == FAULT_MALFORMED))
+    cut_body (msg, rule->base.kind == FAULT_MALFORMED);
 
-  delay = server->sw.latency_ms + (rule != NULL && rule->kind == FAULT_SLOW ? rule->ms : 0);
+  delay = server->sw.latency_ms + (rule != NULL && rule->base.kind == FAULT_SLOW ? rule->ms : 0);
   if (delay > 0)
     {
       soup_server_message_pause (msg);

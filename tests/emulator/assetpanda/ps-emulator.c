@@ -8,10 +8,7 @@
  * README.md for the options, the seed format and the /_admin/ API.
  */
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <glib-unix.h>
 
 #include "emu-private.h"
 
@@ -51,13 +48,8 @@ add_rate_limit (JsonObject *switches, const char *text, GError **error)
 int
 main (int argc, char **argv)
 {
-  int port = 0;
-  g_autofree char *listen = NULL;
-  g_autofree char *tls_cert = NULL;
-  g_autofree char *tls_key = NULL;
   g_autofree char *seed_path = NULL;
   g_autofree char *save_path = NULL;
-  g_autofree char *latency = NULL;
   g_autofree char *rate_limit = NULL;
   g_autofree char *token_lifetime = NULL;
   g_autofree char *error_rate = NULL;
@@ -70,21 +62,12 @@ main (int argc, char **argv)
   g_autofree char *slow_rate = NULL;
   g_autofree char *slow_ms = NULL;
   g_autofree char *auth_error_status = NULL;
-  g_auto(GStrv) switch_args = NULL;
-  gint64 random_seed = 1;
   gint64 max_body = 8 * 1024 * 1024;
-  int call_log_max = 200000;
   GOptionEntry entries[] = {
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1; 0 picks a free one (default)", "N" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on: 127.0.0.1 only", "ADDR" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this PEM certificate", "FILE" },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "Private key of --tls-cert", "FILE" },
     { "seed", 's', 0, G_OPTION_ARG_FILENAME, &seed_path, "Tenant seed (JSON)", "FILE" },
     { "save", 0, 0, G_OPTION_ARG_FILENAME, &save_path, "Write the state here on exit and on POST /_admin/save", "FILE" },
-    { "latency-ms", 0, 0, G_OPTION_ARG_STRING, &latency, "Delay every answer by N ms", "N" },
     { "rate-limit", 0, 0, G_OPTION_ARG_STRING, &rate_limit, "Calls per window per client (default 400/180; 0 = off)", "CALLS/SECONDS" },
     { "token-lifetime", 0, 0, G_OPTION_ARG_STRING, &token_lifetime, "Classic token lifetime (default 3600)", "SECONDS" },
-    { "random-seed", 0, 0, G_OPTION_ARG_INT64, &random_seed, "Seed of the fault dice and of new ids (default 1)", "N" },
     { "error-rate", 0, 0, G_OPTION_ARG_STRING, &error_rate, "Fraction of calls answered 502/503/504", "0..1" },
     { "error-retry-after", 0, 0, G_OPTION_ARG_STRING, &error_retry_after, "Retry-After on those (-1 = none)", "SECONDS" },
     { "drop-rate", 0, 0, G_OPTION_ARG_STRING, &drop_rate, "Fraction of calls whose connection is closed unanswered", "0..1" },
@@ -95,12 +78,11 @@ main (int argc, char **argv)
     { "slow-rate", 0, 0, G_OPTION_ARG_STRING, &slow_rate, "Fraction of calls delayed by --slow-ms more", "0..1" },
     { "slow-ms", 0, 0, G_OPTION_ARG_STRING, &slow_ms, "Extra delay of slow calls", "N" },
     { "auth-error-status", 0, 0, G_OPTION_ARG_STRING, &auth_error_status, "Status for a bad or expired token: 401 (default) or 400", "N" },
-    { "switch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &switch_args, "Any /_admin/faults switch (repeatable)", "NAME=VALUE" },
     { "max-body", 0, 0, G_OPTION_ARG_INT64, &max_body, "Largest request body; larger ones get 413 (default 8 MiB)", "BYTES" },
-    { "call-log-max", 0, 0, G_OPTION_ARG_INT, &call_log_max, "Calls kept in the log (default 200000; 0 = all)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— Asset Panda emulator for tests and demos");
+  g_auto(EmuOptions) options = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(JsonObject) switches = json_object_new ();
@@ -108,25 +90,15 @@ main (int argc, char **argv)
   EmuState *state;
   EmuServer *server;
 
+  emu_options_init (&options);
   g_option_context_add_main_entries (context, entries, NULL);
+  emu_options_add (&options, context, FALSE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("ps-emulator: %s\n", error->message);
-      return 2;
-    }
-  if (!emu_listen_is_local (listen))
-    {
-      g_printerr ("ps-emulator: --listen accepts 127.0.0.1 only\n");
-      return 2;
-    }
-  if (port < 0 || port > 65535 || max_body <= 0 || call_log_max < 0)
-    {
-      g_printerr ("ps-emulator: bad --port, --max-body or --call-log-max\n");
-      return 2;
-    }
+    return emu_fail (2, "%s", error->message);
+  if (max_body <= 0)
+    return emu_fail (2, "bad --max-body");
 
-  if (!emu_option_number (switches, "latency_ms", latency, &error) ||
-      !add_rate_limit (switches, rate_limit, &error) ||
+  if (!add_rate_limit (switches, rate_limit, &error) ||
       !emu_option_number (switches, "token_lifetime", token_lifetime, &error) ||
       !emu_option_fraction (switches, "error_rate", error_rate, &error) ||
       !emu_option_number (switches, "error_retry_after", error_retry_after, &error) ||
@@ -138,48 +110,33 @@ main (int argc, char **argv)
       !emu_option_fraction (switches, "slow_rate", slow_rate, &error) ||
       !emu_option_number (switches, "slow_ms", slow_ms, &error) ||
       !emu_option_number (switches, "auth_error_status", auth_error_status, &error))
-    {
-      g_printerr ("ps-emulator: %s\n", error->message);
-      return 2;
-    }
-  for (guint i = 0; switch_args != NULL && switch_args[i] != NULL; i++)
-    if (!emu_option_switch (switches, switch_args[i], &error))
-      {
-        g_printerr ("ps-emulator: %s\n", error->message);
-        return 2;
-      }
+    return emu_fail (2, "%s", error->message);
+  if (!emu_options_apply (&options, switches, NULL, &error))
+    return emu_fail (2, "%s", error->message);
 
   if (seed_path == NULL)
     seed_path = g_strdup (EMU_DEFAULT_SEED);
   if (!json_parser_load_from_file (parser, seed_path, &error))
-    {
-      g_printerr ("ps-emulator: %s: %s\n", seed_path, error->message);
-      return 1;
-    }
-  state = emu_state_new_from_json (json_parser_get_root (parser), (guint32) random_seed, &error);
+    return emu_fail (1, "%s: %s", seed_path, error->message);
+  state = emu_state_new_from_json (json_parser_get_root (parser), (guint32) options.random_seed, &error);
   if (state == NULL)
-    {
-      g_printerr ("ps-emulator: %s: %s\n", seed_path, error->message);
-      return 1;
-    }
+    return emu_fail (1, "%s: %s", seed_path, error->message);
 
-  server = emu_server_new (state, json_parser_get_root (parser), (guint32) random_seed);
-  emu_server_set_limits (server, max_body, call_log_max);
+  server = emu_server_new (state, json_parser_get_root (parser), (guint32) options.random_seed);
+  emu_server_set_limits (server, max_body, options.call_log_max);
   if (!emu_server_apply_switches (server, switches, &error))
     {
-      g_printerr ("ps-emulator: %s\n", error->message);
       emu_server_free (server);
-      return 2;
+      return emu_fail (2, "%s", error->message);
     }
   emu_server_commit_switches (server);
   emu_server_set_save_path (server, save_path);
 
-  certificate = emu_load_certificate (tls_cert, tls_key, &error);
-  if (error != NULL || !emu_server_listen (server, port, certificate, &error))
+  certificate = emu_load_certificate (options.tls_cert, options.tls_key, &error);
+  if (error != NULL || !emu_server_listen (server, options.port, certificate, &error))
     {
-      g_printerr ("ps-emulator: %s\n", error->message);
       emu_server_free (server);
-      return 1;
+      return emu_fail (1, "%s", error->message);
     }
 
   emu_announce (emu_server_port (server), certificate != NULL);
@@ -187,7 +144,7 @@ main (int argc, char **argv)
   emu_run_until_signal ();
 
   if (save_path != NULL && !emu_server_save (server, &error))
-    g_printerr ("ps-emulator: saving %s: %s\n", save_path, error->message);
+    emu_fail (1, "saving %s: %s", save_path, error->message);
   emu_server_free (server);
   return error != NULL ? 1 : 0;
 }

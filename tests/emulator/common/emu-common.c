@@ -356,6 +356,95 @@ on_signal (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+void
+emu_options_init (EmuOptions *options)
+{
+  memset (options, 0, sizeof *options);
+  options->random_seed = 1;
+  options->call_log_max = 200000;
+}
+
+void
+emu_options_clear (EmuOptions *options)
+{
+  g_clear_pointer (&options->listen, g_free);
+  g_clear_pointer (&options->tls_cert, g_free);
+  g_clear_pointer (&options->tls_key, g_free);
+  g_clear_pointer (&options->latency, g_free);
+  g_clear_pointer (&options->switch_args, g_strfreev);
+  g_clear_pointer (&options->fault_args, g_strfreev);
+}
+
+/* Adds the common options to @context's main group (after the emulator's
+ * own), --fault only when @fault_rules. */
+void
+emu_options_add (EmuOptions *options, GOptionContext *context, gboolean fault_rules)
+{
+  GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &options->port, "Port on 127.0.0.1; 0 picks a free one (default)", "N" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &options->listen, "Address to listen on: 127.0.0.1 only", "ADDR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_cert, "Serve HTTPS with this PEM certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &options->tls_key, "Private key of --tls-cert", "FILE" },
+    { "latency-ms", 0, 0, G_OPTION_ARG_STRING, &options->latency, "Delay every answer by N ms", "N" },
+    { "random-seed", 0, 0, G_OPTION_ARG_INT64, &options->random_seed,
+      "Seed of the fault dice and of new ids (default 1)", "N" },
+    { "switch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->switch_args, "Any /_admin/faults switch (repeatable)",
+      "NAME=VALUE" },
+    { "call-log-max", 0, 0, G_OPTION_ARG_INT, &options->call_log_max,
+      "Calls kept in the log (default 200000; 0 = all)", "N" },
+    { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->fault_args, "A fault rule as JSON (repeatable)", "JSON" },
+    { NULL }
+  };
+
+  if (!fault_rules)
+    memset (&entries[G_N_ELEMENTS (entries) - 2], 0, sizeof entries[0]);
+  /* The entries are copied. */
+  g_option_context_add_main_entries (context, entries, NULL);
+}
+
+/* Checks the common options and adds what they ask for to @switches and
+ * @rules (after what the emulator's own options added), then @rules to
+ * @switches as add_rules. */
+gboolean
+emu_options_apply (EmuOptions *options, JsonObject *switches, JsonArray *rules, GError **error)
+{
+  if (!emu_listen_is_local (options->listen))
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--listen accepts 127.0.0.1 only");
+      return FALSE;
+    }
+  if (options->port < 0 || options->port > 65535 || options->call_log_max < 0)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "bad --port or --call-log-max");
+      return FALSE;
+    }
+  if (!emu_option_number (switches, "latency_ms", options->latency, error))
+    return FALSE;
+  for (guint i = 0; options->fault_args != NULL && options->fault_args[i] != NULL; i++)
+    if (!emu_option_fault (rules, options->fault_args[i], error))
+      return FALSE;
+  for (guint i = 0; options->switch_args != NULL && options->switch_args[i] != NULL; i++)
+    if (!emu_option_switch (switches, options->switch_args[i], error))
+      return FALSE;
+  if (rules != NULL && json_array_get_length (rules) > 0)
+    json_object_set_array_member (switches, "add_rules", json_array_ref (rules));
+  return TRUE;
+}
+
+/* Prints "PROGRAM: message" on stderr; returns @status for main (). */
+int
+emu_fail (int status, const char *format, ...)
+{
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+  return status;
+}
+
 /* A whole-number switch from the command line; nothing when @text is NULL. */
 gboolean
 emu_option_number (JsonObject *switches, const char *name, const char *text, GError **error)

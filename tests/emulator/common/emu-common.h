@@ -122,6 +122,36 @@ guint       emu_soup_port   (SoupServer      *soup);
 
 /* ---- main () */
 
+/* The options every emulator takes: --port, --listen, --tls-cert,
+ * --tls-key, --latency-ms, --random-seed, --switch, --fault (when it has
+ * fault rules) and --call-log-max. */
+typedef struct {
+  int      port;
+  char    *listen;
+  char    *tls_cert;
+  char    *tls_key;
+  char    *latency;
+  gint64   random_seed;
+  char   **switch_args;
+  char   **fault_args;
+  int      call_log_max;
+} EmuOptions;
+
+void             emu_options_init     (EmuOptions     *options);
+void             emu_options_clear    (EmuOptions     *options);
+void             emu_options_add      (EmuOptions     *options,
+                                       GOptionContext *context,
+                                       gboolean        fault_rules);
+gboolean         emu_options_apply    (EmuOptions     *options,
+                                       JsonObject     *switches,
+                                       JsonArray      *rules,
+                                       GError        **error);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (EmuOptions, emu_options_clear)
+
+int              emu_fail             (int             status,
+                                       const char     *format,
+                                       ...) G_GNUC_PRINTF (2, 3);
+
 gboolean         emu_option_number    (JsonObject  *switches,
                                        const char  *name,
                                        const char  *text,

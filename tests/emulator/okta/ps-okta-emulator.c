@@ -10,10 +10,7 @@
  * faults and the /_admin/ API.
  */
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <glib-unix.h>
 
 #include "okta-private.h"
 
@@ -59,31 +56,18 @@ add_rate_limit (JsonObject *switches, const char *text, GError **error)
 int
 main (int argc, char **argv)
 {
-  int port = 0;
-  g_autofree char *listen = NULL;
-  g_autofree char *tls_cert = NULL;
-  g_autofree char *tls_key = NULL;
   g_autofree char *seed_path = NULL;
   g_autofree char *generate_group = NULL;
   g_autofree char *page_size = NULL;
-  g_autofree char *latency = NULL;
   g_autofree char *rate_window = NULL;
   g_autofree char *token_share = NULL;
   g_autofree char *token_lifetime = NULL;
   g_autofree char *error_rate = NULL;
   g_autofree char *throttle_rate = NULL;
   g_auto(GStrv) rate_limits = NULL;
-  g_auto(GStrv) switch_args = NULL;
-  g_auto(GStrv) fault_args = NULL;
-  gint64 random_seed = 1;
   gint64 throttle_reset = 1;
   int generate = 0;
-  int call_log_max = 200000;
   GOptionEntry entries[] = {
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1; 0 picks a free one (default)", "N" },
-    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on: 127.0.0.1 only", "ADDR" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this PEM certificate", "FILE" },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "Private key of --tls-cert", "FILE" },
     { "seed", 's', 0, G_OPTION_ARG_FILENAME, &seed_path, "Org seed (JSON)", "FILE" },
     { "generate", 0, 0, G_OPTION_ARG_INT, &generate, "Add N generated ACTIVE users in one group to the first org",
       "N" },
@@ -98,19 +82,15 @@ main (int argc, char **argv)
       "Percent of each bucket one token or app gets (default 50)", "P" },
     { "token-lifetime", 0, 0, G_OPTION_ARG_STRING, &token_lifetime,
       "OAuth access token lifetime, expires_in (default 3600)", "SECONDS" },
-    { "latency-ms", 0, 0, G_OPTION_ARG_STRING, &latency, "Delay every answer by N ms", "N" },
-    { "random-seed", 0, 0, G_OPTION_ARG_INT64, &random_seed, "Seed of the fault dice and of new ids (default 1)", "N" },
     { "error-rate", 0, 0, G_OPTION_ARG_STRING, &error_rate, "Fraction of calls answered 503", "0..1" },
     { "throttle-rate", 0, 0, G_OPTION_ARG_STRING, &throttle_rate, "Fraction of calls answered 429 E0000047",
       "0..1" },
     { "throttle-reset", 0, 0, G_OPTION_ARG_INT64, &throttle_reset,
       "Seconds to X-Rate-Limit-Reset on --throttle-rate answers (default 1)", "SECONDS" },
-    { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fault_args, "A fault rule as JSON (repeatable)", "JSON" },
-    { "switch", 0, 0, G_OPTION_ARG_STRING_ARRAY, &switch_args, "Any /_admin/faults switch (repeatable)", "NAME=VALUE" },
-    { "call-log-max", 0, 0, G_OPTION_ARG_INT, &call_log_max, "Calls kept in the log (default 200000; 0 = all)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— Okta Management API emulator for tests and demos");
+  g_auto(EmuOptions) options = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(JsonObject) switches = json_object_new ();
@@ -119,87 +99,51 @@ main (int argc, char **argv)
   OktaServer *server;
   OktaState *state;
 
+  emu_options_init (&options);
   g_option_context_add_main_entries (context, entries, NULL);
+  emu_options_add (&options, context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      g_printerr ("ps-okta-emulator: %s\n", error->message);
-      return 2;
-    }
-  if (!emu_listen_is_local (listen))
-    {
-      g_printerr ("ps-okta-emulator: --listen accepts 127.0.0.1 only\n");
-      return 2;
-    }
-  if (port < 0 || port > 65535 || generate < 0 || call_log_max < 0)
-    {
-      g_printerr ("ps-okta-emulator: bad --port, --generate or --call-log-max\n");
-      return 2;
-    }
+    return emu_fail (2, "%s", error->message);
+  if (generate < 0)
+    return emu_fail (2, "bad --generate");
 
   if (!emu_option_number (switches, "page_size", page_size, &error) ||
       !emu_option_number (switches, "rate_window", rate_window, &error) ||
       !emu_option_number (switches, "token_share", token_share, &error) ||
       !emu_option_number (switches, "token_lifetime", token_lifetime, &error) ||
-      !emu_option_number (switches, "latency_ms", latency, &error) ||
       !emu_option_rate_rule (rules, "error", "error-rate", error_rate, "reset", -1, &error) ||
       !emu_option_rate_rule (rules, "throttle", "throttle-rate", throttle_rate, "reset", throttle_reset,
                              &error))
-    {
-      g_printerr ("ps-okta-emulator: %s\n", error->message);
-      return 2;
-    }
+    return emu_fail (2, "%s", error->message);
   for (guint i = 0; rate_limits != NULL && rate_limits[i] != NULL; i++)
     if (!add_rate_limit (switches, rate_limits[i], &error))
-      {
-        g_printerr ("ps-okta-emulator: %s\n", error->message);
-        return 2;
-      }
-  for (guint i = 0; fault_args != NULL && fault_args[i] != NULL; i++)
-    if (!emu_option_fault (rules, fault_args[i], &error))
-      {
-        g_printerr ("ps-okta-emulator: %s\n", error->message);
-        return 2;
-      }
-  for (guint i = 0; switch_args != NULL && switch_args[i] != NULL; i++)
-    if (!emu_option_switch (switches, switch_args[i], &error))
-      {
-        g_printerr ("ps-okta-emulator: %s\n", error->message);
-        return 2;
-      }
-  if (json_array_get_length (rules) > 0)
-    json_object_set_array_member (switches, "add_rules", json_array_ref (rules));
+      return emu_fail (2, "%s", error->message);
+  if (!emu_options_apply (&options, switches, rules, &error))
+    return emu_fail (2, "%s", error->message);
 
   if (seed_path == NULL)
     seed_path = g_strdup (OKTA_DEFAULT_SEED);
   if (!json_parser_load_from_file (parser, seed_path, &error))
-    {
-      g_printerr ("ps-okta-emulator: %s: %s\n", seed_path, error->message);
-      return 1;
-    }
-  state = okta_state_new (json_parser_get_root (parser), (guint32) random_seed, generate, generate_group,
+    return emu_fail (1, "%s: %s", seed_path, error->message);
+  state = okta_state_new (json_parser_get_root (parser), (guint32) options.random_seed, generate, generate_group,
                           g_get_real_time () / 1000, &error);
   if (state == NULL)
-    {
-      g_printerr ("ps-okta-emulator: %s: %s\n", seed_path, error->message);
-      return 1;
-    }
+    return emu_fail (1, "%s: %s", seed_path, error->message);
 
-  server = okta_server_new (state, json_parser_get_root (parser), (guint32) random_seed, generate, generate_group);
-  server->call_log_max = call_log_max;
+  server = okta_server_new (state, json_parser_get_root (parser), (guint32) options.random_seed, generate, generate_group);
+  server->call_log_max = options.call_log_max;
   if (!okta_server_apply_switches (server, switches, &error))
     {
-      g_printerr ("ps-okta-emulator: %s\n", error->message);
       okta_server_free (server);
-      return 2;
+      return emu_fail (2, "%s", error->message);
     }
   okta_server_commit_switches (server);
 
-  certificate = emu_load_certificate (tls_cert, tls_key, &error);
-  if (error != NULL || !okta_server_listen (server, port, certificate, &error))
+  certificate = emu_load_certificate (options.tls_cert, options.tls_key, &error);
+  if (error != NULL || !okta_server_listen (server, options.port, certificate, &error))
     {
-      g_printerr ("ps-okta-emulator: %s\n", error->message);
       okta_server_free (server);
-      return 1;
+      return emu_fail (1, "%s", error->message);
     }
 
   emu_announce (okta_server_port (server), certificate != NULL);

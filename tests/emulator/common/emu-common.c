@@ -202,6 +202,17 @@ emu_rule_dump (const EmuRule *rule, const char *kind_name, JsonObject *into)
   json_object_set_int_member (into, "hits", rule->hits);
 }
 
+/* A copy of a list of rules, each copied with @copy. */
+GPtrArray *
+emu_rules_copy (GPtrArray *rules, GBoxedCopyFunc copy, GDestroyNotify free_rule)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (free_rule);
+
+  for (guint i = 0; i < rules->len; i++)
+    g_ptr_array_add (out, copy (g_ptr_array_index (rules, i)));
+  return out;
+}
+
 /* The first rule of @rules (each starting with an EmuRule) that fires for
  * the call, or NULL. Every matching rule counts the call. */
 gpointer

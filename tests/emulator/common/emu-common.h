@@ -88,6 +88,9 @@ void      emu_rule_clear        (EmuRule            *rule);
 void      emu_rule_dump         (const EmuRule      *rule,
                                  const char         *kind_name,
                                  JsonObject         *into);
+GPtrArray *emu_rules_copy       (GPtrArray          *rules,
+                                 GBoxedCopyFunc      copy,
+                                 GDestroyNotify      free_rule);
 gpointer  emu_rule_pick         (GPtrArray          *rules,
                                  const char         *method,
                                  const char         *path,

@@ -146,11 +146,7 @@ rule_copy (const OktaServerRule *from)
 static GPtrArray *
 rules_copy (GPtrArray *rules)
 {
-  GPtrArray *copy = g_ptr_array_new_with_free_func ((GDestroyNotify) rule_free);
-
-  for (guint i = 0; i < rules->len; i++)
-    g_ptr_array_add (copy, rule_copy (g_ptr_array_index (rules, i)));
-  return copy;
+  return emu_rules_copy (rules, (GBoxedCopyFunc) rule_copy, (GDestroyNotify) rule_free);
 }
 
 static OktaServerRule *

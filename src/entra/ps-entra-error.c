@@ -29,44 +29,21 @@ G_DEFINE_QUARK (ps-entra-error-quark, ps_entra_error)
 
 /* ---------------------------------------------------------------- body readers */
 
-static const char *
-object_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-object_object (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
 /* Graph's error object: {"error": {"code", "message", "innerError": {…}}}. */
 static JsonObject *
 graph_error_object (JsonNode *root)
 {
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
-  return object_object (json_node_get_object (root), "error");
+  return ps_http_json_object (json_node_get_object (root), "error");
 }
 
 static JsonObject *
 inner_error (JsonObject *error)
 {
-  JsonObject *inner = object_object (error, "innerError");
+  JsonObject *inner = ps_http_json_object (error, "innerError");
 
-  return inner != NULL ? inner : object_object (error, "innererror");
+  return inner != NULL ? inner : ps_http_json_object (error, "innererror");
 }
 
 char *
@@ -74,7 +51,7 @@ ps_entra_error_graph_code (GBytes *body)
 {
   g_autoptr(JsonNode) root = ps_http_read_json (body);
 
-  return g_strdup (object_string (graph_error_object (root), "code"));
+  return g_strdup (ps_http_json_string (graph_error_object (root), "code"));
 }
 
 gboolean
@@ -92,7 +69,7 @@ graph_error_is_resync (JsonObject *error)
 {
   for (guint depth = 0; error != NULL && depth < 8; depth++)
     {
-      if (ps_entra_error_code_is_resync (object_string (error, "code")))
+      if (ps_entra_error_code_is_resync (ps_http_json_string (error, "code")))
         return TRUE;
       error = inner_error (error);
     }
@@ -242,7 +219,7 @@ from_token_endpoint (const PsEntraExchange *x,
 {
   JsonObject *object = root != NULL && JSON_NODE_HOLDS_OBJECT (root)
                        ? json_node_get_object (root) : NULL;
-  const char *oauth_error = object_string (object, "error");
+  const char *oauth_error = ps_http_json_string (object, "error");
   const char *tenant = x->tenant != NULL ? x->tenant : "";
   const char *client_id = x->client_id != NULL ? x->client_id : "";
   JsonNode *codes_node = object != NULL ? json_object_get_member (object, "error_codes") : NULL;
@@ -258,11 +235,11 @@ from_token_endpoint (const PsEntraExchange *x,
   g_debug ("token endpoint %s answered %u: error %s, AADSTS%" G_GINT64_FORMAT
            ", trace %s, correlation %s: %s", x->host, x->status,
            oauth_error != NULL ? oauth_error : "(none)", code,
-           object_string (object, "trace_id") != NULL ? object_string (object, "trace_id") : "-",
-           object_string (object, "correlation_id") != NULL
-           ? object_string (object, "correlation_id") : "-",
-           object_string (object, "error_description") != NULL
-           ? object_string (object, "error_description") : "");
+           ps_http_json_string (object, "trace_id") != NULL ? ps_http_json_string (object, "trace_id") : "-",
+           ps_http_json_string (object, "correlation_id") != NULL
+           ? ps_http_json_string (object, "correlation_id") : "-",
+           ps_http_json_string (object, "error_description") != NULL
+           ? ps_http_json_string (object, "error_description") : "");
 
   switch (code)
     {
@@ -379,15 +356,15 @@ from_graph (const PsEntraExchange *x,
 {
   JsonObject *error = graph_error_object (root);
   JsonObject *inner = inner_error (error);
-  const char *code = object_string (error, "code");
-  const char *server_message = object_string (error, "message");
+  const char *code = ps_http_json_string (error, "code");
+  const char *server_message = ps_http_json_string (error, "message");
   g_autofree char *what = describe_call (x);
   g_autofree char *code_text = NULL;
   g_autofree char *said = NULL;
 
   g_debug ("%s %s answered %u: %s (request-id %s): %s", x->method, x->path, x->status,
            code != NULL ? code : "(no code)",
-           object_string (inner, "request-id") != NULL ? object_string (inner, "request-id") : "-",
+           ps_http_json_string (inner, "request-id") != NULL ? ps_http_json_string (inner, "request-id") : "-",
            server_message != NULL ? server_message : "");
   /* The HTTP status and Graph's error code, e.g. "403 Authorization_RequestDenied" */
   code_text = code != NULL ? g_strdup_printf ("%u %s", x->status, code)

@@ -194,72 +194,6 @@ query_escape (const char *text)
   return g_uri_escape_string (text, NULL, TRUE);
 }
 
-static const char *
-object_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonArray *
-object_array (JsonObject *object,
-              const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  return json_node_get_array (node);
-}
-
-/* A member by name, exactly or else case-insensitively. */
-static JsonNode *
-member_casefold (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-  g_autoptr(GList) members = NULL;
-
-  if (node != NULL)
-    return node;
-  members = json_object_get_members (object);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (g_ascii_strcasecmp (l->data, name) == 0)
-      return json_object_get_member (object, l->data);
-  return NULL;
-}
-
-static char *
-value_to_string (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      {
-        const char *s = json_node_get_string (node);
-        return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
-      }
-    case G_TYPE_BOOLEAN:
-      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    case G_TYPE_DOUBLE:
-      {
-        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
-      }
-    default:
-      return NULL;
-    }
-}
-
 /* ---------------------------------------------------------------- retries */
 
 static gboolean
@@ -469,16 +403,16 @@ fetch_token (PsGraphClient  *self,
       return FALSE;
     }
   object = json_node_get_object (root);
-  access_token = object_string (object, "access_token");
+  access_token = ps_http_json_string (object, "access_token");
   if (access_token == NULL || *access_token == '\0')
     {
       g_propagate_error (error, shape_error (&req, _("without an access token")));
       request_clear (&req);
       return FALSE;
     }
-  if (object_string (object, "token_type") != NULL
-      && g_ascii_strcasecmp (object_string (object, "token_type"), "Bearer") != 0)
-    g_debug ("token type %s, used as a bearer token", object_string (object, "token_type"));
+  if (ps_http_json_string (object, "token_type") != NULL
+      && g_ascii_strcasecmp (ps_http_json_string (object, "token_type"), "Bearer") != 0)
+    g_debug ("token type %s, used as a bearer token", ps_http_json_string (object, "token_type"));
   /* expires_in is a number (v2.0); older endpoints sent it as a string. */
   expires = json_object_get_member (object, "expires_in");
   if (expires != NULL && JSON_NODE_HOLDS_VALUE (expires))
@@ -830,7 +764,7 @@ read_pages (PsGraphClient  *self,
           return FALSE;
         }
       page = json_node_get_object (root);
-      if (object_array (page, "value") == NULL)
+      if (ps_http_json_array (page, "value") == NULL)
         {
           if (unreadable != NULL)
             *unreadable = TRUE;
@@ -844,8 +778,8 @@ read_pages (PsGraphClient  *self,
       if (stop)
         return TRUE;
 
-      next = object_string (page, "@odata.nextLink");
-      delta_next = object_string (page, "@odata.deltaLink");
+      next = ps_http_json_string (page, "@odata.nextLink");
+      delta_next = ps_http_json_string (page, "@odata.deltaLink");
       if (next != NULL)
         {
           if (!link_is_ours (self, next))
@@ -907,7 +841,7 @@ forward_page (PsGraphClient  *self,
 
   if (forward->func == NULL)
     return TRUE;
-  return forward->func (object_array (page, "value"), forward->user_data, error);
+  return forward->func (ps_http_json_array (page, "value"), forward->user_data, error);
 }
 
 /* ---------------------------------------------------------------- members */
@@ -967,7 +901,7 @@ members_page (PsGraphClient  *self,
 {
   MembersRead *read = data;
   PsGraphMemberReport *report = read->report;
-  JsonArray *value = object_array (page, "value");
+  JsonArray *value = ps_http_json_array (page, "value");
   g_autoptr(JsonArray) deliver = json_array_new ();
 
   report->pages++;
@@ -1017,7 +951,7 @@ members_page (PsGraphClient  *self,
           report->service_principals++;
           break;
         case PS_GRAPH_KIND_OTHER:
-          note_other_type (report, object_string (member, "@odata.type"));
+          note_other_type (report, ps_http_json_string (member, "@odata.type"));
           break;
         case PS_GRAPH_KIND_UNKNOWN:
         default:
@@ -1189,7 +1123,7 @@ groups_page (PsGraphClient  *self,
              GError        **error)
 {
   GroupsRead *read = data;
-  JsonArray *value = object_array (page, "value");
+  JsonArray *value = ps_http_json_array (page, "value");
 
   for (guint i = 0; i < json_array_get_length (value); i++)
     {
@@ -1322,7 +1256,7 @@ probe (PsGraphClient  *self,
 
   if (root == NULL)
     return NULL;
-  value = object_array (json_node_get_object (root), "value");
+  value = ps_http_json_array (json_node_get_object (root), "value");
   if (value == NULL)
     {
       g_autofree char *path = ps_http_url_path (url);
@@ -1531,8 +1465,8 @@ ps_graph_group_new_from_json (JsonObject *object)
     return NULL;
   group = g_new0 (PsGraphGroup, 1);
   group->id = g_strdup (ps_graph_object_get_id (object));
-  group->display_name = g_strdup (object_string (object, "displayName"));
-  group->description = g_strdup (object_string (object, "description"));
+  group->display_name = g_strdup (ps_http_json_string (object, "displayName"));
+  group->description = g_strdup (ps_http_json_string (object, "description"));
   node = json_object_get_member (object, "securityEnabled");
   group->security_enabled = node != NULL && JSON_NODE_HOLDS_VALUE (node)
                             && json_node_get_value_type (node) == G_TYPE_BOOLEAN
@@ -1541,7 +1475,7 @@ ps_graph_group_new_from_json (JsonObject *object)
   group->mail_enabled = node != NULL && JSON_NODE_HOLDS_VALUE (node)
                         && json_node_get_value_type (node) == G_TYPE_BOOLEAN
                         && json_node_get_boolean (node);
-  types = object_array (object, "groupTypes");
+  types = ps_http_json_array (object, "groupTypes");
   for (guint i = 0; types != NULL && i < json_array_get_length (types); i++)
     {
       JsonNode *type = json_array_get_element (types, i);
@@ -2393,7 +2327,7 @@ ps_graph_object_kind (JsonObject *object)
 
   g_return_val_if_fail (object != NULL, PS_GRAPH_KIND_UNKNOWN);
 
-  type = object_string (object, "@odata.type");
+  type = ps_http_json_string (object, "@odata.type");
   if (type == NULL || *type == '\0')
     return PS_GRAPH_KIND_UNKNOWN;
   if (*type == '#')
@@ -2411,7 +2345,7 @@ ps_graph_object_get_id (JsonObject *object)
 
   g_return_val_if_fail (object != NULL, NULL);
 
-  id = object_string (object, "id");
+  id = ps_http_json_string (object, "id");
   return id != NULL && *id != '\0' ? id : NULL;
 }
 
@@ -2426,7 +2360,7 @@ ps_graph_object_removed_reason (JsonObject *object)
   node = json_object_get_member (object, "@removed");
   if (node == NULL)
     return NULL;
-  reason = JSON_NODE_HOLDS_OBJECT (node) ? object_string (json_node_get_object (node), "reason")
+  reason = JSON_NODE_HOLDS_OBJECT (node) ? ps_http_json_string (json_node_get_object (node), "reason")
                                          : NULL;
   return reason != NULL && *reason != '\0' ? reason : "deleted";
 }
@@ -2436,7 +2370,7 @@ ps_graph_group_members_delta (JsonObject *group)
 {
   g_return_val_if_fail (group != NULL, NULL);
 
-  return object_array (group, "members@delta");
+  return ps_http_json_array (group, "members@delta");
 }
 
 gboolean
@@ -2470,13 +2404,13 @@ ps_graph_user_get_string (JsonObject *user,
   if (dot != NULL)
     {
       g_autofree char *top = g_strndup (name, dot - name);
-      JsonNode *parent = member_casefold (user, top);
+      JsonNode *parent = ps_http_json_member (user, top);
 
       if (parent == NULL || !JSON_NODE_HOLDS_OBJECT (parent))
         return NULL;
       return ps_graph_user_get_string (json_node_get_object (parent), dot + 1);
     }
-  node = member_casefold (user, name);
+  node = ps_http_json_member (user, name);
   if (node == NULL)
     return NULL;
   if (JSON_NODE_HOLDS_ARRAY (node))
@@ -2485,11 +2419,11 @@ ps_graph_user_get_string (JsonObject *user,
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          char *value = value_to_string (json_array_get_element (array, i));
+          char *value = ps_http_json_text (json_array_get_element (array, i));
           if (value != NULL)
             return value;
         }
       return NULL;
     }
-  return value_to_string (node);
+  return ps_http_json_text (node);
 }

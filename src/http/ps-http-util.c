@@ -122,6 +122,92 @@ ps_http_read_json (GBytes *body)
   return json_node_ref (json_parser_get_root (parser));
 }
 
+/* A member of @object (which may be NULL) that is a string, or NULL. */
+const char *
+ps_http_json_string (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* A member of @object (which may be NULL) that is an object, or NULL. */
+JsonObject *
+ps_http_json_object (JsonObject *object,
+                     const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_node_get_object (node);
+}
+
+/* A member of @object (which may be NULL) that is an array, or NULL. */
+JsonArray *
+ps_http_json_array (JsonObject *object,
+                    const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  return json_node_get_array (node);
+}
+
+/* A member by name, exactly or else case-insensitively; NULL when
+ * @object is NULL or has none. */
+JsonNode *
+ps_http_json_member (JsonObject *object,
+                     const char *name)
+{
+  JsonNode *node;
+  g_autoptr(GList) members = NULL;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, name);
+  if (node != NULL)
+    return node;
+  members = json_object_get_members (object);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (g_ascii_strcasecmp (l->data, name) == 0)
+      return json_object_get_member (object, l->data);
+  return NULL;
+}
+
+/* A scalar as text (a number in C locale, a boolean as true/false); NULL
+ * for an empty string, null, an object or an array. */
+char *
+ps_http_json_text (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      {
+        const char *s = json_node_get_string (node);
+        return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
+      }
+    case G_TYPE_BOOLEAN:
+      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
+    case G_TYPE_INT64:
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    case G_TYPE_DOUBLE:
+      {
+        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
+        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
+      }
+    default:
+      return NULL;
+    }
+}
+
 /* The path of @url, for messages and logs ("?" when it is not a URL). */
 char *
 ps_http_url_path (const char *url)

@@ -28,6 +28,15 @@ G_BEGIN_DECLS
 gboolean  ps_http_is_web_page      (const char *content_type,
                                     GBytes     *body);
 JsonNode *ps_http_read_json        (GBytes     *body);
+const char *ps_http_json_string    (JsonObject *object,
+                                    const char *member);
+JsonObject *ps_http_json_object    (JsonObject *object,
+                                    const char *member);
+JsonArray  *ps_http_json_array     (JsonObject *object,
+                                    const char *member);
+JsonNode   *ps_http_json_member    (JsonObject *object,
+                                    const char *name);
+char       *ps_http_json_text      (JsonNode   *node);
 char     *ps_http_url_path         (const char *url);
 char     *ps_http_url_host         (const char *url);
 void      ps_http_wipe_string      (char       *text);

@@ -135,75 +135,6 @@ search_quote (const char *text)
   return g_string_free (out, FALSE);
 }
 
-static const char *
-object_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-object_object (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-  return json_node_get_object (node);
-}
-
-/* A member by name, exactly or else case-insensitively. */
-static JsonNode *
-member_casefold (JsonObject *object,
-                 const char *name)
-{
-  JsonNode *node;
-  g_autoptr(GList) members = NULL;
-
-  if (object == NULL)
-    return NULL;
-  node = json_object_get_member (object, name);
-  if (node != NULL)
-    return node;
-  members = json_object_get_members (object);
-  for (GList *l = members; l != NULL; l = l->next)
-    if (g_ascii_strcasecmp (l->data, name) == 0)
-      return json_object_get_member (object, l->data);
-  return NULL;
-}
-
-static char *
-value_to_string (JsonNode *node)
-{
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_STRING:
-      {
-        const char *s = json_node_get_string (node);
-        return s != NULL && *s != '\0' ? g_strdup (s) : NULL;
-      }
-    case G_TYPE_BOOLEAN:
-      return g_strdup (json_node_get_boolean (node) ? "true" : "false");
-    case G_TYPE_INT64:
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    case G_TYPE_DOUBLE:
-      {
-        char buffer[G_ASCII_DTOSTR_BUF_SIZE];
-        return g_strdup (g_ascii_dtostr (buffer, sizeof buffer, json_node_get_double (node)));
-      }
-    default:
-      return NULL;
-    }
-}
-
 /* A top-level property a mapping may read (ps_okta_user_property_names ()),
  * in Okta's spelling, or NULL. */
 static const char *
@@ -1061,16 +992,16 @@ ps_okta_group_new_from_json (JsonObject *object)
 
   g_return_val_if_fail (object != NULL, NULL);
 
-  id = object_string (object, "id");
+  id = ps_http_json_string (object, "id");
   if (id == NULL || *id == '\0')
     return NULL;
-  profile = object_object (object, "profile");
+  profile = ps_http_json_object (object, "profile");
   group = g_new0 (PsOktaGroup, 1);
   group->id = g_strdup (id);
-  group->name = g_strdup (object_string (profile, "name"));
-  group->description = g_strdup (object_string (profile, "description"));
-  group->type = g_strdup (object_string (object, "type"));
-  group->last_membership_updated = g_strdup (object_string (object, "lastMembershipUpdated"));
+  group->name = g_strdup (ps_http_json_string (profile, "name"));
+  group->description = g_strdup (ps_http_json_string (profile, "description"));
+  group->type = g_strdup (ps_http_json_string (object, "type"));
+  group->last_membership_updated = g_strdup (ps_http_json_string (object, "lastMembershipUpdated"));
   return group;
 }
 
@@ -1615,8 +1546,8 @@ ps_okta_client_test_sync (PsOktaClient *self,
     }
   else
     {
-      JsonObject *profile = object_object (me, "profile");
-      const char *login = object_string (profile, "login");
+      JsonObject *profile = ps_http_json_object (me, "profile");
+      const char *login = ps_http_json_string (profile, "login");
       g_autofree char *message = NULL;
 
       /* Translators: %s is the login of the admin the token belongs to */
@@ -1657,7 +1588,7 @@ ps_okta_client_test_sync (PsOktaClient *self,
     if (groups != NULL && json_array_get_length (groups) > 0
         && JSON_NODE_HOLDS_OBJECT (json_array_get_element (groups, 0)))
       {
-        const char *id = object_string (json_node_get_object (json_array_get_element (groups, 0)),
+        const char *id = ps_http_json_string (json_node_get_object (json_array_get_element (groups, 0)),
                                         "id");
         g_autofree char *escaped = g_uri_escape_string (id != NULL ? id : "", NULL, FALSE);
 
@@ -1862,7 +1793,7 @@ ps_okta_user_get_id (JsonObject *user)
 
   g_return_val_if_fail (user != NULL, NULL);
 
-  id = object_string (user, "id");
+  id = ps_http_json_string (user, "id");
   return id != NULL && *id != '\0' ? id : NULL;
 }
 
@@ -1874,10 +1805,10 @@ ps_okta_user_get_status (JsonObject *user)
   g_return_val_if_fail (user != NULL, NULL);
 
   /* On the way to another status (§2.3): that one counts (§2.4). */
-  status = object_string (user, "transitioningToStatus");
+  status = ps_http_json_string (user, "transitioningToStatus");
   if (status != NULL && *status != '\0')
     return status;
-  status = object_string (user, "status");
+  status = ps_http_json_string (user, "status");
   return status != NULL && *status != '\0' ? status : NULL;
 }
 
@@ -1897,7 +1828,7 @@ user_node (JsonObject *user,
       return json_object_get_member (user, top);
     }
   *in_profile = TRUE;
-  return member_casefold (object_object (user, "profile"), name);
+  return ps_http_json_member (ps_http_json_object (user, "profile"), name);
 }
 
 char *
@@ -1919,13 +1850,13 @@ ps_okta_user_get_string (JsonObject *user,
 
       for (guint i = 0; i < json_array_get_length (array); i++)
         {
-          char *value = value_to_string (json_array_get_element (array, i));
+          char *value = ps_http_json_text (json_array_get_element (array, i));
           if (value != NULL)
             return value;
         }
       return NULL;
     }
-  return value_to_string (node);
+  return ps_http_json_text (node);
 }
 
 gboolean

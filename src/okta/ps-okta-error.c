@@ -16,18 +16,6 @@ G_DEFINE_QUARK (ps-okta-error-quark, ps_okta_error)
 
 /* ---------------------------------------------------------------- body readers */
 
-static const char *
-object_string (JsonObject *object,
-               const char *member)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static JsonObject *
 root_object (JsonNode *root)
 {
@@ -51,7 +39,7 @@ first_cause (JsonObject *error)
 
       if (!JSON_NODE_HOLDS_OBJECT (cause))
         continue;
-      summary = object_string (json_node_get_object (cause), "errorSummary");
+      summary = ps_http_json_string (json_node_get_object (cause), "errorSummary");
       if (summary != NULL && *summary != '\0')
         return summary;
     }
@@ -103,7 +91,7 @@ ps_okta_error_code (GBytes *body)
 {
   g_autoptr(JsonNode) root = ps_http_read_json (body);
 
-  return g_strdup (object_string (root_object (root), "errorCode"));
+  return g_strdup (ps_http_json_string (root_object (root), "errorCode"));
 }
 
 gboolean
@@ -231,8 +219,8 @@ from_okta (const PsOktaExchange *x,
            JsonNode             *root)
 {
   JsonObject *error = root_object (root);
-  const char *code = object_string (error, "errorCode");
-  const char *summary = object_string (error, "errorSummary");
+  const char *code = ps_http_json_string (error, "errorCode");
+  const char *summary = ps_http_json_string (error, "errorSummary");
   const char *cause = first_cause (error);
   g_autofree char *what = describe_call (x);
   g_autofree char *code_text = NULL;
@@ -240,7 +228,7 @@ from_okta (const PsOktaExchange *x,
 
   g_debug ("%s %s answered %u: %s (errorId %s): %s%s%s", x->method, x->path, x->status,
            code != NULL ? code : "(no code)",
-           object_string (error, "errorId") != NULL ? object_string (error, "errorId") : "-",
+           ps_http_json_string (error, "errorId") != NULL ? ps_http_json_string (error, "errorId") : "-",
            summary != NULL ? summary : "", cause != NULL ? " — " : "", cause != NULL ? cause : "");
   /* The HTTP status and Okta's error code, e.g. "401 E0000011" */
   code_text = code != NULL ? g_strdup_printf ("%u %s", x->status, code)

@@ -104,6 +104,37 @@ test_web_page_and_json (void)
 }
 
 static void
+test_json_members (void)
+{
+  g_autoptr(JsonNode) root = json_from_string ("{\"id\": \"a1\", \"Mail\": \"x@example.com\", "
+                                               "\"n\": 42, \"on\": true, \"ratio\": 0.5, \"empty\": \"\", "
+                                               "\"list\": [1], \"inner\": {\"k\": \"v\"}, \"none\": null}",
+                                               NULL);
+  JsonObject *object = json_node_get_object (root);
+  g_autofree char *n = ps_http_json_text (json_object_get_member (object, "n"));
+  g_autofree char *on = ps_http_json_text (json_object_get_member (object, "on"));
+  g_autofree char *ratio = ps_http_json_text (json_object_get_member (object, "ratio"));
+
+  g_assert_cmpstr (ps_http_json_string (object, "id"), ==, "a1");
+  g_assert_null (ps_http_json_string (object, "n"));
+  g_assert_null (ps_http_json_string (NULL, "id"));
+  g_assert_nonnull (ps_http_json_object (object, "inner"));
+  g_assert_null (ps_http_json_object (object, "list"));
+  g_assert_cmpuint (json_array_get_length (ps_http_json_array (object, "list")), ==, 1);
+  g_assert_null (ps_http_json_array (object, "inner"));
+  /* exactly, else case-insensitively */
+  g_assert_cmpstr (json_node_get_string (ps_http_json_member (object, "mail")), ==, "x@example.com");
+  g_assert_null (ps_http_json_member (object, "missing"));
+  g_assert_null (ps_http_json_member (NULL, "id"));
+  g_assert_cmpstr (n, ==, "42");
+  g_assert_cmpstr (on, ==, "true");
+  g_assert_cmpstr (ratio, ==, "0.5");
+  g_assert_null (ps_http_json_text (json_object_get_member (object, "empty")));
+  g_assert_null (ps_http_json_text (json_object_get_member (object, "none")));
+  g_assert_null (ps_http_json_text (json_object_get_member (object, "list")));
+}
+
+static void
 test_urls (void)
 {
   g_autofree char *path = ps_http_url_path ("https://graph.example.com:8443/v1.0/users?$top=5");
@@ -206,6 +237,7 @@ main (int    argc,
   g_test_add_func ("/http/backoff", test_backoff);
   g_test_add_func ("/http/connection-errors", test_connection_errors);
   g_test_add_func ("/http/web-page-and-json", test_web_page_and_json);
+  g_test_add_func ("/http/json-members", test_json_members);
   g_test_add_func ("/http/urls", test_urls);
   g_test_add_func ("/http/gate", test_gate);
   return g_test_run ();

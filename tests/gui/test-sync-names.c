@@ -16,6 +16,7 @@
 #include "gui-test-util.h"
 #include "pages/ps-history-page.h"
 #include "pages/ps-sync-page.h"
+#include "ps-engine.h"
 #include "ps-names.h"
 #include "ps-secret-store.h"
 #include "widgets/ps-plan-sheet.h"
@@ -406,6 +407,44 @@ test_empty_preview (Fixture *f, gconstpointer data)
   gui_test_screenshot (f->window, "sync-preview-empty");
 }
 
+/* A preview that failed is dimmed like the others no more: red, bold, "Failed". */
+static void
+test_failed_preview (Fixture *f, gconstpointer data)
+{
+  GtkTreeModel *runs = gui_test_child (f->page, PS_TYPE_HISTORY_PAGE, "runs_store");
+  PsMapping *m = ps_mapping_new (PS_MAPPING_COLLECTION, "Broken");
+  g_autoptr(PsEngine) engine = NULL;
+  g_autoptr(PsSyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *status = NULL;
+  g_autofree char *color = NULL;
+  PsSyncOptions options = { 0 };
+  GtkTreeIter iter;
+  int weight = 0;
+
+  m->account = g_strdup ("21040");
+  m->collection = g_strdup ("999999");
+  m->group = g_strdup ("All Staff");
+  ps_profile_add_mapping (profile, m);
+  options.only_mapping = (char *) "Broken";
+  options.dry_run = TRUE;
+  options.trigger = (char *) "manual";
+  engine = ps_engine_new (profile);
+  result = ps_engine_run_sync (engine, &options, NULL, &error);
+  ps_profile_remove_mapping (profile, "Broken");
+  g_assert_no_error (error);
+  g_assert_cmpint (result->status, ==, PS_RUN_FAILED);
+
+  ps_wizard_page_shown (PS_WIZARD_PAGE (f->page));
+  g_assert_true (gui_test_wait (runs_listed, f->page, 10000));
+  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gtk_tree_model_get_iter_first (runs, &iter));
+  gtk_tree_model_get (runs, &iter, 4, &status, 11, &color, 12, &weight, -1);
+  g_assert_cmpstr (status, ==, "Preview: Failed");
+  g_assert_cmpstr (color, ==, "#c01c28");
+  g_assert_cmpint (weight, ==, PANGO_WEIGHT_BOLD);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -428,6 +467,8 @@ main (int    argc,
               test_empty_preview, fixture_tear_down);
   g_test_add ("/sync-names/leavers-csv", Fixture, GINT_TO_POINTER (1), fixture_set_up,
               test_leavers_csv, fixture_tear_down);
+  g_test_add ("/sync-names/failed-preview", Fixture, GINT_TO_POINTER (1), fixture_set_up,
+              test_failed_preview, fixture_tear_down);
   status = g_test_run ();
   gui_test_stop_servers ();
   return status;

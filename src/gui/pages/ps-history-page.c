@@ -124,7 +124,8 @@ status_words (PsRunStatus status)
 static const char *
 status_color (const PsRunInfo *r)
 {
-  if (r->dry_run)
+  /* A preview wrote nothing and is dimmed, unless it failed: that shows. */
+  if (r->dry_run && r->status != PS_RUN_FAILED)
     return COLOR_DIM;
   switch (r->status)
     {

@@ -182,25 +182,13 @@ switches_init (EmuSwitches *sw)
 static void
 switches_clear (EmuSwitches *sw)
 {
-  g_clear_pointer (&sw->token_field, g_free);
-  g_clear_pointer (&sw->list_value_key, g_free);
-  g_clear_pointer (&sw->search_path, g_free);
-  g_clear_pointer (&sw->retry_after_format, g_free);
-  g_clear_pointer (&sw->fault_match, g_free);
-  g_clear_pointer (&sw->rate_limit_by, g_free);
+  emu_switches_clear (sw, switch_specs, G_N_ELEMENTS (switch_specs));
 }
 
 static void
 switches_copy (EmuSwitches *to, const EmuSwitches *from)
 {
-  switches_clear (to);
-  *to = *from;
-  to->token_field = g_strdup (from->token_field);
-  to->list_value_key = g_strdup (from->list_value_key);
-  to->search_path = g_strdup (from->search_path);
-  to->retry_after_format = g_strdup (from->retry_after_format);
-  to->fault_match = g_strdup (from->fault_match);
-  to->rate_limit_by = g_strdup (from->rate_limit_by);
+  emu_switches_copy (to, from, sizeof *to, switch_specs, G_N_ELEMENTS (switch_specs));
 }
 
 static gboolean

@@ -80,6 +80,30 @@ emu_switch_set (gpointer switches, const EmuSwitchSpec *spec, JsonNode *value, G
   return FALSE;
 }
 
+/* Frees the strings of the EMU_SWITCH_WORD switches. */
+void
+emu_switches_clear (gpointer switches, const EmuSwitchSpec *specs, guint n_specs)
+{
+  for (guint i = 0; i < n_specs; i++)
+    if (specs[i].type == EMU_SWITCH_WORD)
+      g_clear_pointer ((char **) G_STRUCT_MEMBER_P (switches, specs[i].offset), g_free);
+}
+
+/* @to (@size bytes) becomes a copy of @from with strings of its own. */
+void
+emu_switches_copy (gpointer to, gconstpointer from, gsize size, const EmuSwitchSpec *specs, guint n_specs)
+{
+  emu_switches_clear (to, specs, n_specs);
+  memcpy (to, from, size);
+  for (guint i = 0; i < n_specs; i++)
+    if (specs[i].type == EMU_SWITCH_WORD)
+      {
+        char **word = G_STRUCT_MEMBER_P (to, specs[i].offset);
+
+        *word = g_strdup (*word);
+      }
+}
+
 void
 emu_switches_dump (gconstpointer switches, const EmuSwitchSpec *specs, guint n_specs, JsonObject *into)
 {

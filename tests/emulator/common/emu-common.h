@@ -47,6 +47,14 @@ gboolean             emu_switch_set    (gpointer             switches,
                                         const EmuSwitchSpec *spec,
                                         JsonNode            *value,
                                         GError             **error);
+void                 emu_switches_clear (gpointer            switches,
+                                         const EmuSwitchSpec *specs,
+                                         guint               n_specs);
+void                 emu_switches_copy  (gpointer            to,
+                                         gconstpointer       from,
+                                         gsize               size,
+                                         const EmuSwitchSpec *specs,
+                                         guint               n_specs);
 void                 emu_switches_dump (gconstpointer        switches,
                                         const EmuSwitchSpec *specs,
                                         guint                n_specs,

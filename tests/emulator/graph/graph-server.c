@@ -188,21 +188,13 @@ switches_init (GraphSwitches *sw)
 static void
 switches_clear (GraphSwitches *sw)
 {
-  g_clear_pointer (&sw->delta_expiry, g_free);
-  g_clear_pointer (&sw->soft_delete_reason, g_free);
-  g_clear_pointer (&sw->graph_resource, g_free);
-  g_clear_pointer (&sw->login_authority, g_free);
+  emu_switches_clear (sw, switch_specs, G_N_ELEMENTS (switch_specs));
 }
 
 static void
 switches_copy (GraphSwitches *to, const GraphSwitches *from)
 {
-  switches_clear (to);
-  *to = *from;
-  to->delta_expiry = g_strdup (from->delta_expiry);
-  to->soft_delete_reason = g_strdup (from->soft_delete_reason);
-  to->graph_resource = g_strdup (from->graph_resource);
-  to->login_authority = g_strdup (from->login_authority);
+  emu_switches_copy (to, from, sizeof *to, switch_specs, G_N_ELEMENTS (switch_specs));
 }
 
 /* ---------------------------------------------------------------- fault rules */

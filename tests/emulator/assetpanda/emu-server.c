@@ -600,15 +600,6 @@ mark_fault (EmuServer *server, JsonObject *entry, const char *fault)
   emu_count (server->by_fault, fault);
 }
 
-static void
-drop_connection (SoupServerMessage *msg)
-{
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
-
-  if (stream != NULL)
-    g_io_stream_close (stream, NULL, NULL);
-}
-
 /* A fault's answer: the usual JSON error, or with html_errors the kind of
  * page a gateway in front of the API sends. */
 static void
@@ -643,7 +634,7 @@ drop_call (EmuServer *server, EmuRequest *req, JsonObject *entry, const char *fa
   json_object_set_string_member (entry, "route", route);
   emu_count (server->by_status, "dropped");
   emu_count (server->by_endpoint, route);
-  drop_connection (req->msg);
+  emu_drop_connection (req->msg);
 }
 
 static void
@@ -716,16 +707,6 @@ reply_sign_in_page (EmuRequest *req)
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (req->msg, "text/html; charset=utf-8", SOUP_MEMORY_STATIC,
                                     page, strlen (page));
-}
-
-static gboolean
-resume_cb (gpointer data)
-{
-  SoupServerMessage *msg = data;
-
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
-  return G_SOURCE_REMOVE;
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -992,8 +973,7 @@ server_callback (SoupServer        *soup,
   json_object_set_string_member (entry, "finished", finished);
   if (delay > 0)
     {
-      soup_server_message_pause (msg);
-      g_timeout_add (delay, resume_cb, g_object_ref (msg));
+      emu_delay_answer (msg, delay);
     }
 }
 

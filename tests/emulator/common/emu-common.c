@@ -315,6 +315,50 @@ emu_counts_node (GHashTable *table)
 
 /* ---------------------------------------------------------------- the server */
 
+static gboolean
+on_resume_cb (gpointer data)
+{
+  SoupServerMessage *msg = data;
+
+  soup_server_message_unpause (msg);
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* The "drop" faults: the connection closes without (the rest of) an answer. */
+void
+emu_drop_connection (SoupServerMessage *msg)
+{
+  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
+
+  if (stream != NULL)
+    g_io_stream_close (stream, NULL, NULL);
+}
+
+/* The "truncate" and "malformed" faults: the answer's body cut in half,
+ * with garbage after it when @garbage. */
+void
+emu_cut_body (SoupServerMessage *msg, gboolean garbage)
+{
+  SoupMessageBody *body = soup_server_message_get_response_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  gsize length = g_bytes_get_size (bytes);
+  g_autoptr(GString) text = g_string_new_len (g_bytes_get_data (bytes, NULL), length / 2);
+
+  if (garbage)
+    g_string_append (text, "<<garbage");
+  soup_message_body_truncate (body);
+  soup_message_body_append (body, SOUP_MEMORY_COPY, text->str, text->len);
+}
+
+/* Holds the answer back @delay_ms on the main loop (latency, slow calls). */
+void
+emu_delay_answer (SoupServerMessage *msg, guint delay_ms)
+{
+  soup_server_message_pause (msg);
+  g_timeout_add (delay_ms, on_resume_cb, g_object_ref (msg));
+}
+
 /* Answers @msg with @body (taken) as JSON. */
 void
 emu_reply_json (SoupServerMessage *msg, guint status, JsonNode *body)

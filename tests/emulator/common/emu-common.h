@@ -122,6 +122,11 @@ void        emu_reply_json    (SoupServerMessage *msg,
 void        emu_reply_message (SoupServerMessage *msg,
                                guint              status,
                                const char        *message);
+void        emu_drop_connection (SoupServerMessage *msg);
+void        emu_cut_body      (SoupServerMessage *msg,
+                               gboolean           garbage);
+void        emu_delay_answer  (SoupServerMessage *msg,
+                               guint              delay_ms);
 guint       emu_call_log_find (GPtrArray         *calls,
                                gint64             since);
 

@@ -1183,15 +1183,6 @@ graph_call_free (GraphCall *call)
 /* ---------------------------------------------------------------- transport */
 
 static void
-drop_connection (SoupServerMessage *msg)
-{
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (msg);
-
-  if (stream != NULL)
-    g_io_stream_close (stream, NULL, NULL);
-}
-
-static void
 write_answer (GraphCall *call, SoupServerMessage *msg)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
@@ -1213,30 +1204,6 @@ write_answer (GraphCall *call, SoupServerMessage *msg)
       text = json_to_string (call->answer, FALSE);
       soup_server_message_set_response (msg, type, SOUP_MEMORY_TAKE, text, strlen (text));
     }
-}
-
-static void
-cut_body (SoupServerMessage *msg, gboolean garbage)
-{
-  SoupMessageBody *body = soup_server_message_get_response_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
-  gsize length = g_bytes_get_size (bytes);
-  g_autoptr(GString) text = g_string_new_len (g_bytes_get_data (bytes, NULL), length / 2);
-
-  if (garbage)
-    g_string_append (text, "<<garbage");
-  soup_message_body_truncate (body);
-  soup_message_body_append (body, SOUP_MEMORY_COPY, text->str, text->len);
-}
-
-static gboolean
-resume_cb (gpointer data)
-{
-  SoupServerMessage *msg = data;
-
-  soup_server_message_unpause (msg);
-  g_object_unref (msg);
-  return G_SOURCE_REMOVE;
 }
 
 static char *
@@ -1283,23 +1250,22 @@ server_callback (SoupServer        *soup,
   rule = execute (server, call, 0, NULL);
   if (rule != NULL && rule->base.kind == FAULT_DROP)
     {
-      drop_connection (msg);
+      emu_drop_connection (msg);
       return;
     }
   write_answer (call, msg);
   if (rule != NULL && rule->base.kind == FAULT_DROP_AFTER)
     {
-      drop_connection (msg);
+      emu_drop_connection (msg);
       return;
     }
   if (rule != NULL && (rule->base.kind == FAULT_TRUNCATE || rule->base.kind == FAULT_MALFORMED))
-    cut_body (msg, rule->base.kind == FAULT_MALFORMED);
+    emu_cut_body (msg, rule->base.kind == FAULT_MALFORMED);
 
   delay = server->sw.latency_ms + (rule != NULL && rule->base.kind == FAULT_SLOW ? rule->ms : 0);
   if (delay > 0)
     {
-      soup_server_message_pause (msg);
-      g_timeout_add (delay, resume_cb, g_object_ref (msg));
+      emu_delay_answer (msg, delay);
     }
 }
 

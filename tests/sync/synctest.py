@@ -224,6 +224,16 @@ class Emulator(Server):
         return [c for c in self.calls() if c["seq"] > seq and c["method"] in ("POST", "PUT", "PATCH", "DELETE")
                 and "/search" not in c["path"] and "/session/token" not in c["path"]]
 
+    def records(self):
+        """The Classic Employees records by anchor (integ_ad_sid): id, status
+        (the status field's option id) and data."""
+        out = {}
+        for o in self.employees():
+            v = o["data"].get(STATUS_FIELD)
+            status = v.get("id") if isinstance(v, dict) else (int(v) if v not in (None, "") else None)
+            out.setdefault(o.get("integ_ad_sid"), []).append({"id": o["id"], "status": status, "data": o["data"]})
+        return out
+
     def last_seq(self):
         calls = self.calls()
         return calls[-1]["seq"] if calls else 0

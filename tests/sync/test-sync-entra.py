@@ -20,7 +20,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import synctest  # noqa: E402
 from synctest import (ACTIVE, CLI, DEMO_SEED, EMPLOYEES, INACTIVE, PRO_ACCOUNT, PRO_EMPLOYEES,  # noqa: E402
-                      PRO_MODULE, SRC, STATUS_FIELD, Env as BaseEnv, Server, asset_panda_section, ok)
+                      PRO_MODULE, SRC, Env as BaseEnv, Server, asset_panda_section, ok)
 
 GRAPH = os.environ["PANDASYNC_GRAPH_EMULATOR"]
 GRAPH_SEED = os.path.join(SRC, "tests", "emulator", "graph", "seed-small.json")
@@ -87,21 +87,6 @@ Field.Title=jobTitle;overwrite
 """
 
 
-def records(env):
-    g = [g for g in env.emu.get("/_admin/state")["classic"]["groups"] if g["id"] == EMPLOYEES][0]
-    out = {}
-    for o in g["objects"]:
-        v = o["data"].get(STATUS_FIELD)
-        status = v.get("id") if isinstance(v, dict) else (int(v) if v not in (None, "") else None)
-        out.setdefault(o.get("integ_ad_sid"), []).append({"id": o["id"], "status": status, "data": o["data"]})
-    return out
-
-
-def writes_since(env, seq):
-    return [c for c in env.emu.calls() if c["seq"] > seq and c["method"] in ("POST", "PUT", "PATCH", "DELETE")
-            and "search" not in c["path"] and "/session/token" not in c["path"]]
-
-
 def expected_people(env, group_id):
     """The enabled users in the group's nesting tree, from the emulator's own state."""
     t = env.graph.tenant()
@@ -136,7 +121,7 @@ def test_sync_from_entra():
         r = env.sync(profile)
         ok(r["_rc"] == 0 and r.get("status") == "succeeded", "the first sync from Entra ID succeeds",
            r.get("_stderr", "")[-2000:])
-        recs = records(env)
+        recs = env.emu.records()
         mine = {k: v for k, v in recs.items() if k in people}
         ok(set(mine) == set(enabled) and all(len(v) == 1 and v[0]["status"] == ACTIVE for v in mine.values()),
            "one Active record per enabled user of the group and its nested groups (%d)" % len(enabled),
@@ -163,8 +148,8 @@ def test_sync_from_entra():
 
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(r["_rc"] == 0 and not writes_since(env, seq), "a second run writes nothing",
-           writes_since(env, seq)[:5])
+        ok(r["_rc"] == 0 and not env.emu.writes_since(seq), "a second run writes nothing",
+           env.emu.writes_since(seq)[:5])
 
         # Leavers: one disabled, one removed from a nested group, one deleted.
         ids = sorted(enabled)
@@ -176,7 +161,7 @@ def test_sync_from_entra():
         for g in nested:
             env.graph.call("DELETE", "/_admin/groups/%s/members/%s" % (g["id"], removed))
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         ok(r["_rc"] == 0 and all(recs[x][0]["status"] == INACTIVE for x in (disabled, deleted, removed))
            and synctest.counts(r, "Employees")[2] == 3,
            "disabled, deleted and removed users become Inactive", (synctest.counts(r, "Employees"),
@@ -191,7 +176,7 @@ def test_sync_from_entra():
         for g in nested:
             env.graph.call("POST", "/_admin/groups/%s/members" % g["id"], {"id": removed})
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         ok(all(len(recs[x]) == 1 and recs[x][0]["status"] == ACTIVE for x in (disabled, removed))
            and synctest.counts(r, "Employees")[0] == 0,
            "returners are Active again on the same record", synctest.counts(r, "Employees"))
@@ -202,9 +187,9 @@ def test_sync_from_entra():
                                    "retry_after": 0}]})
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(r["_rc"] != 0 and not writes_since(env, seq),
+        ok(r["_rc"] != 0 and not env.emu.writes_since(seq),
            "when Graph keeps failing, the mappings fail and nothing is written",
-           (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
+           (r.get("_stderr", "")[-800:], env.emu.writes_since(seq)[:3]))
         env.graph.call("POST", "/_admin/faults", {"rules": []})
     finally:
         env.close()
@@ -276,7 +261,7 @@ def test_migration_from_active_directory():
     try:
         profile = env.profile("migrated", MAPPINGS.format(staff=STAFF, unique="onPremisesSecurityIdentifier"))
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         dup = [k for k, v in recs.items() if k and len(v) > 1]
         carried = [users[u]["onPremisesSecurityIdentifier"] for u in synced_from_ad]
         ok(r["_rc"] == 0 and not dup and all(len(recs.get(s, [])) == 1 for s in carried),
@@ -348,7 +333,7 @@ class Delta:
         """object id → [{"status": "Active"/"Inactive", "department": …}]"""
         out = {}
         if self.dialect == "classic":
-            for sid, recs in records(self.env).items():
+            for sid, recs in self.env.emu.records().items():
                 for rec in recs:
                     out.setdefault(sid, []).append(
                         {"status": {ACTIVE: "Active", INACTIVE: "Inactive"}.get(rec["status"]),
@@ -399,7 +384,7 @@ def only_delta(routes):
 def delta_run(env, profile, *args):
     gseq, aseq = graph_seq(env), env.emu.last_seq()
     r = env.sync(profile, *args)
-    return r, graph_routes(env, gseq), writes_since(env, aseq)
+    return r, graph_routes(env, gseq), env.emu.writes_since(aseq)
 
 
 def test_delta(dialect):
@@ -529,7 +514,7 @@ def test_delta_sid_anchor():
         sid = {k: v.get("onPremisesSecurityIdentifier") for k, v in users.items()}
 
         def by_sid():
-            return {k: [x["status"] for x in v] for k, v in records(env).items()}
+            return {k: [x["status"] for x in v] for k, v in env.emu.records().items()}
 
         def right():
             want = {sid[k] for k, v in expected_people(env, STAFF).items()
@@ -596,7 +581,7 @@ def test_guards_and_kill():
                 kills += 1
             proc.wait()
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         mine = {k: v for k, v in recs.items() if k in people}
         dups = [k for k, v in mine.items() if len(v) > 1]
         emails = {(v.get("mail") or v["userPrincipalName"]).lower() for v in enabled.values()}
@@ -609,7 +594,7 @@ def test_guards_and_kill():
            "and exactly one login user each", (len(users), len(enabled)))
         seq = env.emu.last_seq()
         r = env.sync(profile, "--full")
-        ok(r["_rc"] == 0 and not writes_since(env, seq), "and one more run writes nothing")
+        ok(r["_rc"] == 0 and not env.emu.writes_since(seq), "and one more run writes nothing")
 
         # 10 % leave at once: more than the automatic limit, so the mapping pauses
         leavers = sorted(enabled)[:120]
@@ -618,11 +603,11 @@ def test_guards_and_kill():
         seq = env.emu.last_seq()
         r = env.sync(profile)
         ok(r["_rc"] != 0 and synctest.mapping(r, "Employees").get("status") == "paused"
-           and not writes_since(env, seq),
+           and not env.emu.writes_since(seq),
            "120 leavers at once pause the mappings and nothing is written",
-           (synctest.mapping(r, "Employees"), writes_since(env, seq)[:3]))
+           (synctest.mapping(r, "Employees"), env.emu.writes_since(seq)[:3]))
         r = env.sync(profile, "--allow-deactivations")
-        recs = records(env)
+        recs = env.emu.records()
         ok(r["_rc"] == 0 and all(recs[u][0]["status"] == INACTIVE for u in leavers),
            "released for one run, they become Inactive", synctest.counts(r, "Employees"))
 
@@ -632,7 +617,7 @@ def test_guards_and_kill():
         seq = env.emu.last_seq()
         r = env.sync(profile)
         ok(synctest.counts(r, "Employees")[2] == 0 and "no one is deactivated" in r.get("_stderr", "")
-           and not writes_since(env, seq),
+           and not env.emu.writes_since(seq),
            "a read that returns under half of the last good one deactivates no one, and says why",
            (synctest.counts(r, "Employees"), r.get("_stderr", "")[-600:]))
     finally:

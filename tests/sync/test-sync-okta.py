@@ -23,8 +23,7 @@ import urllib.error
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import synctest  # noqa: E402
-from synctest import (ACTIVE, EMPLOYEES, INACTIVE, SRC, STATUS_FIELD, Env as BaseEnv, Server,  # noqa: E402
-                      asset_panda_section, ok)
+from synctest import (ACTIVE, INACTIVE, SRC, Env as BaseEnv, Server, asset_panda_section, ok)  # noqa: E402
 
 OKTA = os.environ["PANDASYNC_OKTA_EMULATOR"]
 OKTA_SEED = os.path.join(SRC, "tests", "emulator", "okta", "seed-small.json")
@@ -107,21 +106,6 @@ def mappings(group, filter_line=""):
     return MAPPINGS.format(group=group, filter=filter_line + "\n" if filter_line else "")
 
 
-def records(env):
-    g = [g for g in env.emu.get("/_admin/state")["classic"]["groups"] if g["id"] == EMPLOYEES][0]
-    out = {}
-    for o in g["objects"]:
-        v = o["data"].get(STATUS_FIELD)
-        status = v.get("id") if isinstance(v, dict) else (int(v) if v not in (None, "") else None)
-        out.setdefault(o.get("integ_ad_sid"), []).append({"id": o["id"], "status": status, "data": o["data"]})
-    return out
-
-
-def writes_since(env, seq):
-    return [c for c in env.emu.calls() if c["seq"] > seq and c["method"] in ("POST", "PUT", "PATCH", "DELETE")
-            and "search" not in c["path"] and "/session/token" not in c["path"]]
-
-
 def members(env, group_id):
     """The group's users, by id, from the emulator's own state."""
     org = env.okta.org()
@@ -172,7 +156,7 @@ def test_sync_from_okta():
         r = env.sync(profile)
         ok(r["_rc"] == 0 and r.get("status") == "succeeded", "the first sync from Okta succeeds",
            r.get("_stderr", "")[-2000:])
-        recs = records(env)
+        recs = env.emu.records()
         mine = {k: v for k, v in recs.items() if k in people}
         ok(set(mine) == set(at_work) and all(len(v) == 1 and v[0]["status"] == ACTIVE for v in mine.values()),
            "one Active record per user at work (ACTIVE, PROVISIONED, RECOVERY, PASSWORD_EXPIRED, "
@@ -196,8 +180,8 @@ def test_sync_from_okta():
 
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(r["_rc"] == 0 and not writes_since(env, seq), "a second run writes nothing",
-           (writes_since(env, seq)[:5], r.get("_stderr", "")[-800:]))
+        ok(r["_rc"] == 0 and not env.emu.writes_since(seq), "a second run writes nothing",
+           (env.emu.writes_since(seq)[:5], r.get("_stderr", "")[-800:]))
 
         # Every status change as the README documents it.
         active = sorted(k for k, v in at_work.items() if status_of(v) == "ACTIVE")
@@ -211,7 +195,7 @@ def test_sync_from_okta():
         if staged:
             env.okta.lifecycle(staged[0], "activate")
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         ok(r["_rc"] == 0 and all(recs[x][0]["status"] == INACTIVE for x in (suspended, deactivated)),
            "SUSPENDED and DEPROVISIONED users become Inactive",
            (synctest.counts(r, "Employees"), r.get("_stderr", "")[-1500:]))
@@ -234,7 +218,7 @@ def test_sync_from_okta():
         env.okta.lifecycle(deactivated, "activate")
         env.okta.call("POST", "/_admin/groups/%s/members" % env.staff, {"id": removed})
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         ok(r["_rc"] == 0 and all(len(recs[x]) == 1 and recs[x][0]["status"] == ACTIVE
                                  for x in (suspended, deactivated, removed))
            and synctest.counts(r, "Employees")[0] == 0,
@@ -246,15 +230,15 @@ def test_sync_from_okta():
                                     "count": 2, "status": 503}]})
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(r["_rc"] == 0 and not writes_since(env, seq),
+        ok(r["_rc"] == 0 and not env.emu.writes_since(seq),
            "two 503 answers are asked again, and the run goes on as before",
-           (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
+           (r.get("_stderr", "")[-800:], env.emu.writes_since(seq)[:3]))
         env.okta.faults({"rules": [{"fault": "forbidden", "match": "GET /api/v1/*", "rate": 1.0}]})
         seq = env.emu.last_seq()
         r = env.sync(profile)
-        ok(r["_rc"] != 0 and not writes_since(env, seq) and "E0000006" in r.get("_stderr", ""),
+        ok(r["_rc"] != 0 and not env.emu.writes_since(seq) and "E0000006" in r.get("_stderr", ""),
            "when Okta refuses the read, the mappings fail and nothing is written",
-           (r.get("_stderr", "")[-800:], writes_since(env, seq)[:3]))
+           (r.get("_stderr", "")[-800:], env.emu.writes_since(seq)[:3]))
         env.okta.faults({"clear_rules": True})
     finally:
         env.close()
@@ -272,7 +256,7 @@ def test_filters():
         ok(scope.get("in_scope") == len([k for k in sales if status_of(people[k]) != "STAGED"]),
            "a department filter keeps the group's Sales users", (scope, sorted(sales), c.stderr))
         r = env.sync(profile)
-        recs = records(env)
+        recs = env.emu.records()
         want = {k for k in sales if status_of(people[k]) in AT_WORK}
         ok(r["_rc"] == 0 and set(k for k in recs if k in people) == want,
            "and a sync creates records for exactly them (%d)" % len(want),
@@ -418,10 +402,10 @@ def test_delta():
         r = env.sync(profile)
         # The token check of the connection (/users/me) aside.
         calls = [c for c in okta_api_calls(env) if c["route"] != "GET /api/v1/users/me"]
-        ok(r["_rc"] == 0 and len(calls) <= 3 and not writes_since(env, seq)
+        ok(r["_rc"] == 0 and len(calls) <= 3 and not env.emu.writes_since(seq)
            and GROUP_USERS not in [c["route"] for c in calls],
            "a no-op delta run makes %d Okta reads (at most 3) and no Asset Panda write" % len(calls),
-           ([c["route"] for c in calls], writes_since(env, seq)[:3], r.get("_stderr", "")[-1500:]))
+           ([c["route"] for c in calls], env.emu.writes_since(seq)[:3], r.get("_stderr", "")[-1500:]))
 
         changed, suspended, deactivated, deleted, purged = active[:5]
 
@@ -429,7 +413,7 @@ def test_delta():
             env.okta.call("DELETE", "/_admin/calls")
             r = env.sync(profile)
             routes = [c["route"] for c in okta_api_calls(env)]
-            recs = records(env)
+            recs = env.emu.records()
             good = r["_rc"] == 0 and (GROUP_USERS in routes) == full_read
             try:
                 good = good and check(recs)
@@ -466,7 +450,7 @@ def test_delta():
                 lambda recs: len(recs[new]) == 1 and recs[new][0]["status"] == ACTIVE, full_read=True)
         seq = env.emu.last_seq()
         one_run("the run after it is a delta again", lambda recs: True)
-        ok(not writes_since(env, seq), "and writes nothing", writes_since(env, seq)[:3])
+        ok(not env.emu.writes_since(seq), "and writes nothing", env.emu.writes_since(seq)[:3])
 
         # Deleted after the System Log was purged: only a full reconciliation
         # can see it (the user is in no group read, and Okta answers 404).
@@ -480,7 +464,7 @@ def test_delta():
         except urllib.error.HTTPError as e:
             status = e.code
         r = env.sync(profile, "--full")
-        recs = records(env)
+        recs = env.emu.records()
         ok(r["_rc"] == 0 and removed.get("removed", 0) > 0 and status == 404
            and recs[purged][0]["status"] == INACTIVE and len(recs[purged]) == 1,
            "--full deactivates a user whose deletion the purged System Log no longer has (404)",

@@ -438,6 +438,23 @@ ps_window_set_property (GObject      *object,
     }
 }
 
+/* A page with edits not yet in the profile (a form before Done). */
+static gboolean
+any_page_unsaved (gpointer user_data)
+{
+  PsWindow *self = user_data;
+  g_autoptr(GList) pages = gtk_container_get_children (GTK_CONTAINER (self->stack));
+
+  for (GList *l = pages; l != NULL; l = l->next)
+    {
+      PsWizardPage *page = page_of_stack_child (l->data);
+
+      if (page != NULL && ps_wizard_page_has_unsaved_changes (page))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 ps_window_constructed (GObject *object)
 {
@@ -451,6 +468,7 @@ ps_window_constructed (GObject *object)
     self->profile = ps_profile_new ("default");
   /* Above the pages, below the window's own notice. */
   self->file_bar = ps_profile_file_bar_new (self->profile);
+  ps_profile_file_bar_set_unsaved_func (PS_PROFILE_FILE_BAR (self->file_bar), any_page_unsaved, self);
   gtk_box_pack_start (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->notice_bar))), self->file_bar,
                       FALSE, FALSE, 0);
   gtk_box_reorder_child (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (self->notice_bar))), self->file_bar, 1);

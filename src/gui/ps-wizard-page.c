@@ -354,6 +354,17 @@ ps_wizard_page_shown (PsWizardPage *self)
     PS_WIZARD_PAGE_GET_CLASS (self)->shown (self);
 }
 
+/* Whether the page holds edits that are not in the profile yet: a hand
+ * edit of the profile file then asks before it is reloaded over them. */
+gboolean
+ps_wizard_page_has_unsaved_changes (PsWizardPage *self)
+{
+  g_return_val_if_fail (PS_IS_WIZARD_PAGE (self), FALSE);
+  if (PS_WIZARD_PAGE_GET_CLASS (self)->has_unsaved_changes == NULL)
+    return FALSE;
+  return PS_WIZARD_PAGE_GET_CLASS (self)->has_unsaved_changes (self);
+}
+
 /**
  * ps_wizard_page_apply_begin:
  * @callback: called once, with whether the page was applied successfully

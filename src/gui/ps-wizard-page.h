@@ -40,8 +40,10 @@ struct _PsWizardPageClass
                      GCancellable *cancellable);
   gboolean (*save)  (PsWizardPage  *page,
                      GError       **error);
+  /* Whether the page holds edits not yet in the profile (a form before Done). */
+  gboolean (*has_unsaved_changes) (PsWizardPage *page);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 const char *ps_wizard_page_get_page_id      (PsWizardPage *self);
@@ -63,6 +65,7 @@ void        ps_wizard_page_set_apply_label  (PsWizardPage *self,
 PsProfile  *ps_wizard_page_get_profile      (PsWizardPage *self);
 
 void        ps_wizard_page_shown            (PsWizardPage *self);
+gboolean    ps_wizard_page_has_unsaved_changes (PsWizardPage *self);
 void        ps_wizard_page_apply_begin      (PsWizardPage              *self,
                                              PsWizardPageApplyCallback  callback,
                                              gpointer                   user_data);

@@ -189,6 +189,31 @@ test_warn_and_reload (Fixture *f, gconstpointer data)
   g_assert_cmpstr (after, ==, hand);
 }
 
+/* Typed into the Connection form but not saved (no Done yet): that counts
+ * as unsaved too, and is not reloaded over. */
+static void
+test_unsaved_form (Fixture *f, gconstpointer data)
+{
+  GtkEntry *email = gui_test_child (ps_window_get_page (f->window, "connection"), PS_TYPE_CONNECTION_PAGE,
+                                    "email_entry");
+  g_autofree char *hand = NULL;
+
+  g_assert_false (ps_profile_has_unsaved_changes (f->profile));
+  gtk_entry_set_text (email, "typed@example.com");
+  hand = edit_file (f, "https://api.example.com", "https://assets.example.org");
+  g_assert_true (gui_test_wait (bar_shown, f->bar, 10000));
+  g_test_message ("bar: %s", ps_profile_file_bar_get_text (f->bar));
+  g_assert_cmpint (bar_type (f), ==, GTK_MESSAGE_WARNING);
+  g_assert_true (button_visible (f, "reload_button"));
+  g_assert_cmpstr (gtk_entry_get_text (email), ==, "typed@example.com");
+  g_assert_cmpstr (ps_profile_get_target (f->profile)->url, ==, "https://api.example.com");
+
+  /* Reload takes the file, and the form shows it. */
+  gtk_button_clicked (gui_test_child (f->bar, PS_TYPE_PROFILE_FILE_BAR, "reload_button"));
+  g_assert_cmpstr (ps_profile_get_target (f->profile)->url, ==, "https://assets.example.org");
+  g_assert_cmpstr (gtk_entry_get_text (email), ==, "admin@example.com");
+}
+
 /* A hand edit that breaks the file: PandaSync keeps its profile and says why. */
 static void
 test_broken_edit (Fixture *f, gconstpointer data)
@@ -214,6 +239,8 @@ main (int    argc,
               test_warn_and_keep_mine, fixture_tear_down);
   g_test_add ("/profile-file/warn-and-reload", Fixture, "reload", fixture_set_up,
               test_warn_and_reload, fixture_tear_down);
+  g_test_add ("/profile-file/unsaved-form", Fixture, "form", fixture_set_up,
+              test_unsaved_form, fixture_tear_down);
   g_test_add ("/profile-file/broken-edit", Fixture, "broken", fixture_set_up,
               test_broken_edit, fixture_tear_down);
   return g_test_run ();

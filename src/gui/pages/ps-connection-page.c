@@ -952,6 +952,25 @@ on_profile_reloaded_cb (PsConnectionPage *self)
   on_form_changed_cb (self);
 }
 
+/* The form differs from the profile: Done has not saved it yet. */
+static gboolean
+ps_connection_page_has_unsaved_changes (PsWizardPage *page)
+{
+  PsConnectionPage *self = PS_CONNECTION_PAGE (page);
+  PsProfile *profile = ps_wizard_page_get_profile (page);
+  g_autoptr(PsProfile) form = NULL;
+  g_autofree char *saved = NULL;
+  g_autofree char *edited = NULL;
+
+  if (profile == NULL)
+    return FALSE;
+  form = ps_profile_snapshot (profile);
+  form_to_profile (self, form);
+  saved = ps_profile_to_data (profile, NULL);
+  edited = ps_profile_to_data (form, NULL);
+  return g_strcmp0 (saved, edited) != 0;
+}
+
 static void
 ps_connection_page_constructed (GObject *object)
 {
@@ -998,6 +1017,7 @@ ps_connection_page_class_init (PsConnectionPageClass *klass)
   object_class->dispose = ps_connection_page_dispose;
   page_class->page_id = "connection";
   page_class->apply = ps_connection_page_apply;
+  page_class->has_unsaved_changes = ps_connection_page_has_unsaved_changes;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PATH "/pages/ps-connection-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PsConnectionPage, base_dn_entry);

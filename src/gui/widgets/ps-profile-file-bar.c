@@ -27,6 +27,8 @@ struct _PsProfileFileBar
   GtkButton    *reload_button;
 
   PsProfile    *profile;
+  PsUnsavedFunc unsaved_func;
+  gpointer      unsaved_data;
   GFileMonitor *monitor;
   guint         settle_id;
 };
@@ -281,7 +283,8 @@ ps_profile_file_bar_check (PsProfileFileBar *self)
       show_message (self, GTK_MESSAGE_WARNING, text, FALSE, TRUE);
       return;
     }
-  if (!ps_profile_has_unsaved_changes (self->profile))
+  if (!ps_profile_has_unsaved_changes (self->profile)
+      && (self->unsaved_func == NULL || !self->unsaved_func (self->unsaved_data)))
     {
       reload (self);
       return;
@@ -290,6 +293,16 @@ ps_profile_file_bar_check (PsProfileFileBar *self)
                             "here are not saved. Reload takes the file and drops them; Keep Mine "
                             "saves them over the file."), path);
   show_message (self, GTK_MESSAGE_WARNING, text, TRUE, TRUE);
+}
+
+void
+ps_profile_file_bar_set_unsaved_func (PsProfileFileBar *self,
+                                      PsUnsavedFunc     func,
+                                      gpointer          user_data)
+{
+  g_return_if_fail (PS_IS_PROFILE_FILE_BAR (self));
+  self->unsaved_func = func;
+  self->unsaved_data = user_data;
 }
 
 gboolean

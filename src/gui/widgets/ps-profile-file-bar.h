@@ -21,6 +21,12 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (PsProfileFileBar, ps_profile_file_bar, PS, PROFILE_FILE_BAR, GtkRevealer)
 
 GtkWidget  *ps_profile_file_bar_new      (PsProfile *profile);
+/* Asks whether anything shown holds edits not yet in the profile (the
+ * window's pages); such edits count as unsaved changes too. */
+typedef gboolean (*PsUnsavedFunc) (gpointer user_data);
+void        ps_profile_file_bar_set_unsaved_func (PsProfileFileBar *self,
+                                                  PsUnsavedFunc     func,
+                                                  gpointer          user_data);
 /* Looks at the file now, as a change notice from the monitor would. */
 void        ps_profile_file_bar_check    (PsProfileFileBar *self);
 gboolean    ps_profile_file_bar_is_shown (PsProfileFileBar *self);

@@ -17,7 +17,6 @@
 #define DEFAULT_CONCURRENCY     4
 #define MAX_CONCURRENCY         16
 #define DEFAULT_MAX_ATTEMPTS    6
-#define UNSENT_MAX_ATTEMPTS     3     /* connections refused or never made */
 #define DEFAULT_BACKOFF_BASE_MS 1000
 #define DEFAULT_BACKOFF_CAP_MS  (60 * 1000)
 #define RETRY_AFTER_MAX_S       180   /* Kiota's cap; a longer Retry-After is cut to it */
@@ -585,10 +584,7 @@ request_run (PsGraphClient  *self,
             }
           if (ps_http_error_is_connection (transport))
             {
-              /* A host that does not take the connection at all is tried a
-               * few times only: a blip clears quickly, a wrong URL never. */
-              guint most = req->progress.request_sent ? self->max_attempts
-                                             : MIN (self->max_attempts, UNSENT_MAX_ATTEMPTS);
+              guint most = ps_http_connection_attempts (&req->progress, self->max_attempts);
 
               ps_http_gate_count (&self->gate, &self->stats.connection_errors);
               if (req->attempts < most)

@@ -8,6 +8,8 @@
 
 #include "ps-http-util.h"
 
+#define UNSENT_MAX_ATTEMPTS 3   /* connections refused or never made */
+
 /* ---------------------------------------------------------------- static helpers */
 
 static gboolean
@@ -498,4 +500,15 @@ ps_http_progress_describe (const PsHttpProgress *progress)
 {
   return !progress->request_sent ? "before the request went out"
          : !progress->answer_started ? "before the answer" : "while reading the answer";
+}
+
+/* How many attempts a request whose connection failed gets: a host that
+ * did not take the request at all is tried a few times only (a blip
+ * clears quickly, a wrong URL never); one that broke off later, all
+ * @max_attempts. */
+guint
+ps_http_connection_attempts (const PsHttpProgress *progress,
+                             guint                 max_attempts)
+{
+  return progress->request_sent ? max_attempts : MIN (max_attempts, UNSENT_MAX_ATTEMPTS);
 }

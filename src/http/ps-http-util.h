@@ -114,5 +114,7 @@ GBytes      *ps_http_message_send   (SoupSession     *session,
                                      GCancellable    *cancellable,
                                      GError         **error);
 const char  *ps_http_progress_describe (const PsHttpProgress *progress);
+guint        ps_http_connection_attempts (const PsHttpProgress *progress,
+                                          guint                 max_attempts);
 
 G_END_DECLS

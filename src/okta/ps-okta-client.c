@@ -17,7 +17,6 @@
 #define DEFAULT_CONCURRENCY     1     /* §0.6: one request in flight */
 #define MAX_CONCURRENCY         4
 #define DEFAULT_MAX_ATTEMPTS    6
-#define UNSENT_MAX_ATTEMPTS     3     /* connections refused or never made */
 #define DEFAULT_BACKOFF_BASE_MS 1000
 #define DEFAULT_BACKOFF_CAP_MS  (30 * 1000)
 #define DEFAULT_RATE_WAIT_CAP_S 120   /* windows are about 60 s (§5) */
@@ -494,10 +493,7 @@ request_run (PsOktaClient  *self,
             }
           if (ps_http_error_is_connection (transport))
             {
-              /* A host that does not take the connection at all is tried a
-               * few times only: a blip clears quickly, a wrong URL never. */
-              guint most = req->progress.request_sent ? self->max_attempts
-                                             : MIN (self->max_attempts, UNSENT_MAX_ATTEMPTS);
+              guint most = ps_http_connection_attempts (&req->progress, self->max_attempts);
 
               ps_http_gate_count (&self->gate, &self->stats.connection_errors);
               if (req->attempts < most)

@@ -76,6 +76,11 @@ test_connection_errors (void)
   g_assert_false (ps_http_error_is_connection (no_host));
   g_assert_false (ps_http_error_is_connection (dns_none));
   g_assert_false (ps_http_error_is_connection (tls));
+
+  /* A host that never took the request gets three tries at most. */
+  g_assert_cmpuint (ps_http_connection_attempts (&(PsHttpProgress) { FALSE, FALSE }, 6), ==, 3);
+  g_assert_cmpuint (ps_http_connection_attempts (&(PsHttpProgress) { FALSE, FALSE }, 2), ==, 2);
+  g_assert_cmpuint (ps_http_connection_attempts (&(PsHttpProgress) { TRUE, FALSE }, 6), ==, 6);
 }
 
 static void

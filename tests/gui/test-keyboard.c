@@ -4,12 +4,12 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Real widgets under Xvfb, a real slapd (tests/servers) and the Asset Panda
- * emulator (tests/emulator). Every input is a synthesized key event that
- * goes through GTK's own dispatch (gtk_main_do_event) to the window: Tab and
- * Shift+Tab to move, the arrows to choose, text typed a key at a time,
- * Enter to press. The test only looks at where the focus is — as a user
- * looks at the focus ring — and never sets a widget itself. At the end the
- * saved profile and the keyring hold what was typed.
+ * emulator (tests/emulator/assetpanda). Every input is a synthesized key
+ * event that goes through GTK's own dispatch (gtk_main_do_event) to the
+ * window: Tab and Shift+Tab to move, the arrows to choose, text typed a key
+ * at a time, Enter to press. The test only looks at where the focus is — as
+ * a user looks at the focus ring — and never sets a widget itself. At the
+ * end the saved profile and the keyring hold what was typed.
  */
 
 #include <string.h>

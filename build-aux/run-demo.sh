@@ -4,8 +4,12 @@
 # six departments, all in "All Staff") and a local Asset Panda emulator (the
 # "Example Ltd" tenant), writes a profile connected to both, and opens the app.
 #
-#   build-aux/run-demo.sh [--mappings] [--screenshot FILE] [--page NAME]
+#   build-aux/run-demo.sh [--source ad|entra|okta] [--mappings]
+#                         [--screenshot FILE] [--page NAME]
 #
+#   --source SOURCE    the identity source: ad (default: slapd with the sample
+#                      organisation), entra (the Microsoft Graph emulator's
+#                      Contoso tenant) or okta (the Okta emulator's Acme org)
 #   --mappings         also set up a user mapping and a collection mapping
 #                      (otherwise the wizard walks you through them)
 #   --screenshot FILE  run the app on a virtual display, save a picture of
@@ -24,17 +28,23 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 builddir=${PANDASYNC_BUILDDIR:-$top/_build}
 demo=${PANDASYNC_DEMO_DIR:-/tmp/pandasync-demo}
 mappings=0
+source=ad
 screenshot=""
 page=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --mappings) mappings=1; shift ;;
+    --source) source=$2; shift 2 ;;
     --screenshot) screenshot=$2; shift 2 ;;
     --page) page=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "run-demo.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$source" in
+  ad|entra|okta) ;;
+  *) echo "run-demo.sh: --source takes ad, entra or okta, not “$source”" >&2; exit 2 ;;
+esac
 if [ -z "$screenshot" ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   screenshot="$demo/pandasync-demo.png"
   echo "run-demo.sh: no display here, so the app runs on a virtual display and a"
@@ -63,36 +73,64 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-echo "run-demo.sh: starting the demo directory (slapd)…"
-slapd_env=""
-for _ in 1 2 3 4 5; do
-  if slapd_env=$("$top/tests/servers/start-slapd.sh" "$demo/slapd" "$(free_port)" --demo 2>"$demo/slapd.log"); then
-    break
-  fi
-  slapd_env=""
-done
-[ -n "$slapd_env" ] || { echo "run-demo.sh: slapd did not start; see $demo/slapd.log" >&2; exit 1; }
-eval "$slapd_env"
-pids+=("$PS_TEST_SLAPD_PID")
+# Starts an emulator binary (ARGS…) in the background and sets emulator_url
+# to the URL it announces (not in a subshell: the EXIT trap must stop it).
+start_emulator() {
+  local name=$1; shift
+  "$@" > "$demo/$name.out" 2> "$demo/$name.log" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    grep -q '^URL=' "$demo/$name.out" 2>/dev/null && break
+    sleep 0.05
+  done
+  emulator_url=$(sed -n 's/^URL=//p' "$demo/$name.out")
+}
+
+case "$source" in
+  ad)
+    echo "run-demo.sh: starting the demo directory (slapd)…"
+    slapd_env=""
+    for _ in 1 2 3 4 5; do
+      if slapd_env=$("$top/tests/servers/start-slapd.sh" "$demo/slapd" "$(free_port)" --demo 2>"$demo/slapd.log"); then
+        break
+      fi
+      slapd_env=""
+    done
+    [ -n "$slapd_env" ] || { echo "run-demo.sh: slapd did not start; see $demo/slapd.log" >&2; exit 1; }
+    eval "$slapd_env"
+    pids+=("$PS_TEST_SLAPD_PID")
+    ;;
+  entra)
+    echo "run-demo.sh: starting the demo Microsoft Entra ID tenant (Graph emulator)…"
+    start_emulator graph "$builddir/tests/emulator/graph/ps-graph-emulator" --port 0
+    graph_url=$emulator_url
+    [ -n "$graph_url" ] || { echo "run-demo.sh: the Graph emulator did not start; see $demo/graph.log" >&2; exit 1; }
+    ;;
+  okta)
+    echo "run-demo.sh: starting the demo Okta org (Okta emulator)…"
+    start_emulator okta "$builddir/tests/emulator/okta/ps-okta-emulator" --port 0
+    okta_url=$emulator_url
+    [ -n "$okta_url" ] || { echo "run-demo.sh: the Okta emulator did not start; see $demo/okta.log" >&2; exit 1; }
+    ;;
+esac
 
 echo "run-demo.sh: starting the demo Asset Panda (emulator)…"
-"$builddir/tests/emulator/assetpanda/ps-emulator" --port 0 --seed "$top/tests/emulator/assetpanda/seed-demo.json" \
-  --rate-limit 0 --save "$demo/asset-panda-state.json" > "$demo/emulator.out" 2> "$demo/emulator.log" &
-pids+=($!)
-for _ in $(seq 1 100); do
-  grep -q '^URL=' "$demo/emulator.out" 2>/dev/null && break
-  sleep 0.05
-done
-emulator_url=$(sed -n 's/^URL=//p' "$demo/emulator.out")
+start_emulator emulator "$builddir/tests/emulator/assetpanda/ps-emulator" --port 0 \
+  --seed "$top/tests/emulator/assetpanda/seed-demo.json" --rate-limit 0 --save "$demo/asset-panda-state.json"
 [ -n "$emulator_url" ] || { echo "run-demo.sh: the emulator did not start; see $demo/emulator.log" >&2; exit 1; }
 
 # --- the profile ---------------------------------------------------------------
 umask 077
+case "$source" in
+  ad) source_secret="BindPassword=$PS_TEST_LDAP_PASSWORD" ;;
+  entra) source_secret="EntraClientSecret=ps-graph-secret~1" ;;
+  okta) source_secret="OktaApiToken=00ps-okta-full-token-acme-00000000000001" ;;
+esac
 cat > "$demo/credentials.ini" <<CREDS
 [Credentials]
 ApiClientSecret=ps-demo-secret
 ApiPassword=Panda-Admin-1
-BindPassword=$PS_TEST_LDAP_PASSWORD
+$source_secret
 CREDS
 cat > "$demo/demo.conf" <<PROFILE
 # The PandaSync demo: a local slapd and a local Asset Panda emulator.
@@ -110,6 +148,10 @@ Email=admin@example.com
 # The emulator has no rate limit; a real tenant keeps 400 calls / 180 s.
 RateCalls=100000
 RateWindow=1
+PROFILE
+case "$source" in
+  ad)
+    cat >> "$demo/demo.conf" <<PROFILE
 
 [Directory]
 URIs=$PS_TEST_LDAPS_URI
@@ -118,7 +160,52 @@ CAFile=$PS_TEST_CA_FILE
 BindDN=$PS_TEST_LDAP_BIND_DN
 BaseDN=$PS_TEST_LDAP_BASE
 PROFILE
-if [ "$mappings" = 1 ]; then
+    source_info="Directory     $PS_TEST_LDAPS_URI (base $PS_TEST_LDAP_BASE, bind $PS_TEST_LDAP_BIND_DN)"
+    ;;
+  entra)
+    # The Graph emulator serves both the sign-in and Graph.
+    cat >> "$demo/demo.conf" <<PROFILE
+
+[EntraID]
+Tenant=contoso.onmicrosoft.com
+ClientId=11111111-1111-4111-8111-111111111111
+LoginURL=$graph_url
+GraphURL=$graph_url
+PROFILE
+    source_info="Entra ID      $graph_url (tenant contoso.onmicrosoft.com)"
+    ;;
+  okta)
+    cat >> "$demo/demo.conf" <<PROFILE
+
+[Okta]
+URL=$okta_url
+PROFILE
+    source_info="Okta          $okta_url (the Acme org)"
+    ;;
+esac
+if [ "$mappings" = 1 ] && [ "$source" = entra ]; then
+  cat >> "$demo/demo.conf" <<PROFILE
+
+[UserMapping Staff]
+Account=21040
+Role=30135
+Group=b0000001-0000-4000-8000-000000000001
+GroupName=Staff
+Email=mail|userPrincipalName
+FirstName=givenName
+LastName=surname
+PROFILE
+elif [ "$mappings" = 1 ] && [ "$source" = okta ]; then
+  cat >> "$demo/demo.conf" <<PROFILE
+
+[UserMapping Sales]
+Account=21040
+Role=30135
+Group=00gseed0000000000003
+GroupName=Sales
+Filter=status eq "ACTIVE"
+PROFILE
+elif [ "$mappings" = 1 ]; then
   cat >> "$demo/demo.conf" <<PROFILE
 
 [UserMapping Staff]
@@ -147,7 +234,7 @@ fi
 cat <<INFO
 
 PandaSync demo
-  Directory     $PS_TEST_LDAPS_URI (base $PS_TEST_LDAP_BASE, bind $PS_TEST_LDAP_BIND_DN)
+  $source_info
   Asset Panda   $emulator_url (Classic; account 21040 "Example Ltd")
   Profile       $demo/demo.conf
   Command line  $builddir/src/cli/pandasync-cli sync --dry-run --profile-file $demo/demo.conf

@@ -14,6 +14,7 @@
 
 #include "gui-test-util.h"
 #include "pages/ps-collection-mapping-page.h"
+#include "pages/ps-connection-page.h"
 #include "ps-application.h"
 #include "ps-test.h"
 
@@ -654,4 +655,35 @@ gboolean
 gui_test_fields_loaded (gpointer page)
 {
   return gtk_widget_get_sensitive (gui_test_child (page, PS_TYPE_COLLECTION_MAPPING_PAGE, "add_field_button"));
+}
+
+gboolean
+gui_test_window_on_schedule (gpointer window)
+{
+  PsWizardPage *page = ps_window_get_visible_page (PS_WINDOW (window));
+
+  return g_strcmp0 (ps_wizard_page_get_page_id (page), "schedule") == 0;
+}
+
+void
+gui_test_fill_asset_panda (PsWizardPage        *page,
+                           const GuiTestTarget *tgt)
+{
+  GType type = PS_TYPE_CONNECTION_PAGE;
+
+  gui_test_type (gui_test_child (page, type, "url_entry"), tgt->url);
+  gui_test_type (gui_test_child (page, type, "client_id_entry"), tgt->client_id);
+  gui_test_type (gui_test_child (page, type, "client_secret_entry"), tgt->client_secret);
+  gui_test_type (gui_test_child (page, type, "email_entry"), tgt->email);
+  gui_test_type (gui_test_child (page, type, "password_entry"), tgt->password);
+}
+
+void
+gui_test_press_done (PsWindow     *window,
+                     PsWizardPage *page)
+{
+  g_assert_true (ps_wizard_page_get_complete (page));
+  gtk_button_clicked (ps_window_get_forward_button (window));
+  g_assert_true (ps_wizard_page_get_applying (page));
+  g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
 }

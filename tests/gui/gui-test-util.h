@@ -107,6 +107,15 @@ char       *gui_test_read_profile_file (PsProfile *profile);
 PsWindow   *gui_test_show_window      (PsProfile *profile,
                                        gboolean   wizard);
 
+/* Condition for gui_test_wait (): @window (a PsWindow) shows the Schedule page. */
+gboolean    gui_test_window_on_schedule (gpointer window);
+/* Types the Asset Panda emulator's URL and credentials into the Connection page. */
+void        gui_test_fill_asset_panda (PsWizardPage        *page,
+                                       const GuiTestTarget *tgt);
+/* Presses Done on @page (which must be complete) and waits until its test is over. */
+void        gui_test_press_done       (PsWindow     *window,
+                                       PsWizardPage *page);
+
 /* Conditions for gui_test_wait (): the page's apply step is over; the
  * combo (a PsChoiceCombo) has loaded its choices, or failed to; the
  * collection page (its Add Field button) has its collection's fields. */

@@ -36,27 +36,6 @@ servers (const GuiTestGraph  **graph,
   return TRUE;
 }
 
-static gboolean
-window_on_schedule (gpointer window)
-{
-  PsWizardPage *page = ps_window_get_visible_page (PS_WINDOW (window));
-
-  return g_strcmp0 (ps_wizard_page_get_page_id (page), "schedule") == 0;
-}
-
-static void
-fill_asset_panda (PsWizardPage        *page,
-                  const GuiTestTarget *tgt)
-{
-  GType type = PS_TYPE_CONNECTION_PAGE;
-
-  gui_test_type (gui_test_child (page, type, "url_entry"), tgt->url);
-  gui_test_type (gui_test_child (page, type, "client_id_entry"), tgt->client_id);
-  gui_test_type (gui_test_child (page, type, "client_secret_entry"), tgt->client_secret);
-  gui_test_type (gui_test_child (page, type, "email_entry"), tgt->email);
-  gui_test_type (gui_test_child (page, type, "password_entry"), tgt->password);
-}
-
 /* Chooses Entra ID and fills its fields; the emulator serves both the
  * sign-in and Graph, so both URLs (under the expander) point at it. */
 static void
@@ -75,17 +54,6 @@ fill_entra (PsWizardPage       *page,
   gtk_expander_set_expanded (gui_test_child (page, type, "entra_expander"), TRUE);
   gui_test_type (gui_test_child (page, type, "entra_login_url_entry"), graph->url);
   gui_test_type (gui_test_child (page, type, "entra_graph_url_entry"), graph->url);
-}
-
-/* Presses Done and waits until the test is over. */
-static void
-press_done (PsWindow     *window,
-            PsWizardPage *page)
-{
-  g_assert_true (ps_wizard_page_get_complete (page));
-  gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (ps_wizard_page_get_applying (page));
-  g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
 }
 
 /* The identity source's steps of the last test, logged, and how many failed. */
@@ -192,7 +160,7 @@ test_connection_entra_passes (void)
   /* A new profile reads Active Directory until told otherwise. */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (gui_test_child (page, type, "source_stack")), ==,
                    "active-directory");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   gtk_stack_set_visible_child_name (gui_test_child (page, type, "source_stack"), "entra-id");
 
   /* Done waits for the three required fields, and says which is missing. */
@@ -216,7 +184,7 @@ test_connection_entra_passes (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-entra"));
 
   gtk_button_clicked (GTK_BUTTON (forward));
-  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   /* Sign-in, users, groups and delta: every step passed. */
   g_assert_cmpuint (source_steps_failed (page, &n_source), ==, 0);
   g_assert_cmpuint (n_source, >=, 3);
@@ -266,9 +234,9 @@ test_connection_entra_wrong_secret (void)
   profile = gui_test_new_profile ("entra-wrong-secret");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   fill_entra (page, graph, graph->tenant, graph->client_id, "not-the-secret");
-  press_done (window, page);
+  gui_test_press_done (window, page);
 
   g_assert_cmpuint (source_steps_failed (page, &n_source), >, 0);
   message = field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET);
@@ -314,9 +282,9 @@ test_connection_entra_missing_permission (void)
   profile = gui_test_new_profile ("entra-members-only");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   fill_entra (page, graph, graph->tenant, graph->members_only_client_id, graph->members_only_client_secret);
-  press_done (window, page);
+  gui_test_press_done (window, page);
 
   /* The sign-in works; reading users fails and names the permission. */
   g_assert_cmpuint (source_steps_failed (page, &n_source), >, 0);
@@ -357,10 +325,10 @@ test_connection_entra_unknown_tenant_and_app (void)
   profile = gui_test_new_profile ("entra-unknown");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
 
   fill_entra (page, graph, "nowhere.onmicrosoft.com", graph->client_id, graph->client_secret);
-  press_done (window, page);
+  gui_test_press_done (window, page);
   message = field_error (page, PS_GUI_FIELD_ENTRA_TENANT);
   g_assert_nonnull (message);
   g_test_message ("tenant error: %s", message);
@@ -370,7 +338,7 @@ test_connection_entra_unknown_tenant_and_app (void)
   fill_entra (page, graph, graph->tenant, "99999999-9999-4999-8999-999999999999", graph->client_secret);
   /* The edit cleared the tenant's error. */
   g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
-  press_done (window, page);
+  gui_test_press_done (window, page);
   message = field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID);
   g_assert_nonnull (message);
   g_test_message ("client id error: %s", message);

@@ -39,27 +39,6 @@ servers (const GuiTestOkta    **okta,
   return TRUE;
 }
 
-static gboolean
-window_on_schedule (gpointer window)
-{
-  PsWizardPage *page = ps_window_get_visible_page (PS_WINDOW (window));
-
-  return g_strcmp0 (ps_wizard_page_get_page_id (page), "schedule") == 0;
-}
-
-static void
-fill_asset_panda (PsWizardPage        *page,
-                  const GuiTestTarget *tgt)
-{
-  GType type = PS_TYPE_CONNECTION_PAGE;
-
-  gui_test_type (gui_test_child (page, type, "url_entry"), tgt->url);
-  gui_test_type (gui_test_child (page, type, "client_id_entry"), tgt->client_id);
-  gui_test_type (gui_test_child (page, type, "client_secret_entry"), tgt->client_secret);
-  gui_test_type (gui_test_child (page, type, "email_entry"), tgt->email);
-  gui_test_type (gui_test_child (page, type, "password_entry"), tgt->password);
-}
-
 static void
 fill_okta (PsWizardPage *page,
            const char   *url,
@@ -70,17 +49,6 @@ fill_okta (PsWizardPage *page,
   gtk_stack_set_visible_child_name (gui_test_child (page, type, "source_stack"), "okta");
   gui_test_type (gui_test_child (page, type, "okta_url_entry"), url);
   gui_test_type (gui_test_child (page, type, "okta_token_entry"), token);
-}
-
-/* Presses Done and waits until the test is over. */
-static void
-press_done (PsWindow     *window,
-            PsWizardPage *page)
-{
-  g_assert_true (ps_wizard_page_get_complete (page));
-  gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (ps_wizard_page_get_applying (page));
-  g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
 }
 
 /* The identity source's steps of the last test, logged; how many failed,
@@ -223,7 +191,7 @@ test_connection_okta_passes (void)
   page = ps_window_get_page (window, "connection");
   forward = GTK_WIDGET (ps_window_get_forward_button (window));
 
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   gtk_stack_set_visible_child_name (gui_test_child (page, type, "source_stack"), "okta");
 
   /* Done waits for the org URL and the token, and says which is missing. */
@@ -251,7 +219,7 @@ test_connection_okta_passes (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "wizard-connection-okta"));
 
   gtk_button_clicked (GTK_BUTTON (forward));
-  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   /* DNS, connection, TLS, the token, users and groups: every step passed. */
   g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
   g_assert_cmpuint (n_source, >=, 5);
@@ -312,7 +280,7 @@ test_connection_okta_passes (void)
   g_assert_true (gui_test_wait (entry_filled_cb, gui_test_child (page, type, "client_secret_entry"), 10000));
 
   /* Done again keeps it an [Okta] profile. */
-  press_done (window, page);
+  gui_test_press_done (window, page);
   g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
   g_clear_pointer (&contents, g_free);
   contents = gui_test_read_profile_file (reopened);
@@ -341,9 +309,9 @@ test_connection_okta_revoked_token (void)
   profile = gui_test_new_profile ("okta-revoked");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   fill_okta (page, okta->url, okta->revoked_token);
-  press_done (window, page);
+  gui_test_press_done (window, page);
 
   /* The token step fails and names Okta's code; the rest is not tried. */
   g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), ==, 1);
@@ -388,9 +356,9 @@ test_connection_okta_missing_permission (void)
   profile = gui_test_new_profile ("okta-group-admin");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   fill_okta (page, okta->url, okta->group_admin_token);
-  press_done (window, page);
+  gui_test_press_done (window, page);
 
   /* The token is accepted; reading users is refused with E0000006. */
   g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), >, 0);
@@ -421,7 +389,7 @@ test_connection_okta_unknown_host (void)
   profile = gui_test_new_profile ("okta-nowhere");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
 
   /* Not an org URL at all: said under the field before any request. */
   fill_okta (page, "https://acme-admin.okta.com/admin/dashboard", okta->token);
@@ -435,7 +403,7 @@ test_connection_okta_unknown_host (void)
   /* A host that does not resolve: the DNS step fails, on the URL. */
   fill_okta (page, "https://pandasync-test.invalid", okta->token);
   g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_URL));
-  press_done (window, page);
+  gui_test_press_done (window, page);
   g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), >, 0);
   g_assert_cmpstr (failed, ==, "resolve");
   message = field_error (page, PS_GUI_FIELD_OKTA_URL);
@@ -478,10 +446,10 @@ test_connection_okta_tls (void)
   profile = gui_test_new_profile ("okta-tls");
   window = gui_test_show_window (profile, TRUE);
   page = ps_window_get_page (window, "connection");
-  fill_asset_panda (page, tgt);
+  gui_test_fill_asset_panda (page, tgt);
   fill_okta (page, okta->tls_url, okta->token);
   g_assert_false (gtk_expander_get_expanded (gui_test_child (page, type, "okta_expander")));
-  press_done (window, page);
+  gui_test_press_done (window, page);
 
   g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), ==, 1);
   g_assert_cmpstr (failed, ==, "tls");
@@ -499,7 +467,7 @@ test_connection_okta_tls (void)
   g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_CA_FILE));
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "okta_ca_file_clear_button")));
   gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
   contents = gui_test_read_profile_file (profile);
   g_assert_nonnull (strstr (contents, okta->tls_url));

@@ -27,14 +27,6 @@
 /* ---------------------------------------------------------------- helpers */
 
 static gboolean
-window_on_schedule (gpointer window)
-{
-  PsWizardPage *page = ps_window_get_visible_page (PS_WINDOW (window));
-
-  return g_strcmp0 (ps_wizard_page_get_page_id (page), "schedule") == 0;
-}
-
-static gboolean
 confirmation_open (gpointer page)
 {
   return ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)) != NULL;
@@ -418,7 +410,7 @@ test_connection_bind_name_and_base_dn (void)
 
   /* The base DN is the directory's own, from its rootDSE. */
   gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
   for (guint i = 0; i < steps->len; i++)
     {
@@ -499,7 +491,7 @@ test_connection_success_moves_on (void)
   page = ps_window_get_page (window, "connection");
   fill_connection (page, dir, tgt, tgt->client_secret, dir->bind_password);
   gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
 
   for (PsGuiField f = PS_GUI_FIELD_API_URL; f < PS_GUI_N_FIELDS; f++)
     g_assert_null (ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), f));
@@ -552,7 +544,7 @@ test_connection_cancel_then_retry (void)
 
   /* And Done works again afterwards. */
   gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (gui_test_wait (window_on_schedule, window, 60000));
+  g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   g_assert_cmpstr (ps_profile_get_target (profile)->client_id, ==, tgt->client_id);
   gtk_widget_destroy (GTK_WIDGET (window));
 }

@@ -687,3 +687,45 @@ gui_test_press_done (PsWindow     *window,
   g_assert_true (ps_wizard_page_get_applying (page));
   g_assert_true (gui_test_wait (gui_test_page_idle, page, 60000));
 }
+
+gboolean
+gui_test_need_ldap_servers (const GuiTestDirectory **dir,
+                            const GuiTestTarget    **tgt)
+{
+  *dir = gui_test_start_slapd ();
+  *tgt = gui_test_start_emulator ();
+  if (*dir == NULL || *tgt == NULL)
+    {
+      g_test_skip ("slapd or the Asset Panda emulator cannot run here");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+gui_test_need_okta_servers (const GuiTestOkta   **org,
+                            const GuiTestTarget **tgt)
+{
+  *org = gui_test_start_okta ();
+  *tgt = gui_test_start_emulator ();
+  if (*org == NULL || *tgt == NULL)
+    {
+      g_test_skip ("the Okta emulator or the Asset Panda emulator cannot run here");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+gui_test_need_graph_servers (const GuiTestGraph  **tenant,
+                             const GuiTestTarget **tgt)
+{
+  *tenant = gui_test_start_graph ();
+  *tgt = gui_test_start_emulator ();
+  if (*tenant == NULL || *tgt == NULL)
+    {
+      g_test_skip ("the Microsoft Graph emulator or the Asset Panda emulator cannot run here");
+      return FALSE;
+    }
+  return TRUE;
+}

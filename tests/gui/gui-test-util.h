@@ -84,6 +84,15 @@ const GuiTestTarget    *gui_test_start_emulator (void);
 const GuiTestGraph     *gui_test_start_graph    (void);
 void                    gui_test_stop_servers   (void);
 
+/* Starts a source's test server and the Asset Panda emulator; when either
+ * cannot run, skips the test saying which and returns FALSE. */
+gboolean    gui_test_need_ldap_servers  (const GuiTestDirectory **dir,
+                                         const GuiTestTarget    **tgt);
+gboolean    gui_test_need_okta_servers  (const GuiTestOkta      **org,
+                                         const GuiTestTarget    **tgt);
+gboolean    gui_test_need_graph_servers (const GuiTestGraph     **tenant,
+                                         const GuiTestTarget    **tgt);
+
 /* A template child of @widget's class @type, by its id in the .ui. */
 gpointer    gui_test_child            (gpointer    widget,
                                        GType       type,

@@ -361,16 +361,13 @@ test_okta_forms (void)
 static void
 test_main_window_pages (void)
 {
-  const GuiTestDirectory *dir = gui_test_start_slapd ();
-  const GuiTestTarget *tgt = gui_test_start_emulator ();
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
   g_autoptr(PsProfile) profile = NULL;
   PsWindow *window;
 
-  if (dir == NULL || tgt == NULL)
-    {
-      g_test_skip ("slapd or the Asset Panda emulator cannot run here");
-      return;
-    }
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
+    return;
   profile = connected_profile (dir, tgt);
   window = show_window_800 (profile, FALSE);
   walk_pages (window, "a11y-main");

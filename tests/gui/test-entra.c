@@ -22,20 +22,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static gboolean
-servers (const GuiTestGraph  **graph,
-         const GuiTestTarget **tgt)
-{
-  *graph = gui_test_start_graph ();
-  *tgt = gui_test_start_emulator ();
-  if (*graph == NULL || *tgt == NULL)
-    {
-      g_test_skip ("the Microsoft Graph emulator or the Asset Panda emulator cannot run here");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Chooses Entra ID and fills its fields; the emulator serves both the
  * sign-in and Graph, so both URLs (under the expander) point at it. */
 static void
@@ -150,7 +136,7 @@ test_connection_entra_passes (void)
   GType type = PS_TYPE_CONNECTION_PAGE;
   guint n_source = 0;
 
-  if (!servers (&graph, &tgt))
+  if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
   profile = gui_test_new_profile ("entra");
   window = gui_test_show_window (profile, TRUE);
@@ -229,7 +215,7 @@ test_connection_entra_wrong_secret (void)
   const char *message;
   guint n_source = 0;
 
-  if (!servers (&graph, &tgt))
+  if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
   profile = gui_test_new_profile ("entra-wrong-secret");
   window = gui_test_show_window (profile, TRUE);
@@ -277,7 +263,7 @@ test_connection_entra_missing_permission (void)
   gboolean named = FALSE;
   guint n_source = 0;
 
-  if (!servers (&graph, &tgt))
+  if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
   profile = gui_test_new_profile ("entra-members-only");
   window = gui_test_show_window (profile, TRUE);
@@ -320,7 +306,7 @@ test_connection_entra_unknown_tenant_and_app (void)
   PsWizardPage *page;
   const char *message;
 
-  if (!servers (&graph, &tgt))
+  if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
   profile = gui_test_new_profile ("entra-unknown");
   window = gui_test_show_window (profile, TRUE);
@@ -370,7 +356,7 @@ test_user_mapping_entra_group (void)
   const PsMapping *mapping;
   GType type = PS_TYPE_USER_MAPPING_PAGE;
 
-  if (!servers (&graph, &tgt))
+  if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
   profile = connected_profile ("entra-users", graph, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -429,7 +415,7 @@ test_collection_mapping_entra (void)
   PsAttributeCombo *attribute_combo;
   GType type = PS_TYPE_COLLECTION_MAPPING_PAGE;
 
-  if (!servers (&graph, &tgt))
+  if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
   profile = connected_profile ("entra-collections", graph, tgt);
   window = gui_test_show_window (profile, FALSE);

@@ -189,8 +189,8 @@ confirmation_open (gpointer page)
 static void
 test_wizard_by_keyboard (void)
 {
-  const GuiTestDirectory *dir = gui_test_start_slapd ();
-  const GuiTestTarget *tgt = gui_test_start_emulator ();
+  const GuiTestDirectory *dir;
+  const GuiTestTarget *tgt;
   g_autoptr(PsProfile) profile = NULL;
   g_autoptr(PsSecretString) secret = NULL;
   g_autoptr(GError) error = NULL;
@@ -199,11 +199,8 @@ test_wizard_by_keyboard (void)
   GtkWidget *w;
   PsWizardPage *page;
 
-  if (dir == NULL || tgt == NULL)
-    {
-      g_test_skip ("slapd or the Asset Panda emulator cannot run here");
-      return;
-    }
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
+    return;
   profile = gui_test_new_profile ("keyboard");
   window = ps_window_new (NULL, profile, TRUE);
   w = GTK_WIDGET (window);

@@ -63,20 +63,6 @@ connected_profile (const char             *name,
   return profile;
 }
 
-static gboolean
-servers (const GuiTestDirectory **dir,
-         const GuiTestTarget    **tgt)
-{
-  *dir = gui_test_start_slapd ();
-  *tgt = gui_test_start_emulator ();
-  if (*dir == NULL || *tgt == NULL)
-    {
-      g_test_skip ("slapd or the Asset Panda emulator cannot run here");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Waits for @combo's choices and picks the one named @name. */
 static void
 choose_named (PsChoiceCombo *combo,
@@ -278,7 +264,7 @@ test_overlap_and_order (void)
   const char *staff = "All Staff to Basic";
   const char *finance = "Finance to Manager";
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("overlap", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -400,7 +386,7 @@ test_edit_keeps_state (void)
   const char *old_name = "Sales to Basic";
   const char *new_name = "Sales to Admin";
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("edit", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -507,7 +493,7 @@ test_done_reason (void)
   GtkLabel *missing;
   GType type = PS_TYPE_USER_MAPPING_PAGE;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("done", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -569,7 +555,7 @@ test_names_after_reload (void)
   const PsMapping *m;
   GType ctype = PS_TYPE_COLLECTION_MAPPING_PAGE;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("names", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -639,7 +625,7 @@ test_names_listed_for_rows (void)
   PsWindow *window;
   PsWizardPage *page;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("unlisted", dir, tgt);
   m = ps_mapping_new (PS_MAPPING_COLLECTION, "Staff records");
@@ -698,7 +684,7 @@ test_field_rows (void)
     { "field_1", "givenName" }, { "field_2", "sn" }, { "field_3", "mail|userPrincipalName" }
   };
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("fields", dir, tgt);
   window = gui_test_show_window (profile, FALSE);

@@ -25,20 +25,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static gboolean
-servers (const GuiTestOkta    **okta,
-         const GuiTestTarget  **tgt)
-{
-  *okta = gui_test_start_okta ();
-  *tgt = gui_test_start_emulator ();
-  if (*okta == NULL || *tgt == NULL)
-    {
-      g_test_skip ("the Okta emulator or the Asset Panda emulator cannot run here");
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static void
 fill_okta (PsWizardPage *page,
            const char   *url,
@@ -184,7 +170,7 @@ test_connection_okta_passes (void)
   GPtrArray *steps;
   guint n_source = 0;
 
-  if (!servers (&okta, &tgt))
+  if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
   profile = gui_test_new_profile ("okta");
   window = gui_test_show_window (profile, TRUE);
@@ -304,7 +290,7 @@ test_connection_okta_revoked_token (void)
   const char *failed = NULL;
   guint n_source = 0;
 
-  if (!servers (&okta, &tgt))
+  if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
   profile = gui_test_new_profile ("okta-revoked");
   window = gui_test_show_window (profile, TRUE);
@@ -351,7 +337,7 @@ test_connection_okta_missing_permission (void)
   const char *failed = NULL;
   guint n_source = 0;
 
-  if (!servers (&okta, &tgt))
+  if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
   profile = gui_test_new_profile ("okta-group-admin");
   window = gui_test_show_window (profile, TRUE);
@@ -384,7 +370,7 @@ test_connection_okta_unknown_host (void)
   const char *failed = NULL;
   guint n_source = 0;
 
-  if (!servers (&okta, &tgt))
+  if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
   profile = gui_test_new_profile ("okta-nowhere");
   window = gui_test_show_window (profile, TRUE);
@@ -492,7 +478,7 @@ test_user_mapping_okta_scope (void)
   GType type = PS_TYPE_USER_MAPPING_PAGE;
   GType scope_type = PS_TYPE_SCOPE_EDITOR;
 
-  if (!servers (&okta, &tgt))
+  if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
   profile = connected_profile ("okta-users", okta, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -604,7 +590,7 @@ test_collection_mapping_okta (void)
   PsAttributeCombo *attribute_combo;
   GType type = PS_TYPE_COLLECTION_MAPPING_PAGE;
 
-  if (!servers (&okta, &tgt))
+  if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
   profile = connected_profile ("okta-collections", okta, tgt);
   window = gui_test_show_window (profile, FALSE);

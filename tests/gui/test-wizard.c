@@ -87,20 +87,6 @@ connected_profile (const char             *name,
 }
 
 static gboolean
-servers (const GuiTestDirectory **dir,
-         const GuiTestTarget    **tgt)
-{
-  *dir = gui_test_start_slapd ();
-  *tgt = gui_test_start_emulator ();
-  if (*dir == NULL || *tgt == NULL)
-    {
-      g_test_skip ("slapd or the Asset Panda emulator cannot run here");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 scope_counted (gpointer editor)
 {
   return !ps_scope_editor_get_counting (PS_SCOPE_EDITOR (editor));
@@ -304,7 +290,7 @@ test_connection_wrong_ldap_password (void)
   PsWizardPage *page;
   const char *message;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("wrong-ldap");
   window = gui_test_show_window (profile, TRUE);
@@ -341,7 +327,7 @@ test_connection_wrong_api_secret (void)
   PsWizardPage *page;
   const char *message;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("wrong-api");
   window = gui_test_show_window (profile, TRUE);
@@ -376,7 +362,7 @@ test_connection_bind_name_and_base_dn (void)
   gboolean from_root_dse = FALSE;
   GType type = PS_TYPE_CONNECTION_PAGE;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("bind-name");
   window = gui_test_show_window (profile, TRUE);
@@ -484,7 +470,7 @@ test_connection_success_moves_on (void)
   PsWindow *window;
   PsWizardPage *page;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("good");
   window = gui_test_show_window (profile, TRUE);
@@ -522,7 +508,7 @@ test_connection_cancel_then_retry (void)
   PsWizardPage *page;
   GtkButton *cancel;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = gui_test_new_profile ("cancel");
   window = gui_test_show_window (profile, TRUE);
@@ -648,7 +634,7 @@ test_user_mapping_add_remove (void)
   PsMappingRow *row;
   GType type = PS_TYPE_USER_MAPPING_PAGE;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("users", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -732,7 +718,7 @@ test_collection_mapping_add_remove (void)
   const PsMapping *mapping;
   GType type = PS_TYPE_COLLECTION_MAPPING_PAGE;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("collections", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -823,7 +809,7 @@ test_collection_mapping_scope (void)
   const PsMapping *mapping;
   GType type = PS_TYPE_COLLECTION_MAPPING_PAGE;
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("scope", dir, tgt);
   window = gui_test_show_window (profile, FALSE);
@@ -954,7 +940,7 @@ test_main_window_pages (void)
   guint n = 0;
   const PsPageEntry *table = ps_pages_get_table (&n);
 
-  if (!servers (&dir, &tgt))
+  if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
   profile = connected_profile ("main", dir, tgt);
   window = gui_test_show_window (profile, FALSE);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "ps-cli.h"
+#include "ps-names.h"
 #include "ps-secret-store.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -255,6 +256,9 @@ print_profile_text (PsProfile *profile)
   GPtrArray *mappings = ps_profile_get_mappings (profile);
   g_autofree char *uris = d->uris != NULL ? g_strjoinv (", ", d->uris) : g_strdup ("");
   g_autofree char *state = ps_profile_dup_state_path (profile);
+  g_autoptr(PsNames) names = ps_names_load_for_profile (profile);
+  PsSecretKind secrets[] = { PS_SECRET_API_CLIENT_SECRET, PS_SECRET_API_PASSWORD,
+                             ps_secret_kind_for_source (ps_profile_get_source_kind (profile)) };
 
   g_print (_("Profile %s (%s)\n"), ps_profile_get_name (profile),
            ps_profile_get_path (profile) != NULL ? ps_profile_get_path (profile) : _("not saved"));
@@ -280,18 +284,30 @@ print_profile_text (PsProfile *profile)
     {
       const PsMapping *m = g_ptr_array_index (mappings, i);
       const char *group = m->group_name != NULL ? m->group_name : m->group;
+      /* Names remembered from the last listing (the GUI's and the engine's);
+       * the id when none was kept. */
+      g_autofree char *role = m->role != NULL ? ps_names_display (names, PS_NAME_ROLE, NULL, m->role)
+                                              : g_strdup ("?");
+      g_autofree char *collection = m->collection != NULL
+                                    ? ps_names_display (names, PS_NAME_COLLECTION, NULL, m->collection)
+                                    : g_strdup ("?");
 
       if (m->kind == PS_MAPPING_USERS)
         g_print (_("  %s: users of %s → role %s%s\n"), m->name, group ? group : "?",
-                 m->role ? m->role : "?", m->enabled ? "" : _(" (disabled)"));
+                 role, m->enabled ? "" : _(" (disabled)"));
       else
         g_print (_("  %s: members of %s → collection %s, by %s%s\n"), m->name, group ? group : "?",
-                 m->collection ? m->collection : "?", m->unique_id_attr,
+                 collection, m->unique_id_attr,
                  m->enabled ? "" : _(" (disabled)"));
     }
+  /* Only the secrets this profile signs in with: the Classic password only
+   * for Classic, and the one of its own identity source. */
   g_print ("\n%s\n", _("Secrets"));
-  for (PsSecretKind k = 0; k < PS_SECRET_N_KINDS; k++)
-    g_print ("  %-34s %s\n", ps_secret_kind_describe (k), secret_state (profile, k));
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    if (secrets[i] != PS_SECRET_API_PASSWORD
+        || ps_target_config_effective_dialect (t) == PS_DIALECT_CLASSIC)
+      g_print ("  %-34s %s\n", ps_secret_kind_describe (secrets[i]),
+               secret_state (profile, secrets[i]));
 }
 
 /* ---------------------------------------------------------------- subcommands */

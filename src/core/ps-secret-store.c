@@ -249,6 +249,21 @@ ps_secret_kind_describe (PsSecretKind kind)
     }
 }
 
+PsSecretKind
+ps_secret_kind_for_source (PsSourceKind source)
+{
+  switch (source)
+    {
+    case PS_SOURCE_KIND_ENTRA_ID:
+      return PS_SECRET_ENTRA_CLIENT_SECRET;
+    case PS_SOURCE_KIND_OKTA:
+      return PS_SECRET_OKTA_API_TOKEN;
+    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
+    default:
+      return PS_SECRET_BIND_PASSWORD;
+    }
+}
+
 void
 ps_secret_free (char *secret)
 {

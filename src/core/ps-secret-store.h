@@ -38,6 +38,9 @@ typedef enum {
 const char *ps_secret_kind_to_string   (PsSecretKind kind);   /* "api-client-secret" … */
 gboolean    ps_secret_kind_from_string (const char *text, PsSecretKind *out);
 const char *ps_secret_kind_describe    (PsSecretKind kind);   /* translated, for people */
+/* The secret an identity source signs in with: the bind password, Entra ID's
+ * client secret or Okta's API token. */
+PsSecretKind ps_secret_kind_for_source (PsSourceKind source);
 
 char       *ps_secret_lookup_sync (PsProfile     *profile,
                                    PsSecretKind   kind,

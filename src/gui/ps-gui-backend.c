@@ -161,21 +161,6 @@ open_source (TaskData      *data,
   return ps_source_new_for_profile (snapshot, cancellable, error);
 }
 
-static PsSecretKind
-source_secret_kind (PsSourceKind kind)
-{
-  switch (kind)
-    {
-    case PS_SOURCE_KIND_ENTRA_ID:
-      return PS_SECRET_ENTRA_CLIENT_SECRET;
-    case PS_SOURCE_KIND_OKTA:
-      return PS_SECRET_OKTA_API_TOKEN;
-    case PS_SOURCE_KIND_ACTIVE_DIRECTORY:
-    default:
-      return PS_SECRET_BIND_PASSWORD;
-    }
-}
-
 static const char *
 source_secret (const PsGuiSecrets *secrets,
                PsSourceKind        kind)
@@ -225,7 +210,7 @@ open_test_source (TaskData      *data,
                   GError       **error)
 {
   g_autoptr(PsProfile) snapshot = load_test_snapshot (data, error);
-  PsSecretKind kind = source_secret_kind (data->source_kind);
+  PsSecretKind kind = ps_secret_kind_for_source (data->source_kind);
   const char *secret = source_secret (data->secrets, data->source_kind);
   g_autoptr(GError) local = NULL;
   PsSource *source;

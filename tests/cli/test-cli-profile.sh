@@ -8,10 +8,10 @@ src=${PANDASYNC_SOURCE_ROOT:?}
 sample="$src/tests/data/sample.conf"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" HOME="$tmp/home"
+export XDG_CONFIG_HOME="$tmp/config" XDG_STATE_HOME="$tmp/state" XDG_CACHE_HOME="$tmp/cache" HOME="$tmp/home"
 mkdir -p "$HOME"
 
-tap_plan 20
+tap_plan 25
 expect "--version prints the version" 0 '^pandasync-cli [0-9]+\.[0-9]+' -- "$cli" --version
 expect "no arguments prints usage and exits 2" 2 'Usage: pandasync-cli' -- "$cli"
 expect "unknown command is named" 2 'unknown command “frobnicate”' -- "$cli" frobnicate
@@ -39,6 +39,10 @@ expect "show of an Okta profile has no Active Directory part" 0 '' -- \
   bash -c "! '$cli' profile show --profile-file '$tmp/okta.conf' | grep -qx 'Active Directory'"
 expect "show --json has the okta section" 0 '"page_size" : 150' -- "$cli" profile show --json --profile-file "$tmp/okta.conf"
 expect "show --json names the source" 0 '"source" : "okta"' -- "$cli" profile show --json --profile-file "$tmp/okta.conf"
+expect "show lists the Okta API token among an Okta profile's secrets" 0 'Okta API token +(missing|unavailable)' -- \
+  "$cli" profile show --profile-file "$tmp/okta.conf"
+expect "show leaves out the secrets of the other sources" 0 '' -- \
+  bash -c "! '$cli' profile show --profile-file '$tmp/okta.conf' | grep -E 'Active Directory password|Entra ID client secret'"
 expect "show prints the [EntraID] section" 0 'Tenant: +contoso.onmicrosoft.com' -- "$cli" profile show --profile-file "$tmp/entra.conf"
 expect "show --json has the entra_id section" 0 '"tenant" : "contoso.onmicrosoft.com"' -- "$cli" profile show --json --profile-file "$tmp/entra.conf"
 expect "list with no profiles says where it looked" 0 "No profiles in $tmp/config/pandasync/profiles" -- "$cli" profile list
@@ -50,6 +54,15 @@ cp "$sample" "$tmp/config/pandasync/profiles/good.conf"
 expect "list shows profiles sorted" 0 '^broken$' -- "$cli" profile list
 expect "two profiles need --profile" 1 'There are 2 profiles' -- "$cli" profile show
 expect "--profile and --profile-file together are refused" 2 'not both' -- "$cli" profile show --profile good --profile-file "$sample"
+
+# Names the last listing kept ($XDG_CACHE_HOME/pandasync/ID.names.json) stand
+# for the ids; without them the ids show.
+expect "show gives the role's id when no name was kept" 0 '→ role 30135' -- "$cli" profile show --profile-file "$sample"
+mkdir -p "$tmp/cache/pandasync"
+printf '{"roles": {"30135": "Basic"}, "collections": {"82677": "Employees"}}\n' > "$tmp/cache/pandasync/sample.names.json"
+expect "show gives the role's name kept from the last listing" 0 '→ role Basic' -- "$cli" profile show --profile-file "$sample"
+expect "show gives the collection's name kept from the last listing" 0 '→ collection Employees, by objectSid' -- \
+  "$cli" profile show --profile-file "$sample"
 
 # A credentials file: the secret comes from stdin, never argv, and never shows.
 sed "s|^Id=sample|Id=sample\nCredentialsFile=$tmp/creds.ini|" "$sample" > "$tmp/svc.conf"

@@ -388,7 +388,12 @@ test_cancel_is_neutral (Fixture *f, gconstpointer data)
   ps_mapping_card_get_progress (staff, &done, &total);
   expected = g_strdup_printf ("Cancelled after %u of %u", done, total);
   g_assert_cmpstr (ps_mapping_card_get_status_text (staff), ==, expected);
-  g_assert_cmpuint (emulator_counts ().users, ==, before.users + done);
+  /* Each invitation the card counts reached Asset Panda. One still on the
+   * wire when Cancel came may land without its answer (up to Concurrency,
+   * 4, at once); the next run finds that user by email instead of inviting
+   * again. */
+  g_assert_cmpuint (emulator_counts ().users, >=, before.users + done);
+  g_assert_cmpuint (emulator_counts ().users, <=, before.users + done + 4);
   /* Neutral: no error style, no failure, no raw GLib message. */
   status = gui_test_child (staff, PS_TYPE_MAPPING_CARD, "status_label");
   g_assert_false (gtk_style_context_has_class (gtk_widget_get_style_context (status), "ps-field-error"));

@@ -16,6 +16,7 @@
 #include "pages/ps-collection-mapping-page.h"
 #include "pages/ps-connection-page.h"
 #include "ps-application.h"
+#include "ps-secret-store.h"
 #include "ps-test.h"
 
 static GuiTestDirectory *directory;
@@ -728,4 +729,72 @@ gui_test_need_graph_servers (const GuiTestGraph  **tenant,
       return FALSE;
     }
   return TRUE;
+}
+
+PsProfile *
+gui_test_ldap_profile (const char             *name,
+                       const GuiTestDirectory *dir,
+                       const GuiTestTarget    *tgt,
+                       PsDialect               dialect,
+                       ...)
+{
+  PsProfile *profile = gui_test_new_profile (name);
+  PsTargetConfig *t = ps_profile_get_target (profile);
+  PsDirectoryConfig *d = ps_profile_get_directory (profile);
+  g_autoptr(GError) error = NULL;
+  PsMapping *m;
+  va_list mappings;
+
+  g_free (t->url);
+  t->url = g_strdup (tgt->url);
+  t->dialect = dialect;
+  t->client_id = g_strdup (tgt->client_id);
+  t->email = g_strdup (tgt->email);
+  g_strfreev (d->uris);
+  d->uris = g_strsplit (dir->ldap_uri, " ", -1);
+  d->tls_mode = PS_TLS_MODE_NONE;
+  d->allow_plaintext_bind = TRUE;
+  d->bind_dn = g_strdup (dir->bind_dn);
+  d->base_dn = g_strdup (dir->base_dn);
+  va_start (mappings, dialect);
+  while ((m = va_arg (mappings, PsMapping *)) != NULL)
+    ps_profile_add_mapping (profile, m);
+  va_end (mappings);
+  g_assert_true (ps_profile_save (profile, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL, &error));
+  g_assert_no_error (error);
+  return profile;
+}
+
+PsMapping *
+gui_test_staff_mapping (const char *filter)
+{
+  PsMapping *m = ps_mapping_new (PS_MAPPING_USERS, "Staff");
+
+  m->account = g_strdup ("21040");
+  m->role = g_strdup ("30135");
+  m->group = g_strdup ("All Staff");
+  m->filter = g_strdup (filter);
+  return m;
+}
+
+PsMapping *
+gui_test_employees_mapping (const char *filter)
+{
+  PsMapping *m = ps_mapping_new (PS_MAPPING_COLLECTION, "Employees");
+
+  m->account = g_strdup ("21040");
+  m->collection = g_strdup ("82677");
+  m->group = g_strdup ("All Staff");
+  m->filter = g_strdup (filter);
+  m->status_field = g_strdup ("Integration Status AD");
+  ps_mapping_add_field (m, "field_1", "givenName", PS_OWNERSHIP_OVERWRITE);
+  ps_mapping_add_field (m, "field_2", "sn", PS_OWNERSHIP_OVERWRITE);
+  ps_mapping_add_field (m, "field_3", "mail", PS_OWNERSHIP_NEVER_BLANK);
+  return m;
 }

@@ -109,6 +109,22 @@ void        gui_test_check_mnemonics  (GtkWidget  *window,
 
 /* A profile saved in the test's private folder. */
 PsProfile  *gui_test_new_profile      (const char *name);
+/* A profile as a successful Connection page with LDAP leaves it, saved:
+ * @tgt's Asset Panda spoken in @dialect, @dir's directory over plain LDAP,
+ * the secrets in the (private) keyring as the wizard puts them, and the
+ * mappings after @dialect (taken; the list ends with NULL). */
+PsProfile  *gui_test_ldap_profile     (const char             *name,
+                                       const GuiTestDirectory *dir,
+                                       const GuiTestTarget    *tgt,
+                                       PsDialect               dialect,
+                                       ...) G_GNUC_NULL_TERMINATED;
+/* The seed's users mapping "Staff": group All Staff into account 21040 with
+ * role 30135, only the people @filter (optional) matches. */
+PsMapping  *gui_test_staff_mapping    (const char *filter);
+/* The seed's collection mapping "Employees": group All Staff into
+ * collection 82677 of account 21040, givenName, sn and mail into fields 1-3
+ * and the status into "Integration Status AD"; @filter is optional. */
+PsMapping  *gui_test_employees_mapping (const char *filter);
 /* Its file as it is on disk now. */
 char       *gui_test_read_profile_file (PsProfile *profile);
 

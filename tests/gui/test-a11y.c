@@ -147,41 +147,13 @@ static PsProfile *
 connected_profile (const GuiTestDirectory *dir,
                    const GuiTestTarget    *tgt)
 {
-  PsProfile *profile = gui_test_new_profile ("a11y");
-  PsTargetConfig *t = ps_profile_get_target (profile);
-  PsDirectoryConfig *d = ps_profile_get_directory (profile);
-  PsMapping *m;
-  g_autoptr(GError) error = NULL;
+  PsMapping *m = ps_mapping_new (PS_MAPPING_COLLECTION, "Employees");
 
-  g_free (t->url);
-  t->url = g_strdup (tgt->url);
-  t->client_id = g_strdup (tgt->client_id);
-  t->email = g_strdup (tgt->email);
-  g_strfreev (d->uris);
-  d->uris = g_strsplit (dir->ldap_uri, " ", -1);
-  d->tls_mode = PS_TLS_MODE_NONE;
-  d->allow_plaintext_bind = TRUE;
-  d->bind_dn = g_strdup (dir->bind_dn);
-  d->base_dn = g_strdup (dir->base_dn);
-  m = ps_mapping_new (PS_MAPPING_USERS, "Staff");
-  m->account = g_strdup ("21040");
-  m->role = g_strdup ("30135");
-  m->group = g_strdup ("All Staff");
-  ps_profile_add_mapping (profile, m);
-  m = ps_mapping_new (PS_MAPPING_COLLECTION, "Employees");
   m->account = g_strdup ("21040");
   m->collection = g_strdup ("82677");
   m->group = g_strdup ("All Staff");
   ps_mapping_add_field (m, "field_1", "givenName", PS_OWNERSHIP_OVERWRITE);
-  ps_profile_add_mapping (profile, m);
-  g_assert_true (ps_profile_save (profile, &error));
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL,
-                                       &error));
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error));
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL,
-                                       &error));
-  g_assert_no_error (error);
-  return profile;
+  return gui_test_ldap_profile ("a11y", dir, tgt, PS_DIALECT_AUTO, gui_test_staff_mapping (NULL), m, NULL);
 }
 
 /* Waits for what a page loads when it is shown, so the walk sees it filled. */

@@ -31,38 +31,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-/* Sets the profile up as a successful Connection page would have. */
-static PsProfile *
-connected_profile (const char             *name,
-                   const GuiTestDirectory *dir,
-                   const GuiTestTarget    *tgt)
-{
-  PsProfile *profile = gui_test_new_profile (name);
-  PsTargetConfig *t = ps_profile_get_target (profile);
-  PsDirectoryConfig *d = ps_profile_get_directory (profile);
-  g_autoptr(GError) error = NULL;
-
-  g_free (t->url);
-  t->url = g_strdup (tgt->url);
-  t->client_id = g_strdup (tgt->client_id);
-  t->email = g_strdup (tgt->email);
-  g_strfreev (d->uris);
-  d->uris = g_strsplit (dir->ldap_uri, " ", -1);
-  d->tls_mode = PS_TLS_MODE_NONE;
-  d->allow_plaintext_bind = TRUE;
-  d->bind_dn = g_strdup (dir->bind_dn);
-  d->base_dn = g_strdup (dir->base_dn);
-  ps_profile_save (profile, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL, &error);
-  g_assert_no_error (error);
-  return profile;
-}
-
 /* Waits for @combo's choices and picks the one named @name. */
 static void
 choose_named (PsChoiceCombo *combo,
@@ -266,7 +234,7 @@ test_overlap_and_order (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("overlap", dir, tgt);
+  profile = gui_test_ldap_profile ("overlap", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   page = ps_window_get_page (window, "user-mapping");
@@ -388,7 +356,7 @@ test_edit_keeps_state (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("edit", dir, tgt);
+  profile = gui_test_ldap_profile ("edit", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   page = ps_window_get_page (window, "user-mapping");
@@ -495,7 +463,7 @@ test_done_reason (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("done", dir, tgt);
+  profile = gui_test_ldap_profile ("done", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   forward = GTK_WIDGET (ps_window_get_forward_button (window));
   missing = gui_test_child (window, PS_TYPE_WINDOW, "missing_label");
@@ -557,7 +525,7 @@ test_names_after_reload (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("names", dir, tgt);
+  profile = gui_test_ldap_profile ("names", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   add_user_mapping (ps_window_get_page (window, "user-mapping"), "Manager", "IT");
@@ -627,7 +595,7 @@ test_names_listed_for_rows (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("unlisted", dir, tgt);
+  profile = gui_test_ldap_profile ("unlisted", dir, tgt, PS_DIALECT_AUTO, NULL);
   m = ps_mapping_new (PS_MAPPING_COLLECTION, "Staff records");
   m->account = g_strdup ("21040");
   m->collection = g_strdup ("82677");
@@ -686,7 +654,7 @@ test_field_rows (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("fields", dir, tgt);
+  profile = gui_test_ldap_profile ("fields", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   gtk_window_resize (GTK_WINDOW (window), 900, 600);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));

@@ -89,40 +89,10 @@ make_profile (void)
 {
   const GuiTestDirectory *dir = gui_test_start_slapd ();
   const GuiTestTarget *target = gui_test_start_emulator ();
-  PsTargetConfig *t;
-  PsDirectoryConfig *d;
-  PsMapping *m;
-  g_autoptr(GError) error = NULL;
 
-  profile = gui_test_new_profile ("sync-page");
-  t = ps_profile_get_target (profile);
-  g_free (t->url);
-  t->url = g_strdup (target->url);
-  t->dialect = PS_DIALECT_CLASSIC;
-  t->client_id = g_strdup (target->client_id);
-  t->email = g_strdup (target->email);
-  d = ps_profile_get_directory (profile);
-  g_strfreev (d->uris);
-  d->uris = g_strsplit (dir->ldap_uri, ";", -1);
-  d->tls_mode = PS_TLS_MODE_NONE;
-  d->allow_plaintext_bind = TRUE;
-  d->bind_dn = g_strdup (dir->bind_dn);
-  d->base_dn = g_strdup (dir->base_dn);
-  m = ps_mapping_new (PS_MAPPING_COLLECTION, "Employees");
-  m->account = g_strdup ("21040");
-  m->collection = g_strdup ("82677");
-  m->group = g_strdup ("All Staff");
-  m->status_field = g_strdup ("Integration Status AD");
-  ps_mapping_add_field (m, "field_1", "givenName", PS_OWNERSHIP_OVERWRITE);
-  ps_mapping_add_field (m, "field_2", "sn", PS_OWNERSHIP_OVERWRITE);
-  ps_mapping_add_field (m, "field_3", "mail", PS_OWNERSHIP_NEVER_BLANK);
-  ps_profile_add_mapping (profile, m);
-  g_assert_true (ps_profile_save (profile, &error));
-  /* The secrets go to the real (private) gnome-keyring, as the wizard puts them. */
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, target->client_secret, NULL, &error));
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, target->password, NULL, &error));
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL, &error));
-  g_assert_no_error (error);
+  profile = gui_test_ldap_profile ("sync-page", dir, target, PS_DIALECT_CLASSIC,
+                                   gui_test_employees_mapping (NULL),
+                                   NULL);
 }
 
 static void

@@ -54,38 +54,6 @@ fill_connection (PsWizardPage           *page,
   gui_test_type (gui_test_child (page, type, "base_dn_entry"), dir->base_dn);
 }
 
-/* Sets the profile up as a successful Connection page would have. */
-static PsProfile *
-connected_profile (const char             *name,
-                   const GuiTestDirectory *dir,
-                   const GuiTestTarget    *tgt)
-{
-  PsProfile *profile = gui_test_new_profile (name);
-  PsTargetConfig *t = ps_profile_get_target (profile);
-  PsDirectoryConfig *d = ps_profile_get_directory (profile);
-  g_autoptr(GError) error = NULL;
-
-  g_free (t->url);
-  t->url = g_strdup (tgt->url);
-  t->client_id = g_strdup (tgt->client_id);
-  t->email = g_strdup (tgt->email);
-  g_strfreev (d->uris);
-  d->uris = g_strsplit (dir->ldap_uri, " ", -1);
-  d->tls_mode = PS_TLS_MODE_NONE;
-  d->allow_plaintext_bind = TRUE;
-  d->bind_dn = g_strdup (dir->bind_dn);
-  d->base_dn = g_strdup (dir->base_dn);
-  ps_profile_save (profile, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL, &error);
-  g_assert_no_error (error);
-  return profile;
-}
-
 static gboolean
 scope_counted (gpointer editor)
 {
@@ -636,7 +604,7 @@ test_user_mapping_add_remove (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("users", dir, tgt);
+  profile = gui_test_ldap_profile ("users", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   page = ps_window_get_page (window, "user-mapping");
@@ -720,7 +688,7 @@ test_collection_mapping_add_remove (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("collections", dir, tgt);
+  profile = gui_test_ldap_profile ("collections", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));
   page = ps_window_get_page (window, "collection-mapping");
@@ -811,7 +779,7 @@ test_collection_mapping_scope (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("scope", dir, tgt);
+  profile = gui_test_ldap_profile ("scope", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));
   page = ps_window_get_page (window, "collection-mapping");
@@ -942,7 +910,7 @@ test_main_window_pages (void)
 
   if (!gui_test_need_ldap_servers (&dir, &tgt))
     return;
-  profile = connected_profile ("main", dir, tgt);
+  profile = gui_test_ldap_profile ("main", dir, tgt, PS_DIALECT_AUTO, NULL);
   window = gui_test_show_window (profile, FALSE);
   g_assert_false (ps_window_get_wizard (window));
   g_assert_true (gtk_widget_get_visible (gui_test_child (window, PS_TYPE_WINDOW, "sidebar")));

@@ -798,3 +798,63 @@ gui_test_employees_mapping (const char *filter)
   ps_mapping_add_field (m, "field_3", "mail", PS_OWNERSHIP_NEVER_BLANK);
   return m;
 }
+
+typedef struct {
+  GtkComboBox *combo;
+  const char  *id;
+} Offer;
+
+static gboolean
+combo_offers_cb (gpointer data)
+{
+  Offer *offer = data;
+
+  return gui_test_combo_offers (offer->combo, offer->id);
+}
+
+gboolean
+gui_test_wait_combo_offers (GtkComboBox *combo,
+                            const char  *id,
+                            guint        timeout_ms)
+{
+  Offer offer = { combo, id };
+
+  return gui_test_wait (combo_offers_cb, &offer, timeout_ms);
+}
+
+const char *
+gui_test_field_error (PsWizardPage *page,
+                      PsGuiField    field)
+{
+  return ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), field);
+}
+
+guint
+gui_test_source_steps_failed (PsWizardPage  *page,
+                              guint         *n_source,
+                              const char   **first_failed)
+{
+  GPtrArray *steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
+  guint failed = 0;
+
+  *n_source = 0;
+  if (first_failed != NULL)
+    *first_failed = NULL;
+  g_assert_nonnull (steps);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const PsGuiStepResult *r = g_ptr_array_index (steps, i);
+
+      g_test_message ("%s step %s: %s — %s", r->directory ? "source" : "Asset Panda", r->step->id,
+                      ps_step_status_to_string (r->step->status),
+                      r->step->message != NULL ? r->step->message : "");
+      if (!r->directory)
+        continue;
+      (*n_source)++;
+      if (r->step->status != PS_STEP_FAILED)
+        continue;
+      if (failed++ == 0 && first_failed != NULL)
+        *first_failed = r->step->id;
+    }
+  return failed;
+}

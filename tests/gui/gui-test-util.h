@@ -168,5 +168,18 @@ void        gui_test_field_row_parts  (PsWizardPage      *page,
 /* Whether @combo has an item with the id @id. */
 gboolean    gui_test_combo_offers     (GtkComboBox *combo,
                                        const char  *id);
+/* Waits up to @timeout_ms for @combo to offer @id; returns whether it did. */
+gboolean    gui_test_wait_combo_offers (GtkComboBox *combo,
+                                        const char  *id,
+                                        guint        timeout_ms);
+
+/* The Connection page's error under @field, or NULL. */
+const char *gui_test_field_error      (PsWizardPage *page,
+                                       PsGuiField    field);
+/* The identity source's steps of the Connection page's last test, logged;
+ * how many failed, and the id of the first that did (@first_failed optional). */
+guint       gui_test_source_steps_failed (PsWizardPage  *page,
+                                          guint         *n_source,
+                                          const char   **first_failed);
 
 G_END_DECLS

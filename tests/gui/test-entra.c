@@ -42,39 +42,6 @@ fill_entra (PsWizardPage       *page,
   gui_test_type (gui_test_child (page, type, "entra_graph_url_entry"), graph->url);
 }
 
-/* The identity source's steps of the last test, logged, and how many failed. */
-static guint
-source_steps_failed (PsWizardPage *page,
-                     guint        *n_source)
-{
-  GPtrArray *steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
-  guint failed = 0;
-
-  *n_source = 0;
-  g_assert_nonnull (steps);
-  for (guint i = 0; i < steps->len; i++)
-    {
-      const PsGuiStepResult *r = g_ptr_array_index (steps, i);
-
-      g_test_message ("%s step %s: %s — %s", r->directory ? "source" : "Asset Panda", r->step->id,
-                      ps_step_status_to_string (r->step->status),
-                      r->step->message != NULL ? r->step->message : "");
-      if (!r->directory)
-        continue;
-      (*n_source)++;
-      if (r->step->status == PS_STEP_FAILED)
-        failed++;
-    }
-  return failed;
-}
-
-static const char *
-field_error (PsWizardPage *page,
-             PsGuiField    field)
-{
-  return ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), field);
-}
-
 /* A profile as a successful Connection page with Entra ID leaves it. */
 static PsProfile *
 connected_profile (const char          *name,
@@ -104,19 +71,6 @@ connected_profile (const char          *name,
   ps_secret_store_sync (profile, PS_SECRET_ENTRA_CLIENT_SECRET, graph->client_secret, NULL, &error);
   g_assert_no_error (error);
   return profile;
-}
-
-typedef struct {
-  GtkComboBox *combo;
-  const char  *id;
-} Offer;
-
-static gboolean
-combo_offers_cb (gpointer data)
-{
-  Offer *offer = data;
-
-  return gui_test_combo_offers (offer->combo, offer->id);
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -172,10 +126,10 @@ test_connection_entra_passes (void)
   gtk_button_clicked (GTK_BUTTON (forward));
   g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   /* Sign-in, users, groups and delta: every step passed. */
-  g_assert_cmpuint (source_steps_failed (page, &n_source), ==, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, NULL), ==, 0);
   g_assert_cmpuint (n_source, >=, 3);
   for (PsGuiField f = PS_GUI_FIELD_API_URL; f < PS_GUI_N_FIELDS; f++)
-    g_assert_null (field_error (page, f));
+    g_assert_null (gui_test_field_error (page, f));
 
   /* Saved: an [EntraID] profile without [Directory], the secret in the keyring. */
   g_assert_cmpint (ps_profile_get_source_kind (profile), ==, PS_SOURCE_KIND_ENTRA_ID);
@@ -224,16 +178,16 @@ test_connection_entra_wrong_secret (void)
   fill_entra (page, graph, graph->tenant, graph->client_id, "not-the-secret");
   gui_test_press_done (window, page);
 
-  g_assert_cmpuint (source_steps_failed (page, &n_source), >, 0);
-  message = field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, NULL), >, 0);
+  message = gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET);
   g_assert_nonnull (message);
   g_test_message ("secret error: %s", message);
   g_assert_nonnull (strstr (message, "AADSTS7000215"));
   secret_entry = gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "entra_secret_entry");
   g_assert_true (gtk_style_context_has_class (gtk_widget_get_style_context (secret_entry), "error"));
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID));
-  g_assert_null (field_error (page, PS_GUI_FIELD_API_CLIENT_SECRET));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_API_CLIENT_SECRET));
   /* It stays on the page, and nothing was saved. */
   g_assert_cmpstr (ps_wizard_page_get_page_id (ps_window_get_visible_page (window)), ==, "connection");
   g_assert_cmpint (ps_profile_get_source_kind (profile), ==, PS_SOURCE_KIND_ACTIVE_DIRECTORY);
@@ -242,7 +196,7 @@ test_connection_entra_wrong_secret (void)
 
   /* Typing a new secret clears what the old one caused. */
   gui_test_type (secret_entry, graph->client_secret);
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
   g_assert_false (gtk_style_context_has_class (gtk_widget_get_style_context (secret_entry), "error"));
   g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
   g_assert_false (gtk_widget_get_visible (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "result_label")));
@@ -273,7 +227,7 @@ test_connection_entra_missing_permission (void)
   gui_test_press_done (window, page);
 
   /* The sign-in works; reading users fails and names the permission. */
-  g_assert_cmpuint (source_steps_failed (page, &n_source), >, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, NULL), >, 0);
   steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
   for (guint i = 0; i < steps->len; i++)
     {
@@ -287,11 +241,11 @@ test_connection_entra_missing_permission (void)
         named = TRUE;
     }
   g_assert_true (named);
-  message = field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID);
+  message = gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID);
   g_assert_nonnull (message);
   g_test_message ("client id error: %s", message);
   g_assert_nonnull (strstr (message, "User.Read.All"));
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
   g_free (gui_test_screenshot (GTK_WIDGET (window), "connection-entra-missing-permission"));
   gtk_widget_destroy (GTK_WIDGET (window));
 }
@@ -315,27 +269,27 @@ test_connection_entra_unknown_tenant_and_app (void)
 
   fill_entra (page, graph, "nowhere.onmicrosoft.com", graph->client_id, graph->client_secret);
   gui_test_press_done (window, page);
-  message = field_error (page, PS_GUI_FIELD_ENTRA_TENANT);
+  message = gui_test_field_error (page, PS_GUI_FIELD_ENTRA_TENANT);
   g_assert_nonnull (message);
   g_test_message ("tenant error: %s", message);
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID));
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
 
   fill_entra (page, graph, graph->tenant, "99999999-9999-4999-8999-999999999999", graph->client_secret);
   /* The edit cleared the tenant's error. */
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
   gui_test_press_done (window, page);
-  message = field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID);
+  message = gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID);
   g_assert_nonnull (message);
   g_test_message ("client id error: %s", message);
   g_assert_nonnull (strstr (message, "AADSTS700016"));
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_TENANT));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_SECRET));
 
   /* Back to Active Directory: the Entra ID results are gone. */
   gtk_stack_set_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack"),
                                     "active-directory");
-  g_assert_null (field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_ENTRA_CLIENT_ID));
   g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
   g_assert_false (ps_wizard_page_get_complete (page));
   g_assert_cmpstr (ps_wizard_page_get_incomplete_reason (page), ==, "Enter the AD connection string.");
@@ -371,10 +325,8 @@ test_user_mapping_entra_group (void)
     g_autofree char *spec = ps_attribute_combo_dup_spec (last_name);
     g_assert_cmpstr (spec, ==, "surname");
   }
-  {
-    Offer offer = { ps_attribute_combo_get_combo (last_name), "jobTitle" };
-    g_assert_true (gui_test_wait (combo_offers_cb, &offer, 20000));
-  }
+  g_assert_true (gui_test_wait_combo_offers (ps_attribute_combo_get_combo (last_name),
+                                             "jobTitle", 20000));
 
   gui_test_choose_first (gui_test_child (page, type, "account_combo"));
   gui_test_choose_first (gui_test_child (page, type, "module_combo"));
@@ -446,10 +398,8 @@ test_collection_mapping_entra (void)
    * Name, Email). */
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
   gui_test_field_row_parts (page, 3, &field_combo, &attribute_combo, NULL);
-  {
-    Offer offer = { ps_attribute_combo_get_combo (attribute_combo), "jobTitle" };
-    g_assert_true (gui_test_wait (combo_offers_cb, &offer, 20000));
-  }
+  g_assert_true (gui_test_wait_combo_offers (ps_attribute_combo_get_combo (attribute_combo),
+                                             "jobTitle", 20000));
   g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "surname"));
   g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "employeeId"));
   g_assert_false (gui_test_combo_offers (ps_attribute_combo_get_combo (attribute_combo), "sn"));

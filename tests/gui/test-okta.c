@@ -37,45 +37,6 @@ fill_okta (PsWizardPage *page,
   gui_test_type (gui_test_child (page, type, "okta_token_entry"), token);
 }
 
-/* The identity source's steps of the last test, logged; how many failed,
- * and the id of the first that did. */
-static guint
-source_steps_failed (PsWizardPage  *page,
-                     guint         *n_source,
-                     const char   **first_failed)
-{
-  GPtrArray *steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
-  guint failed = 0;
-
-  *n_source = 0;
-  if (first_failed != NULL)
-    *first_failed = NULL;
-  g_assert_nonnull (steps);
-  for (guint i = 0; i < steps->len; i++)
-    {
-      const PsGuiStepResult *r = g_ptr_array_index (steps, i);
-
-      g_test_message ("%s step %s: %s — %s", r->directory ? "source" : "Asset Panda", r->step->id,
-                      ps_step_status_to_string (r->step->status),
-                      r->step->message != NULL ? r->step->message : "");
-      if (!r->directory)
-        continue;
-      (*n_source)++;
-      if (r->step->status != PS_STEP_FAILED)
-        continue;
-      if (failed++ == 0 && first_failed != NULL)
-        *first_failed = r->step->id;
-    }
-  return failed;
-}
-
-static const char *
-field_error (PsWizardPage *page,
-             PsGuiField    field)
-{
-  return ps_connection_page_get_field_error (PS_CONNECTION_PAGE (page), field);
-}
-
 /* No field but @field has an error. */
 static void
 assert_only_error (PsWizardPage *page,
@@ -83,8 +44,8 @@ assert_only_error (PsWizardPage *page,
 {
   for (PsGuiField f = PS_GUI_FIELD_API_URL; f < PS_GUI_N_FIELDS; f++)
     if (f != field)
-      g_assert_null (field_error (page, f));
-  g_assert_nonnull (field_error (page, field));
+      g_assert_null (gui_test_field_error (page, f));
+  g_assert_nonnull (gui_test_field_error (page, field));
 }
 
 /* A profile as a successful Connection page with Okta leaves it. */
@@ -113,19 +74,6 @@ connected_profile (const char          *name,
   ps_secret_store_sync (profile, PS_SECRET_OKTA_API_TOKEN, okta->token, NULL, &error);
   g_assert_no_error (error);
   return profile;
-}
-
-typedef struct {
-  GtkComboBox *combo;
-  const char  *id;
-} Offer;
-
-static gboolean
-combo_offers_cb (gpointer data)
-{
-  Offer *offer = data;
-
-  return gui_test_combo_offers (offer->combo, offer->id);
 }
 
 static gboolean
@@ -207,7 +155,7 @@ test_connection_okta_passes (void)
   gtk_button_clicked (GTK_BUTTON (forward));
   g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
   /* DNS, connection, TLS, the token, users and groups: every step passed. */
-  g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, NULL), ==, 0);
   g_assert_cmpuint (n_source, >=, 5);
   steps = ps_connection_page_get_steps (PS_CONNECTION_PAGE (page));
   {
@@ -221,7 +169,7 @@ test_connection_okta_passes (void)
     g_assert_true (token_step);
   }
   for (PsGuiField f = PS_GUI_FIELD_API_URL; f < PS_GUI_N_FIELDS; f++)
-    g_assert_null (field_error (page, f));
+    g_assert_null (gui_test_field_error (page, f));
 
   /* Saved: an [Okta] profile without [Directory], the token in the keyring. */
   g_assert_cmpint (ps_profile_get_source_kind (profile), ==, PS_SOURCE_KIND_OKTA);
@@ -267,7 +215,7 @@ test_connection_okta_passes (void)
 
   /* Done again keeps it an [Okta] profile. */
   gui_test_press_done (window, page);
-  g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, NULL), ==, 0);
   g_clear_pointer (&contents, g_free);
   contents = gui_test_read_profile_file (reopened);
   g_assert_nonnull (strstr (contents, "[Okta]"));
@@ -300,9 +248,9 @@ test_connection_okta_revoked_token (void)
   gui_test_press_done (window, page);
 
   /* The token step fails and names Okta's code; the rest is not tried. */
-  g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), ==, 1);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, &failed), ==, 1);
   g_assert_cmpstr (failed, ==, "token");
-  message = field_error (page, PS_GUI_FIELD_OKTA_TOKEN);
+  message = gui_test_field_error (page, PS_GUI_FIELD_OKTA_TOKEN);
   g_assert_nonnull (message);
   g_test_message ("token error: %s", message);
   g_assert_nonnull (strstr (message, "E0000011"));
@@ -318,7 +266,7 @@ test_connection_okta_revoked_token (void)
 
   /* Typing another token clears what the old one caused. */
   gui_test_type (token_entry, okta->token);
-  g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_TOKEN));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_OKTA_TOKEN));
   g_assert_false (gtk_style_context_has_class (gtk_widget_get_style_context (token_entry), "error"));
   g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
   g_assert_false (gtk_widget_get_visible (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "steps_box")));
@@ -347,9 +295,9 @@ test_connection_okta_missing_permission (void)
   gui_test_press_done (window, page);
 
   /* The token is accepted; reading users is refused with E0000006. */
-  g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), >, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, &failed), >, 0);
   g_assert_cmpstr (failed, ==, "users");
-  message = field_error (page, PS_GUI_FIELD_OKTA_TOKEN);
+  message = gui_test_field_error (page, PS_GUI_FIELD_OKTA_TOKEN);
   g_assert_nonnull (message);
   g_test_message ("token error: %s", message);
   g_assert_nonnull (strstr (message, "E0000006"));
@@ -381,18 +329,18 @@ test_connection_okta_unknown_host (void)
   fill_okta (page, "https://acme-admin.okta.com/admin/dashboard", okta->token);
   gtk_button_clicked (ps_window_get_forward_button (window));
   g_assert_true (gui_test_wait (gui_test_page_idle, page, 5000));
-  message = field_error (page, PS_GUI_FIELD_OKTA_URL);
+  message = gui_test_field_error (page, PS_GUI_FIELD_OKTA_URL);
   g_assert_nonnull (message);
   g_test_message ("URL error: %s", message);
   g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
 
   /* A host that does not resolve: the DNS step fails, on the URL. */
   fill_okta (page, "https://pandasync-test.invalid", okta->token);
-  g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_URL));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_OKTA_URL));
   gui_test_press_done (window, page);
-  g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), >, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, &failed), >, 0);
   g_assert_cmpstr (failed, ==, "resolve");
-  message = field_error (page, PS_GUI_FIELD_OKTA_URL);
+  message = gui_test_field_error (page, PS_GUI_FIELD_OKTA_URL);
   g_assert_nonnull (message);
   g_test_message ("URL error: %s", message);
   g_assert_nonnull (strstr (message, "pandasync-test.invalid"));
@@ -401,7 +349,7 @@ test_connection_okta_unknown_host (void)
   /* Back to Active Directory: the Okta results are gone. */
   gtk_stack_set_visible_child_name (gui_test_child (page, PS_TYPE_CONNECTION_PAGE, "source_stack"),
                                     "active-directory");
-  g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_URL));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_OKTA_URL));
   g_assert_cmpuint (ps_connection_page_get_n_steps (PS_CONNECTION_PAGE (page)), ==, 0);
   gtk_widget_destroy (GTK_WIDGET (window));
 }
@@ -437,9 +385,9 @@ test_connection_okta_tls (void)
   g_assert_false (gtk_expander_get_expanded (gui_test_child (page, type, "okta_expander")));
   gui_test_press_done (window, page);
 
-  g_assert_cmpuint (source_steps_failed (page, &n_source, &failed), ==, 1);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, &failed), ==, 1);
   g_assert_cmpstr (failed, ==, "tls");
-  message = field_error (page, PS_GUI_FIELD_OKTA_CA_FILE);
+  message = gui_test_field_error (page, PS_GUI_FIELD_OKTA_CA_FILE);
   g_assert_nonnull (message);
   g_test_message ("CA file error: %s", message);
   assert_only_error (page, PS_GUI_FIELD_OKTA_CA_FILE);
@@ -450,11 +398,11 @@ test_connection_okta_tls (void)
   ca = gui_test_child (page, type, "okta_ca_file_button");
   g_assert_true (gtk_file_chooser_set_filename (ca, okta->tls_ca_file));
   g_signal_emit_by_name (ca, "file-set");
-  g_assert_null (field_error (page, PS_GUI_FIELD_OKTA_CA_FILE));
+  g_assert_null (gui_test_field_error (page, PS_GUI_FIELD_OKTA_CA_FILE));
   g_assert_true (gtk_widget_get_sensitive (gui_test_child (page, type, "okta_ca_file_clear_button")));
   gtk_button_clicked (ps_window_get_forward_button (window));
   g_assert_true (gui_test_wait (gui_test_window_on_schedule, window, 60000));
-  g_assert_cmpuint (source_steps_failed (page, &n_source, NULL), ==, 0);
+  g_assert_cmpuint (gui_test_source_steps_failed (page, &n_source, NULL), ==, 0);
   contents = gui_test_read_profile_file (profile);
   g_assert_nonnull (strstr (contents, okta->tls_url));
   g_assert_nonnull (strstr (contents, okta->tls_ca_file));
@@ -494,10 +442,8 @@ test_user_mapping_okta_scope (void)
     g_assert_cmpstr (spec, ==, "email");
     g_assert_cmpstr (last, ==, "lastName");
   }
-  {
-    Offer offer = { ps_attribute_combo_get_combo (first_name), "department" };
-    g_assert_true (gui_test_wait (combo_offers_cb, &offer, 20000));
-  }
+  g_assert_true (gui_test_wait_combo_offers (ps_attribute_combo_get_combo (first_name),
+                                             "department", 20000));
   g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (first_name), "employeeNumber"));
   g_assert_true (gui_test_combo_offers (ps_attribute_combo_get_combo (first_name), "mobilePhone"));
   /* Names in Okta's syntax are accepted, LDAP-only ones are not. */
@@ -616,10 +562,8 @@ test_collection_mapping_okta (void)
    * Name, Email). */
   gtk_button_clicked (gui_test_child (page, type, "add_field_button"));
   gui_test_field_row_parts (page, 3, &field_combo, &attribute_combo, NULL);
-  {
-    Offer offer = { ps_attribute_combo_get_combo (attribute_combo), "department" };
-    g_assert_true (gui_test_wait (combo_offers_cb, &offer, 20000));
-  }
+  g_assert_true (gui_test_wait_combo_offers (ps_attribute_combo_get_combo (attribute_combo),
+                                             "department", 20000));
   for (guint i = 0; i < 6; i++)
     {
       const char *names[] = { "email", "login", "displayName", "title", "employeeNumber", "mobilePhone" };

@@ -731,6 +731,40 @@ gui_test_need_graph_servers (const GuiTestGraph  **tenant,
   return TRUE;
 }
 
+/* Points @profile's target at @tgt's Asset Panda. */
+static void
+set_target (PsProfile           *profile,
+            const GuiTestTarget *tgt,
+            PsDialect            dialect)
+{
+  PsTargetConfig *t = ps_profile_get_target (profile);
+
+  g_free (t->url);
+  t->url = g_strdup (tgt->url);
+  t->dialect = dialect;
+  t->client_id = g_strdup (tgt->client_id);
+  t->email = g_strdup (tgt->email);
+}
+
+/* Saves @profile and puts @tgt's secrets and the source's in the keyring. */
+static void
+save_with_secrets (PsProfile           *profile,
+                   const GuiTestTarget *tgt,
+                   PsSecretKind         source_kind,
+                   const char          *source_secret)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ps_profile_save (profile, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (ps_secret_store_sync (profile, source_kind, source_secret, NULL, &error));
+  g_assert_no_error (error);
+}
+
 PsProfile *
 gui_test_ldap_profile (const char             *name,
                        const GuiTestDirectory *dir,
@@ -739,17 +773,11 @@ gui_test_ldap_profile (const char             *name,
                        ...)
 {
   PsProfile *profile = gui_test_new_profile (name);
-  PsTargetConfig *t = ps_profile_get_target (profile);
   PsDirectoryConfig *d = ps_profile_get_directory (profile);
-  g_autoptr(GError) error = NULL;
   PsMapping *m;
   va_list mappings;
 
-  g_free (t->url);
-  t->url = g_strdup (tgt->url);
-  t->dialect = dialect;
-  t->client_id = g_strdup (tgt->client_id);
-  t->email = g_strdup (tgt->email);
+  set_target (profile, tgt, dialect);
   g_strfreev (d->uris);
   d->uris = g_strsplit (dir->ldap_uri, " ", -1);
   d->tls_mode = PS_TLS_MODE_NONE;
@@ -760,14 +788,40 @@ gui_test_ldap_profile (const char             *name,
   while ((m = va_arg (mappings, PsMapping *)) != NULL)
     ps_profile_add_mapping (profile, m);
   va_end (mappings);
-  g_assert_true (ps_profile_save (profile, &error));
-  g_assert_no_error (error);
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (ps_secret_store_sync (profile, PS_SECRET_BIND_PASSWORD, dir->bind_password, NULL, &error));
-  g_assert_no_error (error);
+  save_with_secrets (profile, tgt, PS_SECRET_BIND_PASSWORD, dir->bind_password);
+  return profile;
+}
+
+PsProfile *
+gui_test_okta_profile (const char          *name,
+                       const GuiTestOkta   *org,
+                       const GuiTestTarget *tgt)
+{
+  PsProfile *profile = gui_test_new_profile (name);
+  PsOktaConfig *o = ps_profile_get_okta (profile);
+
+  set_target (profile, tgt, PS_DIALECT_AUTO);
+  ps_profile_set_source_kind (profile, PS_SOURCE_KIND_OKTA);
+  o->url = g_strdup (org->url);
+  save_with_secrets (profile, tgt, PS_SECRET_OKTA_API_TOKEN, org->token);
+  return profile;
+}
+
+PsProfile *
+gui_test_entra_profile (const char          *name,
+                        const GuiTestGraph  *tenant,
+                        const GuiTestTarget *tgt)
+{
+  PsProfile *profile = gui_test_new_profile (name);
+  PsEntraIdConfig *e = ps_profile_get_entra_id (profile);
+
+  set_target (profile, tgt, PS_DIALECT_AUTO);
+  ps_profile_set_source_kind (profile, PS_SOURCE_KIND_ENTRA_ID);
+  e->tenant = g_strdup (tenant->tenant);
+  e->client_id = g_strdup (tenant->client_id);
+  e->login_url = g_strdup (tenant->url);
+  e->graph_url = g_strdup (tenant->url);
+  save_with_secrets (profile, tgt, PS_SECRET_ENTRA_CLIENT_SECRET, tenant->client_secret);
   return profile;
 }
 

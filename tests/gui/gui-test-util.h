@@ -118,6 +118,14 @@ PsProfile  *gui_test_ldap_profile     (const char             *name,
                                        const GuiTestTarget    *tgt,
                                        PsDialect               dialect,
                                        ...) G_GNUC_NULL_TERMINATED;
+/* The same with Okta (@org's URL and token) or Entra ID (@tenant's app,
+ * the emulator serving both sign-in and Graph) as the identity source. */
+PsProfile  *gui_test_okta_profile     (const char          *name,
+                                       const GuiTestOkta   *org,
+                                       const GuiTestTarget *tgt);
+PsProfile  *gui_test_entra_profile    (const char          *name,
+                                       const GuiTestGraph  *tenant,
+                                       const GuiTestTarget *tgt);
 /* The seed's users mapping "Staff": group All Staff into account 21040 with
  * role 30135, only the people @filter (optional) matches. */
 PsMapping  *gui_test_staff_mapping    (const char *filter);

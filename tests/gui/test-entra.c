@@ -42,37 +42,6 @@ fill_entra (PsWizardPage       *page,
   gui_test_type (gui_test_child (page, type, "entra_graph_url_entry"), graph->url);
 }
 
-/* A profile as a successful Connection page with Entra ID leaves it. */
-static PsProfile *
-connected_profile (const char          *name,
-                   const GuiTestGraph  *graph,
-                   const GuiTestTarget *tgt)
-{
-  PsProfile *profile = gui_test_new_profile (name);
-  PsTargetConfig *t = ps_profile_get_target (profile);
-  PsEntraIdConfig *e = ps_profile_get_entra_id (profile);
-  g_autoptr(GError) error = NULL;
-
-  g_free (t->url);
-  t->url = g_strdup (tgt->url);
-  t->client_id = g_strdup (tgt->client_id);
-  t->email = g_strdup (tgt->email);
-  ps_profile_set_source_kind (profile, PS_SOURCE_KIND_ENTRA_ID);
-  e->tenant = g_strdup (graph->tenant);
-  e->client_id = g_strdup (graph->client_id);
-  e->login_url = g_strdup (graph->url);
-  e->graph_url = g_strdup (graph->url);
-  ps_profile_save (profile, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_ENTRA_CLIENT_SECRET, graph->client_secret, NULL, &error);
-  g_assert_no_error (error);
-  return profile;
-}
-
 /* ---------------------------------------------------------------- tests */
 
 static void
@@ -312,7 +281,7 @@ test_user_mapping_entra_group (void)
 
   if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
-  profile = connected_profile ("entra-users", graph, tgt);
+  profile = gui_test_entra_profile ("entra-users", graph, tgt);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   page = ps_window_get_page (window, "user-mapping");
@@ -369,7 +338,7 @@ test_collection_mapping_entra (void)
 
   if (!gui_test_need_graph_servers (&graph, &tgt))
     return;
-  profile = connected_profile ("entra-collections", graph, tgt);
+  profile = gui_test_entra_profile ("entra-collections", graph, tgt);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));
   page = ps_window_get_page (window, "collection-mapping");

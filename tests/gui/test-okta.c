@@ -48,34 +48,6 @@ assert_only_error (PsWizardPage *page,
   g_assert_nonnull (gui_test_field_error (page, field));
 }
 
-/* A profile as a successful Connection page with Okta leaves it. */
-static PsProfile *
-connected_profile (const char          *name,
-                   const GuiTestOkta   *okta,
-                   const GuiTestTarget *tgt)
-{
-  PsProfile *profile = gui_test_new_profile (name);
-  PsTargetConfig *t = ps_profile_get_target (profile);
-  PsOktaConfig *o = ps_profile_get_okta (profile);
-  g_autoptr(GError) error = NULL;
-
-  g_free (t->url);
-  t->url = g_strdup (tgt->url);
-  t->client_id = g_strdup (tgt->client_id);
-  t->email = g_strdup (tgt->email);
-  ps_profile_set_source_kind (profile, PS_SOURCE_KIND_OKTA);
-  o->url = g_strdup (okta->url);
-  ps_profile_save (profile, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_CLIENT_SECRET, tgt->client_secret, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_API_PASSWORD, tgt->password, NULL, &error);
-  g_assert_no_error (error);
-  ps_secret_store_sync (profile, PS_SECRET_OKTA_API_TOKEN, okta->token, NULL, &error);
-  g_assert_no_error (error);
-  return profile;
-}
-
 static gboolean
 entry_filled_cb (gpointer entry)
 {
@@ -428,7 +400,7 @@ test_user_mapping_okta_scope (void)
 
   if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
-  profile = connected_profile ("okta-users", okta, tgt);
+  profile = gui_test_okta_profile ("okta-users", okta, tgt);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "user-mapping"));
   page = ps_window_get_page (window, "user-mapping");
@@ -538,7 +510,7 @@ test_collection_mapping_okta (void)
 
   if (!gui_test_need_okta_servers (&okta, &tgt))
     return;
-  profile = connected_profile ("okta-collections", okta, tgt);
+  profile = gui_test_okta_profile ("okta-collections", okta, tgt);
   window = gui_test_show_window (profile, FALSE);
   g_assert_true (ps_window_show_page (window, "collection-mapping"));
   page = ps_window_get_page (window, "collection-mapping");

@@ -110,18 +110,33 @@ run_app (Check       *check,
   return status;
 }
 
-/* ---------------------------------------------------------------- tests */
-
+/* In the test's subprocess, starts the application with "--profile-file"
+ * on a profile written by write_profile () (none when @name is NULL) and
+ * @extra's arguments, and checks the window opened on @page, in the wizard
+ * or not; in the test itself, asserts that the subprocess passed. */
 static void
-test_profile_file_and_page (void)
+check_app_opens (const char   *name,
+                 PsSourceKind  source,
+                 gboolean      with_mapping,
+                 const char   *extra[],
+                 const char   *page,
+                 gboolean      wizard)
 {
   if (g_test_subprocess ())
     {
-      g_autofree char *path = write_profile ("office", PS_SOURCE_KIND_ACTIVE_DIRECTORY, TRUE);
-      const char *args[] = { "--profile-file", path, "--page", "users", NULL };
-      Check check = { NULL, "user-mapping", FALSE, path, FALSE };
+      g_autofree char *path = name != NULL ? write_profile (name, source, with_mapping) : NULL;
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      Check check = { NULL, page, wizard, path, FALSE };
 
-      g_assert_cmpint (run_app (&check, args), ==, 0);
+      if (path != NULL)
+        {
+          g_ptr_array_add (args, (char *) "--profile-file");
+          g_ptr_array_add (args, path);
+        }
+      for (guint i = 0; extra[i] != NULL; i++)
+        g_ptr_array_add (args, (char *) extra[i]);
+      g_ptr_array_add (args, NULL);
+      g_assert_cmpint (run_app (&check, (const char **) args->pdata), ==, 0);
       g_assert_true (check.checked);
       exit (g_test_failed () ? 1 : 0);
     }
@@ -129,20 +144,22 @@ test_profile_file_and_page (void)
   g_test_trap_assert_passed ();
 }
 
+/* ---------------------------------------------------------------- tests */
+
+static void
+test_profile_file_and_page (void)
+{
+  const char *extra[] = { "--page", "users", NULL };
+
+  check_app_opens ("office", PS_SOURCE_KIND_ACTIVE_DIRECTORY, TRUE, extra, "user-mapping", FALSE);
+}
+
 static void
 test_first_run_shows_wizard (void)
 {
-  if (g_test_subprocess ())
-    {
-      const char *args[] = { NULL };
-      Check check = { NULL, "connection", TRUE, NULL, FALSE };
+  const char *extra[] = { NULL };
 
-      g_assert_cmpint (run_app (&check, args), ==, 0);
-      g_assert_true (check.checked);
-      exit (g_test_failed () ? 1 : 0);
-    }
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
+  check_app_opens (NULL, PS_SOURCE_KIND_ACTIVE_DIRECTORY, FALSE, extra, "connection", TRUE);
 }
 
 /* A profile with its connections but no mapping yet (the demo's) has not
@@ -150,18 +167,9 @@ test_first_run_shows_wizard (void)
 static void
 test_unfinished_profile_shows_wizard (void)
 {
-  if (g_test_subprocess ())
-    {
-      g_autofree char *path = write_profile ("demo", PS_SOURCE_KIND_ACTIVE_DIRECTORY, FALSE);
-      const char *args[] = { "--profile-file", path, NULL };
-      Check check = { NULL, "connection", TRUE, path, FALSE };
+  const char *extra[] = { NULL };
 
-      g_assert_cmpint (run_app (&check, args), ==, 0);
-      g_assert_true (check.checked);
-      exit (g_test_failed () ? 1 : 0);
-    }
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
+  check_app_opens ("demo", PS_SOURCE_KIND_ACTIVE_DIRECTORY, FALSE, extra, "connection", TRUE);
 }
 
 /* An Entra ID profile with a mapping has finished the wizard too, though it
@@ -169,36 +177,18 @@ test_unfinished_profile_shows_wizard (void)
 static void
 test_entra_profile_opens_main_window (void)
 {
-  if (g_test_subprocess ())
-    {
-      g_autofree char *path = write_profile ("cloud", PS_SOURCE_KIND_ENTRA_ID, TRUE);
-      const char *args[] = { "--profile-file", path, "--page", "connection", NULL };
-      Check check = { NULL, "connection", FALSE, path, FALSE };
+  const char *extra[] = { "--page", "connection", NULL };
 
-      g_assert_cmpint (run_app (&check, args), ==, 0);
-      g_assert_true (check.checked);
-      exit (g_test_failed () ? 1 : 0);
-    }
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
+  check_app_opens ("cloud", PS_SOURCE_KIND_ENTRA_ID, TRUE, extra, "connection", FALSE);
 }
 
 /* So has an Okta profile with a mapping. */
 static void
 test_okta_profile_opens_main_window (void)
 {
-  if (g_test_subprocess ())
-    {
-      g_autofree char *path = write_profile ("okta", PS_SOURCE_KIND_OKTA, TRUE);
-      const char *args[] = { "--profile-file", path, "--page", "connection", NULL };
-      Check check = { NULL, "connection", FALSE, path, FALSE };
+  const char *extra[] = { "--page", "connection", NULL };
 
-      g_assert_cmpint (run_app (&check, args), ==, 0);
-      g_assert_true (check.checked);
-      exit (g_test_failed () ? 1 : 0);
-    }
-  g_test_trap_subprocess (NULL, 30 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
-  g_test_trap_assert_passed ();
+  check_app_opens ("okta", PS_SOURCE_KIND_OKTA, TRUE, extra, "connection", FALSE);
 }
 
 static void

@@ -15,6 +15,8 @@
 #include "gui-test-util.h"
 #include "pages/ps-collection-mapping-page.h"
 #include "pages/ps-connection-page.h"
+#include "pages/ps-history-page.h"
+#include "pages/ps-sync-page.h"
 #include "ps-application.h"
 #include "ps-secret-store.h"
 #include "ps-test.h"
@@ -911,4 +913,77 @@ gui_test_source_steps_failed (PsWizardPage  *page,
         *first_failed = r->step->id;
     }
   return failed;
+}
+
+char *
+gui_test_labels_text (GtkWidget *widget)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (GTK_IS_LABEL (widget))
+    g_string_append (text, gtk_label_get_text (GTK_LABEL (widget)));
+  else if (GTK_IS_CONTAINER (widget))
+    {
+      g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (widget));
+
+      for (GList *l = children; l != NULL; l = l->next)
+        {
+          g_autofree char *inner = gui_test_labels_text (l->data);
+          g_string_append_printf (text, "%s ", inner);
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+char *
+gui_test_sync_log (GtkWidget *page)
+{
+  GtkTextView *view = gui_test_child (page, PS_TYPE_SYNC_PAGE, "log_view");
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static gboolean
+status_contains (gpointer data)
+{
+  gpointer *args = data;
+  GtkLabel *label = gui_test_child (args[0], PS_TYPE_SYNC_PAGE, "status_label");
+  return strstr (gtk_label_get_text (label), args[1]) != NULL;
+}
+
+gboolean
+gui_test_wait_sync_status (GtkWidget  *page,
+                           const char *needle)
+{
+  gpointer args[] = { page, (gpointer) needle };
+  return gui_test_wait (status_contains, args, 60000);
+}
+
+gboolean
+gui_test_history_idle (gpointer page)
+{
+  gboolean active = TRUE;
+
+  g_object_get (gui_test_child (page, PS_TYPE_HISTORY_PAGE, "spinner"), "active", &active, NULL);
+  return !active;
+}
+
+gboolean
+gui_test_find_row (GtkTreeModel *model,
+                   int           column,
+                   const char   *text,
+                   GtkTreeIter  *iter)
+{
+  for (gboolean ok = gtk_tree_model_get_iter_first (model, iter); ok; ok = gtk_tree_model_iter_next (model, iter))
+    {
+      g_autofree char *value = NULL;
+
+      gtk_tree_model_get (model, iter, column, &value, -1);
+      if (g_strcmp0 (value, text) == 0)
+        return TRUE;
+    }
+  return FALSE;
 }

@@ -190,4 +190,19 @@ guint       gui_test_source_steps_failed (PsWizardPage  *page,
                                           guint         *n_source,
                                           const char   **first_failed);
 
+/* The Sync and History pages' parts. The text of every label in @widget, in
+ * order, a space after each; the Sync page's log; waits up to a minute for
+ * its status to contain @needle (and returns whether it did). */
+char       *gui_test_labels_text      (GtkWidget  *widget);
+char       *gui_test_sync_log         (GtkWidget  *page);
+gboolean    gui_test_wait_sync_status (GtkWidget  *page,
+                                       const char *needle);
+/* Condition for gui_test_wait (): the History @page's spinner has stopped. */
+gboolean    gui_test_history_idle     (gpointer    page);
+/* The first row of @model whose @column is @text, into @iter. */
+gboolean    gui_test_find_row         (GtkTreeModel *model,
+                                       int           column,
+                                       const char   *text,
+                                       GtkTreeIter  *iter);
+
 G_END_DECLS

@@ -187,17 +187,6 @@ cards_count (Fixture *f)
   return g_list_length (rows);
 }
 
-static char *
-log_text (Fixture *f)
-{
-  GtkTextView *view = gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "log_view");
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
 /* The plan's counts, to compare with the sheet and with what was written. */
 static guint
 plan_count (const PsPlan *plan,
@@ -368,7 +357,7 @@ test_cancel_is_neutral (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ps_mapping_card_get_status_text (card_of (f, "Employees")), ==, "Cancelled before writing");
   g_test_message ("status: %s", status_text (f));
   g_assert_nonnull (strstr (status_text (f), "The sync was cancelled after"));
-  log = log_text (f);
+  log = gui_test_sync_log (f->page);
   g_assert_null (strstr (log, "Operation was cancelled"));
   g_assert_null (strstr (log, "  error  "));
   g_assert_null (strstr (log, "failed:"));
@@ -535,26 +524,6 @@ find_undo_button (GtkWidget *widget)
   return NULL;
 }
 
-static char *
-labels_text (GtkWidget *widget)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  if (GTK_IS_LABEL (widget))
-    g_string_append (text, gtk_label_get_text (GTK_LABEL (widget)));
-  else if (GTK_IS_CONTAINER (widget))
-    {
-      g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (widget));
-
-      for (GList *l = children; l != NULL; l = l->next)
-        {
-          g_autofree char *inner = labels_text (l->data);
-          g_string_append_printf (text, "%s ", inner);
-        }
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
 /* Removing a mapping says how many people it manages, and Undo puts it back. */
 static void
 test_remove_with_undo (Fixture *f, gconstpointer data)
@@ -587,7 +556,7 @@ test_remove_with_undo (Fixture *f, gconstpointer data)
 
   undo = find_undo_button (list);
   g_assert_nonnull (undo);
-  undo_text = labels_text (gtk_widget_get_ancestor (undo, GTK_TYPE_LIST_BOX_ROW));
+  undo_text = gui_test_labels_text (gtk_widget_get_ancestor (undo, GTK_TYPE_LIST_BOX_ROW));
   g_test_message ("undo: %s", undo_text);
   g_assert_nonnull (strstr (undo_text, "no longer manages its 320 people"));
   gui_test_screenshot (f->window, "mapping-removed-undo");
@@ -611,32 +580,6 @@ runs_listed (gpointer data)
 {
   GtkTreeModel *runs = gui_test_child (data, PS_TYPE_HISTORY_PAGE, "runs_store");
   return gtk_tree_model_iter_n_children (runs, NULL) > 0;
-}
-
-static gboolean
-spinner_stopped (gpointer data)
-{
-  gboolean active = TRUE;
-
-  g_object_get (gui_test_child (data, PS_TYPE_HISTORY_PAGE, "spinner"), "active", &active, NULL);
-  return !active;
-}
-
-static gboolean
-find_row (GtkTreeModel *model,
-          int           column,
-          const char   *text,
-          GtkTreeIter  *iter)
-{
-  for (gboolean ok = gtk_tree_model_get_iter_first (model, iter); ok; ok = gtk_tree_model_iter_next (model, iter))
-    {
-      g_autofree char *value = NULL;
-
-      gtk_tree_model_get (model, iter, column, &value, -1);
-      if (g_strcmp0 (value, text) == 0)
-        return TRUE;
-    }
-  return FALSE;
 }
 
 /* The last row (in History: the oldest run) with @text in @column. */
@@ -724,10 +667,10 @@ test_history (Fixture *f, gconstpointer data)
   g_object_get (gui_test_child (f->page, PS_TYPE_HISTORY_PAGE, "spinner"), "active", &active, NULL);
   g_assert_true (active);
   g_assert_true (gui_test_wait (runs_listed, f->page, 10000));
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
 
   /* Failed is visible, in red. */
-  g_assert_true (find_row (runs, 4, "Failed", &iter));
+  g_assert_true (gui_test_find_row (runs, 4, "Failed", &iter));
   gtk_tree_model_get (runs, &iter, 0, &failed_run, 5, &failed_created, 11, &color, -1);
   g_assert_cmpstr (color, ==, "#c01c28");
   g_assert_cmpstr (failed_created, ==, "0");
@@ -739,9 +682,9 @@ test_history (Fixture *f, gconstpointer data)
   g_assert_cmpstr (created, ==, "");
 
   /* The details follow the selection: the failed run wrote nothing, its log says why. */
-  g_assert_true (find_row (runs, 4, "Failed", &iter));
+  g_assert_true (gui_test_find_row (runs, 4, "Failed", &iter));
   gtk_tree_selection_select_iter (gtk_tree_view_get_selection (view), &iter);
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
   g_assert_nonnull (strstr (gtk_label_get_text (title), "Failed"));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (actions_stack), ==, "empty");
   g_assert_cmpstr (gtk_stack_get_visible_child_name (log_stack), ==, "text");
@@ -753,17 +696,17 @@ test_history (Fixture *f, gconstpointer data)
   /* …then the preview: what it would have done. */
   g_assert_true (find_last_row (runs, 4, "Preview: nothing written", &iter));
   gtk_tree_selection_select_iter (gtk_tree_view_get_selection (view), &iter);
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (actions_stack), ==, "list");
-  g_assert_true (find_row (actions, 1, "would create", &iter));
-  g_assert_false (find_row (actions, 1, "created", &iter));
+  g_assert_true (gui_test_find_row (actions, 1, "would create", &iter));
+  g_assert_false (gui_test_find_row (actions, 1, "created", &iter));
   g_clear_pointer (&log, g_free);
   log = history_log (f);
   g_assert_nonnull (strstr (log, "Preview of profile"));
 
   /* The CSV export runs in a worker too. */
   ps_history_page_export_run (PS_HISTORY_PAGE (f->page), preview_run, csv_path);
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
   g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
   g_assert_true (g_str_has_prefix (csv, "\"run\",\"time\",\"mapping\",\"collection\",\"action\","
                                    "\"person\",\"email\",\"anchor\",\"asset panda id\",\"changes\","
@@ -787,7 +730,7 @@ test_history_empty (void)
   gtk_container_add (GTK_CONTAINER (window), page);
   gtk_widget_show_all (window);
   ps_wizard_page_shown (PS_WIZARD_PAGE (page));
-  g_assert_true (gui_test_wait (spinner_stopped, page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, page, 10000));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
   g_assert_false (gtk_widget_get_sensitive (gui_test_child (page, PS_TYPE_HISTORY_PAGE, "export_button")));
   gtk_widget_destroy (window);

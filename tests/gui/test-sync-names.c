@@ -68,44 +68,10 @@ fixture_tear_down (Fixture       *f,
 }
 
 static gboolean
-status_contains (gpointer data)
-{
-  gpointer *args = data;
-  GtkLabel *label = gui_test_child (args[0], PS_TYPE_SYNC_PAGE, "status_label");
-  return strstr (gtk_label_get_text (label), args[1]) != NULL;
-}
-
-static gboolean
-wait_status (Fixture    *f,
-             const char *needle)
-{
-  gpointer args[] = { f->page, (gpointer) needle };
-  return gui_test_wait (status_contains, args, 60000);
-}
-
-static gboolean
 label_contains (gpointer data)
 {
   gpointer *args = data;
   return strstr (gtk_label_get_text (args[0]), args[1]) != NULL;
-}
-
-/* The first row whose @column is @text. */
-static gboolean
-find_row (GtkTreeModel *model,
-          int           column,
-          const char   *text,
-          GtkTreeIter  *iter)
-{
-  for (gboolean ok = gtk_tree_model_get_iter_first (model, iter); ok; ok = gtk_tree_model_iter_next (model, iter))
-    {
-      g_autofree char *value = NULL;
-
-      gtk_tree_model_get (model, iter, column, &value, -1);
-      if (g_strcmp0 (value, text) == 0)
-        return TRUE;
-    }
-  return FALSE;
 }
 
 /* Whether any row's @column holds @needle. */
@@ -152,19 +118,19 @@ test_preview_names (Fixture *f, gconstpointer data)
   g_autofree char *first = NULL;
 
   gtk_button_clicked (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "preview_button"));
-  g_assert_true (wait_status (f, "Preview ready"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "Preview ready"));
   g_assert_cmpint (gtk_tree_model_iter_n_children (plan, NULL), >, 0);
 
   /* Invitations with the role Basic, not "30135". */
-  g_assert_true (find_row (plan, PLAN_FIELD, "Role", &iter));
+  g_assert_true (gui_test_find_row (plan, PLAN_FIELD, "Role", &iter));
   gtk_tree_model_get (plan, &iter, PLAN_NEW, &new_value, -1);
   g_assert_cmpstr (new_value, ==, "Basic");
   g_assert_false (any_row_contains (plan, PLAN_NEW, "30135"));
   /* Records' fields by their labels, not field_1. */
-  g_assert_true (find_row (plan, PLAN_FIELD, "First Name", &iter));
+  g_assert_true (gui_test_find_row (plan, PLAN_FIELD, "First Name", &iter));
   gtk_tree_model_get (plan, &iter, PLAN_MAPPING, &first, -1);
   g_assert_cmpstr (first, ==, "Employees");
-  g_assert_true (find_row (plan, PLAN_FIELD, "Email", &iter));
+  g_assert_true (gui_test_find_row (plan, PLAN_FIELD, "Email", &iter));
   g_assert_false (any_row_contains (plan, PLAN_FIELD, "field_"));
   gui_test_screenshot (f->window, "sync-preview-names");
 }
@@ -177,19 +143,10 @@ runs_listed (gpointer data)
 }
 
 static gboolean
-spinner_stopped (gpointer data)
-{
-  gboolean active = TRUE;
-
-  g_object_get (gui_test_child (data, PS_TYPE_HISTORY_PAGE, "spinner"), "active", &active, NULL);
-  return !active;
-}
-
-static gboolean
 actions_listed (gpointer data)
 {
   GtkStack *stack = gui_test_child (data, PS_TYPE_HISTORY_PAGE, "actions_stack");
-  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "list") == 0 && spinner_stopped (data);
+  return g_strcmp0 (gtk_stack_get_visible_child_name (stack), "list") == 0 && gui_test_history_idle (data);
 }
 
 /* The line of @csv that holds @needle, without its line end. */
@@ -235,7 +192,7 @@ test_history_names_and_csv (Fixture *f, gconstpointer data)
   gui_test_screenshot (f->window, "history-names");
 
   ps_history_page_export_run (PS_HISTORY_PAGE (f->page), run_id, csv_path);
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
   g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
   g_assert_true (g_str_has_prefix (csv, "\"run\",\"time\",\"mapping\",\"collection\",\"action\",\"person\","
                                    "\"email\",\"anchor\",\"asset panda id\",\"changes\",\"detail\"\r\n"));
@@ -267,26 +224,6 @@ test_history_names_and_csv (Fixture *f, gconstpointer data)
   g_assert_false (any_row_contains (actions, ACT_CHANGES, "Renamed Later"));
 }
 
-static char *
-labels_text (GtkWidget *widget)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-
-  if (GTK_IS_LABEL (widget))
-    g_string_append (text, gtk_label_get_text (GTK_LABEL (widget)));
-  else if (GTK_IS_CONTAINER (widget))
-    {
-      g_autoptr(GList) children = gtk_container_get_children (GTK_CONTAINER (widget));
-
-      for (GList *l = children; l != NULL; l = l->next)
-        {
-          g_autofree char *inner = labels_text (l->data);
-          g_string_append_printf (text, "%s ", inner);
-        }
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
 static gboolean
 sheet_shown (gpointer data)
 {
@@ -297,7 +234,7 @@ static gboolean
 leavers_done (gpointer data)
 {
   return gtk_widget_get_sensitive (gui_test_child (data, PS_TYPE_HISTORY_PAGE, "leavers_button"))
-         && spinner_stopped (data);
+         && gui_test_history_idle (data);
 }
 
 /* The leavers report's CSV from History: after the apply no one is
@@ -318,7 +255,7 @@ test_leavers_csv (Fixture *f, gconstpointer data)
       gtk_widget_destroy (l->data);
   g_list_free (toplevels);
   g_assert_true (ps_history_page_export_leavers (PS_HISTORY_PAGE (f->page), path));
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
   g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
   g_assert_cmpstr (csv, ==, "\"person\",\"email\",\"anchor\",\"collection\",\"asset\",\"asset id\","
                    "\"field\",\"mapping\",\"run\",\"time\"\r\n");
@@ -336,10 +273,10 @@ test_empty_preview (Fixture *f, gconstpointer data)
   g_assert_true (gui_test_wait (sheet_shown, f->page, 60000));
   gtk_button_clicked (gui_test_child (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "plan_sheet"),
                                       PS_TYPE_PLAN_SHEET, "apply_button"));
-  g_assert_true (wait_status (f, "finished: succeeded"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "finished: succeeded"));
 
   gtk_button_clicked (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "preview_button"));
-  g_assert_true (wait_status (f, "Preview ready"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "Preview ready"));
   {
     GtkTreeModel *plan = gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "plan_filter");
     GtkTreeIter iter;
@@ -363,10 +300,10 @@ test_empty_preview (Fixture *f, gconstpointer data)
   g_assert_cmpstr (gtk_stack_get_visible_child_name (plan_stack), ==, "empty");
   /* Nothing to apply, and the status line does not ask for it. */
   g_assert_false (gtk_widget_get_sensitive (gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "apply_plan_button")));
-  g_assert_true (wait_status (f, "already up to date"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "already up to date"));
   empty = gtk_stack_get_child_by_name (plan_stack, "empty");
   g_assert_true (gtk_widget_get_mapped (empty));
-  text = labels_text (empty);
+  text = gui_test_labels_text (empty);
   g_test_message ("empty preview: %s", text);
   g_assert_nonnull (strstr (text, "Asset Panda is already up to date"));
   gui_test_screenshot (f->window, "sync-preview-empty");
@@ -402,7 +339,7 @@ test_failed_preview (Fixture *f, gconstpointer data)
 
   ps_wizard_page_shown (PS_WIZARD_PAGE (f->page));
   g_assert_true (gui_test_wait (runs_listed, f->page, 10000));
-  g_assert_true (gui_test_wait (spinner_stopped, f->page, 10000));
+  g_assert_true (gui_test_wait (gui_test_history_idle, f->page, 10000));
   g_assert_true (gtk_tree_model_get_iter_first (runs, &iter));
   gtk_tree_model_get (runs, &iter, 4, &status, 11, &color, 12, &weight, -1);
   g_assert_cmpstr (status, ==, "Preview: Failed");

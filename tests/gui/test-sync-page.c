@@ -57,33 +57,6 @@ employee_count (void)
   g_assert_not_reached ();
 }
 
-static char *
-log_text (Fixture *f)
-{
-  GtkTextView *view = gui_test_child (f->page, PS_TYPE_SYNC_PAGE, "log_view");
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
-  GtkTextIter start, end;
-
-  gtk_text_buffer_get_bounds (buffer, &start, &end);
-  return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
-}
-
-static gboolean
-status_contains (gpointer data)
-{
-  gpointer *args = data;
-  GtkLabel *label = gui_test_child (args[0], PS_TYPE_SYNC_PAGE, "status_label");
-  return strstr (gtk_label_get_text (label), args[1]) != NULL;
-}
-
-static gboolean
-wait_status (Fixture    *f,
-             const char *needle)
-{
-  gpointer args[] = { f->page, (gpointer) needle };
-  return gui_test_wait (status_contains, args, 60000);
-}
-
 static void
 make_profile (void)
 {
@@ -129,7 +102,7 @@ test_preview_then_apply (Fixture *f, gconstpointer data)
   g_autofree char *shot = NULL;
 
   gtk_button_clicked (preview);
-  g_assert_true (wait_status (f, "Preview ready"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "Preview ready"));
   g_assert_cmpuint (employee_count (), ==, before);
   g_assert_cmpint (gtk_tree_model_iter_n_children (plan, NULL), >, 314);
   g_assert_true (gtk_widget_get_sensitive (GTK_WIDGET (apply)));
@@ -137,9 +110,9 @@ test_preview_then_apply (Fixture *f, gconstpointer data)
   g_test_message ("screenshot %s", shot);
 
   gtk_button_clicked (apply);
-  g_assert_true (wait_status (f, "finished: succeeded"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "finished: succeeded"));
   g_assert_cmpuint (employee_count (), ==, before + 314);
-  log = log_text (f);
+  log = gui_test_sync_log (f->page);
   g_assert_nonnull (strstr (log, "Employees: Read 320 people from the directory"));
   g_assert_nonnull (strstr (log, "Employees: succeeded: 314 created"));
   g_clear_pointer (&shot, g_free);
@@ -154,9 +127,9 @@ test_second_start_writes_nothing (Fixture *f, gconstpointer data)
   g_autofree char *log = NULL;
 
   gtk_button_clicked (start);
-  g_assert_true (wait_status (f, "finished: succeeded"));
+  g_assert_true (gui_test_wait_sync_status (f->page, "finished: succeeded"));
   g_assert_cmpuint (employee_count (), ==, before);
-  log = log_text (f);
+  log = gui_test_sync_log (f->page);
   g_assert_nonnull (strstr (log, "Employees: succeeded: 0 created, 0 updated"));
 }
 
@@ -171,18 +144,18 @@ test_log_filter (Fixture *f, gconstpointer data)
   g_autofree char *errors = NULL;
 
   gtk_button_clicked (start);
-  g_assert_true (wait_status (f, "finished"));
-  all = log_text (f);
+  g_assert_true (gui_test_wait_sync_status (f->page, "finished"));
+  all = gui_test_sync_log (f->page);
   gui_test_type (search, "Connected to");
   gui_test_settle (500);   /* a search entry reports its change after a short pause */
-  filtered = log_text (f);
+  filtered = gui_test_sync_log (f->page);
   g_assert_nonnull (strstr (filtered, "Connected to"));
   g_assert_null (strstr (filtered, "Reading the members"));
   g_assert_cmpuint (strlen (filtered), <, strlen (all));
   gui_test_type (search, "");
   gui_test_settle (500);
   gtk_combo_box_set_active_id (level, "error");
-  errors = log_text (f);
+  errors = gui_test_sync_log (f->page);
   g_assert_cmpstr (errors, ==, "");
 }
 

@@ -706,6 +706,17 @@ gui_test_need_ldap_servers (const GuiTestDirectory **dir,
 }
 
 gboolean
+gui_test_ldap_servers_or_skip_all (void)
+{
+  if (gui_test_start_slapd () == NULL || gui_test_start_emulator () == NULL)
+    {
+      g_print ("1..0 # SKIP slapd or the emulator cannot run here: run build-aux/install-deps.sh\n");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
 gui_test_need_okta_servers (const GuiTestOkta   **org,
                             const GuiTestTarget **tgt)
 {

@@ -92,6 +92,10 @@ gboolean    gui_test_need_okta_servers  (const GuiTestOkta      **org,
                                          const GuiTestTarget    **tgt);
 gboolean    gui_test_need_graph_servers (const GuiTestGraph     **tenant,
                                          const GuiTestTarget    **tgt);
+/* For a program whose every case needs them: starts slapd and the Asset
+ * Panda emulator, or prints TAP's skip-all line saying what to install and
+ * returns FALSE (main () then returns 0). */
+gboolean    gui_test_ldap_servers_or_skip_all (void);
 
 /* A template child of @widget's class @type, by its id in the .ui. */
 gpointer    gui_test_child            (gpointer    widget,

@@ -743,11 +743,8 @@ main (int    argc,
   int status;
 
   gui_test_init (&argc, &argv);
-  if (gui_test_start_slapd () == NULL || gui_test_start_emulator () == NULL)
-    {
-      g_print ("1..0 # SKIP slapd or the emulator cannot run here: run build-aux/install-deps.sh\n");
-      return 0;
-    }
+  if (!gui_test_ldap_servers_or_skip_all ())
+    return 0;
   g_test_add ("/sync-confirm/first-start-shows-sheet", Fixture, GINT_TO_POINTER (PAGE_SYNC),
               fixture_set_up, test_first_start_shows_sheet, fixture_tear_down);
   g_test_add ("/sync-confirm/cancel-is-neutral", Fixture, GINT_TO_POINTER (PAGE_SYNC),

@@ -203,11 +203,8 @@ main (int    argc,
   int status;
 
   gui_test_init (&argc, &argv);
-  if (gui_test_start_slapd () == NULL || gui_test_start_emulator () == NULL)
-    {
-      g_print ("1..0 # SKIP slapd or the emulator cannot run here: run build-aux/install-deps.sh\n");
-      return 0;
-    }
+  if (!gui_test_ldap_servers_or_skip_all ())
+    return 0;
   g_test_add ("/sync-page/preview-then-apply", Fixture, GINT_TO_POINTER (0), fixture_set_up,
               test_preview_then_apply, fixture_tear_down);
   g_test_add ("/sync-page/second-start-writes-nothing", Fixture, GINT_TO_POINTER (0), fixture_set_up,

@@ -16,10 +16,12 @@
 #include "pages/ps-collection-mapping-page.h"
 #include "pages/ps-connection-page.h"
 #include "pages/ps-history-page.h"
+#include "pages/ps-schedule-page.h"
 #include "pages/ps-sync-page.h"
 #include "ps-application.h"
 #include "ps-secret-store.h"
 #include "ps-test.h"
+#include "widgets/ps-scope-editor.h"
 
 static GuiTestDirectory *directory;
 static GuiTestTarget *target;
@@ -997,4 +999,16 @@ gui_test_find_row (GtkTreeModel *model,
         return TRUE;
     }
   return FALSE;
+}
+
+gboolean
+gui_test_confirmation_open (gpointer page)
+{
+  return ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)) != NULL;
+}
+
+gboolean
+gui_test_scope_counted (gpointer editor)
+{
+  return !ps_scope_editor_get_counting (PS_SCOPE_EDITOR (editor));
 }

@@ -146,6 +146,10 @@ PsWindow   *gui_test_show_window      (PsProfile *profile,
 
 /* Condition for gui_test_wait (): @window (a PsWindow) shows the Schedule page. */
 gboolean    gui_test_window_on_schedule (gpointer window);
+/* Conditions for gui_test_wait (): the Schedule @page asks its confirmation;
+ * a PsScopeEditor has finished counting the people in scope. */
+gboolean    gui_test_confirmation_open (gpointer page);
+gboolean    gui_test_scope_counted    (gpointer editor);
 /* Types the Asset Panda emulator's URL and credentials into the Connection page. */
 void        gui_test_fill_asset_panda (PsWizardPage        *page,
                                        const GuiTestTarget *tgt);

@@ -178,12 +178,6 @@ on_finished (gpointer window)
   return !ps_window_get_wizard (PS_WINDOW (window));
 }
 
-static gboolean
-confirmation_open (gpointer page)
-{
-  return ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)) != NULL;
-}
-
 /* ---------------------------------------------------------------- tests */
 
 static void
@@ -250,7 +244,7 @@ test_wizard_by_keyboard (void)
     arrow_to (w, GTK_COMBO_BOX (interval), "weekly");
   }
   press_forward (window);
-  g_assert_true (gui_test_wait (confirmation_open, page, 5000));
+  g_assert_true (gui_test_wait (gui_test_confirmation_open, page, 5000));
   {
     GtkWidget *dialog = GTK_WIDGET (ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)));
 

@@ -54,18 +54,12 @@ entry_filled_cb (gpointer entry)
   return *gtk_entry_get_text (GTK_ENTRY (entry)) != '\0';
 }
 
-static gboolean
-scope_counted_cb (gpointer editor)
-{
-  return !ps_scope_editor_get_counting (PS_SCOPE_EDITOR (editor));
-}
-
 /* Waits for the scope editor's live count after a change, and returns it. */
 static const char *
 wait_count (PsScopeEditor *scope)
 {
   g_assert_true (ps_scope_editor_get_counting (scope));
-  g_assert_true (gui_test_wait (scope_counted_cb, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   g_test_message ("count: %s", ps_scope_editor_get_count_text (scope));
   g_assert_false (ps_scope_editor_get_count_failed (scope));
   return ps_scope_editor_get_count_text (scope);

@@ -26,12 +26,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static gboolean
-confirmation_open (gpointer page)
-{
-  return ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page)) != NULL;
-}
-
 static void
 fill_connection (PsWizardPage           *page,
                  const GuiTestDirectory *dir,
@@ -52,12 +46,6 @@ fill_connection (PsWizardPage           *page,
   gui_test_type (gui_test_child (page, type, "user_entry"), dir->bind_dn);
   gui_test_type (gui_test_child (page, type, "bind_password_entry"), bind_password);
   gui_test_type (gui_test_child (page, type, "base_dn_entry"), dir->base_dn);
-}
-
-static gboolean
-scope_counted (gpointer editor)
-{
-  return !ps_scope_editor_get_counting (PS_SCOPE_EDITOR (editor));
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -526,7 +514,7 @@ test_schedule_submit (void)
   g_free (gui_test_screenshot (GTK_WIDGET (window), "page-schedule"));
 
   gtk_button_clicked (ps_window_get_forward_button (window));
-  g_assert_true (gui_test_wait (confirmation_open, page, 5000));
+  g_assert_true (gui_test_wait (gui_test_confirmation_open, page, 5000));
   dialog = ps_schedule_page_get_confirmation (PS_SCHEDULE_PAGE (page));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   g_free (gui_test_screenshot (GTK_WIDGET (dialog), "schedule-confirmation"));
@@ -800,7 +788,7 @@ test_collection_mapping_scope (void)
   g_assert_false (ps_scope_editor_get_counting (scope));
   gtk_expander_set_expanded (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "expander"), TRUE);
   g_assert_true (ps_scope_editor_get_counting (scope));
-  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   /* The demo directory, as `pandasync-cli directory scope` counts it: 320
    * members in All Staff, 6 of them disabled; 54 in Sales, all enabled. */
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "320 of 320 members are in scope (314 enabled)");
@@ -811,17 +799,17 @@ test_collection_mapping_scope (void)
   gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Sales)");
   g_assert_true (ps_scope_editor_get_counting (scope));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "Counting the members in scope…");
-  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
   g_assert_false (ps_scope_editor_get_count_failed (scope));
 
   /* Another group is counted again, with the same filter. */
   gui_test_search_group (page, type, "Sales");
   g_assert_cmpstr (ps_choice_combo_get_active (gui_test_child (page, type, "group_combo"))->name, ==, "Sales");
-  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 54 members are in scope (54 enabled)");
   gui_test_search_group (page, type, "All Staff");
-  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
 
   /* A filter that does not parse says where at once, asks nothing of the
@@ -843,7 +831,7 @@ test_collection_mapping_scope (void)
   gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "filter_entry"), "(department=Sales)");
   gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "search_base_entry"),
                  "OU=Nowhere,DC=example,DC=com");
-  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   g_test_message ("count error: %s", ps_scope_editor_get_count_text (scope));
   g_assert_true (ps_scope_editor_get_count_failed (scope));
   g_assert_nonnull (strstr (ps_scope_editor_get_count_text (scope), "OU=Nowhere,DC=example,DC=com"));
@@ -852,7 +840,7 @@ test_collection_mapping_scope (void)
   g_assert_false (ps_scope_editor_get_valid (scope));
   g_assert_false (gtk_widget_get_sensitive (add));
   gui_test_type (gui_test_child (scope, PS_TYPE_SCOPE_EDITOR, "search_base_entry"), "");
-  g_assert_true (gui_test_wait (scope_counted, scope, 30000));
+  g_assert_true (gui_test_wait (gui_test_scope_counted, scope, 30000));
   g_assert_cmpstr (ps_scope_editor_get_count_text (scope), ==, "54 of 320 members are in scope (54 enabled)");
 
   /* A field with fallbacks: offered in the list, checked as typed. */

@@ -56,14 +56,7 @@ write_profile (const char   *name,
       d->base_dn = g_strdup ("DC=example,DC=com");
     }
   if (with_mapping)
-    {
-      PsMapping *m = ps_mapping_new (PS_MAPPING_USERS, "Staff");
-
-      m->account = g_strdup ("21040");
-      m->role = g_strdup ("30135");
-      m->group = g_strdup ("All Staff");
-      ps_profile_add_mapping (profile, m);
-    }
+    ps_profile_add_mapping (profile, gui_test_staff_mapping (NULL));
   ps_profile_save_to_file (profile, path, &error);
   g_assert_no_error (error);
   return path;

@@ -66,23 +66,11 @@ bench_start=$(date +%s.%N)
 since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }'; }
 log() { printf '[%6.1f s] %s\n' "$(since "$bench_start")" "$*" >&2; }
 
-wait_port() {  # OUT-FILE PID NAME LOG → prints the port
-  local port=""
-  for _ in $(seq 1 600); do
-    port=$(sed -n 's/^PORT=//p' "$1" 2> /dev/null)
-    [ -n "$port" ] && break
-    kill -0 "$2" 2> /dev/null || break
-    sleep 0.05
-  done
-  [ -n "$port" ] || { echo "the $3 did not start: $(tail -3 "$4")" >&2; exit 1; }
-  echo "$port"
-}
+# shellcheck source=bench-lib.sh
+. "$here/bench-lib.sh"
 
 # ------------------------------------------------------------------ emulators
-"$emu" --port 0 --seed "$seed" --rate-limit 0 --latency-ms "$LATENCY_MS" --call-log-max 1000 \
-  > "$tmp/emu.out" 2> "$out/emulator.log" &
-emu_pid=$!
-emu_url="http://127.0.0.1:$(wait_port "$tmp/emu.out" "$emu_pid" "Asset Panda emulator" "$out/emulator.log")"
+start_emulator "$LATENCY_MS"
 log "Asset Panda emulator pid $emu_pid on $emu_url, latency $LATENCY_MS ms, no rate limit"
 
 g0=$(date +%s.%N)

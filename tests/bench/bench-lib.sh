@@ -1,6 +1,7 @@
 # bench-lib.sh — what the benchmarks of tests/bench share: a throwaway slapd
 # with N AD-shaped users, the Asset Panda emulator on loopback, the profile
-# that points pandasync at both. Sourced by bench-sync.sh and bench-gui.sh.
+# that points pandasync at both. Sourced by bench-sync.sh, bench-gui.sh,
+# bench-entra.sh and bench-okta.sh.
 #
 # The caller sets: src (the source tree), py (python3), tmp (a scratch
 # folder it removes), out (where raw numbers go), emu (the emulator binary),
@@ -30,20 +31,28 @@ start_slapd() {  # DIR N → sources DIR/env
   exit 1
 }
 
+# wait_port OUT-FILE PID NAME LOG → prints the port an emulator announced in
+# OUT-FILE; gives up after 60 s (an emulator generating 100,000 users needs
+# some) or when PID exits, naming NAME and the end of its LOG.
+wait_port() {
+  local port=""
+  for _ in $(seq 1 1200); do
+    port=$(sed -n 's/^PORT=//p' "$1" 2> /dev/null)
+    [ -n "$port" ] && break
+    kill -0 "$2" 2> /dev/null || break
+    sleep 0.05
+  done
+  [ -n "$port" ] || { echo "the $3 did not start: $(tail -3 "$4")" >&2; exit 1; }
+  echo "$port"
+}
+
 # start_emulator LATENCY-MS → emu_pid, emu_port, emu_url (no rate limit)
 start_emulator() {
   local LATENCY_MS=$1
   "$emu" --port 0 --seed "$seed" --rate-limit 0 --latency-ms "$LATENCY_MS" --call-log-max 1000 \
     > "$tmp/emu.out" 2> "$out/emulator.log" &
   emu_pid=$!
-  emu_port=""
-  for _ in $(seq 1 100); do
-    emu_port=$(sed -n 's/^PORT=//p' "$tmp/emu.out" 2> /dev/null)
-    [ -n "$emu_port" ] && break
-    kill -0 "$emu_pid" 2> /dev/null || break
-    sleep 0.05
-  done
-  [ -n "$emu_port" ] || { echo "the emulator did not start: $(tail -3 "$out/emulator.log")" >&2; exit 1; }
+  emu_port=$(wait_port "$tmp/emu.out" "$emu_pid" "Asset Panda emulator" "$out/emulator.log")
   emu_url="http://127.0.0.1:$emu_port"
 }
 

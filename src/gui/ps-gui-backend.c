@@ -991,6 +991,24 @@ latest_run_thread (GTask        *task,
   g_task_return_pointer (task, latest, (GDestroyNotify) ps_gui_latest_run_free);
 }
 
+/* Runs @thread_func in a worker with @data (freed by @data_free when the
+ * task ends). */
+static void
+run_in_worker (gpointer             data,
+               GDestroyNotify       data_free,
+               gpointer             source_tag,
+               GTaskThreadFunc      thread_func,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, data_free);
+  g_task_run_in_thread (task, thread_func);
+}
+
 static void
 start_task (TaskData            *data,
             gpointer             source_tag,
@@ -999,11 +1017,8 @@ start_task (TaskData            *data,
             GAsyncReadyCallback  callback,
             gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, data, (GDestroyNotify) task_data_free);
-  g_task_run_in_thread (task, thread_func);
+  run_in_worker (data, (GDestroyNotify) task_data_free, source_tag, thread_func, cancellable,
+                 callback, user_data);
 }
 
 /* ---------------------------------------------------------------- public API */
@@ -1471,11 +1486,8 @@ start_history_task (HistoryJob          *job,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, job, (GDestroyNotify) history_job_free);
-  g_task_run_in_thread (task, thread_func);
+  run_in_worker (job, (GDestroyNotify) history_job_free, source_tag, thread_func, cancellable,
+                 callback, user_data);
 }
 
 /* The state, or NULL without an error when the profile never ran. */

@@ -450,3 +450,21 @@ emu_assert_str (JsonNode *root, const char *expression, const char *expected)
 
   g_assert_cmpstr (value, ==, expected);
 }
+
+JsonNode *
+emu_admin (EmuProcess *emu, const char *method, const char *path, const char *body)
+{
+  g_autoptr(EmuReply) reply = emu_call (emu, method, path, NULL, NULL, body, NULL);
+
+  g_assert_no_error (reply->error);
+  if (reply->status != 200 && reply->status != 201)
+    g_error ("%s %s: %u %.*s", method, path, reply->status, (int) g_bytes_get_size (reply->bytes),
+             (const char *) g_bytes_get_data (reply->bytes, NULL));
+  return json_node_ref (reply->json);
+}
+
+void
+emu_admin_do (EmuProcess *emu, const char *method, const char *path, const char *body)
+{
+  g_autoptr(JsonNode) node = emu_admin (emu, method, path, body);
+}

@@ -75,6 +75,11 @@ void      emu_set_body   (SoupMessage  *msg,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuReply, emu_reply_free)
 
+/* An admin call (/_admin/…) that must answer 200 or 201: its JSON body, or
+ * for _do nothing; anything else stops the test with the answer. */
+JsonNode *emu_admin    (EmuProcess *emu, const char *method, const char *path, const char *body);
+void      emu_admin_do (EmuProcess *emu, const char *method, const char *path, const char *body);
+
 /* ---- reading JSON by JSONPath (a missing value fails the test) */
 
 char     *emu_jq          (const char *format,

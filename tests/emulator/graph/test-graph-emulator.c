@@ -114,34 +114,16 @@ get_with (EmuProcess *emu, guint status, const char *path, const char *bearer, c
   return reply;
 }
 
-static JsonNode *
-admin (EmuProcess *emu, const char *method, const char *path, const char *body)
-{
-  g_autoptr(EmuReply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
-
-  g_assert_no_error (reply->error);
-  if (reply->status != 200 && reply->status != 201)
-    g_error ("%s %s: %u %.*s", method, path, reply->status, (int) g_bytes_get_size (reply->bytes),
-             (const char *) g_bytes_get_data (reply->bytes, NULL));
-  return json_node_ref (reply->json);
-}
-
-static void
-admin_do (EmuProcess *emu, const char *method, const char *path, const char *body)
-{
-  g_autoptr(JsonNode) node = admin (emu, method, path, body);
-}
-
 static void
 reset (EmuProcess *emu)
 {
-  admin_do (emu, "POST", "/_admin/reset", "{}");
+  emu_admin_do (emu, "POST", "/_admin/reset", "{}");
 }
 
 static void
 faults (EmuProcess *emu, const char *body)
 {
-  admin_do (emu, "POST", "/_admin/faults", body);
+  emu_admin_do (emu, "POST", "/_admin/faults", body);
 }
 
 static char *
@@ -372,7 +354,7 @@ test_token_errors (void)
     /* The same app in its own tenant is fine; a GET is not. */
     g_autoptr(EmuReply) fab = token_call (emu, "fabrikam.onmicrosoft.com", other_tenant_app, NULL);
     g_autoptr(EmuReply) get_token = call_full (emu, "GET", "/" TENANT "/oauth2/v2.0/token", NULL, NULL, NULL, NULL);
-    g_autoptr(JsonNode) calls = admin (emu, "GET", "/_admin/calls", NULL);
+    g_autoptr(JsonNode) calls = emu_admin (emu, "GET", "/_admin/calls", NULL);
     g_autofree char *logged = NULL;
 
     g_assert_cmpuint (fab->status, ==, 200);
@@ -527,7 +509,7 @@ test_token_certificate (void)
     escaped_pem = json_to_string (node, FALSE);
   }
   register_body = g_strdup_printf ("{\"add_certificate\": %s}", escaped_pem);
-  admin_do (emu, "POST", "/_admin/apps/" CERT_APP, register_body);
+  emu_admin_do (emu, "POST", "/_admin/apps/" CERT_APP, register_body);
 
   ps256 = assertion (&cert, &cert, "PS256", aud, CERT_APP, 300);
   rs256 = assertion (&cert, &cert, "RS256", aud, CERT_APP, 300);
@@ -806,14 +788,14 @@ test_members_limited (void)
   g_assert_cmpuint (emu_path_len (org->json, "$.value[0].verifiedDomains"), ==, 2);
 
   /* Granting the role through the admin API takes effect at once. */
-  admin_do (emu, "POST", "/_admin/apps/" MEMBERS_APP, "{\"grant\": [\"User.Read.All\"]}");
+  emu_admin_do (emu, "POST", "/_admin/apps/" MEMBERS_APP, "{\"grant\": [\"User.Read.All\"]}");
   {
     g_autoptr(EmuReply) granted = get (emu, 200, "/v1.0/groups/" SALES "/members?$select=id,userPrincipalName",
                                      members_only);
 
     emu_assert_str (granted->json, "$.value[0].userPrincipalName", "alex.wilber@contoso.com");
   }
-  admin_do (emu, "POST", "/_admin/apps/" MEMBERS_APP, "{\"revoke\": [\"User.Read.All\"]}");
+  emu_admin_do (emu, "POST", "/_admin/apps/" MEMBERS_APP, "{\"revoke\": [\"User.Read.All\"]}");
   {
     g_autoptr(EmuReply) revoked = get (emu, 403, "/v1.0/users", members_only);
   }
@@ -859,12 +841,12 @@ test_delta_users (void)
   }
 
   /* Change, disable, an unselected change, delete, create. */
-  admin_do (emu, "PATCH", "/_admin/users/" ADELE, "{\"displayName\": \"Adele Vance-Smith\"}");
-  admin_do (emu, "POST", "/_admin/users/" LEE "/enable", NULL);
-  admin_do (emu, "POST", "/_admin/users/" ALEX "/disable", NULL);
-  admin_do (emu, "PATCH", "/_admin/users/" MEGAN, "{\"jobTitle\": \"VP Engineering\"}");
-  admin_do (emu, "DELETE", "/_admin/users/" NESTOR, NULL);
-  admin_do (emu, "POST", "/_admin/users", "{\"id\": \"a0000100-0000-4000-8000-000000000100\", "
+  emu_admin_do (emu, "PATCH", "/_admin/users/" ADELE, "{\"displayName\": \"Adele Vance-Smith\"}");
+  emu_admin_do (emu, "POST", "/_admin/users/" LEE "/enable", NULL);
+  emu_admin_do (emu, "POST", "/_admin/users/" ALEX "/disable", NULL);
+  emu_admin_do (emu, "PATCH", "/_admin/users/" MEGAN, "{\"jobTitle\": \"VP Engineering\"}");
+  emu_admin_do (emu, "DELETE", "/_admin/users/" NESTOR, NULL);
+  emu_admin_do (emu, "POST", "/_admin/users", "{\"id\": \"a0000100-0000-4000-8000-000000000100\", "
             "\"userPrincipalName\": \"new.hire@contoso.com\", \"displayName\": \"New Hire\", "
             "\"department\": \"Sales\", \"memberOf\": [\"" SALES "\"]}");
   {
@@ -899,7 +881,7 @@ test_delta_users (void)
 
     g_assert_cmpuint (emu_path_len (bin->json, "$.value"), ==, 2);     /* Patti from the seed, Nestor */
     g_assert_true (emu_path_has (bin->json, "$.value[1].deletedDateTime"));
-    admin_do (emu, "POST", "/_admin/users/" NESTOR "/purge", NULL);
+    emu_admin_do (emu, "POST", "/_admin/users/" NESTOR "/purge", NULL);
     next = delta_round (emu, link, access, &purged);
     g_assert_cmpuint (json_array_get_length (purged), ==, 1);
     g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (find_id (purged, NESTOR), "@removed"),
@@ -910,7 +892,7 @@ test_delta_users (void)
 
   /* The other reading of §4.2, for a client's tolerance. */
   faults (emu, "{\"soft_delete_reason\": \"deleted\"}");
-  admin_do (emu, "DELETE", "/_admin/users/" GRADY, NULL);
+  emu_admin_do (emu, "DELETE", "/_admin/users/" GRADY, NULL);
   {
     g_autoptr(JsonArray) gone = NULL;
     g_autofree char *next = delta_round (emu, link, access, &gone);
@@ -921,7 +903,7 @@ test_delta_users (void)
     link = g_steal_pointer (&next);
   }
   faults (emu, "{\"soft_delete_reason\": \"changed\"}");
-  admin_do (emu, "POST", "/_admin/users/" GRADY "/restore", NULL);
+  emu_admin_do (emu, "POST", "/_admin/users/" GRADY "/restore", NULL);
   {
     g_autoptr(JsonArray) back = NULL;
     g_autofree char *next = delta_round (emu, link, access, &back);
@@ -932,7 +914,7 @@ test_delta_users (void)
   }
 
   /* A restore looks like a creation. */
-  admin_do (emu, "POST", "/_admin/users/" PATTI "/restore", NULL);
+  emu_admin_do (emu, "POST", "/_admin/users/" PATTI "/restore", NULL);
   {
     g_autoptr(JsonArray) restored = NULL;
     g_autofree char *next = delta_round (emu, link, access, &restored);
@@ -952,7 +934,7 @@ test_delta_users (void)
     g_autofree char *next = NULL;
 
     g_assert_cmpuint (emu_path_len (latest->json, "$.value"), ==, 0);
-    admin_do (emu, "PATCH", "/_admin/users/" LYNNE, "{\"displayName\": \"Lynne R.\"}");
+    emu_admin_do (emu, "PATCH", "/_admin/users/" LYNNE, "{\"displayName\": \"Lynne R.\"}");
     next = delta_round (emu, from_now, access, &after);
     g_assert_cmpuint (json_array_get_length (after), ==, 1);
   }
@@ -976,7 +958,7 @@ test_delta_users (void)
       }
     round = emu_path_str (first->json, "$['@odata.deltaLink']");
     g_assert_cmpuint (emu_path_len (paged->json, "$.value"), ==, 2);
-    admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"jobTitle\": \"Senior Technician\"}");
+    emu_admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"jobTitle\": \"Senior Technician\"}");
     changed = get_with (emu, 200, round, access, minimal);
     fields = emu_path_keys (changed->json, "$.value[0]");
     g_assert_cmpstr (fields, ==, "id,jobTitle");
@@ -994,8 +976,8 @@ test_delta_users (void)
     g_autoptr(EmuReply) top = get (emu, 400, "/v1.0/users/delta?$top=5", access);
 
     g_assert_cmpuint (json_array_get_length (some), ==, 2);
-    admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"displayName\": \"Grady A.\"}");
-    admin_do (emu, "PATCH", "/_admin/users/" DIEGO, "{\"displayName\": \"Diego S.\"}");
+    emu_admin_do (emu, "PATCH", "/_admin/users/" GRADY, "{\"displayName\": \"Grady A.\"}");
+    emu_admin_do (emu, "PATCH", "/_admin/users/" DIEGO, "{\"displayName\": \"Diego S.\"}");
     second = delta_round (emu, first, access, &later);
     g_assert_cmpuint (json_array_get_length (later), ==, 1);
     g_assert_nonnull (find_id (later, GRADY));
@@ -1069,12 +1051,12 @@ test_delta_groups (void)
   }
 
   /* Add, remove, a member deleted, a nested group created. */
-  admin_do (emu, "POST", "/_admin/groups/" ENGINEERING "/members", "{\"id\": \"" LYNNE "\"}");
-  admin_do (emu, "DELETE", "/_admin/groups/" ENGINEERING "/members/" LEE, NULL);
-  admin_do (emu, "DELETE", "/_admin/users/" DIEGO, NULL);
-  admin_do (emu, "POST", "/_admin/groups", "{\"id\": \"b0000100-0000-4000-8000-000000000100\", "
+  emu_admin_do (emu, "POST", "/_admin/groups/" ENGINEERING "/members", "{\"id\": \"" LYNNE "\"}");
+  emu_admin_do (emu, "DELETE", "/_admin/groups/" ENGINEERING "/members/" LEE, NULL);
+  emu_admin_do (emu, "DELETE", "/_admin/users/" DIEGO, NULL);
+  emu_admin_do (emu, "POST", "/_admin/groups", "{\"id\": \"b0000100-0000-4000-8000-000000000100\", "
             "\"displayName\": \"Platform Interns\", \"memberOf\": [\"" PLATFORM "\"], \"members\": [\"" ALEX "\"]}");
-  admin_do (emu, "PATCH", "/_admin/users/" ADELE, "{\"displayName\": \"Not a membership change\"}");
+  emu_admin_do (emu, "PATCH", "/_admin/users/" ADELE, "{\"displayName\": \"Not a membership change\"}");
   {
     g_autoptr(JsonArray) changes = NULL;
     g_autofree char *next = delta_round (emu, link, access, &changes);
@@ -1108,7 +1090,7 @@ test_delta_groups (void)
 
   /* A replay switch repeats every object of a round. */
   faults (emu, "{\"delta_replay\": true}");
-  admin_do (emu, "POST", "/_admin/groups/" PLATFORM "/members", "{\"id\": \"" GRADY "\"}");
+  emu_admin_do (emu, "POST", "/_admin/groups/" PLATFORM "/members", "{\"id\": \"" GRADY "\"}");
   {
     g_autoptr(JsonArray) replayed = NULL;
     g_autofree char *next = delta_round (emu, link, access, &replayed);
@@ -1131,7 +1113,7 @@ test_delta_expiry (void)
   link = delta_round (emu, "/v1.0/users/delta?$select=id,displayName", access, &items);
 
   /* Seven emulated days later the token is gone (§4.4). */
-  admin_do (emu, "POST", "/_admin/clock", "{\"advance_days\": 8}");
+  emu_admin_do (emu, "POST", "/_admin/clock", "{\"advance_days\": 8}");
   g_free (access);
   access = token (emu);
   {
@@ -1166,7 +1148,7 @@ test_delta_expiry (void)
     g_autofree char *after_reset = NULL;
     g_autoptr(EmuReply) stale = NULL;
 
-    admin_do (emu, "POST", "/_admin/reset", "{\"clock\": false, \"faults\": false}");
+    emu_admin_do (emu, "POST", "/_admin/reset", "{\"clock\": false, \"faults\": false}");
     after_reset = token (emu);
     stale = get (emu, 410, old_link, after_reset);
     assert_graph_error (stale, 410, "syncStateNotFound");
@@ -1174,7 +1156,7 @@ test_delta_expiry (void)
     access = g_steal_pointer (&after_reset);
   }
   faults (emu, "{\"delta_expiry\": \"410-resync\"}");
-  admin_do (emu, "POST", "/_admin/invalidate-delta", NULL);
+  emu_admin_do (emu, "POST", "/_admin/invalidate-delta", NULL);
   {
     g_autoptr(EmuReply) resync = get (emu, 410, link, access);
 
@@ -1358,7 +1340,7 @@ test_fault_tokens (void)
 
     next = emu_path_str (page->json, "$['@odata.nextLink']");
   }
-  admin_do (emu, "POST", "/_admin/clock", "{\"advance\": 61}");
+  emu_admin_do (emu, "POST", "/_admin/clock", "{\"advance\": 61}");
   {
     /* Mid-pagination: 401, a new token, the same nextLink again. */
     g_autoptr(EmuReply) expired = get (emu, 401, next, access);
@@ -1371,7 +1353,7 @@ test_fault_tokens (void)
     retried = get (emu, 200, next, fresh);
     g_assert_cmpuint (emu_path_len (retried->json, "$.value"), ==, 5);
   }
-  admin_do (emu, "POST", "/_admin/expire-tokens", NULL);
+  emu_admin_do (emu, "POST", "/_admin/expire-tokens", NULL);
   {
     g_autoptr(EmuReply) revoked = get (emu, 401, "/v1.0/groups", fresh);
   }
@@ -1434,8 +1416,8 @@ test_fault_transport (void)
     g_assert_cmpfloat (slow->seconds, >=, 0.3);
   }
   {
-    g_autoptr(JsonNode) calls = admin (emu, "GET", "/_admin/calls", NULL);
-    g_autoptr(JsonNode) stats = admin (emu, "GET", "/_admin/stats", NULL);
+    g_autoptr(JsonNode) calls = emu_admin (emu, "GET", "/_admin/calls", NULL);
+    g_autoptr(JsonNode) stats = emu_admin (emu, "GET", "/_admin/stats", NULL);
     JsonArray *entries = json_object_get_array_member (json_node_get_object (calls), "calls");
     gboolean dropped = FALSE;
 
@@ -1521,7 +1503,7 @@ test_admin (void)
 
   reset (emu);
   access = token (emu);
-  state = admin (emu, "GET", "/_admin/state", NULL);
+  state = emu_admin (emu, "GET", "/_admin/state", NULL);
   emu_assert_str (state, "$.tenants[0].id", TENANT);
   g_assert_cmpuint (emu_path_len (state, "$.tenants[0].users"), ==, 13);
   g_assert_cmpuint (emu_path_len (state, "$.tenants"), ==, 2);
@@ -1536,7 +1518,7 @@ test_admin (void)
     g_assert_cmpstr (soup_message_headers_get_one (echoed->headers, "client-request-id"), ==,
                      "0f0f0f0f-1111-4222-8333-444444444444");
   }
-  calls = admin (emu, "GET", "/_admin/calls?since=2", NULL);
+  calls = emu_admin (emu, "GET", "/_admin/calls?since=2", NULL);
   g_assert_cmpint (emu_path_num (calls, "$.calls[0].seq"), ==, 2);
   emu_assert_str (calls, "$.calls[0].method", "GET");
   emu_assert_str (calls, "$.calls[0].path", "/v1.0/users");
@@ -1546,14 +1528,14 @@ test_admin (void)
   emu_assert_str (calls, "$.calls[0].tenant", TENANT);
 
   /* Create a user in a new nested group, by domain-named tenant. */
-  created = admin (emu, "POST", "/_admin/groups?tenant=contoso.com", "{\"displayName\": \"Night Shift\", "
+  created = emu_admin (emu, "POST", "/_admin/groups?tenant=contoso.com", "{\"displayName\": \"Night Shift\", "
                    "\"memberOf\": [\"" STAFF "\"]}");
   {
     g_autofree char *group = emu_path_str (created, "$.id");
     g_autofree char *body = g_strdup_printf ("{\"userPrincipalName\": \"night.owl@contoso.com\", "
                                              "\"displayName\": \"Night Owl\", \"memberOf\": [\"%s\"], "
                                              "\"accountEnabled\": true, \"employeeId\": \"E2000\"}", group);
-    g_autoptr(JsonNode) user = admin (emu, "POST", "/_admin/users", body);
+    g_autoptr(JsonNode) user = emu_admin (emu, "POST", "/_admin/users", body);
     g_autoptr(EmuReply) found = get (emu, 200, "/v1.0/users?$filter=employeeId%20eq%20'E2000'&$select=id,displayName", access);
     g_autoptr(JsonArray) all = NULL;
     g_autofree char *user_id = emu_path_str (user, "$.id");
@@ -1569,7 +1551,7 @@ test_admin (void)
     g_assert_cmpuint (bad_prop->status, ==, 400);
   }
   /* Devices, contacts and service principals too. */
-  admin_do (emu, "POST", "/_admin/objects", "{\"@odata.type\": \"#microsoft.graph.device\", \"displayName\": "
+  emu_admin_do (emu, "POST", "/_admin/objects", "{\"@odata.type\": \"#microsoft.graph.device\", \"displayName\": "
             "\"KIOSK-02\", \"memberOf\": [\"" STAFF "\"]}");
   {
     g_autoptr(EmuReply) members = get (emu, 200, "/v1.0/groups/" STAFF "/members?$select=id,displayName", access);
@@ -1577,7 +1559,7 @@ test_admin (void)
     g_assert_cmpuint (emu_path_len (members->json, "$.value"), ==, 9);
   }
 
-  clock = admin (emu, "POST", "/_admin/clock", "{\"advance_days\": 31}");
+  clock = emu_admin (emu, "POST", "/_admin/clock", "{\"advance_days\": 31}");
   g_assert_cmpint (emu_path_num (clock, "$.offset_seconds"), ==, 31 * 86400);
   {
     /* Patti was deleted on 2026-11-20: purged after 30 emulated days. */
@@ -1591,9 +1573,9 @@ test_admin (void)
 
   reset (emu);
   {
-    g_autoptr(JsonNode) again = admin (emu, "GET", "/_admin/state", NULL);
-    g_autoptr(JsonNode) after = admin (emu, "GET", "/_admin/calls", NULL);
-    g_autoptr(JsonNode) faults_now = admin (emu, "GET", "/_admin/faults", NULL);
+    g_autoptr(JsonNode) again = emu_admin (emu, "GET", "/_admin/state", NULL);
+    g_autoptr(JsonNode) after = emu_admin (emu, "GET", "/_admin/calls", NULL);
+    g_autoptr(JsonNode) faults_now = emu_admin (emu, "GET", "/_admin/faults", NULL);
 
     g_assert_cmpuint (emu_path_len (again, "$.tenants[0].groups"), ==, 8);
     g_assert_cmpuint (emu_path_len (after, "$.calls"), ==, 0);

@@ -145,24 +145,6 @@ get (EmuProcess *emu, guint status, const char *path, const char *authorization)
   return reply;
 }
 
-static JsonNode *
-admin (EmuProcess *emu, const char *method, const char *path, const char *body)
-{
-  g_autoptr(EmuReply) reply = call_full (emu, method, path, body, NULL, NULL, NULL);
-
-  g_assert_no_error (reply->error);
-  if (reply->status != 200 && reply->status != 201)
-    g_error ("%s %s: %u %.*s", method, path, reply->status, (int) g_bytes_get_size (reply->bytes),
-             (const char *) g_bytes_get_data (reply->bytes, NULL));
-  return json_node_ref (reply->json);
-}
-
-static void
-admin_do (EmuProcess *emu, const char *method, const char *path, const char *body)
-{
-  g_autoptr(JsonNode) node = admin (emu, method, path, body);
-}
-
 static guint
 admin_status (EmuProcess *emu, const char *method, const char *path, const char *body)
 {
@@ -175,13 +157,13 @@ admin_status (EmuProcess *emu, const char *method, const char *path, const char 
 static void
 reset (EmuProcess *emu)
 {
-  admin_do (emu, "POST", "/_admin/reset", "{}");
+  emu_admin_do (emu, "POST", "/_admin/reset", "{}");
 }
 
 static void
 faults (EmuProcess *emu, const char *body)
 {
-  admin_do (emu, "POST", "/_admin/faults", body);
+  emu_admin_do (emu, "POST", "/_admin/faults", body);
 }
 
 static void
@@ -189,14 +171,14 @@ advance (EmuProcess *emu, gint64 seconds)
 {
   g_autofree char *body = g_strdup_printf ("{\"advance\": %" G_GINT64_FORMAT "}", seconds);
 
-  admin_do (emu, "POST", "/_admin/clock", body);
+  emu_admin_do (emu, "POST", "/_admin/clock", body);
 }
 
 /* The emulated clock, ± @offset_seconds, as an ISO time for a filter. */
 static char *
 emu_time (EmuProcess *emu, gint64 offset_seconds)
 {
-  g_autoptr(JsonNode) clock = admin (emu, "GET", "/_admin/clock", NULL);
+  g_autoptr(JsonNode) clock = emu_admin (emu, "GET", "/_admin/clock", NULL);
   g_autofree char *now = emu_path_str (clock, "$.now");
   g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
   g_autoptr(GDateTime) parsed = g_date_time_new_from_iso8601 (now, utc);
@@ -382,7 +364,7 @@ test_auth_errors (void)
   }
 
   /* A token dies with its admin's account... */
-  admin_do (emu, "POST", "/_admin/users/" SAM "/lifecycle/suspend", NULL);
+  emu_admin_do (emu, "POST", "/_admin/users/" SAM "/lifecycle/suspend", NULL);
   {
     g_autoptr(EmuReply) dead = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
 
@@ -397,7 +379,7 @@ test_auth_errors (void)
     assert_okta_error (idle, 401, "E0000011");
   }
   reset (emu);
-  admin_do (emu, "PATCH", "/_admin/tokens/PandaSync%20sync", "{\"revoked\": true}");
+  emu_admin_do (emu, "PATCH", "/_admin/tokens/PandaSync%20sync", "{\"revoked\": true}");
   {
     g_autoptr(EmuReply) revoked = call_full (emu, "GET", "/api/v1/users", NULL, NULL, FULL, NULL);
 
@@ -659,7 +641,7 @@ test_users_search (void)
     g_autofree char *filter = g_strdup_printf ("lastUpdated gt \"%s\"", since);
 
     faults (emu, "{\"search_lag\": 30}");
-    admin_do (emu, "PATCH", "/_admin/users/" LIAM, "{\"profile\": {\"department\": \"Platform\"}}");
+    emu_admin_do (emu, "PATCH", "/_admin/users/" LIAM, "{\"profile\": {\"department\": \"Platform\"}}");
     g_assert_cmpuint (count_users (emu, "search", "profile.department eq \"Platform\""), ==, 0);
     g_assert_cmpuint (count_users (emu, "filter", filter), ==, 1);
     advance (emu, 31);
@@ -790,8 +772,8 @@ test_groups (void)
 
     advance (emu, 2);
     mark = emu_time (emu, -1);
-    admin_do (emu, "POST", "/_admin/groups/" SALES "/members", "{\"id\": \"" LIAM "\"}");
-    admin_do (emu, "DELETE", "/_admin/groups/" FINANCE "/members/" JACK, NULL);
+    emu_admin_do (emu, "POST", "/_admin/groups/" SALES "/members", "{\"id\": \"" LIAM "\"}");
+    emu_admin_do (emu, "DELETE", "/_admin/groups/" FINANCE "/members/" JACK, NULL);
     after = get (emu, 200, "/api/v1/users/" LIAM, FULL);
     after_updated = emu_path_str (after->json, "$.lastUpdated");
     g_assert_cmpstr (after_updated, ==, liam_updated);
@@ -910,7 +892,7 @@ test_logs (void)
     guint more_pages = 0;
 
     advance (emu, 1);
-    admin_do (emu, "DELETE", "/_admin/users/" BOB "?hard=true", NULL);
+    emu_admin_do (emu, "DELETE", "/_admin/users/" BOB "?hard=true", NULL);
     more = read_log_until_empty (emu, cursor, &cursor2, &more_pages);
     types = event_types (more);
     g_assert_cmpstr (types, ==, "user.lifecycle.deactivate,user.lifecycle.delete.initiated");
@@ -986,7 +968,7 @@ test_logs (void)
   }
   {
     /* The purge switch: Olivia deleted 10 days ago, the log purged after. */
-    g_autoptr(JsonNode) purged = admin (emu, "POST", "/_admin/logs/purge", "{\"older_than_days\": 7}");
+    g_autoptr(JsonNode) purged = emu_admin (emu, "POST", "/_admin/logs/purge", "{\"older_than_days\": 7}");
     g_autofree char *filter = escape ("eventType eq \"user.lifecycle.delete.initiated\"");
     g_autofree char *purged_path = g_strdup_printf ("/api/v1/logs?since=%s&filter=%s", since_escaped, filter);
     g_autoptr(EmuReply) reply = get (emu, 200, purged_path, FULL);
@@ -1003,7 +985,7 @@ test_logs (void)
     g_autofree char *old_path = NULL;
 
     advance (emu, 91 * 86400);
-    admin_do (emu, "PATCH", "/_admin/tokens/PandaSync%20sync", "{\"lastUsed\": \"now\"}");
+    emu_admin_do (emu, "PATCH", "/_admin/tokens/PandaSync%20sync", "{\"lastUsed\": \"now\"}");
     old = emu_time (emu, -170 * 86400);
     old_escaped = escape (old);
     old_path = g_strdup_printf ("/api/v1/logs?since=%s", old_escaped);
@@ -1087,7 +1069,7 @@ test_rate_limits (void)
     g_assert_cmpint (header_int (concurrency, "X-Rate-Limit-Remaining"), ==, 0);
   }
   {
-    g_autoptr(JsonNode) log = admin (emu, "GET", "/_admin/logs", NULL);
+    g_autoptr(JsonNode) log = emu_admin (emu, "GET", "/_admin/logs", NULL);
     g_autoptr(JsonNode) all = emu_path_node (log, "$.events");
     g_autofree char *types = event_types (json_node_get_array (all));
 
@@ -1227,8 +1209,8 @@ test_faults (void)
     g_assert_nonnull (strchr (first->str, '.'));
   }
   {
-    g_autoptr(JsonNode) stats = admin (emu, "GET", "/_admin/stats", NULL);
-    g_autoptr(JsonNode) dump = admin (emu, "GET", "/_admin/faults", NULL);
+    g_autoptr(JsonNode) stats = emu_admin (emu, "GET", "/_admin/stats", NULL);
+    g_autoptr(JsonNode) dump = emu_admin (emu, "GET", "/_admin/faults", NULL);
 
     g_assert_cmpint (emu_path_num (stats, "$.faults.throttle"), >, 0);
     emu_assert_str (dump, "$.rules[0].fault", "throttle");
@@ -1257,7 +1239,7 @@ test_admin (void)
   advance (emu, 1);
   mark = emu_time (emu, 0);
   {
-    g_autoptr(JsonNode) created = admin (emu, "POST", "/_admin/users",
+    g_autoptr(JsonNode) created = emu_admin (emu, "POST", "/_admin/users",
                                          "{\"profile\": {\"login\": \"zoe.new@acme.example.com\", "
                                          "\"email\": \"zoe.new@acme.example.com\", \"firstName\": \"Zoe\", "
                                          "\"lastName\": \"New\", \"department\": \"Sales\", \"badgeId\": \"B-2000\"}, "
@@ -1282,7 +1264,7 @@ test_admin (void)
     emu_assert_str (user->json, "$.profile.badgeId", "B-2000");
     {
       /* The admin named as actor is in the create event. */
-      g_autoptr(JsonNode) log = admin (emu, "GET", "/_admin/logs", NULL);
+      g_autoptr(JsonNode) log = emu_admin (emu, "GET", "/_admin/logs", NULL);
       g_autoptr(JsonNode) events = emu_path_node (log, "$.events");
       JsonArray *array = json_node_get_array (events);
       gboolean found = FALSE;
@@ -1315,7 +1297,7 @@ test_admin (void)
   }
   {
     /* A profile change moves lastUpdated and writes update_profile. */
-    g_autoptr(JsonNode) changed = admin (emu, "PATCH", "/_admin/users/" ALICE,
+    g_autoptr(JsonNode) changed = emu_admin (emu, "PATCH", "/_admin/users/" ALICE,
                                          "{\"profile\": {\"title\": \"Staff Engineer\", \"mobilePhone\": "
                                          "\"+1 555 0199\"}}");
     g_autofree char *updated = emu_path_str (changed, "$.lastUpdated");
@@ -1363,13 +1345,13 @@ test_admin (void)
   }
   {
     /* DELETE on an active user deactivates it; a second DELETE deletes it. */
-    g_autoptr(JsonNode) first = admin (emu, "DELETE", "/_admin/users/" KATE, NULL);
+    g_autoptr(JsonNode) first = emu_admin (emu, "DELETE", "/_admin/users/" KATE, NULL);
     g_autoptr(JsonNode) second = NULL;
     g_autoptr(EmuReply) gone = NULL;
     g_autoptr(EmuReply) sales = NULL;
 
     emu_assert_str (first, "$.status", "DEPROVISIONED");
-    second = admin (emu, "DELETE", "/_admin/users/" KATE, NULL);
+    second = emu_admin (emu, "DELETE", "/_admin/users/" KATE, NULL);
     g_assert_true (emu_path_has (second, "$.deleted"));
     gone = call_full (emu, "GET", "/api/v1/users/" KATE, NULL, NULL, FULL, NULL);
     assert_okta_error (gone, 404, "E0000007");
@@ -1378,7 +1360,7 @@ test_admin (void)
   }
   {
     /* Groups: create, rename, members, delete. */
-    g_autoptr(JsonNode) group = admin (emu, "POST", "/_admin/groups",
+    g_autoptr(JsonNode) group = emu_admin (emu, "POST", "/_admin/groups",
                                        "{\"profile\": {\"name\": \"Contractors\", \"description\": \"External\"}, "
                                        "\"members\": [\"" LIAM "\"]}");
     g_autofree char *id = emu_path_str (group, "$.id");
@@ -1389,23 +1371,23 @@ test_admin (void)
     g_autoptr(EmuReply) members = NULL;
 
     g_assert_true (g_str_has_prefix (id, "00g"));
-    renamed = admin (emu, "PATCH", group_path, "{\"profile\": {\"name\": \"Contractors EU\"}}");
+    renamed = emu_admin (emu, "PATCH", group_path, "{\"profile\": {\"name\": \"Contractors EU\"}}");
     emu_assert_str (renamed, "$.profile.name", "Contractors EU");
-    admin_do (emu, "POST", members_path, "{\"ids\": [\"" MIA "\", \"" JACK "\"]}");
+    emu_admin_do (emu, "POST", members_path, "{\"ids\": [\"" MIA "\", \"" JACK "\"]}");
     members = get (emu, 200, api_path, FULL);
     g_assert_cmpuint (array_length (members->json), ==, 3);
     g_assert_cmpuint (admin_status (emu, "POST", "/_admin/groups/" EVERYONE "/members", "{\"id\": \"" MIA "\"}"), ==,
                       200);
     g_assert_cmpuint (admin_status (emu, "DELETE", "/_admin/groups/" EVERYONE "/members/" MIA, NULL), ==, 400);
-    admin_do (emu, "DELETE", group_path, NULL);
+    emu_admin_do (emu, "DELETE", group_path, NULL);
     g_assert_cmpuint (admin_status (emu, "GET", group_path, NULL), ==, 404);
   }
   {
     /* State in seed format; the call log names tokens, never their values. */
-    g_autoptr(JsonNode) state = admin (emu, "GET", "/_admin/state", NULL);
-    g_autoptr(JsonNode) calls = admin (emu, "GET", "/_admin/calls", NULL);
+    g_autoptr(JsonNode) state = emu_admin (emu, "GET", "/_admin/state", NULL);
+    g_autoptr(JsonNode) calls = emu_admin (emu, "GET", "/_admin/calls", NULL);
     g_autofree char *calls_text = json_to_string (calls, FALSE);
-    g_autoptr(JsonNode) second_org = admin (emu, "GET", "/_admin/users?org=globex", NULL);
+    g_autoptr(JsonNode) second_org = emu_admin (emu, "GET", "/_admin/users?org=globex", NULL);
 
     emu_assert_str (state, "$.orgs[0].name", "acme");
     emu_assert_str (state, "$.orgs[1].name", "globex");
@@ -1432,7 +1414,7 @@ test_admin (void)
   }
   {
     /* Custom events, and a clock that only goes forward. */
-    g_autoptr(JsonNode) event = admin (emu, "POST", "/_admin/logs",
+    g_autoptr(JsonNode) event = emu_admin (emu, "POST", "/_admin/logs",
                                        "{\"eventType\": \"user.lifecycle.delete.initiated\", \"published\": "
                                        "\"now-1h\", \"target\": [{\"id\": \"00ugone0000000000001\", \"type\": \"User\"}]}");
 
@@ -1624,7 +1606,7 @@ register_key (EmuProcess *emu, const char *client_id, TestKey *key)
   g_autofree char *path = g_strdup_printf ("/_admin/apps/%s", client_id);
   g_autofree char *body = g_strdup_printf ("{\"add_key\": %s}", key->jwk);
 
-  admin_do (emu, "POST", path, body);
+  emu_admin_do (emu, "POST", path, body);
 }
 
 static void
@@ -1731,7 +1713,7 @@ test_oauth (void)
       }
     {
       /* Secrets and assertions never reach the call log. */
-      g_autoptr(JsonNode) calls = admin (emu, "GET", "/_admin/calls", NULL);
+      g_autoptr(JsonNode) calls = emu_admin (emu, "GET", "/_admin/calls", NULL);
       g_autofree char *text = json_to_string (calls, FALSE);
 
       g_assert_null (strstr (text, "s3cret"));
